@@ -1,0 +1,34 @@
+# Valghalla — the README's two commands are `make run` and `make test`.
+
+# Pure Go throughout: the binary is static and SQLite is modernc's.
+export CGO_ENABLED := 0
+GO ?= go
+BIN := bin/valghalla
+DATA ?= data
+
+.PHONY: run build test lint bench clean
+
+## run: start everything on embedded defaults (valghalla dev), data under ./data
+run: build
+	$(BIN) dev --data $(DATA)
+
+## build: the static binary, bin/valghalla
+build:
+	$(GO) build -trimpath -o $(BIN) ./cmd/valghalla
+
+## test: vet, formatting and every test (needs the machine's PostgreSQL, see README)
+test: lint
+	$(GO) test -count=1 -timeout 30m ./...
+
+## lint: go vet and gofmt
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## bench: the benchmarks; the report is docs/benchmarks.md
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
+
+clean:
+	rm -rf bin

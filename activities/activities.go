@@ -1,0 +1,56 @@
+// Package activities holds the Temporal activities: database writes, sends
+// and look-ups. Each loads what it needs by id, so no personal data travels
+// through a workflow's history.
+package activities
+
+import (
+	"context"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/valghalla/valghalla/models"
+)
+
+// Activities carries the dependencies the activities share. Register a
+// pointer to it with the worker; workflows name its methods.
+type Activities struct {
+	DB  *gorm.DB
+	Now func() time.Time
+}
+
+func (a *Activities) now() time.Time {
+	if a.Now != nil {
+		return a.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// SelfCheckResult is what a system check found.
+type SelfCheckResult struct {
+	Elections int64
+	CheckedAt time.Time
+}
+
+// RecordSelfCheck reads the app database and records that the workflow that
+// called it got this far. A retry finds the row of its first attempt and
+// returns that, so a check is recorded once.
+func (a *Activities) RecordSelfCheck(ctx context.Context) (SelfCheckResult, error) {
+	wfID := activity.GetInfo(ctx).WorkflowExecution.ID
+	db := a.DB.WithContext(ctx)
+	var n int64
+	if err := db.Model(&models.Election{}).Count(&n).Error; err != nil {
+		return SelfCheckResult{}, err
+	}
+	check := models.SystemCheck{WorkflowID: wfID, Elections: n, CheckedAt: a.now()}
+	if err := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "workflow_id"}}, DoNothing: true}).
+		Create(&check).Error; err != nil {
+		return SelfCheckResult{}, err
+	}
+	if err := db.Where("workflow_id = ?", wfID).First(&check).Error; err != nil {
+		return SelfCheckResult{}, err
+	}
+	return SelfCheckResult{Elections: check.Elections, CheckedAt: check.CheckedAt.UTC()}, nil
+}

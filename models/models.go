@@ -1,0 +1,120 @@
+package models
+
+import "time"
+
+// Municipality is the one municipality a deployment serves.
+type Municipality struct {
+	ID        int64
+	Code      string // four digits, e.g. "0607"
+	Name      string
+	CVR       string // eight digits; the sender of Digital Post
+	CreatedAt time.Time
+}
+
+// Area groups polling stations for the overviews (område).
+type Area struct {
+	ID   int64
+	Name string
+}
+
+// PollingStation is a valgsted; District is its afstemningsområde number.
+type PollingStation struct {
+	ID         int64
+	AreaID     int64
+	Name       string
+	Address    string
+	PostalCode string
+	City       string
+	District   int
+}
+
+// PartyKind tells a council group, which takes part in the d'Hondt quota,
+// from a pool (volunteers, staff) outside it.
+type PartyKind string
+
+const (
+	CouncilGroup PartyKind = "council_group"
+	Pool         PartyKind = "pool"
+)
+
+// Party is a council group with its seats in the municipal council, or a pool.
+type Party struct {
+	ID           int64
+	Name         string
+	Letter       string // the party letter; empty for pools
+	Kind         PartyKind
+	CouncilSeats int
+}
+
+// TaskType is an opgavetype. Times are civil "HH:MM" in Copenhagen.
+type TaskType struct {
+	ID            int64
+	Name          string
+	ShortName     string
+	Description   string
+	StartTime     string
+	EndTime       string
+	AllowanceKr   int  // diæt; 0 is allowed and then not shown
+	AppointedOnly bool // betroet: filled by the council, not by recruitment
+	Validation    bool // eligibility is checked at nomination
+}
+
+// ElectionKind decides the eligibility rules.
+type ElectionKind string
+
+const (
+	Folketingsvalg       ElectionKind = "FV"
+	Folkeafstemning      ElectionKind = "FA"
+	Kommunalvalg         ElectionKind = "KV"
+	EuropaParlamentsvalg ElectionKind = "EP"
+)
+
+// ElectionState: only active elections send anything.
+type ElectionState string
+
+const (
+	ElectionDraft  ElectionState = "draft"
+	ElectionActive ElectionState = "active"
+	ElectionClosed ElectionState = "closed"
+)
+
+// Election is one election the municipality staffs.
+type Election struct {
+	ID          int64
+	Title       string
+	Kind        ElectionKind
+	ElectionDay Date
+	State       ElectionState
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Role is what a login may do; enforced on the server for every request.
+type Role string
+
+const (
+	RoleAdmin          Role = "admin"
+	RoleStaff          Role = "staff"
+	RoleReadOnly       Role = "read_only"
+	RolePartySecretary Role = "party_secretary"
+)
+
+// User is a login: one per person, never shared.
+type User struct {
+	ID           int64
+	Email        string
+	Name         string
+	Role         Role
+	PartyID      *int64 // set for party secretaries only
+	PasswordHash string
+	CreatedAt    time.Time
+}
+
+// SystemCheck records one round trip web → Temporal → worker → database,
+// the proof an operator asks for when something seems stuck.
+type SystemCheck struct {
+	ID         int64
+	WorkflowID string
+	Elections  int64
+	CheckedAt  time.Time
+}

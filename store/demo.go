@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/valghalla/valghalla/models"
+)
+
+// DemoLogin is the staff login `valghalla dev` seeds and prints. It exists
+// only in the dev data folder, which serves 127.0.0.1 alone.
+const (
+	DemoEmail    = "valgsekretariat@sondera.example"
+	DemoPassword = "valghalla-demo"
+)
+
+// SeedDemo fills an empty database with a fictitious municipality: areas,
+// polling stations, the council of DOMAIN.md's worked example, the usual task
+// types, one upcoming election and a staff login. It reports whether it
+// seeded; a database that already has a municipality is left alone.
+func SeedDemo(ctx context.Context, db *gorm.DB, now time.Time) (bool, error) {
+	seeded := false
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&models.Municipality{}).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+		seeded = true
+		return seedDemo(tx, now)
+	})
+	return seeded, err
+}
+
+func seedDemo(tx *gorm.DB, now time.Time) error {
+	create := func(v any) error { return tx.Create(v).Error }
+
+	if err := create(&models.Municipality{Code: "0999", Name: "Sønderå Kommune", CVR: "12345678", CreatedAt: now}); err != nil {
+		return err
+	}
+	areas := []models.Area{{Name: "Midtby"}, {Name: "Nord"}, {Name: "Syd"}}
+	if err := create(&areas); err != nil {
+		return err
+	}
+	midt, nord, syd := areas[0].ID, areas[1].ID, areas[2].ID
+	stations := []models.PollingStation{
+		{AreaID: midt, Name: "Sønderå Rådhus", Address: "Torvet 1", PostalCode: "9990", City: "Sønderå", District: 1},
+		{AreaID: midt, Name: "Åbyskolen", Address: "Skolevej 12", PostalCode: "9990", City: "Sønderå", District: 2},
+		{AreaID: midt, Name: "Kulturhuset Æblehaven", Address: "Æblehaven 3", PostalCode: "9990", City: "Sønderå", District: 3},
+		{AreaID: nord, Name: "Nørre Hallen", Address: "Idrætsvej 40", PostalCode: "9991", City: "Nørre Sønderå", District: 4},
+		{AreaID: nord, Name: "Østerby Forsamlingshus", Address: "Bygaden 7", PostalCode: "9992", City: "Østerby", District: 5},
+		{AreaID: syd, Name: "Sydskolen", Address: "Ørnevej 2", PostalCode: "9993", City: "Sønderå Syd", District: 6},
+		{AreaID: syd, Name: "Havnens Pakhus", Address: "Havnegade 19", PostalCode: "9993", City: "Sønderå Syd", District: 7},
+	}
+	if err := create(&stations); err != nil {
+		return err
+	}
+	parties := []models.Party{
+		{Name: "Socialdemokratiet", Letter: "A", Kind: models.CouncilGroup, CouncilSeats: 11},
+		{Name: "Venstre", Letter: "V", Kind: models.CouncilGroup, CouncilSeats: 8},
+		{Name: "SF", Letter: "F", Kind: models.CouncilGroup, CouncilSeats: 4},
+		{Name: "Enhedslisten", Letter: "Ø", Kind: models.CouncilGroup, CouncilSeats: 3},
+		{Name: "Det Konservative Folkeparti", Letter: "C", Kind: models.CouncilGroup, CouncilSeats: 3},
+		{Name: "Dansk Folkeparti", Letter: "O", Kind: models.CouncilGroup, CouncilSeats: 2},
+		{Name: "Frivillige", Kind: models.Pool},
+		{Name: "Medarbejdere", Kind: models.Pool},
+	}
+	if err := create(&parties); err != nil {
+		return err
+	}
+	taskTypes := []models.TaskType{
+		{Name: "Tilforordnet", ShortName: "TF", StartTime: "07:00", EndTime: "23:59", AllowanceKr: 1320, Validation: true,
+			Description: "Hjælper på valgstedet på valgdagen og ved optællingen."},
+		{Name: "Valgstyrer", ShortName: "VS", StartTime: "07:00", EndTime: "23:59", AllowanceKr: 1320, AppointedOnly: true, Validation: true,
+			Description: "Valgt af kommunalbestyrelsen; leder afstemningen på valgstedet."},
+		{Name: "Valgstyrerformand", ShortName: "VSF", StartTime: "07:00", EndTime: "23:59", AllowanceKr: 1320, AppointedOnly: true, Validation: true,
+			Description: "Formand for valgstyrerne på valgstedet."},
+		{Name: "Valgsekretær", ShortName: "VSK", StartTime: "07:00", EndTime: "23:59", Description: "Kommunens sekretær på valgstedet."},
+		{Name: "Fintæller", ShortName: "FT", StartTime: "17:00", EndTime: "23:59", Description: "Fintælling dagen efter valget."},
+		{Name: "Brevstemmemodtager", ShortName: "BM", StartTime: "08:00", EndTime: "16:00", Validation: true,
+			Description: "Modtager brevstemmer i ugerne før valget."},
+	}
+	if err := create(&taskTypes); err != nil {
+		return err
+	}
+	day := demoElectionDay(now)
+	if err := create(&models.Election{Title: fmt.Sprintf("Folketingsvalg %d", day.Year), Kind: models.Folketingsvalg,
+		ElectionDay: day, State: models.ElectionActive, CreatedAt: now, UpdatedAt: now}); err != nil {
+		return err
+	}
+	hash, err := models.HashPassword(DemoPassword)
+	if err != nil {
+		return err
+	}
+	return create(&models.User{Email: DemoEmail, Name: "Valgsekretariatet (demo)", Role: models.RoleAdmin,
+		PasswordHash: hash, CreatedAt: now})
+}
+
+// demoElectionDay is the first Tuesday at least eight weeks after now: far
+// enough ahead for a recruitment round, on the weekday Danish elections use.
+func demoElectionDay(now time.Time) models.Date {
+	d := models.DateOf(now.In(models.Copenhagen)).AddDays(56)
+	for d.In(time.UTC).Weekday() != time.Tuesday {
+		d = d.AddDays(1)
+	}
+	return d
+}

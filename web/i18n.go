@@ -1,0 +1,140 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/valghalla/valghalla/models"
+)
+
+// The UI speaks Danish; English is available. A ?lang= choice is kept in a
+// cookie; without one, Danish, unless the browser asks for English only.
+const (
+	danish  = "da"
+	english = "en"
+)
+
+var messages = map[string]map[string]string{
+	danish: {
+		"app.tagline":     "Bemanding af valg",
+		"home.next":       "Næste valg",
+		"home.days":       "%d dage til valgdagen",
+		"home.today":      "Valgdagen er i dag",
+		"home.noelection": "Der er ikke planlagt noget valg.",
+		"home.stations":   "Valgsteder",
+		"col.district":    "Afstemningsområde",
+		"col.station":     "Valgsted",
+		"col.address":     "Adresse",
+		"col.area":        "Område",
+		"nav.temporal":    "Temporal (drift)",
+		"lang.other":      "English",
+		"lang.other.code": "en",
+		"notfound.title":  "Siden findes ikke",
+		"notfound.body":   "Tjek adressen, eller gå til forsiden.",
+		"notfound.home":   "Til forsiden",
+		"empty.title":     "Ingen kommune er sat op endnu",
+		"empty.body":      "Databasen er tom. Kør valghalla migrate og opret kommunen.",
+		"skip":            "Gå til indhold",
+	},
+	english: {
+		"app.tagline":     "Staffing elections",
+		"home.next":       "Next election",
+		"home.days":       "%d days to election day",
+		"home.today":      "Election day is today",
+		"home.noelection": "No election is planned.",
+		"home.stations":   "Polling stations",
+		"col.district":    "Polling district",
+		"col.station":     "Polling station",
+		"col.address":     "Address",
+		"col.area":        "Area",
+		"nav.temporal":    "Temporal (operations)",
+		"lang.other":      "Dansk",
+		"lang.other.code": "da",
+		"notfound.title":  "Page not found",
+		"notfound.body":   "Check the address, or go to the start page.",
+		"notfound.home":   "To the start page",
+		"empty.title":     "No municipality has been set up yet",
+		"empty.body":      "The database is empty. Run valghalla migrate and create the municipality.",
+		"skip":            "Skip to content",
+	},
+}
+
+// language picks the page language and remembers an explicit choice.
+func language(c *gin.Context) {
+	l := c.Query("lang")
+	if _, ok := messages[l]; ok {
+		c.SetCookie("lang", l, 365*24*3600, "/", "", false, true)
+		c.SetSameSite(http.SameSiteLaxMode)
+	} else if ck, err := c.Cookie("lang"); err == nil && messages[ck] != nil {
+		l = ck
+	} else {
+		l = fromAcceptLanguage(c.GetHeader("Accept-Language"))
+	}
+	c.Set("lang", l)
+	c.Next()
+}
+
+// fromAcceptLanguage answers English only when the browser prefers it over
+// Danish; everyone else gets Danish.
+func fromAcceptLanguage(h string) string {
+	for _, part := range strings.Split(h, ",") {
+		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
+		switch {
+		case tag == "da" || strings.HasPrefix(tag, "da-") || tag == "nb" || tag == "nn" || tag == "no":
+			return danish
+		case tag == "en" || strings.HasPrefix(tag, "en-"):
+			return english
+		}
+	}
+	return danish
+}
+
+func lang(c *gin.Context) string {
+	if l, ok := c.Get("lang"); ok {
+		return l.(string)
+	}
+	return danish
+}
+
+// translator returns the T function the templates call: T "key" args...
+func translator(c *gin.Context) func(string, ...any) string {
+	m := messages[lang(c)]
+	return func(key string, args ...any) string {
+		s, ok := m[key]
+		if !ok {
+			return key
+		}
+		if len(args) > 0 {
+			return fmt.Sprintf(s, args...)
+		}
+		return s
+	}
+}
+
+var weekdays = map[string][7]string{
+	danish:  {"søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"},
+	english: {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
+}
+
+var months = map[string][12]string{
+	danish: {"januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december"},
+	english: {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+		"December"},
+}
+
+// longDate writes a civil date the way each language does:
+// "tirsdag den 19. januar 2027", "Tuesday 19 January 2027".
+func longDate(l string, d models.Date) string {
+	wd := weekdays[l][d.In(time.UTC).Weekday()]
+	if l == english {
+		return fmt.Sprintf("%s %d %s %d", wd, d.Day, months[l][d.Month-1], d.Year)
+	}
+	return fmt.Sprintf("%s den %d. %s %d", wd, d.Day, months[l][d.Month-1], d.Year)
+}
+
+var templateFuncs = template.FuncMap{"longDate": longDate}

@@ -1,0 +1,122 @@
+// Package web is the Gin web app: server-rendered pages in Danish (English
+// available), the JSON API and the health endpoints. A handler parses,
+// authorises, calls one thing and renders.
+package web
+
+import (
+	"embed"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/client"
+	"gorm.io/gorm"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Deps is what the web app needs from the rest of the product.
+type Deps struct {
+	DB       *gorm.DB
+	Temporal client.Client
+	Log      *slog.Logger
+	// TemporalUIURL is linked from the pages for operators; empty hides it.
+	TemporalUIURL string
+	Now           func() time.Time
+}
+
+type server struct {
+	Deps
+	pages *template.Template
+}
+
+// New returns the web app's handler.
+func New(d Deps) http.Handler {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	s := &server{Deps: d, pages: template.Must(template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/*.html"))}
+
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(s.recoverer, s.logRequests, securityHeaders, language)
+
+	static, _ := fs.Sub(staticFS, "static")
+	r.StaticFS("/static", http.FS(static))
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/", s.home)
+	r.NoRoute(s.notFound)
+	return r
+}
+
+// logRequests logs one line per request: the route pattern, never the path
+// or query, which may carry an answer token.
+func (s *server) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "(no route)"
+	}
+	level := slog.LevelInfo
+	if c.Writer.Status() >= 500 {
+		level = slog.LevelError
+	}
+	if route == "/healthz" || route == "/readyz" {
+		level = slog.LevelDebug // probes every few seconds
+	}
+	s.Log.Log(c.Request.Context(), level, "request",
+		"method", c.Request.Method, "route", route, "status", c.Writer.Status(), "elapsed", time.Since(start))
+}
+
+func (s *server) recoverer(c *gin.Context) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.Log.ErrorContext(c.Request.Context(), "handler panicked", "route", c.FullPath(), "panic", p)
+			c.AbortWithStatus(http.StatusInternalServerError)
+		}
+	}()
+	c.Next()
+}
+
+func securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	// Answer links carry a token: it must not leak to another site.
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
+	c.Next()
+}
+
+// render writes the page name; title is a message key or, when it is not
+// one, the title itself.
+func (s *server) render(c *gin.Context, status int, name, title string, data map[string]any) {
+	if data == nil {
+		data = map[string]any{}
+	}
+	data["T"] = translator(c)
+	data["Title"] = translator(c)(title)
+	data["Lang"] = lang(c)
+	data["TemporalUIURL"] = s.TemporalUIURL
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Status(status)
+	if err := s.pages.ExecuteTemplate(c.Writer, name, data); err != nil {
+		s.Log.ErrorContext(c.Request.Context(), "render failed", "template", name, "error", err)
+	}
+}
+
+func (s *server) notFound(c *gin.Context) {
+	s.render(c, http.StatusNotFound, "notfound.html", "notfound.title", nil)
+}

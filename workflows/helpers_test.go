@@ -1,0 +1,6 @@
+package workflows_test
+
+import "github.com/stretchr/testify/mock"
+
+// mockCtx matches the context argument of a mocked activity.
+var mockCtx = mock.Anything
