@@ -1,0 +1,175 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/valghalla/valghalla/worker"
+)
+
+// config is every setting of every subcommand. Each comes from an
+// environment variable (listed in the README with its default); a command-line
+// flag of the same meaning wins over the variable.
+type config struct {
+	DatabaseURL       string
+	TemporalAddress   string
+	TemporalNamespace string
+	TaskQueue         string
+	Retention         time.Duration
+	ListenAddr        string
+	BaseURL           string
+	TemporalUIAddr    string
+	DataDir           string
+	LogLevel          slog.Level
+	LogFormat         string
+}
+
+// setting documents one environment variable; the README's table lists them.
+type setting struct {
+	env, def, help string
+	set            func(*config, string) error
+}
+
+var settings = []setting{
+	{"DATABASE_URL", "", "app database: postgres://… (web, worker, migrate); dev uses sqlite:<data>/valghalla.db",
+		func(c *config, v string) error { c.DatabaseURL = v; return nil }},
+	{"TEMPORAL_ADDRESS", "127.0.0.1:7233", "Temporal frontend host:port; dev serves its embedded server there",
+		func(c *config, v string) error { c.TemporalAddress = v; return checkHostPort(v) }},
+	{"TEMPORAL_NAMESPACE", "valghalla", "Temporal namespace",
+		func(c *config, v string) error { c.TemporalNamespace = v; return nil }},
+	{"TEMPORAL_TASK_QUEUE", worker.DefaultTaskQueue, "task queue the worker polls and the web app starts workflows on",
+		func(c *config, v string) error { c.TaskQueue = v; return nil }},
+	{"TEMPORAL_RETENTION", worker.DefaultRetention.String(), "how long closed workflows are kept (temporal-setup, dev)",
+		func(c *config, v string) (err error) { c.Retention, err = parseRetention(v); return }},
+	{"LISTEN_ADDR", "127.0.0.1:8080", "address the web app listens on (0.0.0.0:8080 in a container)",
+		func(c *config, v string) error { c.ListenAddr = v; return checkHostPort(v) }},
+	{"BASE_URL", "http://127.0.0.1:8080", "public URL of the web app, used in links sent to people",
+		func(c *config, v string) error { c.BaseURL = strings.TrimRight(v, "/"); return nil }},
+	{"TEMPORAL_UI_ADDR", "127.0.0.1:8233", "dev: address of the embedded Temporal Web UI",
+		func(c *config, v string) error { c.TemporalUIAddr = v; return checkHostPort(v) }},
+	{"VALGHALLA_DATA_DIR", "data", "dev: folder for all data (Temporal and app SQLite files)",
+		func(c *config, v string) error { c.DataDir = v; return nil }},
+	{"LOG_LEVEL", "info", "debug, info, warn or error",
+		func(c *config, v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
+	{"LOG_FORMAT", "json", "json or text (dev defaults to text)",
+		func(c *config, v string) error {
+			if v != "json" && v != "text" {
+				return errors.New("must be json or text")
+			}
+			c.LogFormat = v
+			return nil
+		}},
+}
+
+// loadConfig reads the environment, then the command's flags.
+func loadConfig(getenv func(string) string, fs *flag.FlagSet, args []string, dev bool) (config, error) {
+	var c config
+	for _, s := range settings {
+		v := getenv(s.env)
+		if v == "" {
+			v = s.def
+			if dev && s.env == "LOG_FORMAT" {
+				v = "text"
+			}
+		}
+		if err := s.set(&c, v); err != nil {
+			return c, fmt.Errorf("%s=%q: %v", s.env, v, err)
+		}
+	}
+	if fs != nil {
+		fs.StringVar(&c.DataDir, "data", c.DataDir, "data folder (VALGHALLA_DATA_DIR)")
+		fs.StringVar(&c.ListenAddr, "listen", c.ListenAddr, "web app address (LISTEN_ADDR)")
+		if err := fs.Parse(args); err != nil {
+			return c, err
+		}
+		if fs.NArg() > 0 {
+			return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		}
+		if err := checkHostPort(c.ListenAddr); err != nil {
+			return c, fmt.Errorf("--listen %q: %v", c.ListenAddr, err)
+		}
+	}
+	if dev {
+		abs, err := filepath.Abs(c.DataDir)
+		if err != nil {
+			return c, err
+		}
+		c.DataDir = abs
+		if c.DatabaseURL == "" {
+			c.DatabaseURL = "sqlite:" + filepath.Join(abs, "valghalla.db")
+		}
+	}
+	return c, nil
+}
+
+func (c config) requireDatabase() error {
+	if c.DatabaseURL == "" {
+		return errors.New("DATABASE_URL is not set (e.g. postgres://valghalla@localhost:5432/valghalla)")
+	}
+	return nil
+}
+
+func (c config) logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func checkHostPort(v string) error {
+	if _, _, err := net.SplitHostPort(v); err != nil {
+		return errors.New("must be host:port")
+	}
+	return nil
+}
+
+// parseRetention accepts a Go duration ("4320h") or days ("180d").
+func parseRetention(v string) (time.Duration, error) {
+	var d time.Duration
+	var err error
+	if days, ok := strings.CutSuffix(v, "d"); ok {
+		d, err = time.ParseDuration(days + "h")
+		d *= 24
+	} else {
+		d, err = time.ParseDuration(v)
+	}
+	if err != nil {
+		return 0, errors.New("must be a duration such as 4320h or 180d")
+	}
+	if d < 24*time.Hour {
+		return 0, errors.New("must be at least one day")
+	}
+	return d, nil
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `valghalla — staffing Danish elections
+
+Usage: valghalla <command> [flags]
+
+Commands:
+  dev             everything in one process on embedded defaults (Temporal, UI, SQLite, demo data)
+  web             the web app (production; needs DATABASE_URL and TEMPORAL_ADDRESS)
+  worker          the Temporal worker (production)
+  migrate         bring the app database schema up to date
+  temporal-setup  create the Temporal namespace and search attributes (idempotent)
+
+Environment:
+`)
+	for _, s := range settings {
+		def := s.def
+		if def == "" {
+			def = "(none)"
+		}
+		fmt.Fprintf(w, "  %-20s %-24s %s\n", s.env, def, s.help)
+	}
+	fmt.Fprintln(w, "\nFlags (dev, web): --data DIR, --listen HOST:PORT")
+}

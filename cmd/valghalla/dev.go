@@ -1,0 +1,137 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/valghalla/valghalla/activities"
+	"github.com/valghalla/valghalla/devserver"
+	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/web"
+	"github.com/valghalla/valghalla/worker"
+	"github.com/valghalla/valghalla/workflows"
+)
+
+// runDev runs the whole product in one process on embedded defaults: a
+// Temporal server and its Web UI, the app database on SQLite, the worker and
+// the web app, all keeping their data under one folder.
+func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data folder: %w", err)
+	}
+	// Bind the web port first: a taken port is a clear error before anything
+	// heavy starts.
+	ln, err := listen("web app", cfg.ListenAddr)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+
+	ip, frontendPort, err := splitAddr(cfg.TemporalAddress)
+	if err != nil {
+		return fmt.Errorf("TEMPORAL_ADDRESS: %w", err)
+	}
+	_, uiPort, err := splitAddr(cfg.TemporalUIAddr)
+	if err != nil {
+		return fmt.Errorf("TEMPORAL_UI_ADDR: %w", err)
+	}
+	temporalServer, err := devserver.Start(ctx, devserver.Options{
+		DatabaseFile:     filepath.Join(cfg.DataDir, "temporal.db"),
+		IP:               ip,
+		FrontendPort:     frontendPort,
+		UIPort:           uiPort,
+		Namespaces:       []string{cfg.TemporalNamespace},
+		SearchAttributes: workflows.SearchAttributes(),
+		Logger:           log.With("component", "temporal-server"),
+	})
+	if err != nil {
+		var inUse *devserver.PortInUseError
+		if errors.As(err, &inUse) {
+			return inUse
+		}
+		return fmt.Errorf("start Temporal: %w", err)
+	}
+	defer temporalServer.Stop()
+
+	opts := temporalOptions(cfg, log)
+	opts.HostPort = temporalServer.FrontendAddress()
+	c, err := client.DialContext(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("connect to the embedded Temporal: %w", err)
+	}
+	defer c.Close()
+	// Every start: the retention an election season needs, and any search
+	// attribute a newer version added.
+	if err := worker.EnsureNamespace(ctx, c, cfg.TemporalNamespace, cfg.Retention, workflows.SearchAttributes()); err != nil {
+		return err
+	}
+
+	db, err := store.Open(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close(db)
+	if err := store.Migrate(ctx, db, log); err != nil {
+		return err
+	}
+	seeded, err := store.SeedDemo(ctx, db, time.Now())
+	if err != nil {
+		return fmt.Errorf("seed the demo municipality: %w", err)
+	}
+
+	w := worker.New(c, cfg.TaskQueue, &activities.Activities{DB: db})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start the worker: %w", err)
+	}
+	defer w.Stop()
+
+	checkCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	started := time.Now()
+	_, err = workflows.RunSelfCheck(checkCtx, c, cfg.TaskQueue)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("self-check through Temporal, worker and database failed: %w", err)
+	}
+
+	webURL := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, `Valghalla dev is running.
+  Web app:      %s
+  Temporal UI:  %s
+  Temporal:     %s (namespace %s)
+  Data folder:  %s
+  Demo login:   %s / %s
+  Self-check:   workflow → worker → database in %s
+`, webURL, temporalServer.UIURL(), temporalServer.FrontendAddress(), cfg.TemporalNamespace, cfg.DataDir,
+		store.DemoEmail, store.DemoPassword, time.Since(started).Round(time.Millisecond))
+	if seeded {
+		fmt.Fprintln(stdout, "  Seeded the demo municipality Sønderå Kommune.")
+	}
+	fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
+
+	handler := web.New(web.Deps{DB: db, Temporal: c, Log: log, TemporalUIURL: temporalServer.UIURL()})
+	err = serveHTTP(ctx, ln, handler, log)
+	fmt.Fprintln(stdout, "Stopping.")
+	return err
+}
+
+func splitAddr(addr string) (string, int, error) {
+	host, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, err
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil || port <= 0 || port > 65535 {
+		return "", 0, fmt.Errorf("%q has no valid port", addr)
+	}
+	return host, port, nil
+}

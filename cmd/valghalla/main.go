@@ -1,0 +1,215 @@
+// Command valghalla is the one binary of the product: the all-in-one dev
+// mode and the production web app, worker and set-up commands. This package
+// parses, wires and runs; the product lives in the packages it imports.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+	_ "time/tzdata" // Europe/Copenhagen even in a scratch container
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"gorm.io/gorm"
+
+	"github.com/valghalla/valghalla/activities"
+	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/web"
+	"github.com/valghalla/valghalla/worker"
+	"github.com/valghalla/valghalla/workflows"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is main without the process: tests call it with their own context,
+// environment and output.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	commands := map[string]func(context.Context, config, *slog.Logger, io.Writer) error{
+		"dev":            runDev,
+		"web":            runWeb,
+		"worker":         runWorker,
+		"migrate":        runMigrate,
+		"temporal-setup": runTemporalSetup,
+	}
+	name := args[0]
+	cmd, ok := commands[name]
+	if !ok {
+		if name == "help" || name == "-h" || name == "--help" {
+			usage(stdout)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "valghalla: unknown command %q (run valghalla help)\n", name)
+		return exitUsage
+	}
+	fs := flag.NewFlagSet("valghalla "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, err := loadConfig(getenv, fs, args[1:], name == "dev")
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stderr, "valghalla %s: %v\n", name, err)
+		}
+		return exitUsage
+	}
+	log := cfg.logger(stderr)
+	if err := cmd(ctx, cfg, log, stdout); err != nil {
+		fmt.Fprintf(stderr, "valghalla %s: %v\n", name, err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+// openDatabase opens the app database and refuses a schema older than this
+// binary: production upgrades run `valghalla migrate` first.
+func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*gorm.DB, error) {
+	if err := cfg.requireDatabase(); err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return nil, err
+	}
+	v, err := store.SchemaVersion(ctx, db)
+	if err != nil || v != store.LatestVersion() {
+		store.Close(db)
+		return nil, fmt.Errorf("database schema is at version %d, this binary needs %d: run valghalla migrate", v, store.LatestVersion())
+	}
+	return db, nil
+}
+
+func temporalOptions(cfg config, log *slog.Logger) client.Options {
+	return client.Options{
+		HostPort:  cfg.TemporalAddress,
+		Namespace: cfg.TemporalNamespace,
+		Logger:    sdklog.NewStructuredLogger(log.With("component", "temporal-client")),
+	}
+}
+
+func runMigrate(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
+	if err := cfg.requireDatabase(); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close(db)
+	if err := store.Migrate(ctx, db, log); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "schema at version %d\n", store.LatestVersion())
+	return nil
+}
+
+func runTemporalSetup(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
+	c, err := client.DialContext(ctx, temporalOptions(cfg, log))
+	if err != nil {
+		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+	defer c.Close()
+	if err := worker.EnsureNamespace(ctx, c, cfg.TemporalNamespace, cfg.Retention, workflows.SearchAttributes()); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "namespace %s ready: retention %s, %d search attributes\n",
+		cfg.TemporalNamespace, cfg.Retention, len(workflows.SearchAttributes()))
+	return nil
+}
+
+func runWeb(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) error {
+	db, err := openDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close(db)
+	// Lazy: the web app starts while Temporal is still coming up; /readyz
+	// tells the load balancer when it can take traffic.
+	c, err := client.NewLazyClient(temporalOptions(cfg, log))
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ln, err := listen("web app", cfg.ListenAddr)
+	if err != nil {
+		return err
+	}
+	log.Info("web app listening", "addr", ln.Addr().String())
+	return serveHTTP(ctx, ln, web.New(web.Deps{DB: db, Temporal: c, Log: log}), log)
+}
+
+func runWorker(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) error {
+	db, err := openDatabase(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close(db)
+	c, err := client.DialContext(ctx, temporalOptions(cfg, log))
+	if err != nil {
+		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+	defer c.Close()
+	w := worker.New(c, cfg.TaskQueue, &activities.Activities{DB: db})
+	log.Info("worker polling", "namespace", cfg.TemporalNamespace, "task_queue", cfg.TaskQueue)
+	interrupt := make(chan any)
+	go func() { <-ctx.Done(); close(interrupt) }()
+	return w.Run(interrupt)
+}
+
+// listen binds addr now, so a taken port is one clear line at start-up.
+func listen(what, addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, fmt.Errorf("%s: %s is already in use", what, addr)
+		}
+		return nil, fmt.Errorf("%s: listen on %s: %w", what, addr, err)
+	}
+	return ln, nil
+}
+
+// serveHTTP serves h on ln until ctx ends, then lets requests in flight
+// finish for a few seconds.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}

@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"go.temporal.io/server/temporaltest"
+
+	"github.com/valghalla/valghalla/store/storetest"
+	"github.com/valghalla/valghalla/workflows"
+)
+
+// The production commands on PostgreSQL and a separate Temporal server:
+// migrate, temporal-setup, worker and web, each run as the binary runs them.
+func TestProductionCommandsOnPostgres(t *testing.T) {
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	env := map[string]string{
+		"DATABASE_URL":        storetest.PostgresDatabaseURL(t),
+		"TEMPORAL_ADDRESS":    ts.GetFrontendHostPort(),
+		"TEMPORAL_NAMESPACE":  "valghalla-prod-test",
+		"TEMPORAL_TASK_QUEUE": "prod-test",
+		"LISTEN_ADDR":         freeAddr(t),
+		"LOG_LEVEL":           "warn",
+	}
+
+	// web refuses a database that migrate has not brought up to date.
+	web := start(t, env, "web")
+	if code := web.wait(t); code != exitFailure || !strings.Contains(web.stderr.String(), "run valghalla migrate") {
+		t.Fatalf("web on an empty database: exit %d, %s", code, web.stderr.String())
+	}
+
+	for range 2 { // both idempotent
+		m := start(t, env, "migrate")
+		if code := m.wait(t); code != 0 || !strings.Contains(m.stdout.String(), "schema at version") {
+			t.Fatalf("migrate: exit %d\n%s%s", code, m.stdout.String(), m.stderr.String())
+		}
+		s := start(t, env, "temporal-setup")
+		if code := s.wait(t); code != 0 || !strings.Contains(s.stdout.String(), "namespace valghalla-prod-test ready") {
+			t.Fatalf("temporal-setup: exit %d\n%s%s", code, s.stdout.String(), s.stderr.String())
+		}
+	}
+
+	w := start(t, env, "worker")
+	web = start(t, env, "web")
+	webURL := "http://" + env["LISTEN_ADDR"]
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, body := httpGetQuiet(webURL + "/readyz")
+		if code == 200 && strings.Contains(body, `"database":"ok"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("web never became ready: %d %s\n%s", code, body, web.stderr.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
+	// The worker process picks up a workflow and writes to PostgreSQL.
+	c := ts.NewClientWithOptions(clientOptions("valghalla-prod-test"))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := workflows.RunSelfCheck(ctx, c, "prod-test"); err != nil {
+		t.Fatalf("self-check through the worker command: %v\n%s", err, w.stderr.String())
+	}
+	db := storetest.Open(t, env["DATABASE_URL"])
+	var n int64
+	db.Table("system_checks").Count(&n)
+	if n != 1 {
+		t.Errorf("%d system checks in PostgreSQL, want 1", n)
+	}
+
+	for name, p := range map[string]*process{"worker": w, "web": web} {
+		if code := p.stop(t); code != 0 {
+			t.Errorf("%s exit code %d on SIGTERM\n%s", name, code, p.stderr.String())
+		}
+	}
+}
