@@ -33,7 +33,7 @@ func (t temporalHealth) CheckHealth(context.Context, *client.CheckHealthRequest)
 
 var now = time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
 
-func newApp(t *testing.T, db *gorm.DB, temporalErr error, logs *bytes.Buffer) http.Handler {
+func newApp(t testing.TB, db *gorm.DB, temporalErr error, logs *bytes.Buffer) http.Handler {
 	t.Helper()
 	if logs == nil {
 		logs = &bytes.Buffer{}
@@ -45,7 +45,7 @@ func newApp(t *testing.T, db *gorm.DB, temporalErr error, logs *bytes.Buffer) ht
 	})
 }
 
-func get(t *testing.T, h http.Handler, target string, header ...string) *httptest.ResponseRecorder {
+func get(t testing.TB, h http.Handler, target string, header ...string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, target, nil)
 	for i := 0; i+1 < len(header); i += 2 {

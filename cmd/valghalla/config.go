@@ -46,7 +46,7 @@ var settings = []setting{
 		func(c *config, v string) error { c.TemporalNamespace = v; return nil }},
 	{"TEMPORAL_TASK_QUEUE", worker.DefaultTaskQueue, "task queue the worker polls and the web app starts workflows on",
 		func(c *config, v string) error { c.TaskQueue = v; return nil }},
-	{"TEMPORAL_RETENTION", worker.DefaultRetention.String(), "how long closed workflows are kept (temporal-setup, dev)",
+	{"TEMPORAL_RETENTION", "180d", "how long closed workflows are kept (temporal-setup, dev)",
 		func(c *config, v string) (err error) { c.Retention, err = parseRetention(v); return }},
 	{"LISTEN_ADDR", "127.0.0.1:8080", "address the web app listens on (0.0.0.0:8080 in a container)",
 		func(c *config, v string) error { c.ListenAddr = v; return checkHostPort(v) }},
