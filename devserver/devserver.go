@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -74,6 +75,7 @@ type Server struct {
 	uiDone       chan struct{}
 	frontendAddr string
 	uiURL        string
+	logLevel     *slog.LevelVar // of the Temporal logs
 	stopOnce     sync.Once
 }
 
@@ -112,6 +114,9 @@ func (s *Server) Stop() {
 		return
 	}
 	s.stopOnce.Do(func() {
+		if s.logLevel != nil {
+			s.logLevel.Set(slog.LevelError)
+		}
 		s.stopUI()
 		if s.server != nil {
 			_ = s.server.Stop()
@@ -155,12 +160,14 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		return nil, err
 	}
 
-	fmt.Fprintf(os.Stderr, "DEBUG ports frontend=%d ui=%d %+v\n", o.FrontendPort, o.UIPort, ports)
 	sqlConf, err := setupDatabase(o)
 	if err != nil {
 		return nil, err
 	}
 
+	s.logLevel = new(slog.LevelVar)
+	s.logLevel.Set(slog.LevelWarn)
+	o.Logger = slog.New(minLevelHandler{min: s.logLevel, h: o.Logger.Handler()})
 	logger := newTemporalLogger(o.Logger)
 	srv, err := newTemporalServer(o, dialIP, ports, sqlConf, logger)
 	if err != nil {
@@ -234,7 +241,6 @@ func (o *Options) normalize() error {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	o.Logger = slog.New(minLevelHandler{min: slog.LevelWarn, h: o.Logger.Handler()})
 	return nil
 }
 
@@ -246,6 +252,14 @@ func dialableIP(ip string) string {
 		return "127.0.0.1"
 	case parsed.Equal(net.IPv6unspecified):
 		return "::1"
+	}
+	return ip
+}
+
+// uiHost is ip as the UI server wants it: it formats "host:port" itself.
+func uiHost(ip string) string {
+	if strings.Contains(ip, ":") {
+		return "[" + ip + "]"
 	}
 	return ip
 }
@@ -505,7 +519,7 @@ func (s *Server) startUI(ctx context.Context, o Options, dialIP string) (err err
 		}
 	}()
 	ui := uiserver.NewServer(uiserveroptions.WithConfigProvider(&uiconfig.Config{
-		Host:                o.IP,
+		Host:                uiHost(o.IP),
 		Port:                o.UIPort,
 		TemporalGRPCAddress: s.frontendAddr,
 		EnableUI:            true,

@@ -111,6 +111,11 @@ func TestStartUIAndRestartKeepsWorkflows(t *testing.T) {
 		t.Errorf("UIURL() = %q, want %q", got, want)
 	}
 
+	// The pragmas reached SQLite: a WAL file sits next to the database.
+	if _, err := os.Stat(opts.DatabaseFile + "-wal"); err != nil {
+		t.Errorf("no WAL file next to the database: %v", err)
+	}
+
 	// The Web UI answers and reaches the frontend.
 	checkUINamespaces(t, s.UIURL())
 

@@ -9,14 +9,16 @@ import (
 )
 
 // minLevelHandler drops records below min before they reach the wrapped handler.
-// The Temporal server is very chatty at Info, so its logs are kept at Warn and above.
+// The Temporal server is very chatty at Info, so its logs are kept at Warn and
+// above; while it stops, at Error (services stopping one by one warn about
+// connections refused by the ones already gone).
 type minLevelHandler struct {
-	min slog.Level
+	min slog.Leveler
 	h   slog.Handler
 }
 
 func (m minLevelHandler) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= m.min && m.h.Enabled(ctx, l)
+	return l >= m.min.Level() && m.h.Enabled(ctx, l)
 }
 
 func (m minLevelHandler) Handle(ctx context.Context, r slog.Record) error {
