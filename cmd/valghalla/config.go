@@ -161,6 +161,7 @@ Commands:
   worker          the Temporal worker (production)
   migrate         bring the app database schema up to date
   temporal-setup  create the Temporal namespace and search attributes (idempotent)
+  probe URL       exit 0 when URL answers 2xx (the container health check)
 
 Environment:
 `)

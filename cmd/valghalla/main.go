@@ -58,6 +58,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"temporal-setup": runTemporalSetup,
 	}
 	name := args[0]
+	if name == "probe" {
+		return runProbe(ctx, args[1:], stderr)
+	}
 	cmd, ok := commands[name]
 	if !ok {
 		if name == "help" || name == "-h" || name == "--help" {
@@ -127,7 +130,7 @@ func runMigrate(ctx context.Context, cfg config, log *slog.Logger, stdout io.Wri
 }
 
 func runTemporalSetup(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
-	c, err := client.DialContext(ctx, temporalOptions(cfg, log))
+	c, err := dialWithRetry(ctx, temporalOptions(cfg, log), 2*time.Minute, log)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
 	}
@@ -167,7 +170,7 @@ func runWorker(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) e
 		return err
 	}
 	defer store.Close(db)
-	c, err := client.DialContext(ctx, temporalOptions(cfg, log))
+	c, err := dialWithRetry(ctx, temporalOptions(cfg, log), 2*time.Minute, log)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
 	}
@@ -177,6 +180,24 @@ func runWorker(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) e
 	interrupt := make(chan any)
 	go func() { <-ctx.Done(); close(interrupt) }()
 	return w.Run(interrupt)
+}
+
+// dialWithRetry connects to Temporal, trying again for up to patience: in a
+// fresh cluster the frontend's port opens before it answers calls.
+func dialWithRetry(ctx context.Context, opts client.Options, patience time.Duration, log *slog.Logger) (client.Client, error) {
+	deadline := time.Now().Add(patience)
+	for wait := 500 * time.Millisecond; ; wait = min(2*wait, 10*time.Second) {
+		c, err := client.DialContext(ctx, opts)
+		if err == nil || time.Now().Add(wait).After(deadline) {
+			return c, err
+		}
+		log.Warn("Temporal not answering yet; retrying", "address", opts.HostPort, "in", wait, "error", err)
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
 }
 
 // listen binds addr now, so a taken port is one clear line at start-up.

@@ -77,3 +77,38 @@ func TestProductionCommandsOnPostgres(t *testing.T) {
 		}
 	}
 }
+
+func TestProbe(t *testing.T) {
+	dir := t.TempDir()
+	env := devEnv(t, dir)
+	p := start(t, env, "dev")
+	p.waitFor(t, "Press Ctrl+C", 3*time.Minute)
+	for _, c := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"probe", "http://" + env["LISTEN_ADDR"] + "/readyz"}, exitOK},
+		{[]string{"probe", "http://" + env["LISTEN_ADDR"] + "/findes-ikke"}, exitFailure},
+		{[]string{"probe", "http://" + freeAddr(t) + "/readyz"}, exitFailure},
+		{[]string{"probe"}, exitUsage},
+	} {
+		probe := start(t, nil, c.args...)
+		if code := probe.wait(t); code != c.code {
+			t.Errorf("%v: exit %d, want %d (%s)", c.args, code, c.code, probe.stderr.String())
+		}
+	}
+}
+
+// temporal-setup waits for a Temporal that is not up yet, and gives up with
+// a clear error when it never comes.
+func TestTemporalSetupWaitsForTemporal(t *testing.T) {
+	var stdout, stderr syncBuffer
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	env := map[string]string{"TEMPORAL_ADDRESS": freeAddr(t), "LOG_LEVEL": "warn"}
+	code := run(ctx, []string{"temporal-setup"}, func(k string) string { return env[k] }, &stdout, &stderr)
+	if code != exitFailure || !strings.Contains(stderr.String(), "Temporal not answering yet; retrying") ||
+		!strings.Contains(stderr.String(), "valghalla temporal-setup: connect to Temporal at "+env["TEMPORAL_ADDRESS"]) {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+}
