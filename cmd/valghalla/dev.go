@@ -76,14 +76,11 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 		return err
 	}
 
-	db, err := store.Open(ctx, cfg.DatabaseURL, log)
+	db, err := openAndMigrate(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer store.Close(db)
-	if err := store.Migrate(ctx, db, log); err != nil {
-		return err
-	}
 	seeded, err := store.SeedDemo(ctx, db, time.Now())
 	if err != nil {
 		return fmt.Errorf("seed the demo municipality: %w", err)

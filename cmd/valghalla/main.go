@@ -105,6 +105,22 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*gorm.DB, 
 	return db, nil
 }
 
+// openAndMigrate opens the app database and brings its schema up to date.
+func openAndMigrate(ctx context.Context, cfg config, log *slog.Logger) (*gorm.DB, error) {
+	if err := cfg.requireDatabase(); err != nil {
+		return nil, err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.Migrate(ctx, db, log); err != nil {
+		store.Close(db)
+		return nil, err
+	}
+	return db, nil
+}
+
 func temporalOptions(cfg config, log *slog.Logger) client.Options {
 	return client.Options{
 		HostPort:  cfg.TemporalAddress,
@@ -114,17 +130,11 @@ func temporalOptions(cfg config, log *slog.Logger) client.Options {
 }
 
 func runMigrate(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
-	if err := cfg.requireDatabase(); err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, log)
+	db, err := openAndMigrate(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer store.Close(db)
-	if err := store.Migrate(ctx, db, log); err != nil {
-		return err
-	}
+	store.Close(db)
 	fmt.Fprintf(stdout, "schema at version %d\n", store.LatestVersion())
 	return nil
 }
