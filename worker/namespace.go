@@ -92,6 +92,33 @@ func ensureSearchAttributes(ctx context.Context, c client.Client, namespace stri
 	if err != nil && !isAlreadyExists(err) {
 		return fmt.Errorf("add search attributes to %s: %w", namespace, err)
 	}
+	return waitUntilQueryable(ctx, c, namespace, missing)
+}
+
+// waitUntilQueryable waits until the frontend knows the new attributes: it
+// refreshes its namespace cache every few seconds, and until then a workflow
+// started with them is refused. A visibility query that names them passes
+// the same check.
+func waitUntilQueryable(ctx context.Context, c client.Client, namespace string, attrs map[string]enumspb.IndexedValueType) error {
+	for name := range attrs {
+		query := fmt.Sprintf("%s IS NULL", name)
+		for attempt := 0; ; attempt++ {
+			_, err := c.WorkflowService().CountWorkflowExecutions(ctx, &workflowservice.CountWorkflowExecutionsRequest{
+				Namespace: namespace, Query: query,
+			})
+			if err == nil {
+				break
+			}
+			if attempt == 60 {
+				return fmt.Errorf("search attribute %s is not usable in %s: %w", name, namespace, err)
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(250 * time.Millisecond):
+			}
+		}
+	}
 	return nil
 }
 

@@ -91,7 +91,7 @@ func TestEnsureNamespaceIsIdempotent(t *testing.T) {
 		t.Errorf("retention after update %v, want 720h", got)
 	}
 
-	// The workflows can use the attributes in that namespace.
+	// The workflows can use the attributes in that namespace at once.
 	nsClient, err := client.NewClientFromExisting(c, client.Options{Namespace: ns})
 	if err != nil {
 		t.Fatal(err)
