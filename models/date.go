@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"time"
+	_ "time/tzdata" // Europe/Copenhagen whatever the host or image carries
 )
 
 // Copenhagen is the civil time zone every date and time is shown in.

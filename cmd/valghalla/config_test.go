@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/valghalla/valghalla/store"
 )
 
 func TestConfigDefaultsAndEnvironment(t *testing.T) {
@@ -61,5 +64,30 @@ func TestHelpListsEverySetting(t *testing.T) {
 		if !strings.Contains(stdout.String(), s.env) {
 			t.Errorf("help does not list %s", s.env)
 		}
+	}
+}
+
+// During a rolling update the new release migrates while old processes run:
+// an old web or worker accepts a newer schema, an old migrate refuses it.
+func TestOldBinaryAndNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	cfg := config{DatabaseURL: "sqlite:" + t.TempDir() + "/v.db"}
+	log := slog.New(slog.DiscardHandler)
+	db, err := openAndMigrate(ctx, cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, 'from the future', ?)",
+		store.LatestVersion()+1, time.Now()).Error; err != nil {
+		t.Fatal(err)
+	}
+	store.Close(db)
+	if db, err := openDatabase(ctx, cfg, log); err != nil {
+		t.Errorf("an old web/worker refused a newer schema: %v", err)
+	} else {
+		store.Close(db)
+	}
+	if err := runMigrate(ctx, cfg, log, io.Discard); err == nil || !strings.Contains(err.Error(), "newer than this binary") {
+		t.Errorf("an old migrate on a newer schema: %v", err)
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"os/signal"
 	"syscall"
 	"time"
-	_ "time/tzdata" // Europe/Copenhagen even in a scratch container
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
@@ -97,8 +96,10 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*gorm.DB, 
 	if err != nil {
 		return nil, err
 	}
+	// A newer schema is fine: migrations keep the previous release working,
+	// so old and new processes overlap during a rolling update.
 	v, err := store.SchemaVersion(ctx, db)
-	if err != nil || v != store.LatestVersion() {
+	if err != nil || v < store.LatestVersion() {
 		store.Close(db)
 		return nil, fmt.Errorf("database schema is at version %d, this binary needs %d: run valghalla migrate", v, store.LatestVersion())
 	}
