@@ -161,6 +161,7 @@ Commands:
   worker          the Temporal worker (production)
   migrate         bring the app database schema up to date
   temporal-setup  create the Temporal namespace and search attributes (idempotent)
+  selfcheck       a workflow through Temporal and a worker to the app database and back
   probe URL       exit 0 when URL answers 2xx (the container health check)
 
 Environment:

@@ -3,8 +3,6 @@ package main
 import (
 	"io"
 	"net/http"
-
-	"go.temporal.io/sdk/client"
 )
 
 func httpGetQuiet(url string) (int, string) {
@@ -15,8 +13,4 @@ func httpGetQuiet(url string) (int, string) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
-}
-
-func clientOptions(namespace string) client.Options {
-	return client.Options{Namespace: namespace}
 }

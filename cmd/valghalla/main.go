@@ -55,6 +55,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"worker":         runWorker,
 		"migrate":        runMigrate,
 		"temporal-setup": runTemporalSetup,
+		"selfcheck":      runSelfCheck,
 	}
 	name := args[0]
 	if name == "probe" {
@@ -191,6 +192,29 @@ func runWorker(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) e
 	interrupt := make(chan any)
 	go func() { <-ctx.Done(); close(interrupt) }()
 	return w.Run(interrupt)
+}
+
+// runSelfCheck asks a worker, through Temporal, to read and write the app
+// database: the operator's answer to "is anything processing at all?".
+func runSelfCheck(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
+	c, err := client.DialContext(ctx, temporalOptions(cfg, log))
+	if err != nil {
+		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	started := time.Now()
+	r, err := workflows.RunSelfCheck(ctx, c, cfg.TaskQueue)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("no worker completed the self-check on task queue %s within 30s: is a worker running?", cfg.TaskQueue)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "ok: a worker on task queue %s read and wrote the app database in %s (%d elections)\n",
+		cfg.TaskQueue, time.Since(started).Round(time.Millisecond), r.Elections)
+	return nil
 }
 
 // dialWithRetry connects to Temporal, trying again for up to patience: in a

@@ -9,7 +9,6 @@ import (
 	"go.temporal.io/server/temporaltest"
 
 	"github.com/valghalla/valghalla/store/storetest"
-	"github.com/valghalla/valghalla/workflows"
 )
 
 // The production commands on PostgreSQL and a separate Temporal server:
@@ -58,11 +57,9 @@ func TestProductionCommandsOnPostgres(t *testing.T) {
 	}
 
 	// The worker process picks up a workflow and writes to PostgreSQL.
-	c := ts.NewClientWithOptions(clientOptions("valghalla-prod-test"))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := workflows.RunSelfCheck(ctx, c, "prod-test"); err != nil {
-		t.Fatalf("self-check through the worker command: %v\n%s", err, w.stderr.String())
+	check := start(t, env, "selfcheck")
+	if code := check.wait(t); code != 0 || !strings.Contains(check.stdout.String(), "ok: a worker on task queue prod-test") {
+		t.Fatalf("selfcheck: exit %d\n%s%s\nworker: %s", code, check.stdout.String(), check.stderr.String(), w.stderr.String())
 	}
 	db := storetest.Open(t, env["DATABASE_URL"])
 	var n int64
