@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -12,8 +11,9 @@ import (
 	"github.com/valghalla/valghalla/models"
 )
 
-// The UI speaks Danish; English is available. A ?lang= choice is kept in a
-// cookie; without one, Danish, unless the browser asks for English only.
+// The UI speaks Danish; English is a choice (?lang=en), remembered in a
+// cookie. The browser's Accept-Language is not consulted: many Danish staff
+// run English-language systems and still expect the municipality's Danish.
 const (
 	danish  = "da"
 	english = "en"
@@ -66,32 +66,16 @@ var messages = map[string]map[string]string{
 
 // language picks the page language and remembers an explicit choice.
 func language(c *gin.Context) {
-	l := c.Query("lang")
-	if _, ok := messages[l]; ok {
-		c.SetCookie("lang", l, 365*24*3600, "/", "", false, true)
+	l := danish
+	if q := c.Query("lang"); messages[q] != nil {
+		l = q
 		c.SetSameSite(http.SameSiteLaxMode)
+		c.SetCookie("lang", l, 365*24*3600, "/", "", false, true)
 	} else if ck, err := c.Cookie("lang"); err == nil && messages[ck] != nil {
 		l = ck
-	} else {
-		l = fromAcceptLanguage(c.GetHeader("Accept-Language"))
 	}
 	c.Set("lang", l)
 	c.Next()
-}
-
-// fromAcceptLanguage answers English only when the browser prefers it over
-// Danish; everyone else gets Danish.
-func fromAcceptLanguage(h string) string {
-	for _, part := range strings.Split(h, ",") {
-		tag := strings.ToLower(strings.TrimSpace(strings.SplitN(part, ";", 2)[0]))
-		switch {
-		case tag == "da" || strings.HasPrefix(tag, "da-") || tag == "nb" || tag == "nn" || tag == "no":
-			return danish
-		case tag == "en" || strings.HasPrefix(tag, "en-"):
-			return english
-		}
-	}
-	return danish
 }
 
 func lang(c *gin.Context) string {
