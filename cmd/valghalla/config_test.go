@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -89,5 +90,19 @@ func TestOldBinaryAndNewerSchema(t *testing.T) {
 	}
 	if err := runMigrate(ctx, cfg, log, io.Discard); err == nil || !strings.Contains(err.Error(), "newer than this binary") {
 		t.Errorf("an old migrate on a newer schema: %v", err)
+	}
+}
+
+// The README's configuration table is the operators' reference: it must
+// name every setting the binary reads.
+func TestReadmeListsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings {
+		if !strings.Contains(string(readme), "| `"+s.env+"` |") {
+			t.Errorf("README.md's configuration table lacks %s", s.env)
+		}
 	}
 }
