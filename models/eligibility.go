@@ -1,0 +1,245 @@
+package models
+
+import (
+	"strings"
+	"time"
+)
+
+// PersonFacts is what the CPR register says about a person (no I/O here).
+type PersonFacts struct {
+	CPR              CPR
+	Status           string // CPR status code "01","03","05","07" active; "20" no fixed address; "30" cancelled; "50" deleted; "60" changed; "70" disappeared; "80" emigrated; "90" dead
+	Citizenship      string // CPR country code, "5100" = Denmark
+	MunicipalityCode string // 4 digits, current address
+	FullGuardianship bool   // under guardianship with loss of legal capacity (umyndiggjort, værgemål efter § 6)
+	ResidentSince    Date   // start of the current continuous residence in Denmark (zero if unknown)
+}
+
+// Ineligibility is one reason a person may not take a task. Code is stable
+// for programs; Reason is Danish, for the UI.
+type Ineligibility struct {
+	Code   string
+	Reason string
+}
+
+// The codes CheckEligibility returns.
+const (
+	IneligibleDead            = "dead"             // CPR status 90
+	IneligibleNotActive       = "not_active"       // the CPR number is not in use (30, 50, 60) or its status is unknown
+	IneligibleNotResident     = "not_resident"     // no fixed address (20), disappeared (70), emigrated (80), or lives in another municipality
+	IneligibleUnderage        = "underage"         // not 18 on the election day
+	IneligibleCitizenship     = "citizenship"      // citizenship (and, for KV, residence) does not give the vote
+	IneligibleGuardianship    = "guardianship"     // full guardianship: no vote at FV/FA
+	IneligibleNoCPR           = "no_cpr"           // no CPR number, so no age
+	IneligibleUnknownElection = "unknown_election" // the election kind has no rules here
+)
+
+// VotingAge is the age a voter must have reached on the election day.
+const VotingAge = 18
+
+// KVResidenceYears is how long a citizen of a country outside the EU,
+// Iceland and Norway must have lived in Denmark, continuously, before the
+// election day to vote at a municipal and regional election.
+const KVResidenceYears = 4
+
+// CPR status codes.
+const (
+	cprStatusNoFixedAddress = "20"
+	cprStatusCancelled      = "30"
+	cprStatusDeleted        = "50"
+	cprStatusChanged        = "60"
+	cprStatusDisappeared    = "70"
+	cprStatusEmigrated      = "80"
+	cprStatusDead           = "90"
+)
+
+// CheckEligibility tells whether the person may take a task at an election of
+// the given kind in the municipality: an empty result means eligible,
+// otherwise every reason that applies is returned (not just the first), in a
+// fixed order.
+//
+// The rules (DOMAIN.md, "Eligibility"):
+//
+//	FV, FA: alive; ≥ 18 on the election day; Danish citizen (5100); resident
+//	        in the municipality; not under full guardianship.
+//	KV:     alive; ≥ 18; resident; Danish, other EU, Icelandic or Norwegian
+//	        citizen, or 4 years' continuous residence in Denmark before the
+//	        election day; guardianship irrelevant.
+//	EP:     alive; ≥ 18; resident; Danish or other EU citizen; guardianship
+//	        irrelevant.
+//
+// Resident means an active CPR status (01, 03, 05, 07) and the municipality
+// code of the current address equal to municipalityCode. The status gives at
+// most one reason: dead, not_active or not_resident.
+//
+// With validation false (task types with validation off) only "alive" is
+// checked. Unknown facts fail closed: an unknown status is not_active, an
+// unknown citizenship is no citizenship, an unknown ResidentSince is no
+// residence.
+func CheckEligibility(kind ElectionKind, electionDay Date, municipalityCode string, p PersonFacts, validation bool) []Ineligibility {
+	status := strings.TrimSpace(p.Status)
+	var out []Ineligibility
+	add := func(code, reason string) { out = append(out, Ineligibility{Code: code, Reason: reason}) }
+
+	if status == cprStatusDead {
+		add(IneligibleDead, "Personen er død ifølge CPR-registret.")
+	}
+	if !validation {
+		return out
+	}
+
+	switch kind {
+	case Folketingsvalg, Folkeafstemning, Kommunalvalg, EuropaParlamentsvalg:
+	default:
+		add(IneligibleUnknownElection, "Valgtypen er ukendt, så valgbarheden kan ikke vurderes.")
+		return out
+	}
+
+	switch status {
+	case "01", "03", "05", "07":
+		if !sameMunicipality(p.MunicipalityCode, municipalityCode) {
+			add(IneligibleNotResident, "Personen bor ikke i kommunen ifølge CPR-registret.")
+		}
+	case cprStatusDead:
+		// reported above
+	case cprStatusNoFixedAddress:
+		add(IneligibleNotResident, "Personen har ingen fast bopæl ifølge CPR-registret.")
+	case cprStatusDisappeared:
+		add(IneligibleNotResident, "Personen er forsvundet ifølge CPR-registret.")
+	case cprStatusEmigrated:
+		add(IneligibleNotResident, "Personen er udrejst ifølge CPR-registret.")
+	case cprStatusCancelled, cprStatusDeleted, cprStatusChanged:
+		add(IneligibleNotActive, "CPR-nummeret er ikke længere i brug (annulleret, slettet eller ændret).")
+	default:
+		add(IneligibleNotActive, "Personens status i CPR-registret er ukendt.")
+	}
+
+	if p.CPR.IsZero() {
+		add(IneligibleNoCPR, "Personen har intet CPR-nummer, så alderen kan ikke vurderes.")
+	} else if p.CPR.AgeOn(electionDay) < VotingAge {
+		add(IneligibleUnderage, "Personen er ikke fyldt 18 år på valgdagen.")
+	}
+
+	country := cprCountries[strings.TrimSpace(p.Citizenship)]
+	switch kind {
+	case Folketingsvalg, Folkeafstemning:
+		if country != countryDenmark {
+			add(IneligibleCitizenship, "Personen er ikke dansk statsborger.")
+		}
+	case Kommunalvalg:
+		if country == countryNone && !residentFor(p.ResidentSince, electionDay, KVResidenceYears) {
+			add(IneligibleCitizenship, "Personen er hverken dansk, anden EU-, islandsk eller norsk statsborger "+
+				"og har ikke haft fast bopæl i Danmark i de sidste 4 år før valgdagen.")
+		}
+	case EuropaParlamentsvalg:
+		if country != countryDenmark && country != countryEU {
+			add(IneligibleCitizenship, "Personen er hverken dansk eller anden EU-statsborger.")
+		}
+	}
+
+	if p.FullGuardianship && (kind == Folketingsvalg || kind == Folkeafstemning) {
+		add(IneligibleGuardianship, "Personen er under værgemål med fratagelse af den retlige handleevne "+
+			"og har ikke valgret til folketingsvalg og folkeafstemninger.")
+	}
+	return out
+}
+
+// sameMunicipality compares two municipality codes, allowing for a register
+// that drops the leading zero ("607" for "0607"). Empty never matches.
+func sameMunicipality(a, b string) bool {
+	a, b = normaliseMunicipality(a), normaliseMunicipality(b)
+	return a != "" && a == b
+}
+
+func normaliseMunicipality(s string) string {
+	s = strings.TrimSpace(s)
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return s
+		}
+	}
+	if s != "" && len(s) < 4 {
+		s = strings.Repeat("0", 4-len(s)) + s
+	}
+	return s
+}
+
+// residentFor reports whether a continuous residence that began on since has
+// lasted at least years whole years on day: since ≤ day − years. A residence
+// that began exactly 4 years before the election day counts; one that began
+// a day later does not. The zero (unknown) date never counts.
+func residentFor(since, day Date, years int) bool {
+	if since.IsZero() {
+		return false
+	}
+	limit := day.In(time.UTC).AddDate(-years, 0, 0)
+	return !since.In(time.UTC).After(limit)
+}
+
+type countryGroup int
+
+const (
+	countryNone    countryGroup = iota // any other country, stateless, unknown
+	countryDenmark                     // 5100
+	countryEU                          // another EU member state
+	countryIcelandNorway
+)
+
+// cprCountries maps the CPR register's own numeric country codes (CPR's
+// "myndighedskoder" for countries, also used for citizenship) to the groups
+// the election laws care about. Codes not in the table are countryNone.
+//
+// ==== VERIFY BEFORE PRODUCTION ====
+// These codes must be checked against CPR-kontoret's official list, "Lande og
+// landekoder" on cpr.dk (https://www.cpr.dk/kunder/gratis-download/lande-og-landekoder,
+// file CPR-LandeMyndighedskoder-20240104.csv), or CPR's myndighedsregister,
+// which cpr.dk says is the one to load into IT systems. That file could not be
+// read when this table was written. The codes come from secondary sources that
+// both say they follow CPR's classification:
+//   - LIFA, LOIS statistik PRO manual, "Kategorisering" of citizenship
+//     ("StatMynKode"; "samme metode som benyttes af Danmarks Statistik"),
+//     https://dok.lifa.dk/manual/LOISstatistikPRO2/html/kategorisering.htm —
+//     every code below;
+//   - Danmarks Statistik, variable LAND ("Statsborgerskabkode (jvf.
+//     klassificeringen i CPR)"),
+//     https://www.dst.dk/da/TilSalg/Forskningsservice/Dokumentation/hoejkvalitetsvariable/udlaendinge/land
+//     — confirms 5130 Frankrig, 5140 Nederlandene, 5170 Storbritannien and
+//     5180 Tyskland.
+//
+// MISSING: the codes of Estland, Letland, Litauen, Tjekkiet, Slovakiet,
+// Slovenien, Kroatien and Cypern are not in the part of the LIFA list that
+// could be read (5100–5199) and were not found elsewhere. Until they are added their citizens are treated as non-EU — failing
+// closed: at KV they need 4 years' residence, at EP they are refused.
+// ==================================
+//
+// Deliberately absent: 5170 Storbritannien (left the EU on 31 January 2020),
+// 5107 Liechtenstein and 5160 Schweiz (EEA/EFTA, but the laws name only
+// Iceland and Norway), 5101 Grønland (not a citizenship: Greenlanders are
+// Danish citizens, 5100), 5115 "Kongelig", and the codes of states that no
+// longer exist (Tjekkoslovakiet, Jugoslavien, Sovjetunionen, Østtyskland).
+var cprCountries = map[string]countryGroup{
+	"5100": countryDenmark, // Danmark
+
+	"5104": countryEU, // Finland
+	"5108": countryEU, // Luxembourg
+	"5120": countryEU, // Sverige
+	"5126": countryEU, // Belgien
+	"5128": countryEU, // Bulgarien
+	"5130": countryEU, // Frankrig
+	"5134": countryEU, // Grækenland
+	"5140": countryEU, // Nederlandene
+	"5142": countryEU, // Irland
+	"5150": countryEU, // Italien
+	"5153": countryEU, // Malta
+	"5154": countryEU, // Polen
+	"5156": countryEU, // Portugal
+	"5158": countryEU, // Rumænien
+	"5164": countryEU, // Spanien
+	"5174": countryEU, // Ungarn
+	"5180": countryEU, // Tyskland
+	"5182": countryEU, // Østrig
+
+	"5105": countryIcelandNorway, // Island, "ligeret dansk" (the 1918 union's equal rights; Icelandic citizens)
+	"5106": countryIcelandNorway, // Island
+	"5110": countryIcelandNorway, // Norge
+}
