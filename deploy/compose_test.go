@@ -777,3 +777,26 @@ func TestDockerfile(t *testing.T) {
 		t.Errorf(`ENTRYPOINT %s, want ["/valghalla"]`, entrypoint)
 	}
 }
+
+// web and worker get the keys that encrypt personal data from the
+// deployment's environment; the file itself holds none.
+func TestEncryptionKeysAreWiredThrough(t *testing.T) {
+	keys := map[string]string{"VALGHALLA_ENCRYPTION_KEYS": "k1:AAAA", "VALGHALLA_BLIND_INDEX_KEY": "BBBB"}
+	defaults := loadProject(t)
+	set := loadProject(t, "VALGHALLA_ENCRYPTION_KEYS=k1:AAAA", "VALGHALLA_BLIND_INDEX_KEY=BBBB")
+	for _, name := range []string{"web", "worker"} {
+		for key, want := range keys {
+			if got, ok := env(service(t, defaults, name), key); !ok || got != "" {
+				t.Errorf("%s: %s = %q by default, want present and empty (the binary refuses to start)", name, key, got)
+			}
+			if got, _ := env(service(t, set, name), key); got != want {
+				t.Errorf("%s: %s does not follow the variable: %q", name, key, got)
+			}
+		}
+	}
+	for _, name := range []string{"migrate", "temporal-setup", "temporal"} {
+		if _, ok := env(service(t, defaults, name), "VALGHALLA_ENCRYPTION_KEYS"); ok {
+			t.Errorf("%s gets the encryption keys but has no use for them", name)
+		}
+	}
+}

@@ -29,6 +29,8 @@ type config struct {
 	DataDir           string
 	LogLevel          slog.Level
 	LogFormat         string
+	EncryptionKeys    string
+	BlindIndexKey     string
 }
 
 // setting documents one environment variable; the README's table lists them.
@@ -56,6 +58,10 @@ var settings = []setting{
 		func(c *config, v string) error { c.TemporalUIAddr = v; return checkHostPort(v) }},
 	{"VALGHALLA_DATA_DIR", "data", "dev: folder for all data (Temporal and app SQLite files)",
 		func(c *config, v string) error { c.DataDir = v; return nil }},
+	{encryptionKeysEnv, "", "web, worker: keys that encrypt personal data, id:base64 list, current first (valghalla keygen); dev keeps its own in <data>/keys.env",
+		func(c *config, v string) error { c.EncryptionKeys = v; return nil }},
+	{blindIndexKeyEnv, "", "web, worker: key of the blind index that finds encrypted values (valghalla keygen)",
+		func(c *config, v string) error { c.BlindIndexKey = v; return nil }},
 	{"LOG_LEVEL", "info", "debug, info, warn or error",
 		func(c *config, v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
 	{"LOG_FORMAT", "json", "json or text (dev defaults to text)",
@@ -163,6 +169,7 @@ Commands:
   temporal-setup  create the Temporal namespace and search attributes (idempotent)
   selfcheck       a workflow through Temporal and a worker to the app database and back
   probe URL       exit 0 when URL answers 2xx (the container health check)
+  keygen          print new encryption and blind-index keys
 
 Environment:
 `)

@@ -72,9 +72,12 @@ func TestHelpListsEverySetting(t *testing.T) {
 // an old web or worker accepts a newer schema, an old migrate refuses it.
 func TestOldBinaryAndNewerSchema(t *testing.T) {
 	ctx := context.Background()
-	cfg := config{DatabaseURL: "sqlite:" + t.TempDir() + "/v.db"}
+	cfg := config{DatabaseURL: "sqlite:" + t.TempDir() + "/v.db", EncryptionKeys: testKeys.enc, BlindIndexKey: testKeys.blind}
 	log := slog.New(slog.DiscardHandler)
-	db, err := openAndMigrate(ctx, cfg, log)
+	if err := migrateDatabase(ctx, cfg, log); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,5 +107,25 @@ func TestReadmeListsEverySetting(t *testing.T) {
 		if !strings.Contains(string(readme), "| `"+s.env+"` |") {
 			t.Errorf("README.md's configuration table lacks %s", s.env)
 		}
+	}
+}
+
+func TestKeygenPrintsAUsableKeyring(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"keygen"}, func(string) string { return "" }, &stdout, &stderr); code != 0 {
+		t.Fatal(code, stderr.String())
+	}
+	env := map[string]string{}
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(k, "#") {
+			env[k] = v
+		}
+	}
+	c, err := loadConfig(func(k string) string { return env[k] }, nil, nil, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.keyring(); err != nil {
+		t.Fatalf("keygen output does not parse: %v", err)
 	}
 }

@@ -76,7 +76,13 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 		return err
 	}
 
-	db, err := openAndMigrate(ctx, cfg, log)
+	if cfg, err = devKeys(cfg); err != nil {
+		return err
+	}
+	if err := migrateDatabase(ctx, cfg, log); err != nil {
+		return err
+	}
+	db, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"io"
 	"net/http"
+
+	"github.com/valghalla/valghalla/vault"
 )
 
 func httpGetQuiet(url string) (int, string) {
@@ -14,3 +16,12 @@ func httpGetQuiet(url string) (int, string) {
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
 }
+
+// testKeys are encryption keys for the production commands in tests.
+var testKeys = func() (k struct{ enc, blind string }) {
+	var err error
+	if k.enc, k.blind, err = vault.GenerateConfig(); err != nil {
+		panic(err)
+	}
+	return k
+}()

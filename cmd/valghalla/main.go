@@ -23,6 +23,7 @@ import (
 
 	"github.com/valghalla/valghalla/activities"
 	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/vault"
 	"github.com/valghalla/valghalla/web"
 	"github.com/valghalla/valghalla/worker"
 	"github.com/valghalla/valghalla/workflows"
@@ -58,8 +59,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		"selfcheck":      runSelfCheck,
 	}
 	name := args[0]
-	if name == "probe" {
+	switch name {
+	case "probe":
 		return runProbe(ctx, args[1:], stderr)
+	case "keygen":
+		return runKeygen(stdout)
 	}
 	cmd, ok := commands[name]
 	if !ok {
@@ -93,6 +97,10 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*gorm.DB, 
 	if err := cfg.requireDatabase(); err != nil {
 		return nil, err
 	}
+	keys, err := cfg.keyring()
+	if err != nil {
+		return nil, err
+	}
 	db, err := store.Open(ctx, cfg.DatabaseURL, log)
 	if err != nil {
 		return nil, err
@@ -104,23 +112,24 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*gorm.DB, 
 		store.Close(db)
 		return nil, fmt.Errorf("database schema is at version %d, this binary needs %d: run valghalla migrate", v, store.LatestVersion())
 	}
-	return db, nil
-}
-
-// openAndMigrate opens the app database and brings its schema up to date.
-func openAndMigrate(ctx context.Context, cfg config, log *slog.Logger) (*gorm.DB, error) {
-	if err := cfg.requireDatabase(); err != nil {
-		return nil, err
-	}
-	db, err := store.Open(ctx, cfg.DatabaseURL, log)
-	if err != nil {
-		return nil, err
-	}
-	if err := store.Migrate(ctx, db, log); err != nil {
+	if err := db.Use(vault.Plugin(keys)); err != nil {
 		store.Close(db)
 		return nil, err
 	}
 	return db, nil
+}
+
+// migrateDatabase brings the app schema up to date.
+func migrateDatabase(ctx context.Context, cfg config, log *slog.Logger) error {
+	if err := cfg.requireDatabase(); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return err
+	}
+	defer store.Close(db)
+	return store.Migrate(ctx, db, log)
 }
 
 func temporalOptions(cfg config, log *slog.Logger) client.Options {
@@ -132,11 +141,9 @@ func temporalOptions(cfg config, log *slog.Logger) client.Options {
 }
 
 func runMigrate(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
-	db, err := openAndMigrate(ctx, cfg, log)
-	if err != nil {
+	if err := migrateDatabase(ctx, cfg, log); err != nil {
 		return err
 	}
-	store.Close(db)
 	fmt.Fprintf(stdout, "schema at version %d\n", store.LatestVersion())
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -139,7 +140,7 @@ func TestDevServesEverythingAndKeepsItsDataAcrossRestarts(t *testing.T) {
 	env := devEnv(t, dir)
 	webURL := "http://" + env["LISTEN_ADDR"]
 
-	var firstPage string
+	var firstPage, firstKeys string
 	for round := 1; round <= 2; round++ {
 		p := start(t, env, "dev")
 		p.waitFor(t, "Press Ctrl+C", 3*time.Minute)
@@ -151,6 +152,17 @@ func TestDevServesEverythingAndKeepsItsDataAcrossRestarts(t *testing.T) {
 		}
 		if seeded := strings.Contains(out, "Seeded"); seeded != (round == 1) {
 			t.Errorf("round %d: seeded = %v", round, seeded)
+		}
+		// dev generates its encryption keys once, readable by the owner only.
+		info, err := os.Stat(dir + "/keys.env")
+		if err != nil || info.Mode().Perm() != 0o600 {
+			t.Fatalf("round %d: keys.env %v, %v", round, info, err)
+		}
+		keys, _ := os.ReadFile(dir + "/keys.env")
+		if round == 1 {
+			firstKeys = string(keys)
+		} else if string(keys) != firstKeys {
+			t.Error("keys.env changed across a restart: data encrypted before would be lost")
 		}
 
 		if code, _ := httpGet(t, webURL+"/healthz"); code != 200 {

@@ -24,6 +24,16 @@ func TestProductionCommandsOnPostgres(t *testing.T) {
 		"LOG_LEVEL":           "warn",
 	}
 
+	// Without encryption keys web and worker do not start: there is no
+	// unencrypted mode.
+	for _, cmd := range []string{"web", "worker"} {
+		p := start(t, env, cmd)
+		if code := p.wait(t); code != exitFailure || !strings.Contains(p.stderr.String(), "VALGHALLA_ENCRYPTION_KEYS and VALGHALLA_BLIND_INDEX_KEY must be set") {
+			t.Fatalf("%s without keys: exit %d, %s", cmd, code, p.stderr.String())
+		}
+	}
+	env["VALGHALLA_ENCRYPTION_KEYS"], env["VALGHALLA_BLIND_INDEX_KEY"] = testKeys.enc, testKeys.blind
+
 	// web refuses a database that migrate has not brought up to date.
 	web := start(t, env, "web")
 	if code := web.wait(t); code != exitFailure || !strings.Contains(web.stderr.String(), "run valghalla migrate") {
