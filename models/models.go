@@ -118,3 +118,23 @@ type SystemCheck struct {
 	Elections  int64
 	CheckedAt  time.Time
 }
+
+// Session is a server-side login session. Only a hash of the cookie's token
+// is stored, so a copy of the database opens no session.
+type Session struct {
+	TokenHash  string `gorm:"primaryKey"`
+	UserID     int64
+	CSRFToken  string `gorm:"column:csrf_token"`
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time
+}
+
+// LoginAttempt records one try to log in to an account (its e-mail,
+// lower-cased), for throttling guessing across all web replicas.
+type LoginAttempt struct {
+	ID      int64
+	Account string
+	Success bool
+	At      time.Time
+}

@@ -80,3 +80,12 @@ func TestPasswordHashVerifies(t *testing.T) {
 		}
 	}
 }
+
+func TestSortDanish(t *testing.T) {
+	names := []string{"Åse", "Ørsted", "Zacho", "Ærø", "Andersen", "Aagaard", "Bødker", "Berg"}
+	SortDanish(names, func(s string) string { return s })
+	want := []string{"Andersen", "Berg", "Bødker", "Zacho", "Ærø", "Ørsted", "Aagaard", "Åse"}
+	if strings.Join(names, ",") != strings.Join(want, ",") {
+		t.Errorf("got %v, want %v", names, want)
+	}
+}

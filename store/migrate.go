@@ -173,4 +173,22 @@ CREATE TABLE system_checks (
 	elections BIGINT NOT NULL,
 	checked_at {{timestamp}} NOT NULL
 )`},
+	{3, "sessions and login attempts", `
+CREATE TABLE sessions (
+	token_hash TEXT PRIMARY KEY,
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	csrf_token TEXT NOT NULL,
+	created_at {{timestamp}} NOT NULL,
+	last_seen_at {{timestamp}} NOT NULL,
+	expires_at {{timestamp}} NOT NULL
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+CREATE INDEX sessions_expires ON sessions(expires_at);
+CREATE TABLE login_attempts (
+	id {{id}},
+	account TEXT NOT NULL,
+	success BOOLEAN NOT NULL,
+	at {{timestamp}} NOT NULL
+);
+CREATE INDEX login_attempts_account_at ON login_attempts(account, at)`},
 }

@@ -29,7 +29,42 @@ type Deps struct {
 	Log      *slog.Logger
 	// TemporalUIURL is linked from the pages for operators; empty hides it.
 	TemporalUIURL string
+	// SecureCookies marks cookies Secure: on whenever the site is served
+	// over https (everywhere but `valghalla dev`).
+	SecureCookies bool
 	Now           func() time.Time
+}
+
+// route is one endpoint with the access it requires.
+type route struct {
+	method, path string
+	access       access
+	handler      func(*server, *gin.Context)
+}
+
+// routes is every endpoint of the web app. Each declares who may use it;
+// authorize enforces that before the handler runs.
+var routes = []route{
+	{http.MethodGet, "/healthz", public, (*server).healthz},
+	{http.MethodGet, "/readyz", public, (*server).readyz},
+	{http.MethodGet, "/", public, (*server).home},
+	{http.MethodGet, "/login", public, (*server).loginForm},
+	{http.MethodPost, "/login", public, (*server).login},
+	{http.MethodPost, "/logout", anyUser, (*server).logout},
+	{http.MethodGet, "/konto", anyUser, (*server).account},
+	{http.MethodGet, "/admin/brugere", adminOnly, (*server).users},
+}
+
+// Route describes a registered endpoint, for tests and documentation.
+type Route struct{ Method, Path, Access string }
+
+// Routes lists every endpoint with its access rule.
+func Routes() []Route {
+	out := make([]Route, len(routes))
+	for i, r := range routes {
+		out[i] = Route{r.method, r.path, string(r.access)}
+	}
+	return out
 }
 
 type server struct {
@@ -53,10 +88,16 @@ func New(d Deps) http.Handler {
 
 	static, _ := fs.Sub(staticFS, "static")
 	r.StaticFS("/static", http.FS(static))
-	r.GET("/healthz", s.healthz)
-	r.GET("/readyz", s.readyz)
-	r.GET("/", s.home)
-	r.NoRoute(s.notFound)
+	for _, rt := range routes {
+		h := rt.handler
+		handlers := []gin.HandlerFunc{s.authorize(rt.access), func(c *gin.Context) { h(s, c) }}
+		if rt.path != "/healthz" && rt.path != "/readyz" {
+			// Probes touch no session: they run every few seconds.
+			handlers = append([]gin.HandlerFunc{s.loadSession, s.checkCSRF}, handlers...)
+		}
+		r.Handle(rt.method, rt.path, handlers...)
+	}
+	r.NoRoute(s.loadSession, s.notFound)
 	return r
 }
 
@@ -108,6 +149,8 @@ func (s *server) render(c *gin.Context, status int, name, title string, data map
 	}
 	data["T"] = translator(c)
 	data["Title"] = translator(c)(title)
+	data["User"] = currentUser(c)
+	data["CSRF"] = s.csrfToken(c)
 	data["Lang"] = lang(c)
 	data["TemporalUIURL"] = s.TemporalUIURL
 	c.Header("Content-Type", "text/html; charset=utf-8")

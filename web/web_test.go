@@ -8,6 +8,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -159,5 +162,41 @@ func TestSecurityHeadersAndLogsWithoutPathOrQuery(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `"status":404`) {
 		t.Errorf("the request was not logged: %s", logs.String())
+	}
+}
+
+func quietLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// Every message key a template or handler names exists in both languages:
+// a missing one would show its key to the user.
+func TestEveryMessageKeyIsTranslated(t *testing.T) {
+	keys := map[string]bool{}
+	re := regexp.MustCompile(`call \$?\.T "([a-z0-9_.]+)"|"((?:login|auth|csrf|account|users|notfound|empty|role)\.[a-z_.]+)"`)
+	for _, dir := range []string{"templates/*.html", "*.go"} {
+		files, _ := filepath.Glob(dir)
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			b, _ := os.ReadFile(f)
+			for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+				if key := m[1] + m[2]; !strings.HasSuffix(key, ".html") {
+					keys[key] = true
+				}
+			}
+		}
+	}
+	if len(keys) < 20 {
+		t.Fatalf("found only %d keys: the pattern is broken", len(keys))
+	}
+	for _, role := range []string{"admin", "staff", "read_only", "party_secretary"} {
+		keys["role."+role] = true
+	}
+	for key := range keys {
+		for _, l := range []string{"da", "en"} {
+			if !web.HasMessage(l, key) {
+				t.Errorf("message %q has no %s text", key, l)
+			}
+		}
 	}
 }

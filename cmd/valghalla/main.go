@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -180,7 +181,8 @@ func runWeb(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) erro
 		return err
 	}
 	log.Info("web app listening", "addr", ln.Addr().String())
-	return serveHTTP(ctx, ln, web.New(web.Deps{DB: db, Temporal: c, Log: log}), log)
+	return serveHTTP(ctx, ln, web.New(web.Deps{DB: db, Temporal: c, Log: log,
+		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://")}), log)
 }
 
 func runWorker(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) error {

@@ -1,0 +1,30 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/valghalla/valghalla/models"
+)
+
+// account shows who is logged in and with which role.
+func (s *server) account(c *gin.Context) {
+	u := currentUser(c)
+	var party models.Party
+	if u.PartyID != nil {
+		s.DB.WithContext(c.Request.Context()).First(&party, *u.PartyID)
+	}
+	s.render(c, http.StatusOK, "account.html", "account.title", map[string]any{"Party": party})
+}
+
+// users lists the logins; administrators only.
+func (s *server) users(c *gin.Context) {
+	var users []models.User
+	if err := s.DB.WithContext(c.Request.Context()).Find(&users).Error; err != nil {
+		c.AbortWithStatus(http.StatusInternalServerError)
+		return
+	}
+	models.SortDanish(users, func(u models.User) string { return u.Name })
+	s.render(c, http.StatusOK, "users.html", "users.title", map[string]any{"Users": users})
+}

@@ -1,0 +1,248 @@
+package web
+
+import (
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/store"
+)
+
+const (
+	sessionCookie = "valghalla_session"
+	csrfCookie    = "valghalla_csrf" // double-submit token before login
+	csrfField     = "csrf_token"
+	csrfHeader    = "X-CSRF-Token"
+
+	// Login throttling: after maxFailedLogins failures within loginWindow an
+	// account takes no more passwords until the window has passed.
+	maxFailedLogins = 5
+	loginWindow     = 15 * time.Minute
+)
+
+// dummyHash is verified when an unknown e-mail logs in, so a wrong address
+// takes as long as a wrong password and does not reveal who has an account.
+var dummyHash, _ = models.HashPassword("valghalla-ingen-bruger")
+
+// access says who may use a route; every route declares one.
+type access string
+
+const (
+	public    access = "public"     // anyone, logged in or not
+	anyUser   access = "any user"   // every role, party secretaries included
+	staffOnly access = "staff"      // administrators, staff and read-only; never party secretaries
+	adminOnly access = "admin only" // administrators
+)
+
+func (a access) allows(u *models.User) bool {
+	switch a {
+	case public:
+		return true
+	case anyUser:
+		return u != nil
+	case staffOnly:
+		return u != nil && (u.Role == models.RoleAdmin || u.Role == models.RoleStaff || u.Role == models.RoleReadOnly)
+	case adminOnly:
+		return u != nil && u.Role == models.RoleAdmin
+	}
+	return false
+}
+
+// loadSession puts the logged-in user, if any, into the request context.
+func (s *server) loadSession(c *gin.Context) {
+	token, err := c.Cookie(sessionCookie)
+	if err == nil && token != "" {
+		sess, u, err := store.LookupSession(c.Request.Context(), s.DB, token, s.Now())
+		switch {
+		case err == nil:
+			c.Set("user", &u)
+			c.Set("session", &sess)
+		case errors.Is(err, store.ErrNoSession):
+			s.clearCookie(c, sessionCookie)
+		default:
+			s.Log.ErrorContext(c.Request.Context(), "session lookup failed", "error", err)
+			c.AbortWithStatus(http.StatusInternalServerError)
+			return
+		}
+	}
+	c.Next()
+}
+
+func currentUser(c *gin.Context) *models.User {
+	if u, ok := c.Get("user"); ok {
+		return u.(*models.User)
+	}
+	return nil
+}
+
+func currentSession(c *gin.Context) *models.Session {
+	if s, ok := c.Get("session"); ok {
+		return s.(*models.Session)
+	}
+	return nil
+}
+
+// authorize enforces a route's access on the server, for every request.
+func (s *server) authorize(a access) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u := currentUser(c)
+		if a.allows(u) {
+			c.Next()
+			return
+		}
+		if u == nil {
+			if c.Request.Method == http.MethodGet {
+				c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))
+			} else {
+				s.render(c, http.StatusUnauthorized, "error.html", "auth.required", map[string]any{"Message": "auth.required"})
+			}
+			c.Abort()
+			return
+		}
+		s.Log.WarnContext(c.Request.Context(), "access refused", "user_id", u.ID, "role", u.Role, "route", c.FullPath())
+		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
+		c.Abort()
+	}
+}
+
+// csrfToken is the token forms on this request must carry: the session's,
+// or before login the double-submit cookie's (set here when missing).
+func (s *server) csrfToken(c *gin.Context) string {
+	if sess := currentSession(c); sess != nil {
+		return sess.CSRFToken
+	}
+	if v, ok := c.Get(csrfCookie); ok {
+		return v.(string)
+	}
+	token, err := c.Cookie(csrfCookie)
+	if err != nil || len(token) < 32 {
+		token = store.NewToken()
+		s.setCookie(c, csrfCookie, token, 0)
+	}
+	c.Set(csrfCookie, token)
+	return token
+}
+
+// checkCSRF refuses a state-changing request without the right token. The
+// SameSite cookies already stop most cross-site posts; this stops the rest.
+func (s *server) checkCSRF(c *gin.Context) {
+	switch c.Request.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		c.Next()
+		return
+	}
+	var want string
+	if sess := currentSession(c); sess != nil {
+		want = sess.CSRFToken
+	} else {
+		want, _ = c.Cookie(csrfCookie)
+	}
+	got := c.GetHeader(csrfHeader)
+	if got == "" {
+		got = c.PostForm(csrfField)
+	}
+	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		s.render(c, http.StatusForbidden, "error.html", "csrf.title", map[string]any{"Message": "csrf.body"})
+		c.Abort()
+		return
+	}
+	c.Next()
+}
+
+func (s *server) loginForm(c *gin.Context) {
+	if currentUser(c) != nil {
+		c.Redirect(http.StatusSeeOther, "/konto")
+		return
+	}
+	s.render(c, http.StatusOK, "login.html", "login.title", map[string]any{"Next": localPath(c.Query("next"))})
+}
+
+func (s *server) login(c *gin.Context) {
+	ctx := c.Request.Context()
+	email := store.NormalizeEmail(c.PostForm("email"))
+	password := c.PostForm("password")
+	next := localPath(c.PostForm("next"))
+	again := func(status int, msg string) {
+		s.render(c, status, "login.html", "login.title", map[string]any{"Error": msg, "Email": email, "Next": next})
+	}
+	if email == "" || password == "" || len(email) > 254 || len(password) > 1024 {
+		again(http.StatusBadRequest, "login.missing")
+		return
+	}
+	now := s.Now()
+	failures, err := store.FailedLoginsSince(ctx, s.DB, email, now.Add(-loginWindow))
+	if err != nil {
+		c.AbortWithStatus(http.StatusInternalServerError)
+		return
+	}
+	if failures >= maxFailedLogins {
+		s.Log.WarnContext(ctx, "login throttled", "failures", failures)
+		again(http.StatusTooManyRequests, "login.throttled")
+		return
+	}
+	var u models.User
+	found := s.DB.WithContext(ctx).Where("email = ?", email).Limit(1).Find(&u).RowsAffected == 1
+	hash := dummyHash
+	if found && u.PasswordHash != "" {
+		hash = u.PasswordHash
+	}
+	ok, _ := models.VerifyPassword(hash, password)
+	ok = ok && found && u.PasswordHash != ""
+	if err := store.RecordLoginAttempt(ctx, s.DB, email, ok, now); err != nil {
+		c.AbortWithStatus(http.StatusInternalServerError)
+		return
+	}
+	if !ok {
+		again(http.StatusUnauthorized, "login.wrong")
+		return
+	}
+	// A new session at every login: a token planted before login is useless.
+	if old, err := c.Cookie(sessionCookie); err == nil {
+		store.DeleteSession(ctx, s.DB, old)
+	}
+	token, err := store.CreateSession(ctx, s.DB, u.ID, now)
+	if err != nil {
+		c.AbortWithStatus(http.StatusInternalServerError)
+		return
+	}
+	s.setCookie(c, sessionCookie, token, int(store.SessionMax.Seconds()))
+	s.clearCookie(c, csrfCookie)
+	s.Log.InfoContext(ctx, "logged in", "user_id", u.ID, "role", u.Role)
+	if next == "" {
+		next = "/konto"
+	}
+	c.Redirect(http.StatusSeeOther, next)
+}
+
+func (s *server) logout(c *gin.Context) {
+	if token, err := c.Cookie(sessionCookie); err == nil {
+		store.DeleteSession(c.Request.Context(), s.DB, token)
+	}
+	s.clearCookie(c, sessionCookie)
+	c.Redirect(http.StatusSeeOther, "/")
+}
+
+func (s *server) setCookie(c *gin.Context, name, value string, maxAge int) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
+func (s *server) clearCookie(c *gin.Context, name string) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: s.SecureCookies, SameSite: http.SameSiteLaxMode})
+}
+
+// localPath keeps a redirect target on this site: "/konto" yes,
+// "//evil.example" and "https://evil.example" no.
+func localPath(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+		return ""
+	}
+	return p
+}

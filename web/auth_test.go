@@ -1,0 +1,280 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/store/storetest"
+	"github.com/valghalla/valghalla/web"
+)
+
+// browser keeps cookies across requests to one app, as a browser does.
+type browser struct {
+	t       *testing.T
+	app     http.Handler
+	cookies map[string]*http.Cookie
+}
+
+func newBrowser(t *testing.T, app http.Handler) *browser {
+	return &browser{t: t, app: app, cookies: map[string]*http.Cookie{}}
+}
+
+func (b *browser) do(method, target string, form url.Values, header ...string) *httptest.ResponseRecorder {
+	b.t.Helper()
+	var req *http.Request
+	if form != nil {
+		req = httptest.NewRequest(method, target, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else {
+		req = httptest.NewRequest(method, target, nil)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	for _, c := range b.cookies {
+		req.AddCookie(c)
+	}
+	rec := httptest.NewRecorder()
+	b.app.ServeHTTP(rec, req)
+	for _, c := range rec.Result().Cookies() {
+		if c.MaxAge < 0 {
+			delete(b.cookies, c.Name)
+		} else {
+			b.cookies[c.Name] = c
+		}
+	}
+	return rec
+}
+
+// csrf fetches a page and returns the token its forms carry.
+func (b *browser) csrf() string {
+	b.t.Helper()
+	body := b.do(http.MethodGet, "/login", nil).Body.String()
+	if tok := between(body, `name="csrf_token" value="`, `"`); tok != "" {
+		return tok
+	}
+	body = b.do(http.MethodGet, "/konto", nil).Body.String()
+	return between(body, `name="csrf_token" value="`, `"`)
+}
+
+func between(s, start, end string) string {
+	i := strings.Index(s, start)
+	if i < 0 {
+		return ""
+	}
+	s = s[i+len(start):]
+	return s[:strings.Index(s, end)]
+}
+
+type fixture struct {
+	db    *gorm.DB
+	app   http.Handler
+	users map[models.Role]models.User
+}
+
+const testPassword = "en lang og god adgangskode"
+
+func newFixture(t *testing.T, db *gorm.DB, secure bool) *fixture {
+	t.Helper()
+	if _, err := store.SeedDemo(context.Background(), db, now); err != nil {
+		t.Fatal(err)
+	}
+	var partyA models.Party
+	db.Where("letter = ?", "A").First(&partyA)
+	hash, _ := models.HashPassword(testPassword)
+	f := &fixture{db: db, users: map[models.Role]models.User{}}
+	for _, role := range []models.Role{models.RoleAdmin, models.RoleStaff, models.RoleReadOnly, models.RolePartySecretary} {
+		u := models.User{Email: string(role) + "@sondera.example", Name: "Test " + string(role), Role: role, PasswordHash: hash, CreatedAt: now}
+		if role == models.RolePartySecretary {
+			u.PartyID = &partyA.ID
+		}
+		if err := db.Create(&u).Error; err != nil {
+			t.Fatal(err)
+		}
+		f.users[role] = u
+	}
+	f.app = web.New(web.Deps{DB: db, Temporal: temporalHealth{}, Now: func() time.Time { return now }, SecureCookies: secure,
+		Log: quietLog()})
+	return f
+}
+
+func (f *fixture) loggedIn(t *testing.T, role models.Role) *browser {
+	t.Helper()
+	b := newBrowser(t, f.app)
+	if role == "" {
+		return b
+	}
+	rec := b.do(http.MethodPost, "/login", url.Values{"email": {f.users[role].Email}, "password": {testPassword}, "csrf_token": {b.csrf()}})
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("login as %s: %d %s", role, rec.Code, rec.Body)
+	}
+	return b
+}
+
+// Every route × every role: the access each route declares is what the
+// server enforces.
+func TestAuthorizationMatrix(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t), false)
+	allowed := map[string]map[models.Role]bool{
+		"public":     {"": true, models.RoleAdmin: true, models.RoleStaff: true, models.RoleReadOnly: true, models.RolePartySecretary: true},
+		"any user":   {models.RoleAdmin: true, models.RoleStaff: true, models.RoleReadOnly: true, models.RolePartySecretary: true},
+		"staff":      {models.RoleAdmin: true, models.RoleStaff: true, models.RoleReadOnly: true},
+		"admin only": {models.RoleAdmin: true},
+	}
+	for _, r := range web.Routes() {
+		if allowed[r.Access] == nil {
+			t.Fatalf("%s %s has no known access rule %q", r.Method, r.Path, r.Access)
+		}
+		for _, role := range []models.Role{"", models.RoleAdmin, models.RoleStaff, models.RoleReadOnly, models.RolePartySecretary} {
+			name := string(role)
+			if name == "" {
+				name = "anonymous"
+			}
+			t.Run(r.Method+" "+r.Path+" as "+name, func(t *testing.T) {
+				b := f.loggedIn(t, role)
+				var form url.Values
+				if r.Method == http.MethodPost {
+					form = url.Values{"csrf_token": {b.csrf()}}
+				}
+				rec := b.do(r.Method, r.Path, form)
+				refused := rec.Code == http.StatusForbidden || rec.Code == http.StatusUnauthorized ||
+					(rec.Code == http.StatusSeeOther && strings.HasPrefix(rec.Header().Get("Location"), "/login?"))
+				if want := allowed[r.Access][role]; refused == want {
+					t.Errorf("status %d (Location %q); allowed = %v", rec.Code, rec.Header().Get("Location"), want)
+				}
+				if refused && role != "" && rec.Code != http.StatusForbidden {
+					t.Errorf("a logged-in %s got %d, want 403", role, rec.Code)
+				}
+			})
+		}
+	}
+}
+
+func TestLoginSessionAndLogout(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		f := newFixture(t, db, true)
+		b := newBrowser(t, f.app)
+		// An anonymous visit to a protected page leads to the login form and back.
+		rec := b.do(http.MethodGet, "/konto", nil)
+		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/login?next=%2Fkonto" {
+			t.Fatalf("anonymous /konto: %d %s", rec.Code, rec.Header().Get("Location"))
+		}
+		tok := b.csrf()
+		rec = b.do(http.MethodPost, "/login", url.Values{"email": {" STAFF@Sondera.example"}, "password": {testPassword},
+			"csrf_token": {tok}, "next": {"/konto"}})
+		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/konto" {
+			t.Fatalf("login: %d %s", rec.Code, rec.Body)
+		}
+		c := b.cookies["valghalla_session"]
+		if c == nil || !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteLaxMode {
+			t.Fatalf("session cookie %+v: want HttpOnly, Secure, SameSite=Lax", c)
+		}
+		var stored models.Session
+		db.First(&stored)
+		if stored.TokenHash == c.Value {
+			t.Fatal("the session token is stored in the clear")
+		}
+		if body := b.do(http.MethodGet, "/konto", nil).Body.String(); !strings.Contains(body, "Test staff") || !strings.Contains(body, "Valgsekretariat") {
+			t.Fatalf("account page: %s", body)
+		}
+		old := *c
+		// Logout needs the session's CSRF token.
+		if rec := b.do(http.MethodPost, "/logout", url.Values{}); rec.Code != http.StatusForbidden {
+			t.Fatalf("logout without CSRF token: %d", rec.Code)
+		}
+		if rec := b.do(http.MethodPost, "/logout", url.Values{"csrf_token": {"forged"}}); rec.Code != http.StatusForbidden {
+			t.Fatalf("logout with a forged CSRF token: %d", rec.Code)
+		}
+		if rec := b.do(http.MethodPost, "/logout", nil, "X-CSRF-Token", b.csrf()); rec.Code != http.StatusSeeOther {
+			t.Fatalf("logout: %d", rec.Code)
+		}
+		// The old cookie opens nothing: the session is gone on the server.
+		replay := newBrowser(t, f.app)
+		replay.cookies["valghalla_session"] = &old
+		if rec := replay.do(http.MethodGet, "/konto", nil); rec.Code != http.StatusSeeOther {
+			t.Fatalf("replayed cookie after logout: %d", rec.Code)
+		}
+	})
+}
+
+func TestLoginRefusalsAreClearAndAlike(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t), false)
+	b := newBrowser(t, f.app)
+	for _, c := range []struct {
+		email, password string
+		code            int
+		msg             string
+	}{
+		{"staff@sondera.example", "forkert adgangskode!", 401, "Forkert e-mail eller adgangskode."},
+		{"ingen@sondera.example", testPassword, 401, "Forkert e-mail eller adgangskode."},
+		{"", testPassword, 400, "Skriv både e-mail og adgangskode."},
+		{strings.Repeat("a", 300) + "@x.example", testPassword, 400, "Skriv både e-mail og adgangskode."},
+	} {
+		rec := b.do(http.MethodPost, "/login", url.Values{"email": {c.email}, "password": {c.password}, "csrf_token": {b.csrf()}})
+		if rec.Code != c.code || !strings.Contains(rec.Body.String(), c.msg) {
+			t.Errorf("%q: %d, want %d with %q", c.email, rec.Code, c.code, c.msg)
+		}
+	}
+	// Login itself is CSRF-protected (double-submit cookie before login).
+	fresh := newBrowser(t, f.app)
+	if rec := fresh.do(http.MethodPost, "/login", url.Values{"email": {"staff@sondera.example"}, "password": {testPassword}}); rec.Code != http.StatusForbidden {
+		t.Errorf("login without a CSRF token: %d", rec.Code)
+	}
+}
+
+func TestLoginThrottling(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t), false)
+	b := newBrowser(t, f.app)
+	try := func(password string) int {
+		return b.do(http.MethodPost, "/login", url.Values{"email": {"admin@sondera.example"}, "password": {password}, "csrf_token": {b.csrf()}}).Code
+	}
+	for range 5 {
+		if code := try("gæt gæt gæt gæt"); code != 401 {
+			t.Fatalf("wrong password: %d", code)
+		}
+	}
+	if code := try(testPassword); code != http.StatusTooManyRequests {
+		t.Fatalf("the right password after 5 failures: %d, want 429", code)
+	}
+	// Another account is not affected.
+	rec := b.do(http.MethodPost, "/login", url.Values{"email": {"staff@sondera.example"}, "password": {testPassword}, "csrf_token": {b.csrf()}})
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("another account: %d", rec.Code)
+	}
+}
+
+func TestLoginRedirectStaysOnSite(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t), false)
+	for next, want := range map[string]string{
+		"/admin/brugere": "/admin/brugere", "//evil.example/x": "/konto", "https://evil.example": "/konto",
+		"/\\evil.example": "/konto", "": "/konto",
+	} {
+		b := newBrowser(t, f.app)
+		rec := b.do(http.MethodPost, "/login", url.Values{"email": {"admin@sondera.example"}, "password": {testPassword},
+			"csrf_token": {b.csrf()}, "next": {next}})
+		if got := rec.Header().Get("Location"); got != want {
+			t.Errorf("next=%q redirected to %q, want %q", next, got, want)
+		}
+	}
+}
+
+func TestPartySecretarySeesOwnPartyAndNoAdminPages(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t), false)
+	b := f.loggedIn(t, models.RolePartySecretary)
+	body := b.do(http.MethodGet, "/konto", nil).Body.String()
+	if !strings.Contains(body, "Socialdemokratiet (A)") || !strings.Contains(body, "Partisekretær") {
+		t.Errorf("account page of a party secretary: %s", body)
+	}
+	if strings.Contains(body, "/admin/brugere") || strings.Contains(body, "Temporal") {
+		t.Error("a party secretary is offered staff links")
+	}
+}
