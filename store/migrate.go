@@ -191,4 +191,35 @@ CREATE TABLE login_attempts (
 	at {{timestamp}} NOT NULL
 );
 CREATE INDEX login_attempts_account_at ON login_attempts(account, at)`},
+	{4, "participants, party memberships, audit log", `
+CREATE TABLE participants (
+	id {{id}},
+	cpr TEXT NOT NULL,
+	cpr_index TEXT NOT NULL UNIQUE,
+	name TEXT NOT NULL,
+	mobile TEXT,
+	email TEXT,
+	preferred_channel TEXT NOT NULL DEFAULT '' CHECK (preferred_channel IN ('', 'digitalpost', 'email', 'sms')),
+	special_diet TEXT NOT NULL DEFAULT '',
+	created_at {{timestamp}} NOT NULL,
+	updated_at {{timestamp}} NOT NULL
+);
+CREATE TABLE party_memberships (
+	participant_id BIGINT NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
+	party_id BIGINT NOT NULL REFERENCES parties(id),
+	created_by BIGINT REFERENCES users(id),
+	created_at {{timestamp}} NOT NULL,
+	PRIMARY KEY (participant_id, party_id)
+);
+CREATE INDEX party_memberships_party ON party_memberships(party_id);
+CREATE TABLE audit_log (
+	id {{id}},
+	at {{timestamp}} NOT NULL,
+	actor_id BIGINT REFERENCES users(id),
+	action TEXT NOT NULL,
+	participant_id BIGINT REFERENCES participants(id) ON DELETE SET NULL,
+	detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX audit_log_participant ON audit_log(participant_id, at);
+CREATE INDEX audit_log_at ON audit_log(at)`},
 }

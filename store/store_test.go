@@ -59,7 +59,8 @@ func TestMigrateIsIdempotentAndMatchesTheModels(t *testing.T) {
 		// Every field of every model has its column: the hand-written SQL
 		// and the structs cannot drift apart unnoticed.
 		for _, m := range []any{&models.Municipality{}, &models.Area{}, &models.PollingStation{}, &models.Party{},
-			&models.TaskType{}, &models.Election{}, &models.User{}, &models.SystemCheck{}, &models.Session{}, &models.LoginAttempt{}} {
+			&models.TaskType{}, &models.Election{}, &models.User{}, &models.SystemCheck{}, &models.Session{}, &models.LoginAttempt{},
+			&models.Participant{}, &models.PartyMembership{}, &models.AuditEntry{}} {
 			stmt := &gorm.Statement{DB: db}
 			if err := stmt.Parse(m); err != nil {
 				t.Fatal(err)

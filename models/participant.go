@@ -1,0 +1,71 @@
+package models
+
+import (
+	"time"
+
+	"github.com/valghalla/valghalla/vault"
+)
+
+// Channel is how a person prefers to be reached; empty means the default
+// order (Digital Post, then e-mail, then SMS).
+type Channel string
+
+const (
+	ChannelDefault     Channel = ""
+	ChannelDigitalPost Channel = "digitalpost"
+	ChannelEmail       Channel = "email"
+	ChannelSMS         Channel = "sms"
+)
+
+// Participant is a person who may staff an election. The CPR number and the
+// contact data are encrypted at rest; CPRIndex (a keyed blind index) finds and
+// de-duplicates a person without decrypting.
+type Participant struct {
+	ID               int64
+	CPR              vault.Secret `gorm:"column:cpr"`
+	CPRIndex         string       `gorm:"column:cpr_index"`
+	Name             string
+	Mobile           vault.Secret // E.164
+	Email            vault.Secret
+	PreferredChannel Channel
+	SpecialDiet      string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// PartyMembership puts a participant on a party's or pool's list. A party
+// nomination reveals political opinion: only staff and that party's own
+// secretaries may see it.
+type PartyMembership struct {
+	ParticipantID int64 `gorm:"primaryKey"`
+	PartyID       int64 `gorm:"primaryKey"`
+	CreatedBy     *int64
+	CreatedAt     time.Time
+}
+
+// AuditAction names what was done to personal data.
+type AuditAction string
+
+const (
+	AuditParticipantCreated AuditAction = "participant.created"
+	AuditParticipantRead    AuditAction = "participant.read"
+	AuditParticipantChanged AuditAction = "participant.changed"
+	AuditCPRRevealed        AuditAction = "cpr.revealed"
+	AuditCPRLookup          AuditAction = "cpr.lookup"
+	AuditExport             AuditAction = "export"
+	AuditMessageSent        AuditAction = "message.sent"
+)
+
+// AuditEntry is one line of the audit log: who did what to whose data, when.
+// Detail is free text that never holds a CPR number.
+type AuditEntry struct {
+	ID            int64
+	At            time.Time
+	ActorID       *int64
+	Action        AuditAction
+	ParticipantID *int64
+	Detail        string
+}
+
+// TableName: the log is one table, not "audit_entries".
+func (AuditEntry) TableName() string { return "audit_log" }

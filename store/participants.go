@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/vault"
+)
+
+// ErrForbidden: the actor may not do this (checked here as well as in the
+// web layer, so no other caller can forget it).
+var ErrForbidden = errors.New("not allowed for this user")
+
+// NewParticipant is what staff or a party secretary enter for a person.
+type NewParticipant struct {
+	CPR     models.CPR
+	Name    string
+	Mobile  string // E.164
+	Email   string
+	PartyID int64
+}
+
+// CPRIndex is the blind index of a CPR number: equal numbers, however typed,
+// have equal indexes.
+func CPRIndex(keys *vault.Keyring, c models.CPR) string {
+	return keys.BlindIndex("cpr", []byte(c.Digits()))
+}
+
+// RegisterParticipant puts a person on a party's list. The same CPR number is
+// one person: a second registration, by any party, finds the first (the
+// unique blind index decides, even for two registrations at once) and adds
+// only the membership. It reports whether the person was new.
+func RegisterParticipant(ctx context.Context, db *gorm.DB, keys *vault.Keyring, actor models.User, in NewParticipant, now time.Time) (models.Participant, bool, error) {
+	var p models.Participant
+	if in.CPR.IsZero() || in.Name == "" || in.PartyID == 0 {
+		return p, false, errors.New("CPR number, name and party are required")
+	}
+	if !mayRegisterFor(actor, in.PartyID) {
+		return p, false, ErrForbidden
+	}
+	created := false
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		index := CPRIndex(keys, in.CPR)
+		candidate := models.Participant{CPR: vault.NewSecret(in.CPR.Digits()), CPRIndex: index, Name: in.Name,
+			Mobile: vault.NewSecret(in.Mobile), Email: vault.NewSecret(in.Email), CreatedAt: now, UpdatedAt: now}
+		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "cpr_index"}}, DoNothing: true}).Create(&candidate)
+		if res.Error != nil {
+			return res.Error
+		}
+		created = res.RowsAffected == 1
+		if err := tx.Where("cpr_index = ?", index).First(&p).Error; err != nil {
+			return err
+		}
+		actorID := actor.ID
+		m := models.PartyMembership{ParticipantID: p.ID, PartyID: in.PartyID, CreatedBy: &actorID, CreatedAt: now}
+		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&m).Error; err != nil {
+			return err
+		}
+		if created {
+			if err := Audit(tx, models.AuditEntry{At: now, ActorID: &actorID, Action: models.AuditParticipantCreated,
+				ParticipantID: &p.ID, Detail: fmt.Sprintf("party %d", in.PartyID)}); err != nil {
+				return err
+			}
+		}
+		return Audit(tx, models.AuditEntry{At: now, ActorID: &actorID, Action: models.AuditParticipantChanged,
+			ParticipantID: &p.ID, Detail: fmt.Sprintf("on the list of party %d", in.PartyID)})
+	})
+	return p, created, err
+}
+
+func mayRegisterFor(actor models.User, partyID int64) bool {
+	switch actor.Role {
+	case models.RoleAdmin, models.RoleStaff:
+		return true
+	case models.RolePartySecretary:
+		return actor.PartyID != nil && *actor.PartyID == partyID
+	}
+	return false
+}
+
+// ParticipantsOfParty lists the people on a party's list, for that party's
+// secretaries and for staff. A party secretary asking for another party
+// gets ErrForbidden, never another party's people.
+func ParticipantsOfParty(ctx context.Context, db *gorm.DB, actor models.User, partyID int64) ([]models.Participant, error) {
+	if actor.Role == models.RolePartySecretary && (actor.PartyID == nil || *actor.PartyID != partyID) {
+		return nil, ErrForbidden
+	}
+	var ps []models.Participant
+	err := db.WithContext(ctx).
+		Where("id IN (?)", db.Model(&models.PartyMembership{}).Select("participant_id").Where("party_id = ?", partyID)).
+		Find(&ps).Error
+	models.SortDanish(ps, func(p models.Participant) string { return p.Name })
+	return ps, err
+}
+
+// cprLike matches a CPR number in any usual form, to keep it out of the log.
+var cprLike = regexp.MustCompile(`\d{6}[- ]?\d{4}`)
+
+// Audit writes one entry of the audit log. A detail that looks like it holds
+// a CPR number is refused: the log is kept for years and shown to the people
+// it is about.
+func Audit(db *gorm.DB, e models.AuditEntry) error {
+	if cprLike.MatchString(e.Detail) {
+		return errors.New("audit detail must not contain a CPR number")
+	}
+	if e.At.IsZero() {
+		e.At = time.Now().UTC()
+	}
+	return db.Create(&e).Error
+}
+
+// AuditLogOf returns every audit entry about one person, oldest first: the
+// answer to a subject-access request.
+func AuditLogOf(ctx context.Context, db *gorm.DB, participantID int64) ([]models.AuditEntry, error) {
+	var es []models.AuditEntry
+	err := db.WithContext(ctx).Where("participant_id = ?", participantID).Order("at, id").Find(&es).Error
+	return es, err
+}
