@@ -1,0 +1,535 @@
+package cpr
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"math/big"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/valghalla/valghalla/models"
+)
+
+// Fake is an in-memory CPR register that speaks SF1520's wire format: it
+// parses the SOAP request with the same XML types the Client writes, and
+// answers with the same response XML the Client reads, or a SOAP fault
+// ("PNR not found" for a number it does not know). Run it behind mutual TLS
+// with StartFakeTLS.
+//
+// Like Serviceplatformen it refuses a request without SOAPAction
+// PersonLookup, AuthorityContext/MunicipalityCVR (8 digits), an
+// InvocationContext with its four UUIDs, or a 10-digit PNR, with a
+// soap:Client fault.
+//
+// For tests it can be told to fail (FailNext, FailAlways, RespondNext), and it
+// keeps the requests it parsed (Requests). It is safe for concurrent use.
+type Fake struct {
+	mu       sync.Mutex
+	people   map[string]Person
+	script   []scripted
+	always   *scripted
+	requests []ReceivedRequest
+}
+
+// ReceivedRequest is a request as the fake parsed it, element by element.
+type ReceivedRequest struct {
+	SOAPAction           string
+	ContentType          string
+	ClientCertificateCN  string // the subject CN of the TLS client certificate, if any
+	MunicipalityCVR      string // AuthorityContext/MunicipalityCVR
+	ServiceAgreementUUID string // InvocationContext/...
+	UserSystemUUID       string
+	UserUUID             string
+	ServiceUUID          string
+	AccountingInfo       string
+	PNR                  string // cpr:PNR — a CPR number: keep it in tests
+}
+
+type scripted struct {
+	status int
+	fault  string // a soap:Server fault with this text, when raw is nil
+	raw    []byte // the body as is, when isRaw
+	isRaw  bool
+}
+
+// NewFake makes a fake register that knows people (by CPR number).
+func NewFake(people ...Person) *Fake {
+	f := &Fake{people: make(map[string]Person)}
+	f.Add(people...)
+	return f
+}
+
+// Add makes the fake know more people (or replaces what it knows about them).
+func (f *Fake) Add(people ...Person) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, p := range people {
+		if !p.CPR.IsZero() {
+			f.people[p.CPR.Digits()] = p
+		}
+	}
+}
+
+// FailNext answers the next n well-formed requests with the HTTP status and a
+// soap:Server fault carrying text.
+func (f *Fake) FailNext(n, status int, text string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for range n {
+		f.script = append(f.script, scripted{status: status, fault: text})
+	}
+}
+
+// FailAlways answers every well-formed request with the HTTP status and a
+// soap:Server fault carrying text, until Reset.
+func (f *Fake) FailAlways(status int, text string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.always = &scripted{status: status, fault: text}
+}
+
+// RespondNext answers the next n well-formed requests with status and body as
+// they are (malformed answers, gateway error pages).
+func (f *Fake) RespondNext(n, status int, body []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for range n {
+		f.script = append(f.script, scripted{status: status, raw: append([]byte(nil), body...), isRaw: true})
+	}
+}
+
+// Reset forgets scripted failures and the requests received.
+func (f *Fake) Reset() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.script, f.always, f.requests = nil, nil, nil
+}
+
+// Requests returns the requests received so far, oldest first.
+func (f *Fake) Requests() []ReceivedRequest {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]ReceivedRequest(nil), f.requests...)
+}
+
+// ServeHTTP answers one PersonLookup.
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil || len(body) > maxBody {
+		writeFault(w, http.StatusBadRequest, "Client", "Request body unreadable or too large", "REQUEST_INVALID")
+		return
+	}
+	req, err := decodeRequest(body)
+	if err != nil {
+		writeFault(w, http.StatusInternalServerError, "Client", "Malformed PersonLookupRequest: "+xmlErrorText(err), "REQUEST_INVALID")
+		return
+	}
+	got := ReceivedRequest{
+		SOAPAction:  r.Header.Get("SOAPAction"),
+		ContentType: r.Header.Get("Content-Type"),
+		PNR:         strings.TrimSpace(req.PNR),
+	}
+	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+		got.ClientCertificateCN = r.TLS.PeerCertificates[0].Subject.CommonName
+	}
+	if a := req.AuthorityContext; a != nil {
+		got.MunicipalityCVR = strings.TrimSpace(a.MunicipalityCVR)
+	}
+	if i := req.InvocationContext; i != nil {
+		got.ServiceAgreementUUID = strings.TrimSpace(i.ServiceAgreementUUID)
+		got.UserSystemUUID = strings.TrimSpace(i.UserSystemUUID)
+		got.UserUUID = strings.TrimSpace(i.UserUUID)
+		got.ServiceUUID = strings.TrimSpace(i.ServiceUUID)
+		got.AccountingInfo = strings.TrimSpace(i.AccountingInfo)
+	}
+
+	f.mu.Lock()
+	f.requests = append(f.requests, got)
+	var next *scripted
+	switch {
+	case len(f.script) > 0:
+		s := f.script[0]
+		f.script = f.script[1:]
+		next = &s
+	case f.always != nil:
+		s := *f.always
+		next = &s
+	}
+	p, known := f.people[got.PNR]
+	f.mu.Unlock()
+
+	if next != nil {
+		if next.isRaw {
+			w.Header().Set("Content-Type", contentType)
+			w.WriteHeader(next.status)
+			_, _ = w.Write(next.raw)
+			return
+		}
+		writeFault(w, next.status, "Server", next.fault, "SERVICE_UNAVAILABLE")
+		return
+	}
+
+	switch {
+	case strings.Trim(got.SOAPAction, `"`) != SOAPAction:
+		writeFault(w, http.StatusInternalServerError, "Client", "Unknown SOAPAction", "REQUEST_INVALID")
+	case req.AuthorityContext == nil || !cvrPattern.MatchString(got.MunicipalityCVR):
+		writeFault(w, http.StatusInternalServerError, "Client", "AuthorityContext/MunicipalityCVR missing or not 8 digits", "AUTHORITY_CONTEXT_INVALID")
+	case req.InvocationContext == nil || !uuidPattern.MatchString(got.ServiceAgreementUUID) ||
+		!uuidPattern.MatchString(got.UserSystemUUID) || !uuidPattern.MatchString(got.UserUUID) ||
+		!uuidPattern.MatchString(got.ServiceUUID):
+		writeFault(w, http.StatusInternalServerError, "Client", "InvocationContext missing or incomplete", "INVOCATION_CONTEXT_INVALID")
+	case len(got.PNR) != 10 || strings.Trim(got.PNR, "0123456789") != "":
+		writeFault(w, http.StatusInternalServerError, "Client", "PNR must be 10 digits", "PNR_INVALID")
+	case !known:
+		// Echo the number the way a careless server might: the client must
+		// scrub it.
+		writeFault(w, http.StatusInternalServerError, "Client", "PNR not found: "+got.PNR, "PNR_NOT_FOUND")
+	default:
+		out, err := encodeResponse(responseFor(p))
+		if err != nil {
+			writeFault(w, http.StatusInternalServerError, "Server", "Internal error", "INTERNAL")
+			return
+		}
+		w.Header().Set("Content-Type", contentType)
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write(out)
+	}
+}
+
+func writeFault(w http.ResponseWriter, status int, code, text, errorCode string) {
+	out, err := encodeFault(code, text, errorCode)
+	if err != nil {
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(status)
+	_, _ = w.Write(out)
+}
+
+// ---- running it behind mutual TLS ----
+
+// Fictitious invocation context for the fake: obviously not
+// Serviceplatformen's.
+const (
+	FakeCVR                  = "12345678"
+	FakeServiceAgreementUUID = "00000000-0000-4000-8000-000000001520"
+	FakeUserSystemUUID       = "00000000-0000-4000-8000-0000000005a1"
+	FakeUserUUID             = "00000000-0000-4000-8000-00000000c0de"
+)
+
+// FakeServer is a Fake served over HTTPS on 127.0.0.1 with a generated CA,
+// requiring a client certificate signed by that CA.
+type FakeServer struct {
+	Fake        *Fake
+	Endpoint    string          // https://127.0.0.1:port/service/CPR/PersonBaseDataExtended/4
+	Certificate tls.Certificate // a client certificate the server accepts
+	RootCAs     *x509.CertPool  // trusts the server's certificate
+
+	ca     *fakeCA
+	server *http.Server
+	done   chan struct{}
+}
+
+// StartFakeTLS starts a fake register that knows people. Close it when done
+// (t.Cleanup(srv.Close) in a test).
+func StartFakeTLS(people ...Person) (*FakeServer, error) {
+	ca, err := newFakeCA("Valghalla fake Serviceplatformen CA")
+	if err != nil {
+		return nil, err
+	}
+	serverCert, err := ca.issue("127.0.0.1", false)
+	if err != nil {
+		return nil, err
+	}
+	clientCert, err := ca.issue("Valghalla dev (fictitious OCES system certificate)", true)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("cpr: fake register: %w", err)
+	}
+	fake := NewFake(people...)
+	srv := &http.Server{
+		Handler:           fake,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          log.New(io.Discard, "", 0), // refused handshakes are expected in tests
+		TLSConfig: &tls.Config{
+			// TLS 1.2 only: a refused client certificate then fails the
+			// handshake itself. In TLS 1.3 the refusal reaches the client
+			// after its side of the handshake is done and may surface as a
+			// broken pipe on the first write instead of a TLS alert.
+			MinVersion:   tls.VersionTLS12,
+			MaxVersion:   tls.VersionTLS12,
+			Certificates: []tls.Certificate{serverCert},
+			ClientAuth:   tls.RequireAndVerifyClientCert,
+			ClientCAs:    ca.pool(),
+		},
+	}
+	s := &FakeServer{
+		Fake:        fake,
+		Endpoint:    "https://" + ln.Addr().String() + EndpointPath,
+		Certificate: clientCert,
+		RootCAs:     ca.pool(),
+		ca:          ca,
+		server:      srv,
+		done:        make(chan struct{}),
+	}
+	go func() {
+		defer close(s.done)
+		_ = srv.ServeTLS(ln, "", "")
+	}()
+	return s, nil
+}
+
+// ClientConfig is a configuration under which NewClient talks to this fake:
+// its endpoint, client certificate and roots, and the fictitious CVR and
+// UUIDs.
+func (s *FakeServer) ClientConfig() ClientConfig {
+	return ClientConfig{
+		Endpoint:             s.Endpoint,
+		Certificate:          s.Certificate,
+		RootCAs:              s.RootCAs,
+		CVR:                  FakeCVR,
+		ServiceAgreementUUID: FakeServiceAgreementUUID,
+		UserSystemUUID:       FakeUserSystemUUID,
+		UserUUID:             FakeUserUUID,
+		ServiceUUID:          ServiceUUID,
+	}
+}
+
+// Close stops the server and waits for it.
+func (s *FakeServer) Close() {
+	_ = s.server.Close()
+	<-s.done
+}
+
+type fakeCA struct {
+	cert *x509.Certificate
+	key  *ecdsa.PrivateKey
+}
+
+func newFakeCA(name string) (*fakeCA, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	serial, err := randomSerial()
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: name, Organization: []string{"Valghalla (fictitious)"}},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.AddDate(1, 0, 0),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return nil, err
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, err
+	}
+	return &fakeCA{cert: cert, key: key}, nil
+}
+
+func (ca *fakeCA) pool() *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(ca.cert)
+	return p
+}
+
+// issue makes a leaf certificate: a client certificate named cn, or a server
+// certificate for 127.0.0.1, ::1 and localhost.
+func (ca *fakeCA) issue(cn string, client bool) (tls.Certificate, error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	serial, err := randomSerial()
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	now := time.Now()
+	tmpl := &x509.Certificate{
+		SerialNumber: serial,
+		Subject:      pkix.Name{CommonName: cn, Organization: []string{"Valghalla (fictitious)"}},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.AddDate(1, 0, 0),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+	}
+	if client {
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
+	} else {
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+		tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
+		tmpl.DNSNames = []string{"localhost"}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, nil
+}
+
+func randomSerial() (*big.Int, error) {
+	return rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
+}
+
+// ---- fixture people ----
+
+// FixturePeople returns fictitious people, living in municipalityCode unless
+// said otherwise, that cover every case of DOMAIN.md's eligibility rules for
+// an election on electionDay (zero means 2025-11-18, the 2025 KV):
+//
+//	Søren Ærø           Danish citizen, resident (eligible everywhere)
+//	Lena Fischer        German (EU) citizen, resident (KV, EP; not FV)
+//	Ingrid Haugen       Norwegian, resident (KV; not FV, EP)
+//	James Whitfield     British (outside the EU), resident exactly 4 years (KV)
+//	Olivia Bennett      British, resident 4 years less a day (nowhere)
+//	Åse Østergaard      Danish, full guardianship (KV, EP; not FV)
+//	Bjørn Løvgren       Danish, partial guardianship (not FullGuardianship: everywhere)
+//	Gudrun Kjær         dead (90)
+//	Mads Dræby          disappeared (70)
+//	Kirsten Vestergård  emigrated (80)
+//	Niels Højgaard      Danish, lives in another municipality
+//	Henrik Bæk          Danish, protected address (eligible)
+//	Else Frølund        Danish, exempt from Digital Post (eligible)
+//	Freja Dahl          Danish, turns 18 on the election day (eligible)
+//	Emil Sørensen       Danish, turns 18 the day after (underage)
+//
+// CPR numbers are valid in format (birth date and century digit) and
+// fictitious: the 01-01-1970 series with serials 4001–4016 (the 7th digit 4
+// with year 70 means 1900s), and for the two 18-year-olds their birth date
+// with serials 4018 and 4021. Odd last digit = man, as the names are.
+// Inactive people (dead, disappeared, emigrated) have no municipality, no
+// polling district and no ResidentSince, as the register gives none.
+func FixturePeople(municipalityCode string, electionDay models.Date) []Person {
+	if electionDay.IsZero() {
+		electionDay = models.Date{Year: 2025, Month: time.November, Day: 18}
+	}
+	home := normaliseCode(strings.TrimSpace(municipalityCode))
+	other := "0101" // København
+	if home == "0101" {
+		other = "0147" // Frederiksberg
+	}
+	born1970 := models.Date{Year: 1970, Month: time.January, Day: 1}
+	fourYears := models.NewDate(electionDay.Year-4, electionDay.Month, electionDay.Day)
+	if fourYears.Month != electionDay.Month { // 29 February
+		fourYears = models.NewDate(electionDay.Year-4, time.February, 28)
+	}
+	turns18 := models.NewDate(electionDay.Year-18, electionDay.Month, electionDay.Day)
+	if turns18.Month != electionDay.Month { // born 29 February: 28 February counts
+		turns18 = models.NewDate(electionDay.Year-18, time.February, 28)
+	}
+
+	person := func(cpr models.CPR, given, surname string, change func(*Person)) Person {
+		p := Person{GivenName: given, Surname: surname}
+		p.CPR = cpr
+		p.Status = "01"
+		p.Citizenship = "5100"
+		p.MunicipalityCode = home
+		p.ResidentSince = cpr.BirthDate()
+		p.PollingDistrict = "1"
+		if change != nil {
+			change(&p)
+		}
+		return p
+	}
+	c := func(serial int) models.CPR { return fixtureCPR(born1970, serial) }
+
+	return []Person{
+		person(c(4001), "Søren", "Ærø", nil),
+		person(c(4002), "Lena", "Fischer", func(p *Person) {
+			p.Citizenship = "5180" // Tyskland
+			p.ResidentSince = models.NewDate(electionDay.Year-2, time.August, 1)
+			p.PollingDistrict = "2"
+		}),
+		person(c(4004), "Ingrid", "Haugen", func(p *Person) {
+			p.Citizenship = "5110" // Norge
+			p.ResidentSince = models.NewDate(electionDay.Year-1, time.March, 15)
+		}),
+		person(c(4005), "James", "Whitfield", func(p *Person) {
+			p.Citizenship = "5170" // Storbritannien, outside the EU since 2020
+			p.ResidentSince = fourYears
+			p.PollingDistrict = "3"
+		}),
+		person(c(4006), "Olivia", "Bennett", func(p *Person) {
+			p.Citizenship = "5170"
+			p.ResidentSince = fourYears.AddDays(1)
+		}),
+		person(c(4008), "Åse", "Østergaard", func(p *Person) { p.FullGuardianship = true }),
+		person(c(4009), "Bjørn", "Løvgren", nil), // partial guardianship: keeps the vote
+		person(c(4010), "Gudrun", "Kjær", func(p *Person) {
+			p.Status, p.MunicipalityCode, p.ResidentSince, p.PollingDistrict = "90", "", models.Date{}, ""
+		}),
+		person(c(4011), "Mads", "Dræby", func(p *Person) {
+			p.Status, p.MunicipalityCode, p.ResidentSince, p.PollingDistrict = "70", "", models.Date{}, ""
+		}),
+		person(c(4012), "Kirsten", "Vestergård", func(p *Person) {
+			p.Status, p.MunicipalityCode, p.ResidentSince, p.PollingDistrict = "80", "", models.Date{}, ""
+		}),
+		person(c(4013), "Niels", "Højgaard", func(p *Person) { p.MunicipalityCode = other; p.PollingDistrict = "7" }),
+		person(c(4015), "Henrik", "Bæk", func(p *Person) { p.ProtectedAddress = true }),
+		person(c(4016), "Else", "Frølund", func(p *Person) { p.DigitalPostExempt = true; p.PollingDistrict = "2" }),
+		person(fixtureCPR(turns18, 4018), "Freja", "Dahl", nil),
+		person(fixtureCPR(turns18.AddDays(1), 4021), "Emil", "Sørensen", nil),
+	}
+}
+
+// fixtureCPR makes a format-valid CPR number for birth with the 4-digit
+// serial; its first digit is replaced by the century digit the birth year
+// needs (4 for 1937–2036, 5 for 2037–2057 and 1858–1899, 3 for 1900–1936).
+func fixtureCPR(birth models.Date, serial int) models.CPR {
+	var century int
+	switch y := birth.Year; {
+	case y >= 1937 && y <= 2036:
+		century = 4
+	case y >= 2037 && y <= 2057, y >= 1858 && y <= 1899:
+		century = 5
+	case y >= 1900 && y <= 1936:
+		century = 3
+	default:
+		panic(fmt.Sprintf("cpr: no CPR number can encode the birth year %d", y))
+	}
+	s := fmt.Sprintf("%02d%02d%02d%d%03d", birth.Day, int(birth.Month), birth.Year%100, century, serial%1000)
+	c, err := models.ParseCPR(s)
+	if err != nil {
+		panic(errors.New("cpr: fixture CPR number does not parse: " + err.Error()))
+	}
+	return c
+}
+
+func normaliseCode(s string) string {
+	for len(s) < 4 && s != "" {
+		s = "0" + s
+	}
+	return s
+}

@@ -1,0 +1,660 @@
+package cpr
+
+// The SF1520 wire format: SOAP 1.1, document/literal.
+//
+// VERIFIED, and from where (public code, read through the project's code
+// search):
+//
+//   - itk-dev/serviceplatformen, resources/person-base-data-extended-service-contract/
+//     (the service contract KOMBIT publishes for PersonBaseDataExtended v4):
+//   - wsdl/context/PersonBaseDataExtendedService.wsdl: operation PersonLookup,
+//     SOAP 1.1 binding, style document, use literal, soapAction
+//     "http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/PersonLookup",
+//     faults are spf:ServiceplatformFault
+//     (http://serviceplatformen.dk/xml/schemas/ServiceplatformFault/1/),
+//     endpoint path /service/CPR/PersonBaseDataExtended/4.
+//   - PersonBaseDataExtendedServiceMsg.xsd: request element PersonLookupRequest
+//     and response element PersonLookupResponse in the target namespace
+//     http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/
+//     (elementFormDefault="qualified"); the request is the sequence
+//     callctx:CallContext?, autctx:AuthorityContext?, invctx:InvocationContext?,
+//     cpr:PNR with the namespaces .../schemas/CallContext/1/,
+//     .../schemas/AuthorityContext/1/, .../schemas/InvocationContext/1/ and
+//     .../schemas/cpr/PNR/1/ (PNR: a string of at most 10 characters); the
+//     response is persondata?, adresse?, relationer?, notater*.
+//   - xsd/PersonBaseDataExtendedServiceTypes.xsd: every element name and its
+//     order used below: persondata/{personnummer, navn/{personadresseringsnavn,
+//     fornavn, mellemnavn, efternavn}, foedselsdato/dato, koen (K|M),
+//     antalBoernUnder18, status/{status (xsd:int 1,3,5,7,20,30,50,60,70,80,90 —
+//     no leading zero), statusdato/dato (xsd:dateTime)},
+//     statsborgerskab/landekode (xsd:integer), umyndiggoerelse/{…,
+//     umyndiggoerelseStartdato, umyndiggoerelseSlettedato, umyndiggjort
+//     (xsd:boolean)}, adressebeskyttelse/{startdato, slutdato, beskyttet
+//     (xsd:boolean)}, tilmeldtDigitalpost (xsd:boolean)};
+//     adresse/{aktuelAdresse/{kommunekode (xsd:integer, so 607 for 0607), …,
+//     distrikter/{…, valgdistriktKode (xsd:integer), valgdistrikt}},
+//     udrejseoplysninger/{udrejselandekode, udrejsedato}}.
+//   - service.properties: service UUID e6be2436-bf35-4df2-83fe-925142825dc2.
+//   - OS2Valghalla/OS2valghalla-3, Valghalla.Integration.CPR.CPRService (the
+//     predecessor's SF1520 client): the municipality's CVR goes in
+//     AuthorityContext/MunicipalityCVR; given name = fornavn + " " +
+//     mellemnavn; kommunekode is left-padded to 4 digits; umyndiggjort = true
+//     means "frataget valgretten"; tilmeldtDigitalpost = false means exempt
+//     from Digital Post (absent: not exempt); adressebeskyttelse/beskyttet.
+//   - os2web_datalookup ServiceplatformenBase + ServiceplatformenCPRExtended
+//     (OS2forms): with a plain client certificate the request carries
+//     InvocationContext {ServiceAgreementUUID, UserSystemUUID, UserUUID,
+//     ServiceUUID, AccountingInfo} — in that order, as in Magenta's
+//     service_person_stamdata_udvidet envelope template, where the children
+//     are qualified in the InvocationContext namespace — and PNR without a
+//     dash; landekode 5100 is Denmark; foedselsdato/dato comes as a date with
+//     a zone offset ("Y-m-dP"), statsborgerskabDato/dato as an RFC 3339
+//     dateTime with milliseconds.
+//   - itk-dev/serviceplatformen PersonBaseDataExtendedService: an unknown
+//     number comes back as a SOAP fault whose message contains "PNR not
+//     found".
+//   - A ServiceplatformFault carries ErrorList/Error/{ErrorCode, ErrorText}
+//     (KOMBIT's Java samples, SoapUtils.logError; os2forms' generated
+//     ServiceplatformFaultType/ErrorListType/ErrorType).
+//
+// ASSUMED (not verifiable from public material; check against the
+// exttest.serviceplatformen.dk test environment before go-live):
+//
+//   - Sending AuthorityContext (CVR) and InvocationContext (UUIDs) together
+//     is accepted; the schema allows both, the references each use one.
+//   - The children of AuthorityContext are qualified in its namespace, like
+//     those of InvocationContext (elementFormDefault="qualified", as in every
+//     Serviceplatformen schema seen).
+//   - Children of persondata/adresse are read by local name only (the
+//     operation element PersonLookupResponse is checked against the v4
+//     namespace); the fake writes them qualified in the v4 namespace, as the
+//     schema says.
+//   - "Not found" is recognised only by "PNR not found" in faultstring or an
+//     ErrorText (case-insensitive); its exact ErrorCode is unknown. Any other
+//     fault is a FaultError.
+//   - SOAP faults arrive with HTTP 500 (SOAP 1.1); a fault is an answer and is
+//     not retried, while 502/503/504 (with or without a fault body), 429, a
+//     500 without a fault, and connection errors are.
+//   - ResidentSince: SF1520 has no "resident in Denmark since". The date of the
+//     current status (status/statusdato) is used when that status is active
+//     (01/03/05/07): it changes when a person immigrates (80 → 01). It may be
+//     later than the true start (a change between active codes resets it),
+//     which errs towards "not 4 years yet", i.e. fails closed.
+//   - umyndiggoerelse present, not lifted (no umyndiggoerelseSlettedato) and
+//     umyndiggjort not false → FullGuardianship (fails closed when umyndiggjort
+//     is missing). Partial guardianship (værgemålslovens § 5) is not an
+//     umyndiggørelse and is expected to be absent or umyndiggjort=false.
+//   - adressebeskyttelse present and beskyttet not false → ProtectedAddress
+//     (errs towards protecting; slutdato is not evaluated).
+//   - PollingDistrict is distrikter/valgdistriktKode of the current address,
+//     taken to be the afstemningsområde number.
+//   - Request and response are UTF-8 (Magenta's client sends Latin-1; the
+//     request holds ASCII only, and the XML declaration names the encoding).
+
+import (
+	"bytes"
+	"encoding/xml"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/valghalla/valghalla/models"
+)
+
+const (
+	nsSOAP       = "http://schemas.xmlsoap.org/soap/envelope/"
+	nsService    = "http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/"
+	nsPNR        = "http://serviceplatformen.dk/xml/schemas/cpr/PNR/1/"
+	nsInvocation = "http://serviceplatformen.dk/xml/schemas/InvocationContext/1/"
+	nsAuthority  = "http://serviceplatformen.dk/xml/schemas/AuthorityContext/1/"
+	nsFault      = "http://serviceplatformen.dk/xml/schemas/ServiceplatformFault/1/"
+
+	// SOAPAction is the action of PersonLookup (sent quoted, as SOAP 1.1 has it).
+	SOAPAction = nsService + "PersonLookup"
+
+	// ServiceUUID is SF1520 PersonBaseDataExtended's service UUID.
+	ServiceUUID = "e6be2436-bf35-4df2-83fe-925142825dc2"
+
+	// EndpointPath is the path of the service on Serviceplatformen, e.g.
+	// https://exttest.serviceplatformen.dk/service/CPR/PersonBaseDataExtended/4.
+	EndpointPath = "/service/CPR/PersonBaseDataExtended/4"
+
+	contentType = "text/xml; charset=utf-8"
+
+	// maxBody bounds what is read from either side; a PersonLookupResponse is a
+	// few kilobytes.
+	maxBody = 1 << 20
+)
+
+// ---- request ----
+
+type requestEnvelope struct {
+	XMLName xml.Name    `xml:"http://schemas.xmlsoap.org/soap/envelope/ Envelope"`
+	Body    requestBody `xml:"http://schemas.xmlsoap.org/soap/envelope/ Body"`
+}
+
+type requestBody struct {
+	Request *personLookupRequest `xml:"http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/ PersonLookupRequest"`
+}
+
+type personLookupRequest struct {
+	AuthorityContext  *authorityContext  `xml:"http://serviceplatformen.dk/xml/schemas/AuthorityContext/1/ AuthorityContext"`
+	InvocationContext *invocationContext `xml:"http://serviceplatformen.dk/xml/schemas/InvocationContext/1/ InvocationContext"`
+	PNR               string             `xml:"http://serviceplatformen.dk/xml/schemas/cpr/PNR/1/ PNR"`
+}
+
+type authorityContext struct {
+	MunicipalityCVR string `xml:"http://serviceplatformen.dk/xml/schemas/AuthorityContext/1/ MunicipalityCVR"`
+}
+
+type invocationContext struct {
+	ServiceAgreementUUID string `xml:"http://serviceplatformen.dk/xml/schemas/InvocationContext/1/ ServiceAgreementUUID"`
+	UserSystemUUID       string `xml:"http://serviceplatformen.dk/xml/schemas/InvocationContext/1/ UserSystemUUID"`
+	UserUUID             string `xml:"http://serviceplatformen.dk/xml/schemas/InvocationContext/1/ UserUUID"`
+	ServiceUUID          string `xml:"http://serviceplatformen.dk/xml/schemas/InvocationContext/1/ ServiceUUID"`
+	AccountingInfo       string `xml:"http://serviceplatformen.dk/xml/schemas/InvocationContext/1/ AccountingInfo,omitempty"`
+}
+
+// encodeRequest builds the PersonLookup envelope. Every value goes through
+// encoding/xml's escaping.
+func encodeRequest(cvr string, inv invocationContext, pnr string) ([]byte, error) {
+	env := requestEnvelope{Body: requestBody{Request: &personLookupRequest{
+		AuthorityContext:  &authorityContext{MunicipalityCVR: cvr},
+		InvocationContext: &inv,
+		PNR:               pnr,
+	}}}
+	out, err := xml.Marshal(env)
+	if err != nil {
+		return nil, fmt.Errorf("cpr: encoding the request: %w", err)
+	}
+	return append([]byte(xml.Header), out...), nil
+}
+
+// decodeRequest is the fake's side of encodeRequest.
+func decodeRequest(body []byte) (*personLookupRequest, error) {
+	var env requestEnvelope
+	if err := xml.Unmarshal(body, &env); err != nil {
+		return nil, err
+	}
+	if env.Body.Request == nil {
+		return nil, fmt.Errorf("no PersonLookupRequest in namespace %s", nsService)
+	}
+	return env.Body.Request, nil
+}
+
+// ---- response ----
+
+type responseEnvelope struct {
+	XMLName xml.Name `xml:"http://schemas.xmlsoap.org/soap/envelope/ Envelope"`
+	// SOAPPrefix declares the "soap" prefix the faultcode QName uses. Only
+	// the fake writes it.
+	SOAPPrefix string       `xml:"xmlns:soap,attr,omitempty"`
+	Body       responseBody `xml:"http://schemas.xmlsoap.org/soap/envelope/ Body"`
+}
+
+type responseBody struct {
+	Fault    *soapFault            `xml:"http://schemas.xmlsoap.org/soap/envelope/ Fault"`
+	Response *personLookupResponse `xml:"http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/ PersonLookupResponse"`
+}
+
+// unqualified is an element that SOAP 1.1 wants without a namespace inside
+// the soap:Fault; NS writes xmlns="" to undo the enclosing default namespace.
+type unqualified struct {
+	NS    string `xml:"xmlns,attr"`
+	Value string `xml:",chardata"`
+}
+
+type soapFault struct {
+	Code   unqualified  `xml:"faultcode"`
+	String unqualified  `xml:"faultstring"`
+	Detail *faultDetail `xml:"detail"`
+}
+
+type faultDetail struct {
+	NS    string   `xml:"xmlns,attr"`
+	Fault *spFault `xml:"http://serviceplatformen.dk/xml/schemas/ServiceplatformFault/1/ ServiceplatformFault"`
+}
+
+// spFault's children are read by local name and written qualified (they
+// inherit the ServiceplatformFault namespace).
+type spFault struct {
+	ErrorList struct {
+		Errors []spError `xml:"Error"`
+	} `xml:"ErrorList"`
+}
+
+type spError struct {
+	ErrorCode string `xml:"ErrorCode"`
+	ErrorText string `xml:"ErrorText"`
+}
+
+// The response body. Field order is the schema's sequence order; the fake
+// marshals these same types.
+type personLookupResponse struct {
+	Persondata *persondata  `xml:"persondata"`
+	Adresse    *adressedata `xml:"adresse"`
+}
+
+type persondata struct {
+	Personnummer        string           `xml:"personnummer,omitempty"`
+	Navn                *navn            `xml:"navn"`
+	Foedselsdato        *usikkerDato     `xml:"foedselsdato"`
+	Koen                string           `xml:"koen,omitempty"`
+	AntalBoernUnder18   string           `xml:"antalBoernUnder18"`
+	Status              *statusType      `xml:"status"`
+	Statsborgerskab     *statsborgerskab `xml:"statsborgerskab"`
+	Umyndiggoerelse     *umyndiggoerelse `xml:"umyndiggoerelse"`
+	Adressebeskyttelse  *beskyttelse     `xml:"adressebeskyttelse"`
+	TilmeldtDigitalpost *string          `xml:"tilmeldtDigitalpost"`
+}
+
+type navn struct {
+	Personadresseringsnavn string `xml:"personadresseringsnavn"`
+	Fornavn                string `xml:"fornavn,omitempty"`
+	Mellemnavn             string `xml:"mellemnavn,omitempty"`
+	Efternavn              string `xml:"efternavn,omitempty"`
+}
+
+type usikkerDato struct {
+	Dato string `xml:"dato"`
+}
+
+type statusType struct {
+	Status     string       `xml:"status"`
+	Statusdato *usikkerDato `xml:"statusdato"`
+}
+
+type statsborgerskab struct {
+	Landekode string `xml:"landekode"`
+}
+
+type umyndiggoerelse struct {
+	Startdato    usikkerDato `xml:"umyndiggoerelseStartdato"`
+	Slettedato   string      `xml:"umyndiggoerelseSlettedato,omitempty"`
+	Umyndiggjort *string     `xml:"umyndiggjort"`
+}
+
+type beskyttelse struct {
+	Startdato string  `xml:"startdato,omitempty"`
+	Slutdato  string  `xml:"slutdato,omitempty"`
+	Beskyttet *string `xml:"beskyttet"`
+}
+
+type adressedata struct {
+	AktuelAdresse      *adresse            `xml:"aktuelAdresse"`
+	Udrejseoplysninger *udrejseoplysninger `xml:"udrejseoplysninger"`
+}
+
+type adresse struct {
+	Kommunekode string      `xml:"kommunekode,omitempty"`
+	Distrikter  *distrikter `xml:"distrikter"`
+}
+
+type distrikter struct {
+	ValgdistriktKode string `xml:"valgdistriktKode,omitempty"`
+}
+
+type udrejseoplysninger struct {
+	Udrejselandekode string `xml:"udrejselandekode,omitempty"`
+}
+
+// decodeResponse turns an HTTP answer into a Person or an error. It never
+// panics, whatever body it is given (FuzzParseResponse).
+func decodeResponse(requested models.CPR, status int, body []byte) (Person, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		if status < 200 || status > 299 {
+			return Person{}, &HTTPError{StatusCode: status}
+		}
+		return Person{}, &ResponseError{HTTPStatus: status, Reason: "the body is empty"}
+	}
+	var env responseEnvelope
+	err := xml.Unmarshal(body, &env)
+	if err == nil && env.Body.Fault != nil {
+		return Person{}, faultError(status, env.Body.Fault)
+	}
+	if status < 200 || status > 299 {
+		return Person{}, &HTTPError{StatusCode: status, Body: bodySnippet(body)}
+	}
+	if err != nil {
+		return Person{}, &ResponseError{HTTPStatus: status, Reason: "not a SOAP 1.1 envelope: " + xmlErrorText(err)}
+	}
+	if env.Body.Response == nil {
+		return Person{}, &ResponseError{HTTPStatus: status,
+			Reason: "the SOAP body holds no PersonLookupResponse in namespace " + nsService}
+	}
+	p, err := personFromResponse(requested, env.Body.Response)
+	if err != nil {
+		return Person{}, &ResponseError{HTTPStatus: status, Reason: err.Error()}
+	}
+	return p, nil
+}
+
+// xmlErrorText describes a decoding error without quoting the document: a
+// syntax error's line and message (which names at most an element), or the
+// type of the error.
+func xmlErrorText(err error) string {
+	switch e := err.(type) {
+	case *xml.SyntaxError:
+		return fmt.Sprintf("XML syntax error on line %d: %s", e.Line, e.Msg)
+	case xml.UnmarshalError:
+		return string(e)
+	default:
+		return err.Error()
+	}
+}
+
+func faultError(status int, f *soapFault) *FaultError {
+	e := &FaultError{
+		HTTPStatus: status,
+		Code:       scrub(cleanText(f.Code.Value)),
+		Message:    scrub(cleanText(f.String.Value)),
+	}
+	texts := []string{f.String.Value}
+	if f.Detail != nil && f.Detail.Fault != nil {
+		for _, d := range f.Detail.Fault.ErrorList.Errors {
+			e.Details = append(e.Details, FaultDetail{Code: scrub(cleanText(d.ErrorCode)), Text: scrub(cleanText(d.ErrorText))})
+			texts = append(texts, d.ErrorText)
+		}
+	}
+	for _, t := range texts {
+		if strings.Contains(strings.ToLower(t), "pnr not found") {
+			e.notFound = true
+		}
+	}
+	return e
+}
+
+// cleanText collapses white space and bounds the length of a server text.
+func cleanText(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	const max = 500
+	if len(s) > max {
+		s = s[:max]
+		for !utf8.ValidString(s) {
+			s = s[:len(s)-1]
+		}
+		s += "…"
+	}
+	return s
+}
+
+// bodySnippet is the start of a non-SOAP error body, for HTTPError.
+func bodySnippet(body []byte) string {
+	const max = 300
+	if len(body) > 4*max {
+		body = body[:4*max]
+	}
+	s := strings.ToValidUTF8(string(body), "?")
+	s = cleanText(s)
+	if len(s) > max {
+		s = s[:max]
+		for !utf8.ValidString(s) {
+			s = s[:len(s)-1]
+		}
+		s += "…"
+	}
+	return s
+}
+
+// personFromResponse maps persondata/adresse onto a Person. Errors here are
+// schema violations; their texts never include a value from the response.
+func personFromResponse(requested models.CPR, r *personLookupResponse) (Person, error) {
+	pd := r.Persondata
+	if pd == nil {
+		return Person{}, fmt.Errorf("the response holds no persondata")
+	}
+	if pnr := strings.TrimSpace(pd.Personnummer); pnr != "" && pnr != requested.Digits() {
+		return Person{}, fmt.Errorf("persondata/personnummer is not the number asked for")
+	}
+	p := Person{}
+	p.CPR = requested
+
+	if pd.Status != nil && strings.TrimSpace(pd.Status.Status) != "" {
+		n, err := smallInt(pd.Status.Status, 99)
+		if err != nil {
+			return Person{}, fmt.Errorf("persondata/status/status is not a status code")
+		}
+		p.Status = fmt.Sprintf("%02d", n)
+	}
+	if pd.Statsborgerskab != nil && strings.TrimSpace(pd.Statsborgerskab.Landekode) != "" {
+		n, err := smallInt(pd.Statsborgerskab.Landekode, 9999)
+		if err != nil {
+			return Person{}, fmt.Errorf("persondata/statsborgerskab/landekode is not a country code")
+		}
+		p.Citizenship = fmt.Sprintf("%04d", n)
+	}
+	if n := pd.Navn; n != nil {
+		p.GivenName = joinNonEmpty(strings.TrimSpace(n.Fornavn), strings.TrimSpace(n.Mellemnavn))
+		p.Surname = strings.TrimSpace(n.Efternavn)
+		if p.GivenName == "" && p.Surname == "" {
+			// personadresseringsnavn is "Efternavn,Fornavn Mellemnavn"
+			surname, given, _ := strings.Cut(n.Personadresseringsnavn, ",")
+			p.GivenName, p.Surname = strings.TrimSpace(given), strings.TrimSpace(surname)
+		}
+	}
+	if u := pd.Umyndiggoerelse; u != nil {
+		v, known, err := xsdBool(u.Umyndiggjort)
+		if err != nil {
+			return Person{}, fmt.Errorf("persondata/umyndiggoerelse/umyndiggjort is not a boolean")
+		}
+		lifted := strings.TrimSpace(u.Slettedato) != ""
+		p.FullGuardianship = !lifted && (!known || v)
+	}
+	if b := pd.Adressebeskyttelse; b != nil {
+		v, known, err := xsdBool(b.Beskyttet)
+		if err != nil {
+			return Person{}, fmt.Errorf("persondata/adressebeskyttelse/beskyttet is not a boolean")
+		}
+		p.ProtectedAddress = !known || v
+	}
+	{
+		v, known, err := xsdBool(pd.TilmeldtDigitalpost)
+		if err != nil {
+			return Person{}, fmt.Errorf("persondata/tilmeldtDigitalpost is not a boolean")
+		}
+		p.DigitalPostExempt = known && !v
+	}
+	if a := r.Adresse; a != nil && a.AktuelAdresse != nil {
+		if k := strings.TrimSpace(a.AktuelAdresse.Kommunekode); k != "" {
+			n, err := smallInt(k, 9999)
+			if err != nil {
+				return Person{}, fmt.Errorf("adresse/aktuelAdresse/kommunekode is not a municipality code")
+			}
+			p.MunicipalityCode = fmt.Sprintf("%04d", n)
+		}
+		if d := a.AktuelAdresse.Distrikter; d != nil {
+			if k := strings.TrimSpace(d.ValgdistriktKode); k != "" {
+				n, err := smallInt(k, 1<<30)
+				if err != nil {
+					return Person{}, fmt.Errorf("adresse/aktuelAdresse/distrikter/valgdistriktKode is not a number")
+				}
+				p.PollingDistrict = strconv.Itoa(n)
+			}
+		}
+	}
+	switch p.Status {
+	case "01", "03", "05", "07":
+		if pd.Status.Statusdato != nil && strings.TrimSpace(pd.Status.Statusdato.Dato) != "" {
+			d, err := xsdDate(pd.Status.Statusdato.Dato)
+			if err != nil {
+				return Person{}, fmt.Errorf("persondata/status/statusdato/dato is not a date")
+			}
+			p.ResidentSince = d
+		}
+	}
+	return p, nil
+}
+
+func joinNonEmpty(parts ...string) string {
+	out := parts[:0:0]
+	for _, s := range parts {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// smallInt parses a non-negative xsd:int/xsd:integer (leading zeros and a
+// plus sign allowed) no larger than max.
+func smallInt(s string, max int) (int, error) {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "+")
+	if s == "" || len(s) > 12 {
+		return 0, fmt.Errorf("not a number")
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return 0, fmt.Errorf("not a number")
+		}
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n > max {
+		return 0, fmt.Errorf("out of range")
+	}
+	return n, nil
+}
+
+// xsdBool parses an optional xsd:boolean: known is false when the element is
+// absent.
+func xsdBool(s *string) (v, known bool, err error) {
+	if s == nil {
+		return false, false, nil
+	}
+	switch strings.TrimSpace(*s) {
+	case "true", "1":
+		return true, true, nil
+	case "false", "0":
+		return false, true, nil
+	}
+	return false, false, fmt.Errorf("not a boolean")
+}
+
+// xsdDate reads an xsd:date ("2006-01-02", optionally with a zone such as
+// "+01:00" or "Z") or an xsd:dateTime as the civil date in Copenhagen.
+func xsdDate(s string) (models.Date, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "T") {
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			// a dateTime without a zone is a Copenhagen wall clock
+			t, err = time.ParseInLocation("2006-01-02T15:04:05.999999999", s, models.Copenhagen)
+			if err != nil {
+				return models.Date{}, err
+			}
+		}
+		return models.DateOf(t.In(models.Copenhagen)), nil
+	}
+	if len(s) < 10 {
+		return models.Date{}, fmt.Errorf("not a date")
+	}
+	switch zone := s[10:]; {
+	case zone == "", zone == "Z":
+	case len(zone) == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':':
+	default:
+		return models.Date{}, fmt.Errorf("not a date")
+	}
+	return models.ParseDate(s[:10])
+}
+
+// ---- the fake's side of the response ----
+
+// xsdDateOf writes a date as the register does: with Copenhagen's offset.
+func xsdDateOf(d models.Date) string {
+	return d.In(models.Copenhagen).Format("2006-01-02-07:00")
+}
+
+// xsdDateTimeOf writes midnight of a date in Copenhagen as an xsd:dateTime.
+func xsdDateTimeOf(d models.Date) string {
+	return d.In(models.Copenhagen).Format("2006-01-02T15:04:05.000-07:00")
+}
+
+func boolText(v bool) *string {
+	s := strconv.FormatBool(v)
+	return &s
+}
+
+// responseFor is what the register would answer about p.
+func responseFor(p Person) *personLookupResponse {
+	pd := &persondata{
+		Personnummer: p.CPR.Digits(),
+		Navn: &navn{
+			Personadresseringsnavn: p.Surname + "," + p.GivenName,
+			Fornavn:                p.GivenName,
+			Efternavn:              p.Surname,
+		},
+		AntalBoernUnder18: "0",
+	}
+	if !p.CPR.IsZero() {
+		pd.Foedselsdato = &usikkerDato{Dato: xsdDateOf(p.CPR.BirthDate())}
+		pd.Koen = "K"
+		if p.CPR.Male() {
+			pd.Koen = "M"
+		}
+	}
+	if st := strings.TrimSpace(p.Status); st != "" {
+		s := &statusType{Status: strings.TrimLeft(st, "0")}
+		if s.Status == "" {
+			s.Status = "0"
+		}
+		if !p.ResidentSince.IsZero() {
+			s.Statusdato = &usikkerDato{Dato: xsdDateTimeOf(p.ResidentSince)}
+		}
+		pd.Status = s
+	}
+	if c := strings.TrimSpace(p.Citizenship); c != "" {
+		pd.Statsborgerskab = &statsborgerskab{Landekode: c}
+	}
+	if p.FullGuardianship {
+		start := models.Date{Year: 2015, Month: time.January, Day: 1}
+		if !p.CPR.IsZero() { // the 18th birthday, a plausible start
+			b := p.CPR.BirthDate()
+			start = models.NewDate(b.Year+18, b.Month, b.Day)
+		}
+		pd.Umyndiggoerelse = &umyndiggoerelse{Startdato: usikkerDato{Dato: xsdDateOf(start)}, Umyndiggjort: boolText(true)}
+	}
+	if p.ProtectedAddress {
+		pd.Adressebeskyttelse = &beskyttelse{Beskyttet: boolText(true)}
+	}
+	pd.TilmeldtDigitalpost = boolText(!p.DigitalPostExempt)
+
+	r := &personLookupResponse{Persondata: pd}
+	if m := strings.TrimSpace(p.MunicipalityCode); m != "" {
+		a := &adresse{Kommunekode: strings.TrimLeft(m, "0")}
+		if d := strings.TrimSpace(p.PollingDistrict); d != "" {
+			a.Distrikter = &distrikter{ValgdistriktKode: d}
+		}
+		r.Adresse = &adressedata{AktuelAdresse: a}
+	}
+	if strings.TrimSpace(p.Status) == "80" {
+		if r.Adresse == nil {
+			r.Adresse = &adressedata{}
+		}
+		r.Adresse.Udrejseoplysninger = &udrejseoplysninger{Udrejselandekode: "5999"}
+	}
+	return r
+}
+
+func encodeResponse(r *personLookupResponse) ([]byte, error) {
+	return encodeEnvelope(responseEnvelope{Body: responseBody{Response: r}})
+}
+
+// encodeFault writes a SOAP 1.1 fault with a ServiceplatformFault detail.
+func encodeFault(code, text, errorCode string) ([]byte, error) {
+	f := &soapFault{
+		Code:   unqualified{Value: "soap:" + code},
+		String: unqualified{Value: text},
+		Detail: &faultDetail{Fault: &spFault{}},
+	}
+	f.Detail.Fault.ErrorList.Errors = []spError{{ErrorCode: errorCode, ErrorText: text}}
+	return encodeEnvelope(responseEnvelope{SOAPPrefix: nsSOAP, Body: responseBody{Fault: f}})
+}
+
+func encodeEnvelope(env responseEnvelope) ([]byte, error) {
+	out, err := xml.Marshal(env)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(xml.Header), out...), nil
+}
