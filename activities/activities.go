@@ -19,6 +19,10 @@ import (
 type Activities struct {
 	DB  *gorm.DB
 	Now func() time.Time
+	// Mail sends e-mail; nil when the worker has no SMTP settings.
+	Mail Mailer
+	// BaseURL is the web app's public URL, for links in messages.
+	BaseURL string
 }
 
 func (a *Activities) now() time.Time {

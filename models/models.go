@@ -138,3 +138,13 @@ type LoginAttempt struct {
 	Success bool
 	At      time.Time
 }
+
+// AccountToken is a one-time login link that lets a new user choose a
+// password. Only its hash is stored.
+type AccountToken struct {
+	TokenHash string `gorm:"primaryKey"`
+	UserID    int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+}

@@ -54,6 +54,7 @@ const (
 	AuditCPRLookup          AuditAction = "cpr.lookup"
 	AuditExport             AuditAction = "export"
 	AuditMessageSent        AuditAction = "message.sent"
+	AuditUserCreated        AuditAction = "user.created"
 )
 
 // AuditEntry is one line of the audit log: who did what to whose data, when.

@@ -222,4 +222,13 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_participant ON audit_log(participant_id, at);
 CREATE INDEX audit_log_at ON audit_log(at)`},
+	{5, "one-time account links", `
+CREATE TABLE account_tokens (
+	token_hash TEXT PRIMARY KEY,
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	created_at {{timestamp}} NOT NULL,
+	expires_at {{timestamp}} NOT NULL,
+	used_at {{timestamp}}
+);
+CREATE INDEX account_tokens_user ON account_tokens(user_id)`},
 }

@@ -26,5 +26,14 @@ func (s *server) users(c *gin.Context) {
 		return
 	}
 	models.SortDanish(users, func(u models.User) string { return u.Name })
-	s.render(c, http.StatusOK, "users.html", "users.title", map[string]any{"Users": users})
+	notice := c.Query("besked")
+	if !HasNoticeKey(notice) {
+		notice = ""
+	}
+	s.render(c, http.StatusOK, "users.html", "users.title", map[string]any{"Users": users, "Notice": notice})
+}
+
+// HasNoticeKey limits ?besked= to the notices the app itself sends.
+func HasNoticeKey(k string) bool {
+	return k == "users.created" || k == "users.created.mail" || k == "users.created.nomail"
 }

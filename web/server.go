@@ -32,7 +32,12 @@ type Deps struct {
 	// SecureCookies marks cookies Secure: on whenever the site is served
 	// over https (everywhere but `valghalla dev`).
 	SecureCookies bool
-	Now           func() time.Time
+	// TaskQueue is where workflows are started.
+	TaskQueue string
+	// Mailbox lists the e-mails the dev SMTP server received; nil outside
+	// `valghalla dev`, and then /dev/postkasse does not exist.
+	Mailbox func() []MailboxMessage
+	Now     func() time.Time
 }
 
 // route is one endpoint with the access it requires.
@@ -53,6 +58,12 @@ var routes = []route{
 	{http.MethodPost, "/logout", anyUser, (*server).logout},
 	{http.MethodGet, "/konto", anyUser, (*server).account},
 	{http.MethodGet, "/admin/brugere", adminOnly, (*server).users},
+	{http.MethodGet, "/admin/brugere/ny", adminOnly, (*server).newUserForm},
+	{http.MethodPost, "/admin/brugere", adminOnly, (*server).createUser},
+	{http.MethodGet, "/konto/aktiver/:token", public, (*server).activationForm},
+	{http.MethodPost, "/konto/aktiver/:token", public, (*server).activate},
+	// Dev only (404 elsewhere): the inbox of everyone, on 127.0.0.1.
+	{http.MethodGet, "/dev/postkasse", public, (*server).mailbox},
 }
 
 // Route describes a registered endpoint, for tests and documentation.

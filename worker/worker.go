@@ -25,6 +25,7 @@ func Options() sdkworker.Options {
 // Register adds every workflow and activity of the product to r.
 func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.SelfCheck)
+	r.RegisterWorkflow(workflows.AccountInvitation)
 	r.RegisterActivity(acts)
 }
 

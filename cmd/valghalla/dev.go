@@ -92,7 +92,18 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 		return fmt.Errorf("seed the demo municipality: %w", err)
 	}
 
-	w := worker.New(c, cfg.TaskQueue, &activities.Activities{DB: db})
+	cfg, mailServer, err := startDevMail(cfg, log)
+	if err != nil {
+		return err
+	}
+	if mailServer != nil {
+		defer mailServer.Close()
+	}
+	mailer, err := cfg.mailer()
+	if err != nil {
+		return err
+	}
+	w := worker.New(c, cfg.TaskQueue, &activities.Activities{DB: db, Mail: mailer, BaseURL: "http://" + ln.Addr().String()})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start the worker: %w", err)
 	}
@@ -113,15 +124,20 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
   Temporal:     %s (namespace %s)
   Data folder:  %s
   Demo login:   %s / %s
+  Dev mailbox:  %s/dev/postkasse
   Self-check:   workflow → worker → database in %s
 `, webURL, temporalServer.UIURL(), temporalServer.FrontendAddress(), cfg.TemporalNamespace, cfg.DataDir,
-		store.DemoEmail, store.DemoPassword, time.Since(started).Round(time.Millisecond))
+		store.DemoEmail, store.DemoPassword, webURL, time.Since(started).Round(time.Millisecond))
 	if seeded {
 		fmt.Fprintln(stdout, "  Seeded the demo municipality Sønderå Kommune.")
 	}
 	fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 
-	handler := web.New(web.Deps{DB: db, Temporal: c, Log: log, TemporalUIURL: temporalServer.UIURL()})
+	deps := web.Deps{DB: db, Temporal: c, Log: log, TemporalUIURL: temporalServer.UIURL(), TaskQueue: cfg.TaskQueue}
+	if mailServer != nil {
+		deps.Mailbox = devMailbox(mailServer)
+	}
+	handler := web.New(deps)
 	err = serveHTTP(ctx, ln, handler, log)
 	fmt.Fprintln(stdout, "Stopping.")
 	return err

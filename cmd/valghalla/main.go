@@ -181,7 +181,7 @@ func runWeb(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) erro
 		return err
 	}
 	log.Info("web app listening", "addr", ln.Addr().String())
-	return serveHTTP(ctx, ln, web.New(web.Deps{DB: db, Temporal: c, Log: log,
+	return serveHTTP(ctx, ln, web.New(web.Deps{DB: db, Temporal: c, Log: log, TaskQueue: cfg.TaskQueue,
 		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://")}), log)
 }
 
@@ -196,7 +196,11 @@ func runWorker(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) e
 		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
 	}
 	defer c.Close()
-	w := worker.New(c, cfg.TaskQueue, &activities.Activities{DB: db})
+	mailer, err := cfg.mailer()
+	if err != nil {
+		return err
+	}
+	w := worker.New(c, cfg.TaskQueue, &activities.Activities{DB: db, Mail: mailer, BaseURL: cfg.BaseURL})
 	log.Info("worker polling", "namespace", cfg.TemporalNamespace, "task_queue", cfg.TaskQueue)
 	interrupt := make(chan any)
 	go func() { <-ctx.Done(); close(interrupt) }()

@@ -1,0 +1,104 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	gohtml "html"
+	"strings"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/valghalla/valghalla/activities/mail"
+	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/store"
+)
+
+// Mailer sends one e-mail; *mail.Sender is the real one.
+type Mailer interface {
+	Send(ctx context.Context, m mail.Message) error
+}
+
+// ErrMailNotConfigured: the worker has no SMTP settings.
+var ErrMailNotConfigured = errors.New("e-mail is not configured (SMTP_HOST)")
+
+// SendAccountInvitation e-mails a new user a one-time link to choose a
+// password. The link is made here, inside the activity, so it never enters
+// the workflow's history. A retry makes a fresh link (the older one stops
+// working) but keeps the Message-ID, so a repeated e-mail is recognisable.
+func (a *Activities) SendAccountInvitation(ctx context.Context, userID int64) error {
+	if a.Mail == nil {
+		return temporal.NewNonRetryableApplicationError(ErrMailNotConfigured.Error(), "MailNotConfigured", nil)
+	}
+	db := a.DB.WithContext(ctx)
+	var u models.User
+	if err := db.First(&u, userID).Error; err != nil {
+		return err
+	}
+	var m models.Municipality
+	if err := db.First(&m).Error; err != nil {
+		return err
+	}
+	now := a.now()
+	token, err := store.CreateAccountLink(ctx, a.DB, u.ID, now)
+	if err != nil {
+		return err
+	}
+	values := map[string]string{
+		"user:name":               u.Name,
+		"site:name":               m.Name,
+		"user:one-time-login-url": a.BaseURL + "/konto/aktiver/" + token,
+		"site:login-url":          a.BaseURL + "/login",
+	}
+	subject, text, html, err := renderAccountInvitation(values)
+	if err != nil {
+		return temporal.NewNonRetryableApplicationError("account invitation template: "+err.Error(), "Template", nil)
+	}
+	info := activity.GetInfo(ctx)
+	msg := mail.Message{To: u.Email, ToName: u.Name, Subject: subject, Text: text, HTML: html,
+		MessageID: fmt.Sprintf("<%s@%s>", info.WorkflowExecution.ID, a.mailDomain())}
+	if err := a.Mail.Send(ctx, msg); err != nil {
+		if mail.IsPermanent(err) {
+			return temporal.NewNonRetryableApplicationError(err.Error(), "MailRejected", nil)
+		}
+		return err
+	}
+	return store.Audit(db, models.AuditEntry{At: now, Action: models.AuditMessageSent,
+		Detail: fmt.Sprintf("account invitation e-mail to user %d", u.ID)})
+}
+
+func renderAccountInvitation(values map[string]string) (subject, text, html string, err error) {
+	fields := models.AccountInvitationFields
+	st, err := models.ParseTemplate(models.AccountInvitationSubjectDefault, fields)
+	if err != nil {
+		return
+	}
+	bt, err := models.ParseTemplate(models.AccountInvitationDefault, fields)
+	if err != nil {
+		return
+	}
+	if err = models.CheckChannelFields(bt, "email"); err != nil {
+		return
+	}
+	if subject, err = st.Render(values, models.PlainText); err != nil {
+		return
+	}
+	if text, err = bt.Render(values, models.PlainText); err != nil {
+		return
+	}
+	html, err = bt.HTML().Render(values, gohtml.EscapeString)
+	return
+}
+
+// mailDomain is the right-hand side of Message-IDs: the site's host.
+func (a *Activities) mailDomain() string {
+	host := strings.TrimPrefix(strings.TrimPrefix(a.BaseURL, "https://"), "http://")
+	if i := strings.IndexAny(host, ":/"); i >= 0 {
+		host = host[:i]
+	}
+	if host == "" {
+		return "valghalla.invalid"
+	}
+	return host
+}

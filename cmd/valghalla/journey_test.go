@@ -1,0 +1,123 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/valghalla/valghalla/store"
+)
+
+// user is a browser session against a running dev: cookies, CSRF tokens.
+type user struct {
+	t    *testing.T
+	base string
+	c    *http.Client
+}
+
+func newUser(t *testing.T, base string) *user {
+	jar, _ := cookiejar.New(nil)
+	return &user{t: t, base: base, c: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+func (u *user) get(path string) (int, string) {
+	u.t.Helper()
+	resp, err := u.c.Get(u.base + path)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// post submits a form from the page at from, with that page's CSRF token.
+func (u *user) post(from, path string, form url.Values) (int, string) {
+	u.t.Helper()
+	_, page := u.get(from)
+	m := csrfRE.FindStringSubmatch(page)
+	if m == nil {
+		u.t.Fatalf("no CSRF token on %s", from)
+	}
+	form.Set("csrf_token", m[1])
+	resp, err := u.c.PostForm(u.base+path, form)
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// The account journey of a party secretary on a running dev: the
+// administrator creates the login with the account e-mail ticked; the
+// e-mail goes through Temporal, the worker and SMTP to the dev mailbox; its
+// one-time link sets a password once; the new secretary logs in.
+func TestDevAccountInvitationJourney(t *testing.T) {
+	env := devEnv(t, t.TempDir())
+	p := start(t, env, "dev")
+	p.waitFor(t, "Press Ctrl+C", 3*time.Minute)
+	base := "http://" + env["LISTEN_ADDR"]
+
+	admin := newUser(t, base)
+	if code, body := admin.post("/login", "/login", url.Values{"email": {store.DemoEmail}, "password": {store.DemoPassword}}); code != 200 || !strings.Contains(body, "Din konto") {
+		t.Fatalf("admin login: %d", code)
+	}
+	_, form := admin.get("/admin/brugere/ny")
+	partyA := regexp.MustCompile(`<option value="(\d+)"[^>]*>Socialdemokratiet \(A\)`).FindStringSubmatch(form)
+	if partyA == nil {
+		t.Fatalf("no party A in the form: %s", form)
+	}
+	code, body := admin.post("/admin/brugere/ny", "/admin/brugere", url.Values{"name": {"Søren Ærø"}, "email": {"soeren@parti-a.example"},
+		"role": {"party_secretary"}, "party_id": {partyA[1]}, "send_mail": {"on"}})
+	if code != 200 || !strings.Contains(body, "kontomailen er på vej") {
+		t.Fatalf("create user: %d %s", code, body)
+	}
+
+	// The e-mail arrives in the dev mailbox, which anyone on 127.0.0.1 can read.
+	anon := newUser(t, base)
+	var link string
+	linkRE := regexp.MustCompile(regexp.QuoteMeta(base) + `/konto/aktiver/[A-Za-z0-9_-]+`)
+	for deadline := time.Now().Add(30 * time.Second); link == ""; time.Sleep(200 * time.Millisecond) {
+		_, box := anon.get("/dev/postkasse")
+		if strings.Contains(box, "Din konto til Valghalla – Sønderå Kommune") && strings.Contains(box, "Kære Søren Ærø") {
+			link = linkRE.FindString(box)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no account e-mail in the mailbox: %s", box)
+		}
+	}
+	path := strings.TrimPrefix(link, base)
+
+	if code, body := anon.get(path); code != 200 || !strings.Contains(body, "Velkommen, Søren Ærø") {
+		t.Fatalf("link: %d %s", code, body)
+	}
+	if code, body := anon.post(path, path, url.Values{"password": {"en lang og hemmelig sætning"}, "password2": {"en anden sætning!!"}}); code != 422 || !strings.Contains(body, "ikke ens") {
+		t.Fatalf("mismatched passwords: %d", code)
+	}
+	if code, body := anon.post(path, path, url.Values{"password": {"en lang og hemmelig sætning"}, "password2": {"en lang og hemmelig sætning"}}); code != 200 || !strings.Contains(body, "Adgangskoden er gemt") {
+		t.Fatalf("choose password: %d %s", code, body)
+	}
+	if code, body := anon.get(path); code != http.StatusGone || !strings.Contains(body, "Linket er allerede brugt") {
+		t.Fatalf("used link: %d", code)
+	}
+	if code, body := anon.get("/konto/aktiver/forfalsket-eller-afkortet"); code != 404 || !strings.Contains(body, "Linket virker ikke") {
+		t.Fatalf("forged link: %d", code)
+	}
+
+	secretary := newUser(t, base)
+	code, body = secretary.post("/login", "/login", url.Values{"email": {"soeren@parti-a.example"}, "password": {"en lang og hemmelig sætning"}})
+	if code != 200 || !strings.Contains(body, "Partisekretær") || !strings.Contains(body, "Socialdemokratiet (A)") {
+		t.Fatalf("secretary login: %d %s", code, body)
+	}
+	if code, _ := secretary.get("/admin/brugere"); code != http.StatusForbidden {
+		t.Fatalf("secretary on the user admin page: %d", code)
+	}
+}
