@@ -123,3 +123,51 @@ func AuditLogOf(ctx context.Context, db *gorm.DB, participantID int64) ([]models
 	err := db.WithContext(ctx).Where("participant_id = ?", participantID).Order("at, id").Find(&es).Error
 	return es, err
 }
+
+// ErrNotFound: no such row, or none this user may see (the two look alike,
+// so a party secretary learns nothing about another party's people).
+var ErrNotFound = errors.New("not found")
+
+// mayReadAllParties: staff see every party's people; party secretaries only
+// their own party's.
+func mayReadAllParties(actor models.User) bool {
+	return actor.Role == models.RoleAdmin || actor.Role == models.RoleStaff || actor.Role == models.RoleReadOnly
+}
+
+// ParticipantFor returns a participant the actor may see, with the parties
+// the actor may see it on.
+func ParticipantFor(ctx context.Context, db *gorm.DB, actor models.User, id int64) (models.Participant, []models.Party, error) {
+	db = db.WithContext(ctx)
+	var p models.Participant
+	var parties []models.Party
+	q := db.Model(&models.Party{}).Where("id IN (?)", db.Model(&models.PartyMembership{}).Select("party_id").Where("participant_id = ?", id))
+	if !mayReadAllParties(actor) {
+		if actor.Role != models.RolePartySecretary || actor.PartyID == nil {
+			return p, nil, ErrNotFound
+		}
+		q = q.Where("id = ?", *actor.PartyID)
+	}
+	if err := q.Find(&parties).Error; err != nil {
+		return p, nil, err
+	}
+	if len(parties) == 0 && !mayReadAllParties(actor) {
+		return p, nil, ErrNotFound
+	}
+	err := db.First(&p, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return p, nil, ErrNotFound
+	}
+	models.SortDanish(parties, func(p models.Party) string { return p.Name })
+	return p, parties, err
+}
+
+// AllParticipants lists everyone, for staff only.
+func AllParticipants(ctx context.Context, db *gorm.DB, actor models.User) ([]models.Participant, error) {
+	if !mayReadAllParties(actor) {
+		return nil, ErrForbidden
+	}
+	var ps []models.Participant
+	err := db.WithContext(ctx).Find(&ps).Error
+	models.SortDanish(ps, func(p models.Participant) string { return p.Name })
+	return ps, err
+}

@@ -38,6 +38,10 @@ const (
 	anyUser   access = "any user"   // every role, party secretaries included
 	staffOnly access = "staff"      // administrators, staff and read-only; never party secretaries
 	adminOnly access = "admin only" // administrators
+	// registrar: may register people: staff, and party secretaries for their own party.
+	registrar access = "registrar"
+	// staffWrite: administrators and staff; not read-only, not party secretaries.
+	staffWrite access = "staff write"
 )
 
 func (a access) allows(u *models.User) bool {
@@ -50,6 +54,10 @@ func (a access) allows(u *models.User) bool {
 		return u != nil && (u.Role == models.RoleAdmin || u.Role == models.RoleStaff || u.Role == models.RoleReadOnly)
 	case adminOnly:
 		return u != nil && u.Role == models.RoleAdmin
+	case registrar:
+		return u != nil && (u.Role == models.RoleAdmin || u.Role == models.RoleStaff || u.Role == models.RolePartySecretary)
+	case staffWrite:
+		return u != nil && (u.Role == models.RoleAdmin || u.Role == models.RoleStaff)
 	}
 	return false
 }

@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/valghalla/valghalla/activities/cpr"
+	"github.com/valghalla/valghalla/vault"
 	"go.temporal.io/sdk/client"
 	"gorm.io/gorm"
 )
@@ -32,6 +35,11 @@ type Deps struct {
 	// SecureCookies marks cookies Secure: on whenever the site is served
 	// over https (everywhere but `valghalla dev`).
 	SecureCookies bool
+	// CPR is the CPR register; nil when not configured (registration then
+	// says so).
+	CPR cpr.Register
+	// Keys compute the blind index that finds a person by CPR number.
+	Keys *vault.Keyring
 	// TaskQueue is where workflows are started.
 	TaskQueue string
 	// Mailbox lists the e-mails the dev SMTP server received; nil outside
@@ -62,6 +70,11 @@ var routes = []route{
 	{http.MethodPost, "/admin/brugere", adminOnly, (*server).createUser},
 	{http.MethodGet, "/konto/aktiver/:token", public, (*server).activationForm},
 	{http.MethodPost, "/konto/aktiver/:token", public, (*server).activate},
+	{http.MethodGet, "/deltagere", anyUser, (*server).participants},
+	{http.MethodGet, "/deltagere/ny", registrar, (*server).newParticipantForm},
+	{http.MethodPost, "/deltagere", registrar, (*server).createParticipant},
+	{http.MethodGet, "/deltagere/:id", anyUser, (*server).participant},
+	{http.MethodPost, "/deltagere/:id/cpr", staffWrite, (*server).revealCPR},
 	// Dev only (404 elsewhere): the inbox of everyone, on 127.0.0.1.
 	{http.MethodGet, "/dev/postkasse", public, (*server).mailbox},
 }

@@ -1,0 +1,193 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/valghalla/valghalla/activities/cpr"
+	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/store"
+)
+
+// participantRow is a participant as a list shows it: the CPR number masked.
+type participantRow struct {
+	ID        int64
+	Name      string
+	MaskedCPR string
+}
+
+func maskedCPR(p models.Participant) string {
+	c, err := models.ParseCPR(p.CPR.Reveal())
+	if err != nil {
+		return "–"
+	}
+	return c.Masked()
+}
+
+// participants lists the people the user may see: a party secretary their
+// own party's, staff everyone (or one party's with ?parti=).
+func (s *server) participants(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := *currentUser(c)
+	var list []models.Participant
+	var err error
+	switch {
+	case u.Role == models.RolePartySecretary && u.PartyID != nil:
+		list, err = store.ParticipantsOfParty(ctx, s.DB, u, *u.PartyID)
+	case c.Query("parti") != "":
+		id, _ := strconv.ParseInt(c.Query("parti"), 10, 64)
+		list, err = store.ParticipantsOfParty(ctx, s.DB, u, id)
+	default:
+		list, err = store.AllParticipants(ctx, s.DB, u)
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	rows := make([]participantRow, len(list))
+	for i, p := range list {
+		rows[i] = participantRow{p.ID, p.Name, maskedCPR(p)}
+	}
+	s.render(c, http.StatusOK, "participants.html", "participants.title", map[string]any{"Rows": rows})
+}
+
+func (s *server) newParticipantForm(c *gin.Context) {
+	s.renderParticipantForm(c, http.StatusOK, "", "")
+}
+
+func (s *server) renderParticipantForm(c *gin.Context, status int, errMsg, errKey string) {
+	var parties []models.Party
+	u := currentUser(c)
+	q := s.DB.WithContext(c.Request.Context())
+	if u.Role == models.RolePartySecretary {
+		q = q.Where("id = ?", *u.PartyID)
+	}
+	q.Find(&parties)
+	models.SortDanish(parties, func(p models.Party) string { return p.Name })
+	// The CPR number is never echoed back: the form starts empty again.
+	s.render(c, status, "participant_new.html", "participants.new", map[string]any{
+		"Error": errMsg, "ErrorKey": errKey, "Parties": parties,
+		"Mobile": c.PostForm("mobile"), "Email": c.PostForm("email"),
+	})
+}
+
+// createParticipant registers a person by CPR number: the number is
+// checked, looked up in the CPR register for the name and status, encrypted
+// and stored; the same number twice is the same person.
+func (s *server) createParticipant(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := *currentUser(c)
+	number, err := models.ParseCPR(c.PostForm("cpr"))
+	if err != nil {
+		var ce *models.CPRError
+		if errors.As(err, &ce) {
+			s.renderParticipantForm(c, http.StatusUnprocessableEntity, ce.Reason, "")
+			return
+		}
+		s.fail(c, err)
+		return
+	}
+	partyID, _ := strconv.ParseInt(c.PostForm("party_id"), 10, 64)
+	if u.Role == models.RolePartySecretary {
+		partyID = *u.PartyID
+	}
+	if s.CPR == nil || s.Keys == nil {
+		s.renderParticipantForm(c, http.StatusServiceUnavailable, "", "participants.noregister")
+		return
+	}
+	person, err := s.CPR.Lookup(ctx, number)
+	if aerr := store.Audit(s.DB.WithContext(ctx), models.AuditEntry{At: s.Now().UTC(), ActorID: &u.ID,
+		Action: models.AuditCPRLookup, Detail: "SF1520 lookup at registration"}); aerr != nil {
+		s.fail(c, aerr)
+		return
+	}
+	switch {
+	case errors.Is(err, cpr.ErrNotFound):
+		s.renderParticipantForm(c, http.StatusUnprocessableEntity, "", "participants.notfound")
+		return
+	case err != nil:
+		s.Log.ErrorContext(ctx, "CPR register lookup failed", "error", err)
+		s.renderParticipantForm(c, http.StatusBadGateway, "", "participants.registerdown")
+		return
+	case person.Status == "90":
+		s.renderParticipantForm(c, http.StatusUnprocessableEntity, "", "participants.dead")
+		return
+	}
+	name := strings.TrimSpace(person.GivenName + " " + person.Surname)
+	p, _, err := store.RegisterParticipant(ctx, s.DB, s.Keys, u, store.NewParticipant{
+		CPR: number, Name: name, Mobile: strings.TrimSpace(c.PostForm("mobile")), Email: strings.TrimSpace(c.PostForm("email")),
+		PartyID: partyID}, s.Now().UTC())
+	switch {
+	case errors.Is(err, store.ErrForbidden):
+		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
+		return
+	case err != nil:
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/deltagere/"+strconv.FormatInt(p.ID, 10))
+}
+
+// participant shows one person to a user who may see them; reading it is
+// logged in the audit log.
+func (s *server) participant(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := *currentUser(c)
+	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
+	p, parties, err := store.ParticipantFor(ctx, s.DB, u, id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.notFound(c)
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := store.Audit(s.DB.WithContext(ctx), models.AuditEntry{At: s.Now().UTC(), ActorID: &u.ID,
+		Action: models.AuditParticipantRead, ParticipantID: &p.ID}); err != nil {
+		s.fail(c, err)
+		return
+	}
+	data := map[string]any{"P": p, "MaskedCPR": maskedCPR(p), "Parties": parties}
+	if mayReadAll := u.Role != models.RolePartySecretary; mayReadAll {
+		log, _ := store.AuditLogOf(ctx, s.DB, p.ID)
+		data["Audit"] = log
+		data["MayReveal"] = staffWrite.allows(&u)
+	}
+	s.render(c, http.StatusOK, "participant.html", p.Name, data)
+}
+
+// revealCPR shows the full CPR number once, to staff, and logs it.
+func (s *server) revealCPR(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := *currentUser(c)
+	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
+	p, _, err := store.ParticipantFor(ctx, s.DB, u, id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.notFound(c)
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := store.Audit(s.DB.WithContext(ctx), models.AuditEntry{At: s.Now().UTC(), ActorID: &u.ID,
+		Action: models.AuditCPRRevealed, ParticipantID: &p.ID, Detail: "shown on screen"}); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	s.render(c, http.StatusOK, "participant.html", p.Name, map[string]any{"P": p, "MaskedCPR": maskedCPR(p),
+		"FullCPR": formatCPR(p.CPR.Reveal())})
+}
+
+func formatCPR(digits string) string {
+	if len(digits) != 10 {
+		return "–"
+	}
+	return digits[:6] + "-" + digits[6:]
+}

@@ -1,0 +1,169 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/valghalla/valghalla/activities/cpr"
+	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/store/storetest"
+	"github.com/valghalla/valghalla/vault"
+	"github.com/valghalla/valghalla/web"
+)
+
+// A fixture with the real SF1520 client against the fake register over
+// mutual TLS, and encryption keys.
+func newRegisterFixture(t *testing.T) (*fixture, *cpr.FakeServer) {
+	t.Helper()
+	db := storetest.SQLite(t)
+	f := newFixture(t, db, false)
+	enc, blind, _ := vault.GenerateConfig()
+	keys, err := vault.ParseKeyring(enc, blind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Use(vault.Plugin(keys)); err != nil {
+		t.Fatal(err)
+	}
+	fake, err := cpr.StartFakeTLS(cpr.FixturePeople("0999", models.NewDate(2027, time.January, 19))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(fake.Close)
+	client, err := cpr.NewClient(fake.ClientConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.app = web.New(web.Deps{DB: db, Temporal: temporalHealth{}, Now: func() time.Time { return now }, Log: quietLog(),
+		CPR: client, Keys: keys})
+	return f, fake
+}
+
+func (f *fixture) register(t *testing.T, b *browser, cprNumber string, partyID int64) *http.Response {
+	t.Helper()
+	form := url.Values{"cpr": {cprNumber}, "csrf_token": {b.csrfFrom("/deltagere/ny")}, "mobile": {"+4520304050"}}
+	if partyID != 0 {
+		form.Set("party_id", itoa(partyID))
+	}
+	return b.do(http.MethodPost, "/deltagere", form).Result()
+}
+
+func (b *browser) csrfFrom(path string) string {
+	return between(b.do(http.MethodGet, path, nil).Body.String(), `name="csrf_token" value="`, `"`)
+}
+
+var fullCPR = regexp.MustCompile(`\d{6}-?\d{4}`)
+
+func TestPartySecretaryRegistersByCPRAndNeverSeesItAgain(t *testing.T) {
+	f, _ := newRegisterFixture(t)
+	secA := f.loggedIn(t, models.RolePartySecretary)
+	resp := f.register(t, secA, "010170-4001", 0)
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/deltagere/") {
+		t.Fatalf("register: %d", resp.StatusCode)
+	}
+	page := secA.do(http.MethodGet, resp.Header.Get("Location"), nil).Body.String()
+	if !strings.Contains(page, "Søren Ærø") || !strings.Contains(page, "010170-XXXX") || !strings.Contains(page, "Socialdemokratiet") {
+		t.Fatalf("participant page: %s", page)
+	}
+	if fullCPR.MatchString(page) || strings.Contains(page, "Vis fuldt CPR-nummer") {
+		t.Fatal("a party secretary sees the full CPR number or the reveal button")
+	}
+	list := secA.do(http.MethodGet, "/deltagere", nil).Body.String()
+	if !strings.Contains(list, "Søren Ærø") || fullCPR.MatchString(list) {
+		t.Fatalf("list: %s", list)
+	}
+	id := strings.TrimPrefix(resp.Header.Get("Location"), "/deltagere/")
+	if rec := secA.do(http.MethodPost, "/deltagere/"+id+"/cpr", url.Values{"csrf_token": {secA.csrf()}}); rec.Code != http.StatusForbidden {
+		t.Fatalf("secretary reveal: %d", rec.Code)
+	}
+
+	// Staff reveal the number explicitly, and it is logged.
+	staff := f.loggedIn(t, models.RoleStaff)
+	rec := staff.do(http.MethodPost, "/deltagere/"+id+"/cpr", url.Values{"csrf_token": {staff.csrfFrom("/deltagere/" + id)}})
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), "010170-4001") || rec.Header().Get("Cache-Control") != "no-store" {
+		t.Fatalf("staff reveal: %d", rec.Code)
+	}
+	var n int64
+	f.db.Model(&models.AuditEntry{}).Where("action = ?", models.AuditCPRRevealed).Count(&n)
+	if n != 1 {
+		t.Fatalf("%d reveal entries in the audit log, want 1", n)
+	}
+	if body := staff.do(http.MethodGet, "/deltagere/"+id, nil).Body.String(); !strings.Contains(body, "cpr.revealed") || !strings.Contains(body, "participant.created") {
+		t.Error("the staff view lacks the person's audit log")
+	}
+}
+
+func TestAnotherPartySeesNothingOfTheFirst(t *testing.T) {
+	f, _ := newRegisterFixture(t)
+	secA := f.loggedIn(t, models.RolePartySecretary)
+	resp := f.register(t, secA, "0101704009", 0)
+	id := strings.TrimPrefix(resp.Header.Get("Location"), "/deltagere/")
+
+	var partyV models.Party
+	f.db.Where("letter = ?", "V").First(&partyV)
+	secV := models.User{Email: "v@sondera.example", Name: "Sekretær V", Role: models.RolePartySecretary, PartyID: &partyV.ID,
+		PasswordHash: f.users[models.RolePartySecretary].PasswordHash, CreatedAt: now}
+	f.db.Create(&secV)
+	b := newBrowser(t, f.app)
+	b.do(http.MethodPost, "/login", url.Values{"email": {secV.Email}, "password": {testPassword}, "csrf_token": {b.csrf()}})
+
+	if rec := b.do(http.MethodGet, "/deltagere/"+id, nil); rec.Code != http.StatusNotFound {
+		t.Fatalf("V reading A's participant: %d", rec.Code)
+	}
+	var partyA models.Party
+	f.db.Where("letter = ?", "A").First(&partyA)
+	if list := b.do(http.MethodGet, "/deltagere?parti="+itoa(partyA.ID), nil).Body.String(); strings.Contains(list, "Bjørn") {
+		t.Fatal("V listed A's people through ?parti=")
+	}
+	// V registers the same person (typed without a dash): one person, and V
+	// sees only V's own list on it — not that A nominated them too.
+	resp = f.register(t, b, "0101704009", 0)
+	if got := strings.TrimPrefix(resp.Header.Get("Location"), "/deltagere/"); got != id {
+		t.Fatalf("the same CPR made another person: %s vs %s", got, id)
+	}
+	page := b.do(http.MethodGet, "/deltagere/"+id, nil).Body.String()
+	if !strings.Contains(page, "Venstre") || strings.Contains(page, "Socialdemokratiet") {
+		t.Fatalf("V's view of the shared person shows another party: %s", page)
+	}
+}
+
+func TestRegistrationRefusalsLoseNothingAndEchoNoCPR(t *testing.T) {
+	f, fake := newRegisterFixture(t)
+	staff := f.loggedIn(t, models.RoleStaff)
+	var partyV models.Party
+	f.db.Where("letter = ?", "V").First(&partyV)
+	for _, c := range []struct {
+		input, want string
+		code        int
+	}{
+		{"3102701234", "gyldig fødselsdato", 422},
+		{"01017O4001", "kun indeholde cifre", 422},
+		{"0101704", "10 cifre", 422},
+		{"0101709999", "findes ikke i CPR-registret", 422},
+		{"0101704010", "død ifølge CPR-registret", 422},
+	} {
+		rec := staff.do(http.MethodPost, "/deltagere", url.Values{"cpr": {c.input}, "party_id": {itoa(partyV.ID)},
+			"csrf_token": {staff.csrfFrom("/deltagere/ny")}})
+		if rec.Code != c.code || !strings.Contains(rec.Body.String(), c.want) {
+			t.Errorf("%s: %d, want %d with %q", c.input, rec.Code, c.code, c.want)
+		}
+		if strings.Contains(rec.Body.String(), c.input) {
+			t.Errorf("%s: the page echoes the CPR input", c.input)
+		}
+	}
+	fake.Fake.FailAlways(503, "Service Unavailable")
+	rec := staff.do(http.MethodPost, "/deltagere", url.Values{"cpr": {"0101704001"}, "party_id": {itoa(partyV.ID)},
+		"csrf_token": {staff.csrfFrom("/deltagere/ny")}})
+	if rec.Code != http.StatusBadGateway || !strings.Contains(rec.Body.String(), "intet er gemt") {
+		t.Errorf("register down: %d", rec.Code)
+	}
+	var n int64
+	f.db.Model(&models.Participant{}).Count(&n)
+	if n != 0 {
+		t.Errorf("%d participants stored by refused registrations", n)
+	}
+}
