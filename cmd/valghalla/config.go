@@ -38,6 +38,15 @@ type config struct {
 	SMTPFrom          string
 	SMTPFromName      string
 	SMTPTLS           string
+
+	CPREndpoint             string
+	CPRCertFile             string
+	CPRKeyFile              string
+	CPRCAFile               string
+	CPRCVR                  string
+	CPRServiceAgreementUUID string
+	CPRUserSystemUUID       string
+	CPRUserUUID             string
 }
 
 // setting documents one environment variable; the README's table lists them.
@@ -83,6 +92,22 @@ var settings = []setting{
 		func(c *config, v string) error { c.SMTPFromName = v; return nil }},
 	{"SMTP_TLS", "starttls", "worker: starttls, tls or none (none only to a loopback host)",
 		func(c *config, v string) error { c.SMTPTLS = v; return nil }},
+	{"CPR_ENDPOINT", "", "web: SF1520 PersonBaseDataExtended URL on Serviceplatformen; dev runs a fake register when empty",
+		func(c *config, v string) error { c.CPREndpoint = v; return nil }},
+	{"CPR_CERT_FILE", "", "web: the municipality's OCES system certificate (PEM) for Serviceplatformen",
+		func(c *config, v string) error { c.CPRCertFile = v; return nil }},
+	{"CPR_KEY_FILE", "", "web: its private key (PEM)",
+		func(c *config, v string) error { c.CPRKeyFile = v; return nil }},
+	{"CPR_CA_FILE", "", "web: CA certificates for Serviceplatformen (PEM; empty: the system's)",
+		func(c *config, v string) error { c.CPRCAFile = v; return nil }},
+	{"CPR_CVR", "", "web: the municipality's CVR number, sent with every lookup",
+		func(c *config, v string) error { c.CPRCVR = v; return nil }},
+	{"CPR_SERVICE_AGREEMENT_UUID", "", "web: Serviceplatformen service agreement",
+		func(c *config, v string) error { c.CPRServiceAgreementUUID = v; return nil }},
+	{"CPR_USER_SYSTEM_UUID", "", "web: Serviceplatformen user system (this IT system)",
+		func(c *config, v string) error { c.CPRUserSystemUUID = v; return nil }},
+	{"CPR_USER_UUID", "", "web: Serviceplatformen user (the municipality)",
+		func(c *config, v string) error { c.CPRUserUUID = v; return nil }},
 	{"LOG_LEVEL", "info", "debug, info, warn or error",
 		func(c *config, v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
 	{"LOG_FORMAT", "json", "json or text (dev defaults to text)",

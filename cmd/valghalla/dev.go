@@ -125,6 +125,7 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
   Data folder:  %s
   Demo login:   %s / %s
   Dev mailbox:  %s/dev/postkasse
+  CPR register: fake, over mutual TLS; fixture people 010170-4001 … -4021
   Self-check:   workflow → worker → database in %s
 `, webURL, temporalServer.UIURL(), temporalServer.FrontendAddress(), cfg.TemporalNamespace, cfg.DataDir,
 		store.DemoEmail, store.DemoPassword, webURL, time.Since(started).Round(time.Millisecond))
@@ -133,7 +134,17 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 	}
 	fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 
-	deps := web.Deps{DB: db, Temporal: c, Log: log, TemporalUIURL: temporalServer.UIURL(), TaskQueue: cfg.TaskQueue}
+	keys, err := cfg.keyring()
+	if err != nil {
+		return err
+	}
+	register, fakeRegister, err := startDevRegister(db, log)
+	if err != nil {
+		return err
+	}
+	defer fakeRegister.Close()
+	deps := web.Deps{DB: db, Temporal: c, Log: log, TemporalUIURL: temporalServer.UIURL(), TaskQueue: cfg.TaskQueue,
+		CPR: register, Keys: keys}
 	if mailServer != nil {
 		deps.Mailbox = devMailbox(mailServer)
 	}

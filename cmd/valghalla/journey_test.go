@@ -62,6 +62,7 @@ func (u *user) post(from, path string, form url.Values) (int, string) {
 // one-time link sets a password once; the new secretary logs in.
 func TestDevAccountInvitationJourney(t *testing.T) {
 	env := devEnv(t, t.TempDir())
+	env["LOG_LEVEL"] = "debug" // the most the logs ever say; none of it may be personal
 	p := start(t, env, "dev")
 	p.waitFor(t, "Press Ctrl+C", 3*time.Minute)
 	base := "http://" + env["LISTEN_ADDR"]
@@ -119,5 +120,28 @@ func TestDevAccountInvitationJourney(t *testing.T) {
 	}
 	if code, _ := secretary.get("/admin/brugere"); code != http.StatusForbidden {
 		t.Fatalf("secretary on the user admin page: %d", code)
+	}
+
+	// The secretary registers a person by CPR number through the real
+	// SF1520 client against the dev register, and sees it masked only.
+	code, body = secretary.post("/deltagere/ny", "/deltagere", url.Values{"cpr": {"010170-4008"}, "mobile": {"+4520304050"}, "email": {"aase@example.dk"}})
+	if code != 200 || !strings.Contains(body, "Åse Østergaard") || !strings.Contains(body, "010170-XXXX") || strings.Contains(body, "4008") {
+		t.Fatalf("register a participant: %d %s", code, body)
+	}
+
+	// Nothing personal reached the logs of the whole run: no CPR number in
+	// any form, no name, no phone number, no e-mail address of a person.
+	p.stop(t)
+	logs := p.stderr.String()
+	if len(logs) < 200 {
+		t.Fatalf("suspiciously short log: %q", logs)
+	}
+	for _, secret := range []string{"0101704008", "010170-4008", "Østergaard", "Søren Ærø", "Ærø", "+4520304050", "20304050",
+		"aase@example.dk", "soeren@parti-a.example", "en lang og hemmelig sætning", strings.TrimPrefix(path, "/konto/aktiver/")} {
+		for _, line := range strings.Split(logs, "\n") {
+			if strings.Contains(line, secret) {
+				t.Errorf("the log contains %q: %s", secret, line)
+			}
+		}
 	}
 }

@@ -176,13 +176,21 @@ func runWeb(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) erro
 		return err
 	}
 	defer c.Close()
+	keys, err := cfg.keyring()
+	if err != nil {
+		return err
+	}
+	register, err := cfg.cprRegister(log)
+	if err != nil {
+		return err
+	}
 	ln, err := listen("web app", cfg.ListenAddr)
 	if err != nil {
 		return err
 	}
 	log.Info("web app listening", "addr", ln.Addr().String())
 	return serveHTTP(ctx, ln, web.New(web.Deps{DB: db, Temporal: c, Log: log, TaskQueue: cfg.TaskQueue,
-		SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://")}), log)
+		CPR: register, Keys: keys, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://")}), log)
 }
 
 func runWorker(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) error {
