@@ -128,6 +128,9 @@ type Session struct {
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time
+	// SecondFactorDue: the password was right, the TOTP code is still to
+	// come; the session opens nothing but the code page until then.
+	SecondFactorDue bool
 }
 
 // LoginAttempt records one try to log in to an account (its e-mail,

@@ -70,3 +70,15 @@ type AuditEntry struct {
 
 // TableName: the log is one table, not "audit_entries".
 func (AuditEntry) TableName() string { return "audit_log" }
+
+// UserTOTP is a staff member's second factor. The secret is encrypted;
+// LastCounter refuses a code's reuse.
+type UserTOTP struct {
+	UserID      int64 `gorm:"primaryKey"`
+	Secret      vault.Secret
+	LastCounter int64
+	EnabledAt   time.Time
+}
+
+// TableName keeps the table's name singular, like the concept.
+func (UserTOTP) TableName() string { return "user_totp" }

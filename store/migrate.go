@@ -231,4 +231,12 @@ CREATE TABLE account_tokens (
 	used_at {{timestamp}}
 );
 CREATE INDEX account_tokens_user ON account_tokens(user_id)`},
+	{6, "second factor (TOTP) for staff", `
+CREATE TABLE user_totp (
+	user_id BIGINT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+	secret TEXT NOT NULL,
+	last_counter BIGINT NOT NULL DEFAULT 0,
+	enabled_at {{timestamp}} NOT NULL
+);
+ALTER TABLE sessions ADD COLUMN second_factor_due BOOLEAN NOT NULL DEFAULT FALSE`},
 }

@@ -44,9 +44,21 @@ func hashToken(token string) string {
 // CreateSession starts a session for userID and returns the token for the
 // cookie; the database keeps only its hash.
 func CreateSession(ctx context.Context, db *gorm.DB, userID int64, now time.Time) (token string, err error) {
+	return createSession(ctx, db, userID, now, false)
+}
+
+// CreatePendingSession starts a session that waits for the second factor.
+func CreatePendingSession(ctx context.Context, db *gorm.DB, userID int64, now time.Time) (token string, err error) {
+	return createSession(ctx, db, userID, now, true)
+}
+
+func createSession(ctx context.Context, db *gorm.DB, userID int64, now time.Time, pending bool) (token string, err error) {
 	token = randomToken()
 	s := models.Session{TokenHash: hashToken(token), UserID: userID, CSRFToken: randomToken(),
-		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(SessionMax)}
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(SessionMax), SecondFactorDue: pending}
+	if pending {
+		s.ExpiresAt = now.Add(10 * time.Minute) // enough to open the app and type a code
+	}
 	return token, db.WithContext(ctx).Create(&s).Error
 }
 

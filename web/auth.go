@@ -68,6 +68,10 @@ func (s *server) loadSession(c *gin.Context) {
 	if err == nil && token != "" {
 		sess, u, err := store.LookupSession(c.Request.Context(), s.DB, token, s.Now())
 		switch {
+		case err == nil && sess.SecondFactorDue:
+			// Password right, code not yet given: only the code page.
+			c.Set("pending_user", &u)
+			c.Set("session", &sess)
 		case err == nil:
 			c.Set("user", &u)
 			c.Set("session", &sess)
@@ -214,13 +218,26 @@ func (s *server) login(c *gin.Context) {
 	if old, err := c.Cookie(sessionCookie); err == nil {
 		store.DeleteSession(ctx, s.DB, old)
 	}
-	token, err := store.CreateSession(ctx, s.DB, u.ID, now)
+	withCode, err := store.HasTOTP(ctx, s.DB, u.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	create := store.CreateSession
+	if withCode {
+		create = store.CreatePendingSession
+	}
+	token, err := create(ctx, s.DB, u.ID, now)
 	if err != nil {
 		c.AbortWithStatus(http.StatusInternalServerError)
 		return
 	}
 	s.setCookie(c, sessionCookie, token, int(store.SessionMax.Seconds()))
 	s.clearCookie(c, csrfCookie)
+	if withCode {
+		c.Redirect(http.StatusSeeOther, "/login/kode?next="+url.QueryEscape(next))
+		return
+	}
 	s.Log.InfoContext(ctx, "logged in", "user_id", u.ID, "role", u.Role)
 	if next == "" {
 		next = "/konto"

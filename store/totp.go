@@ -1,0 +1,67 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/vault"
+)
+
+// HasTOTP tells whether the user logs in with a second factor.
+func HasTOTP(ctx context.Context, db *gorm.DB, userID int64) (bool, error) {
+	var n int64
+	err := db.WithContext(ctx).Model(&models.UserTOTP{}).Where("user_id = ?", userID).Count(&n).Error
+	return n > 0, err
+}
+
+// EnableTOTP turns the second factor on with secret, once the user has shown
+// a valid code from their app. Party secretaries have none (staff only).
+func EnableTOTP(ctx context.Context, db *gorm.DB, u models.User, secret, code string, now time.Time) error {
+	if u.Role == models.RolePartySecretary {
+		return ErrForbidden
+	}
+	counter, ok := models.VerifyTOTP(secret, code, now, 0)
+	if !ok {
+		return ErrWrongCode
+	}
+	t := models.UserTOTP{UserID: u.ID, Secret: vault.NewSecret(secret), LastCounter: counter, EnabledAt: now}
+	return db.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&t).Error
+}
+
+// ErrWrongCode: the TOTP code is wrong, too old, or already used.
+var ErrWrongCode = errors.New("wrong or reused code")
+
+// CheckTOTP verifies a login code and records its step, so the same code
+// cannot be used twice (even by two requests at once).
+func CheckTOTP(ctx context.Context, db *gorm.DB, userID int64, code string, now time.Time) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var t models.UserTOTP
+		if err := tx.First(&t, "user_id = ?", userID).Error; err != nil {
+			return err
+		}
+		counter, ok := models.VerifyTOTP(t.Secret.Reveal(), code, now, t.LastCounter)
+		if !ok {
+			return ErrWrongCode
+		}
+		res := tx.Model(&models.UserTOTP{}).Where("user_id = ? AND last_counter < ?", userID, counter).Update("last_counter", counter)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return ErrWrongCode
+		}
+		return nil
+	})
+}
+
+// CompleteSecondFactor opens a session whose password step is done, for
+// the full session lifetime from now.
+func CompleteSecondFactor(ctx context.Context, db *gorm.DB, token string, now time.Time) error {
+	return db.WithContext(ctx).Model(&models.Session{}).Where("token_hash = ?", hashToken(token)).
+		Updates(map[string]any{"second_factor_due": false, "expires_at": now.Add(SessionMax)}).Error
+}
