@@ -239,4 +239,40 @@ CREATE TABLE user_totp (
 	enabled_at {{timestamp}} NOT NULL
 );
 ALTER TABLE sessions ADD COLUMN second_factor_due BOOLEAN NOT NULL DEFAULT FALSE`},
+	{7, "editable message templates", `
+CREATE TABLE message_templates (
+	id {{id}},
+	kind TEXT NOT NULL,
+	channel TEXT NOT NULL CHECK (channel IN ('email', 'sms', 'digitalpost')),
+	election_id BIGINT REFERENCES elections(id) ON DELETE CASCADE,
+	task_type_id BIGINT REFERENCES task_types(id) ON DELETE CASCADE,
+	subject TEXT NOT NULL DEFAULT '',
+	body TEXT NOT NULL,
+	updated_by BIGINT REFERENCES users(id),
+	updated_at {{timestamp}} NOT NULL
+);
+CREATE UNIQUE INDEX message_templates_scope ON message_templates(kind, channel, COALESCE(election_id, 0), COALESCE(task_type_id, 0))`},
+	{8, "party secretaries limited to polling stations, and requests for extra secretaries", `
+CREATE TABLE user_stations (
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	station_id BIGINT NOT NULL REFERENCES polling_stations(id) ON DELETE CASCADE,
+	PRIMARY KEY (user_id, station_id)
+);
+CREATE TABLE secretary_requests (
+	id {{id}},
+	requested_by BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	party_id BIGINT NOT NULL REFERENCES parties(id),
+	name TEXT NOT NULL,
+	email TEXT NOT NULL,
+	state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'approved', 'rejected')),
+	decided_by BIGINT REFERENCES users(id),
+	decided_at {{timestamp}},
+	created_user_id BIGINT REFERENCES users(id),
+	created_at {{timestamp}} NOT NULL
+);
+CREATE TABLE secretary_request_stations (
+	request_id BIGINT NOT NULL REFERENCES secretary_requests(id) ON DELETE CASCADE,
+	station_id BIGINT NOT NULL REFERENCES polling_stations(id) ON DELETE CASCADE,
+	PRIMARY KEY (request_id, station_id)
+)`},
 }
