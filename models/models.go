@@ -151,3 +151,31 @@ type AccountToken struct {
 	ExpiresAt time.Time
 	UsedAt    *time.Time
 }
+
+// UserStation limits a party secretary to a polling station; a secretary
+// with none works for all of the party's stations.
+type UserStation struct {
+	UserID    int64 `gorm:"primaryKey"`
+	StationID int64 `gorm:"primaryKey"`
+}
+
+// SecretaryRequest is a party secretary's request for an extra secretary
+// limited to chosen polling stations; an administrator approves or rejects.
+type SecretaryRequest struct {
+	ID            int64
+	RequestedBy   int64
+	PartyID       int64
+	Name          string
+	Email         string
+	State         string // pending, approved, rejected
+	DecidedBy     *int64
+	DecidedAt     *time.Time
+	CreatedUserID *int64
+	CreatedAt     time.Time
+}
+
+// SecretaryRequestStation is one polling station a request asks for.
+type SecretaryRequestStation struct {
+	RequestID int64 `gorm:"primaryKey"`
+	StationID int64 `gorm:"primaryKey"`
+}

@@ -60,7 +60,8 @@ func TestMigrateIsIdempotentAndMatchesTheModels(t *testing.T) {
 		// and the structs cannot drift apart unnoticed.
 		for _, m := range []any{&models.Municipality{}, &models.Area{}, &models.PollingStation{}, &models.Party{},
 			&models.TaskType{}, &models.Election{}, &models.User{}, &models.SystemCheck{}, &models.Session{}, &models.LoginAttempt{},
-			&models.Participant{}, &models.PartyMembership{}, &models.AuditEntry{}, &models.AccountToken{}, &models.UserTOTP{}} {
+			&models.Participant{}, &models.PartyMembership{}, &models.AuditEntry{}, &models.AccountToken{}, &models.UserTOTP{},
+			&models.UserStation{}, &models.SecretaryRequest{}, &models.SecretaryRequestStation{}} {
 			stmt := &gorm.Statement{DB: db}
 			if err := stmt.Parse(m); err != nil {
 				t.Fatal(err)

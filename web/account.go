@@ -6,16 +6,22 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/store"
 )
 
 // account shows who is logged in and with which role.
 func (s *server) account(c *gin.Context) {
 	u := currentUser(c)
+	ctx := c.Request.Context()
 	var party models.Party
+	var stations []models.PollingStation
 	if u.PartyID != nil {
-		s.DB.WithContext(c.Request.Context()).First(&party, *u.PartyID)
+		s.DB.WithContext(ctx).First(&party, *u.PartyID)
+		if ids, err := store.StationsOf(ctx, s.DB, u.ID); err == nil && len(ids) > 0 {
+			s.DB.WithContext(ctx).Where("id IN ?", ids).Order("district").Find(&stations)
+		}
 	}
-	s.render(c, http.StatusOK, "account.html", "account.title", map[string]any{"Party": party})
+	s.render(c, http.StatusOK, "account.html", "account.title", map[string]any{"Party": party, "Stations": stations})
 }
 
 // users lists the logins; administrators only.

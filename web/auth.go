@@ -42,6 +42,8 @@ const (
 	registrar access = "registrar"
 	// staffWrite: administrators and staff; not read-only, not party secretaries.
 	staffWrite access = "staff write"
+	// secretaryOnly: party secretaries.
+	secretaryOnly access = "party secretary"
 )
 
 func (a access) allows(u *models.User) bool {
@@ -58,6 +60,8 @@ func (a access) allows(u *models.User) bool {
 		return u != nil && (u.Role == models.RoleAdmin || u.Role == models.RoleStaff || u.Role == models.RolePartySecretary)
 	case staffWrite:
 		return u != nil && (u.Role == models.RoleAdmin || u.Role == models.RoleStaff)
+	case secretaryOnly:
+		return u != nil && u.Role == models.RolePartySecretary
 	}
 	return false
 }

@@ -125,12 +125,13 @@ func (f *fixture) loggedIn(t *testing.T, role models.Role) *browser {
 func TestAuthorizationMatrix(t *testing.T) {
 	f := newFixture(t, storetest.SQLite(t), false)
 	allowed := map[string]map[models.Role]bool{
-		"public":      {"": true, models.RoleAdmin: true, models.RoleStaff: true, models.RoleReadOnly: true, models.RolePartySecretary: true},
-		"any user":    {models.RoleAdmin: true, models.RoleStaff: true, models.RoleReadOnly: true, models.RolePartySecretary: true},
-		"staff":       {models.RoleAdmin: true, models.RoleStaff: true, models.RoleReadOnly: true},
-		"admin only":  {models.RoleAdmin: true},
-		"registrar":   {models.RoleAdmin: true, models.RoleStaff: true, models.RolePartySecretary: true},
-		"staff write": {models.RoleAdmin: true, models.RoleStaff: true},
+		"public":          {"": true, models.RoleAdmin: true, models.RoleStaff: true, models.RoleReadOnly: true, models.RolePartySecretary: true},
+		"any user":        {models.RoleAdmin: true, models.RoleStaff: true, models.RoleReadOnly: true, models.RolePartySecretary: true},
+		"staff":           {models.RoleAdmin: true, models.RoleStaff: true, models.RoleReadOnly: true},
+		"admin only":      {models.RoleAdmin: true},
+		"registrar":       {models.RoleAdmin: true, models.RoleStaff: true, models.RolePartySecretary: true},
+		"staff write":     {models.RoleAdmin: true, models.RoleStaff: true},
+		"party secretary": {models.RolePartySecretary: true},
 	}
 	for _, r := range web.Routes() {
 		if allowed[r.Access] == nil {

@@ -129,6 +129,34 @@ func TestDevAccountInvitationJourney(t *testing.T) {
 		t.Fatalf("register a participant: %d %s", code, body)
 	}
 
+	// The secretary asks for an extra secretary limited to two stations; the
+	// administrator approves, and the new secretary gets the account e-mail.
+	_, reqForm := secretary.get("/konto/ekstra-sekretaer")
+	ids := regexp.MustCompile(`name="station" value="(\d+)"`).FindAllStringSubmatch(reqForm, -1)
+	if len(ids) < 2 {
+		t.Fatalf("request form: %s", reqForm)
+	}
+	if code, body := secretary.post("/konto/ekstra-sekretaer", "/konto/ekstra-sekretaer", url.Values{"name": {"Karen Ærtebjerg"},
+		"email": {"karen@parti-a.example"}, "station": {ids[0][1], ids[1][1]}}); code != 200 || !strings.Contains(body, "Anmodningen er sendt") {
+		t.Fatalf("request: %d", code)
+	}
+	_, requests := admin.get("/admin/anmodninger")
+	reqID := regexp.MustCompile(`action="/admin/anmodninger/(\d+)"`).FindStringSubmatch(requests)
+	if reqID == nil || !strings.Contains(requests, "Karen Ærtebjerg") {
+		t.Fatalf("requests page: %s", requests)
+	}
+	if code, body := admin.post("/admin/anmodninger", "/admin/anmodninger/"+reqID[1], url.Values{"decision": {"approve"}}); code != 200 || !strings.Contains(body, "godkendt") {
+		t.Fatalf("approve: %d", code)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		if _, box := anon.get("/dev/postkasse"); strings.Contains(box, "Kære Karen Ærtebjerg") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no account e-mail for the extra secretary")
+		}
+	}
+
 	// Nothing personal reached the logs of the whole run: no CPR number in
 	// any form, no name, no phone number, no e-mail address of a person.
 	p.stop(t)
@@ -137,7 +165,7 @@ func TestDevAccountInvitationJourney(t *testing.T) {
 		t.Fatalf("suspiciously short log: %q", logs)
 	}
 	for _, secret := range []string{"0101704008", "010170-4008", "Østergaard", "Søren Ærø", "Ærø", "+4520304050", "20304050",
-		"aase@example.dk", "soeren@parti-a.example", "en lang og hemmelig sætning", strings.TrimPrefix(path, "/konto/aktiver/")} {
+		"aase@example.dk", "soeren@parti-a.example", "karen@parti-a.example", "Ærtebjerg", "en lang og hemmelig sætning", strings.TrimPrefix(path, "/konto/aktiver/")} {
 		for _, line := range strings.Split(logs, "\n") {
 			if strings.Contains(line, secret) {
 				t.Errorf("the log contains %q: %s", secret, line)

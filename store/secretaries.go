@@ -1,0 +1,162 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/valghalla/valghalla/models"
+)
+
+// ErrDecided: the request has been approved or rejected already.
+var ErrDecided = errors.New("the request has been decided already")
+
+// StationsOf returns the polling stations a user is limited to; none means
+// all of the party's stations.
+func StationsOf(ctx context.Context, db *gorm.DB, userID int64) ([]int64, error) {
+	var ids []int64
+	err := db.WithContext(ctx).Model(&models.UserStation{}).Where("user_id = ?", userID).Order("station_id").Pluck("station_id", &ids).Error
+	return ids, err
+}
+
+// RequestSecretary records a party secretary's request for an extra
+// secretary for some of the party's polling stations. A secretary limited
+// to some stations can only pass on (some of) those.
+func RequestSecretary(ctx context.Context, db *gorm.DB, actor models.User, name, email string, stationIDs []int64, now time.Time) (models.SecretaryRequest, error) {
+	var r models.SecretaryRequest
+	if actor.Role != models.RolePartySecretary || actor.PartyID == nil {
+		return r, ErrForbidden
+	}
+	name, email = strings.TrimSpace(name), NormalizeEmail(email)
+	if name == "" || len(name) > 200 {
+		return r, &UserError{"Skriv personens navn."}
+	}
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
+		return r, &UserError{"Skriv en gyldig e-mailadresse."}
+	}
+	if len(stationIDs) == 0 {
+		return r, &UserError{"Vælg mindst ét valgsted."}
+	}
+	own, err := StationsOf(ctx, db, actor.ID)
+	if err != nil {
+		return r, err
+	}
+	for _, id := range stationIDs {
+		if len(own) > 0 && !slices.Contains(own, id) {
+			return r, ErrForbidden
+		}
+	}
+	var known int64
+	if err := db.WithContext(ctx).Model(&models.PollingStation{}).Where("id IN ?", stationIDs).Count(&known).Error; err != nil {
+		return r, err
+	}
+	if int(known) != len(slices.Compact(slices.Sorted(slices.Values(stationIDs)))) {
+		return r, &UserError{"Et af valgstederne findes ikke."}
+	}
+	r = models.SecretaryRequest{RequestedBy: actor.ID, PartyID: *actor.PartyID, Name: name, Email: email, State: "pending", CreatedAt: now}
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&r).Error; err != nil {
+			return err
+		}
+		for _, id := range slices.Compact(slices.Sorted(slices.Values(stationIDs))) {
+			if err := tx.Create(&models.SecretaryRequestStation{RequestID: r.ID, StationID: id}).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return r, err
+}
+
+// SecretaryRequestView is a pending request as an administrator sees it.
+type SecretaryRequestView struct {
+	models.SecretaryRequest
+	PartyName     string
+	RequesterName string
+	Stations      []string
+}
+
+// PendingSecretaryRequests lists the requests awaiting a decision, oldest
+// first. Administrators only.
+func PendingSecretaryRequests(ctx context.Context, db *gorm.DB, actor models.User) ([]SecretaryRequestView, error) {
+	if actor.Role != models.RoleAdmin {
+		return nil, ErrForbidden
+	}
+	db = db.WithContext(ctx)
+	var rs []models.SecretaryRequest
+	if err := db.Where("state = ?", "pending").Order("created_at, id").Find(&rs).Error; err != nil {
+		return nil, err
+	}
+	out := make([]SecretaryRequestView, len(rs))
+	for i, r := range rs {
+		v := SecretaryRequestView{SecretaryRequest: r}
+		var party models.Party
+		var requester models.User
+		db.First(&party, r.PartyID)
+		db.First(&requester, r.RequestedBy)
+		v.PartyName, v.RequesterName = party.Name, requester.Name
+		var stations []models.PollingStation
+		db.Where("id IN (?)", db.Model(&models.SecretaryRequestStation{}).Select("station_id").Where("request_id = ?", r.ID)).
+			Order("district").Find(&stations)
+		for _, s := range stations {
+			v.Stations = append(v.Stations, fmt.Sprintf("%d. %s", s.District, s.Name))
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// DecideSecretaryRequest approves (creating the login, limited to the
+// requested stations) or rejects a pending request. Administrators only;
+// of two decisions at once, one wins and the other gets ErrDecided.
+func DecideSecretaryRequest(ctx context.Context, db *gorm.DB, actor models.User, id int64, approve bool, now time.Time) (*models.User, error) {
+	if actor.Role != models.RoleAdmin {
+		return nil, ErrForbidden
+	}
+	var created *models.User
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var r models.SecretaryRequest
+		if err := tx.First(&r, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		state := "rejected"
+		if approve {
+			state = "approved"
+		}
+		res := tx.Model(&models.SecretaryRequest{}).Where("id = ? AND state = ?", id, "pending").
+			Updates(map[string]any{"state": state, "decided_by": actor.ID, "decided_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return ErrDecided
+		}
+		if !approve {
+			return nil
+		}
+		u, err := CreateUser(ctx, tx, actor, NewUser{Email: r.Email, Name: r.Name, Role: models.RolePartySecretary, PartyID: &r.PartyID}, now)
+		if err != nil {
+			return err
+		}
+		var stations []int64
+		if err := tx.Model(&models.SecretaryRequestStation{}).Where("request_id = ?", id).Pluck("station_id", &stations).Error; err != nil {
+			return err
+		}
+		for _, s := range stations {
+			if err := tx.Create(&models.UserStation{UserID: u.ID, StationID: s}).Error; err != nil {
+				return err
+			}
+		}
+		created = &u
+		return tx.Model(&models.SecretaryRequest{}).Where("id = ?", id).Update("created_user_id", u.ID).Error
+	})
+	return created, err
+}
