@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/mail"
 	"regexp"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -20,11 +22,13 @@ var ErrForbidden = errors.New("not allowed for this user")
 
 // NewParticipant is what staff or a party secretary enter for a person.
 type NewParticipant struct {
-	CPR     models.CPR
-	Name    string
-	Mobile  string // E.164
-	Email   string
-	PartyID int64
+	CPR              models.CPR
+	Name             string
+	Mobile           string // E.164
+	Email            string
+	PreferredChannel models.Channel
+	SpecialDiet      string
+	PartyID          int64
 }
 
 // CPRIndex is the blind index of a CPR number: equal numbers, however typed,
@@ -42,6 +46,9 @@ func RegisterParticipant(ctx context.Context, db *gorm.DB, keys *vault.Keyring, 
 	if in.CPR.IsZero() || in.Name == "" || in.PartyID == 0 {
 		return p, false, errors.New("CPR number, name and party are required")
 	}
+	if err := checkContact(&in); err != nil {
+		return p, false, err
+	}
 	if !mayRegisterFor(actor, in.PartyID) {
 		return p, false, ErrForbidden
 	}
@@ -49,7 +56,8 @@ func RegisterParticipant(ctx context.Context, db *gorm.DB, keys *vault.Keyring, 
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		index := CPRIndex(keys, in.CPR)
 		candidate := models.Participant{CPR: vault.NewSecret(in.CPR.Digits()), CPRIndex: index, Name: in.Name,
-			Mobile: vault.NewSecret(in.Mobile), Email: vault.NewSecret(in.Email), CreatedAt: now, UpdatedAt: now}
+			Mobile: vault.NewSecret(in.Mobile), Email: vault.NewSecret(in.Email), PreferredChannel: in.PreferredChannel,
+			SpecialDiet: in.SpecialDiet, CreatedAt: now, UpdatedAt: now}
 		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "cpr_index"}}, DoNothing: true}).Create(&candidate)
 		if res.Error != nil {
 			return res.Error
@@ -170,4 +178,41 @@ func AllParticipants(ctx context.Context, db *gorm.DB, actor models.User) ([]mod
 	err := db.WithContext(ctx).Find(&ps).Error
 	models.SortDanish(ps, func(p models.Participant) string { return p.Name })
 	return ps, err
+}
+
+// e164 is a phone number in E.164: +, country code, up to 15 digits.
+var e164 = regexp.MustCompile(`^\+[1-9]\d{7,14}$`)
+
+// checkContact normalises and checks what was typed as contact data: a
+// Danish 8-digit number gets +45; anything else must be E.164.
+func checkContact(in *NewParticipant) error {
+	m := strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(in.Mobile))
+	if len(m) == 8 && !strings.HasPrefix(m, "+") {
+		m = "+45" + m
+	}
+	if m != "" && !e164.MatchString(m) {
+		return &UserError{"Mobilnummeret skal have 8 cifre eller landekode, fx +4520304050."}
+	}
+	in.Mobile = m
+	in.Email = strings.TrimSpace(in.Email)
+	if in.Email != "" {
+		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
+			return &UserError{"E-mailadressen er ikke gyldig."}
+		}
+	}
+	switch in.PreferredChannel {
+	case models.ChannelDefault, models.ChannelDigitalPost, models.ChannelEmail, models.ChannelSMS:
+	default:
+		return &UserError{"Vælg en kanal på listen."}
+	}
+	if len(in.SpecialDiet) > 500 {
+		return &UserError{"Beskriv kosthensyn kortere (højst 500 tegn)."}
+	}
+	return nil
+}
+
+// CheckContact checks contact data before anything is looked up or stored.
+func CheckContact(mobile, email string, channel models.Channel, diet string) error {
+	in := NewParticipant{Mobile: mobile, Email: email, PreferredChannel: channel, SpecialDiet: diet}
+	return checkContact(&in)
 }

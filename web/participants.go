@@ -71,7 +71,7 @@ func (s *server) renderParticipantForm(c *gin.Context, status int, errMsg, errKe
 	// The CPR number is never echoed back: the form starts empty again.
 	s.render(c, status, "participant_new.html", "participants.new", map[string]any{
 		"Error": errMsg, "ErrorKey": errKey, "Parties": parties,
-		"Mobile": c.PostForm("mobile"), "Email": c.PostForm("email"),
+		"Mobile": c.PostForm("mobile"), "Email": c.PostForm("email"), "Diet": c.PostForm("diet"), "Channel": c.PostForm("channel"),
 	})
 }
 
@@ -99,6 +99,11 @@ func (s *server) createParticipant(c *gin.Context) {
 		s.renderParticipantForm(c, http.StatusServiceUnavailable, "", "participants.noregister")
 		return
 	}
+	// Contact data first: a typing error costs no register lookup.
+	if err := store.CheckContact(c.PostForm("mobile"), c.PostForm("email"), models.Channel(c.PostForm("channel")), c.PostForm("diet")); err != nil {
+		s.renderParticipantForm(c, http.StatusUnprocessableEntity, err.Error(), "")
+		return
+	}
 	person, err := s.CPR.Lookup(ctx, number)
 	if aerr := store.Audit(s.DB.WithContext(ctx), models.AuditEntry{At: s.Now().UTC(), ActorID: &u.ID,
 		Action: models.AuditCPRLookup, Detail: "SF1520 lookup at registration"}); aerr != nil {
@@ -119,9 +124,14 @@ func (s *server) createParticipant(c *gin.Context) {
 	}
 	name := strings.TrimSpace(person.GivenName + " " + person.Surname)
 	p, _, err := store.RegisterParticipant(ctx, s.DB, s.Keys, u, store.NewParticipant{
-		CPR: number, Name: name, Mobile: strings.TrimSpace(c.PostForm("mobile")), Email: strings.TrimSpace(c.PostForm("email")),
+		CPR: number, Name: name, Mobile: c.PostForm("mobile"), Email: c.PostForm("email"),
+		PreferredChannel: models.Channel(c.PostForm("channel")), SpecialDiet: strings.TrimSpace(c.PostForm("diet")),
 		PartyID: partyID}, s.Now().UTC())
+	var ue *store.UserError
 	switch {
+	case errors.As(err, &ue):
+		s.renderParticipantForm(c, http.StatusUnprocessableEntity, ue.Reason, "")
+		return
 	case errors.Is(err, store.ErrForbidden):
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
 		return

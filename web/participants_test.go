@@ -167,3 +167,30 @@ func TestRegistrationRefusalsLoseNothingAndEchoNoCPR(t *testing.T) {
 		t.Errorf("%d participants stored by refused registrations", n)
 	}
 }
+
+func TestContactDataIsCheckedBeforeTheRegisterIsAsked(t *testing.T) {
+	f, fake := newRegisterFixture(t)
+	staff := f.loggedIn(t, models.RoleStaff)
+	var partyV models.Party
+	f.db.Where("letter = ?", "V").First(&partyV)
+	post := func(mobile, email, channel string) int {
+		return staff.do(http.MethodPost, "/deltagere", url.Values{"cpr": {"0101704001"}, "party_id": {itoa(partyV.ID)},
+			"mobile": {mobile}, "email": {email}, "channel": {channel}, "csrf_token": {staff.csrfFrom("/deltagere/ny")}}).Code
+	}
+	for _, bad := range [][3]string{{"12345", "", ""}, {"", "ikke-en-adresse", ""}, {"", "", "brevdue"}} {
+		if code := post(bad[0], bad[1], bad[2]); code != 422 {
+			t.Errorf("%v: %d, want 422", bad, code)
+		}
+	}
+	if n := len(fake.Fake.Requests()); n != 0 {
+		t.Fatalf("the register was asked %d times for refused input", n)
+	}
+	if code := post("20 30 40 50", "soeren@example.dk", "sms"); code != http.StatusSeeOther {
+		t.Fatalf("good input: %d", code)
+	}
+	var p models.Participant
+	f.db.First(&p)
+	if p.Mobile.Reveal() != "+4520304050" || p.PreferredChannel != models.ChannelSMS {
+		t.Errorf("stored mobile %q channel %q", p.Mobile.Reveal(), p.PreferredChannel)
+	}
+}
