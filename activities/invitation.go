@@ -51,7 +51,14 @@ func (a *Activities) SendAccountInvitation(ctx context.Context, userID int64) er
 		"user:one-time-login-url": a.BaseURL + "/konto/aktiver/" + token,
 		"site:login-url":          a.BaseURL + "/login",
 	}
-	subject, text, html, err := renderAccountInvitation(values)
+	// The administrator's own text when there is one, else the shipped
+	// default. A database error is worth retrying; a text that does not
+	// render is not.
+	subjectSrc, bodySrc, _, err := store.EffectiveTemplate(ctx, a.DB, models.KindAccountInvitation, "email", nil, nil)
+	if err != nil {
+		return err
+	}
+	subject, text, html, err := renderAccountInvitation(subjectSrc, bodySrc, values)
 	if err != nil {
 		return temporal.NewNonRetryableApplicationError("account invitation template: "+err.Error(), "Template", nil)
 	}
@@ -68,13 +75,16 @@ func (a *Activities) SendAccountInvitation(ctx context.Context, userID int64) er
 		Detail: fmt.Sprintf("account invitation e-mail to user %d", u.ID)})
 }
 
-func renderAccountInvitation(values map[string]string) (subject, text, html string, err error) {
+// renderAccountInvitation fills in a subject and body template. A stored
+// template was checked when it was saved; it is checked again here, so a
+// text that slipped past (or a default broken by an edit) is never sent.
+func renderAccountInvitation(subjectSrc, bodySrc string, values map[string]string) (subject, text, html string, err error) {
 	fields := models.AccountInvitationFields
-	st, err := models.ParseTemplate(models.AccountInvitationSubjectDefault, fields)
+	st, err := models.ParseTemplate(subjectSrc, fields)
 	if err != nil {
 		return
 	}
-	bt, err := models.ParseTemplate(models.AccountInvitationDefault, fields)
+	bt, err := models.ParseTemplate(bodySrc, fields)
 	if err != nil {
 		return
 	}

@@ -102,3 +102,51 @@ func TestSendAccountInvitationFailures(t *testing.T) {
 		t.Fatalf("no mailer: %v", err)
 	}
 }
+
+// An administrator's own text is what the e-mail says, in both parts.
+func TestSendAccountInvitationUsesTheSavedTemplate(t *testing.T) {
+	acts, srv, u := setup(t)
+	var admin models.User
+	if err := acts.DB.Where("role = ?", models.RoleAdmin).First(&admin).Error; err != nil {
+		t.Fatal(err)
+	}
+	custom := models.MessageTemplate{Kind: models.KindAccountInvitation, Channel: "email",
+		Subject: "Velkommen til valget, [user:name]",
+		Body:    "Hej [user:name] fra [site:name]\n\nVælg din adgangskode her: [user:one-time-login-url]\n\nSiden hedder [site:login-url].\n"}
+	if err := store.SaveTemplate(context.Background(), acts.DB, admin, custom); err != nil {
+		t.Fatal(err)
+	}
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(acts)
+	if _, err := env.ExecuteActivity(acts.SendAccountInvitation, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	msgs := srv.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d e-mails, want 1", len(msgs))
+	}
+	m := msgs[0]
+	if m.Subject != "Velkommen til valget, Anna Ørsted" {
+		t.Errorf("subject %q", m.Subject)
+	}
+	if !strings.HasPrefix(m.Text, "Hej Anna Ørsted fra Sønderå Kommune\n\nVælg din adgangskode her: https://valg.sondera.example/konto/aktiver/") ||
+		!strings.Contains(m.Text, "Siden hedder https://valg.sondera.example/login.") || strings.Contains(m.Text, "Kære") {
+		t.Errorf("text:\n%s", m.Text)
+	}
+	if !strings.Contains(m.HTML, "Hej Anna Ørsted fra Sønderå Kommune") || !strings.Contains(m.HTML, `<a href="https://valg.sondera.example/konto/aktiver/`) ||
+		strings.Contains(m.HTML, "Kære") {
+		t.Errorf("HTML:\n%s", m.HTML)
+	}
+
+	// Reset: the default text again.
+	if err := store.ResetTemplate(context.Background(), acts.DB, admin, models.KindAccountInvitation, "email", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.ExecuteActivity(acts.SendAccountInvitation, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	if msgs := srv.Messages(); len(msgs) != 2 || !strings.Contains(msgs[1].Text, "Kære Anna Ørsted") {
+		t.Errorf("after reset: %d e-mails", len(msgs))
+	}
+}
