@@ -60,6 +60,13 @@ func (s *server) newParticipantForm(c *gin.Context) {
 }
 
 func (s *server) renderParticipantForm(c *gin.Context, status int, errMsg, errKey string) {
+	s.render(c, status, "participant_new.html", "participants.new", s.participantFormData(c,
+		map[string]any{"Error": errMsg, "ErrorKey": errKey}))
+}
+
+// participantFormData fills the registration form. The CPR number is never
+// echoed back: the field starts empty again.
+func (s *server) participantFormData(c *gin.Context, data map[string]any) map[string]any {
 	var parties []models.Party
 	u := currentUser(c)
 	q := s.DB.WithContext(c.Request.Context())
@@ -68,11 +75,34 @@ func (s *server) renderParticipantForm(c *gin.Context, status int, errMsg, errKe
 	}
 	q.Find(&parties)
 	models.SortDanish(parties, func(p models.Party) string { return p.Name })
-	// The CPR number is never echoed back: the form starts empty again.
-	s.render(c, status, "participant_new.html", "participants.new", map[string]any{
-		"Error": errMsg, "ErrorKey": errKey, "Parties": parties,
-		"Mobile": c.PostForm("mobile"), "Email": c.PostForm("email"), "Diet": c.PostForm("diet"), "Channel": c.PostForm("channel"),
-	})
+	data["Parties"] = parties
+	for _, k := range []string{"mobile", "email", "diet", "channel"} {
+		data[strings.ToUpper(k[:1])+k[1:]] = c.PostForm(k)
+	}
+	return data
+}
+
+// eligibility checks a nomination to a party's list against the next
+// active election, by DOMAIN.md's rules for its kind. Pools outside the
+// quota (staff, volunteers) are not checked here: their task types decide
+// at nomination to a slot whether validation applies.
+func (s *server) eligibility(c *gin.Context, facts models.PersonFacts, partyID int64) ([]models.Ineligibility, models.Election, error) {
+	db := s.DB.WithContext(c.Request.Context())
+	var party models.Party
+	var e models.Election
+	if err := db.First(&party, partyID).Error; err != nil || party.Kind == models.Pool {
+		return nil, e, nil
+	}
+	today := models.DateOf(s.Now().In(models.Copenhagen))
+	found := db.Where("state = ? AND election_day >= ?", models.ElectionActive, today).Order("election_day").Limit(1).Find(&e).RowsAffected
+	if found == 0 {
+		return nil, e, nil
+	}
+	var m models.Municipality
+	if err := db.First(&m).Error; err != nil {
+		return nil, e, err
+	}
+	return models.CheckEligibility(e.Kind, e.ElectionDay, m.Code, facts, true), e, nil
 }
 
 // createParticipant registers a person by CPR number: the number is
@@ -120,6 +150,14 @@ func (s *server) createParticipant(c *gin.Context) {
 		return
 	case person.Status == "90":
 		s.renderParticipantForm(c, http.StatusUnprocessableEntity, "", "participants.dead")
+		return
+	}
+	if reasons, election, err := s.eligibility(c, person.PersonFacts, partyID); err != nil {
+		s.fail(c, err)
+		return
+	} else if len(reasons) > 0 {
+		s.render(c, http.StatusUnprocessableEntity, "participant_new.html", "participants.new", s.participantFormData(c,
+			map[string]any{"Ineligible": reasons, "Election": election}))
 		return
 	}
 	name := strings.TrimSpace(person.GivenName + " " + person.Surname)

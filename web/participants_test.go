@@ -194,3 +194,33 @@ func TestContactDataIsCheckedBeforeTheRegisterIsAsked(t *testing.T) {
 		t.Errorf("stored mobile %q channel %q", p.Mobile.Reveal(), p.PreferredChannel)
 	}
 }
+
+// Nominating to a party's list checks eligibility for the next election
+// (a Folketingsvalg in the demo) and says why not; pools are not checked here.
+func TestNominationRefusesTheIneligibleWithTheReason(t *testing.T) {
+	f, _ := newRegisterFixture(t)
+	secA := f.loggedIn(t, models.RolePartySecretary)
+	for _, cprNumber := range []string{
+		"0101704002", // German citizen: no vote at FV
+		"0101704008", // full guardianship
+		"0101704013", // lives in another municipality
+	} {
+		resp := f.register(t, secA, cprNumber, 0)
+		body := secA.do(http.MethodGet, "/deltagere", nil).Body.String()
+		if resp.StatusCode != 422 || strings.Contains(body, "010170") {
+			t.Errorf("%s: %d, and the list shows %v", cprNumber, resp.StatusCode, strings.Contains(body, "010170"))
+		}
+	}
+	rec := secA.do(http.MethodPost, "/deltagere", url.Values{"cpr": {"0101704002"}, "csrf_token": {secA.csrfFrom("/deltagere/ny")}})
+	if !strings.Contains(rec.Body.String(), "Personen kan ikke indstilles til Folketingsvalg 2027") || !strings.Contains(rec.Body.String(), "statsborger") {
+		t.Errorf("no reason given: %s", rec.Body)
+	}
+	// Staff may put the same person in a pool (e.g. municipal staff): its
+	// task types decide on validation when they are given a slot.
+	staff := f.loggedIn(t, models.RoleStaff)
+	var pool models.Party
+	f.db.Where("name = ?", "Medarbejdere").First(&pool)
+	if resp := f.register(t, staff, "0101704002", pool.ID); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("staff registering into a pool: %d", resp.StatusCode)
+	}
+}
