@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/csv"
 	"errors"
 	"net/http"
 	"strconv"
@@ -238,4 +239,52 @@ func formatCPR(digits string) string {
 		return "–"
 	}
 	return digits[:6] + "-" + digits[6:]
+}
+
+// auditExport answers a subject-access request: every audit entry about the
+// person, as CSV (UTF-8 with a BOM so Excel reads æøå). The export itself is
+// logged. Staff only.
+func (s *server) auditExport(c *gin.Context) {
+	ctx := c.Request.Context()
+	u := *currentUser(c)
+	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
+	p, _, err := store.ParticipantFor(ctx, s.DB, u, id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.notFound(c)
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := store.Audit(s.DB.WithContext(ctx), models.AuditEntry{At: s.Now().UTC(), ActorID: &u.ID,
+		Action: models.AuditExport, ParticipantID: &p.ID, Detail: "audit log export (subject-access request)"}); err != nil {
+		s.fail(c, err)
+		return
+	}
+	entries, err := store.AuditLogOf(ctx, s.DB, p.ID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	names := map[int64]string{}
+	var users []models.User
+	s.DB.WithContext(ctx).Find(&users)
+	for _, x := range users {
+		names[x.ID] = x.Name
+	}
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Header("Content-Disposition", `attachment; filename="logudtraek-`+strconv.FormatInt(p.ID, 10)+`.csv"`)
+	c.Header("Cache-Control", "no-store")
+	w := csv.NewWriter(c.Writer)
+	c.Writer.WriteString("\ufeff")
+	w.Write([]string{"tidspunkt", "handling", "udført af", "detaljer"})
+	for _, e := range entries {
+		actor := "system"
+		if e.ActorID != nil {
+			actor = names[*e.ActorID]
+		}
+		w.Write([]string{e.At.In(models.Copenhagen).Format("2006-01-02 15:04:05"), string(e.Action), actor, e.Detail})
+	}
+	w.Flush()
 }

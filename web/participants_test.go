@@ -95,6 +95,21 @@ func TestPartySecretaryRegistersByCPRAndNeverSeesItAgain(t *testing.T) {
 	if body := staff.do(http.MethodGet, "/deltagere/"+id, nil).Body.String(); !strings.Contains(body, "cpr.revealed") || !strings.Contains(body, "participant.created") {
 		t.Error("the staff view lacks the person's audit log")
 	}
+
+	// A subject-access request: the person's log as CSV, without the CPR
+	// number, and the export itself is logged.
+	rec = staff.do(http.MethodGet, "/deltagere/"+id+"/log.csv", nil)
+	csvText := rec.Body.String()
+	if rec.Code != 200 || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/csv") ||
+		!strings.Contains(csvText, "cpr.revealed") || !strings.Contains(csvText, "Test staff") || fullCPR.MatchString(csvText) {
+		t.Fatalf("audit export: %d %s", rec.Code, csvText)
+	}
+	if rec := staff.do(http.MethodGet, "/deltagere/"+id+"/log.csv", nil); !strings.Contains(rec.Body.String(), "export") {
+		t.Error("the first export is not in the second")
+	}
+	if rec := secA.do(http.MethodGet, "/deltagere/"+id+"/log.csv", nil); rec.Code != http.StatusForbidden {
+		t.Errorf("a party secretary exporting the audit log: %d", rec.Code)
+	}
 }
 
 func TestAnotherPartySeesNothingOfTheFirst(t *testing.T) {

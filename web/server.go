@@ -87,6 +87,7 @@ var routes = []route{
 	{http.MethodPost, "/deltagere", registrar, (*server).createParticipant},
 	{http.MethodGet, "/deltagere/:id", anyUser, (*server).participant},
 	{http.MethodPost, "/deltagere/:id/cpr", staffWrite, (*server).revealCPR},
+	{http.MethodGet, "/deltagere/:id/log.csv", staffOnly, (*server).auditExport},
 	// Dev only (404 elsewhere): the inbox of everyone, on 127.0.0.1.
 	{http.MethodGet, "/dev/postkasse", public, (*server).mailbox},
 }
