@@ -184,49 +184,47 @@ func (s *server) createParticipant(c *gin.Context) {
 // participant shows one person to a user who may see them; reading it is
 // logged in the audit log.
 func (s *server) participant(c *gin.Context) {
-	ctx := c.Request.Context()
-	u := *currentUser(c)
-	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	p, parties, err := store.ParticipantFor(ctx, s.DB, u, id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
+	p, parties, ok := s.auditedParticipant(c, models.AuditParticipantRead, "")
+	if !ok {
 		return
 	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := store.Audit(s.DB.WithContext(ctx), models.AuditEntry{At: s.Now().UTC(), ActorID: &u.ID,
-		Action: models.AuditParticipantRead, ParticipantID: &p.ID}); err != nil {
-		s.fail(c, err)
-		return
-	}
+	u := currentUser(c)
 	data := map[string]any{"P": p, "MaskedCPR": maskedCPR(p), "Parties": parties}
-	if mayReadAll := u.Role != models.RolePartySecretary; mayReadAll {
-		log, _ := store.AuditLogOf(ctx, s.DB, p.ID)
+	if u.Role != models.RolePartySecretary {
+		log, _ := store.AuditLogOf(c.Request.Context(), s.DB, p.ID)
 		data["Audit"] = log
-		data["MayReveal"] = staffWrite.allows(&u)
+		data["MayReveal"] = staffWrite.allows(u)
 	}
 	s.render(c, http.StatusOK, "participant.html", p.Name, data)
 }
 
-// revealCPR shows the full CPR number once, to staff, and logs it.
-func (s *server) revealCPR(c *gin.Context) {
+// auditedParticipant loads the participant of the :id parameter if the user
+// may see them, and logs the access as action. On false the response is
+// written (404 for a person the user may not see: the two look alike).
+func (s *server) auditedParticipant(c *gin.Context, action models.AuditAction, detail string) (models.Participant, []models.Party, bool) {
 	ctx := c.Request.Context()
-	u := *currentUser(c)
+	u := currentUser(c)
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	p, _, err := store.ParticipantFor(ctx, s.DB, u, id)
+	p, parties, err := store.ParticipantFor(ctx, s.DB, *u, id)
 	if errors.Is(err, store.ErrNotFound) {
 		s.notFound(c)
-		return
+		return p, nil, false
+	}
+	if err == nil {
+		err = store.Audit(s.DB.WithContext(ctx), models.AuditEntry{At: s.Now().UTC(), ActorID: &u.ID,
+			Action: action, ParticipantID: &p.ID, Detail: detail})
 	}
 	if err != nil {
 		s.fail(c, err)
-		return
+		return p, nil, false
 	}
-	if err := store.Audit(s.DB.WithContext(ctx), models.AuditEntry{At: s.Now().UTC(), ActorID: &u.ID,
-		Action: models.AuditCPRRevealed, ParticipantID: &p.ID, Detail: "shown on screen"}); err != nil {
-		s.fail(c, err)
+	return p, parties, true
+}
+
+// revealCPR shows the full CPR number once, to staff, and logs it.
+func (s *server) revealCPR(c *gin.Context) {
+	p, _, ok := s.auditedParticipant(c, models.AuditCPRRevealed, "shown on screen")
+	if !ok {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
@@ -246,20 +244,8 @@ func formatCPR(digits string) string {
 // logged. Staff only.
 func (s *server) auditExport(c *gin.Context) {
 	ctx := c.Request.Context()
-	u := *currentUser(c)
-	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	p, _, err := store.ParticipantFor(ctx, s.DB, u, id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := store.Audit(s.DB.WithContext(ctx), models.AuditEntry{At: s.Now().UTC(), ActorID: &u.ID,
-		Action: models.AuditExport, ParticipantID: &p.ID, Detail: "audit log export (subject-access request)"}); err != nil {
-		s.fail(c, err)
+	p, _, ok := s.auditedParticipant(c, models.AuditExport, "audit log export (subject-access request)")
+	if !ok {
 		return
 	}
 	entries, err := store.AuditLogOf(ctx, s.DB, p.ID)
