@@ -65,7 +65,11 @@ type AuditEntry struct {
 	ActorID       *int64
 	Action        AuditAction
 	ParticipantID *int64
-	Detail        string
+	// SubjectIndex is the blind index of the person's CPR number: it finds
+	// a CPR lookup of someone who was never registered (not found,
+	// ineligible) when that person asks what was done with their data.
+	SubjectIndex *string
+	Detail       string
 }
 
 // TableName: the log is one table, not "audit_entries".

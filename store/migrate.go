@@ -275,4 +275,7 @@ CREATE TABLE secretary_request_stations (
 	station_id BIGINT NOT NULL REFERENCES polling_stations(id) ON DELETE CASCADE,
 	PRIMARY KEY (request_id, station_id)
 )`},
+	{9, "audit entries findable by the person's CPR blind index", `
+ALTER TABLE audit_log ADD COLUMN subject_index TEXT;
+CREATE INDEX audit_log_subject ON audit_log(subject_index, at)`},
 }

@@ -125,10 +125,29 @@ func Audit(db *gorm.DB, e models.AuditEntry) error {
 }
 
 // AuditLogOf returns every audit entry about one person, oldest first: the
-// answer to a subject-access request.
+// answer to a subject-access request. It includes the lookups of their CPR
+// number that led to no registration.
 func AuditLogOf(ctx context.Context, db *gorm.DB, participantID int64) ([]models.AuditEntry, error) {
+	db = db.WithContext(ctx)
+	var p models.Participant
+	if err := db.Select("id", "cpr_index").Where("id = ?", participantID).Limit(1).Find(&p).Error; err != nil {
+		return nil, err
+	}
 	var es []models.AuditEntry
-	err := db.WithContext(ctx).Where("participant_id = ?", participantID).Order("at, id").Find(&es).Error
+	err := db.Where("participant_id = ? OR (subject_index = ? AND subject_index <> '')", participantID, p.CPRIndex).
+		Order("at, id").Find(&es).Error
+	return es, err
+}
+
+// AuditLogOfCPR returns the audit entries about the person with this CPR
+// number, registered or not.
+func AuditLogOfCPR(ctx context.Context, db *gorm.DB, keys *vault.Keyring, c models.CPR) ([]models.AuditEntry, error) {
+	db = db.WithContext(ctx)
+	index := CPRIndex(keys, c)
+	var p models.Participant
+	db.Select("id").Where("cpr_index = ?", index).Limit(1).Find(&p)
+	var es []models.AuditEntry
+	err := db.Where("subject_index = ? OR (participant_id = ? AND participant_id <> 0)", index, p.ID).Order("at, id").Find(&es).Error
 	return es, err
 }
 

@@ -213,3 +213,32 @@ func TestAuditLogPerPersonWithoutCPR(t *testing.T) {
 		}
 	})
 }
+
+// A lookup of someone's CPR number is in their log, even when it led to no
+// registration, and follows them once they are registered.
+func TestAuditFindsLookupsByCPR(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		keys := withKeys(t, db)
+		p := seedPeople(t, db)
+		c := mustCPR(t, "0101704011")
+		index := store.CPRIndex(keys, c)
+		if err := store.Audit(db, models.AuditEntry{ActorID: &p.secA.ID, Action: models.AuditCPRLookup, SubjectIndex: &index,
+			Detail: "SF1520 lookup at nomination"}); err != nil {
+			t.Fatal(err)
+		}
+		if es, err := store.AuditLogOfCPR(ctx, db, keys, mustCPR(t, "010170-4011")); err != nil || len(es) != 1 {
+			t.Fatalf("log of an unregistered person: %v, %v", es, err)
+		}
+		if es, _ := store.AuditLogOfCPR(ctx, db, keys, mustCPR(t, "0101704012")); len(es) != 0 {
+			t.Fatalf("another person's log has %d entries", len(es))
+		}
+		pp, _, err := store.RegisterParticipant(ctx, db, keys, p.secA, store.NewParticipant{CPR: c, Name: "Mads Dræby", PartyID: p.a.ID}, time.Now().UTC())
+		if err != nil {
+			t.Fatal(err)
+		}
+		es, _ := store.AuditLogOf(ctx, db, pp.ID)
+		if len(es) != 3 || es[0].Action != models.AuditCPRLookup {
+			t.Fatalf("registered person's log: %+v", es)
+		}
+	})
+}

@@ -136,8 +136,9 @@ func (s *server) createParticipant(c *gin.Context) {
 		return
 	}
 	person, err := s.CPR.Lookup(ctx, number)
+	subject := store.CPRIndex(s.Keys, number)
 	if aerr := store.Audit(s.DB.WithContext(ctx), models.AuditEntry{At: s.Now().UTC(), ActorID: &u.ID,
-		Action: models.AuditCPRLookup, Detail: "SF1520 lookup at registration"}); aerr != nil {
+		Action: models.AuditCPRLookup, SubjectIndex: &subject, Detail: "SF1520 lookup at nomination"}); aerr != nil {
 		s.fail(c, aerr)
 		return
 	}

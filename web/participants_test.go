@@ -134,11 +134,13 @@ func TestAnotherPartySeesNothingOfTheFirst(t *testing.T) {
 	if list := b.do(http.MethodGet, "/deltagere?parti="+itoa(partyA.ID), nil).Body.String(); strings.Contains(list, "Bjørn") {
 		t.Fatal("V listed A's people through ?parti=")
 	}
-	// V registers the same person (typed without a dash): one person, and V
-	// sees only V's own list on it — not that A nominated them too.
-	resp = f.register(t, b, "0101704009", 0)
-	if got := strings.TrimPrefix(resp.Header.Get("Location"), "/deltagere/"); got != id {
-		t.Fatalf("the same CPR made another person: %s vs %s", got, id)
+	// V registers the same person, the number typed in any form: one person,
+	// and V sees only V's own list on it — not that A nominated them too.
+	for _, form := range []string{"0101704009", "010170-4009", " 010170-4009 "} {
+		resp = f.register(t, b, form, 0)
+		if got := strings.TrimPrefix(resp.Header.Get("Location"), "/deltagere/"); got != id {
+			t.Fatalf("%q made another person: %s vs %s", form, got, id)
+		}
 	}
 	page := b.do(http.MethodGet, "/deltagere/"+id, nil).Body.String()
 	if !strings.Contains(page, "Venstre") || strings.Contains(page, "Socialdemokratiet") {
@@ -237,5 +239,27 @@ func TestNominationRefusesTheIneligibleWithTheReason(t *testing.T) {
 	f.db.Where("name = ?", "Medarbejdere").First(&pool)
 	if resp := f.register(t, staff, "0101704002", pool.ID); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("staff registering into a pool: %d", resp.StatusCode)
+	}
+}
+
+// A party secretary limited to some polling stations cannot pass on others.
+func TestStationLimitedSecretaryStaysInTheirStations(t *testing.T) {
+	f, _ := newRegisterFixture(t)
+	var stations []models.PollingStation
+	f.db.Order("district").Find(&stations)
+	sec := f.users[models.RolePartySecretary]
+	f.db.Create(&models.UserStation{UserID: sec.ID, StationID: stations[0].ID})
+	b := f.loggedIn(t, models.RolePartySecretary)
+	form := b.do(http.MethodGet, "/konto/ekstra-sekretaer", nil).Body.String()
+	if strings.Contains(form, stations[1].Name) || !strings.Contains(form, stations[0].Name) {
+		t.Fatal("the request form offers stations outside the secretary's own")
+	}
+	rec := b.do(http.MethodPost, "/konto/ekstra-sekretaer", url.Values{"name": {"X"}, "email": {"x@x.example"},
+		"station": {itoa(stations[1].ID)}, "csrf_token": {b.csrfFrom("/konto/ekstra-sekretaer")}})
+	if rec.Code != http.StatusForbidden {
+		t.Fatalf("asking for a station outside the restriction: %d", rec.Code)
+	}
+	if body := b.do(http.MethodGet, "/konto", nil).Body.String(); !strings.Contains(body, stations[0].Name) {
+		t.Error("the account page does not show the station limit")
 	}
 }
