@@ -55,6 +55,7 @@ const (
 	AuditExport             AuditAction = "export"
 	AuditMessageSent        AuditAction = "message.sent"
 	AuditUserCreated        AuditAction = "user.created"
+	AuditTOTPReset          AuditAction = "user.totp_reset"
 )
 
 // AuditEntry is one line of the audit log: who did what to whose data, when.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -64,4 +65,37 @@ func CheckTOTP(ctx context.Context, db *gorm.DB, userID int64, code string, now 
 func CompleteSecondFactor(ctx context.Context, db *gorm.DB, token string, now time.Time) error {
 	return db.WithContext(ctx).Model(&models.Session{}).Where("token_hash = ?", hashToken(token)).
 		Updates(map[string]any{"second_factor_due": false, "expires_at": now.Add(SessionMax)}).Error
+}
+
+// ResetTOTP removes a user's second factor (a lost phone) and ends their
+// sessions, so the next login sets things up anew. Administrators only.
+func ResetTOTP(ctx context.Context, db *gorm.DB, actor models.User, userID int64, now time.Time) error {
+	if actor.Role != models.RoleAdmin {
+		return ErrForbidden
+	}
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Where("user_id = ?", userID).Delete(&models.UserTOTP{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		if err := tx.Where("user_id = ?", userID).Delete(&models.Session{}).Error; err != nil {
+			return err
+		}
+		return Audit(tx, models.AuditEntry{At: now, ActorID: &actor.ID, Action: models.AuditTOTPReset,
+			Detail: fmt.Sprintf("user %d", userID)})
+	})
+}
+
+// UsersWithTOTP returns the ids of the users that have a second factor.
+func UsersWithTOTP(ctx context.Context, db *gorm.DB) (map[int64]bool, error) {
+	var ids []int64
+	err := db.WithContext(ctx).Model(&models.UserTOTP{}).Pluck("user_id", &ids).Error
+	out := map[int64]bool{}
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, err
 }

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -32,14 +34,33 @@ func (s *server) users(c *gin.Context) {
 		return
 	}
 	models.SortDanish(users, func(u models.User) string { return u.Name })
+	withTOTP, err := store.UsersWithTOTP(c.Request.Context(), s.DB)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	notice := c.Query("besked")
 	if !HasNoticeKey(notice) {
 		notice = ""
 	}
-	s.render(c, http.StatusOK, "users.html", "users.title", map[string]any{"Users": users, "Notice": notice})
+	s.render(c, http.StatusOK, "users.html", "users.title", map[string]any{"Users": users, "Notice": notice, "TOTP": withTOTP})
 }
 
 // HasNoticeKey limits ?besked= to the notices the app itself sends.
 func HasNoticeKey(k string) bool {
-	return k == "users.created" || k == "users.created.mail" || k == "users.created.nomail"
+	return k == "users.created" || k == "users.created.mail" || k == "users.created.nomail" || k == "users.totpreset"
+}
+
+// resetTOTP removes a user's lost second factor.
+func (s *server) resetTOTP(c *gin.Context) {
+	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
+	err := store.ResetTOTP(c.Request.Context(), s.DB, *currentUser(c), id, s.Now().UTC())
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.notFound(c)
+	case err != nil:
+		s.fail(c, err)
+	default:
+		c.Redirect(http.StatusSeeOther, "/admin/brugere?besked=users.totpreset")
+	}
 }

@@ -76,6 +76,7 @@ var routes = []route{
 	{http.MethodGet, "/admin/brugere", adminOnly, (*server).users},
 	{http.MethodGet, "/admin/brugere/ny", adminOnly, (*server).newUserForm},
 	{http.MethodPost, "/admin/brugere", adminOnly, (*server).createUser},
+	{http.MethodPost, "/admin/brugere/:id/totp/nulstil", adminOnly, (*server).resetTOTP},
 	{http.MethodGet, invitationTemplatePath, adminOnly, (*server).invitationTemplate},
 	{http.MethodPost, invitationTemplatePath, adminOnly, (*server).saveInvitationTemplate},
 	{http.MethodPost, invitationTemplatePath + "/forhaandsvis", adminOnly, (*server).previewInvitationTemplate},

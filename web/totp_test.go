@@ -65,6 +65,29 @@ func TestTOTPSecondFactorForStaff(t *testing.T) {
 		t.Fatal("not logged in after the code")
 	}
 
+	// A lost phone: an administrator resets the factor, which also ends the
+	// user's sessions; the next login takes the password alone.
+	admin := f.loggedIn(t, models.RoleAdmin)
+	users := admin.do(http.MethodGet, "/admin/brugere", nil).Body.String()
+	resetPath := "/admin/brugere/" + itoa(f.users[models.RoleStaff].ID) + "/totp/nulstil"
+	if !strings.Contains(users, resetPath) {
+		t.Fatal("the users page offers no reset for the staff member")
+	}
+	if rec := b.do(http.MethodPost, resetPath, url.Values{"csrf_token": {b.csrfFrom("/konto")}}); rec.Code != http.StatusForbidden {
+		t.Fatalf("staff resetting their own factor: %d", rec.Code)
+	}
+	if rec := admin.do(http.MethodPost, resetPath, url.Values{"csrf_token": {admin.csrfFrom("/admin/brugere")}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("reset: %d", rec.Code)
+	}
+	if rec := b.do(http.MethodGet, "/konto", nil); rec.Code != http.StatusSeeOther {
+		t.Fatalf("the staff member's session survived the reset: %d", rec.Code)
+	}
+	again := newBrowser(t, f.app)
+	rec = again.do(http.MethodPost, "/login", url.Values{"email": {f.users[models.RoleStaff].Email}, "password": {testPassword}, "csrf_token": {again.csrf()}})
+	if rec.Header().Get("Location") != "/konto" {
+		t.Fatalf("login after reset went to %q", rec.Header().Get("Location"))
+	}
+
 	// Party secretaries have no second factor page.
 	sec := f.loggedIn(t, models.RolePartySecretary)
 	if rec := sec.do(http.MethodGet, "/konto/totp", nil); rec.Code != http.StatusForbidden {
