@@ -216,6 +216,7 @@ Commands:
   selfcheck       a workflow through Temporal and a worker to the app database and back
   probe URL       exit 0 when URL answers 2xx (the container health check)
   keygen          print new encryption and blind-index keys
+  quota           d'Hondt: valghalla quota --seats N [--seed S] NAME=SEATS ... (JSON)
 
 Environment:
 `)

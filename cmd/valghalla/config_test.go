@@ -129,3 +129,27 @@ func TestKeygenPrintsAUsableKeyring(t *testing.T) {
 		t.Fatalf("keygen output does not parse: %v", err)
 	}
 }
+
+func TestQuotaCommand(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), strings.Fields("quota --seats 40 A=11 V=8 F=4 Ø=3 C=3 O=2"), func(string) string { return "" }, &stdout, &stderr)
+	want := `{"allocation":[{"name":"A","seats":15},{"name":"V","seats":10},{"name":"F","seats":5},{"name":"Ø","seats":4},{"name":"C","seats":4},{"name":"O","seats":2}],"lots":[]}`
+	if code != 0 || strings.TrimSpace(stdout.String()) != want {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout.String(), stderr.String())
+	}
+	// A tie decided by lot is recorded and the same seed gives the same winner.
+	out := func(seed string) string {
+		var o bytes.Buffer
+		run(context.Background(), strings.Fields("quota --seats 1 --seed "+seed+" A=2 B=2"), func(string) string { return "" }, &o, &o)
+		return o.String()
+	}
+	if a, b := out("7"), out("7"); a != b || !strings.Contains(a, `"lots":[{"among":["A","B"],"winners":[`) {
+		t.Fatalf("lot: %s / %s", a, b)
+	}
+	for _, bad := range []string{"quota A=1", "quota --seats 3", "quota --seats 3 A", "quota --seats 3 A=x", "quota --seats 3 A=1 A=2"} {
+		stderr.Reset()
+		if code := run(context.Background(), strings.Fields(bad), func(string) string { return "" }, &stdout, &stderr); code != exitUsage || stderr.Len() == 0 {
+			t.Errorf("%q: exit %d, stderr %q", bad, code, stderr.String())
+		}
+	}
+}

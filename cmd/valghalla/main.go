@@ -65,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runProbe(ctx, args[1:], stderr)
 	case "keygen":
 		return runKeygen(stdout)
+	case "quota":
+		return runQuota(args[1:], stdout, stderr)
 	}
 	cmd, ok := commands[name]
 	if !ok {
