@@ -263,3 +263,12 @@ func TestStationLimitedSecretaryStaysInTheirStations(t *testing.T) {
 		t.Error("the account page does not show the station limit")
 	}
 }
+
+func TestRegistrationWithoutARegisterSaysSo(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t), false) // no CPR register, no keys
+	staff := f.loggedIn(t, models.RoleStaff)
+	rec := staff.do(http.MethodPost, "/deltagere", url.Values{"cpr": {"0101704001"}, "csrf_token": {staff.csrfFrom("/deltagere/ny")}})
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "CPR-registret er ikke sat op") {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+}
