@@ -6,7 +6,7 @@ GO ?= go
 BIN := bin/valghalla
 DATA ?= data
 
-.PHONY: run build test lint bench clean
+.PHONY: run build test lint bench race clean
 
 ## run: start everything on embedded defaults (valghalla dev), data under ./data
 run: build
@@ -25,6 +25,10 @@ lint:
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## race: the race detector over the packages that do not link the Temporal server (needs gcc)
+race:
+	CGO_ENABLED=1 $(GO) test -race -count=1 ./store/... ./web/ ./vault/ ./models/ ./activities/... ./workflows/
 
 ## bench: the benchmarks; the report is docs/benchmarks.md
 bench:
