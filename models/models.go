@@ -26,6 +26,9 @@ type PollingStation struct {
 	PostalCode string
 	City       string
 	District   int
+	// Version grows with every change: an edit based on an older version
+	// is refused, so two staff members cannot overwrite each other.
+	Version int
 }
 
 // PartyKind tells a council group, which takes part in the d'Hondt quota,

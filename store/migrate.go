@@ -278,4 +278,6 @@ CREATE TABLE secretary_request_stations (
 	{9, "audit entries findable by the person's CPR blind index", `
 ALTER TABLE audit_log ADD COLUMN subject_index TEXT;
 CREATE INDEX audit_log_subject ON audit_log(subject_index, at)`},
+	{10, "version column on polling stations for optimistic locking", `
+ALTER TABLE polling_stations ADD COLUMN version INTEGER NOT NULL DEFAULT 1`},
 }

@@ -1,0 +1,74 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/valghalla/valghalla/models"
+)
+
+// ErrStale: the row changed since the form was opened (optimistic locking).
+var ErrStale = errors.New("changed by someone else since it was opened")
+
+var postalCode = regexp.MustCompile(`^\d{4}$`)
+
+func checkStation(s *models.PollingStation) error {
+	s.Name, s.Address, s.City = strings.TrimSpace(s.Name), strings.TrimSpace(s.Address), strings.TrimSpace(s.City)
+	switch {
+	case s.Name == "":
+		return &UserError{"Skriv valgstedets navn."}
+	case s.Address == "" || s.City == "":
+		return &UserError{"Skriv adresse og by."}
+	case !postalCode.MatchString(s.PostalCode):
+		return &UserError{"Postnummeret skal have 4 cifre."}
+	case s.District < 1 || s.District > 999:
+		return &UserError{"Afstemningsområdets nummer skal være mellem 1 og 999."}
+	case s.AreaID == 0:
+		return &UserError{"Vælg et område."}
+	}
+	return nil
+}
+
+// SaveStation creates a polling station (ID 0) or changes one. A change
+// carries the version it was based on; if the station has changed since,
+// ErrStale is returned and nothing is written. Staff only.
+func SaveStation(ctx context.Context, db *gorm.DB, actor models.User, s models.PollingStation) (models.PollingStation, error) {
+	if actor.Role != models.RoleAdmin && actor.Role != models.RoleStaff {
+		return s, ErrForbidden
+	}
+	if err := checkStation(&s); err != nil {
+		return s, err
+	}
+	db = db.WithContext(ctx)
+	var err error
+	if s.ID == 0 {
+		s.Version = 1
+		err = db.Create(&s).Error
+	} else {
+		res := db.Model(&models.PollingStation{}).Where("id = ? AND version = ?", s.ID, s.Version).Updates(map[string]any{
+			"area_id": s.AreaID, "name": s.Name, "address": s.Address, "postal_code": s.PostalCode, "city": s.City,
+			"district": s.District, "version": s.Version + 1})
+		err = res.Error
+		if err == nil && res.RowsAffected == 0 {
+			var n int64
+			db.Model(&models.PollingStation{}).Where("id = ?", s.ID).Count(&n)
+			if n == 0 {
+				return s, ErrNotFound
+			}
+			return s, ErrStale
+		}
+		s.Version++
+	}
+	switch {
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return s, &UserError{fmt.Sprintf("Afstemningsområde nummer %d findes allerede.", s.District)}
+	case errors.Is(err, gorm.ErrForeignKeyViolated):
+		return s, &UserError{"Området findes ikke."}
+	}
+	return s, err
+}
