@@ -56,6 +56,7 @@ const (
 	AuditMessageSent        AuditAction = "message.sent"
 	AuditUserCreated        AuditAction = "user.created"
 	AuditTOTPReset          AuditAction = "user.totp_reset"
+	AuditElectionState      AuditAction = "election.state"
 )
 
 // AuditEntry is one line of the audit log: who did what to whose data, when.

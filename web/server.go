@@ -83,6 +83,8 @@ var routes = []route{
 	{http.MethodPost, invitationTemplatePath + "/nulstil", adminOnly, (*server).resetInvitationTemplate},
 	{http.MethodGet, "/konto/aktiver/:token", public, (*server).activationForm},
 	{http.MethodPost, "/konto/aktiver/:token", public, (*server).activate},
+	{http.MethodGet, "/valg", staffOnly, (*server).elections},
+	{http.MethodPost, "/valg/:id/tilstand", staffWrite, (*server).setElectionState},
 	{http.MethodGet, "/valgsteder", staffOnly, (*server).stations},
 	{http.MethodGet, "/valgsteder/ny", staffWrite, (*server).stationForm},
 	{http.MethodPost, "/valgsteder", staffWrite, (*server).saveStation},

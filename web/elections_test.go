@@ -1,0 +1,37 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/store/storetest"
+)
+
+func TestElectionStateChanges(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t), false)
+	var e models.Election
+	f.db.First(&e) // the demo election is active
+	staff := f.loggedIn(t, models.RoleStaff)
+	page := staff.do(http.MethodGet, "/valg", nil).Body.String()
+	if !strings.Contains(page, "Folketingsvalg 2027") || !strings.Contains(page, "Aktivt") || !strings.Contains(page, "Afslut valget") {
+		t.Fatalf("elections page: %s", page)
+	}
+	path := "/valg/" + itoa(e.ID) + "/tilstand"
+	if rec := staff.do(http.MethodPost, path, url.Values{"state": {"draft"}, "csrf_token": {staff.csrfFrom("/valg")}}); rec.Code != 422 ||
+		!strings.Contains(rec.Body.String(), "kan ikke gå fra aktivt til kladde") {
+		t.Fatalf("active → draft: %d", rec.Code)
+	}
+	if rec := staff.do(http.MethodPost, path, url.Values{"state": {"closed"}, "csrf_token": {staff.csrfFrom("/valg")}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("active → closed: %d", rec.Code)
+	}
+	if page := staff.do(http.MethodGet, "/valg", nil).Body.String(); !strings.Contains(page, "Afsluttet") || strings.Contains(page, "<button type=\"submit\">Afslut") {
+		t.Error("the closed election still offers a state change")
+	}
+	ro := f.loggedIn(t, models.RoleReadOnly)
+	if page := ro.do(http.MethodGet, "/valg", nil).Body.String(); strings.Contains(page, "/tilstand") {
+		t.Error("read-only staff are offered state changes")
+	}
+}
