@@ -60,6 +60,8 @@ type TaskType struct {
 	AllowanceKr   int  // diæt; 0 is allowed and then not shown
 	AppointedOnly bool // betroet: filled by the council, not by recruitment
 	Validation    bool // eligibility is checked at nomination
+	Reminders     bool // task reminders are sent to the confirmed
+	Version       int  // grows with every change (optimistic locking)
 }
 
 // ElectionKind decides the eligibility rules.

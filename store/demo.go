@@ -74,15 +74,15 @@ func seedDemo(tx *gorm.DB, now time.Time) error {
 		return err
 	}
 	taskTypes := []models.TaskType{
-		{Name: "Tilforordnet", ShortName: "TF", StartTime: "07:00", EndTime: "23:59", AllowanceKr: 1320, Validation: true,
+		{Name: "Tilforordnet", ShortName: "TF", StartTime: "07:00", EndTime: "23:59", AllowanceKr: 1320, Validation: true, Reminders: true,
 			Description: "Hjælper på valgstedet på valgdagen og ved optællingen."},
-		{Name: "Valgstyrer", ShortName: "VS", StartTime: "07:00", EndTime: "23:59", AllowanceKr: 1320, AppointedOnly: true, Validation: true,
+		{Name: "Valgstyrer", ShortName: "VS", StartTime: "07:00", EndTime: "23:59", AllowanceKr: 1320, AppointedOnly: true, Validation: true, Reminders: true,
 			Description: "Valgt af kommunalbestyrelsen; leder afstemningen på valgstedet."},
-		{Name: "Valgstyrerformand", ShortName: "VSF", StartTime: "07:00", EndTime: "23:59", AllowanceKr: 1320, AppointedOnly: true, Validation: true,
+		{Name: "Valgstyrerformand", ShortName: "VSF", StartTime: "07:00", EndTime: "23:59", AllowanceKr: 1320, AppointedOnly: true, Validation: true, Reminders: true,
 			Description: "Formand for valgstyrerne på valgstedet."},
-		{Name: "Valgsekretær", ShortName: "VSK", StartTime: "07:00", EndTime: "23:59", Description: "Kommunens sekretær på valgstedet."},
-		{Name: "Fintæller", ShortName: "FT", StartTime: "17:00", EndTime: "23:59", Description: "Fintælling dagen efter valget."},
-		{Name: "Brevstemmemodtager", ShortName: "BM", StartTime: "08:00", EndTime: "16:00", Validation: true,
+		{Name: "Valgsekretær", ShortName: "VSK", StartTime: "07:00", EndTime: "23:59", Reminders: true, Description: "Kommunens sekretær på valgstedet."},
+		{Name: "Fintæller", ShortName: "FT", StartTime: "17:00", EndTime: "23:59", Reminders: true, Description: "Fintælling dagen efter valget."},
+		{Name: "Brevstemmemodtager", ShortName: "BM", StartTime: "08:00", EndTime: "16:00", Validation: true, Reminders: true,
 			Description: "Modtager brevstemmer i ugerne før valget."},
 	}
 	if err := create(&taskTypes); err != nil {

@@ -280,4 +280,7 @@ ALTER TABLE audit_log ADD COLUMN subject_index TEXT;
 CREATE INDEX audit_log_subject ON audit_log(subject_index, at)`},
 	{10, "version column on polling stations for optimistic locking", `
 ALTER TABLE polling_stations ADD COLUMN version INTEGER NOT NULL DEFAULT 1`},
+	{11, "task types: reminders on/off and a version column", `
+ALTER TABLE task_types ADD COLUMN reminders BOOLEAN NOT NULL DEFAULT TRUE;
+ALTER TABLE task_types ADD COLUMN version INTEGER NOT NULL DEFAULT 1`},
 }

@@ -50,19 +50,15 @@ func SaveStation(ctx context.Context, db *gorm.DB, actor models.User, s models.P
 		s.Version = 1
 		err = db.Create(&s).Error
 	} else {
-		res := db.Model(&models.PollingStation{}).Where("id = ? AND version = ?", s.ID, s.Version).Updates(map[string]any{
+		err = updateVersioned(db, &models.PollingStation{}, s.ID, s.Version, map[string]any{
 			"area_id": s.AreaID, "name": s.Name, "address": s.Address, "postal_code": s.PostalCode, "city": s.City,
-			"district": s.District, "version": s.Version + 1})
-		err = res.Error
-		if err == nil && res.RowsAffected == 0 {
-			var n int64
-			db.Model(&models.PollingStation{}).Where("id = ?", s.ID).Count(&n)
-			if n == 0 {
-				return s, ErrNotFound
-			}
-			return s, ErrStale
+			"district": s.District})
+		if err == nil {
+			s.Version++
 		}
-		s.Version++
+	}
+	if errors.Is(err, ErrStale) || errors.Is(err, ErrNotFound) {
+		return s, err
 	}
 	switch {
 	case errors.Is(err, gorm.ErrDuplicatedKey):
@@ -71,4 +67,23 @@ func SaveStation(ctx context.Context, db *gorm.DB, actor models.User, s models.P
 		return s, &UserError{"Området findes ikke."}
 	}
 	return s, err
+}
+
+// updateVersioned writes fields to the row id of model's table if its
+// version is still version, and raises the version. ErrStale when someone
+// else changed it first, ErrNotFound when it is gone.
+func updateVersioned(db *gorm.DB, model any, id int64, version int, fields map[string]any) error {
+	fields["version"] = version + 1
+	res := db.Model(model).Where("id = ? AND version = ?", id, version).Updates(fields)
+	if res.Error != nil || res.RowsAffected == 1 {
+		return res.Error
+	}
+	var n int64
+	if err := db.Model(model).Where("id = ?", id).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		return ErrNotFound
+	}
+	return ErrStale
 }
