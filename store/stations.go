@@ -87,3 +87,28 @@ func updateVersioned(db *gorm.DB, model any, id int64, version int, fields map[s
 	}
 	return ErrStale
 }
+
+// SaveArea creates an area (ID 0) or renames one. Staff only.
+func SaveArea(ctx context.Context, db *gorm.DB, actor models.User, a models.Area) (models.Area, error) {
+	if actor.Role != models.RoleAdmin && actor.Role != models.RoleStaff {
+		return a, ErrForbidden
+	}
+	a.Name = strings.TrimSpace(a.Name)
+	if a.Name == "" || len(a.Name) > 100 {
+		return a, &UserError{"Skriv områdets navn."}
+	}
+	db = db.WithContext(ctx)
+	var err error
+	if a.ID == 0 {
+		err = db.Create(&a).Error
+	} else {
+		res := db.Model(&models.Area{}).Where("id = ?", a.ID).Update("name", a.Name)
+		if err = res.Error; err == nil && res.RowsAffected == 0 {
+			return a, ErrNotFound
+		}
+	}
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return a, &UserError{"Der findes allerede et område med det navn."}
+	}
+	return a, err
+}

@@ -80,3 +80,30 @@ func TestStationsWithOptimisticLocking(t *testing.T) {
 		}
 	})
 }
+
+func TestAreas(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		p := seedPeople(t, db)
+		a, err := store.SaveArea(ctx, db, p.admin, models.Area{Name: " Øst "})
+		if err != nil || a.ID == 0 || a.Name != "Øst" {
+			t.Fatalf("create: %+v %v", a, err)
+		}
+		var ue *store.UserError
+		if _, err := store.SaveArea(ctx, db, p.admin, models.Area{Name: "Nord"}); !errors.As(err, &ue) {
+			t.Errorf("duplicate name: %v", err)
+		}
+		if _, err := store.SaveArea(ctx, db, p.admin, models.Area{Name: " "}); !errors.As(err, &ue) {
+			t.Errorf("empty name: %v", err)
+		}
+		if _, err := store.SaveArea(ctx, db, p.secA, models.Area{Name: "Vest"}); !errors.Is(err, store.ErrForbidden) {
+			t.Errorf("party secretary: %v", err)
+		}
+		a.Name = "Østbyen"
+		if _, err := store.SaveArea(ctx, db, p.admin, a); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.SaveArea(ctx, db, p.admin, models.Area{ID: 99999, Name: "X"}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("missing area: %v", err)
+		}
+	})
+}

@@ -87,6 +87,7 @@ var routes = []route{
 	{http.MethodPost, "/valg/:id/tilstand", staffWrite, (*server).setElectionState},
 	{http.MethodGet, "/valgsteder", staffOnly, (*server).stations},
 	{http.MethodGet, "/valgsteder/ny", staffWrite, (*server).stationForm},
+	{http.MethodPost, "/omraader", staffWrite, (*server).createArea},
 	{http.MethodPost, "/valgsteder", staffWrite, (*server).saveStation},
 	{http.MethodGet, "/valgsteder/:id", staffWrite, (*server).stationForm},
 	{http.MethodPost, "/valgsteder/:id", staffWrite, (*server).saveStation},

@@ -21,7 +21,7 @@ func (s *server) stations(c *gin.Context) {
 	}
 	s.render(c, http.StatusOK, "stations.html", "stations.title", map[string]any{
 		"Stations": stations, "AreaNames": s.areaNames(c), "MayEdit": staffWrite.allows(currentUser(c)),
-		"Notice": noticeOf(c, "stations.saved"),
+		"Notice": noticeOf(c, "stations.saved", "stations.areasaved"),
 	})
 }
 
@@ -89,5 +89,19 @@ func (s *server) saveStation(c *gin.Context) {
 		s.fail(c, err)
 	default:
 		c.Redirect(http.StatusSeeOther, "/valgsteder?besked=stations.saved")
+	}
+}
+
+// createArea adds an area from the stations page.
+func (s *server) createArea(c *gin.Context) {
+	_, err := store.SaveArea(c.Request.Context(), s.DB, *currentUser(c), models.Area{Name: c.PostForm("name")})
+	var ue *store.UserError
+	switch {
+	case errors.As(err, &ue):
+		s.render(c, http.StatusUnprocessableEntity, "error.html", "stations.title", map[string]any{"MessageText": ue.Reason})
+	case err != nil:
+		s.fail(c, err)
+	default:
+		c.Redirect(http.StatusSeeOther, "/valgsteder?besked=stations.areasaved")
 	}
 }

@@ -42,6 +42,12 @@ func TestStationsEditWithoutLostUpdates(t *testing.T) {
 	if rec := bo.do(http.MethodPost, path, bad); rec.Code != 422 || !strings.Contains(rec.Body.String(), "4 cifre") {
 		t.Errorf("bad postal code: %d", rec.Code)
 	}
+	if rec := bo.do(http.MethodPost, "/omraader", url.Values{"name": {"Øst"}, "csrf_token": {bo.csrfFrom("/valgsteder")}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("create area: %d", rec.Code)
+	}
+	if form := bo.do(http.MethodGet, "/valgsteder/ny", nil).Body.String(); !strings.Contains(form, ">Øst</option>") {
+		t.Error("the new area is not offered for stations")
+	}
 	// Read-only staff see the list without edit links; party secretaries not at all.
 	ro := f.loggedIn(t, models.RoleReadOnly)
 	if body := ro.do(http.MethodGet, "/valgsteder", nil).Body.String(); strings.Contains(body, path) {
