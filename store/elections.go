@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -40,4 +41,31 @@ func SetElectionState(ctx context.Context, db *gorm.DB, actor models.User, id in
 		return Audit(tx, models.AuditEntry{At: now, ActorID: &actor.ID, Action: models.AuditElectionState,
 			Detail: fmt.Sprintf("election %d: %s → %s", id, e.State, to)})
 	})
+}
+
+// CreateElection adds an election as a draft. Staff only; the day must be
+// a real date that has not passed (in Copenhagen).
+func CreateElection(ctx context.Context, db *gorm.DB, actor models.User, title string, kind models.ElectionKind, day string, now time.Time) (models.Election, error) {
+	var e models.Election
+	if actor.Role != models.RoleAdmin && actor.Role != models.RoleStaff {
+		return e, ErrForbidden
+	}
+	title = strings.TrimSpace(title)
+	if title == "" || len(title) > 200 {
+		return e, &UserError{"Skriv valgets titel."}
+	}
+	switch kind {
+	case models.Folketingsvalg, models.Folkeafstemning, models.Kommunalvalg, models.EuropaParlamentsvalg:
+	default:
+		return e, &UserError{"Vælg en valgtype."}
+	}
+	d, err := models.ParseDate(day)
+	if err != nil {
+		return e, &UserError{"Valgdagen skal være en dato som ÅÅÅÅ-MM-DD."}
+	}
+	if d.DaysSince(models.DateOf(now.In(models.Copenhagen))) < 0 {
+		return e, &UserError{"Valgdagen er allerede passeret."}
+	}
+	e = models.Election{Title: title, Kind: kind, ElectionDay: d, State: models.ElectionDraft, CreatedAt: now, UpdatedAt: now}
+	return e, db.WithContext(ctx).Create(&e).Error
 }

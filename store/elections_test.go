@@ -45,3 +45,26 @@ func TestElectionStates(t *testing.T) {
 		}
 	})
 }
+
+func TestCreateElection(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		p := seedPeople(t, db)
+		now := time.Date(2026, 11, 23, 23, 30, 0, 0, time.UTC) // already 24 November in Copenhagen
+		e, err := store.CreateElection(ctx, db, p.admin, " Europa-Parlamentsvalg 2029 ", models.EuropaParlamentsvalg, "2029-06-10", now)
+		if err != nil || e.State != models.ElectionDraft || e.Title != "Europa-Parlamentsvalg 2029" {
+			t.Fatalf("create: %+v %v", e, err)
+		}
+		var ue *store.UserError
+		for _, c := range [][3]string{{"", "KV", "2029-11-20"}, {"X", "XX", "2029-11-20"}, {"X", "KV", "20-11-2029"}, {"X", "KV", "2026-11-23"}} {
+			if _, err := store.CreateElection(ctx, db, p.admin, c[0], models.ElectionKind(c[1]), c[2], now); !errors.As(err, &ue) {
+				t.Errorf("%v: %v", c, err)
+			}
+		}
+		if _, err := store.CreateElection(ctx, db, p.admin, "X", models.Kommunalvalg, "2026-11-24", now); err != nil {
+			t.Errorf("today in Copenhagen: %v", err)
+		}
+		if _, err := store.CreateElection(ctx, db, p.secA, "X", models.Kommunalvalg, "2029-11-20", now); !errors.Is(err, store.ErrForbidden) {
+			t.Errorf("a party secretary: %v", err)
+		}
+	})
+}

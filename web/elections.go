@@ -30,7 +30,7 @@ func (s *server) elections(c *gin.Context) {
 		rows[i].Next, _ = models.NextElectionState(e.State)
 	}
 	s.render(c, http.StatusOK, "elections.html", "elections.title", map[string]any{
-		"Elections": rows, "MayEdit": staffWrite.allows(currentUser(c)), "Notice": noticeOf(c, "elections.changed"),
+		"Elections": rows, "MayEdit": staffWrite.allows(currentUser(c)), "Notice": noticeOf(c, "elections.changed", "elections.created"),
 	})
 }
 
@@ -50,5 +50,20 @@ func (s *server) setElectionState(c *gin.Context) {
 		s.fail(c, err)
 	default:
 		c.Redirect(http.StatusSeeOther, "/valg?besked=elections.changed")
+	}
+}
+
+// createElection adds a draft election from the elections page.
+func (s *server) createElection(c *gin.Context) {
+	_, err := store.CreateElection(c.Request.Context(), s.DB, *currentUser(c), c.PostForm("title"),
+		models.ElectionKind(c.PostForm("kind")), c.PostForm("day"), s.Now())
+	var ue *store.UserError
+	switch {
+	case errors.As(err, &ue):
+		s.render(c, http.StatusUnprocessableEntity, "error.html", "elections.title", map[string]any{"MessageText": ue.Reason})
+	case err != nil:
+		s.fail(c, err)
+	default:
+		c.Redirect(http.StatusSeeOther, "/valg?besked=elections.created")
 	}
 }

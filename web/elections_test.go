@@ -30,6 +30,18 @@ func TestElectionStateChanges(t *testing.T) {
 	if page := staff.do(http.MethodGet, "/valg", nil).Body.String(); !strings.Contains(page, "Afsluttet") || strings.Contains(page, "<button type=\"submit\">Afslut") {
 		t.Error("the closed election still offers a state change")
 	}
+	if rec := staff.do(http.MethodPost, "/valg", url.Values{"title": {"Kommunalvalg 2029"}, "kind": {"KV"}, "day": {"2029-11-20"},
+		"csrf_token": {staff.csrfFrom("/valg")}}); rec.Code != http.StatusSeeOther {
+		t.Fatalf("create election: %d %s", rec.Code, rec.Body)
+	}
+	if page := staff.do(http.MethodGet, "/valg", nil).Body.String(); !strings.Contains(page, "Kommunalvalg 2029") || !strings.Contains(page, "Kladde") ||
+		!strings.Contains(page, "tirsdag den 20. november 2029") {
+		t.Error("the new draft election is not listed")
+	}
+	if rec := staff.do(http.MethodPost, "/valg", url.Values{"title": {"X"}, "kind": {"KV"}, "day": {"2020-01-01"},
+		"csrf_token": {staff.csrfFrom("/valg")}}); rec.Code != 422 || !strings.Contains(rec.Body.String(), "passeret") {
+		t.Errorf("election in the past: %d", rec.Code)
+	}
 	ro := f.loggedIn(t, models.RoleReadOnly)
 	if page := ro.do(http.MethodGet, "/valg", nil).Body.String(); strings.Contains(page, "/tilstand") {
 		t.Error("read-only staff are offered state changes")

@@ -84,6 +84,7 @@ var routes = []route{
 	{http.MethodGet, "/konto/aktiver/:token", public, (*server).activationForm},
 	{http.MethodPost, "/konto/aktiver/:token", public, (*server).activate},
 	{http.MethodGet, "/valg", staffOnly, (*server).elections},
+	{http.MethodPost, "/valg", staffWrite, (*server).createElection},
 	{http.MethodPost, "/valg/:id/tilstand", staffWrite, (*server).setElectionState},
 	{http.MethodGet, "/valgsteder", staffOnly, (*server).stations},
 	{http.MethodGet, "/valgsteder/ny", staffWrite, (*server).stationForm},
