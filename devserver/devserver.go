@@ -155,11 +155,6 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		}
 	}
 
-	ports, err := internalPorts(dialIP)
-	if err != nil {
-		return nil, err
-	}
-
 	sqlConf, err := setupDatabase(o)
 	if err != nil {
 		return nil, err
@@ -169,17 +164,19 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	s.logLevel.Set(slog.LevelWarn)
 	o.Logger = slog.New(minLevelHandler{min: s.logLevel, h: o.Logger.Handler()})
 	logger := newTemporalLogger(o.Logger)
-	srv, err := newTemporalServer(o, dialIP, ports, sqlConf, logger)
-	if err != nil {
-		return nil, err
+	// The internal ports are picked free and bound a moment later; another
+	// process (a parallel test, say) may take one in between. That is worth
+	// a few fresh tries rather than a failed start.
+	for attempt := 1; ; attempt++ {
+		srv, err := startOnFreshPorts(ctx, o, dialIP, sqlConf, logger)
+		if err == nil {
+			s.server = srv
+			break
+		}
+		if attempt == 5 || !strings.Contains(err.Error(), "address already in use") {
+			return nil, err
+		}
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := startTemporal(srv); err != nil {
-		return nil, fmt.Errorf("starting Temporal server: %w", err)
-	}
-	s.server = srv
 
 	if err := waitFrontendReady(ctx, s.frontendAddr, o.Namespaces); err != nil {
 		s.Stop()
@@ -193,6 +190,32 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		}
 	}
 	return s, nil
+}
+
+func startOnFreshPorts(ctx context.Context, o Options, dialIP string, sqlConf *config.SQL, logger temporalLogger) (temporal.Server, error) {
+	ports, err := internalPorts(dialIP)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := newTemporalServer(o, dialIP, ports, sqlConf, logger)
+	if err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := startTemporal(srv); err != nil {
+		stopQuietly(srv)
+		return nil, fmt.Errorf("starting Temporal server: %w", err)
+	}
+	return srv, nil
+}
+
+// stopQuietly stops a server whose start failed half way; the server may
+// panic on a stop it was not ready for, which changes nothing here.
+func stopQuietly(srv temporal.Server) {
+	defer func() { _ = recover() }()
+	_ = srv.Stop()
 }
 
 func (o *Options) normalize() error {

@@ -63,8 +63,7 @@ func (u *user) post(from, path string, form url.Values) (int, string) {
 func TestDevAccountInvitationJourney(t *testing.T) {
 	env := devEnv(t, t.TempDir())
 	env["LOG_LEVEL"] = "debug" // the most the logs ever say; none of it may be personal
-	p := start(t, env, "dev")
-	p.waitFor(t, "Press Ctrl+C", 3*time.Minute)
+	p := startDev(t, env)
 	base := "http://" + env["LISTEN_ADDR"]
 
 	admin := newUser(t, base)

@@ -122,6 +122,43 @@ func httpGet(t *testing.T, url string) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+// startDev starts dev and waits until it serves. Free ports are picked
+// before they are bound, and a parallel test may take one in between: then
+// it tries again on fresh ports (env is updated in place).
+func startDev(t *testing.T, env map[string]string) *process {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		p := start(t, env, "dev")
+		if p.waitForOrExit(t, "Press Ctrl+C", 3*time.Minute) {
+			return p
+		}
+		if attempt == 3 || !strings.Contains(p.stderr.String(), "already in use") {
+			t.Fatalf("dev did not start\nstdout: %s\nstderr: %s", p.stdout.String(), p.stderr.String())
+		}
+		for _, k := range []string{"LISTEN_ADDR", "TEMPORAL_ADDRESS", "TEMPORAL_UI_ADDR"} {
+			env[k] = freeAddr(t)
+		}
+	}
+}
+
+// waitForOrExit is waitFor that reports an early exit instead of failing.
+func (p *process) waitForOrExit(t *testing.T, want string, limit time.Duration) bool {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !strings.Contains(p.stdout.String(), want) {
+		select {
+		case code := <-p.done:
+			p.done <- code
+			return false
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no %q after %v\nstdout: %s\nstderr: %s", want, limit, p.stdout.String(), p.stderr.String())
+		}
+	}
+	return true
+}
+
 func devEnv(t *testing.T, dataDir string) map[string]string {
 	return map[string]string{
 		"VALGHALLA_DATA_DIR": dataDir,
@@ -138,12 +175,17 @@ func devEnv(t *testing.T, dataDir string) map[string]string {
 func TestDevServesEverythingAndKeepsItsDataAcrossRestarts(t *testing.T) {
 	dir := t.TempDir()
 	env := devEnv(t, dir)
-	webURL := "http://" + env["LISTEN_ADDR"]
 
 	var firstPage, firstKeys string
 	for round := 1; round <= 2; round++ {
-		p := start(t, env, "dev")
-		p.waitFor(t, "Press Ctrl+C", 3*time.Minute)
+		var p *process
+		if round == 1 {
+			p = startDev(t, env) // settles on free ports
+		} else {
+			p = start(t, env, "dev")
+			p.waitFor(t, "Press Ctrl+C", 3*time.Minute)
+		}
+		webURL := "http://" + env["LISTEN_ADDR"]
 		out := p.stdout.String()
 		for _, want := range []string{webURL, "http://" + env["TEMPORAL_UI_ADDR"], store.DemoEmail, store.DemoPassword} {
 			if !strings.Contains(out, want) {

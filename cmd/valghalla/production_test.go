@@ -88,8 +88,7 @@ func TestProductionCommandsOnPostgres(t *testing.T) {
 func TestProbe(t *testing.T) {
 	dir := t.TempDir()
 	env := devEnv(t, dir)
-	p := start(t, env, "dev")
-	p.waitFor(t, "Press Ctrl+C", 3*time.Minute)
+	startDev(t, env)
 	for _, c := range []struct {
 		args []string
 		code int
