@@ -16,7 +16,7 @@ import (
 // once, one wins and the other gets ErrStale; a move the rules forbid is a
 // UserError. Staff only.
 func SetElectionState(ctx context.Context, db *gorm.DB, actor models.User, id int64, to models.ElectionState, now time.Time) error {
-	if actor.Role != models.RoleAdmin && actor.Role != models.RoleStaff {
+	if !isStaff(actor) {
 		return ErrForbidden
 	}
 	db = db.WithContext(ctx)
@@ -47,7 +47,7 @@ func SetElectionState(ctx context.Context, db *gorm.DB, actor models.User, id in
 // a real date that has not passed (in Copenhagen).
 func CreateElection(ctx context.Context, db *gorm.DB, actor models.User, title string, kind models.ElectionKind, day string, now time.Time) (models.Election, error) {
 	var e models.Election
-	if actor.Role != models.RoleAdmin && actor.Role != models.RoleStaff {
+	if !isStaff(actor) {
 		return e, ErrForbidden
 	}
 	title = strings.TrimSpace(title)

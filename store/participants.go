@@ -84,13 +84,16 @@ func RegisterParticipant(ctx context.Context, db *gorm.DB, keys *vault.Keyring, 
 }
 
 func mayRegisterFor(actor models.User, partyID int64) bool {
-	switch actor.Role {
-	case models.RoleAdmin, models.RoleStaff:
+	if isStaff(actor) {
 		return true
-	case models.RolePartySecretary:
-		return actor.PartyID != nil && *actor.PartyID == partyID
 	}
-	return false
+	return actor.Role == models.RolePartySecretary && actor.PartyID != nil && *actor.PartyID == partyID
+}
+
+// isStaff: administrators and staff may change the election's setup;
+// read-only staff and party secretaries may not.
+func isStaff(actor models.User) bool {
+	return actor.Role == models.RoleAdmin || actor.Role == models.RoleStaff
 }
 
 // ParticipantsOfParty lists the people on a party's list, for that party's

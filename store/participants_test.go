@@ -16,21 +16,7 @@ import (
 	"github.com/valghalla/valghalla/vault"
 )
 
-func withKeys(t *testing.T, db *gorm.DB) *vault.Keyring {
-	t.Helper()
-	enc, blind, err := vault.GenerateConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := vault.ParseKeyring(enc, blind)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Use(vault.Plugin(k)); err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
+func withKeys(t *testing.T, db *gorm.DB) *vault.Keyring { return storetest.WithKeys(t, db) }
 
 type people struct {
 	admin, secA, secV models.User

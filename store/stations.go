@@ -38,7 +38,7 @@ func checkStation(s *models.PollingStation) error {
 // carries the version it was based on; if the station has changed since,
 // ErrStale is returned and nothing is written. Staff only.
 func SaveStation(ctx context.Context, db *gorm.DB, actor models.User, s models.PollingStation) (models.PollingStation, error) {
-	if actor.Role != models.RoleAdmin && actor.Role != models.RoleStaff {
+	if !isStaff(actor) {
 		return s, ErrForbidden
 	}
 	if err := checkStation(&s); err != nil {
@@ -90,7 +90,7 @@ func updateVersioned(db *gorm.DB, model any, id int64, version int, fields map[s
 
 // SaveArea creates an area (ID 0) or renames one. Staff only.
 func SaveArea(ctx context.Context, db *gorm.DB, actor models.User, a models.Area) (models.Area, error) {
-	if actor.Role != models.RoleAdmin && actor.Role != models.RoleStaff {
+	if !isStaff(actor) {
 		return a, ErrForbidden
 	}
 	a.Name = strings.TrimSpace(a.Name)

@@ -31,7 +31,7 @@ func checkTaskType(t *models.TaskType) error {
 // SaveTaskType creates a task type (ID 0) or changes one, refusing a change
 // based on an older version (ErrStale). Staff only.
 func SaveTaskType(ctx context.Context, db *gorm.DB, actor models.User, t models.TaskType) (models.TaskType, error) {
-	if actor.Role != models.RoleAdmin && actor.Role != models.RoleStaff {
+	if !isStaff(actor) {
 		return t, ErrForbidden
 	}
 	if err := checkTaskType(&t); err != nil {

@@ -39,16 +39,8 @@ func (s *server) users(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	notice := c.Query("besked")
-	if !HasNoticeKey(notice) {
-		notice = ""
-	}
+	notice := noticeOf(c, "users.created", "users.created.mail", "users.created.nomail", "users.totpreset")
 	s.render(c, http.StatusOK, "users.html", "users.title", map[string]any{"Users": users, "Notice": notice, "TOTP": withTOTP})
-}
-
-// HasNoticeKey limits ?besked= to the notices the app itself sends.
-func HasNoticeKey(k string) bool {
-	return k == "users.created" || k == "users.created.mail" || k == "users.created.nomail" || k == "users.totpreset"
 }
 
 // resetTOTP removes a user's lost second factor.

@@ -11,7 +11,6 @@ import (
 	"github.com/valghalla/valghalla/activities/cpr"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store/storetest"
-	"github.com/valghalla/valghalla/vault"
 	"github.com/valghalla/valghalla/web"
 )
 
@@ -21,14 +20,7 @@ func newRegisterFixture(t *testing.T) (*fixture, *cpr.FakeServer) {
 	t.Helper()
 	db := storetest.SQLite(t)
 	f := newFixture(t, db, false)
-	enc, blind, _ := vault.GenerateConfig()
-	keys, err := vault.ParseKeyring(enc, blind)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Use(vault.Plugin(keys)); err != nil {
-		t.Fatal(err)
-	}
+	keys := storetest.WithKeys(t, db)
 	fake, err := cpr.StartFakeTLS(cpr.FixturePeople("0999", models.NewDate(2027, time.January, 19))...)
 	if err != nil {
 		t.Fatal(err)

@@ -15,10 +15,10 @@ import (
 // secretaryRequestForm lets a party secretary ask for an extra secretary
 // limited to some of the stations (their own, when they are limited).
 func (s *server) secretaryRequestForm(c *gin.Context) {
-	s.renderSecretaryRequest(c, http.StatusOK, "", "")
+	s.renderSecretaryRequest(c, http.StatusOK, "")
 }
 
-func (s *server) renderSecretaryRequest(c *gin.Context, status int, errMsg, notice string) {
+func (s *server) renderSecretaryRequest(c *gin.Context, status int, errMsg string) {
 	ctx := c.Request.Context()
 	u := currentUser(c)
 	own, err := store.StationsOf(ctx, s.DB, u.ID)
@@ -33,7 +33,7 @@ func (s *server) renderSecretaryRequest(c *gin.Context, status int, errMsg, noti
 	var stations []models.PollingStation
 	q.Find(&stations)
 	s.render(c, status, "secretary_request.html", "secretaries.title", map[string]any{
-		"Stations": stations, "Error": errMsg, "Notice": notice,
+		"Stations": stations, "Error": errMsg,
 		"Name": c.PostForm("name"), "Email": c.PostForm("email"),
 	})
 }
@@ -49,7 +49,7 @@ func (s *server) requestSecretary(c *gin.Context) {
 	var ue *store.UserError
 	switch {
 	case errors.As(err, &ue):
-		s.renderSecretaryRequest(c, http.StatusUnprocessableEntity, ue.Reason, "")
+		s.renderSecretaryRequest(c, http.StatusUnprocessableEntity, ue.Reason)
 	case errors.Is(err, store.ErrForbidden):
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
 	case err != nil:
@@ -66,11 +66,8 @@ func (s *server) secretaryRequests(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	notice := c.Query("besked")
-	if notice != "secretaries.approved" && notice != "secretaries.rejected" {
-		notice = ""
-	}
-	s.render(c, http.StatusOK, "secretary_requests.html", "secretaries.requests", map[string]any{"Requests": list, "Notice": notice})
+	s.render(c, http.StatusOK, "secretary_requests.html", "secretaries.requests", map[string]any{"Requests": list,
+		"Notice": noticeOf(c, "secretaries.approved", "secretaries.rejected")})
 }
 
 // decideSecretaryRequest approves (creating the login and e-mailing its

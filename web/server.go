@@ -212,6 +212,17 @@ func (s *server) render(c *gin.Context, status int, name, title string, data map
 	}
 }
 
+// noticeOf returns the ?besked= notice if it is one of allowed: a page
+// shows only the messages the app itself redirects with, never free text.
+func noticeOf(c *gin.Context, allowed ...string) string {
+	for _, a := range allowed {
+		if c.Query("besked") == a {
+			return a
+		}
+	}
+	return ""
+}
+
 func (s *server) notFound(c *gin.Context) {
 	s.render(c, http.StatusNotFound, "notfound.html", "notfound.title", nil)
 }

@@ -35,15 +35,6 @@ func (s *server) areaNames(c *gin.Context) map[int64]string {
 	return names
 }
 
-func noticeOf(c *gin.Context, allowed ...string) string {
-	for _, a := range allowed {
-		if c.Query("besked") == a {
-			return a
-		}
-	}
-	return ""
-}
-
 func (s *server) stationForm(c *gin.Context) {
 	var st models.PollingStation
 	if id := c.Param("id"); id != "" {

@@ -56,10 +56,7 @@ func (s *server) invitationTemplate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	p := templatePage{Subject: subject, Body: body, Custom: custom}
-	if n := c.Query("besked"); n == "templates.saved" || n == "templates.wasreset" {
-		p.Notice = n
-	}
+	p := templatePage{Subject: subject, Body: body, Custom: custom, Notice: noticeOf(c, "templates.saved", "templates.wasreset")}
 	s.withPreview(c, &p)
 	s.renderTemplatePage(c, http.StatusOK, p)
 }

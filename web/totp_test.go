@@ -9,14 +9,11 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store/storetest"
-	"github.com/valghalla/valghalla/vault"
 )
 
 func TestTOTPSecondFactorForStaff(t *testing.T) {
 	db := storetest.SQLite(t)
-	enc, blind, _ := vault.GenerateConfig()
-	keys, _ := vault.ParseKeyring(enc, blind)
-	db.Use(vault.Plugin(keys))
+	storetest.WithKeys(t, db)
 	f := newFixture(t, db, false)
 	staff := f.loggedIn(t, models.RoleStaff)
 

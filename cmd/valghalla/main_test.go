@@ -62,17 +62,8 @@ func start(t *testing.T, env map[string]string, args ...string) *process {
 // waitFor waits until stdout has want; it fails if the process ends first.
 func (p *process) waitFor(t *testing.T, want string, limit time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(limit)
-	for !strings.Contains(p.stdout.String(), want) {
-		select {
-		case code := <-p.done:
-			p.done <- code
-			t.Fatalf("exited with %d before %q\nstdout: %s\nstderr: %s", code, want, p.stdout.String(), p.stderr.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no %q after %v\nstdout: %s\nstderr: %s", want, limit, p.stdout.String(), p.stderr.String())
-		}
+	if !p.waitForOrExit(t, want, limit) {
+		t.Fatalf("exited with %d before %q\nstdout: %s\nstderr: %s", p.wait(t), want, p.stdout.String(), p.stderr.String())
 	}
 }
 
@@ -80,14 +71,7 @@ func (p *process) waitFor(t *testing.T, want string, limit time.Duration) {
 func (p *process) stop(t *testing.T) int {
 	t.Helper()
 	p.cancel()
-	select {
-	case code := <-p.done:
-		p.done <- code
-		return code
-	case <-time.After(60 * time.Second):
-		t.Fatalf("did not stop within a minute\nstderr: %s", p.stderr.String())
-		return -1
-	}
+	return p.wait(t)
 }
 
 func (p *process) wait(t *testing.T) int {

@@ -16,6 +16,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/vault"
 )
 
 // DefaultPostgresURL is used when VALGHALLA_TEST_DATABASE_URL is not set.
@@ -90,6 +91,23 @@ func openMigrated(t testing.TB, rawURL string) *gorm.DB {
 		t.Fatal(err)
 	}
 	return db
+}
+
+// WithKeys gives db a fresh encryption keyring (vault.Plugin) and returns it.
+func WithKeys(t testing.TB, db *gorm.DB) *vault.Keyring {
+	t.Helper()
+	enc, blind, err := vault.GenerateConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := vault.ParseKeyring(enc, blind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Use(vault.Plugin(k)); err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 // Open opens rawURL without migrating, closing it when t ends.
