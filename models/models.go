@@ -47,7 +47,19 @@ type Party struct {
 	Letter       string // the party letter; empty for pools
 	Kind         PartyKind
 	CouncilSeats int
+	// ValggruppeID joins council groups that combine for the proportional
+	// election; the quota is then computed over the groups.
+	ValggruppeID *int64
 }
+
+// Valggruppe is a combination of council groups for the quota.
+type Valggruppe struct {
+	ID   int64
+	Name string
+}
+
+// TableName: the Danish word is the concept's name.
+func (Valggruppe) TableName() string { return "valggrupper" }
 
 // TaskType is an opgavetype. Times are civil "HH:MM" in Copenhagen.
 type TaskType struct {
@@ -90,8 +102,54 @@ type Election struct {
 	Kind        ElectionKind
 	ElectionDay Date
 	State       ElectionState
+	// TasksFrom and TasksUntil bound the days staff tasks may fall on
+	// (brevstemmemodtagere before the day, fintællere after); nil means
+	// the election day itself.
+	TasksFrom  *Date
+	TasksUntil *Date
+	// LockDays: inside this many days before a task a worker can no
+	// longer cancel by themselves.
+	LockDays int
+	// AnswerDays: an invitation expires this many days after it was sent
+	// (never later than the day before the task).
+	AnswerDays int
+	// ReminderEveryDays reminds an unanswered invitation every so many
+	// days (0: never); ReminderDaysBefore ("14,7,3") reminds on given
+	// days before the election instead, when set.
+	ReminderEveryDays  int
+	ReminderDaysBefore string
+	// TaskReminderDays: the confirmed are reminded this many days before
+	// their task (0: not), and the evening before when EveningReminder.
+	TaskReminderDays int
+	EveningReminder  bool
+	// AutoReplace invites the next person on the party's reserve list at
+	// once when a slot reopens.
+	AutoReplace bool
+	// QuotaSeed seeds the lot that settles equal d'Hondt quotients, so the
+	// recorded plan can be computed again with the same result.
+	QuotaSeed int64
+	// Version grows with every change of the settings, PlanVersion with
+	// every change of the slot plan (optimistic locking for both).
+	Version     int
+	PlanVersion int
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+// TaskDays lists the days staff tasks of the election may fall on.
+func (e Election) TaskDays() []Date {
+	from, until := e.ElectionDay, e.ElectionDay
+	if e.TasksFrom != nil {
+		from = *e.TasksFrom
+	}
+	if e.TasksUntil != nil {
+		until = *e.TasksUntil
+	}
+	var days []Date
+	for d := from; d.DaysSince(until) <= 0; d = d.AddDays(1) {
+		days = append(days, d)
+	}
+	return days
 }
 
 // Role is what a login may do; enforced on the server for every request.

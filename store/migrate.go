@@ -283,4 +283,111 @@ ALTER TABLE polling_stations ADD COLUMN version INTEGER NOT NULL DEFAULT 1`},
 	{11, "task types: reminders on/off and a version column", `
 ALTER TABLE task_types ADD COLUMN reminders BOOLEAN NOT NULL DEFAULT TRUE;
 ALTER TABLE task_types ADD COLUMN version INTEGER NOT NULL DEFAULT 1`},
+	{12, "election settings, valggrupper, slots, assignments (lifecycles), reserve lists, answer tokens, messages, rounds, notices", `
+ALTER TABLE elections ADD COLUMN tasks_from DATE;
+ALTER TABLE elections ADD COLUMN tasks_until DATE;
+ALTER TABLE elections ADD COLUMN lock_days INTEGER NOT NULL DEFAULT 3 CHECK (lock_days >= 0);
+ALTER TABLE elections ADD COLUMN answer_days INTEGER NOT NULL DEFAULT 14 CHECK (answer_days >= 1);
+ALTER TABLE elections ADD COLUMN reminder_every_days INTEGER NOT NULL DEFAULT 4 CHECK (reminder_every_days >= 0);
+ALTER TABLE elections ADD COLUMN reminder_days_before TEXT NOT NULL DEFAULT '';
+ALTER TABLE elections ADD COLUMN task_reminder_days INTEGER NOT NULL DEFAULT 5 CHECK (task_reminder_days >= 0);
+ALTER TABLE elections ADD COLUMN evening_reminder BOOLEAN NOT NULL DEFAULT TRUE;
+ALTER TABLE elections ADD COLUMN auto_replace BOOLEAN NOT NULL DEFAULT TRUE;
+ALTER TABLE elections ADD COLUMN quota_seed BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE elections ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE elections ADD COLUMN plan_version INTEGER NOT NULL DEFAULT 1;
+CREATE TABLE valggrupper (
+	id {{id}},
+	name TEXT NOT NULL UNIQUE
+);
+ALTER TABLE parties ADD COLUMN valggruppe_id BIGINT REFERENCES valggrupper(id) ON DELETE SET NULL;
+CREATE TABLE slots (
+	id {{id}},
+	election_id BIGINT NOT NULL REFERENCES elections(id) ON DELETE CASCADE,
+	station_id BIGINT NOT NULL REFERENCES polling_stations(id),
+	task_type_id BIGINT NOT NULL REFERENCES task_types(id),
+	day DATE NOT NULL,
+	party_id BIGINT NOT NULL REFERENCES parties(id),
+	by_agreement BOOLEAN NOT NULL DEFAULT FALSE,
+	created_at {{timestamp}} NOT NULL
+);
+CREATE INDEX slots_plan ON slots(election_id, station_id, task_type_id, day, party_id);
+CREATE TABLE rounds (
+	id {{id}},
+	election_id BIGINT NOT NULL REFERENCES elections(id) ON DELETE CASCADE,
+	station_ids TEXT NOT NULL DEFAULT '',
+	task_type_ids TEXT NOT NULL DEFAULT '',
+	party_ids TEXT NOT NULL DEFAULT '',
+	workflow_id TEXT NOT NULL UNIQUE,
+	created_by BIGINT REFERENCES users(id),
+	created_at {{timestamp}} NOT NULL
+);
+CREATE TABLE assignments (
+	id {{id}},
+	slot_id BIGINT NOT NULL REFERENCES slots(id),
+	participant_id BIGINT NOT NULL REFERENCES participants(id),
+	election_id BIGINT NOT NULL REFERENCES elections(id) ON DELETE CASCADE,
+	station_id BIGINT NOT NULL REFERENCES polling_stations(id),
+	task_type_id BIGINT NOT NULL REFERENCES task_types(id),
+	party_id BIGINT NOT NULL REFERENCES parties(id),
+	day DATE NOT NULL,
+	state TEXT NOT NULL DEFAULT 'nominated' CHECK (state IN ('nominated', 'invited', 'confirmed', 'declined', 'expired', 'cancelled', 'removed', 'completed', 'no_show')),
+	decline_reason TEXT NOT NULL DEFAULT '' CHECK (decline_reason IN ('', 'not_this_time', 'remove_me')),
+	workflow_id TEXT NOT NULL UNIQUE,
+	replaces_id BIGINT REFERENCES assignments(id),
+	round_id BIGINT REFERENCES rounds(id) ON DELETE SET NULL,
+	nominated_by BIGINT REFERENCES users(id),
+	nominated_at {{timestamp}} NOT NULL,
+	invited_at {{timestamp}},
+	answer_deadline {{timestamp}},
+	answered_at {{timestamp}},
+	answered_by TEXT NOT NULL DEFAULT '',
+	ended_at {{timestamp}},
+	reminders_sent INTEGER NOT NULL DEFAULT 0,
+	updated_at {{timestamp}} NOT NULL,
+	UNIQUE (slot_id, participant_id)
+);
+CREATE UNIQUE INDEX assignments_one_holder_per_slot ON assignments(slot_id) WHERE state IN ('nominated', 'invited', 'confirmed', 'completed', 'no_show');
+CREATE UNIQUE INDEX assignments_one_slot_per_day ON assignments(participant_id, day) WHERE state IN ('nominated', 'invited', 'confirmed', 'completed', 'no_show');
+CREATE INDEX assignments_overview ON assignments(election_id, station_id, task_type_id, party_id, state);
+CREATE INDEX assignments_round ON assignments(round_id, state);
+CREATE INDEX assignments_participant ON assignments(participant_id);
+CREATE TABLE reserves (
+	id {{id}},
+	election_id BIGINT NOT NULL REFERENCES elections(id) ON DELETE CASCADE,
+	party_id BIGINT NOT NULL REFERENCES parties(id),
+	station_id BIGINT REFERENCES polling_stations(id) ON DELETE CASCADE,
+	participant_id BIGINT NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
+	created_by BIGINT REFERENCES users(id),
+	created_at {{timestamp}} NOT NULL,
+	UNIQUE (election_id, party_id, participant_id)
+);
+CREATE INDEX reserves_queue ON reserves(election_id, party_id, station_id, id);
+CREATE TABLE answer_tokens (
+	token_hash TEXT PRIMARY KEY,
+	assignment_id BIGINT NOT NULL UNIQUE REFERENCES assignments(id) ON DELETE CASCADE,
+	created_at {{timestamp}} NOT NULL
+);
+CREATE TABLE messages (
+	id TEXT PRIMARY KEY,
+	dedupe_key TEXT NOT NULL UNIQUE,
+	kind TEXT NOT NULL,
+	assignment_id BIGINT REFERENCES assignments(id) ON DELETE CASCADE,
+	participant_id BIGINT REFERENCES participants(id) ON DELETE CASCADE,
+	channel TEXT NOT NULL DEFAULT '',
+	status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'delivered', 'failed')),
+	error TEXT NOT NULL DEFAULT '',
+	created_at {{timestamp}} NOT NULL,
+	sent_at {{timestamp}}
+);
+CREATE INDEX messages_assignment ON messages(assignment_id);
+CREATE TABLE notices (
+	id {{id}},
+	election_id BIGINT NOT NULL REFERENCES elections(id) ON DELETE CASCADE,
+	party_id BIGINT REFERENCES parties(id),
+	assignment_id BIGINT REFERENCES assignments(id) ON DELETE CASCADE,
+	kind TEXT NOT NULL,
+	created_at {{timestamp}} NOT NULL
+);
+CREATE INDEX notices_party ON notices(election_id, party_id, created_at)`},
 }
