@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/vault"
 )
 
 // Activities carries the dependencies the activities share. Register a
@@ -23,6 +24,8 @@ type Activities struct {
 	Mail Mailer
 	// BaseURL is the web app's public URL, for links in messages.
 	BaseURL string
+	// Keys make the answer links' tokens (a keyed hash of the lifecycle).
+	Keys *vault.Keyring
 }
 
 func (a *Activities) now() time.Time {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	gohtml "html"
 	"strings"
 
 	"go.temporal.io/sdk/activity"
@@ -58,7 +57,7 @@ func (a *Activities) SendAccountInvitation(ctx context.Context, userID int64) er
 	if err != nil {
 		return err
 	}
-	subject, text, html, err := renderAccountInvitation(subjectSrc, bodySrc, values)
+	subject, text, html, err := renderEmail(subjectSrc, bodySrc, models.AccountInvitationFields, values)
 	if err != nil {
 		return temporal.NewNonRetryableApplicationError("account invitation template: "+err.Error(), "Template", nil)
 	}
@@ -73,32 +72,6 @@ func (a *Activities) SendAccountInvitation(ctx context.Context, userID int64) er
 	}
 	return store.Audit(db, models.AuditEntry{At: now, Action: models.AuditMessageSent,
 		Detail: fmt.Sprintf("account invitation e-mail to user %d", u.ID)})
-}
-
-// renderAccountInvitation fills in a subject and body template. A stored
-// template was checked when it was saved; it is checked again here, so a
-// text that slipped past (or a default broken by an edit) is never sent.
-func renderAccountInvitation(subjectSrc, bodySrc string, values map[string]string) (subject, text, html string, err error) {
-	fields := models.AccountInvitationFields
-	st, err := models.ParseTemplate(subjectSrc, fields)
-	if err != nil {
-		return
-	}
-	bt, err := models.ParseTemplate(bodySrc, fields)
-	if err != nil {
-		return
-	}
-	if err = models.CheckChannelFields(bt, "email"); err != nil {
-		return
-	}
-	if subject, err = st.Render(values, models.PlainText); err != nil {
-		return
-	}
-	if text, err = bt.Render(values, models.PlainText); err != nil {
-		return
-	}
-	html, err = bt.HTML().Render(values, gohtml.EscapeString)
-	return
 }
 
 // mailDomain is the right-hand side of Message-IDs: the site's host.

@@ -113,3 +113,13 @@ func (d *Date) scanText(s string) error {
 
 // GormDataType makes gorm declare the column as a date.
 func (Date) GormDataType() string { return "date" }
+
+var (
+	danishWeekdays = [7]string{"søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"}
+	danishMonths   = [12]string{"januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december"}
+)
+
+// DanishLongDate writes d the Danish way: "tirsdag den 19. januar 2027".
+func DanishLongDate(d Date) string {
+	return fmt.Sprintf("%s den %d. %s %d", danishWeekdays[d.In(time.UTC).Weekday()], d.Day, danishMonths[d.Month-1], d.Year)
+}

@@ -57,6 +57,8 @@ const (
 	AuditUserCreated        AuditAction = "user.created"
 	AuditTOTPReset          AuditAction = "user.totp_reset"
 	AuditElectionState      AuditAction = "election.state"
+	AuditLifecycle          AuditAction = "lifecycle"
+	AuditRound              AuditAction = "round"
 )
 
 // AuditEntry is one line of the audit log: who did what to whose data, when.

@@ -442,25 +442,19 @@ func translator(c *gin.Context) func(string, ...any) string {
 	}
 }
 
-var weekdays = map[string][7]string{
-	danish:  {"søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"},
-	english: {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
-}
-
-var months = map[string][12]string{
-	danish: {"januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december"},
-	english: {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
-		"December"},
-}
+var (
+	englishWeekdays = [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"}
+	englishMonths   = [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September",
+		"October", "November", "December"}
+)
 
 // longDate writes a civil date the way each language does:
 // "tirsdag den 19. januar 2027", "Tuesday 19 January 2027".
 func longDate(l string, d models.Date) string {
-	wd := weekdays[l][d.In(time.UTC).Weekday()]
 	if l == english {
-		return fmt.Sprintf("%s %d %s %d", wd, d.Day, months[l][d.Month-1], d.Year)
+		return fmt.Sprintf("%s %d %s %d", englishWeekdays[d.In(time.UTC).Weekday()], d.Day, englishMonths[d.Month-1], d.Year)
 	}
-	return fmt.Sprintf("%s den %d. %s %d", wd, d.Day, months[l][d.Month-1], d.Year)
+	return models.DanishLongDate(d)
 }
 
 var templateFuncs = template.FuncMap{

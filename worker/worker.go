@@ -26,6 +26,8 @@ func Options() sdkworker.Options {
 func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.SelfCheck)
 	r.RegisterWorkflow(workflows.AccountInvitation)
+	r.RegisterWorkflow(workflows.Lifecycle)
+	r.RegisterWorkflow(workflows.Round)
 	r.RegisterActivity(acts)
 }
 

@@ -1,0 +1,250 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/valghalla/valghalla/models"
+)
+
+// The database side of a person's lifecycle. The lifecycle workflow decides
+// what happens; these functions, called from its activities, keep the
+// projection that lists and overviews read. Each is idempotent, because an
+// activity may run again after a crash.
+
+// LifecycleFacts is what a lifecycle needs to know about its assignment.
+type LifecycleFacts struct {
+	Assignment models.Assignment
+	Election   models.Election
+	TaskType   models.TaskType
+}
+
+// LoadLifecycle reads an assignment with its election and task type.
+func LoadLifecycle(ctx context.Context, db *gorm.DB, assignmentID int64) (LifecycleFacts, error) {
+	var f LifecycleFacts
+	db = db.WithContext(ctx)
+	if err := db.First(&f.Assignment, assignmentID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		return f, ErrNotFound
+	} else if err != nil {
+		return f, err
+	}
+	if err := db.First(&f.Election, f.Assignment.ElectionID).Error; err != nil {
+		return f, err
+	}
+	return f, db.First(&f.TaskType, f.Assignment.TaskTypeID).Error
+}
+
+// MarkInvited moves a nominated assignment to invited and returns its
+// schedule. Run again, it finds the invitation already made and returns the
+// same schedule (computed from the stored invitation time).
+func MarkInvited(ctx context.Context, db *gorm.DB, assignmentID int64, now time.Time) (models.LifecycleSchedule, error) {
+	f, err := LoadLifecycle(ctx, db, assignmentID)
+	if err != nil {
+		return models.LifecycleSchedule{}, err
+	}
+	a := f.Assignment
+	invitedAt := now
+	if a.InvitedAt != nil {
+		invitedAt = *a.InvitedAt
+	}
+	s, err := models.ScheduleLifecycle(f.Election, f.TaskType, a.Day, invitedAt)
+	if err != nil || a.State != models.StateNominated {
+		return s, err
+	}
+	return s, db.WithContext(ctx).Model(&models.Assignment{}).Where("id = ? AND state = ?", a.ID, models.StateNominated).
+		Updates(map[string]any{"state": models.StateInvited, "invited_at": invitedAt, "answer_deadline": s.Deadline, "updated_at": now}).Error
+}
+
+// Transition is one step of a lifecycle for the projection.
+type Transition struct {
+	AssignmentID int64
+	To           models.AssignmentState
+	Reason       models.DeclineReason // for a decline
+	By           string               // link, sms, staff:<id>, deadline, validation
+	Reminded     bool                 // count a reminder; To is then the current state
+}
+
+// RecordTransition writes a lifecycle step to the projection and the audit
+// log. A step already recorded is not recorded again.
+func RecordTransition(ctx context.Context, db *gorm.DB, t Transition, now time.Time) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var a models.Assignment
+		if err := tx.First(&a, t.AssignmentID).Error; err != nil {
+			return err
+		}
+		if t.Reminded {
+			return tx.Model(&a).Updates(map[string]any{"reminders_sent": gorm.Expr("reminders_sent + 1"), "updated_at": now}).Error
+		}
+		if a.State == t.To {
+			return nil
+		}
+		fields := map[string]any{"state": t.To, "updated_at": now}
+		switch t.To {
+		case models.StateConfirmed, models.StateDeclined:
+			fields["answered_at"] = now
+			fields["answered_by"] = t.By
+			fields["decline_reason"] = t.Reason
+		}
+		if !t.To.HoldsSlot() || t.To == models.StateCompleted {
+			fields["ended_at"] = now
+		}
+		if err := tx.Model(&a).Updates(fields).Error; err != nil {
+			return err
+		}
+		var actor *int64
+		var staffID int64
+		if _, err := fmt.Sscanf(t.By, "staff:%d", &staffID); err == nil {
+			actor = &staffID
+		}
+		return Audit(tx, models.AuditEntry{At: now, ActorID: actor, Action: models.AuditLifecycle, ParticipantID: &a.ParticipantID,
+			Detail: fmt.Sprintf("assignment %d: %s → %s (%s)", a.ID, a.State, t.To, t.By)})
+	})
+}
+
+// Reopening tells what became of a slot whose lifecycle ended without a
+// confirmation.
+type Reopening struct {
+	// Next is the assignment made for the next person on the reserve
+	// list; nil when automatic replacement is off or the list is empty.
+	Next *models.Assignment
+}
+
+// ReopenSlot records that a slot is free again, tells the party's
+// secretaries and the staff (a notice), and, when the election replaces
+// automatically and is still active before the task day, puts the next
+// person from the party's reserve list on the slot. Run again, it finds
+// the replacement it made the first time.
+func ReopenSlot(ctx context.Context, db *gorm.DB, assignmentID int64, now time.Time) (Reopening, error) {
+	var r Reopening
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var a models.Assignment
+		if err := tx.First(&a, assignmentID).Error; err != nil {
+			return err
+		}
+		var prev models.Assignment
+		err := tx.Where("replaces_id = ?", a.ID).First(&prev).Error
+		if err == nil {
+			r.Next = &prev
+			return nil
+		}
+		if !errors.Is(err, gorm.ErrRecordNotFound) {
+			return err
+		}
+		var notices int64
+		if err := tx.Model(&models.Notice{}).Where("assignment_id = ? AND kind = ?", a.ID, NoticeSlotReopened).Count(&notices).Error; err != nil {
+			return err
+		}
+		if notices == 0 {
+			if err := tx.Create(&models.Notice{ElectionID: a.ElectionID, PartyID: &a.PartyID, AssignmentID: &a.ID,
+				Kind: NoticeSlotReopened, CreatedAt: now}).Error; err != nil {
+				return err
+			}
+		}
+		var e models.Election
+		if err := tx.First(&e, a.ElectionID).Error; err != nil {
+			return err
+		}
+		if !e.AutoReplace || e.State != models.ElectionActive || a.Day.DaysUntil(now) <= 0 {
+			return nil
+		}
+		next, err := takeReserve(tx, a, now)
+		r.Next = next
+		return err
+	})
+	return r, err
+}
+
+// NoticeSlotReopened is the notice kind for a slot that became free.
+const NoticeSlotReopened = "slot_reopened"
+
+// takeReserve puts the first fitting person of the party's reserve list on
+// a's slot: the station's own list first, then the municipality-wide one; a
+// person who already holds a slot that day, or who left the party, is
+// skipped. The reserve entry is used up.
+func takeReserve(tx *gorm.DB, a models.Assignment, now time.Time) (*models.Assignment, error) {
+	var candidates []models.Reserve
+	err := tx.Where("election_id = ? AND party_id = ? AND (station_id = ? OR station_id IS NULL)", a.ElectionID, a.PartyID, a.StationID).
+		Where("participant_id IN (SELECT participant_id FROM party_memberships WHERE party_id = ?)", a.PartyID).
+		Where("participant_id NOT IN (SELECT participant_id FROM assignments WHERE day = ? AND state IN ?)", a.Day, holdingStates).
+		Where("participant_id NOT IN (SELECT participant_id FROM assignments WHERE slot_id = ?)", a.SlotID).
+		Order(clause.OrderBy{Expression: clause.Expr{SQL: "CASE WHEN station_id IS NULL THEN 1 ELSE 0 END, id"}}).
+		Limit(1).Find(&candidates).Error
+	if err != nil || len(candidates) == 0 {
+		return nil, err
+	}
+	c := candidates[0]
+	next := models.Assignment{SlotID: a.SlotID, ParticipantID: c.ParticipantID, ElectionID: a.ElectionID, StationID: a.StationID,
+		TaskTypeID: a.TaskTypeID, PartyID: a.PartyID, Day: a.Day, State: models.StateNominated,
+		WorkflowID: models.LifecycleWorkflowID(a.SlotID, c.ParticipantID), ReplacesID: &a.ID, NominatedBy: c.CreatedBy,
+		NominatedAt: now, UpdatedAt: now}
+	if err := tx.Create(&next).Error; err != nil {
+		return nil, err
+	}
+	if err := tx.Delete(&models.Reserve{}, c.ID).Error; err != nil {
+		return nil, err
+	}
+	return &next, Audit(tx, models.AuditEntry{At: now, Action: models.AuditLifecycle, ParticipantID: &c.ParticipantID,
+		Detail: fmt.Sprintf("assignment %d: from the reserve list, replacing assignment %d", next.ID, a.ID)})
+}
+
+// holdingStates are the states in which a person occupies a slot (see
+// models.AssignmentState.HoldsSlot and the unique indexes of migration 12).
+var holdingStates = []models.AssignmentState{models.StateNominated, models.StateInvited, models.StateConfirmed,
+	models.StateCompleted, models.StateNoShow}
+
+// SaveAnswerToken stores the hash of an assignment's answer token. The
+// token is made from a key and the lifecycle's id, so a retried send makes
+// the same one; saving it twice is one row.
+func SaveAnswerToken(ctx context.Context, db *gorm.DB, assignmentID int64, token string, now time.Time) error {
+	return db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
+		Create(&models.AnswerToken{TokenHash: hashToken(token), AssignmentID: assignmentID, CreatedAt: now}).Error
+}
+
+// AssignmentByAnswerToken finds the assignment an answer link is for;
+// ErrNotFound for a token that is not one (forged, truncated, or of a
+// deleted person).
+func AssignmentByAnswerToken(ctx context.Context, db *gorm.DB, token string) (models.Assignment, error) {
+	var a models.Assignment
+	if len(token) < 32 || len(token) > 128 {
+		return a, ErrNotFound
+	}
+	var t models.AnswerToken
+	err := db.WithContext(ctx).Where("token_hash = ?", hashToken(token)).First(&t).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return a, ErrNotFound
+	} else if err != nil {
+		return a, err
+	}
+	return a, db.WithContext(ctx).First(&a, t.AssignmentID).Error
+}
+
+// PrepareMessage returns the message named by key, creating it (with a new
+// random id) the first time. The id is the one every attempt sends with.
+func PrepareMessage(ctx context.Context, db *gorm.DB, key, kind string, assignmentID, participantID int64, now time.Time) (models.Message, error) {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	m := models.Message{ID: hex.EncodeToString(b[:]), DedupeKey: key, Kind: kind, AssignmentID: &assignmentID,
+		ParticipantID: &participantID, Status: models.MessagePending, CreatedAt: now}
+	db = db.WithContext(ctx)
+	if err := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "dedupe_key"}}, DoNothing: true}).Create(&m).Error; err != nil {
+		return m, err
+	}
+	var found models.Message
+	return found, db.Where("dedupe_key = ?", key).First(&found).Error
+}
+
+// MarkMessage records how a message's send went.
+func MarkMessage(ctx context.Context, db *gorm.DB, id string, status models.MessageStatus, channel, errText string, now time.Time) error {
+	fields := map[string]any{"status": status, "channel": channel, "error": errText}
+	if status == models.MessageSent {
+		fields["sent_at"] = now
+	}
+	return db.WithContext(ctx).Model(&models.Message{}).Where("id = ?", id).Updates(fields).Error
+}

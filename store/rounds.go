@@ -1,0 +1,166 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/valghalla/valghalla/models"
+)
+
+// RoundFilter narrows a recruitment round; an empty list means all.
+type RoundFilter struct {
+	StationIDs, TaskTypeIDs, PartyIDs []int64
+}
+
+func joinIDs(ids []int64) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(s, ",")
+}
+
+func splitIDs(s string) []int64 {
+	var ids []int64
+	for _, f := range strings.Split(s, ",") {
+		if id, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// FilterOf returns the filter a round was launched with.
+func FilterOf(r models.Round) RoundFilter {
+	return RoundFilter{StationIDs: splitIDs(r.StationIDs), TaskTypeIDs: splitIDs(r.TaskTypeIDs), PartyIDs: splitIDs(r.PartyIDs)}
+}
+
+// CreateRound records a recruitment round for an active election. Staff
+// only. The caller starts its workflow (Round.WorkflowID).
+func CreateRound(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, f RoundFilter, now time.Time) (models.Round, error) {
+	r := models.Round{ElectionID: electionID, StationIDs: joinIDs(f.StationIDs), TaskTypeIDs: joinIDs(f.TaskTypeIDs),
+		PartyIDs: joinIDs(f.PartyIDs), CreatedBy: &actor.ID, CreatedAt: now}
+	if !isStaff(actor) || actor.Role == models.RoleReadOnly {
+		return r, ErrForbidden
+	}
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var e models.Election
+		if err := tx.First(&e, electionID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if e.State != models.ElectionActive {
+			return &UserError{"Kun et aktivt valg kan sende invitationer. Gør valget aktivt først."}
+		}
+		r.WorkflowID = fmt.Sprintf("round-election-%d-%d", electionID, now.UnixNano())
+		if err := tx.Create(&r).Error; err != nil {
+			return err
+		}
+		return Audit(tx, models.AuditEntry{At: now, ActorID: &actor.ID, Action: models.AuditRound,
+			Detail: fmt.Sprintf("round %d for election %d launched", r.ID, electionID)})
+	})
+	return r, err
+}
+
+// LifecycleRef names one lifecycle to start: ids only, as workflows need.
+type LifecycleRef struct {
+	AssignmentID int64
+	WorkflowID   string
+	ElectionID   int64
+	StationID    int64
+	TaskTypeID   int64
+	PartyID      int64
+}
+
+// RefOf returns the lifecycle reference of an assignment.
+func RefOf(a models.Assignment) LifecycleRef {
+	return LifecycleRef{AssignmentID: a.ID, WorkflowID: a.WorkflowID, ElectionID: a.ElectionID,
+		StationID: a.StationID, TaskTypeID: a.TaskTypeID, PartyID: a.PartyID}
+}
+
+func roundScope(db *gorm.DB, r models.Round) *gorm.DB {
+	f := FilterOf(r)
+	q := db.Model(&models.Assignment{}).Where("election_id = ? AND state = ?", r.ElectionID, models.StateNominated)
+	if len(f.StationIDs) > 0 {
+		q = q.Where("station_id IN ?", f.StationIDs)
+	}
+	if len(f.TaskTypeIDs) > 0 {
+		q = q.Where("task_type_id IN ?", f.TaskTypeIDs)
+	}
+	if len(f.PartyIDs) > 0 {
+		q = q.Where("party_id IN ?", f.PartyIDs)
+	}
+	return q
+}
+
+// RoundPage returns the next page of a round's people still to invite
+// (nominated, matching the filter, id after afterID) and marks them as the
+// round's. People invited meanwhile, by this or another round, are not
+// nominated any more and so never come twice.
+func RoundPage(ctx context.Context, db *gorm.DB, roundID, afterID int64, limit int) ([]LifecycleRef, error) {
+	db = db.WithContext(ctx)
+	var r models.Round
+	if err := db.First(&r, roundID).Error; err != nil {
+		return nil, err
+	}
+	var as []models.Assignment
+	if err := roundScope(db, r).Where("id > ?", afterID).Order("id").Limit(limit).Find(&as).Error; err != nil {
+		return nil, err
+	}
+	refs := make([]LifecycleRef, len(as))
+	ids := make([]int64, len(as))
+	for i, a := range as {
+		refs[i], ids[i] = RefOf(a), a.ID
+	}
+	if len(ids) > 0 {
+		if err := db.Model(&models.Assignment{}).Where("id IN ? AND round_id IS NULL", ids).Update("round_id", roundID).Error; err != nil {
+			return nil, err
+		}
+	}
+	return refs, nil
+}
+
+// CountRound returns how many people a round has to invite now.
+func CountRound(ctx context.Context, db *gorm.DB, roundID int64) (int, error) {
+	var r models.Round
+	if err := db.WithContext(ctx).First(&r, roundID).Error; err != nil {
+		return 0, err
+	}
+	var n int64
+	err := roundScope(db.WithContext(ctx), r).Count(&n).Error
+	return int(n), err
+}
+
+// RoundSends counts a round's invitations by how their send went.
+type RoundSends struct{ Sent, Failed, Pending int }
+
+// RoundSendsOf counts the invitation messages of a round's people.
+func RoundSendsOf(ctx context.Context, db *gorm.DB, roundID int64) (RoundSends, error) {
+	var rows []struct {
+		Status models.MessageStatus
+		N      int
+	}
+	err := db.WithContext(ctx).Model(&models.Message{}).Select("messages.status AS status, COUNT(*) AS n").
+		Joins("JOIN assignments ON assignments.id = messages.assignment_id").
+		Where("assignments.round_id = ? AND messages.kind = ?", roundID, models.KindInvitation).
+		Group("messages.status").Scan(&rows).Error
+	var s RoundSends
+	for _, r := range rows {
+		switch r.Status {
+		case models.MessageSent, models.MessageDelivered:
+			s.Sent += r.N
+		case models.MessageFailed:
+			s.Failed += r.N
+		default:
+			s.Pending += r.N
+		}
+	}
+	return s, err
+}

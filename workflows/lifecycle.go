@@ -1,0 +1,398 @@
+package workflows
+
+import (
+	"strconv"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/valghalla/valghalla/activities"
+	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/store"
+)
+
+// The lifecycle of one person on one slot: invited → reminded → confirmed
+// or declined, or expired at the deadline → task reminders → completed; or
+// cancelled by staff or by the person, or removed when no longer eligible.
+// A lifecycle that ends without a confirmation reopens the slot, and the
+// next person on the party's reserve list is invited when the election
+// replaces automatically.
+//
+// The history holds ids, states and instants only: the activities load the
+// person, write the projection and send the messages.
+
+// Names of the lifecycle's updates and query.
+const (
+	AnswerUpdate   = "answer"   // the person's (or staff's on their behalf) yes or no
+	WithdrawUpdate = "withdraw" // the person cancels after saying yes
+	CancelUpdate   = "cancel"   // staff retract an invitation or remove a confirmed person
+	RemoveUpdate   = "remove"   // re-validation found the person no longer eligible
+	StatusQuery    = "status"
+)
+
+// Why an answer or a cancellation is refused: the type of the
+// ApplicationError the update's validator returns. The web app turns each
+// into a clear sentence; none is a silent no-op.
+const (
+	RefusedAlreadyConfirmed = "AlreadyConfirmed"
+	RefusedAlreadyDeclined  = "AlreadyDeclined"
+	RefusedDeadlinePassed   = "DeadlinePassed"
+	RefusedLockPeriod       = "LockPeriod"
+	RefusedEnded            = "Ended"
+	RefusedBadAnswer        = "BadAnswer"
+)
+
+// LifecycleInput starts a lifecycle: the assignment, and for a replacement
+// the workflow id of the lifecycle it replaces.
+type LifecycleInput struct {
+	AssignmentID int64
+	Replaces     string
+}
+
+// Answer is a yes or a no with its reason. By says who answered: "link",
+// "sms", or "staff:<user id>" for an answer taken by phone or letter.
+type Answer struct {
+	Accept bool
+	Reason models.DeclineReason
+	By     string
+}
+
+// Cancellation is staff's retraction or removal; By is "staff:<user id>".
+type Cancellation struct{ By string }
+
+// LifecycleStatus is what the status query and every update return.
+type LifecycleStatus struct {
+	State         models.AssignmentState
+	Deadline      time.Time
+	LockFrom      time.Time
+	RemindersSent int
+	ReplacedBy    string // the lifecycle that took over the slot
+}
+
+// lifecycleActivities: database writes and sends are retried until they
+// succeed (a mail relay may be down for hours); a send is safe to retry
+// because every message has an id made once.
+var lifecycleActivities = workflow.ActivityOptions{
+	StartToCloseTimeout: time.Minute,
+	RetryPolicy: &temporal.RetryPolicy{InitialInterval: 2 * time.Second, BackoffCoefficient: 2,
+		MaximumInterval: 10 * time.Minute},
+}
+
+type lifecycle struct {
+	in         LifecycleInput
+	id         string
+	plan       activities.LifecyclePlan
+	state      models.AssignmentState
+	reminders  int
+	endMessage string // the message kind the person gets when the lifecycle ends this way
+	replacedBy string
+	unwritten  []store.Transition // steps taken, not yet in the projection
+	writing    workflow.Mutex
+}
+
+// Lifecycle is the workflow of one person on one slot. Start it with
+// LifecycleOptions (or StartLifecycle) so its id is derived from the slot
+// and the person.
+func Lifecycle(ctx workflow.Context, in LifecycleInput) error {
+	ctx = workflow.WithActivityOptions(ctx, lifecycleActivities)
+	lc := &lifecycle{in: in, id: workflow.GetInfo(ctx).WorkflowExecution.ID, writing: workflow.NewMutex(ctx)}
+	if err := workflow.ExecuteActivity(ctx, a.BeginLifecycle, in.AssignmentID).Get(ctx, &lc.plan); err != nil {
+		return err
+	}
+	// Only an active election sends anything; a person who is past the
+	// invitation already (a second start) is left as they are.
+	if !lc.plan.Active || lc.plan.State != models.StateInvited {
+		return nil
+	}
+	lc.state = models.StateInvited
+	if err := lc.register(ctx); err != nil {
+		return err
+	}
+	if err := lc.publish(ctx); err != nil {
+		return err
+	}
+	if err := lc.send(ctx, models.KindInvitation, "invitation"); err != nil {
+		return err
+	}
+	if err := lc.awaitAnswer(ctx); err != nil {
+		return err
+	}
+	if lc.state == models.StateConfirmed {
+		if err := lc.send(ctx, models.KindConfirmation, "confirmation"); err != nil {
+			return err
+		}
+		if err := lc.serve(ctx); err != nil {
+			return err
+		}
+	}
+	if err := lc.end(ctx); err != nil {
+		return err
+	}
+	// An update still writing its step finishes before the workflow does.
+	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+}
+
+func (lc *lifecycle) status() LifecycleStatus {
+	return LifecycleStatus{State: lc.state, Deadline: lc.plan.Schedule.Deadline, LockFrom: lc.plan.Schedule.LockFrom,
+		RemindersSent: lc.reminders, ReplacedBy: lc.replacedBy}
+}
+
+func refused(kind, msg string) error { return temporal.NewApplicationError(msg, kind) }
+
+func (lc *lifecycle) register(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, StatusQuery, func() (LifecycleStatus, error) { return lc.status(), nil }); err != nil {
+		return err
+	}
+	updates := []struct {
+		name     string
+		handler  any
+		validate any
+	}{
+		{AnswerUpdate, func(ctx workflow.Context, ans Answer) (LifecycleStatus, error) {
+			if ans.Accept {
+				err := lc.step(ctx, models.StateConfirmed, "", ans.By)
+				return lc.status(), err
+			}
+			lc.endMessage = models.KindCancellationConfirmation
+			err := lc.step(ctx, models.StateDeclined, ans.Reason, ans.By)
+			return lc.status(), err
+		}, lc.validateAnswer},
+		{WithdrawUpdate, func(ctx workflow.Context, by string) (LifecycleStatus, error) {
+			lc.endMessage = models.KindCancellationConfirmation
+			err := lc.step(ctx, models.StateCancelled, "", by)
+			return lc.status(), err
+		}, lc.validateWithdraw},
+		{CancelUpdate, func(ctx workflow.Context, c Cancellation) (LifecycleStatus, error) {
+			lc.endMessage = models.KindRetractedInvitation
+			if lc.state == models.StateConfirmed {
+				lc.endMessage = models.KindRemovedFromTask
+			}
+			err := lc.step(ctx, models.StateCancelled, "", c.By)
+			return lc.status(), err
+		}, func(ctx workflow.Context, _ Cancellation) error { return lc.validateHolding() }},
+		{RemoveUpdate, func(ctx workflow.Context) (LifecycleStatus, error) {
+			lc.endMessage = models.KindRemovedByValidation
+			err := lc.step(ctx, models.StateRemoved, "", "validation")
+			return lc.status(), err
+		}, func(ctx workflow.Context) error { return lc.validateHolding() }},
+	}
+	for _, u := range updates {
+		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler,
+			workflow.UpdateHandlerOptions{Validator: u.validate}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateAnswer refuses, with the reason, an answer that comes too late,
+// twice, or after the opposite answer.
+func (lc *lifecycle) validateAnswer(ctx workflow.Context, ans Answer) error {
+	if !ans.Accept && ans.Reason != models.DeclineNotThisTime && ans.Reason != models.DeclineRemoveMe {
+		return refused(RefusedBadAnswer, "a no needs a reason: not_this_time or remove_me")
+	}
+	switch lc.state {
+	case models.StateInvited:
+		if !workflow.Now(ctx).Before(lc.plan.Schedule.Deadline) {
+			return refused(RefusedDeadlinePassed, "the deadline for answering has passed")
+		}
+		return nil
+	case models.StateConfirmed:
+		return refused(RefusedAlreadyConfirmed, "already confirmed")
+	case models.StateDeclined:
+		return refused(RefusedAlreadyDeclined, "already declined")
+	case models.StateExpired:
+		return refused(RefusedDeadlinePassed, "the deadline for answering has passed")
+	}
+	return refused(RefusedEnded, "the invitation is no longer open")
+}
+
+// validateWithdraw lets a confirmed person cancel by themselves, but not
+// inside the lock period: then only the staff can take them off.
+func (lc *lifecycle) validateWithdraw(ctx workflow.Context, _ string) error {
+	switch lc.state {
+	case models.StateConfirmed:
+		if !workflow.Now(ctx).Before(lc.plan.Schedule.LockFrom) {
+			return refused(RefusedLockPeriod, "inside the lock period only the election staff can cancel")
+		}
+		return nil
+	case models.StateInvited:
+		return refused(RefusedBadAnswer, "not confirmed: answer no instead")
+	}
+	return refused(RefusedEnded, "the task is no longer yours")
+}
+
+func (lc *lifecycle) validateHolding() error {
+	if lc.state == models.StateInvited || lc.state == models.StateConfirmed {
+		return nil
+	}
+	return refused(RefusedEnded, "the lifecycle has ended ("+string(lc.state)+")")
+}
+
+// step moves the lifecycle to a new state: at once in memory (so a second
+// update is validated against it), then in the projection and the search
+// attributes. Steps are written in the order they were taken, even when a
+// second update arrives while the first is still writing (a cancel racing
+// a confirmation must not leave "confirmed" in the database).
+func (lc *lifecycle) step(ctx workflow.Context, to models.AssignmentState, reason models.DeclineReason, by string) error {
+	lc.state = to
+	lc.unwritten = append(lc.unwritten, store.Transition{AssignmentID: lc.in.AssignmentID, To: to, Reason: reason, By: by})
+	// An update handler's context does not carry the workflow's options.
+	ctx = workflow.WithActivityOptions(ctx, lifecycleActivities)
+	if err := lc.writing.Lock(ctx); err != nil {
+		return err
+	}
+	defer lc.writing.Unlock()
+	if len(lc.unwritten) == 0 {
+		return nil // written by the step before, together with its own
+	}
+	batch := lc.unwritten
+	lc.unwritten = nil
+	if err := workflow.ExecuteActivity(ctx, a.RecordTransitions, batch).Get(ctx, nil); err != nil {
+		return err
+	}
+	return lc.publish(ctx)
+}
+
+// publish shows the state to operators: the search attribute they filter
+// on and a memo with a non-personal summary.
+func (lc *lifecycle) publish(ctx workflow.Context) error {
+	if err := workflow.UpsertTypedSearchAttributes(ctx, StateAttr.ValueSet(string(lc.state))); err != nil {
+		return err
+	}
+	memo := map[string]any{"assignment": lc.in.AssignmentID, "state": string(lc.state), "reminders": lc.reminders}
+	if lc.in.Replaces != "" {
+		memo["replaces"] = lc.in.Replaces
+	}
+	if lc.replacedBy != "" {
+		memo["replacedBy"] = lc.replacedBy
+	}
+	return workflow.UpsertMemo(ctx, memo)
+}
+
+func (lc *lifecycle) send(ctx workflow.Context, kind, key string) error {
+	return workflow.ExecuteActivity(ctx, a.SendLifecycleMessage, activities.LifecycleMessage{
+		AssignmentID: lc.in.AssignmentID, WorkflowID: lc.id, Kind: kind, Key: key}).Get(ctx, nil)
+}
+
+// sleepWhile waits until the instant at, or until the state leaves s; it
+// reports whether the time came with the state unchanged.
+func (lc *lifecycle) sleepWhile(ctx workflow.Context, at time.Time, s models.AssignmentState) (bool, error) {
+	d := at.Sub(workflow.Now(ctx))
+	if d <= 0 {
+		return lc.state == s, nil
+	}
+	changed, err := workflow.AwaitWithTimeout(ctx, d, func() bool { return lc.state != s })
+	return !changed && err == nil, err
+}
+
+// awaitAnswer reminds on schedule until an answer comes or the deadline
+// passes.
+func (lc *lifecycle) awaitAnswer(ctx workflow.Context) error {
+	sched := lc.plan.Schedule
+	for lc.state == models.StateInvited {
+		next, reminder := sched.Deadline, lc.reminders < len(sched.Reminders)
+		if reminder {
+			next = sched.Reminders[lc.reminders]
+		}
+		due, err := lc.sleepWhile(ctx, next, models.StateInvited)
+		if err != nil || !due {
+			return err
+		}
+		if !reminder {
+			return lc.step(ctx, models.StateExpired, "", "deadline")
+		}
+		lc.reminders++
+		if err := lc.send(ctx, models.KindInvitationReminder, "reminder-"+strconv.Itoa(lc.reminders)); err != nil {
+			return err
+		}
+		if err := workflow.ExecuteActivity(ctx, a.RecordTransitions,
+			[]store.Transition{{AssignmentID: lc.in.AssignmentID, To: models.StateInvited, Reminded: true}}).Get(ctx, nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// serve sends the task reminders to a confirmed person and completes the
+// lifecycle when the task day is over.
+func (lc *lifecycle) serve(ctx workflow.Context) error {
+	sched := lc.plan.Schedule
+	for _, r := range []struct {
+		at   time.Time
+		kind string
+	}{{sched.TaskReminder, models.KindTaskReminder}, {sched.EveningReminder, models.KindEveningReminder}} {
+		if r.at.IsZero() || !r.at.After(workflow.Now(ctx)) {
+			continue // confirmed after the reminder's time: no late reminder
+		}
+		due, err := lc.sleepWhile(ctx, r.at, models.StateConfirmed)
+		if err != nil || !due {
+			return err
+		}
+		if err := lc.send(ctx, r.kind, r.kind); err != nil {
+			return err
+		}
+	}
+	due, err := lc.sleepWhile(ctx, sched.CompleteAt, models.StateConfirmed)
+	if err != nil || !due {
+		return err
+	}
+	return lc.step(ctx, models.StateCompleted, "", "day over")
+}
+
+// end tells the person how their lifecycle ended and, when it ended
+// without a confirmation, reopens the slot and starts the replacement's
+// lifecycle (abandoned: it lives on after this one closes).
+func (lc *lifecycle) end(ctx workflow.Context) error {
+	if lc.state == models.StateCompleted || lc.state == models.StateConfirmed {
+		return nil
+	}
+	// Wait for the update that ended the lifecycle to record its step.
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
+	if lc.endMessage != "" {
+		if err := lc.send(ctx, lc.endMessage, "end"); err != nil {
+			return err
+		}
+	}
+	var next *store.LifecycleRef
+	if err := workflow.ExecuteActivity(ctx, a.ReopenSlot, lc.in.AssignmentID).Get(ctx, &next); err != nil || next == nil {
+		return err
+	}
+	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, LifecycleOptions(*next)),
+		Lifecycle, LifecycleInput{AssignmentID: next.AssignmentID, Replaces: lc.id})
+	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+		return err
+	}
+	lc.replacedBy = next.WorkflowID
+	return lc.publish(ctx)
+}
+
+// LifecycleOptions starts a lifecycle as an abandoned child: its id is the
+// assignment's (derived from slot and person), so a second start finds the
+// first; it carries the search attributes operators filter on.
+func LifecycleOptions(ref store.LifecycleRef) workflow.ChildWorkflowOptions {
+	return workflow.ChildWorkflowOptions{
+		WorkflowID:        ref.WorkflowID,
+		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		// A lifecycle that ended leaves its person in a final state, and
+		// only nominated people are started: a new run of a closed id is
+		// a person nominated again, never a second invitation.
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		TypedSearchAttributes: lifecycleAttributes(ref),
+	}
+}
+
+func lifecycleAttributes(ref store.LifecycleRef) temporal.SearchAttributes {
+	id := func(n int64) string { return strconv.FormatInt(n, 10) }
+	return temporal.NewSearchAttributes(
+		ElectionAttr.ValueSet(id(ref.ElectionID)),
+		PollingStationAttr.ValueSet(id(ref.StationID)),
+		PartyAttr.ValueSet(id(ref.PartyID)),
+		TaskTypeAttr.ValueSet(id(ref.TaskTypeID)),
+		StateAttr.ValueSet(string(models.StateNominated)),
+	)
+}

@@ -1,0 +1,156 @@
+package workflows
+
+import (
+	"context"
+	"strconv"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/valghalla/valghalla/store"
+)
+
+// A recruitment round invites everyone nominated and not yet invited in an
+// election (within a filter). It starts their lifecycles as abandoned
+// children, a page at a time, and continues as new every few pages: a
+// workflow must not have thousands of pending children, and its history
+// stays short. It is idempotent: people already invited are no longer
+// nominated and are never listed again, and a lifecycle already running is
+// found by its id.
+
+// Names of the round's signals and query.
+const (
+	RoundPauseSignal   = "pause"
+	RoundResumeSignal  = "resume"
+	RoundCancelSignal  = "cancel"
+	RoundProgressQuery = "progress"
+)
+
+// Round sizes: a page of lifecycles is started at once; a run handles
+// pagesPerRun pages before it continues as new.
+const (
+	roundPageSize    = 50
+	roundPagesPerRun = 10
+)
+
+// RoundProgress is what the progress query returns; it is carried from run
+// to run.
+type RoundProgress struct {
+	Total     int   // people to invite, counted at launch (grows if more are found)
+	Started   int   // lifecycles started by this round
+	Skipped   int   // already running, started by someone else
+	AfterID   int64 // the last assignment handled
+	Counted   bool
+	Paused    bool
+	Cancelled bool
+	Done      bool
+}
+
+// RoundInput is the round to run and, after a continue-as-new, how far it got.
+type RoundInput struct {
+	RoundID  int64
+	Progress RoundProgress
+}
+
+// Round is the workflow of a recruitment round.
+func Round(ctx workflow.Context, in RoundInput) (RoundProgress, error) {
+	ctx = workflow.WithActivityOptions(ctx, lifecycleActivities)
+	p := &in.Progress
+	if err := workflow.SetQueryHandler(ctx, RoundProgressQuery, func() (RoundProgress, error) { return *p, nil }); err != nil {
+		return *p, err
+	}
+	pause := workflow.GetSignalChannel(ctx, RoundPauseSignal)
+	resume := workflow.GetSignalChannel(ctx, RoundResumeSignal)
+	cancel := workflow.GetSignalChannel(ctx, RoundCancelSignal)
+	// drain applies the signals that have arrived, in order of kind.
+	drain := func() {
+		for pause.ReceiveAsync(nil) {
+			p.Paused = true
+		}
+		for resume.ReceiveAsync(nil) {
+			p.Paused = false
+		}
+		for cancel.ReceiveAsync(nil) {
+			p.Cancelled = true
+		}
+	}
+	listen := workflow.NewSelector(ctx)
+	listen.AddReceive(pause, func(workflow.ReceiveChannel, bool) { drain() })
+	listen.AddReceive(resume, func(workflow.ReceiveChannel, bool) { drain() })
+	listen.AddReceive(cancel, func(workflow.ReceiveChannel, bool) { drain() })
+
+	if !p.Counted {
+		if err := workflow.ExecuteActivity(ctx, a.CountRound, in.RoundID).Get(ctx, &p.Total); err != nil {
+			return *p, err
+		}
+		p.Counted = true
+	}
+	for page := 0; ; page++ {
+		drain()
+		for p.Paused && !p.Cancelled {
+			listen.Select(ctx)
+		}
+		if p.Cancelled {
+			return *p, nil
+		}
+		if page == roundPagesPerRun {
+			return *p, workflow.NewContinueAsNewError(ctx, Round, in)
+		}
+		var refs []store.LifecycleRef
+		if err := workflow.ExecuteActivity(ctx, a.RoundPage, in.RoundID, p.AfterID, roundPageSize).Get(ctx, &refs); err != nil {
+			return *p, err
+		}
+		if len(refs) == 0 {
+			p.Done = true
+			return *p, nil
+		}
+		started := make([]workflow.ChildWorkflowFuture, len(refs))
+		for i, ref := range refs {
+			started[i] = workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, LifecycleOptions(ref)),
+				Lifecycle, LifecycleInput{AssignmentID: ref.AssignmentID})
+		}
+		for _, f := range started {
+			err := f.GetChildWorkflowExecution().Get(ctx, nil)
+			switch {
+			case err == nil:
+				p.Started++
+			case temporal.IsWorkflowExecutionAlreadyStartedError(err):
+				p.Skipped++
+			default:
+				return *p, err
+			}
+		}
+		p.AfterID = refs[len(refs)-1].AssignmentID
+		p.Total = max(p.Total, p.Started+p.Skipped)
+	}
+}
+
+// StartRound starts the workflow of a recorded round.
+func StartRound(ctx context.Context, c client.Client, taskQueue string, r RoundRef) error {
+	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: r.WorkflowID, TaskQueue: taskQueue,
+		TypedSearchAttributes: temporal.NewSearchAttributes(ElectionAttr.ValueSet(strconv.FormatInt(r.ElectionID, 10)))},
+		Round, RoundInput{RoundID: r.ID})
+	return err
+}
+
+// RoundRef names a recorded round.
+type RoundRef struct {
+	ID, ElectionID int64
+	WorkflowID     string
+}
+
+// QueryRound returns a round's progress, also after it finished.
+func QueryRound(ctx context.Context, c client.Client, workflowID string) (RoundProgress, error) {
+	var p RoundProgress
+	v, err := c.QueryWorkflow(ctx, workflowID, "", RoundProgressQuery)
+	if err != nil {
+		return p, err
+	}
+	return p, v.Get(&p)
+}
+
+// SignalRound pauses, resumes or cancels a round.
+func SignalRound(ctx context.Context, c client.Client, workflowID, signal string) error {
+	return c.SignalWorkflow(ctx, workflowID, "", signal, nil)
+}
