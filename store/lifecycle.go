@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -247,4 +248,58 @@ func MarkMessage(ctx context.Context, db *gorm.DB, id string, status models.Mess
 		fields["sent_at"] = now
 	}
 	return db.WithContext(ctx).Model(&models.Message{}).Where("id = ?", id).Updates(fields).Error
+}
+
+// TaskView is what the answer page and the staff's page of an assignment
+// show about the task: no CPR number, and no party (the answer page is the
+// person's own, but a party nomination is sensitive; it is not needed
+// there).
+type TaskView struct {
+	Assignment models.Assignment
+	Election   models.Election
+	TaskType   models.TaskType
+	Station    models.PollingStation
+	// LockFrom starts the lock period, after which the person cannot
+	// cancel by themselves.
+	LockFrom time.Time
+}
+
+// TaskOf reads the task of an assignment for its answer page.
+func TaskOf(ctx context.Context, db *gorm.DB, assignmentID int64) (TaskView, error) {
+	f, err := LoadLifecycle(ctx, db, assignmentID)
+	if err != nil {
+		return TaskView{}, err
+	}
+	v := TaskView{Assignment: f.Assignment, Election: f.Election, TaskType: f.TaskType,
+		LockFrom: f.Assignment.Day.AddDays(-f.Election.LockDays).In(models.Copenhagen)}
+	return v, db.WithContext(ctx).First(&v.Station, f.Assignment.StationID).Error
+}
+
+// AssignmentFor returns an assignment with its task and the person's name
+// for staff, or for a secretary of the assignment's own party (and their
+// stations); ErrNotFound otherwise, so another party's people stay unseen.
+func AssignmentFor(ctx context.Context, db *gorm.DB, actor models.User, id int64) (TaskView, string, error) {
+	v, err := TaskOf(ctx, db, id)
+	if errors.Is(err, ErrNotFound) {
+		return v, "", ErrNotFound
+	} else if err != nil {
+		return v, "", err
+	}
+	if !mayReadAllParties(actor) {
+		if actor.PartyID == nil || *actor.PartyID != v.Assignment.PartyID {
+			return TaskView{}, "", ErrNotFound
+		}
+		stations, err := StationsOf(ctx, db, actor.ID)
+		if err != nil {
+			return TaskView{}, "", err
+		}
+		if len(stations) > 0 && !slices.Contains(stations, v.Assignment.StationID) {
+			return TaskView{}, "", ErrNotFound
+		}
+	}
+	var p models.Participant
+	if err := db.WithContext(ctx).Select("id", "name").First(&p, v.Assignment.ParticipantID).Error; err != nil {
+		return v, "", err
+	}
+	return v, p.Name, nil
 }

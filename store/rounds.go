@@ -164,3 +164,25 @@ func RoundSendsOf(ctx context.Context, db *gorm.DB, roundID int64) (RoundSends, 
 	}
 	return s, err
 }
+
+// RoundsOf lists an election's rounds, newest first. Staff only.
+func RoundsOf(ctx context.Context, db *gorm.DB, actor models.User, electionID int64) ([]models.Round, error) {
+	if !isStaff(actor) {
+		return nil, ErrForbidden
+	}
+	var rs []models.Round
+	return rs, db.WithContext(ctx).Where("election_id = ?", electionID).Order("id DESC").Find(&rs).Error
+}
+
+// RoundByID returns one round. Staff only.
+func RoundByID(ctx context.Context, db *gorm.DB, actor models.User, id int64) (models.Round, error) {
+	var r models.Round
+	if !isStaff(actor) {
+		return r, ErrForbidden
+	}
+	err := db.WithContext(ctx).First(&r, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return r, ErrNotFound
+	}
+	return r, err
+}

@@ -458,8 +458,9 @@ func longDate(l string, d models.Date) string {
 }
 
 var templateFuncs = template.FuncMap{
-	"longDate": longDate,
-	"deref":    func(p *int64) int64 { return *p },
+	"longDate":  longDate,
+	"deref":     func(p *int64) int64 { return *p },
+	"derefTime": func(p *time.Time) time.Time { return *p },
 	// clock shows an instant in Copenhagen time, the Danish way.
 	"clock": func(t time.Time) string { return t.In(models.Copenhagen).Format("02.01.2006 15:04") },
 }

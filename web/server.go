@@ -103,6 +103,13 @@ var routes = []route{
 	{http.MethodGet, "/deltagere/:id", anyUser, (*server).participant},
 	{http.MethodPost, "/deltagere/:id/cpr", staffWrite, (*server).revealCPR},
 	{http.MethodGet, "/deltagere/:id/log.csv", staffOnly, (*server).auditExport},
+	{http.MethodGet, "/valg/:id/runder", staffOnly, (*server).rounds},
+	{http.MethodPost, "/valg/:id/runder", staffWrite, (*server).launchRound},
+	{http.MethodPost, "/runder/:id/:signal", staffWrite, (*server).signalRound},
+	{http.MethodGet, "/tildelinger/:id", anyUser, (*server).assignment},
+	{http.MethodPost, "/tildelinger/:id/handling", staffWrite, (*server).actOnAssignment},
+	{http.MethodGet, "/svar/:token", public, (*server).answerForm},
+	{http.MethodPost, "/svar/:token", public, (*server).answer},
 	// Dev only (404 elsewhere): the inbox of everyone, on 127.0.0.1.
 	{http.MethodGet, "/dev/postkasse", public, (*server).mailbox},
 }
