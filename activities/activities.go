@@ -26,6 +26,10 @@ type Activities struct {
 	BaseURL string
 	// Keys make the answer links' tokens (a keyed hash of the lifecycle).
 	Keys *vault.Keyring
+	// CompressTime > 1 makes lifecycles run that many times faster than
+	// the calendar (see models.LifecycleSchedule.Compressed): for tests and
+	// benchmarks on a real server only, never set in production.
+	CompressTime float64
 }
 
 func (a *Activities) now() time.Time {

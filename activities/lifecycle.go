@@ -41,6 +41,9 @@ func (a *Activities) BeginLifecycle(ctx context.Context, assignmentID int64) (Li
 	if p.Schedule, err = store.MarkInvited(ctx, a.DB, assignmentID, a.now()); err != nil {
 		return p, err
 	}
+	if a.CompressTime > 1 {
+		p.Schedule = p.Schedule.Compressed(a.CompressTime)
+	}
 	p.State = models.StateInvited
 	return p, nil
 }

@@ -134,3 +134,24 @@ func civilTime(day Date, hhmm string, hour int) (time.Time, error) {
 	}
 	return time.Date(day.Year, day.Month, day.Day, hour, minute, 0, 0, Copenhagen).UTC(), nil
 }
+
+// Compressed returns the schedule with every instant's distance from the
+// invitation divided by factor, so that a day passes in seconds. Timers on
+// a real Temporal server are real: integration tests and benchmarks use
+// this to see reminders and deadlines; production never does.
+func (s LifecycleSchedule) Compressed(factor float64) LifecycleSchedule {
+	squeeze := func(t time.Time) time.Time {
+		if t.IsZero() {
+			return t
+		}
+		return s.InvitedAt.Add(time.Duration(float64(t.Sub(s.InvitedAt)) / factor))
+	}
+	c := s
+	c.Deadline, c.TaskStart, c.LockFrom = squeeze(s.Deadline), squeeze(s.TaskStart), squeeze(s.LockFrom)
+	c.TaskReminder, c.EveningReminder, c.CompleteAt = squeeze(s.TaskReminder), squeeze(s.EveningReminder), squeeze(s.CompleteAt)
+	c.Reminders = make([]time.Time, len(s.Reminders))
+	for i, r := range s.Reminders {
+		c.Reminders[i] = squeeze(r)
+	}
+	return c
+}

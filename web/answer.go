@@ -62,7 +62,7 @@ func (s *server) answerForm(c *gin.Context) {
 func (s *server) renderAnswer(c *gin.Context, status int, v store.TaskView, notice, refusal string) {
 	now := s.Now()
 	s.render(c, status, "answer.html", "answer.title", map[string]any{
-		"Task": v, "Notice": notice, "Refusal": refusal, "Token": c.Param("token"),
+		"Task": v, "Notice": notice, "Refusal": refusal, "Self": c.Request.URL.Path,
 		"Open":        v.Assignment.State == models.StateInvited && (v.Assignment.AnswerDeadline == nil || now.Before(*v.Assignment.AnswerDeadline)),
 		"MayWithdraw": v.Assignment.State == models.StateConfirmed && now.Before(v.LockFrom),
 		"Locked":      v.Assignment.State == models.StateConfirmed && !now.Before(v.LockFrom),
