@@ -28,7 +28,7 @@ const (
 // CSVRow is one data row of a nomination upload, as typed. Line is its line
 // in the file (the header is line 1), what a spreadsheet shows.
 type CSVRow struct {
-	Line                                       int
+	Line                                        int
 	CPR, Mobile, Email, Station, TaskType, Name string
 }
 
