@@ -275,6 +275,37 @@ type Placement struct {
 	Reserve    bool
 }
 
+// CheckPlacement tells, before anyone is looked up in the CPR register,
+// whether the actor may place people where to says: their party and
+// stations, an open election, a task type they may fill.
+func CheckPlacement(ctx context.Context, db *gorm.DB, actor models.User, to Placement) error {
+	db = db.WithContext(ctx)
+	var station *int64
+	if to.StationID != 0 || !to.Reserve {
+		station = &to.StationID
+	}
+	if err := mayNominate(db, actor, to.PartyID, station); err != nil {
+		return err
+	}
+	if _, err := openElection(db, to.ElectionID); err != nil {
+		return err
+	}
+	if to.Reserve {
+		return nil
+	}
+	var tt models.TaskType
+	if err := db.Where("id = ?", to.TaskTypeID).Limit(1).Find(&tt).Error; err != nil {
+		return err
+	}
+	if tt.ID == 0 {
+		return ErrNotFound
+	}
+	if tt.AppointedOnly && !isStaff(actor) {
+		return ErrForbidden
+	}
+	return nil
+}
+
 // Place puts a person already on the party's list where to says.
 func Place(ctx context.Context, db *gorm.DB, actor models.User, participantID int64, to Placement, now time.Time) error {
 	if to.Reserve {

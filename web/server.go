@@ -103,6 +103,12 @@ var routes = []route{
 	{http.MethodGet, "/deltagere/:id", anyUser, (*server).participant},
 	{http.MethodPost, "/deltagere/:id/cpr", staffWrite, (*server).revealCPR},
 	{http.MethodGet, "/deltagere/:id/log.csv", staffOnly, (*server).auditExport},
+	{http.MethodGet, "/indstilling", anyUser, (*server).nominationElections},
+	{http.MethodGet, "/valg/:id/indstilling", anyUser, (*server).nominationPage},
+	{http.MethodPost, "/valg/:id/indstilling", registrar, (*server).nominate},
+	{http.MethodPost, "/valg/:id/indstilling/fjern", registrar, (*server).unnominate},
+	{http.MethodPost, "/valg/:id/indstilling/csv", registrar, (*server).uploadNominations},
+	{http.MethodPost, "/valg/:id/reserver/fjern", registrar, (*server).removeReserve},
 	// Dev only (404 elsewhere): the inbox of everyone, on 127.0.0.1.
 	{http.MethodGet, "/dev/postkasse", public, (*server).mailbox},
 }
@@ -136,7 +142,7 @@ func New(d Deps) http.Handler {
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(s.recoverer, s.logRequests, securityHeaders, language)
+	r.Use(s.recoverer, s.logRequests, securityHeaders, language, s.limitBody)
 
 	static, _ := fs.Sub(staticFS, "static")
 	r.StaticFS("/static", http.FS(static))
