@@ -166,21 +166,13 @@ func ReopenSlot(ctx context.Context, db *gorm.DB, assignmentID int64, now time.T
 const NoticeSlotReopened = "slot_reopened"
 
 // takeReserve puts the first fitting person of the party's reserve list on
-// a's slot: the station's own list first, then the municipality-wide one; a
-// person who already holds a slot that day, or who left the party, is
-// skipped. The reserve entry is used up.
+// a's slot (NextReserve: the station's own list first, then the
+// municipality-wide one). The reserve entry is used up.
 func takeReserve(tx *gorm.DB, a models.Assignment, now time.Time) (*models.Assignment, error) {
-	var candidates []models.Reserve
-	err := tx.Where("election_id = ? AND party_id = ? AND (station_id = ? OR station_id IS NULL)", a.ElectionID, a.PartyID, a.StationID).
-		Where("participant_id IN (SELECT participant_id FROM party_memberships WHERE party_id = ?)", a.PartyID).
-		Where("participant_id NOT IN (SELECT participant_id FROM assignments WHERE day = ? AND state IN ?)", a.Day, holdingStates).
-		Where("participant_id NOT IN (SELECT participant_id FROM assignments WHERE slot_id = ?)", a.SlotID).
-		Order(clause.OrderBy{Expression: clause.Expr{SQL: "CASE WHEN station_id IS NULL THEN 1 ELSE 0 END, id"}}).
-		Limit(1).Find(&candidates).Error
-	if err != nil || len(candidates) == 0 {
+	c, err := NextReserve(tx.Statement.Context, tx, a.ElectionID, a.PartyID, a.StationID, a.SlotID, a.Day)
+	if err != nil || c == nil {
 		return nil, err
 	}
-	c := candidates[0]
 	next := models.Assignment{SlotID: a.SlotID, ParticipantID: c.ParticipantID, ElectionID: a.ElectionID, StationID: a.StationID,
 		TaskTypeID: a.TaskTypeID, PartyID: a.PartyID, Day: a.Day, State: models.StateNominated,
 		WorkflowID: models.LifecycleWorkflowID(a.SlotID, c.ParticipantID), ReplacesID: &a.ID, NominatedBy: c.CreatedBy,
@@ -194,11 +186,6 @@ func takeReserve(tx *gorm.DB, a models.Assignment, now time.Time) (*models.Assig
 	return &next, Audit(tx, models.AuditEntry{At: now, Action: models.AuditLifecycle, ParticipantID: &c.ParticipantID,
 		Detail: fmt.Sprintf("assignment %d: from the reserve list, replacing assignment %d", next.ID, a.ID)})
 }
-
-// holdingStates are the states in which a person occupies a slot (see
-// models.AssignmentState.HoldsSlot and the unique indexes of migration 12).
-var holdingStates = []models.AssignmentState{models.StateNominated, models.StateInvited, models.StateConfirmed,
-	models.StateCompleted, models.StateNoShow}
 
 // SaveAnswerToken stores the hash of an assignment's answer token. The
 // token is made from a key and the lifecycle's id, so a retried send makes

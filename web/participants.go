@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"net/http"
@@ -99,11 +100,18 @@ func (s *server) eligibility(c *gin.Context, facts models.PersonFacts, partyID i
 	if found == 0 {
 		return nil, e, nil
 	}
+	reasons, err := s.ineligibility(c.Request.Context(), facts, e, true)
+	return reasons, e, err
+}
+
+// ineligibility checks a person against an election's rules in the
+// municipality (validation off: alive only); none means eligible.
+func (s *server) ineligibility(ctx context.Context, facts models.PersonFacts, e models.Election, validation bool) ([]models.Ineligibility, error) {
 	var m models.Municipality
-	if err := db.First(&m).Error; err != nil {
-		return nil, e, err
+	if err := s.DB.WithContext(ctx).First(&m).Error; err != nil {
+		return nil, err
 	}
-	return models.CheckEligibility(e.Kind, e.ElectionDay, m.Code, facts, true), e, nil
+	return models.CheckEligibility(e.Kind, e.ElectionDay, m.Code, facts, validation), nil
 }
 
 // createParticipant registers a person by CPR number: the number is
@@ -135,23 +143,13 @@ func (s *server) createParticipant(c *gin.Context) {
 		s.renderParticipantForm(c, http.StatusUnprocessableEntity, err.Error(), "")
 		return
 	}
-	person, err := s.CPR.Lookup(ctx, number)
-	subject := store.CPRIndex(s.Keys, number)
-	if aerr := store.Audit(s.DB.WithContext(ctx), models.AuditEntry{At: s.Now().UTC(), ActorID: &u.ID,
-		Action: models.AuditCPRLookup, SubjectIndex: &subject, Detail: "SF1520 lookup at nomination"}); aerr != nil {
-		s.fail(c, aerr)
+	person, err := s.lookUpPerson(ctx, u, number)
+	var r *refusal
+	if errors.As(err, &r) {
+		s.renderParticipantForm(c, r.status, "", r.key)
 		return
-	}
-	switch {
-	case errors.Is(err, cpr.ErrNotFound):
-		s.renderParticipantForm(c, http.StatusUnprocessableEntity, "", "participants.notfound")
-		return
-	case err != nil:
-		s.Log.ErrorContext(ctx, "CPR register lookup failed", "error", err)
-		s.renderParticipantForm(c, http.StatusBadGateway, "", "participants.registerdown")
-		return
-	case person.Status == "90":
-		s.renderParticipantForm(c, http.StatusUnprocessableEntity, "", "participants.dead")
+	} else if err != nil {
+		s.fail(c, err)
 		return
 	}
 	if reasons, election, err := s.eligibility(c, person.PersonFacts, partyID); err != nil {
@@ -180,6 +178,39 @@ func (s *server) createParticipant(c *gin.Context) {
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/deltagere/"+strconv.FormatInt(p.ID, 10))
+}
+
+// refusal is why a person cannot be taken on, as a message key and the
+// status to answer with.
+type refusal struct {
+	status int
+	key    string
+}
+
+func (r *refusal) Error() string { return r.key }
+
+// lookUpPerson asks the CPR register about a number for registration or
+// nomination. The lookup is written to the audit log under the number's
+// blind index whatever the answer, so the person can later learn of it. A
+// number the register does not know, a dead person and a register that does
+// not answer come back as a *refusal.
+func (s *server) lookUpPerson(ctx context.Context, actor models.User, number models.CPR) (cpr.Person, error) {
+	person, err := s.CPR.Lookup(ctx, number)
+	subject := store.CPRIndex(s.Keys, number)
+	if aerr := store.Audit(s.DB.WithContext(ctx), models.AuditEntry{At: s.Now().UTC(), ActorID: &actor.ID,
+		Action: models.AuditCPRLookup, SubjectIndex: &subject, Detail: "SF1520 lookup at nomination"}); aerr != nil {
+		return person, aerr
+	}
+	switch {
+	case errors.Is(err, cpr.ErrNotFound):
+		return person, &refusal{http.StatusUnprocessableEntity, "participants.notfound"}
+	case err != nil:
+		s.Log.ErrorContext(ctx, "CPR register lookup failed", "error", err)
+		return person, &refusal{http.StatusBadGateway, "participants.registerdown"}
+	case person.Status == "90":
+		return person, &refusal{http.StatusUnprocessableEntity, "participants.dead"}
+	}
+	return person, nil
 }
 
 // participant shows one person to a user who may see them; reading it is

@@ -110,6 +110,12 @@ var routes = []route{
 	{http.MethodPost, "/tildelinger/:id/handling", staffWrite, (*server).actOnAssignment},
 	{http.MethodGet, "/svar/:token", public, (*server).answerForm},
 	{http.MethodPost, "/svar/:token", public, (*server).answer},
+	{http.MethodGet, "/indstilling", anyUser, (*server).nominationElections},
+	{http.MethodGet, "/valg/:id/indstilling", anyUser, (*server).nominationPage},
+	{http.MethodPost, "/valg/:id/indstilling", registrar, (*server).nominate},
+	{http.MethodPost, "/valg/:id/indstilling/fjern", registrar, (*server).unnominate},
+	{http.MethodPost, "/valg/:id/indstilling/csv", registrar, (*server).uploadNominations},
+	{http.MethodPost, "/valg/:id/reserver/fjern", registrar, (*server).removeReserve},
 	// Dev only (404 elsewhere): the inbox of everyone, on 127.0.0.1.
 	{http.MethodGet, "/dev/postkasse", public, (*server).mailbox},
 }
@@ -143,7 +149,7 @@ func New(d Deps) http.Handler {
 
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(s.recoverer, s.logRequests, securityHeaders, language)
+	r.Use(s.recoverer, s.logRequests, securityHeaders, language, s.limitBody)
 
 	static, _ := fs.Sub(staticFS, "static")
 	r.StaticFS("/static", http.FS(static))

@@ -1,0 +1,328 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/vault"
+)
+
+// Limits of a nomination upload: a municipality has at most a few thousand
+// election workers, and a file is read into memory whole.
+const (
+	MaxCSVBytes = 1 << 20
+	MaxCSVRows  = 5000
+)
+
+// CSVRow is one data row of a nomination upload, as typed. Line is its line
+// in the file (the header is line 1), what a spreadsheet shows.
+type CSVRow struct {
+	Line                                        int
+	CPR, Mobile, Email, Station, TaskType, Name string
+}
+
+// csvColumns maps the header names a file may use (lower-cased) to the
+// field they fill.
+var csvColumns = map[string]string{
+	"cpr": "cpr", "cpr-nummer": "cpr", "cpr-nr": "cpr", "cprnummer": "cpr",
+	"mobil": "mobile", "mobile": "mobile", "mobilnummer": "mobile", "telefon": "mobile", "phone": "mobile",
+	"email": "email", "e-mail": "email", "mail": "email",
+	"valgsted": "station", "station": "station", "afstemningsområde": "station", "polling station": "station",
+	"opgavetype": "tasktype", "opgave": "tasktype", "task type": "tasktype", "tasktype": "tasktype",
+	"navn": "name", "name": "name",
+}
+
+// ParseNominationCSV reads an upload: UTF-8 with or without a byte-order
+// mark, ';' or ',' between fields, a header row naming at least the CPR,
+// station and task type columns. Any problem with the file as a whole is a
+// UserError, and then nothing is to be imported.
+func ParseNominationCSV(data []byte) ([]CSVRow, error) {
+	if len(data) > MaxCSVBytes {
+		return nil, &UserError{fmt.Sprintf("Filen er for stor (højst %d KiB).", MaxCSVBytes/1024)}
+	}
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if !utf8.Valid(data) {
+		return nil, &UserError{"Filen er ikke gemt som UTF-8. Gem den som \"CSV UTF-8\" og prøv igen; intet er indlæst."}
+	}
+	header, _, _ := bytes.Cut(data, []byte("\n"))
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = ','
+	if bytes.Count(header, []byte(";")) > bytes.Count(header, []byte(",")) {
+		r.Comma = ';'
+	}
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	names, err := r.Read()
+	if err == io.EOF {
+		return nil, &UserError{"Filen er tom."}
+	}
+	if err != nil {
+		return nil, csvError(err)
+	}
+	col := map[string]int{}
+	for i, n := range names {
+		if field, ok := csvColumns[strings.ToLower(strings.TrimSpace(n))]; ok {
+			if _, dup := col[field]; !dup {
+				col[field] = i
+			}
+		}
+	}
+	for _, need := range []struct{ field, name string }{{"cpr", "cpr"}, {"station", "valgsted"}, {"tasktype", "opgavetype"}} {
+		if _, ok := col[need.field]; !ok {
+			return nil, &UserError{fmt.Sprintf("Første række skal navngive kolonnerne; kolonnen %q mangler.", need.name)}
+		}
+	}
+	var rows []CSVRow
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, csvError(err)
+		}
+		if len(rows) == MaxCSVRows {
+			return nil, &UserError{fmt.Sprintf("Filen har mere end %d rækker; del den op. Intet er indlæst.", MaxCSVRows)}
+		}
+		line, _ := r.FieldPos(0)
+		get := func(field string) string {
+			if i, ok := col[field]; ok && i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		row := CSVRow{Line: line, CPR: get("cpr"), Mobile: get("mobile"), Email: get("email"), Station: get("station"),
+			TaskType: get("tasktype"), Name: get("name")}
+		if row == (CSVRow{Line: line}) {
+			continue // a row of empty cells, as spreadsheets write them
+		}
+		rows = append(rows, row)
+	}
+	if len(rows) == 0 {
+		return nil, &UserError{"Filen har ingen rækker under overskrifterne."}
+	}
+	return rows, nil
+}
+
+func csvError(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &UserError{fmt.Sprintf("Filen kan ikke læses som CSV (linje %d). Intet er indlæst.", pe.StartLine)}
+	}
+	return err
+}
+
+// PersonCheck looks a person up in the CPR register and checks that they may
+// take a task of the task type at the election (validation off: only alive).
+// It returns the name the register gives. A *UserError refuses the person;
+// any other error means the register could not answer.
+type PersonCheck func(ctx context.Context, number models.CPR, taskType models.TaskType) (name string, err error)
+
+// ImportTarget is what an upload fills: the party's slots on the election
+// day, or (Reserve) the party's reserve lists of the rows' stations.
+type ImportTarget struct {
+	ElectionID, PartyID int64
+	Reserve             bool
+}
+
+// RowResult is the outcome of one row. It never holds the CPR number: the
+// line and at most the masked number identify the row.
+type RowResult struct {
+	Line      int
+	MaskedCPR string
+	Name      string
+	OK        bool
+	Reason    string
+}
+
+// ImportReport is the answer to an upload: every row's outcome, in order.
+type ImportReport struct {
+	Rows     []RowResult
+	Imported int
+	// Stopped is the error of a CPR register that could not answer: the
+	// rows from there on are not imported (their Reason says so).
+	Stopped error
+}
+
+// errRegisterDown marks the rows not processed after the register failed.
+var errRegisterDown = &UserError{"CPR-registret svarede ikke; rækken er ikke indlæst. Prøv igen senere."}
+
+// ImportNominations imports an upload row by row: each row is checked (CPR
+// number, contact data, station, task type, not twice in the file), the
+// person looked up and checked for eligibility, registered on the party's
+// list (or found) and placed — into a vacant slot of the party's at the
+// station for the task type on the election day, or on the reserve list —
+// in one transaction per row. Good rows are imported even when others are
+// bad. A party secretary imports for their own party only.
+func ImportNominations(ctx context.Context, db *gorm.DB, keys *vault.Keyring, actor models.User, target ImportTarget,
+	rows []CSVRow, check PersonCheck, now time.Time) (ImportReport, error) {
+	var report ImportReport
+	db = db.WithContext(ctx)
+	if !isStaff(actor) && (actor.Role != models.RolePartySecretary || actor.PartyID == nil || *actor.PartyID != target.PartyID) {
+		return report, ErrForbidden
+	}
+	election, err := openElection(db, target.ElectionID)
+	if err != nil {
+		return report, err
+	}
+	var stations []models.PollingStation
+	var types []models.TaskType
+	if err := db.Find(&stations).Error; err != nil {
+		return report, err
+	}
+	if err := db.Find(&types).Error; err != nil {
+		return report, err
+	}
+	seen := map[string]int{}
+	for _, row := range rows {
+		res := RowResult{Line: row.Line, Name: echo(row.Name)}
+		if report.Stopped != nil {
+			res.Reason = errRegisterDown.Reason
+			report.Rows = append(report.Rows, res)
+			continue
+		}
+		name, err := importRow(db, keys, actor, target, election, stations, types, seen, row, check, &res, now)
+		var ue *UserError
+		switch {
+		case err == nil:
+			res.OK = true
+			if res.Name == "" {
+				res.Name = name
+			}
+			report.Imported++
+		case errors.As(err, &ue):
+			res.Reason = ue.Reason
+		case errors.Is(err, ErrForbidden):
+			res.Reason = "Du kan ikke indstille til dette valgsted eller denne opgavetype."
+		case errors.Is(err, errRegisterFailed):
+			report.Stopped = err
+			res.Reason = errRegisterDown.Reason
+		default:
+			return report, err
+		}
+		report.Rows = append(report.Rows, res)
+	}
+	return report, nil
+}
+
+// errRegisterFailed wraps a CPR register failure during an import.
+var errRegisterFailed = errors.New("CPR register lookup failed")
+
+// importRow does one row; a UserError or ErrForbidden refuses the row alone.
+func importRow(db *gorm.DB, keys *vault.Keyring, actor models.User, target ImportTarget, election models.Election,
+	stations []models.PollingStation, types []models.TaskType, seen map[string]int, row CSVRow, check PersonCheck,
+	res *RowResult, now time.Time) (string, error) {
+	number, err := models.ParseCPR(row.CPR)
+	if err != nil {
+		var ce *models.CPRError
+		if errors.As(err, &ce) {
+			return "", &UserError{ce.Reason + "."}
+		}
+		return "", err
+	}
+	res.MaskedCPR = number.Masked()
+	if first, ok := seen[number.Digits()]; ok {
+		return "", &UserError{fmt.Sprintf("Samme CPR-nummer står også i linje %d.", first)}
+	}
+	seen[number.Digits()] = row.Line
+	station, ok := findStation(stations, row.Station)
+	if !ok {
+		return "", &UserError{fmt.Sprintf("Ukendt valgsted %q: skriv afstemningsområdets nummer eller valgstedets navn.", echo(row.Station))}
+	}
+	var tt models.TaskType
+	if !target.Reserve || row.TaskType != "" {
+		if tt, ok = findTaskType(types, row.TaskType); !ok {
+			return "", &UserError{fmt.Sprintf("Ukendt opgavetype %q: skriv forkortelsen eller navnet.", echo(row.TaskType))}
+		}
+	}
+	if target.Reserve {
+		tt.Validation = true // a reserve may be invited to any task
+	}
+	if err := CheckContact(row.Mobile, row.Email, models.ChannelDefault, ""); err != nil {
+		return "", err
+	}
+	to := Placement{ElectionID: election.ID, PartyID: target.PartyID, StationID: station.ID, TaskTypeID: tt.ID,
+		Day: election.ElectionDay, Reserve: target.Reserve}
+	// What can be refused without the register is refused before it is
+	// asked: a lookup is logged against the person.
+	stationID := station.ID
+	if err := mayNominate(db, actor, target.PartyID, &stationID); err != nil {
+		return "", err
+	}
+	if !target.Reserve {
+		if tt.AppointedOnly && !isStaff(actor) {
+			return "", ErrForbidden
+		}
+		vacant, err := vacantSlots(db, election.ID, station.ID, tt.ID, election.ElectionDay, target.PartyID)
+		if err != nil {
+			return "", err
+		}
+		if len(vacant) == 0 {
+			return "", &UserError{fmt.Sprintf("Der er ingen ledige pladser som %s på %s.", tt.Name, station.Name)}
+		}
+	}
+	name, err := check(db.Statement.Context, number, tt)
+	var ue *UserError
+	if err != nil && !errors.As(err, &ue) {
+		return "", fmt.Errorf("%w: %w", errRegisterFailed, err)
+	}
+	if err != nil {
+		return "", err
+	}
+	_, err = RegisterAndPlace(db.Statement.Context, db, keys, actor, NewParticipant{CPR: number, Name: name, Mobile: row.Mobile,
+		Email: row.Email}, to, now)
+	if errors.Is(err, ErrNoVacancy) {
+		return "", &UserError{fmt.Sprintf("Der er ingen ledige pladser som %s på %s.", tt.Name, station.Name)}
+	}
+	return name, err
+}
+
+// findStation finds a station by its afstemningsområde number or its name.
+func findStation(stations []models.PollingStation, s string) (models.PollingStation, bool) {
+	s = strings.TrimSpace(s)
+	if n, err := strconv.Atoi(s); err == nil {
+		for _, st := range stations {
+			if st.District == n {
+				return st, true
+			}
+		}
+		return models.PollingStation{}, false
+	}
+	for _, st := range stations {
+		if s != "" && strings.EqualFold(st.Name, s) {
+			return st, true
+		}
+	}
+	return models.PollingStation{}, false
+}
+
+// findTaskType finds a task type by its short name or its name.
+func findTaskType(types []models.TaskType, s string) (models.TaskType, bool) {
+	s = strings.TrimSpace(s)
+	for _, t := range types {
+		if s != "" && (strings.EqualFold(t.ShortName, s) || strings.EqualFold(t.Name, s)) {
+			return t, true
+		}
+	}
+	return models.TaskType{}, false
+}
+
+// echo returns a cell for the report, or "…" when it could hold a CPR
+// number (columns in the wrong order) or is too long to show.
+func echo(s string) string {
+	if cprLike.MatchString(s) || utf8.RuneCountInString(s) > 80 {
+		return "…"
+	}
+	return s
+}
