@@ -109,29 +109,31 @@ type Election struct {
 	TasksUntil *Date
 	// LockDays: inside this many days before a task a worker can no
 	// longer cancel by themselves.
-	LockDays int
+	LockDays int `gorm:"default:3"`
 	// AnswerDays: an invitation expires this many days after it was sent
 	// (never later than the day before the task).
-	AnswerDays int
+	AnswerDays int `gorm:"default:14"`
 	// ReminderEveryDays reminds an unanswered invitation every so many
 	// days (0: never); ReminderDaysBefore ("14,7,3") reminds on given
 	// days before the election instead, when set.
-	ReminderEveryDays  int
+	ReminderEveryDays  int `gorm:"default:4"`
 	ReminderDaysBefore string
 	// TaskReminderDays: the confirmed are reminded this many days before
 	// their task (0: not), and the evening before when EveningReminder.
-	TaskReminderDays int
-	EveningReminder  bool
+	TaskReminderDays int  `gorm:"default:5"`
+	EveningReminder  bool `gorm:"default:true"`
 	// AutoReplace invites the next person on the party's reserve list at
 	// once when a slot reopens.
-	AutoReplace bool
+	AutoReplace bool `gorm:"default:true"`
+	// (The defaults above are the schema's: a zero value in Go means "the
+	// default" when an election is created.)
 	// QuotaSeed seeds the lot that settles equal d'Hondt quotients, so the
 	// recorded plan can be computed again with the same result.
 	QuotaSeed int64
 	// Version grows with every change of the settings, PlanVersion with
 	// every change of the slot plan (optimistic locking for both).
-	Version     int
-	PlanVersion int
+	Version     int `gorm:"default:1"`
+	PlanVersion int `gorm:"default:1"`
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 }

@@ -40,6 +40,15 @@ var templateKinds = map[string]templateKind{
 	},
 }
 
+func init() {
+	for kind, d := range models.LifecycleDefaults {
+		templateKinds[kind] = templateKind{
+			fields:   models.LifecycleFields,
+			defaults: map[string][2]string{"email": {d.Subject, d.Body}},
+		}
+	}
+}
+
 // Limits on a template's size: a subject is one line, a body a letter.
 const (
 	maxTemplateSubject = 250
