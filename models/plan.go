@@ -173,38 +173,18 @@ func SpreadOverStations(totals []int, counts []int) ([][]int, error) {
 	return out, nil
 }
 
-// ParseReminderDays reads a list like "14, 7, 3" of days before the election
-// on which unanswered invitations are reminded: positive whole numbers, each
-// once. The result is sorted from the earliest reminder (the most days
-// before) to the last; an empty text is an empty list.
-func ParseReminderDays(s string) ([]int, error) {
-	var days []int
-	for _, part := range strings.Split(s, ",") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			if strings.TrimSpace(s) == "" {
-				return nil, nil
-			}
-			return nil, fmt.Errorf("skriv dagene adskilt af komma, fx 14, 7, 3")
-		}
-		n, err := strconv.Atoi(part)
-		if err != nil || n < 1 || n > 365 {
-			return nil, fmt.Errorf("%q er ikke et helt antal dage mellem 1 og 365", part)
-		}
-		if slices.Contains(days, n) {
-			return nil, fmt.Errorf("%d dage står der to gange", n)
-		}
-		days = append(days, n)
-	}
-	slices.SortFunc(days, func(a, b int) int { return cmp.Compare(b, a) })
-	return days, nil
-}
-
-// FormatReminderDays writes days as ParseReminderDays reads them.
+// FormatReminderDays writes days as ParseReminderDays reads them, from the
+// earliest reminder (the most days before) to the last.
 func FormatReminderDays(days []int) string {
+	days = slices.Clone(days)
+	slices.SortFunc(days, func(a, b int) int { return cmp.Compare(b, a) })
 	parts := make([]string, len(days))
 	for i, d := range days {
 		parts[i] = strconv.Itoa(d)
 	}
 	return strings.Join(parts, ",")
 }
+
+// AuditElectionChanged records a change of an election's settings or a
+// duplicated election.
+const AuditElectionChanged AuditAction = "election.changed"
