@@ -146,7 +146,8 @@ GROUP BY s.station_id, s.task_type_id, s.day, s.party_id`, electionID, holdingSt
 	return p, nil
 }
 
-// loadParties returns the council groups (by letter, then name), the pools
+// loadParties returns the council groups (most seats first, then by letter
+// and name), the pools
 // (by name) and the valggrupper's names.
 func loadParties(db *gorm.DB) (groups, pools []models.Party, valggrupper map[int64]string, err error) {
 	var all []models.Party
@@ -161,6 +162,8 @@ func loadParties(db *gorm.DB) (groups, pools []models.Party, valggrupper map[int
 			groups = append(groups, p)
 		}
 	}
+	// The council's own order: the most seats first.
+	slices.SortStableFunc(groups, func(a, b models.Party) int { return cmp.Compare(b.CouncilSeats, a.CouncilSeats) })
 	var vs []models.Valggruppe
 	if err = db.Find(&vs).Error; err != nil {
 		return
@@ -629,7 +632,9 @@ func DistributeByQuota(ctx context.Context, db *gorm.DB, actor models.User, req 
 				if err != nil {
 					return err
 				}
-				record.Draws = append(record.Draws, d)
+				if d.Slots > 0 {
+					record.Draws = append(record.Draws, d)
+				}
 				cells[i] = cellPlan{stationID: s.ID, target: d.parties, release: true}
 			}
 		}
