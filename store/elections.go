@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,4 +70,241 @@ func CreateElection(ctx context.Context, db *gorm.DB, actor models.User, title s
 	}
 	e = models.Election{Title: title, Kind: kind, ElectionDay: d, State: models.ElectionDraft, CreatedAt: now, UpdatedAt: now}
 	return e, db.WithContext(ctx).Create(&e).Error
+}
+
+// ElectionSettings is the election page's form as typed: the store parses
+// and checks it, so every client gets the same messages.
+type ElectionSettings struct {
+	Title              string
+	Day                string // YYYY-MM-DD
+	TasksFrom          string // YYYY-MM-DD; empty means the election day
+	TasksUntil         string
+	LockDays           string
+	AnswerDays         string
+	ReminderEveryDays  string
+	ReminderDaysBefore string // "14,7,3"; empty for none
+	TaskReminderDays   string
+	EveningReminder    bool
+	AutoReplace        bool
+}
+
+// SettingsOf is the form of an election as it is.
+func SettingsOf(e models.Election) ElectionSettings {
+	date := func(d *models.Date) string {
+		if d == nil {
+			return ""
+		}
+		return d.String()
+	}
+	return ElectionSettings{Title: e.Title, Day: e.ElectionDay.String(), TasksFrom: date(e.TasksFrom), TasksUntil: date(e.TasksUntil),
+		LockDays: strconv.Itoa(e.LockDays), AnswerDays: strconv.Itoa(e.AnswerDays), ReminderEveryDays: strconv.Itoa(e.ReminderEveryDays),
+		ReminderDaysBefore: e.ReminderDaysBefore, TaskReminderDays: strconv.Itoa(e.TaskReminderDays),
+		EveningReminder: e.EveningReminder, AutoReplace: e.AutoReplace}
+}
+
+// FieldErrors maps a form field to what is wrong with it, in Danish, so a
+// page can show each message next to its field.
+type FieldErrors map[string]string
+
+func (f FieldErrors) Error() string {
+	parts := make([]string, 0, len(f))
+	for k, v := range f {
+		parts = append(parts, k+": "+v)
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, "; ")
+}
+
+// Limits of the task period around the election day: brevstemmer may be
+// received weeks before, fintælling happens the days after.
+const (
+	maxDaysBefore = 90
+	maxDaysAfter  = 30
+)
+
+// applySettings checks in and writes it onto e; old is the election as it
+// was (zero for a new one), to allow a day that has passed when it is not
+// changed.
+func applySettings(e *models.Election, in ElectionSettings, old models.Election, now time.Time) FieldErrors {
+	errs := FieldErrors{}
+	e.Title = strings.TrimSpace(in.Title)
+	if e.Title == "" || len(e.Title) > 200 {
+		errs["title"] = "Skriv valgets titel."
+	}
+	day, err := models.ParseDate(strings.TrimSpace(in.Day))
+	switch {
+	case err != nil:
+		errs["day"] = "Valgdagen skal være en dato som ÅÅÅÅ-MM-DD."
+	case day != old.ElectionDay && day.DaysSince(models.DateOf(now.In(models.Copenhagen))) < 0:
+		errs["day"] = "Valgdagen er allerede passeret."
+	default:
+		e.ElectionDay = day
+	}
+	e.TasksFrom, e.TasksUntil = nil, nil
+	if s := strings.TrimSpace(in.TasksFrom); s != "" {
+		d, err := models.ParseDate(s)
+		switch {
+		case err != nil:
+			errs["tasks_from"] = "Skriv en dato som ÅÅÅÅ-MM-DD, eller lad feltet stå tomt."
+		case errs["day"] == "" && d.DaysSince(day) > 0:
+			errs["tasks_from"] = "Datoen skal ligge på eller før valgdagen."
+		case errs["day"] == "" && day.DaysSince(d) > maxDaysBefore:
+			errs["tasks_from"] = fmt.Sprintf("Højst %d dage før valgdagen.", maxDaysBefore)
+		default:
+			e.TasksFrom = &d
+		}
+	}
+	if s := strings.TrimSpace(in.TasksUntil); s != "" {
+		d, err := models.ParseDate(s)
+		switch {
+		case err != nil:
+			errs["tasks_until"] = "Skriv en dato som ÅÅÅÅ-MM-DD, eller lad feltet stå tomt."
+		case errs["day"] == "" && d.DaysSince(day) < 0:
+			errs["tasks_until"] = "Datoen skal ligge på eller efter valgdagen."
+		case errs["day"] == "" && d.DaysSince(day) > maxDaysAfter:
+			errs["tasks_until"] = fmt.Sprintf("Højst %d dage efter valgdagen.", maxDaysAfter)
+		default:
+			e.TasksUntil = &d
+		}
+	}
+	number := func(field, value string, min, max int, dst *int) {
+		n, err := strconv.Atoi(strings.TrimSpace(value))
+		if err != nil || n < min || n > max {
+			errs[field] = fmt.Sprintf("Skriv et helt tal fra %d til %d.", min, max)
+			return
+		}
+		*dst = n
+	}
+	number("lock_days", in.LockDays, 0, 60, &e.LockDays)
+	number("answer_days", in.AnswerDays, 1, 60, &e.AnswerDays)
+	number("reminder_every_days", in.ReminderEveryDays, 0, 60, &e.ReminderEveryDays)
+	number("task_reminder_days", in.TaskReminderDays, 0, 60, &e.TaskReminderDays)
+	if days, err := models.ParseReminderDays(in.ReminderDaysBefore); err != nil {
+		errs["reminder_days_before"] = "Skriv dage før valget adskilt af komma, fx 14, 7, 3: hele tal fra 1 til 365, hver én gang."
+	} else {
+		e.ReminderDaysBefore = models.FormatReminderDays(days)
+	}
+	e.EveningReminder, e.AutoReplace = in.EveningReminder, in.AutoReplace
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+// UpdateElection changes an election's settings. The change carries the
+// version it was based on: ErrStale if someone else saved first. Wrong input
+// is a FieldErrors. Days with slots cannot fall outside the task period; a
+// closed election is not changed. Staff only.
+func UpdateElection(ctx context.Context, db *gorm.DB, actor models.User, id int64, version int, in ElectionSettings, now time.Time) (models.Election, error) {
+	if !isStaff(actor) {
+		return models.Election{}, ErrForbidden
+	}
+	var e models.Election
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var old models.Election
+		if err := tx.First(&old, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if old.State == models.ElectionClosed {
+			return &UserError{"Et afsluttet valg kan ikke ændres."}
+		}
+		e = old
+		if errs := applySettings(&e, in, old, now); errs != nil {
+			return errs
+		}
+		if err := updateVersioned(tx, &models.Election{}, id, version, map[string]any{
+			"title": e.Title, "election_day": e.ElectionDay, "tasks_from": e.TasksFrom, "tasks_until": e.TasksUntil,
+			"lock_days": e.LockDays, "answer_days": e.AnswerDays, "reminder_every_days": e.ReminderEveryDays,
+			"reminder_days_before": e.ReminderDaysBefore, "task_reminder_days": e.TaskReminderDays,
+			"evening_reminder": e.EveningReminder, "auto_replace": e.AutoReplace, "updated_at": now}); err != nil {
+			return err
+		}
+		// After the update, which locks the election row as plan changes
+		// do: a slot added meanwhile is seen here.
+		days := e.TaskDays()
+		var outside int64
+		if err := tx.Model(&models.Slot{}).Where("election_id = ? AND (day < ? OR day > ?)", id, days[0], days[len(days)-1]).
+			Count(&outside).Error; err != nil {
+			return err
+		}
+		if outside > 0 {
+			return FieldErrors{"tasks_from": fmt.Sprintf("%d pladser ligger på dage uden for perioden. Fjern dem i planen først, eller vælg en periode, der dækker dem.", outside)}
+		}
+		e.Version = version + 1
+		return Audit(tx, models.AuditEntry{At: now, ActorID: &actor.ID, Action: models.AuditElectionChanged,
+			Detail: fmt.Sprintf("election %d: settings", id)})
+	})
+	return e, err
+}
+
+// DuplicateElection starts a new draft election from an earlier one: its
+// type and settings, the task period moved with the election day, and every
+// slot (same stations, task types, parties, by agreement or not) on the day
+// moved by as many days. No people come along: no assignments, no reserve
+// lists. The new election draws its own lots (a new seed on first use).
+// Staff only.
+func DuplicateElection(ctx context.Context, db *gorm.DB, actor models.User, sourceID int64, title, day string, now time.Time) (models.Election, error) {
+	if !isStaff(actor) {
+		return models.Election{}, ErrForbidden
+	}
+	var e models.Election
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var src models.Election
+		if err := tx.First(&src, sourceID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		d, err := models.ParseDate(strings.TrimSpace(day))
+		if err != nil {
+			return FieldErrors{"day": "Valgdagen skal være en dato som ÅÅÅÅ-MM-DD."}
+		}
+		if d.DaysSince(models.DateOf(now.In(models.Copenhagen))) < 0 {
+			return FieldErrors{"day": "Valgdagen er allerede passeret."}
+		}
+		title = strings.TrimSpace(title)
+		if title == "" || len(title) > 200 {
+			return FieldErrors{"title": "Skriv det nye valgs titel."}
+		}
+		shift := d.DaysSince(src.ElectionDay)
+		moved := func(p *models.Date) *models.Date {
+			if p == nil {
+				return nil
+			}
+			m := p.AddDays(shift)
+			return &m
+		}
+		e = src
+		e.ID, e.Title, e.ElectionDay, e.State = 0, title, d, models.ElectionDraft
+		e.TasksFrom, e.TasksUntil = moved(src.TasksFrom), moved(src.TasksUntil)
+		e.QuotaSeed, e.Version, e.PlanVersion, e.CreatedAt, e.UpdatedAt = 0, 1, 1, now, now
+		if err := tx.Create(&e).Error; err != nil {
+			return err
+		}
+		// Create writes a zero setting as the schema's default (gorm's
+		// default tags): write the copied settings as they are.
+		if err := tx.Model(&models.Election{}).Where("id = ?", e.ID).Updates(map[string]any{
+			"lock_days": src.LockDays, "answer_days": src.AnswerDays, "reminder_every_days": src.ReminderEveryDays,
+			"task_reminder_days": src.TaskReminderDays, "evening_reminder": src.EveningReminder, "auto_replace": src.AutoReplace,
+			"quota_seed": 0, "version": 1, "plan_version": 1}).Error; err != nil {
+			return err
+		}
+		var slots []models.Slot
+		if err := tx.Where("election_id = ?", src.ID).Order("id").Find(&slots).Error; err != nil {
+			return err
+		}
+		for i := range slots {
+			slots[i].ID, slots[i].ElectionID, slots[i].Day, slots[i].CreatedAt = 0, e.ID, slots[i].Day.AddDays(shift), now
+		}
+		if len(slots) > 0 {
+			if err := tx.CreateInBatches(&slots, 500).Error; err != nil {
+				return err
+			}
+		}
+		return Audit(tx, models.AuditEntry{At: now, ActorID: &actor.ID, Action: models.AuditElectionChanged,
+			Detail: fmt.Sprintf("election %d: duplicated from election %d with %d slots", e.ID, src.ID, len(slots))})
+	})
+	return e, err
 }

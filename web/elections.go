@@ -67,3 +67,89 @@ func (s *server) createElection(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/valg?besked=elections.created")
 	}
 }
+
+// election shows an election's settings, with the form for staff.
+func (s *server) election(c *gin.Context) {
+	var e models.Election
+	if err := s.DB.WithContext(c.Request.Context()).First(&e, idParam(c)).Error; err != nil {
+		s.notFound(c)
+		return
+	}
+	s.renderElection(c, http.StatusOK, e, store.SettingsOf(e), nil, "")
+}
+
+func (s *server) renderElection(c *gin.Context, status int, e models.Election, form store.ElectionSettings, errs store.FieldErrors, errKey string) {
+	s.renderElectionWith(c, status, e, form, errs, errKey, nil)
+}
+
+// renderElectionWith renders the election page; dup holds what was typed
+// in the duplicate form, and its errors, when that failed.
+func (s *server) renderElectionWith(c *gin.Context, status int, e models.Election, form store.ElectionSettings, errs store.FieldErrors, errKey string, dup map[string]any) {
+	s.render(c, status, "election.html", e.Title, map[string]any{
+		"E": e, "F": form, "Errors": errs, "ErrorKey": errKey, "Dup": dup,
+		"MayEdit":  staffWrite.allows(currentUser(c)) && e.State != models.ElectionClosed,
+		"MayCopy":  staffWrite.allows(currentUser(c)),
+		"TaskDays": len(e.TaskDays()),
+		"Notice":   noticeOf(c, "election.saved", "election.duplicated"),
+	})
+}
+
+// saveElection changes an election's settings; a change based on an older
+// version is refused and the form shows the election as it now is.
+func (s *server) saveElection(c *gin.Context) {
+	id := idParam(c)
+	version, _ := strconv.Atoi(c.PostForm("version"))
+	form := store.ElectionSettings{Title: c.PostForm("title"), Day: c.PostForm("day"), TasksFrom: c.PostForm("tasks_from"),
+		TasksUntil: c.PostForm("tasks_until"), LockDays: c.PostForm("lock_days"), AnswerDays: c.PostForm("answer_days"),
+		ReminderEveryDays: c.PostForm("reminder_every_days"), ReminderDaysBefore: c.PostForm("reminder_days_before"),
+		TaskReminderDays: c.PostForm("task_reminder_days"), EveningReminder: c.PostForm("evening_reminder") == "1",
+		AutoReplace: c.PostForm("auto_replace") == "1"}
+	_, err := store.UpdateElection(c.Request.Context(), s.DB, *currentUser(c), id, version, form, s.Now().UTC())
+	var current models.Election
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		if s.DB.WithContext(c.Request.Context()).First(&current, id).Error != nil {
+			s.notFound(c)
+			return
+		}
+	}
+	var fe store.FieldErrors
+	var ue *store.UserError
+	switch {
+	case err == nil:
+		c.Redirect(http.StatusSeeOther, "/valg/"+strconv.FormatInt(id, 10)+"?besked=election.saved")
+	case errors.As(err, &fe):
+		current.Version = version // keep the version the form was based on
+		s.renderElection(c, http.StatusUnprocessableEntity, current, form, fe, "")
+	case errors.Is(err, store.ErrStale):
+		s.renderElection(c, http.StatusConflict, current, store.SettingsOf(current), nil, "election.stale")
+	case errors.As(err, &ue):
+		s.renderElection(c, http.StatusUnprocessableEntity, current, form, store.FieldErrors{"": ue.Reason}, "")
+	case errors.Is(err, store.ErrNotFound):
+		s.notFound(c)
+	default:
+		s.fail(c, err)
+	}
+}
+
+// duplicateElection starts a new draft from this election.
+func (s *server) duplicateElection(c *gin.Context) {
+	id := idParam(c)
+	e, err := store.DuplicateElection(c.Request.Context(), s.DB, *currentUser(c), id, c.PostForm("title"), c.PostForm("day"), s.Now())
+	var fe store.FieldErrors
+	switch {
+	case err == nil:
+		c.Redirect(http.StatusSeeOther, "/valg/"+strconv.FormatInt(e.ID, 10)+"?besked=election.duplicated")
+	case errors.As(err, &fe):
+		var src models.Election
+		if s.DB.WithContext(c.Request.Context()).First(&src, id).Error != nil {
+			s.notFound(c)
+			return
+		}
+		s.renderElectionWith(c, http.StatusUnprocessableEntity, src, store.SettingsOf(src), nil, "",
+			map[string]any{"Title": c.PostForm("title"), "Day": c.PostForm("day"), "Errors": fe})
+	case errors.Is(err, store.ErrNotFound):
+		s.notFound(c)
+	default:
+		s.fail(c, err)
+	}
+}

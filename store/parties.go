@@ -1,0 +1,135 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/valghalla/valghalla/models"
+)
+
+// Parties lists the council groups (by letter) and the pools (by name), and
+// the valggrupper by name. Anyone logged in may know the parties.
+func Parties(ctx context.Context, db *gorm.DB) (groups, pools []models.Party, valggrupper []models.Valggruppe, err error) {
+	db = db.WithContext(ctx)
+	if groups, pools, _, err = loadParties(db); err != nil {
+		return
+	}
+	if err = db.Find(&valggrupper).Error; err != nil {
+		return
+	}
+	models.SortDanish(valggrupper, func(v models.Valggruppe) string { return v.Name })
+	return
+}
+
+// SaveParty creates a council group or pool (ID 0) or changes one: name,
+// letter, council seats and valggruppe. A party's kind is fixed when it is
+// created. Pools have no seats and no valggruppe. Staff only.
+func SaveParty(ctx context.Context, db *gorm.DB, actor models.User, p models.Party) (models.Party, error) {
+	if !isStaff(actor) {
+		return p, ErrForbidden
+	}
+	p.Name, p.Letter = strings.TrimSpace(p.Name), strings.ToUpper(strings.TrimSpace(p.Letter))
+	if p.Name == "" || len(p.Name) > 100 {
+		return p, &UserError{"Skriv partiets navn."}
+	}
+	if utf8.RuneCountInString(p.Letter) > 3 {
+		return p, &UserError{"Partibogstavet er højst 3 tegn."}
+	}
+	if p.CouncilSeats < 0 || p.CouncilSeats > 200 {
+		return p, &UserError{"Mandaterne skal være et helt tal fra 0 til 200."}
+	}
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if p.ID != 0 {
+			var old models.Party
+			if err := tx.First(&old, p.ID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrNotFound
+			} else if err != nil {
+				return err
+			}
+			p.Kind = old.Kind
+		}
+		switch p.Kind {
+		case models.CouncilGroup:
+		case models.Pool:
+			if p.CouncilSeats != 0 || p.ValggruppeID != nil {
+				return &UserError{"En pulje står uden for kvoten: den har ingen mandater og ingen valggruppe."}
+			}
+		default:
+			return &UserError{"Vælg byrådsgruppe eller pulje."}
+		}
+		var n int64
+		if err := tx.Model(&models.Valggruppe{}).Where("name = ?", p.Name).Count(&n).Error; err != nil {
+			return err
+		}
+		if n > 0 {
+			return &UserError{"Der findes en valggruppe med det navn; giv partiet et andet."}
+		}
+		if p.ValggruppeID != nil {
+			if err := tx.Model(&models.Valggruppe{}).Where("id = ?", *p.ValggruppeID).Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 0 {
+				return &UserError{"Valggruppen findes ikke."}
+			}
+		}
+		if p.ID == 0 {
+			return tx.Create(&p).Error
+		}
+		return tx.Model(&models.Party{}).Where("id = ?", p.ID).Updates(map[string]any{
+			"name": p.Name, "letter": p.Letter, "council_seats": p.CouncilSeats, "valggruppe_id": p.ValggruppeID}).Error
+	})
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return p, &UserError{"Der findes allerede et parti med det navn."}
+	}
+	return p, err
+}
+
+// CreateValggruppe adds a valggruppe; council groups join it with SaveParty.
+// Its name is the contender's name in the quota, so it may not be a party's.
+// Staff only.
+func CreateValggruppe(ctx context.Context, db *gorm.DB, actor models.User, name string) (models.Valggruppe, error) {
+	v := models.Valggruppe{Name: strings.TrimSpace(name)}
+	if !isStaff(actor) {
+		return v, ErrForbidden
+	}
+	if v.Name == "" || len(v.Name) > 100 {
+		return v, &UserError{"Skriv valggruppens navn."}
+	}
+	db = db.WithContext(ctx)
+	var n int64
+	if err := db.Model(&models.Party{}).Where("name = ?", v.Name).Count(&n).Error; err != nil {
+		return v, err
+	}
+	if n > 0 {
+		return v, &UserError{"Der findes et parti med det navn; giv valggruppen et andet."}
+	}
+	err := db.Create(&v).Error
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return v, &UserError{"Der findes allerede en valggruppe med det navn."}
+	}
+	return v, err
+}
+
+// DeleteValggruppe removes a valggruppe; its members stand alone again.
+// Staff only.
+func DeleteValggruppe(ctx context.Context, db *gorm.DB, actor models.User, id int64) error {
+	if !isStaff(actor) {
+		return ErrForbidden
+	}
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// SQLite may run without foreign keys enforced: do the ON DELETE
+		// SET NULL here as well.
+		if err := tx.Model(&models.Party{}).Where("valggruppe_id = ?", id).Update("valggruppe_id", nil).Error; err != nil {
+			return err
+		}
+		res := tx.Delete(&models.Valggruppe{}, id)
+		if res.Error == nil && res.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return res.Error
+	})
+}

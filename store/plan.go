@@ -1,0 +1,904 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/valghalla/valghalla/models"
+)
+
+// The slot plan of an election: how many slots each party or pool has per
+// polling station × task type × day (a cell). A slot is a row in slots. Every
+// change bumps elections.plan_version in its transaction and is refused with
+// ErrStale when the form it came from showed an older version. A slot that
+// has ever had a person on it (any assignment row) is never deleted nor
+// moved; the foreign key from assignments protects it as well.
+
+// PlanCell names one cell of the plan.
+type PlanCell struct {
+	StationID  int64
+	TaskTypeID int64
+	Day        models.Date
+}
+
+// PartyCount is one party's slots in a cell.
+type PartyCount struct {
+	Slots  int // all slots
+	Held   int // held by a person (models.AssignmentState.HoldsSlot)
+	Used   int // with any assignment, held or ended: never removed nor moved
+	Agreed int // given by agreement (slots.by_agreement)
+}
+
+// Empty is the number of slots that were never used: the ones a change may
+// remove or move.
+func (c PartyCount) Empty() int { return c.Slots - c.Used }
+
+// Plan is an election's slot plan with what the plan page needs around it.
+type Plan struct {
+	Election  models.Election
+	Stations  []models.PollingStation // district order
+	TaskTypes []models.TaskType
+	Days      []models.Date
+	Groups    []models.Party // council groups, by letter
+	Pools     []models.Party
+	// Valggrupper names each valggruppe by ID.
+	Valggrupper map[int64]string
+	Cells       map[PlanCell]map[int64]PartyCount
+}
+
+// Count is a party's count in a cell.
+func (p Plan) Count(c PlanCell, partyID int64) PartyCount { return p.Cells[c][partyID] }
+
+// Total is the number of slots in a cell.
+func (p Plan) Total(c PlanCell) PartyCount {
+	var t PartyCount
+	for _, n := range p.Cells[c] {
+		t.Slots, t.Held, t.Used, t.Agreed = t.Slots+n.Slots, t.Held+n.Held, t.Used+n.Used, t.Agreed+n.Agreed
+	}
+	return t
+}
+
+// QuotaSlots is the number of council-group slots in a cell.
+func (p Plan) QuotaSlots(c PlanCell) int {
+	n := 0
+	for _, g := range p.Groups {
+		n += p.Cells[c][g.ID].Slots
+	}
+	return n
+}
+
+// Overridden tells whether a cell's counts were set by agreement: a
+// distribution by the quota then leaves it alone.
+func (p Plan) Overridden(c PlanCell) bool { return p.Total(c).Agreed > 0 }
+
+// holdingStates are the assignment states that hold a slot.
+var holdingStates = func() []string {
+	var out []string
+	for _, s := range []models.AssignmentState{models.StateNominated, models.StateInvited, models.StateConfirmed, models.StateDeclined,
+		models.StateExpired, models.StateCancelled, models.StateRemoved, models.StateCompleted, models.StateNoShow} {
+		if s.HoldsSlot() {
+			out = append(out, string(s))
+		}
+	}
+	return out
+}()
+
+// LoadPlan reads an election's plan. Staff and read-only staff; party
+// secretaries see their own slots in the overview, not the plan.
+func LoadPlan(ctx context.Context, db *gorm.DB, actor models.User, electionID int64) (Plan, error) {
+	var p Plan
+	if !mayReadAllParties(actor) {
+		return p, ErrForbidden
+	}
+	db = db.WithContext(ctx)
+	if err := db.First(&p.Election, electionID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		return p, ErrNotFound
+	} else if err != nil {
+		return p, err
+	}
+	p.Days = p.Election.TaskDays()
+	if err := db.Order("district").Find(&p.Stations).Error; err != nil {
+		return p, err
+	}
+	if err := db.Find(&p.TaskTypes).Error; err != nil {
+		return p, err
+	}
+	models.SortDanish(p.TaskTypes, func(t models.TaskType) string { return t.Name })
+	var err error
+	if p.Groups, p.Pools, p.Valggrupper, err = loadParties(db); err != nil {
+		return p, err
+	}
+	var rows []struct {
+		PlanCell
+		PartyID                   int64
+		Slots, Held, Used, Agreed int
+	}
+	err = db.Raw(`SELECT s.station_id, s.task_type_id, s.day, s.party_id, COUNT(*) AS slots,
+	SUM(CASE WHEN s.by_agreement THEN 1 ELSE 0 END) AS agreed,
+	SUM(CASE WHEN h.slot_id IS NULL THEN 0 ELSE 1 END) AS held,
+	SUM(CASE WHEN u.slot_id IS NULL THEN 0 ELSE 1 END) AS used
+FROM slots s
+LEFT JOIN (SELECT DISTINCT slot_id FROM assignments WHERE election_id = ? AND state IN ?) h ON h.slot_id = s.id
+LEFT JOIN (SELECT DISTINCT slot_id FROM assignments WHERE election_id = ?) u ON u.slot_id = s.id
+WHERE s.election_id = ?
+GROUP BY s.station_id, s.task_type_id, s.day, s.party_id`, electionID, holdingStates, electionID, electionID).Scan(&rows).Error
+	if err != nil {
+		return p, err
+	}
+	p.Cells = map[PlanCell]map[int64]PartyCount{}
+	for _, r := range rows {
+		if p.Cells[r.PlanCell] == nil {
+			p.Cells[r.PlanCell] = map[int64]PartyCount{}
+		}
+		p.Cells[r.PlanCell][r.PartyID] = PartyCount{Slots: r.Slots, Held: r.Held, Used: r.Used, Agreed: r.Agreed}
+	}
+	return p, nil
+}
+
+// loadParties returns the council groups (most seats first, then by letter
+// and name), the pools
+// (by name) and the valggrupper's names.
+func loadParties(db *gorm.DB) (groups, pools []models.Party, valggrupper map[int64]string, err error) {
+	var all []models.Party
+	if err = db.Find(&all).Error; err != nil {
+		return
+	}
+	models.SortDanish(all, func(p models.Party) string { return p.Letter + "\x00" + p.Name })
+	for _, p := range all {
+		if p.Kind == models.Pool {
+			pools = append(pools, p)
+		} else {
+			groups = append(groups, p)
+		}
+	}
+	// The council's own order: the most seats first.
+	slices.SortStableFunc(groups, func(a, b models.Party) int { return cmp.Compare(b.CouncilSeats, a.CouncilSeats) })
+	var vs []models.Valggruppe
+	if err = db.Find(&vs).Error; err != nil {
+		return
+	}
+	valggrupper = map[int64]string{}
+	for _, v := range vs {
+		valggrupper[v.ID] = v.Name
+	}
+	return
+}
+
+// NeedsConfirmation is returned, and nothing written, when a plan change
+// would remove empty slots and the request did not confirm it: the page asks
+// first and sends the same change again with confirmation.
+type NeedsConfirmation struct {
+	Removes int // empty slots the change removes
+}
+
+func (n *NeedsConfirmation) Error() string {
+	return fmt.Sprintf("the change removes %d empty slots: confirm it", n.Removes)
+}
+
+// PlanRefused lists why a plan change cannot be made, one line (in Danish)
+// per station and party: people hold the slots it would remove.
+type PlanRefused struct{ Problems []string }
+
+func (p *PlanRefused) Error() string { return strings.Join(p.Problems, " ") }
+
+// slotRow is one slot with whether anyone is or was on it.
+type slotRow struct {
+	ID          int64
+	StationID   int64
+	PartyID     int64
+	ByAgreement bool
+	Held, Used  bool
+}
+
+// planTx runs change in a transaction that first raises the election's plan
+// version from version (ErrStale if it is no longer that, ErrNotFound if
+// the election is gone) and then reads the election as it now is. The
+// update locks the election row, so plan changes of one election run one
+// at a time.
+func planTx(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, version int, now time.Time,
+	change func(tx *gorm.DB, e models.Election) error) error {
+	if !isStaff(actor) {
+		return ErrForbidden
+	}
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&models.Election{}).Where("id = ? AND plan_version = ?", electionID, version).
+			Updates(map[string]any{"plan_version": gorm.Expr("plan_version + 1"), "updated_at": now})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			var n int64
+			if err := tx.Model(&models.Election{}).Where("id = ?", electionID).Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 0 {
+				return ErrNotFound
+			}
+			return ErrStale
+		}
+		var e models.Election
+		if err := tx.First(&e, electionID).Error; err != nil {
+			return err
+		}
+		if e.State == models.ElectionClosed {
+			return &UserError{"Valget er afsluttet; planen kan ikke ændres."}
+		}
+		return change(tx, e)
+	})
+}
+
+// checkCell refuses a cell whose station or task type does not exist or
+// whose day is not one of the election's task days.
+func checkCell(tx *gorm.DB, e models.Election, taskTypeID int64, day models.Date, stationIDs []int64) error {
+	if !slices.Contains(e.TaskDays(), day) {
+		return &UserError{fmt.Sprintf("%s er ikke en af valgets opgavedage.", day)}
+	}
+	var n int64
+	if err := tx.Model(&models.TaskType{}).Where("id = ?", taskTypeID).Count(&n).Error; err != nil {
+		return err
+	}
+	if n == 0 {
+		return &UserError{"Opgavetypen findes ikke."}
+	}
+	if len(stationIDs) == 0 {
+		return nil
+	}
+	if err := tx.Model(&models.PollingStation{}).Where("id IN ?", stationIDs).Count(&n).Error; err != nil {
+		return err
+	}
+	if int(n) != len(uniq(stationIDs)) {
+		return &UserError{"Et af valgstederne findes ikke."}
+	}
+	return nil
+}
+
+func uniq(ids []int64) []int64 {
+	out := slices.Clone(ids)
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// cellSlots reads the slots of a task type on a day at the given stations,
+// locking them on PostgreSQL, so an assignment being made to one of them
+// meanwhile is waited for and then seen.
+func cellSlots(tx *gorm.DB, electionID, taskTypeID int64, day models.Date, stationIDs []int64) (map[int64][]slotRow, error) {
+	var ids []int64
+	q := tx.Model(&models.Slot{}).Where("election_id = ? AND task_type_id = ? AND day = ? AND station_id IN ?",
+		electionID, taskTypeID, day, stationIDs)
+	if DialectOf(tx) == Postgres {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := q.Pluck("id", &ids).Error; err != nil {
+		return nil, err
+	}
+	var rows []slotRow
+	if len(ids) > 0 {
+		err := tx.Raw(`SELECT s.id, s.station_id, s.party_id, s.by_agreement,
+	EXISTS (SELECT 1 FROM assignments a WHERE a.slot_id = s.id AND a.state IN ?) AS held,
+	EXISTS (SELECT 1 FROM assignments a WHERE a.slot_id = s.id) AS used
+FROM slots s WHERE s.id IN ? ORDER BY s.id`, holdingStates, ids).Scan(&rows).Error
+		if err != nil {
+			return nil, err
+		}
+	}
+	out := map[int64][]slotRow{}
+	for _, r := range rows {
+		out[r.StationID] = append(out[r.StationID], r)
+	}
+	return out, nil
+}
+
+// cellPlan is what one cell should become for some parties.
+type cellPlan struct {
+	stationID int64
+	target    map[int64]int // party → slots
+	agreed    bool          // new slots, and every slot of the cell, by agreement
+	release   bool          // clear by_agreement on every slot of the cell
+}
+
+// applyCells makes each cell hold its target counts: it adds slots and
+// removes empty ones (the newest first). Removing a slot someone holds or
+// held is refused with a PlanRefused naming how many; removing empty slots
+// needs confirm. It returns the slots added and removed.
+func applyCells(tx *gorm.DB, e models.Election, taskTypeID int64, day models.Date, cells []cellPlan, confirm bool, names func(station, party int64) string, now time.Time) (added, removed int, err error) {
+	stationIDs := make([]int64, len(cells))
+	for i, c := range cells {
+		stationIDs[i] = c.stationID
+	}
+	if err := checkCell(tx, e, taskTypeID, day, stationIDs); err != nil {
+		return 0, 0, err
+	}
+	current, err := cellSlots(tx, e.ID, taskTypeID, day, stationIDs)
+	if err != nil {
+		return 0, 0, err
+	}
+	var problems []string
+	var remove []int64
+	var create []models.Slot
+	for _, c := range cells {
+		byParty := map[int64][]slotRow{}
+		for _, s := range current[c.stationID] {
+			byParty[s.PartyID] = append(byParty[s.PartyID], s)
+		}
+		parties := make([]int64, 0, len(c.target))
+		for id := range c.target {
+			parties = append(parties, id)
+		}
+		slices.Sort(parties)
+		for _, party := range parties {
+			want, have := c.target[party], byParty[party]
+			if want < 0 || want > 500 {
+				return 0, 0, &UserError{"Et antal pladser skal være mellem 0 og 500."}
+			}
+			for i := len(have); i < want; i++ {
+				create = append(create, models.Slot{ElectionID: e.ID, StationID: c.stationID, TaskTypeID: taskTypeID, Day: day,
+					PartyID: party, ByAgreement: c.agreed, CreatedAt: now})
+			}
+			if len(have) <= want {
+				continue
+			}
+			held, used := 0, 0
+			var empty []int64
+			for _, s := range have {
+				switch {
+				case s.Held:
+					held++
+					used++
+				case s.Used:
+					used++
+				default:
+					empty = append(empty, s.ID)
+				}
+			}
+			switch {
+			case want < held:
+				problems = append(problems, fmt.Sprintf("%s: %d %s her, så antallet kan ikke blive under %d.",
+					names(c.stationID, party), held, people(held), held))
+			case want < used:
+				problems = append(problems, fmt.Sprintf("%s: %d af pladserne har haft en person på (afslået, udløbet eller aflyst) og bevares, så antallet kan ikke blive under %d.",
+					names(c.stationID, party), used-held, used))
+			default:
+				slices.Reverse(empty) // the newest first
+				remove = append(remove, empty[:len(have)-want]...)
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return 0, 0, &PlanRefused{problems}
+	}
+	if len(remove) > 0 && !confirm {
+		return 0, 0, &NeedsConfirmation{Removes: len(remove)}
+	}
+	if len(remove) > 0 {
+		// NOT EXISTS again: on SQLite nothing can have changed (one
+		// writer), on PostgreSQL the rows are locked; the foreign key
+		// would refuse it anyway.
+		res := tx.Exec(`DELETE FROM slots WHERE id IN ? AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.slot_id = slots.id)`, remove)
+		if res.Error != nil {
+			if errors.Is(res.Error, gorm.ErrForeignKeyViolated) {
+				return 0, 0, ErrStale
+			}
+			return 0, 0, res.Error
+		}
+		if int(res.RowsAffected) != len(remove) {
+			return 0, 0, ErrStale
+		}
+	}
+	for _, c := range cells {
+		if c.agreed || c.release {
+			if err := tx.Model(&models.Slot{}).Where("election_id = ? AND station_id = ? AND task_type_id = ? AND day = ?",
+				e.ID, c.stationID, taskTypeID, day).Update("by_agreement", c.agreed).Error; err != nil {
+				return 0, 0, err
+			}
+		}
+	}
+	if len(create) > 0 {
+		if err := tx.CreateInBatches(&create, 500).Error; err != nil {
+			return 0, 0, err
+		}
+	}
+	return len(create), len(remove), nil
+}
+
+func people(n int) string {
+	if n == 1 {
+		return "person har en af pladserne"
+	}
+	return "personer har pladserne"
+}
+
+// namer returns a function that names a station and a party for messages.
+func namer(tx *gorm.DB) func(station, party int64) string {
+	var stations []models.PollingStation
+	var parties []models.Party
+	tx.Select("id", "name").Find(&stations)
+	tx.Select("id", "name").Find(&parties)
+	sn, pn := map[int64]string{}, map[int64]string{}
+	for _, s := range stations {
+		sn[s.ID] = s.Name
+	}
+	for _, p := range parties {
+		pn[p.ID] = p.Name
+	}
+	return func(station, party int64) string { return sn[station] + ", " + pn[party] }
+}
+
+// QuotaRequest asks for the council groups' slots of one task type on one
+// day to be distributed by d'Hondt.
+type QuotaRequest struct {
+	ElectionID  int64
+	PlanVersion int
+	TaskTypeID  int64
+	Day         models.Date
+	// Counts is the number of council-group slots per station. Pools are
+	// not touched.
+	Counts map[int64]int
+	// MunicipalityWide computes the parties' shares of the sum of all
+	// counts and spreads them over the stations (models.SpreadOverStations);
+	// otherwise each station's count is distributed by itself.
+	MunicipalityWide bool
+	// ReleaseAgreements includes stations whose cell was set by agreement
+	// (and ends the agreement); without it they keep their counts and are
+	// left out of the computation.
+	ReleaseAgreements bool
+	Confirm           bool
+}
+
+// Draw is one recorded d'Hondt computation: the slots, the seed derived for
+// it, the contenders' seats and the lots drawn.
+type Draw struct {
+	StationID int64          `json:"station_id,omitempty"` // 0: municipality-wide
+	Slots     int            `json:"slots"`
+	Seed      SeedText       `json:"seed"`
+	Seats     map[string]int `json:"seats"` // contender (party or valggruppe) → council seats
+	Lots      []models.Lot   `json:"lots"`
+	Result    map[string]int `json:"result"` // party → slots
+	parties   map[int64]int  // party ID → slots
+}
+
+// QuotaRecord is the detail of a plan.quota audit entry. Its first fields
+// are fixed so the entries of one election, task type and day can be found
+// by prefix.
+type QuotaRecord struct {
+	ElectionID int64     `json:"election_id"`
+	TaskTypeID int64     `json:"task_type_id"`
+	Day        string    `json:"day"`  // YYYY-MM-DD
+	Mode       string    `json:"mode"` // station or municipality
+	QuotaSeed  SeedText  `json:"quota_seed"`
+	Draws      []Draw    `json:"draws"`
+	Skipped    []int64   `json:"skipped,omitempty"` // stations set by agreement, left alone
+	At         time.Time `json:"-"`
+}
+
+func quotaPrefix(electionID, taskTypeID int64, day models.Date) string {
+	return fmt.Sprintf(`{"election_id":%d,"task_type_id":%d,"day":"%s",`, electionID, taskTypeID, day)
+}
+
+// SeedText is a seed written as four groups of hex digits ("1f2e.3d4c.…"):
+// readable aloud, and never mistaken for a CPR number in the audit log.
+type SeedText uint64
+
+// MarshalText writes the seed in groups.
+func (s SeedText) MarshalText() ([]byte, error) {
+	v := uint64(s)
+	return fmt.Appendf(nil, "%04x.%04x.%04x.%04x", v>>48, v>>32&0xffff, v>>16&0xffff, v&0xffff), nil
+}
+
+// UnmarshalText reads what MarshalText wrote.
+func (s *SeedText) UnmarshalText(b []byte) error {
+	var a, c, d, e uint64
+	if _, err := fmt.Sscanf(string(b), "%04x.%04x.%04x.%04x", &a, &c, &d, &e); err != nil {
+		return fmt.Errorf("seed %q: %w", b, err)
+	}
+	*s = SeedText(a<<48 | c<<32 | d<<16 | e)
+	return nil
+}
+
+func (s SeedText) String() string { b, _ := s.MarshalText(); return string(b) }
+
+// QuotaResult tells what a distribution did.
+type QuotaResult struct {
+	Added, Removed int
+	Record         QuotaRecord
+}
+
+// DistributeByQuota sets the council groups' slots of a task type on a day,
+// per station or municipality-wide, by d'Hondt over the council seats
+// (valggrupper as one contender, split inside by d'Hondt), with the
+// election's recorded quota seed (chosen at random on first use) and a seed
+// derived per cell from it (models.CellSeed). Cells set by agreement are
+// left alone unless ReleaseAgreements. Lots and inputs are recorded in the
+// audit log (models.AuditPlanQuota). Staff only.
+func DistributeByQuota(ctx context.Context, db *gorm.DB, actor models.User, req QuotaRequest, now time.Time) (QuotaResult, error) {
+	var result QuotaResult
+	err := planTx(ctx, db, actor, req.ElectionID, req.PlanVersion, now, func(tx *gorm.DB, e models.Election) error {
+		if e.QuotaSeed == 0 {
+			seed, err := newSeed()
+			if err != nil {
+				return err
+			}
+			if err := tx.Model(&models.Election{}).Where("id = ?", e.ID).Update("quota_seed", seed).Error; err != nil {
+				return err
+			}
+			e.QuotaSeed = seed
+		}
+		groups, _, valggrupper, err := loadParties(tx)
+		if err != nil {
+			return err
+		}
+		quotaParties := make([]models.QuotaParty, len(groups))
+		seats := map[string]int{}
+		for i, g := range groups {
+			quotaParties[i] = models.QuotaParty{ID: g.ID, Name: g.Name, Seats: g.CouncilSeats}
+			if g.ValggruppeID != nil {
+				quotaParties[i].Group = valggrupper[*g.ValggruppeID]
+				seats[quotaParties[i].Group] += g.CouncilSeats
+			} else {
+				seats[g.Name] = g.CouncilSeats
+			}
+		}
+		var stationIDs []int64
+		for id, n := range req.Counts {
+			if n < 0 || n > 500 {
+				return &UserError{"Et antal pladser skal være mellem 0 og 500."}
+			}
+			stationIDs = append(stationIDs, id)
+		}
+		if len(stationIDs) == 0 {
+			return &UserError{"Skriv antallet af pladser for mindst ét valgsted."}
+		}
+		if err := checkCell(tx, e, req.TaskTypeID, req.Day, stationIDs); err != nil {
+			return err
+		}
+		// Stations in district order: the order the municipal spread fills.
+		var stations []models.PollingStation
+		if err := tx.Where("id IN ?", stationIDs).Order("district").Find(&stations).Error; err != nil {
+			return err
+		}
+		var agreed []int64
+		if err := tx.Model(&models.Slot{}).Distinct("station_id").Where("election_id = ? AND task_type_id = ? AND day = ? AND station_id IN ? AND by_agreement",
+			e.ID, req.TaskTypeID, req.Day, stationIDs).Pluck("station_id", &agreed).Error; err != nil {
+			return err
+		}
+		record := QuotaRecord{ElectionID: e.ID, TaskTypeID: req.TaskTypeID, Day: req.Day.String(), Mode: "station", QuotaSeed: SeedText(e.QuotaSeed), Draws: []Draw{}}
+		var included []models.PollingStation
+		for _, s := range stations {
+			if slices.Contains(agreed, s.ID) && !req.ReleaseAgreements {
+				record.Skipped = append(record.Skipped, s.ID)
+				continue
+			}
+			included = append(included, s)
+		}
+		if len(included) == 0 {
+			return &UserError{"Alle de valgte valgsteder har antal efter aftale; de ændres ikke af kvoten."}
+		}
+		draw := func(station int64, n int) (Draw, error) {
+			seed := models.CellSeed(e.QuotaSeed, station, req.TaskTypeID, req.Day)
+			shares, lots, err := models.PartyQuota(n, quotaParties, seed)
+			if err != nil {
+				if errors.Is(err, models.ErrQuota) {
+					return Draw{}, &UserError{"Kvoten kan ikke beregnes: skriv byrådets mandater for partierne først (og giv ingen valggruppe samme navn som et parti)."}
+				}
+				return Draw{}, err
+			}
+			d := Draw{StationID: station, Slots: n, Seed: SeedText(seed), Seats: seats, Lots: lots, Result: map[string]int{}, parties: shares}
+			for _, g := range groups {
+				d.Result[g.Name] = shares[g.ID]
+			}
+			return d, nil
+		}
+		cells := make([]cellPlan, len(included))
+		if req.MunicipalityWide {
+			record.Mode = "municipality"
+			counts := make([]int, len(included))
+			total := 0
+			for i, s := range included {
+				counts[i] = req.Counts[s.ID]
+				total += counts[i]
+			}
+			d, err := draw(0, total)
+			if err != nil {
+				return err
+			}
+			record.Draws = append(record.Draws, d)
+			totals := make([]int, len(groups))
+			for i, g := range groups {
+				totals[i] = d.parties[g.ID]
+			}
+			spread, err := models.SpreadOverStations(totals, counts)
+			if err != nil {
+				return err
+			}
+			for i, s := range included {
+				cells[i] = cellPlan{stationID: s.ID, target: map[int64]int{}, release: true}
+				for j, g := range groups {
+					cells[i].target[g.ID] = spread[i][j]
+				}
+			}
+		} else {
+			for i, s := range included {
+				d, err := draw(s.ID, req.Counts[s.ID])
+				if err != nil {
+					return err
+				}
+				if d.Slots > 0 {
+					record.Draws = append(record.Draws, d)
+				}
+				cells[i] = cellPlan{stationID: s.ID, target: d.parties, release: true}
+			}
+		}
+		added, removed, err := applyCells(tx, e, req.TaskTypeID, req.Day, cells, req.Confirm, namer(tx), now)
+		if err != nil {
+			return err
+		}
+		detail, err := json.Marshal(record)
+		if err != nil {
+			return err
+		}
+		result = QuotaResult{Added: added, Removed: removed, Record: record}
+		return Audit(tx, models.AuditEntry{At: now, ActorID: &actor.ID, Action: models.AuditPlanQuota, Detail: string(detail)})
+	})
+	return result, err
+}
+
+// newSeed draws a quota seed: random, never 0 (0 means "none yet").
+func newSeed() (int64, error) {
+	var b [8]byte
+	for {
+		if _, err := rand.Read(b[:]); err != nil {
+			return 0, err
+		}
+		if s := int64(binary.LittleEndian.Uint64(b[:]) >> 1); s != 0 {
+			return s, nil
+		}
+	}
+}
+
+// QuotaRecords returns the recorded distributions of a task type on a day,
+// newest first (at most limit).
+func QuotaRecords(ctx context.Context, db *gorm.DB, actor models.User, electionID, taskTypeID int64, day models.Date, limit int) ([]QuotaRecord, error) {
+	if !mayReadAllParties(actor) {
+		return nil, ErrForbidden
+	}
+	var entries []models.AuditEntry
+	if err := db.WithContext(ctx).Where("action = ? AND detail LIKE ?", models.AuditPlanQuota, quotaPrefix(electionID, taskTypeID, day)+"%").
+		Order("id DESC").Limit(limit).Find(&entries).Error; err != nil {
+		return nil, err
+	}
+	out := make([]QuotaRecord, 0, len(entries))
+	for _, en := range entries {
+		var r QuotaRecord
+		if err := json.Unmarshal([]byte(en.Detail), &r); err != nil {
+			return nil, err
+		}
+		r.At = en.At
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// CellRequest sets parties' counts in one cell by hand: pools always so,
+// council groups by agreement (the cell is then left alone by the quota
+// until an agreement is released by distributing it by the quota again).
+type CellRequest struct {
+	ElectionID  int64
+	PlanVersion int
+	Cell        PlanCell
+	Counts      map[int64]int // party → slots; parties not named keep theirs
+	Confirm     bool
+}
+
+// SetCellCounts sets the counts of a cell. Staff only.
+func SetCellCounts(ctx context.Context, db *gorm.DB, actor models.User, req CellRequest, now time.Time) error {
+	return planTx(ctx, db, actor, req.ElectionID, req.PlanVersion, now, func(tx *gorm.DB, e models.Election) error {
+		if len(req.Counts) == 0 {
+			return &UserError{"Skriv mindst ét antal."}
+		}
+		ids := make([]int64, 0, len(req.Counts))
+		for id := range req.Counts {
+			ids = append(ids, id)
+		}
+		var parties []models.Party
+		if err := tx.Where("id IN ?", ids).Find(&parties).Error; err != nil {
+			return err
+		}
+		if len(parties) != len(ids) {
+			return &UserError{"Et af partierne findes ikke."}
+		}
+		agreed := slices.ContainsFunc(parties, func(p models.Party) bool { return p.Kind == models.CouncilGroup })
+		_, _, err := applyCells(tx, e, req.Cell.TaskTypeID, req.Cell.Day,
+			[]cellPlan{{stationID: req.Cell.StationID, target: req.Counts, agreed: agreed}}, req.Confirm, namer(tx), now)
+		if err != nil {
+			return err
+		}
+		parts := make([]string, 0, len(parties))
+		slices.SortFunc(parties, func(a, b models.Party) int { return cmp.Compare(a.ID, b.ID) })
+		for _, p := range parties {
+			parts = append(parts, fmt.Sprintf("party %d: %d", p.ID, req.Counts[p.ID]))
+		}
+		how := "by hand"
+		if agreed {
+			how = "by agreement"
+		}
+		return Audit(tx, models.AuditEntry{At: now, ActorID: &actor.ID, Action: models.AuditPlanChanged,
+			Detail: fmt.Sprintf("election %d, station %d, task type %d, %s: %s (%s)", e.ID, req.Cell.StationID, req.Cell.TaskTypeID,
+				req.Cell.Day, strings.Join(parts, ", "), how)})
+	})
+}
+
+// MoveVacantSlot gives one of a party's slots in a cell to another party or
+// pool. Only a slot nobody was ever invited to (no assignment at all) moves;
+// it is then by agreement, so the cell keeps its counts when the quota is
+// computed again. Staff only.
+func MoveVacantSlot(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, version int, cell PlanCell, from, to int64, now time.Time) error {
+	return planTx(ctx, db, actor, electionID, version, now, func(tx *gorm.DB, e models.Election) error {
+		if from == to {
+			return &UserError{"Vælg to forskellige partier."}
+		}
+		var n int64
+		if err := tx.Model(&models.Party{}).Where("id IN ?", []int64{from, to}).Count(&n).Error; err != nil {
+			return err
+		}
+		if n != 2 {
+			return &UserError{"Et af partierne findes ikke."}
+		}
+		if err := checkCell(tx, e, cell.TaskTypeID, cell.Day, []int64{cell.StationID}); err != nil {
+			return err
+		}
+		slots, err := cellSlots(tx, e.ID, cell.TaskTypeID, cell.Day, []int64{cell.StationID})
+		if err != nil {
+			return err
+		}
+		var pick int64
+		for _, s := range slots[cell.StationID] {
+			if s.PartyID == from && !s.Used {
+				pick = s.ID // the newest
+			}
+		}
+		if pick == 0 {
+			var p models.Party
+			tx.Select("name").First(&p, from)
+			return &UserError{fmt.Sprintf("%s har ingen ledig plads her, som ingen har været inviteret til.", p.Name)}
+		}
+		res := tx.Exec(`UPDATE slots SET party_id = ?, by_agreement = ? WHERE id = ? AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.slot_id = slots.id)`,
+			to, true, pick)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return ErrStale
+		}
+		return Audit(tx, models.AuditEntry{At: now, ActorID: &actor.ID, Action: models.AuditPlanChanged,
+			Detail: fmt.Sprintf("election %d: slot %d moved from party %d to party %d", e.ID, pick, from, to)})
+	})
+}
+
+// ElectionSlots is an election's number of slots somewhere.
+type ElectionSlots struct {
+	ElectionID int64
+	Title      string
+	Slots      int
+}
+
+// StationImpact is what deleting a polling station would take with it.
+type StationImpact struct {
+	Station     models.PollingStation
+	Elections   []ElectionSlots // slots at the station, per election
+	Slots       int
+	Held        int // slots a person holds now
+	Used        int // slots anyone was ever on (held included)
+	Reserves    int // people on reserve lists for the station
+	Secretaries int // party secretaries limited to the station (among others)
+}
+
+// Deletable tells whether the station can be deleted at all: not while
+// anyone is or was on one of its slots.
+func (i StationImpact) Deletable() bool { return i.Used == 0 }
+
+// NeedsConfirmation tells whether deleting takes anything with it.
+func (i StationImpact) NeedsConfirmation() bool {
+	return i.Slots > 0 || i.Reserves > 0 || i.Secretaries > 0
+}
+
+func stationImpact(tx *gorm.DB, id int64) (StationImpact, error) {
+	var i StationImpact
+	if err := tx.First(&i.Station, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		return i, ErrNotFound
+	} else if err != nil {
+		return i, err
+	}
+	if err := tx.Raw(`SELECT e.id AS election_id, e.title, COUNT(*) AS slots FROM slots s JOIN elections e ON e.id = s.election_id
+WHERE s.station_id = ? GROUP BY e.id, e.title ORDER BY e.id`, id).Scan(&i.Elections).Error; err != nil {
+		return i, err
+	}
+	for _, e := range i.Elections {
+		i.Slots += e.Slots
+	}
+	var n int64
+	count := func(dst *int, q *gorm.DB) error {
+		if err := q.Count(&n).Error; err != nil {
+			return err
+		}
+		*dst = int(n)
+		return nil
+	}
+	for _, c := range []struct {
+		dst *int
+		q   *gorm.DB
+	}{
+		{&i.Held, tx.Model(&models.Assignment{}).Distinct("slot_id").Where("station_id = ? AND state IN ?", id, holdingStates)},
+		{&i.Used, tx.Model(&models.Assignment{}).Distinct("slot_id").Where("station_id = ?", id)},
+		{&i.Reserves, tx.Model(&models.Reserve{}).Where("station_id = ?", id)},
+		{&i.Secretaries, tx.Model(&models.UserStation{}).Where("station_id = ?", id)},
+	} {
+		if err := count(c.dst, c.q); err != nil {
+			return i, err
+		}
+	}
+	return i, nil
+}
+
+// StationDeletion shows what deleting a polling station would do. Staff
+// only.
+func StationDeletion(ctx context.Context, db *gorm.DB, actor models.User, id int64) (StationImpact, error) {
+	if !isStaff(actor) {
+		return StationImpact{}, ErrForbidden
+	}
+	return stationImpact(db.WithContext(ctx), id)
+}
+
+// DeleteStation deletes a polling station with its empty slots in every
+// election (each election's plan version goes up), its reserve-list entries
+// and secretaries' limits to it. Refused while anyone is or was on one of
+// its slots; anything to take along needs confirm (NeedsConfirmation).
+// Staff only.
+func DeleteStation(ctx context.Context, db *gorm.DB, actor models.User, id int64, confirm bool, now time.Time) error {
+	if !isStaff(actor) {
+		return ErrForbidden
+	}
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		i, err := stationImpact(tx, id)
+		if err != nil {
+			return err
+		}
+		if !i.Deletable() {
+			return &UserError{fmt.Sprintf("%s kan ikke slettes: %d %s her, og i alt %d pladser har haft en person på. Flyt eller fjern personerne først.",
+				i.Station.Name, i.Held, people(i.Held), i.Used)}
+		}
+		if i.NeedsConfirmation() && !confirm {
+			return &NeedsConfirmation{Removes: i.Slots}
+		}
+		for _, e := range i.Elections {
+			if err := tx.Model(&models.Election{}).Where("id = ?", e.ElectionID).
+				Update("plan_version", gorm.Expr("plan_version + 1")).Error; err != nil {
+				return err
+			}
+		}
+		res := tx.Exec(`DELETE FROM slots WHERE station_id = ? AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.slot_id = slots.id)`, id)
+		if res.Error != nil {
+			return res.Error
+		}
+		if int(res.RowsAffected) != i.Slots {
+			return ErrStale
+		}
+		if err := tx.Delete(&models.PollingStation{}, id).Error; err != nil {
+			if errors.Is(err, gorm.ErrForeignKeyViolated) {
+				return ErrStale
+			}
+			return err
+		}
+		return Audit(tx, models.AuditEntry{At: now, ActorID: &actor.ID, Action: models.AuditPlanChanged,
+			Detail: fmt.Sprintf("station %d (%s) deleted with %d empty slots, %d reserve entries", id, i.Station.Name, i.Slots, i.Reserves)})
+	})
+}
