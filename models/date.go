@@ -123,3 +123,6 @@ var (
 func DanishLongDate(d Date) string {
 	return fmt.Sprintf("%s den %d. %s %d", danishWeekdays[d.In(time.UTC).Weekday()], d.Day, danishMonths[d.Month-1], d.Year)
 }
+
+// DanishWeekday is d's weekday in Danish, e.g. "tirsdag".
+func DanishWeekday(d Date) string { return danishWeekdays[d.In(time.UTC).Weekday()] }

@@ -82,17 +82,6 @@ func (p Plan) QuotaSlots(c PlanCell) int {
 // distribution by the quota then leaves it alone.
 func (p Plan) Overridden(c PlanCell) bool { return p.Total(c).Agreed > 0 }
 
-// holdingStates are the assignment states that hold a slot.
-var holdingStates = func() []string {
-	var out []string
-	for _, s := range []models.AssignmentState{models.StateNominated, models.StateInvited, models.StateConfirmed, models.StateDeclined,
-		models.StateExpired, models.StateCancelled, models.StateRemoved, models.StateCompleted, models.StateNoShow} {
-		if s.HoldsSlot() {
-			out = append(out, string(s))
-		}
-	}
-	return out
-}()
 
 // LoadPlan reads an election's plan. Staff and read-only staff; party
 // secretaries see their own slots in the overview, not the plan.
@@ -238,9 +227,9 @@ func planTx(ctx context.Context, db *gorm.DB, actor models.User, electionID int6
 	})
 }
 
-// checkCell refuses a cell whose station or task type does not exist or
+// checkPlanCell refuses a cell whose station or task type does not exist or
 // whose day is not one of the election's task days.
-func checkCell(tx *gorm.DB, e models.Election, taskTypeID int64, day models.Date, stationIDs []int64) error {
+func checkPlanCell(tx *gorm.DB, e models.Election, taskTypeID int64, day models.Date, stationIDs []int64) error {
 	if !slices.Contains(e.TaskDays(), day) {
 		return &UserError{fmt.Sprintf("%s er ikke en af valgets opgavedage.", day)}
 	}
@@ -316,7 +305,7 @@ func applyCells(tx *gorm.DB, e models.Election, taskTypeID int64, day models.Dat
 	for i, c := range cells {
 		stationIDs[i] = c.stationID
 	}
-	if err := checkCell(tx, e, taskTypeID, day, stationIDs); err != nil {
+	if err := checkPlanCell(tx, e, taskTypeID, day, stationIDs); err != nil {
 		return 0, 0, err
 	}
 	current, err := cellSlots(tx, e.ID, taskTypeID, day, stationIDs)
@@ -558,7 +547,7 @@ func DistributeByQuota(ctx context.Context, db *gorm.DB, actor models.User, req 
 		if len(stationIDs) == 0 {
 			return &UserError{"Skriv antallet af pladser for mindst ét valgsted."}
 		}
-		if err := checkCell(tx, e, req.TaskTypeID, req.Day, stationIDs); err != nil {
+		if err := checkPlanCell(tx, e, req.TaskTypeID, req.Day, stationIDs); err != nil {
 			return err
 		}
 		// Stations in district order: the order the municipal spread fills.
@@ -753,7 +742,7 @@ func MoveVacantSlot(ctx context.Context, db *gorm.DB, actor models.User, electio
 		if n != 2 {
 			return &UserError{"Et af partierne findes ikke."}
 		}
-		if err := checkCell(tx, e, cell.TaskTypeID, cell.Day, []int64{cell.StationID}); err != nil {
+		if err := checkPlanCell(tx, e, cell.TaskTypeID, cell.Day, []int64{cell.StationID}); err != nil {
 			return err
 		}
 		slots, err := cellSlots(tx, e.ID, cell.TaskTypeID, cell.Day, []int64{cell.StationID})

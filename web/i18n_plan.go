@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
@@ -322,7 +323,10 @@ func init() {
 
 // shortDate is a date for a column heading: "tir 19.01.", "Tue 19/01".
 func shortDate(l string, d models.Date) string {
-	wd := []rune(weekdays[l][d.In(models.Copenhagen).Weekday()])
+	wd := []rune(models.DanishWeekday(d))
+	if l == english {
+		wd = []rune(englishWeekdays[d.In(time.UTC).Weekday()])
+	}
 	if len(wd) > 3 {
 		wd = wd[:3]
 	}
