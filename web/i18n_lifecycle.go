@@ -5,6 +5,7 @@ func init() {
 	for l, texts := range map[string]map[string]string{
 		danish: {
 			"answer.title":                    "Dit svar",
+			"answer.solution":                 "Tilforordnet ved valget",
 			"answer.unknown.title":            "Linket virker ikke",
 			"answer.unknown":                  "Linket er ikke gyldigt. Måske er det kopieret ufuldstændigt. Brug linket i din invitation, eller kontakt valgsekretariatet.",
 			"answer.intro":                    "Du er inviteret til at hjælpe ved %s.",
@@ -86,6 +87,7 @@ func init() {
 		},
 		english: {
 			"answer.title":                    "Your answer",
+			"answer.solution":                 "Helping at the election",
 			"answer.unknown.title":            "The link does not work",
 			"answer.unknown":                  "The link is not valid. Perhaps it was copied incompletely. Use the link in your invitation or contact the election office.",
 			"answer.intro":                    "You are invited to help at %s.",
