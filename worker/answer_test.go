@@ -76,7 +76,7 @@ func (s *stack) invitationLinks(t *testing.T, want int) map[int]string {
 // reason; an answer after the deadline is refused; forged and truncated
 // links get a clear page; withdrawing works outside the lock period.
 func TestAnswerPage(t *testing.T) {
-	s := newStack(t, 4, 4)
+	s := newStack(t, 4, 4, dayInSeconds)
 	s.launch(t, 3)
 	links := s.invitationLinks(t, 3)
 	v := newVisitor(t)

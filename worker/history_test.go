@@ -8,6 +8,7 @@ import (
 	"time"
 
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/server/temporaltest"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -47,9 +48,14 @@ func TestRecordHistories(t *testing.T) {
 	if err := db.First(&check).Error; err != nil {
 		t.Fatal(err)
 	}
-	id := check.WorkflowID
+	writeHistory(ctx, t, c, check.WorkflowID, "", "selfcheck.json")
+}
+
+// writeHistory stores the history of one workflow run in workflows/testdata.
+func writeHistory(ctx context.Context, t *testing.T, c client.Client, workflowID, runID, file string) {
+	t.Helper()
 	var h historypb.History
-	it := c.GetWorkflowHistory(ctx, id, "", false, 0)
+	it := c.GetWorkflowHistory(ctx, workflowID, runID, false, 0)
 	for it.HasNext() {
 		e, err := it.Next()
 		if err != nil {
@@ -61,7 +67,38 @@ func TestRecordHistories(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile("../workflows/testdata/selfcheck.json", b, 0o644); err != nil {
+	if err := os.WriteFile("../workflows/testdata/"+file, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestRecordLifecycleHistories records a round and three lifecycles: one
+// confirmed by link, one declined and replaced from the reserve list, one
+// reminded and expired.
+func TestRecordLifecycleHistories(t *testing.T) {
+	if !*updateHistories {
+		t.Skip("run with -update-histories to record")
+	}
+	s := newStack(t, 3, 4, dayInSeconds)
+	s.db.Create(&models.Reserve{ElectionID: s.seed.Election.ID, PartyID: s.seed.Party.ID, ParticipantID: s.seed.People[3].ID,
+		CreatedAt: time.Now()})
+	s.launch(t, 3)
+	links := s.invitationLinks(t, 3)
+	v := newVisitor(t)
+	v.post(links[0], "ja")
+	v.post(links[1], "nej")
+	waitFor(t, 2*time.Minute, "the third to expire and the replacement to be invited", func() bool {
+		st := countStates(t, s.db)
+		return st[models.StateExpired] >= 1 && st[models.StateInvited] == 1
+	})
+	var as []models.Assignment
+	s.db.Order("id").Find(&as)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var r models.Round
+	s.db.First(&r)
+	writeHistory(ctx, t, s.c, r.WorkflowID, "", "round.json")
+	writeHistory(ctx, t, s.c, as[0].WorkflowID, "", "lifecycle-confirmed.json")
+	writeHistory(ctx, t, s.c, as[1].WorkflowID, "", "lifecycle-declined-replaced.json")
+	writeHistory(ctx, t, s.c, as[2].WorkflowID, "", "lifecycle-reminded-expired.json")
 }

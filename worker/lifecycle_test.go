@@ -32,9 +32,9 @@ import (
 	"github.com/valghalla/valghalla/workflows"
 )
 
-// A day passes in three seconds in these tests (activities.CompressTime):
-// the answer deadline of 10 days is 30 s, reminders every 3 days come at
-// 9, 18 and 27 s.
+// A day passes in three seconds in most of these tests
+// (activities.CompressTime): the answer deadline of 10 days is 30 s,
+// reminders every 3 days come at 9, 18 and 27 s.
 const dayInSeconds = 3
 
 // stack is the whole product on a real Temporal server: the app database,
@@ -52,7 +52,7 @@ type stack struct {
 	worker interface{ Stop() }
 }
 
-func newStack(t *testing.T, slots, people int) *stack {
+func newStack(t *testing.T, slots, people, secondsPerDay int) *stack {
 	t.Helper()
 	ts := temporaltest.NewServer(temporaltest.WithT(t))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -83,7 +83,7 @@ func newStack(t *testing.T, slots, people int) *stack {
 	s.web = httptest.NewServer(web.New(web.Deps{DB: s.db, Temporal: c, Keys: s.keys, TaskQueue: s.queue}))
 	t.Cleanup(s.web.Close)
 	s.acts = &activities.Activities{DB: s.db, Mail: sender, Keys: s.keys, BaseURL: s.web.URL,
-		CompressTime: 86400 / dayInSeconds}
+		CompressTime: 86400 / float64(secondsPerDay)}
 	s.startWorker(t)
 	return s
 }
@@ -188,7 +188,7 @@ func TestRoundOf500OnTheRealServer(t *testing.T) {
 		t.Skip("a minute on a real server")
 	}
 	const n, reserves = 500, 60
-	s := newStack(t, n, n+reserves)
+	s := newStack(t, n, n+reserves, dayInSeconds)
 	now := time.Now()
 	for i := n; i < n+reserves; i++ {
 		s.db.Create(&models.Reserve{ElectionID: s.seed.Election.ID, PartyID: s.seed.Party.ID, ParticipantID: s.seed.People[i].ID, CreatedAt: now})
@@ -356,4 +356,64 @@ func scanHistories(ctx context.Context, t *testing.T, c client.Client, ns string
 		t.Fatal("no histories scanned")
 	}
 	t.Logf("scanned %d workflow histories", scanned)
+}
+
+// The worker is stopped twice in the middle of a round and started again:
+// the round completes and every person got exactly one invitation, counted
+// at the SMTP server by message id.
+func TestWorkerRestartsDuringARound(t *testing.T) {
+	if testing.Short() {
+		t.Skip("half a minute on a real server")
+	}
+	const n = 200
+	s := newStack(t, n, n, 600) // nobody expires during this test
+	start := time.Now()
+	s.launch(t, n)
+	invited := func() int {
+		ids := map[string]bool{}
+		for _, m := range s.smtp.Messages() {
+			if strings.HasPrefix(m.Subject, "Vil du hjælpe") {
+				ids[m.MessageID] = true
+			}
+		}
+		return len(ids)
+	}
+	for _, at := range []int{40, 120} {
+		waitFor(t, 2*time.Minute, fmt.Sprintf("%d invitations", at), func() bool { return invited() >= at })
+		s.worker.Stop()
+		s.startWorker(t)
+	}
+	waitFor(t, 2*time.Minute, "all invitations", func() bool { return invited() >= n })
+	t.Logf("%d invitations with two worker restarts in %v", n, time.Since(start).Round(time.Millisecond))
+	time.Sleep(time.Second) // room for a duplicate to show
+	perPerson := map[int]map[string]bool{}
+	for _, m := range s.smtp.Messages() {
+		if strings.HasPrefix(m.Subject, "Vil du hjælpe") {
+			p := personOf(m)
+			if perPerson[p] == nil {
+				perPerson[p] = map[string]bool{}
+			}
+			perPerson[p][m.MessageID] = true
+		}
+	}
+	if len(perPerson) != n {
+		t.Fatalf("%d people invited, want %d", len(perPerson), n)
+	}
+	for p, ids := range perPerson {
+		if len(ids) != 1 {
+			t.Errorf("person %d got %d different invitations", p, len(ids))
+		}
+	}
+	st := countStates(t, s.db)
+	if st[models.StateInvited] != n {
+		t.Fatalf("states %v, want %d invited", st, n)
+	}
+	var r models.Round
+	s.db.First(&r)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	waitFor(t, time.Minute, "the round to finish", func() bool {
+		p, err := workflows.QueryRound(ctx, s.c, r.WorkflowID)
+		return err == nil && p.Done && p.Started+p.Skipped == n
+	})
 }

@@ -20,6 +20,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 	r := worker.NewWorkflowReplayer()
 	r.RegisterWorkflow(workflows.SelfCheck)
 	r.RegisterWorkflow(workflows.AccountInvitation)
+	r.RegisterWorkflow(workflows.Lifecycle)
+	r.RegisterWorkflow(workflows.Round)
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".json"), func(t *testing.T) {
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
