@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/valghalla/valghalla/activities/cpr"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/vault"
 )
@@ -26,6 +27,9 @@ type Activities struct {
 	BaseURL string
 	// Keys make the answer links' tokens (a keyed hash of the lifecycle).
 	Keys *vault.Keyring
+	// CPR is the CPR register, for re-validation before the election; nil
+	// when not configured.
+	CPR cpr.Register
 	// CompressTime > 1 makes lifecycles run that many times faster than
 	// the calendar (see models.LifecycleSchedule.Compressed): for tests and
 	// benchmarks on a real server only, never set in production.

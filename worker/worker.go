@@ -28,6 +28,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.AccountInvitation)
 	r.RegisterWorkflow(workflows.Lifecycle)
 	r.RegisterWorkflow(workflows.Round)
+	r.RegisterWorkflow(workflows.Revalidation)
 	r.RegisterActivity(acts)
 }
 

@@ -28,8 +28,10 @@ const (
 	AnswerUpdate   = "answer"   // the person's (or staff's on their behalf) yes or no
 	WithdrawUpdate = "withdraw" // the person cancels after saying yes
 	CancelUpdate   = "cancel"   // staff retract an invitation or remove a confirmed person
-	RemoveUpdate   = "remove"   // re-validation found the person no longer eligible
 	StatusQuery    = "status"
+	// RemoveSignal: re-validation found the person no longer eligible. A
+	// signal, not an update, because a workflow sends it.
+	RemoveSignal = "remove"
 )
 
 // Why an answer or a cancellation is refused: the type of the
@@ -172,12 +174,17 @@ func (lc *lifecycle) register(ctx workflow.Context) error {
 			err := lc.step(ctx, models.StateCancelled, "", c.By)
 			return lc.status(), err
 		}, func(ctx workflow.Context, _ Cancellation) error { return lc.validateHolding() }},
-		{RemoveUpdate, func(ctx workflow.Context) (LifecycleStatus, error) {
-			lc.endMessage = models.KindRemovedByValidation
-			err := lc.step(ctx, models.StateRemoved, "", "validation")
-			return lc.status(), err
-		}, func(ctx workflow.Context) error { return lc.validateHolding() }},
 	}
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		remove := workflow.GetSignalChannel(ctx, RemoveSignal)
+		for {
+			remove.Receive(ctx, nil)
+			if lc.validateHolding() == nil {
+				lc.endMessage = models.KindRemovedByValidation
+				_ = lc.step(ctx, models.StateRemoved, "", "validation")
+			}
+		}
+	})
 	for _, u := range updates {
 		if err := workflow.SetUpdateHandlerWithOptions(ctx, u.name, u.handler,
 			workflow.UpdateHandlerOptions{Validator: u.validate}); err != nil {

@@ -300,14 +300,18 @@ func TestWithdrawIsRefusedInsideTheLockPeriod(t *testing.T) {
 	}
 }
 
-func TestStaffRemovesAConfirmedPersonAndTheValidationRemovesAnother(t *testing.T) {
+func TestValidationRemovesAConfirmedPerson(t *testing.T) {
 	le := newLifecycleEnv(t)
 	a := le.nominate(t, 0, 0)
 	le.update(time.Hour, workflows.AnswerUpdate, yes("staff:1"))
-	rm := le.update(2*time.Hour, workflows.RemoveUpdate)
+	le.RegisterDelayedCallback(func() { le.SignalWorkflow(workflows.RemoveSignal, nil) }, 2*time.Hour)
+	late := le.update(3*time.Hour, workflows.CancelUpdate, workflows.Cancellation{By: "staff:1"})
 	le.ExecuteWorkflow(workflows.Lifecycle, workflows.LifecycleInput{AssignmentID: a.ID})
-	if rm.err != nil || le.state(t, a.ID).State != models.StateRemoved {
-		t.Fatalf("remove: %v, state %s", rm.err, le.state(t, a.ID).State)
+	if le.state(t, a.ID).State != models.StateRemoved {
+		t.Fatalf("state %s, want removed", le.state(t, a.ID).State)
+	}
+	if late.done && late.err == nil {
+		t.Fatal("a cancel after the removal was accepted")
 	}
 	if s := le.out.subjects(); s[len(s)-1] != "Du kan ikke være Tilforordnet ved Folketingsvalg" {
 		t.Fatalf("messages %q", s)

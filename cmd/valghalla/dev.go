@@ -103,7 +103,17 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 	if err != nil {
 		return err
 	}
-	w := worker.New(c, cfg.TaskQueue, &activities.Activities{DB: db, Mail: mailer, BaseURL: "http://" + ln.Addr().String()})
+	keys, err := cfg.keyring()
+	if err != nil {
+		return err
+	}
+	register, fakeRegister, err := startDevRegister(db, log)
+	if err != nil {
+		return err
+	}
+	defer fakeRegister.Close()
+	w := worker.New(c, cfg.TaskQueue, &activities.Activities{DB: db, Mail: mailer, BaseURL: "http://" + ln.Addr().String(),
+		Keys: keys, CPR: register})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start the worker: %w", err)
 	}
@@ -134,15 +144,6 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 	}
 	fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 
-	keys, err := cfg.keyring()
-	if err != nil {
-		return err
-	}
-	register, fakeRegister, err := startDevRegister(db, log)
-	if err != nil {
-		return err
-	}
-	defer fakeRegister.Close()
 	deps := web.Deps{DB: db, Temporal: c, Log: log, TemporalUIURL: temporalServer.UIURL(), TaskQueue: cfg.TaskQueue,
 		CPR: register, Keys: keys}
 	if mailServer != nil {

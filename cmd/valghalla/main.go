@@ -210,7 +210,15 @@ func runWorker(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) e
 	if err != nil {
 		return err
 	}
-	w := worker.New(c, cfg.TaskQueue, &activities.Activities{DB: db, Mail: mailer, BaseURL: cfg.BaseURL})
+	keys, err := cfg.keyring()
+	if err != nil {
+		return err
+	}
+	register, err := cfg.cprRegister(log)
+	if err != nil {
+		return err
+	}
+	w := worker.New(c, cfg.TaskQueue, &activities.Activities{DB: db, Mail: mailer, BaseURL: cfg.BaseURL, Keys: keys, CPR: register})
 	log.Info("worker polling", "namespace", cfg.TemporalNamespace, "task_queue", cfg.TaskQueue)
 	interrupt := make(chan any)
 	go func() { <-ctx.Done(); close(interrupt) }()

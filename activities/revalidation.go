@@ -1,0 +1,94 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/valghalla/valghalla/activities/cpr"
+	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/store"
+)
+
+// RevalidationPage is one page of a re-validation: how many people were
+// checked, who is no longer eligible (ids only) and where to go on.
+type RevalidationPage struct {
+	Checked    int
+	Ineligible []store.LifecycleRef
+	AfterID    int64
+	Done       bool
+}
+
+// RevalidatePage checks the next page of an election's invited and
+// confirmed people against the CPR register, as before the nomination:
+// people move, die and change status. A register that does not answer is
+// retried; a person the register no longer knows is no longer eligible.
+func (a *Activities) RevalidatePage(ctx context.Context, electionID, afterID int64, limit int) (RevalidationPage, error) {
+	var page RevalidationPage
+	if a.CPR == nil || a.Keys == nil {
+		return page, temporal.NewNonRetryableApplicationError("the worker has no CPR register (CPR_ENDPOINT) or no keys", "NoRegister", nil)
+	}
+	db := a.DB.WithContext(ctx)
+	var e models.Election
+	if err := db.First(&e, electionID).Error; err != nil {
+		return page, err
+	}
+	var m models.Municipality
+	if err := db.First(&m).Error; err != nil {
+		return page, err
+	}
+	var as []models.Assignment
+	if err := db.Where("election_id = ? AND state IN ? AND id > ?", electionID,
+		[]models.AssignmentState{models.StateInvited, models.StateConfirmed}, afterID).Order("id").Limit(limit).Find(&as).Error; err != nil {
+		return page, err
+	}
+	for _, asg := range as {
+		activity.RecordHeartbeat(ctx, asg.ID)
+		var p models.Participant
+		if err := db.First(&p, asg.ParticipantID).Error; err != nil {
+			return page, err
+		}
+		var tt models.TaskType
+		if err := db.First(&tt, asg.TaskTypeID).Error; err != nil {
+			return page, err
+		}
+		number, err := models.ParseCPR(p.CPR.Reveal())
+		if err != nil {
+			return page, err
+		}
+		person, err := a.CPR.Lookup(ctx, number)
+		subject := store.CPRIndex(a.Keys, number)
+		if aerr := store.Audit(db, models.AuditEntry{At: a.now(), Action: models.AuditCPRLookup, ParticipantID: &p.ID,
+			SubjectIndex: &subject, Detail: fmt.Sprintf("SF1520 re-validation before election %d", electionID)}); aerr != nil {
+			return page, aerr
+		}
+		var reasons []models.Ineligibility
+		switch {
+		case errors.Is(err, cpr.ErrNotFound):
+			reasons = []models.Ineligibility{{Code: models.IneligibleNotActive, Reason: "ikke fundet i CPR-registeret"}}
+		case err != nil:
+			return page, err
+		default:
+			reasons = models.CheckEligibility(e.Kind, e.ElectionDay, m.Code, person.PersonFacts, tt.Validation)
+		}
+		page.Checked++
+		page.AfterID = asg.ID
+		if len(reasons) > 0 {
+			codes := make([]string, len(reasons))
+			for i, r := range reasons {
+				codes[i] = r.Code
+			}
+			if err := store.Audit(db, models.AuditEntry{At: a.now(), Action: models.AuditLifecycle, ParticipantID: &p.ID,
+				Detail: fmt.Sprintf("assignment %d: no longer eligible (%s)", asg.ID, strings.Join(codes, ", "))}); err != nil {
+				return page, err
+			}
+			page.Ineligible = append(page.Ineligible, store.RefOf(asg))
+		}
+	}
+	page.Done = len(as) < limit
+	return page, nil
+}
