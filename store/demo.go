@@ -89,8 +89,9 @@ func seedDemo(tx *gorm.DB, now time.Time) error {
 		return err
 	}
 	day := demoElectionDay(now)
-	if err := create(&models.Election{Title: fmt.Sprintf("Folketingsvalg %d", day.Year), Kind: models.Folketingsvalg,
-		ElectionDay: day, State: models.ElectionActive, CreatedAt: now, UpdatedAt: now}); err != nil {
+	election := withDefaultSettings(models.Election{Title: fmt.Sprintf("Folketingsvalg %d", day.Year), Kind: models.Folketingsvalg,
+		ElectionDay: day, State: models.ElectionActive, CreatedAt: now, UpdatedAt: now})
+	if err := create(&election); err != nil {
 		return err
 	}
 	hash, err := models.HashPassword(DemoPassword)

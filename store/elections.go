@@ -66,6 +66,16 @@ func CreateElection(ctx context.Context, db *gorm.DB, actor models.User, title s
 	if d.DaysSince(models.DateOf(now.In(models.Copenhagen))) < 0 {
 		return e, &UserError{"Valgdagen er allerede passeret."}
 	}
-	e = models.Election{Title: title, Kind: kind, ElectionDay: d, State: models.ElectionDraft, CreatedAt: now, UpdatedAt: now}
+	e = withDefaultSettings(models.Election{Title: title, Kind: kind, ElectionDay: d, State: models.ElectionDraft, CreatedAt: now, UpdatedAt: now})
 	return e, db.WithContext(ctx).Create(&e).Error
+}
+
+// withDefaultSettings fills in the settings migration 12 gives existing
+// elections: gorm writes every field of a Create, so a zero value would
+// otherwise override the column default (and answer_days >= 1 refuses it).
+func withDefaultSettings(e models.Election) models.Election {
+	e.LockDays, e.AnswerDays, e.ReminderEveryDays, e.TaskReminderDays = 3, 14, 4, 5
+	e.EveningReminder, e.AutoReplace = true, true
+	e.Version, e.PlanVersion = 1, 1
+	return e
 }
