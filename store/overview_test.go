@@ -490,8 +490,8 @@ func TestOverviewDeclinedListNewestFirstWithReasons(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(o.Declined) != o.Total.Declined {
-			t.Fatalf("%d declined listed, %d counted", len(o.Declined), o.Total.Declined)
+		if len(o.Declined) != min(o.Total.Declined, store.MaxDeclinedShown) || o.Total.Declined <= store.MaxDeclinedShown {
+			t.Fatalf("%d declined listed, %d counted: the fixture should have more than the list shows", len(o.Declined), o.Total.Declined)
 		}
 		var byID = map[int64]models.Assignment{}
 		var as []models.Assignment
@@ -512,6 +512,16 @@ func TestOverviewDeclinedListNewestFirstWithReasons(t *testing.T) {
 				t.Errorf("declined list not newest first at %d", i)
 			}
 			reasons[d.Reason]++
+		}
+		listed := map[int64]bool{}
+		for _, d := range o.Declined {
+			listed[d.AssignmentID] = true
+		}
+		oldestListed := *o.Declined[len(o.Declined)-1].At
+		for _, a := range as {
+			if !listed[a.ID] && a.AnsweredAt.After(oldestListed) {
+				t.Errorf("declined %d at %v is newer than the listed ones but not listed", a.ID, a.AnsweredAt)
+			}
 		}
 		if reasons[models.DeclineNotThisTime] == 0 || reasons[models.DeclineRemoveMe] == 0 {
 			t.Errorf("reasons: %v", reasons)
