@@ -7,7 +7,7 @@ func init() {
 		danish: {
 			"overview.title":                "Statusoversigt",
 			"overview.noelections":          "Der er ikke noget valg at vise endnu.",
-			"overview.filters":              "Vis",
+			"overview.filters":              "Valg og afgrænsning",
 			"overview.election":             "Valg",
 			"overview.day":                  "Dag",
 			"overview.alldays":              "Alle dage",
@@ -48,7 +48,7 @@ func init() {
 		english: {
 			"overview.title":                "Status overview",
 			"overview.noelections":          "There is no election to show yet.",
-			"overview.filters":              "Show",
+			"overview.filters":              "Election and filters",
 			"overview.election":             "Election",
 			"overview.day":                  "Day",
 			"overview.alldays":              "All days",

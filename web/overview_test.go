@@ -1,12 +1,18 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/vault"
 	"github.com/valghalla/valghalla/web"
@@ -216,6 +222,98 @@ func TestOverviewReasonTexts(t *testing.T) {
 			if !web.HasMessage(l, "overview.reason."+string(r)) {
 				t.Errorf("no %s text for decline reason %s", l, r)
 			}
+		}
+	}
+}
+
+// BenchmarkOverviewPage renders the start page of a logged-in user for a
+// municipality-wide election: 60 stations × 6 task types × 12 parties,
+// 3 slots per cell on the election day (12,960 slots), two in three held.
+// The store's counting is measured by store.BenchmarkOverview; this adds
+// the session, the template and 60 station tables.
+func BenchmarkOverviewPage(b *testing.B) {
+	for _, dbName := range []string{"sqlite", "postgres"} {
+		db := map[string]func(testing.TB) *gorm.DB{"sqlite": storetest.SQLite, "postgres": storetest.Postgres}[dbName](b)
+		if _, err := store.SeedDemo(context.Background(), db, now); err != nil {
+			b.Fatal(err)
+		}
+		storetest.WithKeys(b, db)
+		app := newApp(b, db, nil, nil)
+		var e models.Election
+		db.Where("state = ?", models.ElectionActive).First(&e)
+		var areas []models.Area
+		db.Find(&areas)
+		var parties []models.Party
+		var taskTypes []models.TaskType
+		db.Find(&taskTypes)
+		var stations []models.PollingStation
+		db.Find(&stations)
+		for i := len(stations); i < 60; i++ {
+			s := models.PollingStation{AreaID: areas[i%len(areas)].ID, Name: "Valgsted " + strconv.Itoa(i+1), Address: "Vej 1",
+				PostalCode: "9990", City: "Sønderå", District: i + 1, Version: 1}
+			db.Create(&s)
+			stations = append(stations, s)
+		}
+		for _, l := range []string{"B", "I", "M", "Æ"} {
+			db.Create(&models.Party{Name: "Parti " + l, Letter: l, Kind: models.CouncilGroup, CouncilSeats: 1})
+		}
+		db.Find(&parties)
+		var slots []models.Slot
+		for _, s := range stations {
+			for _, t := range taskTypes {
+				for _, p := range parties {
+					for range 3 {
+						slots = append(slots, models.Slot{ElectionID: e.ID, StationID: s.ID, TaskTypeID: t.ID, Day: e.ElectionDay, PartyID: p.ID, CreatedAt: now})
+					}
+				}
+			}
+		}
+		if err := db.CreateInBatches(&slots, 1000).Error; err != nil {
+			b.Fatal(err)
+		}
+		people := make([]models.Participant, len(slots)*2/3)
+		for i := range people {
+			people[i] = models.Participant{CPR: vault.NewSecret("0101700000"), CPRIndex: "bench-" + strconv.Itoa(i), Name: "Person " + strconv.Itoa(i),
+				CreatedAt: now, UpdatedAt: now}
+		}
+		db.CreateInBatches(&people, 1000)
+		states := []models.AssignmentState{models.StateNominated, models.StateInvited, models.StateConfirmed}
+		var as []models.Assignment
+		for i, p := range people {
+			s := slots[i*3/2]
+			as = append(as, models.Assignment{SlotID: s.ID, ParticipantID: p.ID, ElectionID: e.ID, StationID: s.StationID, TaskTypeID: s.TaskTypeID,
+				PartyID: s.PartyID, Day: s.Day, State: states[i%3], WorkflowID: models.LifecycleWorkflowID(s.ID, p.ID), NominatedAt: now, UpdatedAt: now})
+		}
+		if err := db.CreateInBatches(&as, 1000).Error; err != nil {
+			b.Fatal(err)
+		}
+		for _, role := range []models.Role{models.RoleStaff, models.RolePartySecretary} {
+			u := models.User{Email: string(role) + "@bench.example", Name: "Bench", Role: role, CreatedAt: now}
+			if role == models.RolePartySecretary {
+				u.PartyID = &parties[0].ID
+			}
+			db.Create(&u)
+			token, err := store.CreateSession(context.Background(), db, u.ID, now)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Run(dbName+"/"+string(role), func(b *testing.B) {
+				var took []time.Duration
+				var size int
+				for b.Loop() {
+					start := time.Now()
+					rec := get(b, app, "/", "Cookie", "valghalla_session="+token)
+					took = append(took, time.Since(start))
+					if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Valgsted 60") {
+						b.Fatal(rec.Code)
+					}
+					size = rec.Body.Len()
+				}
+				slices.Sort(took)
+				b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
+				b.ReportMetric(float64(took[len(took)*95/100].Microseconds())/1000, "p95-ms")
+				b.ReportMetric(float64(size)/1024, "page-KiB")
+			})
 		}
 	}
 }
