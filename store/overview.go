@@ -96,14 +96,15 @@ type AreaOverview struct {
 // DeclinedInvitation is one "no" in the list under the overview: a name and
 // where, never a CPR number nor contact data.
 type DeclinedInvitation struct {
-	AssignmentID int64
-	Name         string
-	Station      models.PollingStation
-	TaskType     models.TaskType
-	Party        models.Party
-	Day          models.Date
-	Reason       models.DeclineReason
-	At           *time.Time // when they answered; nil if not recorded
+	AssignmentID  int64
+	ParticipantID int64
+	Name          string
+	Station       models.PollingStation
+	TaskType      models.TaskType
+	Party         models.Party
+	Day           models.Date
+	Reason        models.DeclineReason
+	At            *time.Time // when they answered; nil if not recorded
 }
 
 // MaxDeclinedShown caps the list of declined invitations (newest first);
@@ -127,6 +128,21 @@ type ElectionOverview struct {
 	Parties   []models.Party
 	TaskTypes []models.TaskType
 	Stations  []models.PollingStation
+}
+
+// scanRows runs q and hands each row to fn.
+func scanRows(q *gorm.DB, fn func(scan func(...any) error) error) error {
+	rows, err := q.Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // overviewScope is what an actor may see: all parties and stations, or one
@@ -266,26 +282,7 @@ func Overview(ctx context.Context, db *gorm.DB, actor models.User, electionID in
 	// The two counts. The snapshot is not atomic across them (a read
 	// transaction would take SQLite's write lock): a person nominated in
 	// between shows for a moment, and Vacant never goes below zero.
-	var slotRows []struct {
-		StationID, TaskTypeID, PartyID int64
-		N                              int
-	}
-	if err := sc.where(db.Table("slots"), electionID, f).
-		Select("station_id, task_type_id, party_id, COUNT(*) AS n").
-		Group("station_id, task_type_id, party_id").Scan(&slotRows).Error; err != nil {
-		return out, err
-	}
-	// One row per cell with a count per state, not a row per cell and
-	// state: a seventh of the rows to carry to Go.
-	var assignmentRows []struct {
-		StationID, TaskTypeID, PartyID                                               int64
-		Nominated, Invited, Confirmed, NoShow, Declined, Expired, Cancelled, Removed int
-	}
-	if err := sc.where(db.Table("assignments"), electionID, f).Select("station_id, task_type_id, party_id, " + stateCounts).
-		Group("station_id, task_type_id, party_id").Scan(&assignmentRows).Error; err != nil {
-		return out, err
-	}
-	cells := make(map[cellKey]*Counts, len(slotRows))
+	cells := map[cellKey]*Counts{}
 	cell := func(k cellKey) *Counts {
 		c := cells[k]
 		if c == nil {
@@ -294,13 +291,39 @@ func Overview(ctx context.Context, db *gorm.DB, actor models.User, electionID in
 		}
 		return c
 	}
-	for _, r := range slotRows {
-		cell(cellKey{r.StationID, r.TaskTypeID, r.PartyID}).Slots += r.N
+	// Scanned by hand: a staff overview has thousands of cells, and
+	// gorm's reflection per row cost more than the query.
+	err = scanRows(sc.where(db.Table("slots"), electionID, f).
+		Select("station_id, task_type_id, party_id, COUNT(*)").
+		Group("station_id, task_type_id, party_id"), func(scan func(...any) error) error {
+		var k cellKey
+		var n int
+		if err := scan(&k.station, &k.taskType, &k.party, &n); err != nil {
+			return err
+		}
+		cell(k).Slots += n
+		return nil
+	})
+	if err != nil {
+		return out, err
 	}
-	for _, r := range assignmentRows {
-		c := cell(cellKey{r.StationID, r.TaskTypeID, r.PartyID})
-		c.Nominated, c.Invited, c.Confirmed, c.NoShow = r.Nominated, r.Invited, r.Confirmed, r.NoShow
-		c.Declined, c.Expired, c.Cancelled, c.Removed = r.Declined, r.Expired, r.Cancelled, r.Removed
+	// One row per cell with a count per state, not a row per cell and
+	// state: a seventh of the rows to carry to Go.
+	err = scanRows(sc.where(db.Table("assignments"), electionID, f).
+		Select("station_id, task_type_id, party_id, "+stateCounts).
+		Group("station_id, task_type_id, party_id"), func(scan func(...any) error) error {
+		var k cellKey
+		var r Counts
+		if err := scan(&k.station, &k.taskType, &k.party, &r.Nominated, &r.Invited, &r.Confirmed, &r.NoShow,
+			&r.Declined, &r.Expired, &r.Cancelled, &r.Removed); err != nil {
+			return err
+		}
+		r.Slots = cell(k).Slots
+		*cell(k) = r
+		return nil
+	})
+	if err != nil {
+		return out, err
 	}
 	for _, c := range cells {
 		c.Vacant = max(0, c.Slots-c.held())
@@ -435,7 +458,7 @@ func sortParties(ps []models.Party) {
 func declinedInvitations(db *gorm.DB, sc overviewScope, electionID int64, f OverviewFilter,
 	stations []models.PollingStation, taskTypes []models.TaskType, parties []models.Party) ([]DeclinedInvitation, error) {
 	var rows []struct {
-		ID                             int64
+		ID, ParticipantID              int64
 		Name                           string
 		StationID, TaskTypeID, PartyID int64
 		Day                            models.Date
@@ -446,7 +469,7 @@ func declinedInvitations(db *gorm.DB, sc overviewScope, electionID int64, f Over
 	// decrypt. A decline is an answer and has its time; the index
 	// assignments_declined serves the order and the limit.
 	q := sc.where(db.Table("assignments"), electionID, f).Where("state = ?", models.StateDeclined).
-		Select("id, station_id, task_type_id, party_id, day, decline_reason, answered_at, " +
+		Select("id, participant_id, station_id, task_type_id, party_id, day, decline_reason, answered_at, " +
 			"(SELECT name FROM participants WHERE participants.id = assignments.participant_id) AS name").
 		Order("answered_at DESC, id DESC").Limit(MaxDeclinedShown)
 	if err := q.Scan(&rows).Error; err != nil {
@@ -464,7 +487,7 @@ func declinedInvitations(db *gorm.DB, sc overviewScope, electionID int64, f Over
 	}
 	out := make([]DeclinedInvitation, len(rows))
 	for i, r := range rows {
-		out[i] = DeclinedInvitation{AssignmentID: r.ID, Name: r.Name, Station: stationOf[r.StationID], TaskType: taskTypeOf[r.TaskTypeID],
+		out[i] = DeclinedInvitation{AssignmentID: r.ID, ParticipantID: r.ParticipantID, Name: r.Name, Station: stationOf[r.StationID], TaskType: taskTypeOf[r.TaskTypeID],
 			Party: partyOf[r.PartyID], Day: r.Day, Reason: r.DeclineReason, At: r.AnsweredAt}
 	}
 	return out, nil

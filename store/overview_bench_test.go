@@ -22,7 +22,7 @@ func BenchmarkOverview(b *testing.B) {
 		db := open(b)
 		pe := planElection(b, db, planSpec{stations: 60, parties: 12, days: 8, maxSlotsPerCellAndDay: 3, people: 6000, seed: 23})
 		if dbName == "postgres" {
-			db.Exec("ANALYZE") // as autovacuum would soon after the load
+			db.Exec("VACUUM ANALYZE") // as autovacuum would soon after the load
 		}
 		var slots, assignments int64
 		db.Model(&models.Slot{}).Count(&slots)
