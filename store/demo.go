@@ -90,10 +90,7 @@ func seedDemo(tx *gorm.DB, now time.Time) error {
 	}
 	day := demoElectionDay(now)
 	if err := create(&models.Election{Title: fmt.Sprintf("Folketingsvalg %d", day.Year), Kind: models.Folketingsvalg,
-		ElectionDay: day, State: models.ElectionActive, CreatedAt: now, UpdatedAt: now,
-		// gorm writes every field: the settings get migration 12's defaults.
-		LockDays: 3, AnswerDays: 14, ReminderEveryDays: 4, TaskReminderDays: 5, EveningReminder: true, AutoReplace: true,
-		Version: 1, PlanVersion: 1}); err != nil {
+		ElectionDay: day, State: models.ElectionActive, CreatedAt: now, UpdatedAt: now}); err != nil {
 		return err
 	}
 	hash, err := models.HashPassword(DemoPassword)

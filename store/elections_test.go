@@ -17,7 +17,7 @@ func TestElectionStates(t *testing.T) {
 		p := seedPeople(t, db)
 		now := time.Now().UTC()
 		e := models.Election{Title: "Kommunal- og regionsrådsvalg 2029", Kind: models.Kommunalvalg,
-			ElectionDay: models.NewDate(2029, time.November, 20), State: models.ElectionDraft, CreatedAt: now, UpdatedAt: now}
+			ElectionDay: models.NewDate(2029, time.November, 20), State: models.ElectionDraft, AnswerDays: 14, CreatedAt: now, UpdatedAt: now}
 		db.Create(&e)
 		if err := store.SetElectionState(ctx, db, p.secA, e.ID, models.ElectionActive, now); !errors.Is(err, store.ErrForbidden) {
 			t.Fatalf("a party secretary activating: %v", err)

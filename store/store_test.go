@@ -208,7 +208,7 @@ func TestSchemaConstraints(t *testing.T) {
 func TestDateSurvivesBothDatabases(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		day := models.NewDate(2024, time.June, 9)
-		e := models.Election{Title: "EP 2024", Kind: models.EuropaParlamentsvalg, ElectionDay: day, State: models.ElectionClosed,
+		e := models.Election{Title: "EP 2024", Kind: models.EuropaParlamentsvalg, ElectionDay: day, State: models.ElectionClosed, AnswerDays: 14,
 			CreatedAt: time.Now(), UpdatedAt: time.Now()}
 		if err := db.Create(&e).Error; err != nil {
 			t.Fatal(err)

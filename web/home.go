@@ -8,9 +8,14 @@ import (
 	"github.com/valghalla/valghalla/models"
 )
 
-// home is the start page: the municipality, its next election and its
-// polling stations. Nothing on it is personal data.
+// home is the start page. Logged in, it is the status overview; anonymous,
+// the municipality, its next election and its polling stations, with
+// nothing on it that is personal data.
 func (s *server) home(c *gin.Context) {
+	if currentUser(c) != nil {
+		s.overview(c)
+		return
+	}
 	db := s.DB.WithContext(c.Request.Context())
 	var m models.Municipality
 	if err := db.First(&m).Error; err != nil {

@@ -61,6 +61,7 @@ var routes = []route{
 	{http.MethodGet, "/healthz", public, (*server).healthz},
 	{http.MethodGet, "/readyz", public, (*server).readyz},
 	{http.MethodGet, "/", public, (*server).home},
+	{http.MethodGet, "/oversigt", anyUser, (*server).overview},
 	{http.MethodGet, "/login", public, (*server).loginForm},
 	{http.MethodPost, "/login", public, (*server).login},
 	{http.MethodGet, "/login/kode", public, (*server).codeForm},
