@@ -82,7 +82,6 @@ func (p Plan) QuotaSlots(c PlanCell) int {
 // distribution by the quota then leaves it alone.
 func (p Plan) Overridden(c PlanCell) bool { return p.Total(c).Agreed > 0 }
 
-
 // LoadPlan reads an election's plan. Staff and read-only staff; party
 // secretaries see their own slots in the overview, not the plan.
 func LoadPlan(ctx context.Context, db *gorm.DB, actor models.User, electionID int64) (Plan, error) {
