@@ -84,6 +84,11 @@ func init() {
 			"rounds.state.cancelled":          "Annulleret",
 			"rounds.state.unknown":            "Ukendt (Temporal svarer ikke)",
 			"rounds.link":                     "Rekrutteringsrunder",
+			"rounds.revalidate.title":         "Kontrol mod CPR-registeret",
+			"rounds.revalidate.intro":         "Før valget kontrolleres alle inviterede og bekræftede igen mod CPR-registeret. Den, der ikke længere kan være valgt, fjernes og får besked, og pladsen går videre til reservelisten.",
+			"rounds.revalidate":               "Kontrollér nu",
+			"rounds.revalidate.started":       "Kontrollen er startet. Fjernede personer vises i oversigten.",
+			"rounds.revalidate.inactive":      "Kun et aktivt valg kan kontrolleres.",
 		},
 		english: {
 			"answer.title":                    "Your answer",
@@ -166,6 +171,11 @@ func init() {
 			"rounds.state.cancelled":          "Cancelled",
 			"rounds.state.unknown":            "Unknown (Temporal does not answer)",
 			"rounds.link":                     "Recruitment rounds",
+			"rounds.revalidate.title":         "Check against the CPR register",
+			"rounds.revalidate.intro":         "Before the election everyone invited or confirmed is checked against the CPR register again. Anyone no longer eligible is removed and told, and the slot goes on to the reserve list.",
+			"rounds.revalidate":               "Check now",
+			"rounds.revalidate.started":       "The check has started. Removed people show in the overview.",
+			"rounds.revalidate.inactive":      "Only an active election can be checked.",
 		},
 	} {
 		for k, v := range texts {

@@ -58,7 +58,7 @@ func (s *server) rounds(c *gin.Context) {
 	s.render(c, http.StatusOK, "rounds.html", "rounds.title", map[string]any{
 		"Election": e, "Rounds": rows, "Refresh": anyRunning, "MayLaunch": staffWrite.allows(currentUser(c)),
 		"Stations": stations, "TaskTypes": taskTypes, "Parties": parties,
-		"Notice": noticeOf(c, "rounds.launched", "rounds.signalled"),
+		"Notice": noticeOf(c, "rounds.launched", "rounds.signalled", "rounds.revalidate.started"),
 	})
 }
 
@@ -142,4 +142,24 @@ func (s *server) signalRound(c *gin.Context) {
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/valg/"+strconv.FormatInt(r.ElectionID, 10)+"/runder?besked=rounds.signalled")
+}
+
+// revalidate starts the check of an election's invited and confirmed
+// people against the CPR register.
+func (s *server) revalidate(c *gin.Context) {
+	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
+	var e models.Election
+	if err := s.DB.WithContext(c.Request.Context()).First(&e, id).Error; err != nil {
+		s.notFound(c)
+		return
+	}
+	if e.State != models.ElectionActive {
+		s.render(c, http.StatusUnprocessableEntity, "error.html", "rounds.title", map[string]any{"Message": "rounds.revalidate.inactive"})
+		return
+	}
+	if _, err := workflows.StartRevalidation(c.Request.Context(), s.Temporal, s.TaskQueue, id, s.Now()); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/valg/"+c.Param("id")+"/runder?besked=rounds.revalidate.started")
 }

@@ -122,6 +122,7 @@ var routes = []route{
 	{http.MethodGet, "/valg/:id/runder", staffOnly, (*server).rounds},
 	{http.MethodPost, "/valg/:id/runder", staffWrite, (*server).launchRound},
 	{http.MethodPost, "/runder/:id/:signal", staffWrite, (*server).signalRound},
+	{http.MethodPost, "/valg/:id/kontrol", staffWrite, (*server).revalidate},
 	{http.MethodGet, "/tildelinger/:id", anyUser, (*server).assignment},
 	{http.MethodPost, "/tildelinger/:id/handling", staffWrite, (*server).actOnAssignment},
 	{http.MethodGet, "/svar/:token", public, (*server).answerForm},

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"regexp"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -114,6 +115,9 @@ func (s *server) fail(c *gin.Context, err error) {
 	c.AbortWithStatus(http.StatusInternalServerError)
 }
 
+// appLinks finds the app's answer and activation links in an e-mail.
+var appLinks = regexp.MustCompile(`https?://[^\s/]+/(svar|konto/aktiver)/[0-9A-Za-z_-]+`)
+
 // MailboxMessage is one e-mail in the dev mailbox.
 type MailboxMessage struct {
 	To, Subject, Text string
@@ -130,5 +134,15 @@ func (s *server) mailbox(c *gin.Context) {
 	for i, j := 0, len(msgs)-1; i < j; i, j = i+1, j-1 {
 		msgs[i], msgs[j] = msgs[j], msgs[i] // newest first
 	}
-	s.render(c, http.StatusOK, "mailbox.html", "mailbox.title", map[string]any{"Messages": msgs})
+	type withLinks struct {
+		MailboxMessage
+		Links []string
+	}
+	out := make([]withLinks, len(msgs))
+	for i, m := range msgs {
+		// The app's own links (answer, account activation) open as the
+		// recipient would open them.
+		out[i] = withLinks{m, appLinks.FindAllString(m.Text, -1)}
+	}
+	s.render(c, http.StatusOK, "mailbox.html", "mailbox.title", map[string]any{"Messages": out})
 }
