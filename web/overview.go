@@ -53,6 +53,10 @@ func (s *server) overview(c *gin.Context) {
 		return
 	}
 	data["Overview"] = o
+	if data["Reopened"], err = store.ReopenedSlots(ctx, s.DB, u, electionID, 50); err != nil {
+		s.overviewFailed(c, err)
+		return
+	}
 	data["OneParty"] = len(o.Parties) == 1
 	data["DeclinedCapped"] = o.Total.Declined > len(o.Declined)
 	s.render(c, http.StatusOK, "overview.html", "overview.title", data)

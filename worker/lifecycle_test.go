@@ -104,6 +104,12 @@ func (s *stack) launch(t *testing.T, nominated int) {
 	for i := range nominated {
 		storetest.Nominate(t, s.db, s.seed.Slots[i], s.seed.People[i].ID)
 	}
+	s.startRound(t)
+}
+
+// startRound launches a round for everyone nominated.
+func (s *stack) startRound(t *testing.T) {
+	t.Helper()
 	r, err := store.CreateRound(context.Background(), s.db, s.seed.Staff, s.seed.Election.ID, store.RoundFilter{}, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -358,9 +364,10 @@ func scanHistories(ctx context.Context, t *testing.T, c client.Client, ns string
 	t.Logf("scanned %d workflow histories", scanned)
 }
 
-// The worker is stopped twice in the middle of a round and started again:
-// the round completes and every person got exactly one invitation, counted
-// at the SMTP server by message id.
+// The worker is stopped twice in the middle of a round and started again,
+// and a second round is launched while the first runs: the rounds complete
+// and every person got exactly one invitation, counted at the SMTP server
+// by message id.
 func TestWorkerRestartsDuringARound(t *testing.T) {
 	if testing.Short() {
 		t.Skip("half a minute on a real server")
@@ -369,6 +376,7 @@ func TestWorkerRestartsDuringARound(t *testing.T) {
 	s := newStack(t, n, n, 600) // nobody expires during this test
 	start := time.Now()
 	s.launch(t, n)
+	s.startRound(t)
 	invited := func() int {
 		ids := map[string]bool{}
 		for _, m := range s.smtp.Messages() {
@@ -408,12 +416,19 @@ func TestWorkerRestartsDuringARound(t *testing.T) {
 	if st[models.StateInvited] != n {
 		t.Fatalf("states %v, want %d invited", st, n)
 	}
-	var r models.Round
-	s.db.First(&r)
+	var rounds []models.Round
+	s.db.Find(&rounds)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	waitFor(t, time.Minute, "the round to finish", func() bool {
-		p, err := workflows.QueryRound(ctx, s.c, r.WorkflowID)
-		return err == nil && p.Done && p.Started+p.Skipped == n
+	waitFor(t, time.Minute, "both rounds to finish", func() bool {
+		started := 0
+		for _, r := range rounds {
+			p, err := workflows.QueryRound(ctx, s.c, r.WorkflowID)
+			if err != nil || !p.Done {
+				return false
+			}
+			started += p.Started
+		}
+		return started == n
 	})
 }

@@ -1,0 +1,56 @@
+package store
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/valghalla/valghalla/models"
+)
+
+// NoticeView is a slot that became free again, as the staff and the
+// party's secretaries are told on the overview: where and when, and
+// whether the reserve list filled it. No names: the overview's declined
+// list names the people.
+type NoticeView struct {
+	At        time.Time
+	Station   string
+	TaskType  string
+	Day       models.Date
+	PartyID   int64
+	State     models.AssignmentState // how the lifecycle ended
+	Refilled  bool                   // a person from the reserve list took over
+	SlotState models.AssignmentState // the replacement's state, when refilled
+}
+
+// ReopenedSlots lists the newest reopened slots of an election, at most
+// limit: all for staff, the own party's (and stations') for a party
+// secretary.
+func ReopenedSlots(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, limit int) ([]NoticeView, error) {
+	q := db.WithContext(ctx).Table("notices").
+		Select(`notices.created_at AS at, polling_stations.name AS station, task_types.name AS task_type, a.day AS day,
+			a.party_id AS party_id, a.state AS state, r.id IS NOT NULL AS refilled, COALESCE(r.state, '') AS slot_state`).
+		Joins("JOIN assignments a ON a.id = notices.assignment_id").
+		Joins("JOIN polling_stations ON polling_stations.id = a.station_id").
+		Joins("JOIN task_types ON task_types.id = a.task_type_id").
+		Joins("LEFT JOIN assignments r ON r.replaces_id = a.id").
+		Where("notices.election_id = ? AND notices.kind = ?", electionID, NoticeSlotReopened)
+	if !mayReadAllParties(actor) {
+		if actor.PartyID == nil {
+			return nil, ErrForbidden
+		}
+		q = q.Where("a.party_id = ?", *actor.PartyID)
+		stations, err := StationsOf(ctx, db, actor.ID)
+		if err != nil {
+			return nil, err
+		}
+		if len(stations) > 0 {
+			q = q.Where("a.station_id IN ?", stations)
+		}
+	}
+	var out []NoticeView
+	err := q.Order("notices.created_at DESC, notices.id DESC").Limit(limit).Scan(&out).Error
+	return slices.Clip(out), err
+}
