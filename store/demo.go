@@ -89,8 +89,12 @@ func seedDemo(tx *gorm.DB, now time.Time) error {
 		return err
 	}
 	day := demoElectionDay(now)
-	if err := create(&models.Election{Title: fmt.Sprintf("Folketingsvalg %d", day.Year), Kind: models.Folketingsvalg,
-		ElectionDay: day, State: models.ElectionActive, CreatedAt: now, UpdatedAt: now}); err != nil {
+	election := models.Election{Title: fmt.Sprintf("Folketingsvalg %d", day.Year), Kind: models.Folketingsvalg,
+		ElectionDay: day, State: models.ElectionActive, QuotaSeed: demoQuotaSeed, CreatedAt: now, UpdatedAt: now}
+	if err := create(&election); err != nil {
+		return err
+	}
+	if err := seedDemoSlots(tx, election, stations, parties, taskTypes[0], now); err != nil {
 		return err
 	}
 	hash, err := models.HashPassword(DemoPassword)
@@ -109,4 +113,45 @@ func demoElectionDay(now time.Time) models.Date {
 		d = d.AddDays(1)
 	}
 	return d
+}
+
+// demoQuotaSeed is the recorded seed of the demo election's lot.
+const demoQuotaSeed = 2026
+
+// seedDemoSlots plans eight tilforordnede per polling station on the
+// election day, shared among the council groups by d'Hondt, and two more
+// for the volunteers' pool: enough to nominate and launch a round at once.
+func seedDemoSlots(tx *gorm.DB, e models.Election, stations []models.PollingStation, parties []models.Party, tf models.TaskType, now time.Time) error {
+	var groups []models.Contender
+	byName := map[string]models.Party{}
+	var pool models.Party
+	for _, p := range parties {
+		switch p.Kind {
+		case models.CouncilGroup:
+			groups = append(groups, models.Contender{Name: p.Letter, Seats: p.CouncilSeats})
+			byName[p.Letter] = p
+		case models.Pool:
+			if pool.ID == 0 {
+				pool = p
+			}
+		}
+	}
+	var slots []models.Slot
+	for i, st := range stations {
+		share, err := models.DHondt(8, groups, uint64(demoQuotaSeed+i))
+		if err != nil {
+			return err
+		}
+		add := func(partyID int64, n int) {
+			for range n {
+				slots = append(slots, models.Slot{ElectionID: e.ID, StationID: st.ID, TaskTypeID: tf.ID, Day: e.ElectionDay,
+					PartyID: partyID, CreatedAt: now})
+			}
+		}
+		for _, sh := range share.Allocation {
+			add(byName[sh.Name].ID, sh.Seats)
+		}
+		add(pool.ID, 2)
+	}
+	return tx.Create(&slots).Error
 }

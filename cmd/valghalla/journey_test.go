@@ -128,6 +128,53 @@ func TestDevAccountInvitationJourney(t *testing.T) {
 		t.Fatalf("register a participant: %d %s", code, body)
 	}
 
+	// The secretary nominates her to a slot of the party's; the staff
+	// launch a round; the invitation reaches the dev mailbox and she says
+	// yes by its link, without logging in.
+	_, elections := secretary.get("/indstilling")
+	electionID := regexp.MustCompile(`/valg/(\d+)/indstilling`).FindStringSubmatch(elections)
+	if electionID == nil {
+		t.Fatalf("no election to nominate for: %s", elections)
+	}
+	nominationPage := "/valg/" + electionID[1] + "/indstilling"
+	_, page := secretary.get(nominationPage)
+	cell := regexp.MustCompile(`<option value="(\d+/\d+/[0-9-]+)">1\. Sønderå Rådhus – Tilforordnet`).FindStringSubmatch(page)
+	person := regexp.MustCompile(`<option value="(\d+)">Else Frølund`).FindStringSubmatch(page)
+	if cell == nil || person == nil {
+		t.Fatalf("nomination page: %s", page)
+	}
+	code, body = secretary.post(nominationPage, nominationPage, url.Values{"party_id": {partyA[1]}, "target": {"slot"},
+		"cell": {cell[1]}, "participant_id": {person[1]}})
+	if code != 200 || strings.Contains(body, "4016") {
+		t.Fatalf("nominate: %d %s", code, body)
+	}
+	rounds := "/valg/" + electionID[1] + "/runder"
+	if code, body := admin.post(rounds, rounds, url.Values{}); code != 200 || !strings.Contains(body, "Runden er startet") {
+		t.Fatalf("launch a round: %d %s", code, body)
+	}
+	answerRE := regexp.MustCompile(regexp.QuoteMeta(base) + `/svar/[0-9a-f]{64}`)
+	var answerLink string
+	for deadline := time.Now().Add(30 * time.Second); answerLink == ""; time.Sleep(200 * time.Millisecond) {
+		_, box := anon.get("/dev/postkasse")
+		if i := strings.Index(box, "Kære Else Frølund"); i >= 0 {
+			answerLink = answerRE.FindString(box[i:])
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no invitation in the mailbox: %s", box)
+		}
+	}
+	volunteer := newUser(t, base)
+	answerPath := strings.TrimPrefix(answerLink, base)
+	if code, body := volunteer.get(answerPath); code != 200 || !strings.Contains(body, "Sønderå Rådhus, Torvet 1") || strings.Contains(body, "Frølund") {
+		t.Fatalf("answer page: %d %s", code, body)
+	}
+	if code, body := volunteer.post(answerPath, answerPath, url.Values{"svar": {"ja"}}); code != 200 || !strings.Contains(body, "Tak! Du har sagt ja") {
+		t.Fatalf("answer yes: %d %s", code, body)
+	}
+	if _, overview := admin.get("/oversigt"); !strings.Contains(overview, "Sønderå Rådhus") {
+		t.Fatalf("overview: %s", overview)
+	}
+
 	// The secretary asks for an extra secretary limited to two stations; the
 	// administrator approves, and the new secretary gets the account e-mail.
 	_, reqForm := secretary.get("/konto/ekstra-sekretaer")
@@ -164,7 +211,8 @@ func TestDevAccountInvitationJourney(t *testing.T) {
 		t.Fatalf("suspiciously short log: %q", logs)
 	}
 	for _, secret := range []string{"0101704016", "010170-4016", "Frølund", "Søren Ærø", "Ærø", "+4520304050", "20304050",
-		"else@example.dk", "soeren@parti-a.example", "karen@parti-a.example", "Ærtebjerg", "en lang og hemmelig sætning", strings.TrimPrefix(path, "/konto/aktiver/")} {
+		"else@example.dk", "soeren@parti-a.example", "karen@parti-a.example", "Ærtebjerg", "en lang og hemmelig sætning", strings.TrimPrefix(path, "/konto/aktiver/"),
+		strings.TrimPrefix(answerPath, "/svar/")} {
 		for _, line := range strings.Split(logs, "\n") {
 			if strings.Contains(line, secret) {
 				t.Errorf("the log contains %q: %s", secret, line)
