@@ -1,0 +1,114 @@
+package workflows_test
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/valghalla/valghalla/activities"
+	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/workflows"
+)
+
+// roundEnv runs a Round over n people with the lifecycles mocked: the
+// round's own logic (pages, pause, resume, cancel, continue-as-new).
+func roundEnv(t *testing.T, n int) (*testsuite.TestWorkflowEnvironment, *int) {
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestWorkflowEnvironment()
+	var acts *activities.Activities
+	env.RegisterActivity(acts)
+	env.RegisterWorkflow(workflows.Lifecycle)
+	env.OnActivity(acts.CountRound, mockCtx, int64(1)).Return(n, nil)
+	env.OnActivity(acts.RoundPage, mockCtx, int64(1), mockAny, mockAny).Return(
+		func(_ context.Context, _, after int64, limit int) ([]store.LifecycleRef, error) {
+			var refs []store.LifecycleRef
+			for id := after + 1; id <= int64(n) && len(refs) < limit; id++ {
+				refs = append(refs, store.LifecycleRef{AssignmentID: id, WorkflowID: "lifecycle-" + itoa(id)})
+			}
+			return refs, nil
+		})
+	started := 0
+	env.OnWorkflow(workflows.Lifecycle, mockAny, mockAny).Return(func(workflow.Context, workflows.LifecycleInput) error {
+		started++
+		return nil
+	})
+	return env, &started
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func progress(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflows.RoundProgress {
+	t.Helper()
+	v, err := env.QueryWorkflow(workflows.RoundProgressQuery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p workflows.RoundProgress
+	if err := v.Get(&p); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestRoundStartsEveryoneInPages(t *testing.T) {
+	env, started := roundEnv(t, 120)
+	env.ExecuteWorkflow(workflows.Round, workflows.RoundInput{RoundID: 1})
+	var p workflows.RoundProgress
+	if err := env.GetWorkflowResult(&p); err != nil {
+		t.Fatal(err)
+	}
+	if !p.Done || p.Started != 120 || p.Total != 120 || p.AfterID != 120 || *started != 120 {
+		t.Fatalf("progress %+v, %d lifecycles ran", p, *started)
+	}
+}
+
+func TestRoundPausesResumesAndCancels(t *testing.T) {
+	env, _ := roundEnv(t, 120)
+	var whilePaused workflows.RoundProgress
+	// Paused before it begins; the progress shows it; resumed an hour later.
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.RoundPauseSignal, nil) }, 0)
+	env.RegisterDelayedCallback(func() { whilePaused = progress(t, env) }, 30*time.Minute)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.RoundResumeSignal, nil) }, time.Hour)
+	env.ExecuteWorkflow(workflows.Round, workflows.RoundInput{RoundID: 1})
+	var p workflows.RoundProgress
+	if err := env.GetWorkflowResult(&p); err != nil {
+		t.Fatal(err)
+	}
+	if !whilePaused.Paused || whilePaused.Started != 0 || !p.Done || p.Started != 120 {
+		t.Fatalf("while paused %+v, at the end %+v", whilePaused, p)
+	}
+
+	env, started := roundEnv(t, 120)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.RoundPauseSignal, nil) }, 0)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.RoundCancelSignal, nil) }, time.Hour)
+	env.ExecuteWorkflow(workflows.Round, workflows.RoundInput{RoundID: 1})
+	if err := env.GetWorkflowResult(&p); err != nil {
+		t.Fatal(err)
+	}
+	if !p.Cancelled || p.Done || *started != 0 {
+		t.Fatalf("cancelled round: %+v, %d started", p, *started)
+	}
+}
+
+func TestRoundContinuesAsNewAndCarriesItsProgress(t *testing.T) {
+	env, _ := roundEnv(t, 1200)
+	env.ExecuteWorkflow(workflows.Round, workflows.RoundInput{RoundID: 1})
+	err := env.GetWorkflowError()
+	var can *workflow.ContinueAsNewError
+	if !errors.As(err, &can) {
+		t.Fatalf("after 10 pages of 50: %v, want continue-as-new", err)
+	}
+	var next workflows.RoundInput
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
+		t.Fatal(err)
+	}
+	if next.RoundID != 1 || next.Progress.Started != 500 || next.Progress.AfterID != 500 || next.Progress.Total != 1200 || !next.Progress.Counted {
+		t.Fatalf("carried progress %+v", next)
+	}
+}
