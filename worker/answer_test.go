@@ -94,6 +94,12 @@ func TestAnswerPage(t *testing.T) {
 		}
 	}
 
+	checkAccessibleForm(t, body)
+	if _, en := v.get(links[0] + "?lang=en"); !strings.Contains(en, `<html lang="en">`) || !strings.Contains(en, "Yes, I will") {
+		t.Fatalf("English answer page:\n%s", en)
+	}
+	v.get(links[0] + "?lang=da")
+
 	if status, body = v.post(links[0], "ja"); status != http.StatusOK || !strings.Contains(body, "Tak! Du har sagt ja") {
 		t.Fatalf("yes: %d\n%s", status, body)
 	}
@@ -131,8 +137,7 @@ func TestAnswerPage(t *testing.T) {
 		s.db.Where("participant_id = ?", s.seed.People[2].ID).First(&a)
 		return a.State == models.StateExpired
 	})
-	_, form = v.get(links[1])
-	resp, _ = v.hc.PostForm(links[2], url.Values{"csrf_token": {csrfField.FindStringSubmatch(form)[1]}, "svar": {"ja"}})
+	resp, _ = v.hc.PostForm(links[2], url.Values{"csrf_token": {token}, "svar": {"ja"}})
 	b, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(b), "Fristen for at svare er overskredet") {
@@ -145,5 +150,34 @@ func TestAnswerPage(t *testing.T) {
 		if status != http.StatusNotFound || !strings.Contains(body, "Linket er ikke gyldigt") {
 			t.Errorf("link %q: %d", bad, status)
 		}
+	}
+}
+
+// checkAccessibleForm checks the structure WCAG 2.1 AA needs of the answer
+// form (the full axe-core run is part of the browser tests): a language, a
+// title, one h1, a working skip link, a viewport for phones, and every
+// radio button labelled and grouped under a legend.
+func checkAccessibleForm(t *testing.T, page string) {
+	t.Helper()
+	for _, want := range []string{`<html lang="da">`, `<title>Dit svar · Valghalla</title>`, `name="viewport"`,
+		`href="#main-content"`, `id="main-content"`, `<fieldset>`, `<legend class="form-label">`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the answer page lacks %s", want)
+		}
+	}
+	if n := strings.Count(page, "<h1"); n != 1 {
+		t.Errorf("%d h1 headings, want 1", n)
+	}
+	radios := regexp.MustCompile(`<input type="radio" id="([^"]+)"`).FindAllStringSubmatch(page, -1)
+	if len(radios) != 3 {
+		t.Fatalf("%d answer choices, want 3", len(radios))
+	}
+	for _, r := range radios {
+		if !strings.Contains(page, `<label class="form-label" for="`+r[1]+`">`) {
+			t.Errorf("radio %s has no label", r[1])
+		}
+	}
+	if strings.Contains(page, "style=") {
+		t.Error("inline styles (the CSP blocks them)")
 	}
 }
