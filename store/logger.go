@@ -50,9 +50,16 @@ func (l gormLogger) Trace(ctx context.Context, begin time.Time, fc func() (strin
 	switch {
 	case err != nil && !errors.Is(err, gorm.ErrRecordNotFound) && !errors.Is(err, context.Canceled):
 		sql, _ := explain(fc)
+		// A constraint that refuses a write is how the store settles races
+		// (two people for one slot): the caller turns it into an answer, so
+		// it is information, not an error to page someone about.
+		level := slog.LevelError
+		if errors.Is(err, gorm.ErrDuplicatedKey) || errors.Is(err, gorm.ErrForeignKeyViolated) || errors.Is(err, gorm.ErrCheckConstraintViolated) {
+			level = slog.LevelInfo
+		}
 		// The driver's error text may quote a value (a duplicate key, say):
 		// log only its kind.
-		l.log.ErrorContext(ctx, "query failed", "sql", sql, "error_kind", errorKind(err), "elapsed", elapsed)
+		l.log.Log(ctx, level, "query failed", "sql", sql, "error_kind", errorKind(err), "elapsed", elapsed)
 	case elapsed > slowQuery:
 		sql, rows := explain(fc)
 		l.log.WarnContext(ctx, "slow query", "sql", sql, "rows", rows, "elapsed", elapsed)
