@@ -89,12 +89,8 @@ func seedDemo(tx *gorm.DB, now time.Time) error {
 		return err
 	}
 	day := demoElectionDay(now)
-	election := models.Election{Title: fmt.Sprintf("Folketingsvalg %d", day.Year), Kind: models.Folketingsvalg,
-		ElectionDay: day, State: models.ElectionActive, QuotaSeed: demoQuotaSeed, CreatedAt: now, UpdatedAt: now}
-	if err := create(&election); err != nil {
-		return err
-	}
-	if err := seedDemoSlots(tx, election, stations, parties, taskTypes[0], now); err != nil {
+	if err := create(&models.Election{Title: fmt.Sprintf("Folketingsvalg %d", day.Year), Kind: models.Folketingsvalg,
+		ElectionDay: day, State: models.ElectionActive, QuotaSeed: demoQuotaSeed, CreatedAt: now, UpdatedAt: now}); err != nil {
 		return err
 	}
 	hash, err := models.HashPassword(DemoPassword)
@@ -118,9 +114,37 @@ func demoElectionDay(now time.Time) models.Date {
 // demoQuotaSeed is the recorded seed of the demo election's lot.
 const demoQuotaSeed = 2026
 
-// seedDemoSlots plans eight tilforordnede per polling station on the
-// election day, shared among the council groups by d'Hondt, and two more
-// for the volunteers' pool: enough to nominate and launch a round at once.
+// SeedDemoPlan gives the demo election, when it has no slots yet, eight
+// tilforordnede per polling station on the election day, shared among the
+// council groups by d'Hondt, and two more for the volunteers' pool: enough
+// to nominate and launch a round at once in `valghalla dev`. (Tests seed
+// the demo without it and plan their own slots.)
+func SeedDemoPlan(ctx context.Context, db *gorm.DB, now time.Time) error {
+	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var e models.Election
+		if err := tx.Where("quota_seed = ?", demoQuotaSeed).First(&e).Error; err != nil {
+			return err
+		}
+		var n int64
+		if err := tx.Model(&models.Slot{}).Where("election_id = ?", e.ID).Count(&n).Error; err != nil || n > 0 {
+			return err
+		}
+		var stations []models.PollingStation
+		var parties []models.Party
+		var tf models.TaskType
+		if err := tx.Order("district").Find(&stations).Error; err != nil {
+			return err
+		}
+		if err := tx.Order("id").Find(&parties).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("short_name = ?", "TF").First(&tf).Error; err != nil {
+			return err
+		}
+		return seedDemoSlots(tx, e, stations, parties, tf, now)
+	})
+}
+
 func seedDemoSlots(tx *gorm.DB, e models.Election, stations []models.PollingStation, parties []models.Party, tf models.TaskType, now time.Time) error {
 	var groups []models.Contender
 	byName := map[string]models.Party{}

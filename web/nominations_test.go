@@ -86,7 +86,7 @@ func TestSecretaryNominatesByCPRAndFromTheList(t *testing.T) {
 		t.Fatalf("nominate by CPR: %d %s", rec.Code, rec.Body)
 	}
 	page = secA.do(http.MethodGet, rec.Header().Get("Location"), nil).Body.String()
-	if !strings.Contains(page, "Søren Ærø – indstillet") || !strings.Contains(page, "1 af 2 ledige") || fullCPR.MatchString(page) {
+	if !strings.Contains(page, "Søren Ærø</a> – indstillet") || !strings.Contains(page, "1 af 2 ledige") || fullCPR.MatchString(page) {
 		t.Fatalf("after nominating: %s", page)
 	}
 

@@ -91,6 +91,11 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 	if err != nil {
 		return fmt.Errorf("seed the demo municipality: %w", err)
 	}
+	if seeded {
+		if err := store.SeedDemoPlan(ctx, db, time.Now()); err != nil {
+			return fmt.Errorf("plan the demo election: %w", err)
+		}
+	}
 
 	cfg, mailServer, err := startDevMail(cfg, log)
 	if err != nil {
