@@ -35,7 +35,6 @@ const (
 	IneligibleUnknownElection = "unknown_election" // the election kind has no rules here
 )
 
-
 // CPR status codes.
 const (
 	cprStatusNoFixedAddress = "20"
