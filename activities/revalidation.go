@@ -41,6 +41,10 @@ func (a *Activities) RevalidatePage(ctx context.Context, electionID, afterID int
 	if err := db.First(&m).Error; err != nil {
 		return page, err
 	}
+	rules, err := store.RulesFor(ctx, db, e.Kind) // as edited on /valgtyper
+	if err != nil {
+		return page, err
+	}
 	var as []models.Assignment
 	if err := db.Where("election_id = ? AND state IN ? AND id > ?", electionID,
 		[]models.AssignmentState{models.StateInvited, models.StateConfirmed}, afterID).Order("id").Limit(limit).Find(&as).Error; err != nil {
@@ -73,7 +77,7 @@ func (a *Activities) RevalidatePage(ctx context.Context, electionID, afterID int
 		case err != nil:
 			return page, err
 		default:
-			reasons = models.CheckEligibility(e.Kind, e.ElectionDay, m.Code, person.PersonFacts, tt.Validation)
+			reasons = rules.Check(e.ElectionDay, m.Code, person.PersonFacts, tt.Validation)
 		}
 		page.Checked++
 		page.AfterID = asg.ID

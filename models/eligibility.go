@@ -1,6 +1,7 @@
 package models
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -27,20 +28,12 @@ const (
 	IneligibleDead            = "dead"             // CPR status 90
 	IneligibleNotActive       = "not_active"       // the CPR number is not in use (30, 50, 60) or its status is unknown
 	IneligibleNotResident     = "not_resident"     // no fixed address (20), disappeared (70), emigrated (80), or lives in another municipality
-	IneligibleUnderage        = "underage"         // not 18 on the election day
-	IneligibleCitizenship     = "citizenship"      // citizenship (and, for KV, residence) does not give the vote
-	IneligibleGuardianship    = "guardianship"     // full guardianship: no vote at FV/FA
+	IneligibleUnderage        = "underage"         // younger than the rule set's minimum age on the election day
+	IneligibleCitizenship     = "citizenship"      // neither citizenship nor (where the rules allow it) residence gives the vote
+	IneligibleGuardianship    = "guardianship"     // full guardianship: no vote where the rules exclude it (FV/FA)
 	IneligibleNoCPR           = "no_cpr"           // no CPR number, so no age
 	IneligibleUnknownElection = "unknown_election" // the election kind has no rules here
 )
-
-// VotingAge is the age a voter must have reached on the election day.
-const VotingAge = 18
-
-// KVResidenceYears is how long a citizen of a country outside the EU,
-// Iceland and Norway must have lived in Denmark, continuously, before the
-// election day to vote at a municipal and regional election.
-const KVResidenceYears = 4
 
 // CPR status codes.
 const (
@@ -53,30 +46,33 @@ const (
 	cprStatusDead           = "90"
 )
 
-// CheckEligibility tells whether the person may take a task at an election of
-// the given kind in the municipality: an empty result means eligible,
-// otherwise every reason that applies is returned (not just the first), in a
-// fixed order.
+// CheckEligibility checks a person against the law's rules for the election
+// kind (DefaultRules); an unknown kind fails closed with unknown_election.
+// Code that has the municipality's stored rule sets uses
+// EligibilityRules.Check instead.
+func CheckEligibility(kind ElectionKind, electionDay Date, municipalityCode string, p PersonFacts, validation bool) []Ineligibility {
+	r, _ := DefaultRules(kind)
+	return r.Check(electionDay, municipalityCode, p, validation)
+}
+
+// Check tells whether the person may take a task at an election with these
+// rules in the municipality: an empty result means eligible, otherwise every
+// reason that applies is returned (not just the first), in a fixed order.
 //
-// The rules (DOMAIN.md, "Eligibility"):
+// The law's rule sets are in DefaultRules (DOMAIN.md, "Eligibility").
 //
-//	FV, FA: alive; ≥ 18 on the election day; Danish citizen (5100); resident
-//	        in the municipality; not under full guardianship.
-//	KV:     alive; ≥ 18; resident; Danish, other EU, Icelandic or Norwegian
-//	        citizen, or 4 years' continuous residence in Denmark before the
-//	        election day; guardianship irrelevant.
-//	EP:     alive; ≥ 18; resident; Danish or other EU citizen; guardianship
-//	        irrelevant.
-//
-// Resident means an active CPR status (01, 03, 05, 07) and the municipality
-// code of the current address equal to municipalityCode. The status gives at
-// most one reason: dead, not_active or not_resident.
+// Resident means an active CPR status (01, 03, 05, 07) and, when
+// MustLiveInMunicipality, the municipality code of the current address equal
+// to municipalityCode. The status gives at most one reason: dead, not_active
+// or not_resident; without MustLiveInMunicipality a person with no fixed
+// address, disappeared or emigrated is still not resident in Denmark.
 //
 // With validation false (task types with validation off) only "alive" is
 // checked. Unknown facts fail closed: an unknown status is not_active, an
 // unknown citizenship is no citizenship, an unknown ResidentSince is no
-// residence.
-func CheckEligibility(kind ElectionKind, electionDay Date, municipalityCode string, p PersonFacts, validation bool) []Ineligibility {
+// residence. A rule set with an unknown citizenship rule (the zero value:
+// an unknown election kind) gives unknown_election.
+func (r EligibilityRules) Check(electionDay Date, municipalityCode string, p PersonFacts, validation bool) []Ineligibility {
 	status := strings.TrimSpace(p.Status)
 	var out []Ineligibility
 	add := func(code, reason string) { out = append(out, Ineligibility{Code: code, Reason: reason}) }
@@ -87,17 +83,14 @@ func CheckEligibility(kind ElectionKind, electionDay Date, municipalityCode stri
 	if !validation {
 		return out
 	}
-
-	switch kind {
-	case Folketingsvalg, Folkeafstemning, Kommunalvalg, EuropaParlamentsvalg:
-	default:
+	if !r.Citizenship.Valid() {
 		add(IneligibleUnknownElection, "Valgtypen er ukendt, så valgbarheden kan ikke vurderes.")
 		return out
 	}
 
 	switch status {
 	case "01", "03", "05", "07":
-		if !sameMunicipality(p.MunicipalityCode, municipalityCode) {
+		if r.MustLiveInMunicipality && !sameMunicipality(p.MunicipalityCode, municipalityCode) {
 			add(IneligibleNotResident, "Personen bor ikke i kommunen ifølge CPR-registret.")
 		}
 	case cprStatusDead:
@@ -116,32 +109,39 @@ func CheckEligibility(kind ElectionKind, electionDay Date, municipalityCode stri
 
 	if p.CPR.IsZero() {
 		add(IneligibleNoCPR, "Personen har intet CPR-nummer, så alderen kan ikke vurderes.")
-	} else if p.CPR.AgeOn(electionDay) < VotingAge {
-		add(IneligibleUnderage, "Personen er ikke fyldt 18 år på valgdagen.")
+	} else if p.CPR.AgeOn(electionDay) < r.MinAge {
+		add(IneligibleUnderage, fmt.Sprintf("Personen er ikke fyldt %d år på valgdagen.", r.MinAge))
 	}
 
 	country := cprCountries[strings.TrimSpace(p.Citizenship)]
-	switch kind {
-	case Folketingsvalg, Folkeafstemning:
-		if country != countryDenmark {
-			add(IneligibleCitizenship, "Personen er ikke dansk statsborger.")
-		}
-	case Kommunalvalg:
-		if country == countryNone && !residentFor(p.ResidentSince, electionDay, KVResidenceYears) {
-			add(IneligibleCitizenship, "Personen er hverken dansk, anden EU-, islandsk eller norsk statsborger "+
-				"og har ikke haft fast bopæl i Danmark i de sidste 4 år før valgdagen.")
-		}
-	case EuropaParlamentsvalg:
-		if country != countryDenmark && country != countryEU {
-			add(IneligibleCitizenship, "Personen er hverken dansk eller anden EU-statsborger.")
-		}
+	if !r.Citizenship.accepts(country) &&
+		!(r.ResidenceYears > 0 && residentFor(p.ResidentSince, electionDay, r.ResidenceYears)) {
+		add(IneligibleCitizenship, r.citizenshipReason())
 	}
 
-	if p.FullGuardianship && (kind == Folketingsvalg || kind == Folkeafstemning) {
+	if p.FullGuardianship && r.GuardianshipExcludes {
 		add(IneligibleGuardianship, "Personen er under værgemål med fratagelse af den retlige handleevne "+
-			"og har ikke valgret til folketingsvalg og folkeafstemninger.")
+			"og har ikke valgret ved denne valgtype.")
 	}
 	return out
+}
+
+// citizenshipReason says, in Danish, which citizenships (and residence)
+// would have given the vote.
+func (r EligibilityRules) citizenshipReason() string {
+	var s string
+	switch r.Citizenship {
+	case CitizenshipDanish:
+		s = "Personen er ikke dansk statsborger"
+	case CitizenshipDanishEU:
+		s = "Personen er hverken dansk eller anden EU-statsborger"
+	default:
+		s = "Personen er hverken dansk, anden EU-, islandsk eller norsk statsborger"
+	}
+	if r.ResidenceYears > 0 {
+		s += fmt.Sprintf(" og har ikke haft fast bopæl i Danmark i de sidste %d år før valgdagen", r.ResidenceYears)
+	}
+	return s + "."
 }
 
 // sameMunicipality compares two municipality codes, allowing for a register

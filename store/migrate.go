@@ -402,4 +402,23 @@ CREATE INDEX slots_overview ON slots(election_id, station_id, task_type_id, part
 DROP INDEX assignments_overview;
 CREATE INDEX assignments_overview ON assignments(election_id, station_id, task_type_id, party_id, state, day);
 CREATE INDEX assignments_declined ON assignments(election_id, state, answered_at)`},
+	// The eligibility rules of each election kind as data an administrator
+	// may edit, seeded with the law's (models.DefaultRules); the ranges match
+	// store.SaveElectionType's checks.
+	{14, "election types with their eligibility rules", `
+CREATE TABLE election_types (
+	kind TEXT PRIMARY KEY CHECK (kind IN ('FV', 'FA', 'KV', 'EP')),
+	name TEXT NOT NULL,
+	min_age INTEGER NOT NULL CHECK (min_age BETWEEN 16 AND 100),
+	citizenship TEXT NOT NULL CHECK (citizenship IN ('dk', 'dk_eu_nordic', 'dk_eu')),
+	residence_years INTEGER NOT NULL CHECK (residence_years BETWEEN 0 AND 20),
+	guardianship_excludes BOOLEAN NOT NULL,
+	must_live_in_municipality BOOLEAN NOT NULL,
+	version INTEGER NOT NULL DEFAULT 1
+);
+INSERT INTO election_types (kind, name, min_age, citizenship, residence_years, guardianship_excludes, must_live_in_municipality, version) VALUES
+	('FV', 'Folketingsvalg', 18, 'dk', 0, TRUE, TRUE, 1),
+	('FA', 'Folkeafstemning', 18, 'dk', 0, TRUE, TRUE, 1),
+	('KV', 'Kommunal- og regionsrådsvalg', 18, 'dk_eu_nordic', 4, FALSE, TRUE, 1),
+	('EP', 'Europa-Parlamentsvalg', 18, 'dk_eu', 0, FALSE, TRUE, 1)`},
 }

@@ -85,7 +85,7 @@ func (s *server) participantFormData(c *gin.Context, data map[string]any) map[st
 }
 
 // eligibility checks a nomination to a party's list against the next
-// active election, by DOMAIN.md's rules for its kind. Pools outside the
+// active election, by the rules stored for its type. Pools outside the
 // quota (staff, volunteers) are not checked here: their task types decide
 // at nomination to a slot whether validation applies.
 func (s *server) eligibility(c *gin.Context, facts models.PersonFacts, partyID int64) ([]models.Ineligibility, models.Election, error) {
@@ -104,14 +104,19 @@ func (s *server) eligibility(c *gin.Context, facts models.PersonFacts, partyID i
 	return reasons, e, err
 }
 
-// ineligibility checks a person against an election's rules in the
-// municipality (validation off: alive only); none means eligible.
+// ineligibility checks a person against the rules stored for the
+// election's type (/valgtyper) in the municipality (validation off: alive
+// only); none means eligible.
 func (s *server) ineligibility(ctx context.Context, facts models.PersonFacts, e models.Election, validation bool) ([]models.Ineligibility, error) {
 	var m models.Municipality
 	if err := s.DB.WithContext(ctx).First(&m).Error; err != nil {
 		return nil, err
 	}
-	return models.CheckEligibility(e.Kind, e.ElectionDay, m.Code, facts, validation), nil
+	rules, err := store.RulesFor(ctx, s.DB, e.Kind)
+	if err != nil {
+		return nil, err
+	}
+	return rules.Check(e.ElectionDay, m.Code, facts, validation), nil
 }
 
 // createParticipant registers a person by CPR number: the number is
