@@ -402,4 +402,15 @@ CREATE INDEX slots_overview ON slots(election_id, station_id, task_type_id, part
 DROP INDEX assignments_overview;
 CREATE INDEX assignments_overview ON assignments(election_id, station_id, task_type_id, party_id, state, day);
 CREATE INDEX assignments_declined ON assignments(election_id, state, answered_at)`},
+	// API tokens for scripts (Authorization: Bearer): only the hash is kept,
+	// as for sessions; a token acts with its user's role.
+	{14, "api tokens", `
+CREATE TABLE api_tokens (
+	token_hash TEXT PRIMARY KEY,
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	name TEXT NOT NULL,
+	created_at {{timestamp}} NOT NULL,
+	last_used_at {{timestamp}}
+);
+CREATE INDEX api_tokens_user ON api_tokens(user_id)`},
 }
