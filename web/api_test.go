@@ -251,7 +251,7 @@ func TestAPICatalogue(t *testing.T) {
 
 	var stations []struct {
 		ID       int64
-		AreaID   int64 `json:"area_id"`
+		AreaID   int64  `json:"area_id"`
 		AreaName string `json:"area_name"`
 		Version  int
 	}
@@ -511,4 +511,3 @@ func TestAPIQuotaComputesLikeTheCommand(t *testing.T) {
 		t.Errorf("negative seats: %d %s", res.Status, res.Body)
 	}
 }
-
