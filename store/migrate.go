@@ -421,4 +421,15 @@ INSERT INTO election_types (kind, name, min_age, citizenship, residence_years, g
 	('FA', 'Folkeafstemning', 18, 'dk', 0, TRUE, TRUE, 1),
 	('KV', 'Kommunal- og regionsrådsvalg', 18, 'dk_eu_nordic', 4, FALSE, TRUE, 1),
 	('EP', 'Europa-Parlamentsvalg', 18, 'dk_eu', 0, FALSE, TRUE, 1)`},
+	// API tokens for scripts (Authorization: Bearer): only the hash is kept,
+	// as for sessions; a token acts with its user's role.
+	{15, "api tokens", `
+CREATE TABLE api_tokens (
+	token_hash TEXT PRIMARY KEY,
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	name TEXT NOT NULL,
+	created_at {{timestamp}} NOT NULL,
+	last_used_at {{timestamp}}
+);
+CREATE INDEX api_tokens_user ON api_tokens(user_id)`},
 }

@@ -112,6 +112,15 @@ func (s *server) authorize(a access) gin.HandlerFunc {
 			c.Next()
 			return
 		}
+		if isAPI(c) {
+			if u == nil {
+				apiError(c, http.StatusUnauthorized, translator(c)("api.unauthenticated"))
+				return
+			}
+			s.Log.WarnContext(c.Request.Context(), "access refused", "user_id", u.ID, "role", u.Role, "route", c.FullPath())
+			apiError(c, http.StatusForbidden, translator(c)("api.forbidden"))
+			return
+		}
 		if u == nil {
 			if c.Request.Method == http.MethodGet {
 				c.Redirect(http.StatusSeeOther, "/login?next="+url.QueryEscape(c.Request.URL.RequestURI()))

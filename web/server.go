@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -138,6 +139,26 @@ var routes = []route{
 	{http.MethodPost, "/valg/:id/reserver/fjern", registrar, (*server).removeReserve},
 	// Dev only (404 elsewhere): the inbox of everyone, on 127.0.0.1.
 	{http.MethodGet, "/dev/postkasse", public, (*server).mailbox},
+
+	// The JSON API (api*.go), described by web/openapi.yaml.
+	{http.MethodGet, apiPrefix + "/openapi.json", public, (*server).openAPI},
+	{http.MethodGet, apiPrefix + "/elections", staffOnly, (*server).apiElections},
+	{http.MethodPost, apiPrefix + "/elections", staffWrite, (*server).apiCreateElection},
+	{http.MethodGet, apiPrefix + "/elections/:id", staffOnly, (*server).apiElection},
+	{http.MethodPatch, apiPrefix + "/elections/:id", staffWrite, (*server).apiUpdateElection},
+	{http.MethodPost, apiPrefix + "/elections/:id/state", staffWrite, (*server).apiSetElectionState},
+	{http.MethodGet, apiPrefix + "/elections/:id/plan", staffOnly, (*server).apiPlan},
+	{http.MethodPost, apiPrefix + "/elections/:id/plan/quota", staffWrite, (*server).apiDistributeByQuota},
+	{http.MethodGet, apiPrefix + "/elections/:id/overview", anyUser, (*server).apiOverview},
+	{http.MethodGet, apiPrefix + "/stations", staffOnly, (*server).apiStations},
+	{http.MethodPost, apiPrefix + "/stations", staffWrite, (*server).apiSaveStation},
+	{http.MethodPut, apiPrefix + "/stations/:id", staffWrite, (*server).apiSaveStation},
+	{http.MethodGet, apiPrefix + "/task-types", staffOnly, (*server).apiTaskTypes},
+	{http.MethodPost, apiPrefix + "/task-types", staffWrite, (*server).apiSaveTaskType},
+	{http.MethodPut, apiPrefix + "/task-types/:id", staffWrite, (*server).apiSaveTaskType},
+	{http.MethodGet, apiPrefix + "/parties", anyUser, (*server).apiParties},
+	{http.MethodPost, apiPrefix + "/quota", anyUser, (*server).apiQuota},
+	{http.MethodPost, apiPrefix + "/api-tokens", adminOnly, (*server).apiCreateToken},
 }
 
 // Route describes a registered endpoint, for tests and documentation.
@@ -176,7 +197,12 @@ func New(d Deps) http.Handler {
 	for _, rt := range routes {
 		h := rt.handler
 		handlers := []gin.HandlerFunc{s.authorize(rt.access), func(c *gin.Context) { h(s, c) }}
-		if rt.path != "/healthz" && rt.path != "/readyz" {
+		switch {
+		case strings.HasPrefix(rt.path, apiPrefix+"/"):
+			// Session or bearer token; the CSRF check after authorize, so
+			// an anonymous call is told 401, not a missing token.
+			handlers = []gin.HandlerFunc{s.apiAuth, s.authorize(rt.access), s.apiCSRF, handlers[1]}
+		case rt.path != "/healthz" && rt.path != "/readyz":
 			// Probes touch no session: they run every few seconds.
 			handlers = append([]gin.HandlerFunc{s.loadSession, s.checkCSRF}, handlers...)
 		}
@@ -257,5 +283,9 @@ func noticeOf(c *gin.Context, allowed ...string) string {
 }
 
 func (s *server) notFound(c *gin.Context) {
+	if isAPI(c) {
+		apiError(c, http.StatusNotFound, translator(c)("api.notfound"))
+		return
+	}
 	s.render(c, http.StatusNotFound, "notfound.html", "notfound.title", nil)
 }
