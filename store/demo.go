@@ -90,7 +90,7 @@ func seedDemo(tx *gorm.DB, now time.Time) error {
 	}
 	day := demoElectionDay(now)
 	if err := create(&models.Election{Title: fmt.Sprintf("Folketingsvalg %d", day.Year), Kind: models.Folketingsvalg,
-		ElectionDay: day, State: models.ElectionActive, QuotaSeed: demoQuotaSeed, CreatedAt: now, UpdatedAt: now}); err != nil {
+		ElectionDay: day, State: models.ElectionActive, CreatedAt: now, UpdatedAt: now}); err != nil {
 		return err
 	}
 	hash, err := models.HashPassword(DemoPassword)
@@ -122,11 +122,15 @@ const demoQuotaSeed = 2026
 func SeedDemoPlan(ctx context.Context, db *gorm.DB, now time.Time) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var e models.Election
-		if err := tx.Where("quota_seed = ?", demoQuotaSeed).First(&e).Error; err != nil {
+		if err := tx.Order("id").First(&e).Error; err != nil {
 			return err
 		}
 		var n int64
 		if err := tx.Model(&models.Slot{}).Where("election_id = ?", e.ID).Count(&n).Error; err != nil || n > 0 {
+			return err
+		}
+		// The seed the lots below were drawn with, recorded like any plan's.
+		if err := tx.Model(&e).Update("quota_seed", demoQuotaSeed).Error; err != nil {
 			return err
 		}
 		var stations []models.PollingStation
