@@ -246,6 +246,12 @@ func (lc *lifecycle) validateHolding() error {
 func (lc *lifecycle) step(ctx workflow.Context, to models.AssignmentState, reason models.DeclineReason, by string) error {
 	lc.state = to
 	lc.unwritten = append(lc.unwritten, store.Transition{AssignmentID: lc.in.AssignmentID, To: to, Reason: reason, By: by})
+	return lc.flush(ctx)
+}
+
+// flush writes the steps taken and not yet written, in order. A step that
+// is being written by another coroutine is waited for.
+func (lc *lifecycle) flush(ctx workflow.Context) error {
 	// An update handler's context does not carry the workflow's options.
 	ctx = workflow.WithActivityOptions(ctx, lifecycleActivities)
 	if err := lc.writing.Lock(ctx); err != nil {
@@ -356,8 +362,12 @@ func (lc *lifecycle) end(ctx workflow.Context) error {
 	if lc.state == models.StateCompleted || lc.state == models.StateConfirmed {
 		return nil
 	}
-	// Wait for the update that ended the lifecycle to record its step.
+	// Wait for the update or signal that ended the lifecycle to record
+	// its step (a signal's coroutine is no handler the SDK waits for).
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return err
+	}
+	if err := lc.flush(ctx); err != nil {
 		return err
 	}
 	if lc.endMessage != "" {
