@@ -186,3 +186,123 @@ func (s *server) apiParties(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, out)
 }
+
+// apiAreas lists the areas (which group the polling stations) in Danish
+// order.
+func (s *server) apiAreas(c *gin.Context) {
+	var areas []models.Area
+	if err := s.DB.WithContext(c.Request.Context()).Find(&areas).Error; err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	models.SortDanish(areas, func(a models.Area) string { return a.Name })
+	out := make([]apiNamed, len(areas))
+	for i, a := range areas {
+		out[i] = apiNamed{a.ID, a.Name}
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// apiSaveArea creates an area (POST) or renames one (PUT).
+func (s *server) apiSaveArea(c *gin.Context) {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if !bindJSON(c, &in) {
+		return
+	}
+	a := models.Area{Name: in.Name}
+	status := http.StatusCreated
+	if c.Request.Method == http.MethodPut {
+		if a.ID = apiID(c, "id"); a.ID == 0 {
+			apiError(c, http.StatusNotFound, translator(c)("api.notfound"))
+			return
+		}
+		status = http.StatusOK
+	}
+	saved, err := store.SaveArea(c.Request.Context(), s.DB, *currentUser(c), a)
+	if err != nil {
+		s.apiStoreError(c, err)
+		return
+	}
+	c.JSON(status, apiNamed{saved.ID, saved.Name})
+}
+
+// apiPartyInput is a party as a client sends it; a party's kind is fixed
+// when it is created (the store ignores it on a change).
+type apiPartyInput struct {
+	Name         string `json:"name"`
+	Letter       string `json:"letter"`
+	Kind         string `json:"kind"`
+	CouncilSeats int    `json:"council_seats"`
+	ValggruppeID *int64 `json:"valggruppe_id"`
+}
+
+// apiSaveParty creates a council group or pool (POST) or changes one (PUT).
+func (s *server) apiSaveParty(c *gin.Context) {
+	var in apiPartyInput
+	if !bindJSON(c, &in) {
+		return
+	}
+	p := models.Party{Name: in.Name, Letter: in.Letter, Kind: models.PartyKind(in.Kind), CouncilSeats: in.CouncilSeats,
+		ValggruppeID: in.ValggruppeID}
+	status := http.StatusCreated
+	if c.Request.Method == http.MethodPut {
+		if p.ID = apiID(c, "id"); p.ID == 0 {
+			apiError(c, http.StatusNotFound, translator(c)("api.notfound"))
+			return
+		}
+		status = http.StatusOK
+	}
+	saved, err := store.SaveParty(c.Request.Context(), s.DB, *currentUser(c), p)
+	if err != nil {
+		s.apiStoreError(c, err)
+		return
+	}
+	c.JSON(status, toAPIParty(saved))
+}
+
+// apiValggrupper lists the valggrupper in Danish order.
+func (s *server) apiValggrupper(c *gin.Context) {
+	_, _, valggrupper, err := store.Parties(c.Request.Context(), s.DB)
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
+	out := make([]apiValggruppe, len(valggrupper))
+	for i, v := range valggrupper {
+		out[i] = apiValggruppe{v.ID, v.Name}
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// apiCreateValggruppe adds a valggruppe; council groups join it with PUT
+// /parties/{id}.
+func (s *server) apiCreateValggruppe(c *gin.Context) {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if !bindJSON(c, &in) {
+		return
+	}
+	v, err := store.CreateValggruppe(c.Request.Context(), s.DB, *currentUser(c), in.Name)
+	if err != nil {
+		s.apiStoreError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, apiValggruppe{v.ID, v.Name})
+}
+
+// apiDeleteValggruppe removes a valggruppe; its members stand alone again.
+func (s *server) apiDeleteValggruppe(c *gin.Context) {
+	id := apiID(c, "id")
+	if id == 0 {
+		apiError(c, http.StatusNotFound, translator(c)("api.notfound"))
+		return
+	}
+	if err := store.DeleteValggruppe(c.Request.Context(), s.DB, *currentUser(c), id); err != nil {
+		s.apiStoreError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
