@@ -192,3 +192,26 @@ func (s *server) apiSetElectionState(c *gin.Context) {
 	}
 	s.apiElectionByID(c, http.StatusOK, id)
 }
+
+// apiDuplicateElection starts a new draft from an election: its settings,
+// plan and seed (store.DuplicateElection).
+func (s *server) apiDuplicateElection(c *gin.Context) {
+	var in struct {
+		Title string `json:"title"`
+		Day   string `json:"day"`
+	}
+	if !bindJSON(c, &in) {
+		return
+	}
+	id := apiID(c, "id")
+	if id == 0 {
+		apiError(c, http.StatusNotFound, translator(c)("api.notfound"))
+		return
+	}
+	e, err := store.DuplicateElection(c.Request.Context(), s.DB, *currentUser(c), id, in.Title, in.Day, s.Now())
+	if err != nil {
+		s.apiStoreError(c, err)
+		return
+	}
+	s.apiElectionByID(c, http.StatusCreated, e.ID)
+}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"testing"
 
+	"gorm.io/gorm"
+
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store/storetest"
 )
@@ -114,4 +116,116 @@ func TestAPIAreasPartiesAndValggrupper(t *testing.T) {
 	if p.ValggruppeID != nil {
 		t.Errorf("the member still has valggruppe %d", *p.ValggruppeID)
 	}
+}
+
+func TestAPIPlanCellsMoveAndDuplicate(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		f := newFixture(t, db, false)
+		api := f.tokens(t)
+		staff, readOnly := api[models.RoleStaff], api[models.RoleReadOnly]
+		var e models.Election
+		db.First(&e)
+		var tf models.TaskType
+		db.Where("name = ?", "Tilforordnet").First(&tf)
+		var station models.PollingStation
+		db.Order("district").First(&station)
+		var pool, a models.Party
+		db.Where("kind = ?", models.Pool).Order("id").First(&pool)
+		db.Where("letter = ?", "A").First(&a)
+		path := "/api/v1/elections/" + itoa(e.ID)
+
+		var plan struct {
+			PlanVersion int `json:"plan_version"`
+			Days        []string
+		}
+		staff.do(http.MethodGet, path+"/plan", nil).decode(t, &plan)
+		cell := map[string]any{"plan_version": plan.PlanVersion, "station_id": station.ID, "task_type_id": tf.ID, "day": plan.Days[0],
+			"counts": []any{map[string]any{"party_id": pool.ID, "slots": 2}}}
+		if res := readOnly.do(http.MethodPut, path+"/plan/cell", cell); res.Status != http.StatusForbidden {
+			t.Errorf("read-only setting a cell: %d", res.Status)
+		}
+		var changed struct {
+			PlanVersion int `json:"plan_version"`
+		}
+		res := staff.do(http.MethodPut, path+"/plan/cell", cell)
+		res.decode(t, &changed)
+		if res.Status != http.StatusOK || changed.PlanVersion != plan.PlanVersion+1 {
+			t.Fatalf("set a pool's slots: %d %s", res.Status, res.Body)
+		}
+		if res := staff.do(http.MethodPut, path+"/plan/cell", cell); res.Status != http.StatusConflict {
+			t.Errorf("the same change on the old plan version: %d %s", res.Status, res.Body)
+		}
+		cell["plan_version"], cell["counts"] = changed.PlanVersion, []any{map[string]any{"party_id": 999999, "slots": 1}}
+		if res := staff.do(http.MethodPut, path+"/plan/cell", cell); res.Status != http.StatusUnprocessableEntity ||
+			res.errorText(t) != "Et af partierne findes ikke." {
+			t.Errorf("an unknown party: %d %s", res.Status, res.Body)
+		}
+
+		// Move one of the pool's empty slots to A.
+		move := map[string]any{"plan_version": changed.PlanVersion, "station_id": station.ID, "task_type_id": tf.ID, "day": plan.Days[0],
+			"from_party_id": pool.ID, "to_party_id": a.ID}
+		if res := readOnly.do(http.MethodPost, path+"/plan/move", move); res.Status != http.StatusForbidden {
+			t.Errorf("read-only moving a slot: %d", res.Status)
+		}
+		res = staff.do(http.MethodPost, path+"/plan/move", move)
+		res.decode(t, &changed)
+		if res.Status != http.StatusOK {
+			t.Fatalf("move: %d %s", res.Status, res.Body)
+		}
+		if res := staff.do(http.MethodPost, path+"/plan/move", move); res.Status != http.StatusConflict {
+			t.Errorf("move on the old plan version: %d %s", res.Status, res.Body)
+		}
+		move["plan_version"], move["to_party_id"] = changed.PlanVersion, pool.ID
+		if res := staff.do(http.MethodPost, path+"/plan/move", move); res.Status != http.StatusUnprocessableEntity {
+			t.Errorf("move to the same party: %d %s", res.Status, res.Body)
+		}
+		// The pool's last empty slot goes only when confirmed.
+		cell["plan_version"], cell["counts"] = changed.PlanVersion, []any{map[string]any{"party_id": pool.ID, "slots": 0}}
+		var confirm struct{ Removes int }
+		res = staff.do(http.MethodPut, path+"/plan/cell", cell)
+		res.decode(t, &confirm)
+		if res.Status != http.StatusConflict || confirm.Removes != 1 {
+			t.Fatalf("removal without confirmation: %d %s", res.Status, res.Body)
+		}
+		cell["confirm"] = true
+		if res := staff.do(http.MethodPut, path+"/plan/cell", cell); res.Status != http.StatusOK {
+			t.Fatalf("confirmed removal: %d %s", res.Status, res.Body)
+		}
+		var slots []models.Slot
+		db.Where("election_id = ?", e.ID).Find(&slots)
+		if len(slots) != 1 || slots[0].PartyID != a.ID {
+			t.Errorf("slots after the changes: %+v", slots)
+		}
+
+		// Duplicate: the slot comes along, moved with the day.
+		dup := map[string]any{"title": "Næste valg", "day": e.ElectionDay.AddDays(364).String()}
+		if res := readOnly.do(http.MethodPost, path+"/duplicate", dup); res.Status != http.StatusForbidden {
+			t.Errorf("read-only duplicating: %d", res.Status)
+		}
+		var copied struct {
+			ID    int64
+			State string
+			Day   string
+		}
+		res = staff.do(http.MethodPost, path+"/duplicate", dup)
+		res.decode(t, &copied)
+		if res.Status != http.StatusCreated || copied.State != "draft" || copied.Day != dup["day"] {
+			t.Fatalf("duplicate: %d %s", res.Status, res.Body)
+		}
+		var n int64
+		db.Model(&models.Slot{}).Where("election_id = ?", copied.ID).Count(&n)
+		if n != 1 {
+			t.Errorf("the copy has %d slots", n)
+		}
+		dup["day"] = "2000-01-01"
+		var refused struct{ Fields map[string]string }
+		res = staff.do(http.MethodPost, path+"/duplicate", dup)
+		res.decode(t, &refused)
+		if res.Status != http.StatusUnprocessableEntity || refused.Fields["day"] == "" {
+			t.Errorf("a past day: %d %s", res.Status, res.Body)
+		}
+		if res := staff.do(http.MethodPost, "/api/v1/elections/999999/duplicate", dup); res.Status != http.StatusNotFound {
+			t.Errorf("duplicate an unknown election: %d", res.Status)
+		}
+	})
 }

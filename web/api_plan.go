@@ -253,3 +253,76 @@ func (s *server) apiCreateToken(c *gin.Context) {
 	}
 	c.JSON(http.StatusCreated, gin.H{"token": token, "user_id": t.UserID, "name": t.Name, "created_at": t.CreatedAt.UTC()})
 }
+
+// apiPlanCellInput names one cell of the plan and the plan version a
+// change is based on.
+type apiPlanCellInput struct {
+	PlanVersion int    `json:"plan_version"`
+	StationID   int64  `json:"station_id"`
+	TaskTypeID  int64  `json:"task_type_id"`
+	Day         string `json:"day"`
+}
+
+// cell parses the day; a bad one is answered with 422 (false).
+func (in apiPlanCellInput) cell(c *gin.Context) (store.PlanCell, bool) {
+	day, err := models.ParseDate(in.Day)
+	if err != nil {
+		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: err.Error(), Fields: map[string]string{"day": err.Error()}})
+		return store.PlanCell{}, false
+	}
+	return store.PlanCell{StationID: in.StationID, TaskTypeID: in.TaskTypeID, Day: day}, true
+}
+
+// apiSetCellCounts sets parties' slots in one cell (store.SetCellCounts):
+// pools by hand, council groups by agreement. Removing empty slots is
+// refused with 409 and "removes" until sent with confirm.
+func (s *server) apiSetCellCounts(c *gin.Context) {
+	var in struct {
+		apiPlanCellInput
+		Counts []struct {
+			PartyID int64 `json:"party_id"`
+			Slots   int   `json:"slots"`
+		} `json:"counts"`
+		Confirm bool `json:"confirm"`
+	}
+	if !bindJSON(c, &in) {
+		return
+	}
+	cell, ok := in.cell(c)
+	if !ok {
+		return
+	}
+	req := store.CellRequest{ElectionID: apiID(c, "id"), PlanVersion: in.PlanVersion, Cell: cell, Counts: map[int64]int{}, Confirm: in.Confirm}
+	for _, n := range in.Counts {
+		req.Counts[n.PartyID] = n.Slots
+	}
+	if err := store.SetCellCounts(c.Request.Context(), s.DB, *currentUser(c), req, s.Now().UTC()); err != nil {
+		s.apiStoreError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"plan_version": in.PlanVersion + 1})
+}
+
+// apiMoveVacantSlot gives a never-used slot of one party in a cell to
+// another (store.MoveVacantSlot).
+func (s *server) apiMoveVacantSlot(c *gin.Context) {
+	var in struct {
+		apiPlanCellInput
+		FromPartyID int64 `json:"from_party_id"`
+		ToPartyID   int64 `json:"to_party_id"`
+	}
+	if !bindJSON(c, &in) {
+		return
+	}
+	cell, ok := in.cell(c)
+	if !ok {
+		return
+	}
+	err := store.MoveVacantSlot(c.Request.Context(), s.DB, *currentUser(c), apiID(c, "id"), in.PlanVersion, cell,
+		in.FromPartyID, in.ToPartyID, s.Now().UTC())
+	if err != nil {
+		s.apiStoreError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"plan_version": in.PlanVersion + 1})
+}
