@@ -229,3 +229,55 @@ func TestAPIPlanCellsMoveAndDuplicate(t *testing.T) {
 		}
 	})
 }
+
+func TestAPIElectionTypes(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t), false)
+	api := f.tokens(t)
+	admin := api[models.RoleAdmin]
+
+	var types []struct {
+		Kind    string
+		MinAge  int `json:"min_age"`
+		Version int
+	}
+	res := api[models.RoleReadOnly].do(http.MethodGet, "/api/v1/election-types", nil)
+	res.decode(t, &types)
+	if res.Status != http.StatusOK || len(types) != 4 || types[0].Kind != "FV" {
+		t.Fatalf("election types: %d %s", res.Status, res.Body)
+	}
+	kv := map[string]any{"name": "Kommunalvalg", "min_age": 17, "citizenship": "dk_eu_nordic", "residence_years": 3,
+		"guardianship_excludes": false, "must_live_in_municipality": true, "version": 1}
+	if res := api[models.RoleStaff].do(http.MethodPut, "/api/v1/election-types/KV", kv); res.Status != http.StatusForbidden {
+		t.Errorf("staff changing an election type: %d", res.Status)
+	}
+	var saved struct {
+		MinAge  int `json:"min_age"`
+		Version int
+	}
+	res = admin.do(http.MethodPut, "/api/v1/election-types/KV", kv)
+	res.decode(t, &saved)
+	if res.Status != http.StatusOK || saved.MinAge != 17 || saved.Version != 2 {
+		t.Fatalf("change KV: %d %s", res.Status, res.Body)
+	}
+	if res := admin.do(http.MethodPut, "/api/v1/election-types/KV", kv); res.Status != http.StatusConflict {
+		t.Errorf("stale change: %d %s", res.Status, res.Body)
+	}
+	kv["version"], kv["citizenship"] = 2, "mars"
+	var refused struct{ Fields map[string]string }
+	res = admin.do(http.MethodPut, "/api/v1/election-types/KV", kv)
+	res.decode(t, &refused)
+	if res.Status != http.StatusUnprocessableEntity || refused.Fields["citizenship"] == "" {
+		t.Errorf("unknown citizenship rule: %d %s", res.Status, res.Body)
+	}
+	if res := admin.do(http.MethodPost, "/api/v1/election-types/KV/reset", map[string]any{"version": 1}); res.Status != http.StatusConflict {
+		t.Errorf("stale reset: %d %s", res.Status, res.Body)
+	}
+	res = admin.do(http.MethodPost, "/api/v1/election-types/KV/reset", map[string]any{"version": 2})
+	res.decode(t, &saved)
+	if res.Status != http.StatusOK || saved.MinAge != 18 || saved.Version != 3 {
+		t.Errorf("reset KV: %d %s", res.Status, res.Body)
+	}
+	if res := admin.do(http.MethodPost, "/api/v1/election-types/XX/reset", map[string]any{"version": 3}, invalidRequest); res.Status != http.StatusNotFound {
+		t.Errorf("unknown kind: %d", res.Status)
+	}
+}
