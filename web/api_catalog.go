@@ -64,14 +64,11 @@ func (s *server) apiSaveStation(c *gin.Context) {
 	}
 	st := models.PollingStation{AreaID: in.AreaID, Name: in.Name, Address: in.Address, PostalCode: in.PostalCode,
 		City: in.City, District: in.District, Version: in.Version}
-	status := http.StatusCreated
-	if c.Request.Method == http.MethodPut {
-		if st.ID = apiID(c, "id"); st.ID == 0 {
-			apiError(c, http.StatusNotFound, translator(c)("api.notfound"))
-			return
-		}
-		status = http.StatusOK
+	status, id, ok := saveTarget(c)
+	if !ok {
+		return
 	}
+	st.ID = id
 	saved, err := store.SaveStation(c.Request.Context(), s.DB, *currentUser(c), st)
 	if err != nil {
 		s.apiStoreError(c, err)
@@ -128,14 +125,11 @@ func (s *server) apiSaveTaskType(c *gin.Context) {
 	t := models.TaskType{Name: in.Name, ShortName: in.ShortName, Description: in.Description, StartTime: in.StartTime,
 		EndTime: in.EndTime, AllowanceKr: in.AllowanceKr, AppointedOnly: in.AppointedOnly, Validation: in.Validation,
 		Reminders: in.Reminders, Version: in.Version}
-	status := http.StatusCreated
-	if c.Request.Method == http.MethodPut {
-		if t.ID = apiID(c, "id"); t.ID == 0 {
-			apiError(c, http.StatusNotFound, translator(c)("api.notfound"))
-			return
-		}
-		status = http.StatusOK
+	status, id, ok := saveTarget(c)
+	if !ok {
+		return
 	}
+	t.ID = id
 	saved, err := store.SaveTaskType(c.Request.Context(), s.DB, *currentUser(c), t)
 	if err != nil {
 		s.apiStoreError(c, err)
@@ -212,14 +206,11 @@ func (s *server) apiSaveArea(c *gin.Context) {
 		return
 	}
 	a := models.Area{Name: in.Name}
-	status := http.StatusCreated
-	if c.Request.Method == http.MethodPut {
-		if a.ID = apiID(c, "id"); a.ID == 0 {
-			apiError(c, http.StatusNotFound, translator(c)("api.notfound"))
-			return
-		}
-		status = http.StatusOK
+	status, id, ok := saveTarget(c)
+	if !ok {
+		return
 	}
+	a.ID = id
 	saved, err := store.SaveArea(c.Request.Context(), s.DB, *currentUser(c), a)
 	if err != nil {
 		s.apiStoreError(c, err)
@@ -246,14 +237,11 @@ func (s *server) apiSaveParty(c *gin.Context) {
 	}
 	p := models.Party{Name: in.Name, Letter: in.Letter, Kind: models.PartyKind(in.Kind), CouncilSeats: in.CouncilSeats,
 		ValggruppeID: in.ValggruppeID}
-	status := http.StatusCreated
-	if c.Request.Method == http.MethodPut {
-		if p.ID = apiID(c, "id"); p.ID == 0 {
-			apiError(c, http.StatusNotFound, translator(c)("api.notfound"))
-			return
-		}
-		status = http.StatusOK
+	status, id, ok := saveTarget(c)
+	if !ok {
+		return
 	}
+	p.ID = id
 	saved, err := store.SaveParty(c.Request.Context(), s.DB, *currentUser(c), p)
 	if err != nil {
 		s.apiStoreError(c, err)
@@ -305,4 +293,18 @@ func (s *server) apiDeleteValggruppe(c *gin.Context) {
 		return
 	}
 	c.Status(http.StatusNoContent)
+}
+
+// saveTarget tells a save endpoint what it does: POST creates (201, id 0),
+// PUT changes the resource in the path (200); an id that is no number is
+// answered 404 here.
+func saveTarget(c *gin.Context) (status int, id int64, ok bool) {
+	if c.Request.Method != http.MethodPut {
+		return http.StatusCreated, 0, true
+	}
+	if id = apiID(c, "id"); id == 0 {
+		apiError(c, http.StatusNotFound, translator(c)("api.notfound"))
+		return 0, 0, false
+	}
+	return http.StatusOK, id, true
 }

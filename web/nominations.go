@@ -84,6 +84,25 @@ func (s *server) partyOf(c *gin.Context, raw string) (models.Party, error) {
 	return p, err
 }
 
+// formTarget is the election and party a nomination form posts for; it
+// answers the request itself (404, 500) when there is none.
+func (s *server) formTarget(c *gin.Context) (models.Election, models.Party, bool) {
+	e, ok := s.electionOf(c)
+	if !ok {
+		return e, models.Party{}, false
+	}
+	party, err := s.partyOf(c, c.PostForm("party_id"))
+	if err != nil {
+		s.fail(c, err)
+		return e, party, false
+	}
+	if party.ID == 0 {
+		s.notFound(c)
+		return e, party, false
+	}
+	return e, party, true
+}
+
 // personOption is a person of the party's list to pick: the name and the
 // masked CPR number, never more.
 type personOption struct {
@@ -217,17 +236,8 @@ func placementOf(c *gin.Context, e models.Election, partyID int64) (store.Placem
 func (s *server) nominate(c *gin.Context) {
 	ctx := c.Request.Context()
 	u := *currentUser(c)
-	e, ok := s.electionOf(c)
+	e, party, ok := s.formTarget(c)
 	if !ok {
-		return
-	}
-	party, err := s.partyOf(c, c.PostForm("party_id"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if party.ID == 0 {
-		s.notFound(c)
 		return
 	}
 	again := func(status int, data map[string]any) {
@@ -259,6 +269,7 @@ func (s *server) nominate(c *gin.Context) {
 
 	var picked *models.Participant
 	var number models.CPR
+	var err error
 	if raw := c.PostForm("participant_id"); raw != "" {
 		id, _ := strconv.ParseInt(raw, 10, 64)
 		p, _, err := store.ParticipantFor(ctx, s.DB, u, id)
@@ -392,17 +403,8 @@ func (s *server) uploadNominations(c *gin.Context) {
 	ctx := c.Request.Context()
 	u := *currentUser(c)
 	T := translator(c)
-	e, ok := s.electionOf(c)
+	e, party, ok := s.formTarget(c)
 	if !ok {
-		return
-	}
-	party, err := s.partyOf(c, c.PostForm("party_id"))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if party.ID == 0 {
-		s.notFound(c)
 		return
 	}
 	again := func(status int, data map[string]any) { s.renderNominations(c, status, e, party, data) }
