@@ -169,3 +169,12 @@ func apiID(c *gin.Context, name string) int64 {
 	}
 	return id
 }
+
+// mapAll turns a list of records into their JSON shapes.
+func mapAll[T, U any](xs []T, f func(T) U) []U {
+	out := make([]U, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
+	}
+	return out
+}

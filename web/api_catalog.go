@@ -105,11 +105,7 @@ func (s *server) apiTaskTypes(c *gin.Context) {
 		return
 	}
 	models.SortDanish(list, func(t models.TaskType) string { return t.Name })
-	out := make([]apiTaskType, len(list))
-	for i, t := range list {
-		out[i] = toAPITaskType(t)
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, mapAll(list, toAPITaskType))
 }
 
 // apiSaveTaskType creates a task type (POST) or changes one (PUT,

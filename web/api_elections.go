@@ -68,11 +68,7 @@ func (s *server) apiElections(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	out := make([]apiElection, len(es))
-	for i, e := range es {
-		out[i] = toAPIElection(e)
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, mapAll(es, toAPIElection))
 }
 
 // apiCreateElection adds a draft election.

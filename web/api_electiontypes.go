@@ -35,11 +35,7 @@ func (s *server) apiElectionTypes(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	out := make([]apiElectionType, len(types))
-	for i, t := range types {
-		out[i] = toAPIElectionType(t)
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, mapAll(types, toAPIElectionType))
 }
 
 // apiSaveElectionType changes a type's name and rules; 409 when it changed
