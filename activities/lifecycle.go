@@ -38,7 +38,7 @@ func (a *Activities) BeginLifecycle(ctx context.Context, assignmentID int64) (Li
 	if !p.Active || (p.State != models.StateNominated && p.State != models.StateInvited) {
 		return p, nil
 	}
-	if p.Schedule, err = store.MarkInvited(ctx, a.DB, assignmentID, a.now()); err != nil {
+	if p.Schedule, err = store.MarkInvited(ctx, a.DB, f, a.now()); err != nil {
 		return p, err
 	}
 	if a.CompressTime > 1 {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -42,14 +41,10 @@ func LoadLifecycle(ctx context.Context, db *gorm.DB, assignmentID int64) (Lifecy
 	return f, db.First(&f.TaskType, f.Assignment.TaskTypeID).Error
 }
 
-// MarkInvited moves a nominated assignment to invited and returns its
-// schedule. Run again, it finds the invitation already made and returns the
+// MarkInvited moves a nominated assignment (as LoadLifecycle read it) to
+// invited and returns its schedule. Run again, it finds the invitation already made and returns the
 // same schedule (computed from the stored invitation time).
-func MarkInvited(ctx context.Context, db *gorm.DB, assignmentID int64, now time.Time) (models.LifecycleSchedule, error) {
-	f, err := LoadLifecycle(ctx, db, assignmentID)
-	if err != nil {
-		return models.LifecycleSchedule{}, err
-	}
+func MarkInvited(ctx context.Context, db *gorm.DB, f LifecycleFacts, now time.Time) (models.LifecycleSchedule, error) {
 	a := f.Assignment
 	invitedAt := now
 	if a.InvitedAt != nil {
@@ -272,17 +267,11 @@ func AssignmentFor(ctx context.Context, db *gorm.DB, actor models.User, id int64
 	} else if err != nil {
 		return v, "", err
 	}
-	if !mayReadAllParties(actor) {
-		if actor.PartyID == nil || *actor.PartyID != v.Assignment.PartyID {
-			return TaskView{}, "", ErrNotFound
-		}
-		stations, err := StationsOf(ctx, db, actor.ID)
-		if err != nil {
-			return TaskView{}, "", err
-		}
-		if len(stations) > 0 && !slices.Contains(stations, v.Assignment.StationID) {
-			return TaskView{}, "", ErrNotFound
-		}
+	sc, err := scopeOf(ctx, db, actor)
+	if errors.Is(err, ErrForbidden) || err == nil && !sc.allows(v.Assignment.PartyID, v.Assignment.StationID) {
+		return TaskView{}, "", ErrNotFound
+	} else if err != nil {
+		return TaskView{}, "", err
 	}
 	var p models.Participant
 	if err := db.WithContext(ctx).Select("id", "name").First(&p, v.Assignment.ParticipantID).Error; err != nil {

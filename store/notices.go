@@ -37,20 +37,17 @@ func ReopenedSlots(ctx context.Context, db *gorm.DB, actor models.User, election
 		Joins("JOIN task_types ON task_types.id = a.task_type_id").
 		Joins("LEFT JOIN assignments r ON r.replaces_id = a.id").
 		Where("notices.election_id = ? AND notices.kind = ?", electionID, NoticeSlotReopened)
-	if !mayReadAllParties(actor) {
-		if actor.PartyID == nil {
-			return nil, ErrForbidden
-		}
-		q = q.Where("a.party_id = ?", *actor.PartyID)
-		stations, err := StationsOf(ctx, db, actor.ID)
-		if err != nil {
-			return nil, err
-		}
-		if len(stations) > 0 {
-			q = q.Where("a.station_id IN ?", stations)
-		}
+	sc, err := scopeOf(ctx, db, actor)
+	if err != nil {
+		return nil, err
+	}
+	if sc.partyID != 0 {
+		q = q.Where("a.party_id = ?", sc.partyID)
+	}
+	if sc.stations != nil {
+		q = q.Where("a.station_id IN ?", sc.stations)
 	}
 	var out []NoticeView
-	err := q.Order("notices.created_at DESC, notices.id DESC").Limit(limit).Scan(&out).Error
+	err = q.Order("notices.created_at DESC, notices.id DESC").Limit(limit).Scan(&out).Error
 	return slices.Clip(out), err
 }

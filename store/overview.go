@@ -166,6 +166,11 @@ func scopeOf(ctx context.Context, db *gorm.DB, actor models.User) (overviewScope
 	return overviewScope{partyID: *actor.PartyID, stations: stations}, err
 }
 
+// allows tells whether a record of partyID at stationID is in the scope.
+func (sc overviewScope) allows(partyID, stationID int64) bool {
+	return (sc.partyID == 0 || sc.partyID == partyID) && (sc.stations == nil || slices.Contains(sc.stations, stationID))
+}
+
 // where narrows a query on slots or assignments to the scope and filter.
 func (sc overviewScope) where(q *gorm.DB, electionID int64, f OverviewFilter) *gorm.DB {
 	q = q.Where("election_id = ?", electionID)
