@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -49,6 +50,15 @@ func TestReopenedSlotsAreToldToTheirPartyOnly(t *testing.T) {
 		other := models.User{ID: e.Staff.ID, Role: models.RolePartySecretary, PartyID: &e.Pool.ID}
 		if list, _ := store.ReopenedSlots(ctx, db, other, e.Election.ID, 10); len(list) != 0 {
 			t.Fatalf("another party's secretary sees %+v", list)
+		}
+
+		// The assignment page: staff and the party's secretary see the
+		// person's name; another party's secretary finds nothing there.
+		if _, name, err := store.AssignmentFor(ctx, db, own, a.ID); err != nil || name != e.People[0].Name {
+			t.Fatalf("own secretary: %q, %v", name, err)
+		}
+		if _, name, err := store.AssignmentFor(ctx, db, other, a.ID); !errors.Is(err, store.ErrNotFound) || name != "" {
+			t.Fatalf("another party's secretary: %q, %v; want not found", name, err)
 		}
 	})
 }
