@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/valghalla/valghalla/activities/internal/localpki"
 	"github.com/valghalla/valghalla/models"
 )
 
@@ -247,11 +248,11 @@ func TestMutualTLSIsRequired(t *testing.T) {
 	srv := startFake(t, people...)
 	someone := people[0]
 
-	other, err := newFakeCA("Some other CA")
+	other, err := localpki.NewCA("Some other CA")
 	if err != nil {
 		t.Fatal(err)
 	}
-	impostor, err := other.issue("Impostor system certificate", true)
+	impostor, err := other.Issue("Impostor system certificate", true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,23 +1,19 @@
 package cpr
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/valghalla/valghalla/activities/internal/localpki"
 	"github.com/valghalla/valghalla/models"
 )
 
@@ -242,7 +238,7 @@ type FakeServer struct {
 	Certificate tls.Certificate // a client certificate the server accepts
 	RootCAs     *x509.CertPool  // trusts the server's certificate
 
-	ca     *fakeCA
+	ca     *localpki.CA
 	server *http.Server
 	done   chan struct{}
 }
@@ -250,15 +246,15 @@ type FakeServer struct {
 // StartFakeTLS starts a fake register that knows people. Close it when done
 // (t.Cleanup(srv.Close) in a test).
 func StartFakeTLS(people ...Person) (*FakeServer, error) {
-	ca, err := newFakeCA("Valghalla fake Serviceplatformen CA")
+	ca, err := localpki.NewCA("Valghalla fake Serviceplatformen CA")
 	if err != nil {
 		return nil, err
 	}
-	serverCert, err := ca.issue("127.0.0.1", false)
+	serverCert, err := ca.Issue("127.0.0.1", false)
 	if err != nil {
 		return nil, err
 	}
-	clientCert, err := ca.issue("Valghalla dev (fictitious OCES system certificate)", true)
+	clientCert, err := ca.Issue("Valghalla dev (fictitious OCES system certificate)", true)
 	if err != nil {
 		return nil, err
 	}
@@ -280,14 +276,14 @@ func StartFakeTLS(people ...Person) (*FakeServer, error) {
 			MaxVersion:   tls.VersionTLS12,
 			Certificates: []tls.Certificate{serverCert},
 			ClientAuth:   tls.RequireAndVerifyClientCert,
-			ClientCAs:    ca.pool(),
+			ClientCAs:    ca.Pool(),
 		},
 	}
 	s := &FakeServer{
 		Fake:        fake,
 		Endpoint:    "https://" + ln.Addr().String() + EndpointPath,
 		Certificate: clientCert,
-		RootCAs:     ca.pool(),
+		RootCAs:     ca.Pool(),
 		ca:          ca,
 		server:      srv,
 		done:        make(chan struct{}),
@@ -319,88 +315,6 @@ func (s *FakeServer) ClientConfig() ClientConfig {
 func (s *FakeServer) Close() {
 	_ = s.server.Close()
 	<-s.done
-}
-
-type fakeCA struct {
-	cert *x509.Certificate
-	key  *ecdsa.PrivateKey
-}
-
-func newFakeCA(name string) (*fakeCA, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	serial, err := randomSerial()
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               pkix.Name{CommonName: name, Organization: []string{"Valghalla (fictitious)"}},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.AddDate(1, 0, 0),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, err
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, err
-	}
-	return &fakeCA{cert: cert, key: key}, nil
-}
-
-func (ca *fakeCA) pool() *x509.CertPool {
-	p := x509.NewCertPool()
-	p.AddCert(ca.cert)
-	return p
-}
-
-// issue makes a leaf certificate: a client certificate named cn, or a server
-// certificate for 127.0.0.1, ::1 and localhost.
-func (ca *fakeCA) issue(cn string, client bool) (tls.Certificate, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	serial, err := randomSerial()
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: cn, Organization: []string{"Valghalla (fictitious)"}},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.AddDate(1, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-	}
-	if client {
-		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
-	} else {
-		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
-		tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
-		tmpl.DNSNames = []string{"localhost"}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, nil
-}
-
-func randomSerial() (*big.Int, error) {
-	return rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 120))
 }
 
 // ---- fixture people ----
