@@ -186,8 +186,8 @@ func (c *Client) CloseIdleConnections() { c.transport.CloseIdleConnections() }
 // empty. Every attempt, and every later call with the same letter, carries
 // the same MessageUUID, so NgDP delivers it once.
 //
-// Errors: an invalid letter is reported before anything is sent (not an
-// *Error). Otherwise the error is an *Error: Permanent for a 4xx answer
+// Errors: the error is an *Error (or the context's error). It is Permanent
+// for an invalid letter (found before anything is sent), a 4xx answer
 // (400/INVALID, 401/403 refusal) and for a receipt INVALID or NOT_ALLOWED
 // (e.g. the recipient is exempt from Digital Post); retryable for 429, 5xx
 // and connection errors once the retries are used up, with the server's
@@ -204,7 +204,11 @@ func (c *Client) Send(ctx context.Context, l Letter) (Receipt, error) {
 	}
 	body, err := BuildMeMo(l)
 	if err != nil {
-		return Receipt{}, err
+		e := &Error{Op: "send", Permanent: true, Err: err}
+		if uuidPattern.MatchString(l.MessageUUID) {
+			e.MessageUUID = l.MessageUUID
+		}
+		return Receipt{}, e
 	}
 	target := c.memosURL + "?" + uuidQueryParam + "=" + url.QueryEscape(l.MessageUUID)
 	return c.do(ctx, "send", l.MessageUUID, http.MethodPost, target, body)

@@ -89,7 +89,10 @@ type Error struct {
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "digitalpost: %s %s", e.Op, e.MessageUUID)
+	b.WriteString("digitalpost: " + e.Op)
+	if e.MessageUUID != "" {
+		b.WriteString(" " + e.MessageUUID)
+	}
 	if e.Status != 0 {
 		fmt.Fprintf(&b, ": HTTP %d", e.Status)
 	}
@@ -106,7 +109,7 @@ func (e *Error) Error() string {
 		b.WriteString(": " + e.Body)
 	}
 	if e.Err != nil {
-		b.WriteString(": " + scrub(e.Err.Error()))
+		b.WriteString(": " + strings.TrimPrefix(scrub(e.Err.Error()), "digitalpost: "))
 	}
 	return b.String()
 }
