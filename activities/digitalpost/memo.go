@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"time"
@@ -146,11 +147,16 @@ func BuildMeMo(l Letter) ([]byte, error) {
 func ParseMeMo(data []byte) (Letter, error) {
 	var m inMessage
 	if err := xml.Unmarshal(data, &m); err != nil {
+		// The decoder's own texts may quote the document: say what is
+		// wrong in our words.
 		var se *xml.SyntaxError
-		if errors.As(err, &se) {
+		var ue xml.UnmarshalError
+		switch {
+		case errors.As(err, &se):
 			return Letter{}, fmt.Errorf("digitalpost: MeMo is not well-formed XML (line %d)", se.Line)
-		}
-		if strings.Contains(err.Error(), "expected element type") {
+		case errors.Is(err, io.EOF):
+			return Letter{}, errors.New("digitalpost: MeMo is not well-formed XML (no root element)")
+		case errors.As(err, &ue) && strings.HasPrefix(string(ue), "expected element"):
 			return Letter{}, fmt.Errorf("digitalpost: MeMo root must be Message in namespace %s", MeMoNamespace)
 		}
 		return Letter{}, errors.New("digitalpost: MeMo could not be read")
