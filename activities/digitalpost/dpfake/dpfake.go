@@ -56,6 +56,11 @@ type Options struct {
 	// Post; letters to them get the receipt NOT_ALLOWED.
 	Exempt []string
 
+	// SenderCVRs are the senders the fake's client certificate may send
+	// for, as NgDP registers a sender system per authority; a MeMo from
+	// another senderID gets 400 INVALID. Empty means just FakeCVR.
+	SenderCVRs []string
+
 	// Now is the fake's clock for Received and request times; nil means
 	// time.Now.
 	Now func() time.Time
@@ -92,6 +97,7 @@ type Server struct {
 
 	mu         sync.Mutex
 	exempt     map[string]bool
+	senders    map[string]bool
 	deliveries []Delivery
 	byUUID     map[string]int // messageUUID → index in deliveries
 	requests   []Request
@@ -127,12 +133,19 @@ func Start(opts Options) (*Server, error) {
 		done:    make(chan struct{}),
 		now:     opts.Now,
 		exempt:  make(map[string]bool),
+		senders: make(map[string]bool),
 		byUUID:  make(map[string]int),
 	}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	s.Exempt(opts.Exempt...)
+	if len(opts.SenderCVRs) == 0 {
+		opts.SenderCVRs = []string{FakeCVR}
+	}
+	for _, cvr := range opts.SenderCVRs {
+		s.senders[strings.TrimSpace(cvr)] = true
+	}
 	s.clientConfig = digitalpost.Config{
 		BaseURL:     s.BaseURL,
 		Certificate: clientCert,
@@ -357,6 +370,9 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, uuid string) in
 	}
 	if letter.MessageUUID != uuid {
 		return invalid(http.StatusBadRequest, "memo-message-uuid differs from the MeMo's messageUUID")
+	}
+	if !s.senders[letter.SenderCVR] { // read-only after Start
+		return invalid(http.StatusBadRequest, "Sender/senderID "+letter.SenderCVR+" is not registered for this sender system")
 	}
 
 	s.mu.Lock()
