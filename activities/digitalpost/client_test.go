@@ -209,7 +209,19 @@ func TestSendGivesUpOnLongRetryAfter(t *testing.T) {
 
 func TestSendSurfacesRefusals(t *testing.T) {
 	srv := startFake(t)
-	c := newClient(t, srv)
+	var logs bytes.Buffer
+	c := newClient(t, srv, func(cfg *digitalpost.Config) {
+		cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
+	t.Cleanup(func() {
+		for _, want := range []string{"outcome=invalid", "outcome=not_allowed", "permanent=true"} {
+			if !strings.Contains(logs.String(), want) {
+				t.Errorf("log lacks %s:\n%s", want, logs.String())
+			}
+		}
+		assertNoPersonalData(t, logs.String())
+		t.Log(logs.String())
+	})
 
 	t.Run("400 INVALID", func(t *testing.T) {
 		srv.Reset()
@@ -220,6 +232,7 @@ func TestSendSurfacesRefusals(t *testing.T) {
 		if !digitalpost.IsPermanent(err) || e.Status != http.StatusBadRequest || e.ReceiptStatus != digitalpost.StatusInvalid {
 			t.Errorf("error = %+v, want permanent 400 INVALID", e)
 		}
+		t.Log(err)
 		if !strings.Contains(err.Error(), "is not registered for this sender system") {
 			t.Errorf("error %q lacks the server's message", err)
 		}
@@ -243,6 +256,7 @@ func TestSendSurfacesRefusals(t *testing.T) {
 		if !digitalpost.IsPermanent(err) || e.ReceiptStatus != digitalpost.StatusNotAllowed {
 			t.Errorf("error = %+v, want permanent NOT_ALLOWED", e)
 		}
+		t.Log(err)
 		if !strings.Contains(err.Error(), "fritaget for Digital Post") {
 			t.Errorf("error %q lacks the server's reason", err)
 		}
@@ -300,6 +314,7 @@ func TestSendGivesUpOnPersistentServerErrors(t *testing.T) {
 	if digitalpost.IsPermanent(err) || e.Status != http.StatusServiceUnavailable || e.Attempts != 3 {
 		t.Errorf("error = %+v, want a retryable 503 after 3 attempts", e)
 	}
+	t.Log(err)
 	if !strings.Contains(err.Error(), "scripted failure: 503 Service Unavailable") {
 		t.Errorf("error %q lacks the server's body", err)
 	}

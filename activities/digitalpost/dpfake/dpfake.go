@@ -61,6 +61,16 @@ type Options struct {
 	// another senderID gets 400 INVALID. Empty means just FakeCVR.
 	SenderCVRs []string
 
+	// OnDelivery, when set, is called (outside the fake's lock, on the
+	// request's goroutine, before the answer is written) for every letter
+	// the fake stores, refused ones included, e.g. to put it in
+	// `valghalla dev`'s mailbox. It is not called for repeats of a uuid.
+	OnDelivery func(Delivery)
+
+	// Addr is the listen address; empty means 127.0.0.1:0 (a free port).
+	// Keep it on loopback: the fake trusts whoever holds its certificate.
+	Addr string
+
 	// Now is the fake's clock for Received and request times; nil means
 	// time.Now.
 	Now func() time.Time
@@ -94,6 +104,7 @@ type Server struct {
 	server       *http.Server
 	done         chan struct{}
 	now          func() time.Time
+	onDelivery   func(Delivery)
 
 	mu         sync.Mutex
 	exempt     map[string]bool
@@ -109,7 +120,8 @@ type failure struct {
 	retryAfter time.Duration
 }
 
-// Start runs a fake NgDP on 127.0.0.1 with a fresh CA. Close it when done.
+// Start runs a fake NgDP on 127.0.0.1 (a free port unless Options.Addr says
+// otherwise) with a fresh CA. Close it when done.
 func Start(opts Options) (*Server, error) {
 	ca, err := localpki.NewCA("Valghalla fake NgDP CA")
 	if err != nil {
@@ -123,18 +135,23 @@ func Start(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dpfake: %w", err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr := opts.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("dpfake: %w", err)
 	}
 	s := &Server{
-		BaseURL: "https://" + ln.Addr().String(),
-		ca:      ca,
-		done:    make(chan struct{}),
-		now:     opts.Now,
-		exempt:  make(map[string]bool),
-		senders: make(map[string]bool),
-		byUUID:  make(map[string]int),
+		BaseURL:    "https://" + ln.Addr().String(),
+		ca:         ca,
+		done:       make(chan struct{}),
+		now:        opts.Now,
+		onDelivery: opts.OnDelivery,
+		exempt:     make(map[string]bool),
+		senders:    make(map[string]bool),
+		byUUID:     make(map[string]int),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -376,9 +393,10 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, uuid string) in
 	}
 
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if i, ok := s.byUUID[uuid]; ok { // a concurrent twin got here first
-		writeJSON(w, http.StatusOK, toWire(s.deliveries[i].Receipt))
+		rcpt := s.deliveries[i].Receipt
+		s.mu.Unlock()
+		writeJSON(w, http.StatusOK, toWire(rcpt))
 		return http.StatusOK
 	}
 	rcpt := digitalpost.Receipt{MessageUUID: uuid, Status: digitalpost.StatusReceived}
@@ -386,8 +404,15 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, uuid string) in
 		rcpt.Status = digitalpost.StatusNotAllowed
 		rcpt.Detail = "Modtageren er fritaget for Digital Post"
 	}
+	d := Delivery{Letter: letter, Received: s.now(), Receipt: rcpt}
 	s.byUUID[uuid] = len(s.deliveries)
-	s.deliveries = append(s.deliveries, Delivery{Letter: letter, Received: s.now(), Receipt: rcpt})
+	s.deliveries = append(s.deliveries, d)
+	s.mu.Unlock()
+
+	if s.onDelivery != nil {
+		d.Letter = cloneLetter(d.Letter)
+		s.onDelivery(d)
+	}
 	writeJSON(w, http.StatusOK, toWire(rcpt))
 	return http.StatusOK
 }
