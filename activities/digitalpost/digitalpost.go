@@ -19,6 +19,7 @@ package digitalpost
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
 	"time"
@@ -47,6 +48,19 @@ type Letter struct {
 
 	HTML        string // the main document, a UTF-8 HTML page
 	Attachments []Attachment
+}
+
+// LogValue keeps a Letter that reaches a log down to what identifies no
+// person: no CPR number, no title, no text. (fmt's %v does show them: do not
+// format a Letter into a message.)
+func (l Letter) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("message_uuid", l.MessageUUID),
+		slog.String("sender_cvr", l.SenderCVR),
+		slog.Bool("mandatory", l.Mandatory),
+		slog.Bool("legal_notification", l.LegalNotification),
+		slog.Int("attachments", len(l.Attachments)),
+	)
 }
 
 // Attachment is an additional document (bilag), e.g. a PDF.

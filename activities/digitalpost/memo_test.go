@@ -3,6 +3,7 @@ package digitalpost_test
 import (
 	"bytes"
 	"flag"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -209,5 +210,17 @@ func assertNoPersonalData(t *testing.T, text string) {
 		if strings.Contains(text, secret) {
 			t.Errorf("%q reveals %q", text, secret)
 		}
+	}
+}
+
+func TestLetterLogValueHidesThePerson(t *testing.T) {
+	var buf bytes.Buffer
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("sending", "letter", withAttachment())
+	if !strings.Contains(buf.String(), "letter.message_uuid="+letterUUID) {
+		t.Errorf("log lacks the message UUID: %s", buf.String())
+	}
+	assertNoPersonalData(t, buf.String())
+	if strings.Contains(buf.String(), "tilforordnet") {
+		t.Errorf("log shows the title: %s", buf.String())
 	}
 }

@@ -100,7 +100,6 @@ type Server struct {
 	BaseURL string
 
 	clientConfig digitalpost.Config
-	ca           *localpki.CA
 	server       *http.Server
 	done         chan struct{}
 	now          func() time.Time
@@ -145,7 +144,6 @@ func Start(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		BaseURL:    "https://" + ln.Addr().String(),
-		ca:         ca,
 		done:       make(chan struct{}),
 		now:        opts.Now,
 		onDelivery: opts.OnDelivery,
@@ -197,10 +195,6 @@ func Start(opts Options) (*Server, error) {
 // to this fake: its base URL, a client certificate it accepts, roots that
 // trust it, and the fictitious sender. Retry settings are left at zero.
 func (s *Server) ClientConfig() digitalpost.Config { return s.clientConfig }
-
-// CA is the fake's certificate authority, e.g. to issue another client
-// certificate.
-func (s *Server) CA() *localpki.CA { return s.ca }
 
 // Close stops the server and waits for it.
 func (s *Server) Close() {
