@@ -85,9 +85,11 @@ type Receipt struct {
 	Detail      string // the server's explanation, if any (scrubbed of CPR numbers)
 }
 
-// Error is a failed call to NgDP. Permanent errors (the message is invalid,
-// the recipient cannot receive Digital Post, the certificate is not
-// authorised) do not heal by sending again; the others may.
+// Error is a failed call to NgDP. Permanent errors (the letter is invalid,
+// NgDP answered 4xx, or a receipt said INVALID or NOT_ALLOWED, e.g. the
+// recipient is exempt from Digital Post) do not heal by sending again; the
+// others (429, 5xx, no answer, a TLS refusal an operator may still fix)
+// may.
 type Error struct {
 	Op            string        // "send" or "receipt"
 	MessageUUID   string        // the message concerned
@@ -98,7 +100,7 @@ type Error struct {
 	Message       string        // the explanation taken from Body, when it is a JSON receipt or error
 	Attempts      int           // how many times the request was sent
 	RetryAfter    time.Duration // how long the server asked us to wait (429/503), if it did
-	Err           error         // the transport error, when no response came
+	Err           error         // the transport error when no response came, or why the letter is invalid
 }
 
 func (e *Error) Error() string {
