@@ -126,11 +126,17 @@ func ParseReply(body string) Reply {
 	return r
 }
 
-// tokenize upper-cases body and splits it into runs of letters and digits.
+// tokenize splits body into runs of letters and digits, upper-cased. It
+// splits first: upper-casing some marks makes letters of them (U+0345
+// becomes Greek Iota), which must not glue noise to a word.
 func tokenize(body string) []string {
-	return strings.FieldsFunc(strings.ToUpper(body), func(r rune) bool {
+	toks := strings.FieldsFunc(body, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 	})
+	for i, t := range toks {
+		toks[i] = strings.ToUpper(t)
+	}
+	return toks
 }
 
 func isCode(tok string) bool {

@@ -375,7 +375,7 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
 	case to == "":
 		writeError(w, http.StatusBadRequest, 21604, "A 'To' phone number is required.")
 		return
-	case !sms.ValidE164(to):
+	case !validNumber(to):
 		writeError(w, http.StatusBadRequest, 21211, "The 'To' number "+to+" is not a valid phone number.")
 		return
 	case body == "":
@@ -486,6 +486,15 @@ func twilioCodeFor(status int) int {
 	default:
 		return 20500
 	}
+}
+
+// validNumber is E.164 and, for Denmark (+45), the national plan's 8 digits,
+// as Twilio checks a number against its country's plan.
+func validNumber(n string) bool {
+	if !sms.ValidE164(n) {
+		return false
+	}
+	return !strings.HasPrefix(n, "+45") || len(n) == len("+45")+8
 }
 
 func validCallbackURL(s string) bool {
