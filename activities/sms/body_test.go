@@ -20,11 +20,11 @@ func TestCheckBody(t *testing.T) {
 		{"with non-breaking space", "CPR 010190\u00a01234", true},
 		{"fails modulus 11 but is valid", "1012620001", true},
 		{"glued to letters", "abc0101901234xyz", true},
-		{"2000s by 7th digit 4", "2902004234", true},    // 29 Feb 2000: a leap year
-		{"1900 is no leap year", "2902001234", false},   // 7th digit 1: 1900
-		{"31 February", "3102901234", false},            // no such date
-		{"month 13", "0113901234", false},               // no such month
-		{"day zero", "0001901234", false},               // no such day
+		{"2000s by 7th digit 4", "2902004234", true},     // 29 Feb 2000: a leap year
+		{"1900 is no leap year", "2902001234", false},    // 7th digit 1: 1900
+		{"31 February", "3102901234", false},             // no such date
+		{"month 13", "0113901234", false},                // no such month
+		{"day zero", "0001901234", false},                // no such day
 		{"Danish mobile number", "Ring 20123456", false}, // 8 digits
 		{"number with country code", "+4520123456", false},
 		{"spaced phone number", "+45 20 12 34 56", false},
@@ -98,13 +98,13 @@ func TestSegments(t *testing.T) {
 
 func TestValidE164(t *testing.T) {
 	for s, want := range map[string]bool{
-		"+4520123456":      true,
-		"+12025550123":     true,
-		"4520123456":       false,
-		"+45 20 12 34 56":  false,
-		"+0123456":         false,
-		"+":                false,
-		"":                 false,
+		"+4520123456":       true,
+		"+12025550123":      true,
+		"4520123456":        false,
+		"+45 20 12 34 56":   false,
+		"+0123456":          false,
+		"+":                 false,
+		"":                  false,
 		"+1234567890123456": false, // 16 digits
 	} {
 		if got := ValidE164(s); got != want {

@@ -52,13 +52,13 @@ func TestParseReply(t *testing.T) {
 		{"4821JA", Yes, "4821", false},
 		{"nej4821", No, "4821", false},
 		{"ja a7k2", Yes, "A7K2", false},
-		{"ja 4821 1234", Yes, "4821", false},   // the first code counts
-		{"ja 12", Yes, "12", false},            // two digits
-		{"ja 123456789", Yes, "", false},       // too long for a code
-		{"ja ABC", Yes, "", false},             // letters only: a word, not a code
-		{"4821", Unknown, "4821", false},       // a code without an answer
-		{"JAKOB4821", Unknown, "", false},      // not an answer word glued to digits
-		{"ja ٤٨٢١", Yes, "", false},            // Arabic-Indic digits are no code
+		{"ja 4821 1234", Yes, "4821", false}, // the first code counts
+		{"ja 12", Yes, "12", false},          // two digits
+		{"ja 123456789", Yes, "", false},     // too long for a code
+		{"ja ABC", Yes, "", false},           // letters only: a word, not a code
+		{"4821", Unknown, "4821", false},     // a code without an answer
+		{"JAKOB4821", Unknown, "", false},    // not an answer word glued to digits
+		{"ja ٤٨٢١", Yes, "", false},          // Arabic-Indic digits are no code
 		// opt-out, only as the single word (as Twilio)
 		{"STOP", OptOut, "", false},
 		{"stop", OptOut, "", false},
