@@ -106,11 +106,12 @@ type Message struct {
 
 // Server is the fake. Its methods are safe for concurrent use.
 type Server struct {
-	opts     Options
-	listener net.Listener
-	http     *http.Server
-	baseURL  string
-	client   *http.Client // for callbacks and inbound posts
+	opts      Options
+	listener  net.Listener
+	http      *http.Server
+	baseURL   string
+	client    *http.Client // for callbacks and inbound posts
+	apiClient *http.Client // HTTPClient's: one, so its idle connections are reused
 
 	ctx    context.Context // ends with Close: stops callbacks in flight
 	cancel context.CancelFunc
@@ -168,6 +169,7 @@ func Start(opts Options) (*Server, error) {
 		undeliver:    make(map[string]int),
 		failDelivery: make(map[string]int),
 	}
+	s.apiClient = s.newAPIClient()
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /2010-04-01/Accounts/{AccountSid}/Messages.json", s.createMessage)
 	mux.HandleFunc("GET /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}", s.fetchMessage)
@@ -187,6 +189,8 @@ func (s *Server) Close() error {
 	s.cancel()
 	err := s.http.Close()
 	s.wg.Wait()
+	s.apiClient.CloseIdleConnections()
+	s.client.CloseIdleConnections()
 	return err
 }
 
@@ -214,7 +218,9 @@ func (s *Server) Config() sms.Config {
 // https://*.twilio.com/... to the fake instead (same path and query) and
 // refuses any other host, so nothing leaves the machine. It does not follow
 // redirects, like twilio-go's own.
-func (s *Server) HTTPClient() *http.Client {
+func (s *Server) HTTPClient() *http.Client { return s.apiClient }
+
+func (s *Server) newAPIClient() *http.Client {
 	base := &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
 		MaxIdleConnsPerHost: 16,
