@@ -5,9 +5,13 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/twilio/twilio-go/client"
@@ -43,6 +47,54 @@ func ValidSignature(authToken, publicURL string, form url.Values, signature stri
 	}
 	rv := client.NewRequestValidator(authToken)
 	return rv.Validate(publicURL, params, signature)
+}
+
+// MaxWebhookBytes bounds the body of a webhook request VerifiedForm reads.
+const MaxWebhookBytes = 64 << 10
+
+// ErrBadSignature is VerifiedForm's error for a request without a valid
+// X-Twilio-Signature: answer 403.
+var ErrBadSignature = errors.New("sms: the webhook request's X-Twilio-Signature is missing or wrong")
+
+// VerifiedForm reads a Twilio webhook request (inbound message or status
+// callback) and returns its form fields once the signature checks out: a
+// POST with an application/x-www-form-urlencoded body of at most
+// MaxWebhookBytes, signed with authToken over publicURL (ValidSignature).
+//
+// publicURL is the endpoint's public URL as Twilio knows it (for status
+// callbacks Config.StatusCallbackURL), not the address the request reached
+// behind a proxy. When it has no query and the request has one, the
+// request's query is appended: Twilio signs the URL it called. Only the
+// body's fields are returned, never the query's.
+//
+// The error is ErrBadSignature (answer 403: fail closed) or says the request
+// is malformed (answer 400). It reads r.Body; r.Form is left alone.
+func VerifiedForm(r *http.Request, authToken, publicURL string) (url.Values, error) {
+	if r.Method != http.MethodPost {
+		return nil, errors.New("sms: a webhook request must be a POST")
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/x-www-form-urlencoded" {
+		return nil, errors.New("sms: a webhook request must have a form body")
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxWebhookBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("sms: reading the webhook request: %w", err)
+	}
+	if len(body) > MaxWebhookBytes {
+		return nil, fmt.Errorf("sms: the webhook request is larger than %d bytes", MaxWebhookBytes)
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, errors.New("sms: the webhook request's form body is malformed")
+	}
+	signedURL := publicURL
+	if r.URL.RawQuery != "" && !strings.Contains(publicURL, "?") {
+		signedURL += "?" + r.URL.RawQuery
+	}
+	if !ValidSignature(authToken, signedURL, form, r.Header.Get(SignatureHeader)) {
+		return nil, ErrBadSignature
+	}
+	return form, nil
 }
 
 // TwiML is the answer to an inbound-message webhook: one reply SMS with the

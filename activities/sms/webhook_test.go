@@ -1,6 +1,9 @@
 package sms_test
 
 import (
+	"errors"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -185,6 +188,61 @@ func TestParseStatusCallback(t *testing.T) {
 			}
 			if got.Final() != tt.final || got.Failed() != tt.failed {
 				t.Errorf("Final, Failed = %v, %v; want %v, %v", got.Final(), got.Failed(), tt.final, tt.failed)
+			}
+		})
+	}
+}
+
+func TestVerifiedForm(t *testing.T) {
+	const public = "https://valg.example.dk/sms/inbound"
+	form := inboundForm()
+	request := func(method, target, contentType, body, signature string) *http.Request {
+		r := httptest.NewRequest(method, target, strings.NewReader(body))
+		if contentType != "" {
+			r.Header.Set("Content-Type", contentType)
+		}
+		if signature != "" {
+			r.Header.Set(sms.SignatureHeader, signature)
+		}
+		return r
+	}
+	sig := smsfake.Sign(testToken, public, form)
+	sigQuery := smsfake.Sign(testToken, public+"?tenant=0370", form)
+	tampered := inboundForm()
+	tampered.Set("Body", "Nej")
+	const ct = "application/x-www-form-urlencoded"
+
+	tests := []struct {
+		name   string
+		req    *http.Request
+		badSig bool
+		ok     bool
+	}{
+		{"genuine", request("POST", "http://127.0.0.1:8080/sms/inbound", ct, form.Encode(), sig), false, true},
+		{"charset in content type", request("POST", "http://127.0.0.1:8080/sms/inbound", ct+"; charset=utf-8", form.Encode(), sig), false, true},
+		{"query appended", request("POST", "http://127.0.0.1:8080/sms/inbound?tenant=0370", ct, form.Encode(), sigQuery), false, true},
+		{"query not signed", request("POST", "http://127.0.0.1:8080/sms/inbound?tenant=0370", ct, form.Encode(), sig), true, false},
+		{"tampered", request("POST", "http://127.0.0.1:8080/sms/inbound", ct, tampered.Encode(), sig), true, false},
+		{"unsigned", request("POST", "http://127.0.0.1:8080/sms/inbound", ct, form.Encode(), ""), true, false},
+		{"GET", request("GET", "http://127.0.0.1:8080/sms/inbound?"+form.Encode(), "", "", sig), false, false},
+		{"JSON", request("POST", "http://127.0.0.1:8080/sms/inbound", "application/json", `{}`, sig), false, false},
+		{"too large", request("POST", "http://127.0.0.1:8080/sms/inbound", ct, "Body="+strings.Repeat("a", sms.MaxWebhookBytes), sig), false, false},
+		{"malformed", request("POST", "http://127.0.0.1:8080/sms/inbound", ct, "a=%zz", sig), false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := sms.VerifiedForm(tt.req, testToken, public)
+			if tt.ok {
+				if err != nil || got.Get("Body") != "Ja 4821" || got.Has("tenant") {
+					t.Fatalf("VerifiedForm = %v, %v", got, err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("VerifiedForm accepted the request")
+			}
+			if errors.Is(err, sms.ErrBadSignature) != tt.badSig {
+				t.Fatalf("error %v; want ErrBadSignature: %v", err, tt.badSig)
 			}
 		})
 	}

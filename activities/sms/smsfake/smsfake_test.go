@@ -34,15 +34,16 @@ type app struct {
 func newApp(t *testing.T, token string) *app {
 	a := &app{token: token}
 	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := r.ParseForm(); err != nil {
-			http.Error(w, "bad form", http.StatusBadRequest)
-			return
-		}
-		if !sms.ValidSignature(a.token, publicURL, r.PostForm, r.Header.Get(sms.SignatureHeader)) {
+		form, err := sms.VerifiedForm(r, a.token, publicURL)
+		if errors.Is(err, sms.ErrBadSignature) {
 			http.Error(w, "forbidden", http.StatusForbidden)
 			return
 		}
-		in, err := sms.ParseInbound(r.PostForm)
+		if err != nil {
+			http.Error(w, "bad request", http.StatusBadRequest)
+			return
+		}
+		in, err := sms.ParseInbound(form)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
