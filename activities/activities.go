@@ -23,6 +23,11 @@ type Activities struct {
 	Now func() time.Time
 	// Mail sends e-mail; nil when the worker has no SMTP settings.
 	Mail Mailer
+	// DigitalPost sends letters to the citizen's Digital Post; nil when
+	// not configured.
+	DigitalPost DigitalPostSender
+	// SMS sends text messages; nil when not configured.
+	SMS SMSSender
 	// BaseURL is the web app's public URL, for links in messages.
 	BaseURL string
 	// Keys make the answer links' tokens (a keyed hash of the lifecycle).

@@ -9,7 +9,6 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/valghalla/valghalla/activities/mail"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 )
@@ -82,68 +81,28 @@ type LifecycleMessage struct {
 
 // MessageOutcome tells the workflow how a send went. A message that cannot
 // be sent (no address, rejected) is an outcome, not an error: the lifecycle
-// goes on, and the failure shows in the round's progress and the lists.
+// goes on, and the failure shows in the overview and the message log.
 type MessageOutcome struct {
 	Status models.MessageStatus
 }
 
-// SendLifecycleMessage sends a lifecycle message by e-mail. (Digital Post
-// and SMS join as channels later; the lifecycle does not care which one
-// carries a message.)
+// SendLifecycleMessage plans a lifecycle message and delivers it on the
+// first channel that takes it, all in one activity. Lifecycles started
+// before channels had activities of their own still call it; newer ones
+// run PlanMessage and DeliverMessage from the workflow, so SMS can go by
+// its own rate-limited task queue.
 func (a *Activities) SendLifecycleMessage(ctx context.Context, in LifecycleMessage) (MessageOutcome, error) {
-	f, err := store.LoadLifecycle(ctx, a.DB, in.AssignmentID)
-	if err != nil {
-		return MessageOutcome{}, err
+	plan, err := a.PlanMessage(ctx, in)
+	if err != nil || len(plan.Channels) == 0 {
+		return MessageOutcome{Status: plan.Status}, err
 	}
-	now := a.now()
-	msg, err := store.PrepareMessage(ctx, a.DB, in.WorkflowID+"/"+in.Key, in.Kind, f.Assignment.ID, f.Assignment.ParticipantID, now)
-	if err != nil {
-		return MessageOutcome{}, err
+	for _, ch := range plan.Channels {
+		out, err := a.DeliverMessage(ctx, Delivery{MessageID: plan.MessageID, Channel: ch})
+		if err != nil || out.Status == models.MessageSent {
+			return MessageOutcome{Status: out.Status}, err
+		}
 	}
-	if msg.Status != models.MessagePending {
-		return MessageOutcome{Status: msg.Status}, nil // sent (or failed for good) by an earlier attempt
-	}
-	fail := func(reason string) (MessageOutcome, error) {
-		return MessageOutcome{Status: models.MessageFailed}, store.MarkMessage(ctx, a.DB, msg.ID, models.MessageFailed, "email", reason, now)
-	}
-	if a.Mail == nil {
-		return fail(ErrMailNotConfigured.Error())
-	}
-	if a.Keys == nil {
-		return MessageOutcome{}, temporal.NewNonRetryableApplicationError("the worker has no keys (VALGHALLA_ENCRYPTION_KEYS)", "NoKeys", nil)
-	}
-	token := a.answerToken(f.Assignment.WorkflowID)
-	if err := store.SaveAnswerToken(ctx, a.DB, f.Assignment.ID, token, now); err != nil {
-		return MessageOutcome{}, err
-	}
-	values, to, name, err := a.messageValues(ctx, f, token)
-	if err != nil {
-		return MessageOutcome{}, err
-	}
-	if to == "" {
-		return fail("the person has no e-mail address")
-	}
-	subjectSrc, bodySrc, _, err := store.EffectiveTemplate(ctx, a.DB, in.Kind, "email", &f.Election.ID, &f.TaskType.ID)
-	if err != nil {
-		return MessageOutcome{}, err
-	}
-	subject, text, html, err := renderEmail(subjectSrc, bodySrc, models.LifecycleFields, values)
-	if err != nil {
-		return fail("template: " + err.Error())
-	}
-	err = a.Mail.Send(ctx, mail.Message{To: to, ToName: name, Subject: subject, Text: text, HTML: html,
-		MessageID: fmt.Sprintf("<%s@%s>", msg.ID, a.mailDomain())})
-	if mail.IsPermanent(err) {
-		return fail(err.Error())
-	} else if err != nil {
-		return MessageOutcome{}, err
-	}
-	if err := store.MarkMessage(ctx, a.DB, msg.ID, models.MessageSent, "email", "", now); err != nil {
-		return MessageOutcome{}, err
-	}
-	return MessageOutcome{Status: models.MessageSent}, store.Audit(a.DB.WithContext(ctx), models.AuditEntry{At: now,
-		Action: models.AuditMessageSent, ParticipantID: &f.Assignment.ParticipantID,
-		Detail: fmt.Sprintf("%s e-mail for assignment %d", in.Kind, f.Assignment.ID)})
+	return MessageOutcome{Status: models.MessageFailed}, a.GiveUpMessage(ctx, plan.MessageID)
 }
 
 // answerToken is the secret in a person's answer link. It is a keyed hash
@@ -157,20 +116,20 @@ func (a *Activities) answerToken(workflowID string) string {
 func AnswerLink(token string) string { return "/svar/" + token }
 
 // messageValues fills in the lifecycle merge fields for one person and
-// returns their e-mail address and name.
-func (a *Activities) messageValues(ctx context.Context, f store.LifecycleFacts, token string) (map[string]string, string, string, error) {
+// returns the person.
+func (a *Activities) messageValues(ctx context.Context, f store.LifecycleFacts, token, code string) (map[string]string, models.Participant, error) {
 	db := a.DB.WithContext(ctx)
 	var p models.Participant
 	if err := db.First(&p, f.Assignment.ParticipantID).Error; err != nil {
-		return nil, "", "", err
+		return nil, p, err
 	}
 	var st models.PollingStation
 	if err := db.First(&st, f.Assignment.StationID).Error; err != nil {
-		return nil, "", "", err
+		return nil, p, err
 	}
 	var m models.Municipality
 	if err := db.First(&m).Error; err != nil {
-		return nil, "", "", err
+		return nil, p, err
 	}
 	deadline := "snarest"
 	if f.Assignment.AnswerDeadline != nil {
@@ -191,8 +150,9 @@ func (a *Activities) messageValues(ctx context.Context, f store.LifecycleFacts, 
 		"station:address":  fmt.Sprintf("%s, %s %s", st.Address, st.PostalCode, st.City),
 		"answer:link":      a.BaseURL + AnswerLink(token),
 		"answer:deadline":  deadline,
+		"answer:code":      code,
 	}
-	return values, strings.TrimSpace(p.Email.Reveal()), p.Name, nil
+	return values, p, nil
 }
 
 func orDash(s string) string {

@@ -21,16 +21,22 @@ const (
 // contact data are encrypted at rest; CPRIndex (a keyed blind index) finds and
 // de-duplicates a person without decrypting.
 type Participant struct {
-	ID               int64
-	CPR              vault.Secret `gorm:"column:cpr"`
-	CPRIndex         string       `gorm:"column:cpr_index"`
-	Name             string
-	Mobile           vault.Secret // E.164
-	Email            vault.Secret
+	ID       int64
+	CPR      vault.Secret `gorm:"column:cpr"`
+	CPRIndex string       `gorm:"column:cpr_index"`
+	Name     string
+	Mobile   vault.Secret // E.164
+	Email    vault.Secret
+	// MobileIndex is the blind index of the mobile number: an SMS reply
+	// finds its sender by it.
+	MobileIndex      *string
 	PreferredChannel Channel
 	SpecialDiet      string
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// DigitalPostExempt: the CPR register says the person is exempt from
+	// Digital Post (or Digital Post refused a letter to them).
+	DigitalPostExempt bool
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 }
 
 // PartyMembership puts a participant on a party's or pool's list. A party

@@ -107,7 +107,10 @@ type Reserve struct {
 type AnswerToken struct {
 	TokenHash    string `gorm:"primaryKey"`
 	AssignmentID int64
-	CreatedAt    time.Time
+	// SMSCode is the short code printed in an SMS invitation: a person
+	// with more than one open invitation names the one they answer with it.
+	SMSCode   *string `gorm:"column:sms_code"`
+	CreatedAt time.Time
 }
 
 // MessageStatus is how far a message got.
@@ -130,11 +133,34 @@ type Message struct {
 	Kind          string
 	AssignmentID  *int64
 	ParticipantID *int64
+	ElectionID    *int64
 	Channel       string
 	Status        MessageStatus
 	Error         string
-	CreatedAt     time.Time
-	SentAt        *time.Time
+	// ProviderID is the provider's id of the last attempt: the Twilio
+	// message SID, the Digital Post messageUUID, the e-mail Message-ID.
+	ProviderID string
+	CreatedAt  time.Time
+	SentAt     *time.Time
+}
+
+// MessageEvent is one step in a message's history: an attempt on a channel
+// and how it went, or a delivery status reported by the provider later.
+type MessageEvent struct {
+	ID         int64
+	MessageID  string
+	At         time.Time
+	Channel    string
+	Status     string // sent, delivered, failed, undelivered, RECEIVED, ...
+	ProviderID string
+	Detail     string // the provider's error; never personal data
+}
+
+// SMSOptOut mirrors a number's STOP: no SMS goes to it until it sends START.
+// The number is kept only as its blind index.
+type SMSOptOut struct {
+	MobileIndex string `gorm:"primaryKey"`
+	OptedOutAt  time.Time
 }
 
 // Round is a recruitment round: it invites everyone nominated and not yet

@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -185,9 +183,16 @@ func takeReserve(tx *gorm.DB, a models.Assignment, now time.Time) (*models.Assig
 // SaveAnswerToken stores the hash of an assignment's answer token. The
 // token is made from a key and the lifecycle's id, so a retried send makes
 // the same one; saving it twice is one row.
-func SaveAnswerToken(ctx context.Context, db *gorm.DB, assignmentID int64, token string, now time.Time) error {
-	return db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
-		Create(&models.AnswerToken{TokenHash: hashToken(token), AssignmentID: assignmentID, CreatedAt: now}).Error
+// The SMS code is stored with it (and added to a token saved before codes
+// existed).
+func SaveAnswerToken(ctx context.Context, db *gorm.DB, assignmentID int64, token, smsCode string, now time.Time) error {
+	db = db.WithContext(ctx)
+	err := db.Clauses(clause.OnConflict{DoNothing: true}).
+		Create(&models.AnswerToken{TokenHash: hashToken(token), AssignmentID: assignmentID, SMSCode: &smsCode, CreatedAt: now}).Error
+	if err != nil {
+		return err
+	}
+	return db.Model(&models.AnswerToken{}).Where("assignment_id = ? AND sms_code IS NULL", assignmentID).Update("sms_code", smsCode).Error
 }
 
 // AssignmentByAnswerToken finds the assignment an answer link is for;
@@ -206,30 +211,6 @@ func AssignmentByAnswerToken(ctx context.Context, db *gorm.DB, token string) (mo
 		return a, err
 	}
 	return a, db.WithContext(ctx).First(&a, t.AssignmentID).Error
-}
-
-// PrepareMessage returns the message named by key, creating it (with a new
-// random id) the first time. The id is the one every attempt sends with.
-func PrepareMessage(ctx context.Context, db *gorm.DB, key, kind string, assignmentID, participantID int64, now time.Time) (models.Message, error) {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	m := models.Message{ID: hex.EncodeToString(b[:]), DedupeKey: key, Kind: kind, AssignmentID: &assignmentID,
-		ParticipantID: &participantID, Status: models.MessagePending, CreatedAt: now}
-	db = db.WithContext(ctx)
-	if err := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "dedupe_key"}}, DoNothing: true}).Create(&m).Error; err != nil {
-		return m, err
-	}
-	var found models.Message
-	return found, db.Where("dedupe_key = ?", key).First(&found).Error
-}
-
-// MarkMessage records how a message's send went.
-func MarkMessage(ctx context.Context, db *gorm.DB, id string, status models.MessageStatus, channel, errText string, now time.Time) error {
-	fields := map[string]any{"status": status, "channel": channel, "error": errText}
-	if status == models.MessageSent {
-		fields["sent_at"] = now
-	}
-	return db.WithContext(ctx).Model(&models.Message{}).Where("id = ?", id).Updates(fields).Error
 }
 
 // TaskView is what the answer page and the staff's page of an assignment

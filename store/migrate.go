@@ -432,4 +432,28 @@ CREATE TABLE api_tokens (
 	last_used_at {{timestamp}}
 );
 CREATE INDEX api_tokens_user ON api_tokens(user_id)`},
+	{16, "channels: Digital Post exemption, mobile blind index, SMS opt-outs and codes, message provider ids and status history", `
+ALTER TABLE participants ADD COLUMN digital_post_exempt BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE participants ADD COLUMN mobile_index TEXT;
+CREATE INDEX participants_mobile_index ON participants(mobile_index);
+CREATE TABLE sms_opt_outs (
+	mobile_index TEXT PRIMARY KEY,
+	opted_out_at {{timestamp}} NOT NULL
+);
+ALTER TABLE answer_tokens ADD COLUMN sms_code TEXT;
+ALTER TABLE messages ADD COLUMN provider_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE messages ADD COLUMN election_id BIGINT REFERENCES elections(id) ON DELETE CASCADE;
+CREATE INDEX messages_provider ON messages(provider_id);
+CREATE INDEX messages_participant ON messages(participant_id);
+CREATE INDEX messages_election_status ON messages(election_id, status);
+CREATE TABLE message_events (
+	id {{id}},
+	message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+	at {{timestamp}} NOT NULL,
+	channel TEXT NOT NULL,
+	status TEXT NOT NULL,
+	provider_id TEXT NOT NULL DEFAULT '',
+	detail TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX message_events_message ON message_events(message_id, at)`},
 }

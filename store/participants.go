@@ -29,12 +29,30 @@ type NewParticipant struct {
 	PreferredChannel models.Channel
 	SpecialDiet      string
 	PartyID          int64
+	// DigitalPostExempt is what the CPR register said (tilmeldtDigitalpost
+	// = false): Digital Post is then not tried.
+	DigitalPostExempt bool
 }
 
 // CPRIndex is the blind index of a CPR number: equal numbers, however typed,
 // have equal indexes.
 func CPRIndex(keys *vault.Keyring, c models.CPR) string {
 	return keys.BlindIndex("cpr", []byte(c.Digits()))
+}
+
+// MobileIndex is the blind index of a mobile number in E.164: an SMS reply
+// finds its sender by it, and an opt-out is kept by it.
+func MobileIndex(keys *vault.Keyring, e164 string) string {
+	return keys.BlindIndex("mobile", []byte(e164))
+}
+
+// mobileIndexOf is the stored index of a mobile number, nil for none.
+func mobileIndexOf(keys *vault.Keyring, e164 string) *string {
+	if e164 == "" {
+		return nil
+	}
+	i := MobileIndex(keys, e164)
+	return &i
 }
 
 // RegisterParticipant puts a person on a party's list. The same CPR number is
@@ -56,8 +74,9 @@ func RegisterParticipant(ctx context.Context, db *gorm.DB, keys *vault.Keyring, 
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		index := CPRIndex(keys, in.CPR)
 		candidate := models.Participant{CPR: vault.NewSecret(in.CPR.Digits()), CPRIndex: index, Name: in.Name,
-			Mobile: vault.NewSecret(in.Mobile), Email: vault.NewSecret(in.Email), PreferredChannel: in.PreferredChannel,
-			SpecialDiet: in.SpecialDiet, CreatedAt: now, UpdatedAt: now}
+			Mobile: vault.NewSecret(in.Mobile), MobileIndex: mobileIndexOf(keys, in.Mobile), Email: vault.NewSecret(in.Email),
+			PreferredChannel: in.PreferredChannel, SpecialDiet: in.SpecialDiet, DigitalPostExempt: in.DigitalPostExempt,
+			CreatedAt: now, UpdatedAt: now}
 		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "cpr_index"}}, DoNothing: true}).Create(&candidate)
 		if res.Error != nil {
 			return res.Error

@@ -47,6 +47,12 @@ type Deps struct {
 	// `valghalla dev`, and then /dev/postkasse does not exist.
 	Mailbox func() []MailboxMessage
 	Now     func() time.Time
+	// PublicURL is the site's address as the outside world (Twilio) sees
+	// it; webhook signatures are checked against it.
+	PublicURL string
+	// SMSAuthToken checks the signature of Twilio's webhooks; empty refuses
+	// them all.
+	SMSAuthToken string
 }
 
 // route is one endpoint with the access it requires.
@@ -137,6 +143,9 @@ var routes = []route{
 	{http.MethodPost, "/valg/:id/indstilling/fjern", registrar, (*server).unnominate},
 	{http.MethodPost, "/valg/:id/indstilling/csv", registrar, (*server).uploadNominations},
 	{http.MethodPost, "/valg/:id/reserver/fjern", registrar, (*server).removeReserve},
+	// Twilio's webhooks: signed by Twilio, no session (sms_webhook.go).
+	{http.MethodPost, smsReplyPath, public, (*server).smsReply},
+	{http.MethodPost, smsStatusPath, public, (*server).smsStatus},
 	// Dev only (404 elsewhere): the inbox of everyone, on 127.0.0.1.
 	{http.MethodGet, "/dev/postkasse", public, (*server).mailbox},
 
@@ -216,6 +225,8 @@ func New(d Deps) http.Handler {
 			// Session or bearer token; the CSRF check after authorize, so
 			// an anonymous call is told 401, not a missing token.
 			handlers = []gin.HandlerFunc{s.apiAuth, s.authorize(rt.access), s.apiCSRF, handlers[1]}
+		case strings.HasPrefix(rt.path, "/webhooks/"):
+			// Signed by the provider; no session, so no CSRF token.
 		case rt.path != "/healthz" && rt.path != "/readyz":
 			// Probes touch no session: they run every few seconds.
 			handlers = append([]gin.HandlerFunc{s.loadSession, s.checkCSRF}, handlers...)

@@ -32,10 +32,61 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterActivity(acts)
 }
 
-// New returns a worker for taskQueue with everything registered; call Run or
-// Start on it.
-func New(c client.Client, taskQueue string, acts *activities.Activities) sdkworker.Worker {
-	w := sdkworker.New(c, taskQueue, Options())
-	Register(w, acts)
+// DefaultSMSPerSecond is the SMS rate when none is configured: a Danish
+// long code sends about one segment per second (DOMAIN.md).
+const DefaultSMSPerSecond = 1.0
+
+// Worker runs the product's workflows and activities on a task queue, and
+// the SMS deliveries on its SMS queue (workflows.SMSTaskQueue) at the
+// provider's rate.
+type Worker struct {
+	main, sms sdkworker.Worker
+}
+
+// New returns a worker for taskQueue with everything registered, sending at
+// most DefaultSMSPerSecond SMS; call Run or Start on it.
+func New(c client.Client, taskQueue string, acts *activities.Activities) *Worker {
+	return NewWithSMSRate(c, taskQueue, acts, DefaultSMSPerSecond)
+}
+
+// NewWithSMSRate is New with the SMS rate, in messages per second over all
+// workers of the queue (the server enforces it: TaskQueueActivitiesPerSecond).
+func NewWithSMSRate(c client.Client, taskQueue string, acts *activities.Activities, smsPerSecond float64) *Worker {
+	w := &Worker{main: sdkworker.New(c, taskQueue, Options())}
+	Register(w.main, acts)
+	w.sms = sdkworker.New(c, workflows.SMSTaskQueue(taskQueue), sdkworker.Options{
+		DisableWorkflowWorker:            true,
+		TaskQueueActivitiesPerSecond:     smsPerSecond,
+		MaxConcurrentActivityTaskPollers: 2,
+	})
+	w.sms.RegisterActivity(acts)
 	return w
+}
+
+// Start starts both workers.
+func (w *Worker) Start() error {
+	if err := w.main.Start(); err != nil {
+		return err
+	}
+	if err := w.sms.Start(); err != nil {
+		w.main.Stop()
+		return err
+	}
+	return nil
+}
+
+// Stop stops both workers.
+func (w *Worker) Stop() {
+	w.sms.Stop()
+	w.main.Stop()
+}
+
+// Run runs both workers until interrupt is closed or receives.
+func (w *Worker) Run(interrupt <-chan interface{}) error {
+	if err := w.Start(); err != nil {
+		return err
+	}
+	<-interrupt
+	w.Stop()
+	return nil
 }

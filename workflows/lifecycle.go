@@ -286,8 +286,11 @@ func (lc *lifecycle) publish(ctx workflow.Context) error {
 }
 
 func (lc *lifecycle) send(ctx workflow.Context, kind, key string) error {
-	return workflow.ExecuteActivity(ctx, a.SendLifecycleMessage, activities.LifecycleMessage{
-		AssignmentID: lc.in.AssignmentID, WorkflowID: lc.id, Kind: kind, Key: key}).Get(ctx, nil)
+	msg := activities.LifecycleMessage{AssignmentID: lc.in.AssignmentID, WorkflowID: lc.id, Kind: kind, Key: key}
+	if workflow.GetVersion(ctx, channelsVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return workflow.ExecuteActivity(ctx, a.SendLifecycleMessage, msg).Get(ctx, nil)
+	}
+	return deliver(ctx, msg)
 }
 
 // sleepWhile waits until the instant at, or until the state leaves s; it

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -47,6 +48,18 @@ type config struct {
 	CPRServiceAgreementUUID string
 	CPRUserSystemUUID       string
 	CPRUserUUID             string
+
+	DigitalPostURL         string
+	DigitalPostCertFile    string
+	DigitalPostKeyFile     string
+	DigitalPostCAFile      string
+	DigitalPostSenderCVR   string
+	DigitalPostSenderLabel string
+
+	TwilioAccountSID          string
+	TwilioAuthToken           string
+	TwilioMessagingServiceSID string
+	SMSPerSecond              float64
 }
 
 // setting documents one environment variable; the README's table lists them.
@@ -108,6 +121,33 @@ var settings = []setting{
 		func(c *config, v string) error { c.CPRUserSystemUUID = v; return nil }},
 	{"CPR_USER_UUID", "", "web: Serviceplatformen user (the municipality)",
 		func(c *config, v string) error { c.CPRUserUUID = v; return nil }},
+	{"DIGITALPOST_URL", "", "worker: Næste generation Digital Post API base URL; dev runs a fake when empty, elsewhere empty sends no Digital Post",
+		func(c *config, v string) error { c.DigitalPostURL = strings.TrimRight(v, "/"); return nil }},
+	{"DIGITALPOST_CERT_FILE", "", "worker: the municipality's OCES3 system certificate (PEM) for Digital Post",
+		func(c *config, v string) error { c.DigitalPostCertFile = v; return nil }},
+	{"DIGITALPOST_KEY_FILE", "", "worker: its private key (PEM)",
+		func(c *config, v string) error { c.DigitalPostKeyFile = v; return nil }},
+	{"DIGITALPOST_CA_FILE", "", "worker: CA certificates for Digital Post (PEM; empty: the system's)",
+		func(c *config, v string) error { c.DigitalPostCAFile = v; return nil }},
+	{"DIGITALPOST_SENDER_CVR", "", "worker: the municipality's CVR number, the letters' sender",
+		func(c *config, v string) error { c.DigitalPostSenderCVR = v; return nil }},
+	{"DIGITALPOST_SENDER_LABEL", "Valgsekretariatet", "worker: the sender's name shown in Digital Post",
+		func(c *config, v string) error { c.DigitalPostSenderLabel = v; return nil }},
+	{"TWILIO_ACCOUNT_SID", "", "worker: Twilio account for SMS; dev runs a fake Twilio when empty, elsewhere empty sends no SMS",
+		func(c *config, v string) error { c.TwilioAccountSID = v; return nil }},
+	{"TWILIO_AUTH_TOKEN", "", "worker and web: Twilio auth token (signs the SMS webhooks)",
+		func(c *config, v string) error { c.TwilioAuthToken = v; return nil }},
+	{"TWILIO_MESSAGING_SERVICE_SID", "", "worker: the Messaging Service (MG…) that sends, with a number that can receive replies",
+		func(c *config, v string) error { c.TwilioMessagingServiceSID = v; return nil }},
+	{"SMS_PER_SECOND", "1", "worker: SMS sent per second over all workers (the provider's rate)",
+		func(c *config, v string) error {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f <= 0 {
+				return errors.New("must be a positive number")
+			}
+			c.SMSPerSecond = f
+			return nil
+		}},
 	{"LOG_LEVEL", "info", "debug, info, warn or error",
 		func(c *config, v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
 	{"LOG_FORMAT", "json", "json or text (dev defaults to text)",

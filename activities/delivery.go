@@ -1,0 +1,358 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	gohtml "html"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/valghalla/valghalla/activities/digitalpost"
+	"github.com/valghalla/valghalla/activities/mail"
+	"github.com/valghalla/valghalla/activities/sms"
+	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/store"
+)
+
+// Delivery of one message over the channels that can reach the person:
+// PlanMessage picks them, best first (models.ChannelOrder), and the workflow
+// runs DeliverMessage on each in turn until one carries the message. SMS
+// deliveries run on a task queue of their own, whose rate the server
+// limits for every worker together (the provider's rate).
+//
+// Every attempt sends with the message's id, made once: the Digital Post
+// messageUUID, the SMS idempotency key, the e-mail Message-ID. A retried
+// activity therefore never reaches the person twice.
+
+// DigitalPostSender sends a MeMo letter; *digitalpost.Client is the real one.
+type DigitalPostSender interface {
+	Send(ctx context.Context, l digitalpost.Letter) (digitalpost.Receipt, error)
+}
+
+// SMSSender sends an SMS; *sms.Client is the real one.
+type SMSSender interface {
+	Send(ctx context.Context, to, body, idempotencyKey string) (sms.Sent, error)
+}
+
+// MessagePlan is what PlanMessage decided: the message's id and the
+// channels to try, best first. Status is the message's status when it was
+// already sent by an earlier run (Channels is then empty).
+type MessagePlan struct {
+	MessageID string
+	Channels  []models.Channel
+	Status    models.MessageStatus
+}
+
+// Delivery asks DeliverMessage to carry one message on one channel.
+type Delivery struct {
+	MessageID string
+	Channel   models.Channel
+}
+
+// DeliveryOutcome is how one channel went: sent, or failed for good on
+// this channel (the next one is tried). A failure worth retrying is an
+// error instead, and Temporal retries it.
+type DeliveryOutcome struct {
+	Status models.MessageStatus
+	Detail string // why the channel failed; never personal data
+}
+
+// PlanMessage makes (or finds) the message a lifecycle asks for and picks
+// the channels that can reach the person.
+func (a *Activities) PlanMessage(ctx context.Context, in LifecycleMessage) (MessagePlan, error) {
+	f, err := store.LoadLifecycle(ctx, a.DB, in.AssignmentID)
+	if errors.Is(err, store.ErrNotFound) {
+		return MessagePlan{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("assignment %d does not exist", in.AssignmentID), "NotFound", nil)
+	} else if err != nil {
+		return MessagePlan{}, err
+	}
+	now := a.now()
+	msg, err := store.PrepareMessage(ctx, a.DB, models.Message{DedupeKey: in.WorkflowID + "/" + in.Key, Kind: in.Kind,
+		AssignmentID: &f.Assignment.ID, ParticipantID: &f.Assignment.ParticipantID, ElectionID: &f.Election.ID}, now)
+	if err != nil {
+		return MessagePlan{}, err
+	}
+	return a.planFor(ctx, msg, f.Assignment.ParticipantID)
+}
+
+// planFor picks the channels for a prepared message to a participant.
+func (a *Activities) planFor(ctx context.Context, msg models.Message, participantID int64) (MessagePlan, error) {
+	plan := MessagePlan{MessageID: msg.ID, Status: msg.Status}
+	if msg.Status == models.MessageSent || msg.Status == models.MessageDelivered {
+		return plan, nil // carried by an earlier run
+	}
+	var p models.Participant
+	if err := a.DB.WithContext(ctx).First(&p, participantID).Error; err != nil {
+		return plan, err
+	}
+	reach, err := a.reachOf(ctx, p)
+	if err != nil {
+		return plan, err
+	}
+	plan.Channels = models.ChannelOrder(msg.Kind, reach)
+	if len(plan.Channels) == 0 {
+		plan.Status = models.MessageFailed
+		return plan, store.MarkMessage(ctx, a.DB, msg.ID, models.MessageFailed, "", "no channel reaches the person", a.now())
+	}
+	return plan, nil
+}
+
+// reachOf says which configured channels can reach a person.
+func (a *Activities) reachOf(ctx context.Context, p models.Participant) (models.Reach, error) {
+	r := models.Reach{Preferred: p.PreferredChannel,
+		DigitalPost: a.DigitalPost != nil && !p.DigitalPostExempt && p.CPR.Reveal() != "",
+		Email:       a.Mail != nil && p.Email.Reveal() != "",
+		SMS:         a.SMS != nil && p.Mobile.Reveal() != ""}
+	if r.SMS && p.MobileIndex != nil {
+		out, err := store.SMSOptedOut(ctx, a.DB, *p.MobileIndex)
+		if err != nil {
+			return r, err
+		}
+		r.SMS = !out
+	}
+	return r, nil
+}
+
+// GiveUpMessage marks a message that no channel could carry as failed, so
+// it shows in the overview with a way to retry.
+func (a *Activities) GiveUpMessage(ctx context.Context, messageID string) error {
+	m, err := store.MessageByID(ctx, a.DB, messageID)
+	if err != nil || m.Status != models.MessagePending && m.Status != models.MessageFailed {
+		return err
+	}
+	return store.MarkMessage(ctx, a.DB, messageID, models.MessageFailed, models.Channel(m.Channel), "no channel could deliver the message: "+m.Error, a.now())
+}
+
+// rendered is a message filled in for one channel and one person.
+type rendered struct {
+	subject, text, html string
+	to, toName          string // address, number or CPR number, by channel
+}
+
+// DeliverMessage carries a message on one channel.
+func (a *Activities) DeliverMessage(ctx context.Context, d Delivery) (DeliveryOutcome, error) {
+	msg, err := store.MessageByID(ctx, a.DB, d.MessageID)
+	if err != nil {
+		return DeliveryOutcome{}, err
+	}
+	if msg.Status == models.MessageSent || msg.Status == models.MessageDelivered {
+		return DeliveryOutcome{Status: models.MessageSent}, nil // an earlier attempt got through
+	}
+	now := a.now()
+	failed := func(detail string) (DeliveryOutcome, error) {
+		return DeliveryOutcome{Status: models.MessageFailed, Detail: detail},
+			store.RecordAttempt(ctx, a.DB, msg.ID, d.Channel, models.MessageFailed, "", detail, now)
+	}
+	r, err := a.render(ctx, msg, d.Channel)
+	var tmplErr *templateError
+	if errors.As(err, &tmplErr) {
+		return failed(tmplErr.Error())
+	} else if err != nil {
+		return DeliveryOutcome{}, err
+	}
+	providerID, err := a.sendOn(ctx, msg, d.Channel, r)
+	if permanent(err) {
+		if err := a.afterRefusal(ctx, msg, d.Channel, err); err != nil {
+			return DeliveryOutcome{}, err
+		}
+		return failed(err.Error())
+	} else if err != nil {
+		return DeliveryOutcome{}, err
+	}
+	if err := store.RecordAttempt(ctx, a.DB, msg.ID, d.Channel, models.MessageSent, providerID, "", now); err != nil {
+		return DeliveryOutcome{}, err
+	}
+	return DeliveryOutcome{Status: models.MessageSent}, store.Audit(a.DB.WithContext(ctx), models.AuditEntry{At: now,
+		Action: models.AuditMessageSent, ParticipantID: msg.ParticipantID,
+		Detail: fmt.Sprintf("%s by %s (message %s)", msg.Kind, d.Channel, msg.ID)})
+}
+
+// sendOn hands the rendered message to the channel's provider and returns
+// the provider's id for it.
+func (a *Activities) sendOn(ctx context.Context, msg models.Message, ch models.Channel, r rendered) (string, error) {
+	switch ch {
+	case models.ChannelDigitalPost:
+		if a.DigitalPost == nil {
+			return "", errNotConfigured(ch)
+		}
+		receipt, err := a.DigitalPost.Send(ctx, digitalpost.Letter{MessageUUID: msg.ID, RecipientCPR: r.to,
+			Label: r.subject, HTML: letterHTML(r.subject, r.html), Created: a.now()})
+		return receipt.MessageUUID, err
+	case models.ChannelEmail:
+		if a.Mail == nil {
+			return "", errNotConfigured(ch)
+		}
+		id := fmt.Sprintf("<%s@%s>", msg.ID, a.mailDomain())
+		return id, a.Mail.Send(ctx, mail.Message{To: r.to, ToName: r.toName, Subject: r.subject, Text: r.text, HTML: r.html, MessageID: id})
+	case models.ChannelSMS:
+		if a.SMS == nil {
+			return "", errNotConfigured(ch)
+		}
+		if err := sms.CheckBody(r.text); err != nil {
+			return "", permanentError{err}
+		}
+		sent, err := a.SMS.Send(ctx, r.to, r.text, msg.ID)
+		return sent.SID, err
+	}
+	return "", permanentError{fmt.Errorf("unknown channel %q", ch)}
+}
+
+// afterRefusal mirrors what a permanent refusal says about the person, so
+// the next message skips the channel at once: Digital Post refused them
+// (exempt), or their number opted out of SMS.
+func (a *Activities) afterRefusal(ctx context.Context, msg models.Message, ch models.Channel, err error) error {
+	if msg.ParticipantID == nil {
+		return nil
+	}
+	var dpErr *digitalpost.Error
+	var smsErr *sms.Error
+	switch {
+	case ch == models.ChannelDigitalPost && errors.As(err, &dpErr) && dpErr.ReceiptStatus == digitalpost.StatusNotAllowed:
+		return store.MarkDigitalPostExempt(ctx, a.DB, *msg.ParticipantID)
+	case ch == models.ChannelSMS && errors.As(err, &smsErr) && smsErr.Code == sms.CodeOptedOut:
+		var p models.Participant
+		if err := a.DB.WithContext(ctx).Select("id", "mobile_index").First(&p, *msg.ParticipantID).Error; err != nil || p.MobileIndex == nil {
+			return err
+		}
+		return store.OptOutSMS(ctx, a.DB, *p.MobileIndex, a.now())
+	}
+	return nil
+}
+
+// permanentError is a refusal that no retry will change.
+type permanentError struct{ error }
+
+func (e permanentError) Unwrap() error { return e.error }
+
+func errNotConfigured(ch models.Channel) error {
+	return permanentError{fmt.Errorf("the worker does not send by %s", ch)}
+}
+
+// permanent reports whether a send failed for good on its channel.
+func permanent(err error) bool {
+	var pe permanentError
+	return err != nil && (errors.As(err, &pe) || digitalpost.IsPermanent(err) || sms.IsPermanent(err) || mail.IsPermanent(err))
+}
+
+// templateError: the message's template does not render (a field without a
+// value, a text saved before a rule was added). No retry mends it.
+type templateError struct{ err error }
+
+func (e *templateError) Error() string { return "template: " + e.err.Error() }
+
+// render fills in the message's template for a channel and finds the
+// person's address on it.
+func (a *Activities) render(ctx context.Context, msg models.Message, ch models.Channel) (rendered, error) {
+	if msg.AssignmentID == nil || msg.ParticipantID == nil {
+		return rendered{}, temporal.NewNonRetryableApplicationError("message "+msg.ID+" has no assignment", "BadMessage", nil)
+	}
+	f, err := store.LoadLifecycle(ctx, a.DB, *msg.AssignmentID)
+	if err != nil {
+		return rendered{}, err
+	}
+	if a.Keys == nil {
+		return rendered{}, temporal.NewNonRetryableApplicationError("the worker has no keys (VALGHALLA_ENCRYPTION_KEYS)", "NoKeys", nil)
+	}
+	token := a.answerToken(f.Assignment.WorkflowID)
+	code := smsCode(token)
+	if err := store.SaveAnswerToken(ctx, a.DB, f.Assignment.ID, token, code, a.now()); err != nil {
+		return rendered{}, err
+	}
+	values, p, err := a.messageValues(ctx, f, token, code)
+	if err != nil {
+		return rendered{}, err
+	}
+	subjectSrc, bodySrc, _, err := store.EffectiveTemplate(ctx, a.DB, msg.Kind, string(ch), &f.Election.ID, &f.TaskType.ID)
+	if errors.Is(err, store.ErrUnknownTemplate) {
+		return rendered{}, &templateError{err}
+	} else if err != nil {
+		return rendered{}, err
+	}
+	return renderFor(ch, subjectSrc, bodySrc, models.LifecycleFields, values, p)
+}
+
+// renderFor renders a template for a channel and picks the person's address
+// on it. A channel the person cannot be reached on is a permanent failure.
+func renderFor(ch models.Channel, subjectSrc, bodySrc string, fields []string, values map[string]string, p models.Participant) (rendered, error) {
+	r := rendered{toName: p.Name}
+	var err error
+	switch ch {
+	case models.ChannelEmail:
+		r.to = p.Email.Reveal()
+		r.subject, r.text, r.html, err = renderEmail(subjectSrc, bodySrc, fields, values)
+	case models.ChannelDigitalPost:
+		r.to = p.CPR.Reveal()
+		r.subject, r.text, r.html, err = renderLetter(subjectSrc, bodySrc, fields, values)
+	case models.ChannelSMS:
+		r.to = p.Mobile.Reveal()
+		r.text, err = renderSMS(bodySrc, fields, values)
+	}
+	if err != nil {
+		return r, &templateError{err}
+	}
+	if r.to == "" {
+		return r, &templateError{fmt.Errorf("the person has no address for %s", ch)}
+	}
+	return r, nil
+}
+
+// renderLetter fills in a Digital Post letter: the subject is its title,
+// the body its HTML main document. Every field may go by Digital Post.
+func renderLetter(subjectSrc, bodySrc string, fields []string, values map[string]string) (subject, text, html string, err error) {
+	st, err := models.ParseTemplate(subjectSrc, fields)
+	if err != nil {
+		return
+	}
+	bt, err := models.ParseTemplate(bodySrc, fields)
+	if err != nil {
+		return
+	}
+	if subject, err = st.Render(values, models.PlainText); err != nil {
+		return
+	}
+	if text, err = bt.Render(values, models.PlainText); err != nil {
+		return
+	}
+	html, err = bt.HTML().Render(values, gohtml.EscapeString)
+	return
+}
+
+// renderSMS fills in an SMS body; fields that carry a CPR number or a party
+// never go by SMS.
+func renderSMS(bodySrc string, fields []string, values map[string]string) (string, error) {
+	bt, err := models.ParseTemplate(bodySrc, fields)
+	if err != nil {
+		return "", err
+	}
+	if err := models.CheckChannelFields(bt, "sms"); err != nil {
+		return "", err
+	}
+	return bt.Render(values, models.PlainText)
+}
+
+// letterHTML wraps a letter's body in the HTML document Digital Post shows.
+func letterHTML(title, body string) string {
+	return `<!DOCTYPE html><html lang="da"><head><meta charset="utf-8"><title>` + gohtml.EscapeString(title) +
+		"</title></head><body>\n" + body + "\n</body></html>"
+}
+
+// smsCode is the short code an SMS invitation carries: four digits from
+// the answer token, so every retry prints the same code.
+func smsCode(token string) string {
+	var n uint32
+	for i := 0; i < 8 && i < len(token); i++ {
+		n = n<<4 | uint32(hexVal(token[i]))
+	}
+	return fmt.Sprintf("%04d", n%9000+1000)
+}
+
+func hexVal(b byte) byte {
+	switch {
+	case b >= '0' && b <= '9':
+		return b - '0'
+	case b >= 'a' && b <= 'f':
+		return b - 'a' + 10
+	}
+	return 0
+}

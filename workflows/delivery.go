@@ -1,0 +1,64 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/valghalla/valghalla/activities"
+	"github.com/valghalla/valghalla/models"
+)
+
+// SMSTaskQueue is the task queue of SMS deliveries for a workflow task
+// queue: a queue of its own, so the server can hold SMS to the provider's
+// rate (TaskQueueActivitiesPerSecond) across every worker.
+func SMSTaskQueue(taskQueue string) string { return taskQueue + "-sms" }
+
+// channelsVersion marks lifecycles that deliver each channel as an
+// activity of its own (PlanMessage, DeliverMessage). Earlier histories ran
+// SendLifecycleMessage and replay that way.
+const channelsVersion = "channels"
+
+// smsDeliveries wait in their queue while the provider's rate holds them
+// back: a round of thousands queues for a long time, so the schedule-to-
+// start time is not limited.
+func smsDeliveries(ctx workflow.Context) workflow.Context {
+	opts := workflow.GetActivityOptions(ctx)
+	opts.TaskQueue = SMSTaskQueue(workflow.GetInfo(ctx).TaskQueueName)
+	opts.StartToCloseTimeout = time.Minute
+	return workflow.WithActivityOptions(ctx, opts)
+}
+
+// deliver sends one message on the first channel that takes it: the
+// channels PlanMessage picked, best first. A permanent failure on one falls
+// through to the next; a transient one is retried by Temporal until the
+// provider is back. When no channel takes it, the message is marked failed
+// for the overview, and the workflow goes on: a message is never a reason
+// to stop a lifecycle.
+func deliver(ctx workflow.Context, msg activities.LifecycleMessage) error {
+	var plan activities.MessagePlan
+	if err := workflow.ExecuteActivity(ctx, a.PlanMessage, msg).Get(ctx, &plan); err != nil {
+		return err
+	}
+	return deliverPlan(ctx, plan)
+}
+
+func deliverPlan(ctx workflow.Context, plan activities.MessagePlan) error {
+	if len(plan.Channels) == 0 {
+		return nil // sent by an earlier run, or nothing can reach the person (recorded)
+	}
+	for _, ch := range plan.Channels {
+		actx := ctx
+		if ch == models.ChannelSMS {
+			actx = smsDeliveries(ctx)
+		}
+		var out activities.DeliveryOutcome
+		if err := workflow.ExecuteActivity(actx, a.DeliverMessage, activities.Delivery{MessageID: plan.MessageID, Channel: ch}).Get(ctx, &out); err != nil {
+			return err
+		}
+		if out.Status == models.MessageSent {
+			return nil
+		}
+	}
+	return workflow.ExecuteActivity(ctx, a.GiveUpMessage, plan.MessageID).Get(ctx, nil)
+}
