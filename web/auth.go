@@ -44,11 +44,15 @@ const (
 	staffWrite access = "staff write"
 	// secretaryOnly: party secretaries.
 	secretaryOnly access = "party secretary"
+	// providerSigned: a provider's webhook; no user, no session. The
+	// handler admits only a request signed with the provider's secret, so
+	// every user, and anyone without the signature, is refused (403).
+	providerSigned access = "provider signed"
 )
 
 func (a access) allows(u *models.User) bool {
 	switch a {
-	case public:
+	case public, providerSigned:
 		return true
 	case anyUser:
 		return u != nil

@@ -4,6 +4,7 @@
 package web
 
 import (
+	"context"
 	"embed"
 	"html/template"
 	"io/fs"
@@ -46,7 +47,10 @@ type Deps struct {
 	// Mailbox lists the e-mails the dev SMTP server received; nil outside
 	// `valghalla dev`, and then /dev/postkasse does not exist.
 	Mailbox func() []MailboxMessage
-	Now     func() time.Time
+	// SMSReply sends an SMS reply from a number through the fake Twilio to
+	// the webhook and returns the app's answer; nil outside `valghalla dev`.
+	SMSReply func(ctx context.Context, from, body string) (string, error)
+	Now      func() time.Time
 	// PublicURL is the site's address as the outside world (Twilio) sees
 	// it; webhook signatures are checked against it.
 	PublicURL string
@@ -144,10 +148,11 @@ var routes = []route{
 	{http.MethodPost, "/valg/:id/indstilling/csv", registrar, (*server).uploadNominations},
 	{http.MethodPost, "/valg/:id/reserver/fjern", registrar, (*server).removeReserve},
 	// Twilio's webhooks: signed by Twilio, no session (sms_webhook.go).
-	{http.MethodPost, smsReplyPath, public, (*server).smsReply},
-	{http.MethodPost, smsStatusPath, public, (*server).smsStatus},
+	{http.MethodPost, smsReplyPath, providerSigned, (*server).smsReply},
+	{http.MethodPost, smsStatusPath, providerSigned, (*server).smsStatus},
 	// Dev only (404 elsewhere): the inbox of everyone, on 127.0.0.1.
 	{http.MethodGet, "/dev/postkasse", public, (*server).mailbox},
+	{http.MethodPost, "/dev/postkasse/sms", public, (*server).mailboxReply},
 
 	// The JSON API (api*.go), described by web/openapi.yaml.
 	{http.MethodGet, apiPrefix + "/openapi.json", public, (*server).openAPI},
@@ -225,7 +230,7 @@ func New(d Deps) http.Handler {
 			// Session or bearer token; the CSRF check after authorize, so
 			// an anonymous call is told 401, not a missing token.
 			handlers = []gin.HandlerFunc{s.apiAuth, s.authorize(rt.access), s.apiCSRF, handlers[1]}
-		case strings.HasPrefix(rt.path, "/webhooks/"):
+		case rt.access == providerSigned:
 			// Signed by the provider; no session, so no CSRF token.
 		case rt.path != "/healthz" && rt.path != "/readyz":
 			// Probes touch no session: they run every few seconds.

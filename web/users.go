@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"regexp"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -113,36 +112,4 @@ func (s *server) linkProblem(c *gin.Context, err error) {
 func (s *server) fail(c *gin.Context, err error) {
 	s.Log.ErrorContext(c.Request.Context(), "request failed", "route", c.FullPath(), "error", err)
 	c.AbortWithStatus(http.StatusInternalServerError)
-}
-
-// appLinks finds the app's answer and activation links in an e-mail.
-var appLinks = regexp.MustCompile(`https?://[^\s/]+/(svar|konto/aktiver)/[0-9A-Za-z_-]+`)
-
-// MailboxMessage is one e-mail in the dev mailbox.
-type MailboxMessage struct {
-	To, Subject, Text string
-}
-
-// mailbox shows what the dev SMTP server received: in `valghalla dev` it
-// stands in for everyone's inbox.
-func (s *server) mailbox(c *gin.Context) {
-	if s.Mailbox == nil {
-		s.notFound(c)
-		return
-	}
-	msgs := s.Mailbox()
-	for i, j := 0, len(msgs)-1; i < j; i, j = i+1, j-1 {
-		msgs[i], msgs[j] = msgs[j], msgs[i] // newest first
-	}
-	type withLinks struct {
-		MailboxMessage
-		Links []string
-	}
-	out := make([]withLinks, len(msgs))
-	for i, m := range msgs {
-		// The app's own links (answer, account activation) open as the
-		// recipient would open them.
-		out[i] = withLinks{m, appLinks.FindAllString(m.Text, -1)}
-	}
-	s.render(c, http.StatusOK, "mailbox.html", "mailbox.title", map[string]any{"Messages": out})
 }

@@ -117,8 +117,14 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 		return err
 	}
 	defer fakeRegister.Close()
-	w := worker.New(c, cfg.TaskQueue, &activities.Activities{DB: db, Mail: mailer, BaseURL: "http://" + ln.Addr().String(),
-		Keys: keys, CPR: register})
+	webURL := "http://" + ln.Addr().String()
+	channels, err := startDevChannels(webURL, log)
+	if err != nil {
+		return err
+	}
+	defer channels.Close()
+	w := worker.NewWithSMSRate(c, cfg.TaskQueue, &activities.Activities{DB: db, Mail: mailer, BaseURL: webURL,
+		Keys: keys, CPR: register, DigitalPost: channels.dpClient, SMS: channels.smsClient}, cfg.SMSPerSecond)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start the worker: %w", err)
 	}
@@ -132,7 +138,6 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 		return fmt.Errorf("self-check through Temporal, worker and database failed: %w", err)
 	}
 
-	webURL := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, `Valghalla dev is running.
   Web app:      %s
   Temporal UI:  %s
@@ -141,6 +146,7 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
   Demo login:   %s / %s
   Dev mailbox:  %s/dev/postkasse
   CPR register: fake, over mutual TLS; fixture people 010170-4001 … -4021
+  Channels:     fake Digital Post (mutual TLS), fake Twilio and SMTP, all in the dev mailbox
   Self-check:   workflow → worker → database in %s
 `, webURL, temporalServer.UIURL(), temporalServer.FrontendAddress(), cfg.TemporalNamespace, cfg.DataDir,
 		store.DemoEmail, store.DemoPassword, webURL, time.Since(started).Round(time.Millisecond))
@@ -151,9 +157,8 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 
 	deps := web.Deps{DB: db, Temporal: c, Log: log, TemporalUIURL: temporalServer.UIURL(), TaskQueue: cfg.TaskQueue,
 		CPR: register, Keys: keys}
-	if mailServer != nil {
-		deps.Mailbox = devMailbox(mailServer)
-	}
+	deps.PublicURL, deps.SMSAuthToken = webURL, channels.sms.AuthToken()
+	deps.Mailbox, deps.SMSReply = channels.mailbox(mailServer), channels.reply
 	handler := web.New(deps)
 	err = serveHTTP(ctx, ln, handler, log)
 	fmt.Fprintln(stdout, "Stopping.")

@@ -8,7 +8,6 @@ import (
 	"github.com/valghalla/valghalla/activities"
 	"github.com/valghalla/valghalla/activities/mail"
 	"github.com/valghalla/valghalla/activities/mail/mailfake"
-	"github.com/valghalla/valghalla/web"
 )
 
 // mailer returns the worker's e-mail sender, or nil when SMTP_HOST is empty
@@ -38,21 +37,6 @@ func startDevMail(cfg config, log *slog.Logger) (config, *mailfake.Server, error
 	cfg.SMTPHost, cfg.SMTPPort, cfg.SMTPTLS = srv.Host(), srv.Port(), string(mail.TLSNone)
 	log.Debug("dev SMTP server listening", "addr", srv.Addr())
 	return cfg, srv, nil
-}
-
-// devMailbox shows the dev SMTP server's messages in the web app.
-func devMailbox(srv *mailfake.Server) func() []web.MailboxMessage {
-	return func() []web.MailboxMessage {
-		var out []web.MailboxMessage
-		for _, m := range srv.Messages() {
-			to := ""
-			if len(m.To) > 0 {
-				to = m.To[0].String()
-			}
-			out = append(out, web.MailboxMessage{To: to, Subject: m.Subject, Text: m.Text})
-		}
-		return out
-	}
 }
 
 func parsePort(v string) (int, error) {

@@ -192,7 +192,8 @@ func runWeb(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) erro
 	}
 	log.Info("web app listening", "addr", ln.Addr().String())
 	return serveHTTP(ctx, ln, web.New(web.Deps{DB: db, Temporal: c, Log: log, TaskQueue: cfg.TaskQueue,
-		CPR: register, Keys: keys, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://")}), log)
+		CPR: register, Keys: keys, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
+		PublicURL: cfg.BaseURL, SMSAuthToken: cfg.TwilioAuthToken}), log)
 }
 
 func runWorker(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) error {
@@ -218,7 +219,16 @@ func runWorker(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) e
 	if err != nil {
 		return err
 	}
-	w := worker.New(c, cfg.TaskQueue, &activities.Activities{DB: db, Mail: mailer, BaseURL: cfg.BaseURL, Keys: keys, CPR: register})
+	digitalPost, err := cfg.digitalPost(log)
+	if err != nil {
+		return err
+	}
+	smsSender, err := cfg.smsSender()
+	if err != nil {
+		return err
+	}
+	w := worker.NewWithSMSRate(c, cfg.TaskQueue, &activities.Activities{DB: db, Mail: mailer, BaseURL: cfg.BaseURL, Keys: keys,
+		CPR: register, DigitalPost: digitalPost, SMS: smsSender}, cfg.SMSPerSecond)
 	log.Info("worker polling", "namespace", cfg.TemporalNamespace, "task_queue", cfg.TaskQueue)
 	interrupt := make(chan any)
 	go func() { <-ctx.Done(); close(interrupt) }()
