@@ -28,10 +28,13 @@ var LifecycleFields = []string{
 	"station:address",
 	"answer:link",
 	"answer:deadline",
+	// answer:code is the invitation's short code: a reply by SMS names it
+	// ("JA K7Q4") when the person has more than one open invitation.
+	"answer:code",
 }
 
 // LifecycleDefault is a kind's default e-mail: subject and body.
-type LifecycleDefault struct{ Subject, Body string }
+type LifecycleDefault = MessageText
 
 // LifecycleDefaults holds the shipped Danish e-mail texts per kind.
 var LifecycleDefaults = map[string]LifecycleDefault{
