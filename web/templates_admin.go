@@ -212,8 +212,9 @@ func renderPreview(st, bt *models.Template, values map[string]string) (mailPrevi
 	return mailPreview{Subject: subject, HTML: template.HTML(body), Text: text}, nil
 }
 
-// exampleValues are the fictitious values of the preview: a made-up person,
-// the municipality's real name and example links on this site.
+// exampleValues are the fictitious values of the preview
+// (models.ExampleValues): a made-up person and slot, the municipality's
+// real name and example links on this site.
 func (s *server) exampleValues(c *gin.Context) map[string]string {
 	name := "Eksempel Kommune"
 	var m models.Municipality
@@ -228,13 +229,7 @@ func (s *server) exampleValues(c *gin.Context) map[string]string {
 	if host == "" {
 		host = "valghalla.example"
 	}
-	base := scheme + "://" + host
-	return map[string]string{
-		"user:name":               "Mette Fiktiv",
-		"site:name":               name,
-		"user:one-time-login-url": base + "/konto/aktiver/eksempel-paa-et-engangslink",
-		"site:login-url":          base + "/login",
-	}
+	return models.ExampleValues(name, "Kommunal- og regionsrådsvalg 2029", scheme+"://"+host)
 }
 
 func (s *server) renderTemplatePage(c *gin.Context, status int, p templatePage) {
