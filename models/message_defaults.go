@@ -120,13 +120,13 @@ var MessageDefaults = map[string]map[string]MessageText{
 	KindInvitation: {
 		tplEmail:       MessageText(LifecycleDefaults[KindInvitation]),
 		tplDigitalPost: MessageText(LifecycleDefaults[KindInvitation]),
-		tplSMS: {Body: "Kære [participant:name]. Vil du hjælpe som [task:name] ved [election:name] [task:date] på [station:name]? " +
+		tplSMS: {Body: "Kære [participant:name], vil du hjælpe som [task:name] ved [election:name] [task:date] på [station:name]? " +
 			"Svar JA [answer:code] eller NEJ [answer:code] senest [answer:deadline]. Læs mere og svar her: [answer:link]" + smsSignature},
 	},
 	KindInvitationReminder: {
 		tplEmail:       MessageText(LifecycleDefaults[KindInvitationReminder]),
 		tplDigitalPost: MessageText(LifecycleDefaults[KindInvitationReminder]),
-		tplSMS: {Body: "Kære [participant:name]. Vi mangler dit svar: vil du hjælpe som [task:name] ved [election:name] [task:date]? " +
+		tplSMS: {Body: "Kære [participant:name], vi mangler dit svar: Vil du hjælpe som [task:name] ved [election:name] [task:date]? " +
 			"Svar JA [answer:code] eller NEJ [answer:code] senest [answer:deadline], eller her: [answer:link]" + smsSignature},
 	},
 	KindConfirmation: {
@@ -138,7 +138,7 @@ var MessageDefaults = map[string]map[string]MessageText{
 	KindCancellationConfirmation: {
 		tplEmail:       MessageText(LifecycleDefaults[KindCancellationConfirmation]),
 		tplDigitalPost: MessageText(LifecycleDefaults[KindCancellationConfirmation]),
-		tplSMS: {Body: "Kære [participant:name]. Vi har modtaget din afmelding som [task:name] ved [election:name] [task:date]. Tak for besked." +
+		tplSMS: {Body: "Kære [participant:name], vi har modtaget din afmelding som [task:name] ved [election:name] [task:date]. Tak for besked." +
 			smsSignature},
 	},
 	KindTaskReminder: {
@@ -156,19 +156,19 @@ var MessageDefaults = map[string]map[string]MessageText{
 	KindRetractedInvitation: {
 		tplEmail:       MessageText(LifecycleDefaults[KindRetractedInvitation]),
 		tplDigitalPost: MessageText(LifecycleDefaults[KindRetractedInvitation]),
-		tplSMS: {Body: "Kære [participant:name]. Vi har trukket invitationen til at være [task:name] ved [election:name] tilbage. " +
+		tplSMS: {Body: "Kære [participant:name], vi har trukket invitationen til at være [task:name] ved [election:name] tilbage. " +
 			"Du skal ikke gøre noget." + smsSignature},
 	},
 	KindRemovedFromTask: {
 		tplEmail:       MessageText(LifecycleDefaults[KindRemovedFromTask]),
 		tplDigitalPost: MessageText(LifecycleDefaults[KindRemovedFromTask]),
-		tplSMS: {Body: "Kære [participant:name]. Du er ikke længere [task:name] ved [election:name] [task:date]. " +
+		tplSMS: {Body: "Kære [participant:name], du er ikke længere [task:name] ved [election:name] [task:date]. " +
 			"Har du spørgsmål, så kontakt valgsekretariatet." + smsSignature},
 	},
 	KindRemovedByValidation: {
 		tplEmail:       MessageText(LifecycleDefaults[KindRemovedByValidation]),
 		tplDigitalPost: MessageText(LifecycleDefaults[KindRemovedByValidation]),
-		tplSMS: {Body: "Kære [participant:name]. Efter reglerne for [election:name] kan du ikke være [task:name], " +
+		tplSMS: {Body: "Kære [participant:name], efter reglerne for [election:name] kan du ikke være [task:name], " +
 			"og du er derfor fjernet fra opgaven. Har du spørgsmål, så kontakt valgsekretariatet." + smsSignature},
 	},
 	KindReplacementNotice: {
@@ -189,7 +189,7 @@ Valgsekretariatet, [site:name]
 	KindGroupMessage: {
 		tplEmail:       {"Besked om [election:name]", groupMessageSkeleton},
 		tplDigitalPost: {"Besked om [election:name]", groupMessageSkeleton},
-		tplSMS:         {Body: "Kære [participant:name]. Skriv beskeden her." + smsSignature},
+		tplSMS:         {Body: "Kære [participant:name], skriv beskeden her." + smsSignature},
 	},
 	KindAccountInvitation: {
 		tplEmail: {AccountInvitationSubjectDefault, AccountInvitationDefault},

@@ -223,7 +223,7 @@ func (s *server) messageTemplate(c *gin.Context) {
 		return
 	}
 	p.Subject, p.Body = subject, body
-	p.Notice = noticeOf(c, "templates.saved", "templates.wasreset")
+	p.Notice = noticeOf(c, "msgtpl.saved", "msgtpl.wasreset")
 	s.withMessagePreview(c, &p)
 	s.renderMessageTemplate(c, http.StatusOK, p)
 }
@@ -264,7 +264,7 @@ func (s *server) saveMessageTemplate(c *gin.Context) {
 		return
 	}
 	s.Log.InfoContext(c.Request.Context(), "message template saved", "kind", p.Kind, "channel", p.Channel, "user_id", currentUser(c).ID)
-	c.Redirect(http.StatusSeeOther, s.templateLink(p, "templates.saved"))
+	c.Redirect(http.StatusSeeOther, s.templateLink(p, "msgtpl.saved"))
 }
 
 // resetMessageTemplate deletes the text stored for exactly this scope: the
@@ -280,7 +280,7 @@ func (s *server) resetMessageTemplate(c *gin.Context) {
 		return
 	}
 	s.Log.InfoContext(c.Request.Context(), "message template reset", "kind", p.Kind, "channel", p.Channel, "user_id", currentUser(c).ID)
-	c.Redirect(http.StatusSeeOther, s.templateLink(p, "templates.wasreset"))
+	c.Redirect(http.StatusSeeOther, s.templateLink(p, "msgtpl.wasreset"))
 }
 
 func (s *server) templateLink(p messageTemplatePage, notice string) string {

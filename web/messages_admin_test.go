@@ -80,8 +80,8 @@ func TestStaffSeeEveryMessageTemplate(t *testing.T) {
 			}
 		}
 		preview := previewOf(page)
-		for _, want := range []string{"Kære Karen Mortensen. Vil du hjælpe som Tilforordnet", "Svar JA K7Q4 eller NEJ K7Q4", "Rådhushallen",
-			"http://example.com/svar/", "3 sms&#39;er.", "pr. sms"} {
+		for _, want := range []string{"Kære Karen Mortensen, vil du hjælpe som Tilforordnet", "Svar JA K7Q4 eller NEJ K7Q4", "Rådhushallen",
+			"http://example.com/svar/", "tegn = 3 sms&#39;er (153 tegn pr. sms)."} {
 			if !strings.Contains(preview, want) {
 				t.Errorf("%s: the preview lacks %q:\n%s", role, want, preview)
 			}
@@ -108,7 +108,7 @@ func TestAdministratorSavesATemplateForOneElection(t *testing.T) {
 
 		body := "Kære [participant:name],\n\nVil du hjælpe ved [election:name]? Svar her: [answer:link]\n"
 		rec := postMessage(admin, "invitation", "email", "", scope, "Hjælp os ved [election:name]", body)
-		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != editPage+"&besked=templates.saved" {
+		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != editPage+"&besked=msgtpl.saved" {
 			t.Fatalf("save: %d %q %s", rec.Code, rec.Header().Get("Location"), rec.Body)
 		}
 		ts := storedTemplates(t, db)
@@ -118,7 +118,7 @@ func TestAdministratorSavesATemplateForOneElection(t *testing.T) {
 		}
 		page = admin.do(http.MethodGet, rec.Header().Get("Location"), nil).Body.String()
 		preview := previewOf(page)
-		if !strings.Contains(page, "Skabelonen er gemt.") || !strings.Contains(page, "Kommunen har sin egen tekst her.") ||
+		if !strings.Contains(page, "Skabelonen er gemt. Den bruges i de næste beskeder af denne slags her.") || !strings.Contains(page, "Kommunen har sin egen tekst her.") ||
 			!strings.Contains(preview, "Hjælp os ved "+html.EscapeString(e.Title)) || !strings.Contains(page, "Nulstil her") {
 			t.Fatalf("after save: %s", page)
 		}
@@ -142,7 +142,7 @@ func TestAdministratorSavesATemplateForOneElection(t *testing.T) {
 
 		// Reset: the default again.
 		rec = postMessage(admin, "invitation", "email", "/nulstil", scope, "", "")
-		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != editPage+"&besked=templates.wasreset" {
+		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != editPage+"&besked=msgtpl.wasreset" {
 			t.Fatalf("reset: %d %s", rec.Code, rec.Body)
 		}
 		if ts := storedTemplates(t, db); len(ts) != 0 {
@@ -266,7 +266,7 @@ func TestMessageTemplatesInEnglish(t *testing.T) {
 	f := newFixture(t, storetest.SQLite(t), false)
 	admin := f.loggedIn(t, models.RoleAdmin)
 	page := admin.do(http.MethodGet, messagesPage+"/invitation/sms?lang=en", nil).Body.String()
-	for _, want := range []string{"Invitation · SMS", "Merge fields", "The invitation&#39;s short code", "Preview", "3 SMS."} {
+	for _, want := range []string{"Invitation · SMS", "Merge fields", "The invitation&#39;s short code", "Preview", "= 3 SMS (153 characters per SMS)."} {
 		if !strings.Contains(page, want) {
 			t.Errorf("the English page lacks %q", want)
 		}
