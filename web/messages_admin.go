@@ -114,6 +114,13 @@ func (s *server) messageTemplates(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	notice := ""
+	if !ok && c.Query("valg") == "" {
+		// A task type chosen in the form without an election: task types
+		// are shared by all elections, so say so and show the whole
+		// municipality's.
+		notice, ok = "msgtpl.scope.hint", true
+	}
 	if !ok {
 		s.notFound(c)
 		return
@@ -149,7 +156,7 @@ func (s *server) messageTemplates(c *gin.Context) {
 		return
 	}
 	s.render(c, http.StatusOK, "message_templates.html", "msgtpl.title", map[string]any{
-		"Rows": rows, "Channels": models.TemplateChannels, "Scope": sc, "Elections": elections, "TaskTypes": taskTypes,
+		"Rows": rows, "Channels": models.TemplateChannels, "Scope": sc, "Elections": elections, "TaskTypes": taskTypes, "Problem": notice,
 	})
 }
 

@@ -219,11 +219,18 @@ func TestOnlyAdministratorsSaveMessageTemplates(t *testing.T) {
 	// An unknown kind or channel, or a task type without its election, is
 	// no page.
 	admin := f.loggedIn(t, models.RoleAdmin)
-	for _, path := range []string{messagesPage + "/replacement_notice/sms", messagesPage + "/nosuch/email", messagesPage + "?opgavetype=1",
+	for _, path := range []string{messagesPage + "/replacement_notice/sms", messagesPage + "/nosuch/email", messagesPage + "/invitation/email?opgavetype=1",
 		messagesPage + "/invitation/email?valg=999999"} {
 		if rec := admin.do(http.MethodGet, path, nil); rec.Code != http.StatusNotFound {
 			t.Errorf("GET %s: %d", path, rec.Code)
 		}
+	}
+	// In the list's form a task type chosen without an election is
+	// explained, and the whole municipality's templates shown.
+	rec := admin.do(http.MethodGet, messagesPage+"?valg=&opgavetype=1", nil)
+	if page := rec.Body.String(); rec.Code != http.StatusOK || !strings.Contains(page, `role="alert">En opgavetype vælges sammen med et valg.`) ||
+		!strings.Contains(page, "Gælder for hele kommunen") {
+		t.Errorf("a task type without an election: %d %s", rec.Code, page)
 	}
 }
 
