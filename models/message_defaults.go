@@ -174,7 +174,7 @@ var MessageDefaults = map[string]map[string]MessageText{
 	KindReplacementNotice: {
 		tplEmail: {"En plads er ledig igen: [task:name] på [station:name]", `Kære [user:name],
 
-En af dem, I har indstillet som [task:name] på [station:name] ved [election:name] den [task:date], har meldt fra eller har ikke svaret i tide. Pladsen er derfor åbnet igen, eller vi har inviteret en reserve i stedet.
+En af dem, I har indstillet som [task:name] på [station:name] ved [election:name] [task:date], har meldt fra eller har ikke svaret i tide. Pladsen er derfor åbnet igen, eller vi har inviteret en reserve i stedet.
 
 Se pladsen, og indstil gerne en ny, på oversigten:
 
