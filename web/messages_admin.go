@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -235,11 +236,12 @@ func (s *server) messageTemplate(c *gin.Context) {
 	s.renderMessageTemplate(c, http.StatusOK, p)
 }
 
-// typedMessage reads the typed text into p, with LF line breaks (see
-// typedTemplate).
+// typedMessage reads the typed text into p. Browsers send a textarea's
+// line breaks as CRLF; the template is stored with LF, so line numbers and
+// the text part of an e-mail come out the same whoever typed it. An SMS has
+// no subject.
 func typedMessage(c *gin.Context, p *messageTemplatePage) {
-	t := typedTemplate(c)
-	p.Subject, p.Body = t.Subject, t.Body
+	p.Subject, p.Body = c.PostForm("subject"), strings.ReplaceAll(c.PostForm("body"), "\r\n", "\n")
 	if p.Channel == "sms" {
 		p.Subject = ""
 	}
