@@ -306,35 +306,32 @@ func (s *server) templateLink(p messageTemplatePage, notice string) string {
 // in, without saving it: the Preview button, which works without
 // JavaScript.
 func (s *server) previewMessageTemplate(c *gin.Context) {
-	p, ok := s.templateTarget(c)
-	if !ok {
-		return
+	if p, status, ok := s.typedPreview(c); ok {
+		s.renderMessageTemplate(c, status, p)
 	}
-	typedMessage(c, &p)
-	p.Unsaved = true
-	s.withMessagePreview(c, &p)
-	status := http.StatusOK
-	if p.Preview == nil {
-		status = http.StatusUnprocessableEntity
-	}
-	s.renderMessageTemplate(c, status, p)
 }
 
 // liveMessagePreview returns only the preview (or the problems) of the
 // typed text, for the script that refreshes it as the author types.
 func (s *server) liveMessagePreview(c *gin.Context) {
-	p, ok := s.templateTarget(c)
-	if !ok {
-		return
+	if p, status, ok := s.typedPreview(c); ok {
+		s.render(c, status, "message_preview", "msgtpl.title", map[string]any{"Page": p})
+	}
+}
+
+// typedPreview fills in the typed text; the status is 422 when it has
+// problems instead of a preview.
+func (s *server) typedPreview(c *gin.Context) (p messageTemplatePage, status int, ok bool) {
+	if p, ok = s.templateTarget(c); !ok {
+		return p, 0, false
 	}
 	typedMessage(c, &p)
 	p.Unsaved = true
 	s.withMessagePreview(c, &p)
-	status := http.StatusOK
 	if p.Preview == nil {
-		status = http.StatusUnprocessableEntity
+		return p, http.StatusUnprocessableEntity, true
 	}
-	s.render(c, status, "message_preview", "msgtpl.title", map[string]any{"Page": p})
+	return p, http.StatusOK, true
 }
 
 // withMessagePreview fills in p's text for a fictitious recipient, or lists
