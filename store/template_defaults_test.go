@@ -2,12 +2,16 @@ package store_test
 
 import (
 	"html"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"gorm.io/gorm"
+
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/store/storetest"
 )
 
 // Every shipped default, on every channel its kind goes by, passes the same
@@ -133,4 +137,46 @@ func maps(m map[string]string, key, value string) map[string]string {
 		}
 	}
 	return out
+}
+
+// TemplateSources marks each kind and channel in a scope: its own text,
+// one inherited from a wider scope, or (absent) the default.
+func TestTemplateSourcesPerScope(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		p := seedPeople(t, db)
+		var election models.Election
+		var tasks []models.TaskType
+		db.First(&election)
+		db.Order("id").Find(&tasks)
+		for _, tpl := range []models.MessageTemplate{
+			{Kind: models.KindInvitation, Channel: "sms", Body: "JA [answer:code] [answer:link]"},
+			{Kind: models.KindConfirmation, Channel: "email", ElectionID: &election.ID, Subject: "Tak", Body: "Tak"},
+			{Kind: models.KindConfirmation, Channel: "sms", ElectionID: &election.ID, TaskTypeID: &tasks[0].ID, Body: "Tak"},
+		} {
+			if err := store.SaveTemplate(ctx, db, p.admin, tpl); err != nil {
+				t.Fatal(err)
+			}
+		}
+		const inv, confMail, confSMS = "invitation/sms", "confirmation/email", "confirmation/sms"
+		for _, c := range []struct {
+			name                 string
+			electionID, taskType *int64
+			want                 map[string]store.TemplateSource
+		}{
+			{"municipality", nil, nil, map[string]store.TemplateSource{inv: store.SourceHere}},
+			{"election", &election.ID, nil, map[string]store.TemplateSource{inv: store.SourceInherited, confMail: store.SourceHere}},
+			{"its task type", &election.ID, &tasks[0].ID, map[string]store.TemplateSource{inv: store.SourceInherited,
+				confMail: store.SourceInherited, confSMS: store.SourceHere}},
+			{"another task type", &election.ID, &tasks[1].ID, map[string]store.TemplateSource{inv: store.SourceInherited,
+				confMail: store.SourceInherited}},
+		} {
+			got, err := store.TemplateSources(ctx, db, c.electionID, c.taskType)
+			if err != nil || !reflect.DeepEqual(got, c.want) {
+				t.Errorf("%s: %v %v, want %v", c.name, got, err, c.want)
+			}
+		}
+		if _, err := store.TemplateSources(ctx, db, nil, &tasks[0].ID); err == nil {
+			t.Error("a task type without its election is a scope")
+		}
+	})
 }
