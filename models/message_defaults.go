@@ -126,7 +126,7 @@ var MessageDefaults = map[string]map[string]MessageText{
 	KindInvitationReminder: {
 		tplEmail:       MessageText(LifecycleDefaults[KindInvitationReminder]),
 		tplDigitalPost: MessageText(LifecycleDefaults[KindInvitationReminder]),
-		tplSMS: {Body: "Kære [participant:name], vi mangler dit svar: Vil du hjælpe som [task:name] ved [election:name] [task:date]? " +
+		tplSMS: {Body: "Kære [participant:name], vi mangler dit svar. Vil du hjælpe som [task:name] ved [election:name] [task:date]? " +
 			"Svar JA [answer:code] eller NEJ [answer:code] senest [answer:deadline], eller her: [answer:link]" + smsSignature},
 	},
 	KindConfirmation: {
@@ -144,8 +144,8 @@ var MessageDefaults = map[string]map[string]MessageText{
 	KindTaskReminder: {
 		tplEmail:       MessageText(LifecycleDefaults[KindTaskReminder]),
 		tplDigitalPost: MessageText(LifecycleDefaults[KindTaskReminder]),
-		tplSMS: {Body: "Husk: Du er [task:name] ved [election:name] [task:date] på [station:name]. " +
-			"Tid og sted: [answer:link]" + smsSignature},
+		tplSMS: {Body: "Kære [participant:name], husk at du er [task:name] ved [election:name] [task:date] på [station:name]. " +
+			"Se tid og sted her: [answer:link]" + smsSignature},
 	},
 	KindEveningReminder: {
 		tplEmail:       MessageText(LifecycleDefaults[KindEveningReminder]),
