@@ -17,6 +17,9 @@ const (
 )
 
 // LifecycleFields are the merge fields every lifecycle message offers.
+// [task:date] is a long Danish date with its weekday ("tirsdag den 16.
+// november 2027"), so a text writes "ved valget [task:date]", not "den
+// [task:date]".
 var LifecycleFields = []string{
 	"participant:name",
 	"site:name",
@@ -28,10 +31,13 @@ var LifecycleFields = []string{
 	"station:address",
 	"answer:link",
 	"answer:deadline",
+	// answer:code is the invitation's short code: a reply by SMS names it
+	// ("JA K7Q4") when the person has more than one open invitation.
+	"answer:code",
 }
 
 // LifecycleDefault is a kind's default e-mail: subject and body.
-type LifecycleDefault struct{ Subject, Body string }
+type LifecycleDefault = MessageText
 
 // LifecycleDefaults holds the shipped Danish e-mail texts per kind.
 var LifecycleDefaults = map[string]LifecycleDefault{
@@ -51,7 +57,7 @@ Valgsekretariatet, [site:name]
 `},
 	KindInvitationReminder: {"Påmindelse: vil du hjælpe til ved [election:name]?", `Kære [participant:name],
 
-Vi har endnu ikke fået dit svar på, om du vil hjælpe ved [election:name] som [task:name] på [station:name] den [task:date].
+Vi har endnu ikke fået dit svar på, om du vil hjælpe ved [election:name] som [task:name] på [station:name] [task:date].
 
 Svar senest [answer:deadline] her:
 
@@ -76,12 +82,12 @@ Valgsekretariatet, [site:name]
 `},
 	KindCancellationConfirmation: {"Din afmelding er modtaget", `Kære [participant:name],
 
-Vi har modtaget din afmelding som [task:name] ved [election:name] den [task:date]. Tak for besked.
+Vi har modtaget din afmelding som [task:name] ved [election:name] [task:date]. Tak for besked.
 
 Med venlig hilsen
 Valgsekretariatet, [site:name]
 `},
-	KindTaskReminder: {"Påmindelse: [election:name] den [task:date]", `Kære [participant:name],
+	KindTaskReminder: {"Påmindelse: [election:name] [task:date]", `Kære [participant:name],
 
 Husk at du er [task:name] ved [election:name].
 
@@ -104,21 +110,21 @@ Valgsekretariatet, [site:name]
 `},
 	KindRetractedInvitation: {"Invitationen til [election:name] er trukket tilbage", `Kære [participant:name],
 
-Vi har trukket invitationen til at være [task:name] ved [election:name] den [task:date] tilbage. Du skal ikke foretage dig noget.
+Vi har trukket invitationen til at være [task:name] ved [election:name] [task:date] tilbage. Du skal ikke foretage dig noget.
 
 Med venlig hilsen
 Valgsekretariatet, [site:name]
 `},
 	KindRemovedFromTask: {"Du er fjernet fra en opgave ved [election:name]", `Kære [participant:name],
 
-Du er ikke længere [task:name] ved [election:name] den [task:date] på [station:name]. Har du spørgsmål, så kontakt valgsekretariatet.
+Du er ikke længere [task:name] ved [election:name] [task:date] på [station:name]. Har du spørgsmål, så kontakt valgsekretariatet.
 
 Med venlig hilsen
 Valgsekretariatet, [site:name]
 `},
 	KindRemovedByValidation: {"Du kan ikke være [task:name] ved [election:name]", `Kære [participant:name],
 
-Vi har kontrolleret oplysningerne i CPR-registeret før valget. Efter reglerne for [election:name] kan du ikke være [task:name], og du er derfor fjernet fra opgaven den [task:date]. Har du spørgsmål, så kontakt valgsekretariatet.
+Vi har kontrolleret oplysningerne i CPR-registeret før valget. Efter reglerne for [election:name] kan du ikke være [task:name], og du er derfor fjernet fra opgaven [task:date]. Har du spørgsmål, så kontakt valgsekretariatet.
 
 Med venlig hilsen
 Valgsekretariatet, [site:name]

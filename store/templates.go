@@ -22,32 +22,28 @@ import (
 
 // templateKind is what the app knows about one kind of message.
 type templateKind struct {
-	fields   []string // the merge fields it offers
-	required []string // fields it cannot do without
+	fields []string // the merge fields it offers
+	// required holds, per channel, the fields it cannot do without.
+	required map[string][]string
 	// defaults holds the shipped subject and body for each channel the kind
 	// goes by; a channel not listed here takes no template of the kind.
 	defaults map[string][2]string
 }
 
-var templateKinds = map[string]templateKind{
-	models.KindAccountInvitation: {
-		fields: models.AccountInvitationFields,
-		// Without the link the new user cannot log in at all.
-		required: []string{"user:one-time-login-url"},
-		defaults: map[string][2]string{
-			"email": {models.AccountInvitationSubjectDefault, models.AccountInvitationDefault},
-		},
-	},
-}
-
-func init() {
-	for kind, d := range models.LifecycleDefaults {
-		templateKinds[kind] = templateKind{
-			fields:   models.LifecycleFields,
-			defaults: map[string][2]string{"email": {d.Subject, d.Body}},
+// templateKinds is built from the shipped defaults (models.MessageDefaults):
+// every kind on every channel it goes by.
+var templateKinds = func() map[string]templateKind {
+	kinds := map[string]templateKind{}
+	for kind, channels := range models.MessageDefaults {
+		k := templateKind{fields: models.MessageFields(kind), required: map[string][]string{}, defaults: map[string][2]string{}}
+		for channel, d := range channels {
+			k.defaults[channel] = [2]string{d.Subject, d.Body}
+			k.required[channel] = models.RequiredFields(kind, channel)
 		}
+		kinds[kind] = k
 	}
-}
+	return kinds
+}()
 
 // Limits on a template's size: a subject is one line, a body a letter.
 const (
@@ -143,7 +139,7 @@ func CheckTemplate(kind, channel, subject, body string) (subjectT, bodyT *models
 			for _, f := range bodyT.Fields() {
 				used[f] = true
 			}
-			for _, f := range k.required {
+			for _, f := range k.required[channel] {
 				if !used[f] {
 					te.Problems = append(te.Problems, fmt.Sprintf("Teksten skal indeholde flettefeltet [%s].", f))
 				}
@@ -205,14 +201,7 @@ func EffectiveTemplate(ctx context.Context, db *gorm.DB, kind, channel string, e
 	if err != nil {
 		return "", "", false, err
 	}
-	q := db.WithContext(ctx).Where("kind = ? AND channel = ?", kind, channel)
-	if electionID == nil {
-		q = q.Where("election_id IS NULL AND task_type_id IS NULL")
-	} else if taskTypeID == nil {
-		q = q.Where("(election_id IS NULL OR election_id = ?) AND task_type_id IS NULL", *electionID)
-	} else {
-		q = q.Where("(election_id IS NULL OR election_id = ?) AND (task_type_id IS NULL OR task_type_id = ?)", *electionID, *taskTypeID)
-	}
+	q := applyingIn(db.WithContext(ctx).Where("kind = ? AND channel = ?", kind, channel), electionID, taskTypeID)
 	var ts []models.MessageTemplate
 	// At most three rows match, one per scope: pick the most specific here
 	// rather than in dialect-specific SQL.
@@ -230,6 +219,18 @@ func EffectiveTemplate(ctx context.Context, db *gorm.DB, kind, channel string, e
 	}
 	d := k.defaults[channel]
 	return d[0], d[1], false, nil
+}
+
+// applyingIn narrows q to the stored templates that apply in a scope: its
+// own and every wider one.
+func applyingIn(q *gorm.DB, electionID, taskTypeID *int64) *gorm.DB {
+	switch {
+	case electionID == nil:
+		return q.Where("election_id IS NULL AND task_type_id IS NULL")
+	case taskTypeID == nil:
+		return q.Where("(election_id IS NULL OR election_id = ?) AND task_type_id IS NULL", *electionID)
+	}
+	return q.Where("(election_id IS NULL OR election_id = ?) AND (task_type_id IS NULL OR task_type_id = ?)", *electionID, *taskTypeID)
 }
 
 func specificity(t models.MessageTemplate) int {
@@ -337,4 +338,53 @@ func describeScope(t models.MessageTemplate) string {
 		return fmt.Sprintf("%s for election %d", s, *t.ElectionID)
 	}
 	return s + " municipality-wide"
+}
+
+// TemplateChannels returns the channels a kind of message goes by, in the
+// order of models.TemplateChannels; nil for an unknown kind.
+func TemplateChannels(kind string) []string {
+	var out []string
+	for _, ch := range models.TemplateChannels {
+		if _, ok := templateKinds[kind].defaults[ch]; ok {
+			out = append(out, ch)
+		}
+	}
+	return out
+}
+
+// TemplateSource says where the text sent in a scope comes from.
+type TemplateSource int
+
+const (
+	SourceDefault   TemplateSource = iota // the shipped default
+	SourceInherited                       // a template stored for a wider scope
+	SourceHere                            // a template stored for exactly this scope
+)
+
+// TemplateSources tells, for every kind and channel ("kind/channel") that
+// has a stored template applying in the scope, whether it is stored for
+// exactly that scope or inherited from a wider one; a key not in the map
+// sends the default. The scope is as for EffectiveTemplate.
+func TemplateSources(ctx context.Context, db *gorm.DB, electionID, taskTypeID *int64) (map[string]TemplateSource, error) {
+	scope := models.MessageTemplate{ElectionID: electionID, TaskTypeID: taskTypeID}
+	if err := checkScope(scope); err != nil {
+		return nil, err
+	}
+	q := applyingIn(db.WithContext(ctx), electionID, taskTypeID)
+	var ts []models.MessageTemplate
+	if err := q.Select("kind", "channel", "election_id", "task_type_id").Find(&ts).Error; err != nil {
+		return nil, err
+	}
+	out := map[string]TemplateSource{}
+	for _, t := range ts {
+		src := SourceInherited
+		if specificity(t) == specificity(scope) {
+			src = SourceHere
+		}
+		key := t.Kind + "/" + t.Channel
+		if src > out[key] {
+			out[key] = src
+		}
+	}
+	return out, nil
 }

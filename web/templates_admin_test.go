@@ -15,7 +15,8 @@ import (
 	"github.com/valghalla/valghalla/store/storetest"
 )
 
-const templatePage = "/admin/skabeloner/kontomail"
+// templatePage is the account e-mail in the message template editor.
+const templatePage = "/admin/beskeder/account_invitation/email"
 
 // postTemplate sends the template form to path (save, preview or reset).
 func postTemplate(b *browser, path, subject, body string) *httptest.ResponseRecorder {
@@ -58,7 +59,7 @@ func TestAdministratorEditsTheAccountEmail(t *testing.T) {
 		if rec.Code != http.StatusOK {
 			t.Fatalf("GET: %d %s", rec.Code, page)
 		}
-		for _, want := range []string{"Kommunen bruger standardteksten.", "[user:one-time-login-url]", "[site:login-url]",
+		for _, want := range []string{"Standardteksten bruges.", "[user:one-time-login-url]", "[site:login-url]",
 			`name="csrf_token"`, "Forhåndsvis", html.EscapeString("Kære [user:name],")} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the page lacks %q", want)
@@ -70,14 +71,14 @@ func TestAdministratorEditsTheAccountEmail(t *testing.T) {
 				t.Errorf("the preview lacks %q:\n%s", want, preview)
 			}
 		}
-		if strings.Contains(page, "Nulstil til standardteksten") {
+		if strings.Contains(page, "Nulstil her") {
 			t.Error("a reset button while the default is in use")
 		}
 
 		// Save the municipality's own text.
 		body := "Hej [user:name] fra [site:name]!\n\nVælg din adgangskode: [user:one-time-login-url]\n"
 		rec = postTemplate(admin, templatePage, "Velkommen, [user:name]", body)
-		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != templatePage+"?besked=templates.saved" {
+		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != templatePage+"?besked=msgtpl.saved" {
 			t.Fatalf("save: %d %s", rec.Code, rec.Body)
 		}
 		if ts := storedTemplates(t, db); len(ts) != 1 || ts[0].Body != body || ts[0].Kind != models.KindAccountInvitation ||
@@ -85,11 +86,11 @@ func TestAdministratorEditsTheAccountEmail(t *testing.T) {
 			t.Fatalf("stored: %+v", ts)
 		}
 		// The next rendered invitation uses it.
-		page = admin.do(http.MethodGet, templatePage+"?besked=templates.saved", nil).Body.String()
+		page = admin.do(http.MethodGet, templatePage+"?besked=msgtpl.saved", nil).Body.String()
 		preview = previewOf(page)
-		if !strings.Contains(page, "Skabelonen er gemt.") || !strings.Contains(page, "Kommunen bruger sin egen tekst.") ||
+		if !strings.Contains(page, "Skabelonen er gemt.") || !strings.Contains(page, "Kommunen har sin egen tekst her.") ||
 			!strings.Contains(preview, "Hej Mette Fiktiv fra Sønderå Kommune!") || !strings.Contains(preview, "Velkommen, Mette Fiktiv") ||
-			strings.Contains(preview, "Kære") || !strings.Contains(page, "Nulstil til standardteksten") {
+			strings.Contains(preview, "Kære") || !strings.Contains(page, "Nulstil her") {
 			t.Fatalf("after save: %s", page)
 		}
 		subject, stored, custom, err := store.EffectiveTemplate(t.Context(), db, models.KindAccountInvitation, "email", nil, nil)
@@ -99,7 +100,7 @@ func TestAdministratorEditsTheAccountEmail(t *testing.T) {
 
 		// Reset: the default again.
 		rec = postTemplate(admin, templatePage+"/nulstil", "", "")
-		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != templatePage+"?besked=templates.wasreset" {
+		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != templatePage+"?besked=msgtpl.wasreset" {
 			t.Fatalf("reset: %d %s", rec.Code, rec.Body)
 		}
 		if ts := storedTemplates(t, db); len(ts) != 0 {
@@ -194,16 +195,24 @@ func TestOnlyAdministratorsEditTemplates(t *testing.T) {
 	for _, role := range []models.Role{models.RoleStaff, models.RoleReadOnly, models.RolePartySecretary, ""} {
 		b := f.loggedIn(t, role)
 		token := b.csrf()
+		staff := role == models.RoleStaff || role == models.RoleReadOnly
+		// Staff see the template and may try a text; no one else sees it.
 		rec := b.do(http.MethodGet, templatePage, nil)
-		if rec.Code == http.StatusOK || strings.Contains(rec.Body.String(), "Egen tekst") {
-			t.Errorf("%q sees the template: %d", role, rec.Code)
+		if sees := rec.Code == http.StatusOK && strings.Contains(rec.Body.String(), "Egen tekst"); sees != staff {
+			t.Errorf("%q sees the template: %v (%d)", role, sees, rec.Code)
+		}
+		if staff && (strings.Contains(rec.Body.String(), ">Gem<") || strings.Contains(rec.Body.String(), "Nulstil her")) {
+			t.Errorf("%q is offered to save or reset", role)
 		}
 		for _, path := range []string{templatePage, templatePage + "/forhaandsvis", templatePage + "/nulstil"} {
 			rec := b.do(http.MethodPost, path, url.Values{"csrf_token": {token}, "subject": {"Hacket"},
 				"body": {"Hacket [user:one-time-login-url]"}})
 			want := http.StatusForbidden
-			if role == "" {
+			switch {
+			case role == "":
 				want = http.StatusUnauthorized
+			case staff && path == templatePage+"/forhaandsvis":
+				want = http.StatusOK
 			}
 			if rec.Code != want {
 				t.Errorf("%q POST %s: %d, want %d", role, path, rec.Code, want)
@@ -220,6 +229,10 @@ func TestOnlyAdministratorsEditTemplates(t *testing.T) {
 	}
 	if len(storedTemplates(t, f.db)) != 1 {
 		t.Error("reset without a CSRF token")
+	}
+	// The account e-mail's first address leads into the editor.
+	if rec := admin.do(http.MethodGet, "/admin/skabeloner/kontomail", nil); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != templatePage {
+		t.Errorf("the old address: %d %q", rec.Code, rec.Header().Get("Location"))
 	}
 }
 

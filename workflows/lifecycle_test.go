@@ -126,7 +126,7 @@ func TestConfirmedPersonIsRemindedAndCompleted(t *testing.T) {
 		t.Fatalf("projection %+v", got)
 	}
 	want := []string{"Vil du hjælpe til ved Folketingsvalg?", "Tak for din tilmelding til Folketingsvalg",
-		"Påmindelse: Folketingsvalg den tirsdag den 3. november 2026", "I morgen: Folketingsvalg"}
+		"Påmindelse: Folketingsvalg tirsdag den 3. november 2026", "I morgen: Folketingsvalg"}
 	if s := le.out.subjects(); len(s) != len(want) {
 		t.Fatalf("sent %q, want %q", s, want)
 	} else {
