@@ -91,8 +91,8 @@ func newSMSFixture(t *testing.T, db *gorm.DB) *smsFixture {
 	e := storetest.SeedElection(t, db, day, 1, 1, 2)
 	f := &smsFixture{db: db, keys: keys, temporal: &recordedUpdates{}, person: e.People[0]}
 	index := store.MobileIndex(keys, mobile)
-	if err := db.Model(&models.Participant{}).Where("id = ?", f.person.ID).
-		Updates(map[string]any{"mobile": vault.NewSecret(mobile), "mobile_index": index}).Error; err != nil {
+	f.person.Mobile, f.person.MobileIndex = vault.NewSecret(mobile), &index
+	if err := db.Save(&f.person).Error; err != nil {
 		t.Fatal(err)
 	}
 	second := models.Slot{ElectionID: e.Election.ID, StationID: e.Stations[0].ID, TaskTypeID: e.TaskType.ID, Day: day.AddDays(1),
