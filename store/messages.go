@@ -224,3 +224,45 @@ func OpenInvitationsByMobile(ctx context.Context, db *gorm.DB, mobileIndex strin
 		Order("a.invited_at, a.id").Scan(&out).Error
 	return out, err
 }
+
+// ElectionMessages returns an election's messages, newest first, each with
+// its history: all of them, or only those with status (at most limit).
+func ElectionMessages(ctx context.Context, db *gorm.DB, electionID int64, status models.MessageStatus, limit int) ([]MessageLog, error) {
+	q := db.WithContext(ctx).Where("election_id = ?", electionID)
+	if status != "" {
+		q = q.Where("status = ?", status)
+	}
+	var ms []models.Message
+	if err := q.Order("created_at DESC, id").Limit(limit).Find(&ms).Error; err != nil {
+		return nil, err
+	}
+	return withEvents(ctx, db, ms)
+}
+
+// RequestRetry puts a failed message back to pending, with a "retry" step
+// in its history naming who asked. Only a failed message can be retried
+// (ErrNotRetryable otherwise), so a double click retries once.
+func RequestRetry(ctx context.Context, db *gorm.DB, actor models.User, id string, now time.Time) (models.Message, error) {
+	var m models.Message
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&models.Message{}).Where("id = ? AND status = ?", id, models.MessageFailed).Update("status", models.MessagePending)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			if err := tx.Where("id = ?", id).First(&m).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrNotFound
+			}
+			return ErrNotRetryable
+		}
+		if err := tx.Create(&models.MessageEvent{MessageID: id, At: now, Status: "retry",
+			Detail: fmt.Sprintf("retry asked by user %d", actor.ID)}).Error; err != nil {
+			return err
+		}
+		return tx.Where("id = ?", id).First(&m).Error
+	})
+	return m, err
+}
+
+// ErrNotRetryable: only a failed message can be sent again.
+var ErrNotRetryable = errors.New("the message has not failed")

@@ -140,6 +140,8 @@ var routes = []route{
 	{http.MethodPost, "/valg/:id/runder", staffWrite, (*server).launchRound},
 	{http.MethodPost, "/runder/:id/:signal", staffWrite, (*server).signalRound},
 	{http.MethodPost, "/valg/:id/kontrol", staffWrite, (*server).revalidate},
+	{http.MethodGet, "/valg/:id/beskedlog", staffOnly, (*server).messageLog},
+	{http.MethodPost, "/beskedlog/:id/igen", staffWrite, (*server).retryMessage},
 	{http.MethodGet, "/tildelinger/:id", anyUser, (*server).assignment},
 	{http.MethodPost, "/tildelinger/:id/handling", staffWrite, (*server).actOnAssignment},
 	{http.MethodGet, "/svar/:token", public, (*server).answerForm},

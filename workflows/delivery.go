@@ -62,3 +62,18 @@ func deliverPlan(ctx workflow.Context, plan activities.MessagePlan) error {
 	}
 	return workflow.ExecuteActivity(ctx, a.GiveUpMessage, plan.MessageID).Get(ctx, nil)
 }
+
+// RetryMessage sends a failed message again on the channels that can reach
+// the person now: staff's retry from the message log.
+func RetryMessage(ctx workflow.Context, messageID string) error {
+	ctx = workflow.WithActivityOptions(ctx, lifecycleActivities)
+	var plan activities.MessagePlan
+	if err := workflow.ExecuteActivity(ctx, a.ReplanMessage, messageID).Get(ctx, &plan); err != nil {
+		return err
+	}
+	return deliverPlan(ctx, plan)
+}
+
+// RetryMessageID is the workflow id of a message's retry: one retry of a
+// message runs at a time.
+func RetryMessageID(messageID string) string { return "message-retry-" + messageID }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -48,4 +49,12 @@ func Refusal(err error) string {
 		return RefusedEnded // "workflow execution already completed"
 	}
 	return ""
+}
+
+// StartRetryMessage starts the retry of a failed message (RetryMessage). A
+// retry of the same message already running is not started again.
+func StartRetryMessage(ctx context.Context, c client.Client, taskQueue, messageID string) error {
+	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: RetryMessageID(messageID), TaskQueue: taskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING}, RetryMessage, messageID)
+	return err
 }
