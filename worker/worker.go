@@ -29,6 +29,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.Lifecycle)
 	r.RegisterWorkflow(workflows.Round)
 	r.RegisterWorkflow(workflows.Revalidation)
+	r.RegisterWorkflow(workflows.GroupMessage)
 	r.RegisterActivity(acts)
 }
 
