@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"go.temporal.io/sdk/converter"
@@ -230,9 +231,12 @@ func TestGroupMessageContinuesAsNew(t *testing.T) {
 			}
 			return ids, nil
 		})
+	var mu sync.Mutex // the activities of a page run side by side
 	planned := map[int64]int{}
 	env.OnActivity(acts.PlanGroupMessage, mockCtx, mockAny).Return(
 		func(_ context.Context, d activities.GroupDelivery) (activities.MessagePlan, error) {
+			mu.Lock()
+			defer mu.Unlock()
 			planned[d.ParticipantID]++
 			return activities.MessagePlan{MessageID: "m", Status: models.MessageSent}, nil
 		})
