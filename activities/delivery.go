@@ -259,6 +259,9 @@ func (e *templateError) Error() string { return "template: " + e.err.Error() }
 // render fills in the message's template for a channel and finds the
 // person's address on it.
 func (a *Activities) render(ctx context.Context, msg models.Message, ch models.Channel) (rendered, error) {
+	if msg.GroupMessageID != nil {
+		return a.renderGroup(ctx, msg, ch)
+	}
 	if msg.AssignmentID == nil || msg.ParticipantID == nil {
 		return rendered{}, temporal.NewNonRetryableApplicationError("message "+msg.ID+" has no assignment", "BadMessage", nil)
 	}

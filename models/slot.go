@@ -134,9 +134,11 @@ type Message struct {
 	AssignmentID  *int64
 	ParticipantID *int64
 	ElectionID    *int64
-	Channel       string
-	Status        MessageStatus
-	Error         string
+	// GroupMessageID is set on a person's copy of a group message.
+	GroupMessageID *int64
+	Channel        string
+	Status         MessageStatus
+	Error          string
 	// ProviderID is the provider's id of the last attempt: the Twilio
 	// message SID, the Digital Post messageUUID, the e-mail Message-ID.
 	ProviderID string

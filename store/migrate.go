@@ -456,4 +456,24 @@ CREATE TABLE message_events (
 	detail TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX message_events_message ON message_events(message_id, at)`},
+	// Group messages from the staff to a filter of an election's people;
+	// each person's copy is a message of its own, tied to the group.
+	{17, "group messages", `
+CREATE TABLE group_messages (
+	id {{id}},
+	election_id BIGINT NOT NULL REFERENCES elections(id) ON DELETE CASCADE,
+	subject TEXT NOT NULL DEFAULT '',
+	body TEXT NOT NULL,
+	station_ids TEXT NOT NULL DEFAULT '',
+	task_type_ids TEXT NOT NULL DEFAULT '',
+	party_ids TEXT NOT NULL DEFAULT '',
+	states TEXT NOT NULL DEFAULT '',
+	created_by BIGINT REFERENCES users(id),
+	created_at {{timestamp}} NOT NULL,
+	workflow_id TEXT NOT NULL UNIQUE,
+	recipients INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX group_messages_election ON group_messages(election_id, id);
+ALTER TABLE messages ADD COLUMN group_message_id BIGINT REFERENCES group_messages(id) ON DELETE CASCADE;
+CREATE INDEX messages_group ON messages(group_message_id, status)`},
 }

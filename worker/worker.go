@@ -30,6 +30,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.Round)
 	r.RegisterWorkflow(workflows.Revalidation)
 	r.RegisterWorkflow(workflows.RetryMessage)
+	r.RegisterWorkflow(workflows.GroupMessage)
 	r.RegisterActivity(acts)
 }
 
