@@ -51,3 +51,14 @@ func ReopenedSlots(ctx context.Context, db *gorm.DB, actor models.User, election
 	err = q.Order("notices.created_at DESC, notices.id DESC").Limit(limit).Scan(&out).Error
 	return slices.Clip(out), err
 }
+
+// SecretariesOf returns the party secretaries who look after a slot of
+// partyID at stationID: the party's secretaries without a station
+// restriction, and those restricted to stations including this one.
+func SecretariesOf(ctx context.Context, db *gorm.DB, partyID, stationID int64) ([]models.User, error) {
+	var us []models.User
+	err := db.WithContext(ctx).Where("role = ? AND party_id = ?", models.RolePartySecretary, partyID).
+		Where("NOT EXISTS (SELECT 1 FROM user_stations s WHERE s.user_id = users.id) OR EXISTS (SELECT 1 FROM user_stations s WHERE s.user_id = users.id AND s.station_id = ?)", stationID).
+		Order("id").Find(&us).Error
+	return us, err
+}

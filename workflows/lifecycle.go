@@ -82,6 +82,10 @@ var lifecycleActivities = workflow.ActivityOptions{
 		MaximumInterval: 10 * time.Minute},
 }
 
+// replacementNoticeVersion marks lifecycles that notify the party's
+// secretaries when their slot reopens; earlier histories replay without.
+const replacementNoticeVersion = "replacement-notice"
+
 type lifecycle struct {
 	in         LifecycleInput
 	id         string
@@ -379,8 +383,18 @@ func (lc *lifecycle) end(ctx workflow.Context) error {
 		}
 	}
 	var next *store.LifecycleRef
-	if err := workflow.ExecuteActivity(ctx, a.ReopenSlot, lc.in.AssignmentID).Get(ctx, &next); err != nil || next == nil {
+	if err := workflow.ExecuteActivity(ctx, a.ReopenSlot, lc.in.AssignmentID).Get(ctx, &next); err != nil {
 		return err
+	}
+	// The party's secretaries hear that their slot is open again (and
+	// whether a reserve took it, in the overview the notice links to).
+	if workflow.GetVersion(ctx, replacementNoticeVersion, workflow.DefaultVersion, 1) == 1 {
+		if err := workflow.ExecuteActivity(ctx, a.NotifyPartySecretaries, lc.in.AssignmentID, lc.id).Get(ctx, nil); err != nil {
+			return err
+		}
+	}
+	if next == nil {
+		return nil
 	}
 	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, LifecycleOptions(*next)),
 		Lifecycle, LifecycleInput{AssignmentID: next.AssignmentID, Replaces: lc.id})

@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -328,5 +329,48 @@ func TestAnInactiveElectionSendsNothing(t *testing.T) {
 	}
 	if len(le.out.subjects()) != 0 || le.state(t, a.ID).State != models.StateNominated {
 		t.Fatalf("sent %q, state %s", le.out.subjects(), le.state(t, a.ID).State)
+	}
+}
+
+// A no reopens the slot, and the party's secretaries who look after its
+// polling station are told by e-mail — without the person's name. A
+// secretary restricted to other stations, and another party's, are not.
+func TestDeclineNotifiesThePartysSecretaries(t *testing.T) {
+	le := newLifecycleEnv(t)
+	other := models.PollingStation{AreaID: le.seed.Stations[0].AreaID, Name: "Hallen", Address: "Hallvej 1", PostalCode: "9990",
+		City: "Testrup", District: 9}
+	le.db.Create(&other)
+	partyID, otherParty := le.seed.Party.ID, le.seed.Pool.ID
+	users := []models.User{
+		{Email: "sekretaer@a.example", Name: "Anna Sekretær", Role: models.RolePartySecretary, PartyID: &partyID},
+		{Email: "hallen@a.example", Name: "Bo Hallen", Role: models.RolePartySecretary, PartyID: &partyID},
+		{Email: "pulje@example.dk", Name: "Carl Pulje", Role: models.RolePartySecretary, PartyID: &otherParty},
+	}
+	for i := range users {
+		users[i].CreatedAt = le.start
+		if err := le.db.Create(&users[i]).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	le.db.Exec("INSERT INTO user_stations (user_id, station_id) VALUES (?, ?)", users[1].ID, other.ID)
+
+	a := le.nominate(t, 0, 0)
+	no := le.update(time.Hour, workflows.AnswerUpdate, workflows.Answer{Reason: models.DeclineNotThisTime, By: "link"})
+	le.ExecuteWorkflow(workflows.Lifecycle, workflows.LifecycleInput{AssignmentID: a.ID})
+	if err := le.GetWorkflowError(); err != nil || no.err != nil {
+		t.Fatal(err, no.err)
+	}
+	var notices []mail.Message
+	for _, m := range le.out.sent {
+		if m.Subject == "En plads er ledig igen: Tilforordnet på Skole 1" {
+			notices = append(notices, m)
+		}
+	}
+	if len(notices) != 1 || notices[0].To != "sekretaer@a.example" {
+		t.Fatalf("notices %+v", notices)
+	}
+	if body := notices[0].Text; strings.Contains(body, "Person 1") || !strings.Contains(body, "Kære Anna Sekretær") ||
+		!strings.Contains(body, "https://valg.example.dk/oversigt?valg=") {
+		t.Errorf("notice: %s", body)
 	}
 }
