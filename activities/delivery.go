@@ -165,7 +165,7 @@ func (a *Activities) DeliverMessage(ctx context.Context, d Delivery) (DeliveryOu
 	} else if err != nil {
 		return DeliveryOutcome{}, err
 	}
-	providerID, err := a.sendOn(ctx, msg, d.Channel, r)
+	providerID, receipt, err := a.sendOn(ctx, msg, d.Channel, r)
 	if permanent(err) {
 		if err := a.afterRefusal(ctx, msg, d.Channel, err); err != nil {
 			return DeliveryOutcome{}, err
@@ -177,6 +177,12 @@ func (a *Activities) DeliverMessage(ctx context.Context, d Delivery) (DeliveryOu
 	if err := store.RecordAttempt(ctx, a.DB, msg.ID, d.Channel, models.MessageSent, providerID, "", now); err != nil {
 		return DeliveryOutcome{}, err
 	}
+	if receipt != "" {
+		// Digital Post's receipt (RECEIVED, or COMPLETED at once) joins the history.
+		if _, err := store.RecordProviderStatus(ctx, a.DB, providerID, receipt, "", now); err != nil {
+			return DeliveryOutcome{}, err
+		}
+	}
 	return DeliveryOutcome{Status: models.MessageSent}, store.Audit(a.DB.WithContext(ctx), models.AuditEntry{At: now,
 		Action: models.AuditMessageSent, ParticipantID: msg.ParticipantID,
 		// No message id: a UUID may look like a CPR number to the audit log's guard.
@@ -184,33 +190,34 @@ func (a *Activities) DeliverMessage(ctx context.Context, d Delivery) (DeliveryOu
 }
 
 // sendOn hands the rendered message to the channel's provider and returns
-// the provider's id for it.
-func (a *Activities) sendOn(ctx context.Context, msg models.Message, ch models.Channel, r rendered) (string, error) {
+// the provider's id for it and, where the provider answers with one, its
+// receipt status.
+func (a *Activities) sendOn(ctx context.Context, msg models.Message, ch models.Channel, r rendered) (id, receipt string, err error) {
 	switch ch {
 	case models.ChannelDigitalPost:
 		if a.DigitalPost == nil {
-			return "", errNotConfigured(ch)
+			return "", "", errNotConfigured(ch)
 		}
-		receipt, err := a.DigitalPost.Send(ctx, digitalpost.Letter{MessageUUID: msg.ID, RecipientCPR: r.to,
+		rc, err := a.DigitalPost.Send(ctx, digitalpost.Letter{MessageUUID: msg.ID, RecipientCPR: r.to,
 			Label: r.subject, HTML: letterHTML(r.subject, r.html), Created: a.now()})
-		return receipt.MessageUUID, err
+		return rc.MessageUUID, rc.Status, err
 	case models.ChannelEmail:
 		if a.Mail == nil {
-			return "", errNotConfigured(ch)
+			return "", "", errNotConfigured(ch)
 		}
 		id := fmt.Sprintf("<%s@%s>", msg.ID, a.mailDomain())
-		return id, a.Mail.Send(ctx, mail.Message{To: r.to, ToName: r.toName, Subject: r.subject, Text: r.text, HTML: r.html, MessageID: id})
+		return id, "", a.Mail.Send(ctx, mail.Message{To: r.to, ToName: r.toName, Subject: r.subject, Text: r.text, HTML: r.html, MessageID: id})
 	case models.ChannelSMS:
 		if a.SMS == nil {
-			return "", errNotConfigured(ch)
+			return "", "", errNotConfigured(ch)
 		}
 		if err := sms.CheckBody(r.text); err != nil {
-			return "", permanentError{err}
+			return "", "", permanentError{err}
 		}
 		sent, err := a.SMS.Send(ctx, r.to, r.text, msg.ID)
-		return sent.SID, err
+		return sent.SID, "", err
 	}
-	return "", permanentError{fmt.Errorf("unknown channel %q", ch)}
+	return "", "", permanentError{fmt.Errorf("unknown channel %q", ch)}
 }
 
 // afterRefusal mirrors what a permanent refusal says about the person, so

@@ -231,6 +231,12 @@ func (s *server) participant(c *gin.Context) {
 		log, _ := store.AuditLogOf(c.Request.Context(), s.DB, p.ID)
 		data["Audit"] = log
 		data["MayReveal"] = staffWrite.allows(u)
+		msgs, err := store.MessagesOf(c.Request.Context(), s.DB, p.ID)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		data["Messages"], data["ShowMessages"], data["MayRetry"] = msgs, true, staffWrite.allows(u)
 	}
 	s.render(c, http.StatusOK, "participant.html", p.Name, data)
 }
