@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	gohtml "html"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"go.temporal.io/sdk/temporal"
 
@@ -294,7 +297,45 @@ func (a *Activities) render(ctx context.Context, msg models.Message, ch models.C
 	} else if err != nil {
 		return rendered{}, err
 	}
-	return renderFor(ch, subjectSrc, bodySrc, models.LifecycleFields, values, p)
+	r, err := renderFor(ch, subjectSrc, bodySrc, models.LifecycleFields, values, p)
+	if err != nil || ch == models.ChannelDigitalPost {
+		return r, err
+	}
+	// A template's own words could still name the party that nominated
+	// the person; that goes by Digital Post only (DOMAIN.md, "E-mail").
+	var party models.Party
+	if err := a.DB.WithContext(ctx).First(&party, f.Assignment.PartyID).Error; err != nil {
+		return r, err
+	}
+	if party.Kind == models.CouncilGroup && mentions(r.subject+"\n"+r.text, party.Name) {
+		return r, &templateError{fmt.Errorf("the text names the person's party; a party goes by Digital Post only, never by %s", ch)}
+	}
+	return r, nil
+}
+
+// mentions reports whether text holds name as a word of its own, in any
+// case and in the genitive ("Venstre", "Venstres", but not "venstrehåndet").
+func mentions(text, name string) bool {
+	text, name = strings.ToLower(text), strings.ToLower(strings.TrimSpace(name))
+	if name == "" {
+		return false
+	}
+	for i := 0; ; {
+		j := strings.Index(text[i:], name)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(name)
+		before, _ := utf8.DecodeLastRuneInString(text[:start])
+		after, _ := utf8.DecodeRuneInString(text[end:])
+		if after == 's' { // the genitive: "Venstres kandidat"
+			after, _ = utf8.DecodeRuneInString(text[end+1:])
+		}
+		if !unicode.IsLetter(before) && !unicode.IsLetter(after) {
+			return true
+		}
+		i = start + 1
+	}
 }
 
 // renderFor renders a template for a channel and picks the person's address

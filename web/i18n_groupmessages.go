@@ -5,7 +5,7 @@ package web
 func init() {
 	for l, texts := range map[string]map[string]string{
 		danish: {
-			"groupmsg.link":                   "Beskeder",
+			"groupmsg.link":                   "Gruppebeskeder",
 			"groupmsg.title":                  "Beskeder til deltagere",
 			"groupmsg.intro":                  "Skriv én besked til alle i valget, der passer til afgrænsningen. Hver person får den én gang, uanset hvor mange pladser de har, ad den bedste kanal: Digital Post, e-mail eller SMS.",
 			"groupmsg.sent.title":             "Sendte beskeder",
@@ -31,7 +31,7 @@ func init() {
 			"groupmsg.field.election:name":    "Valgets navn",
 		},
 		english: {
-			"groupmsg.link":                   "Messages",
+			"groupmsg.link":                   "Group messages",
 			"groupmsg.title":                  "Messages to participants",
 			"groupmsg.intro":                  "Write one message to everyone in the election who matches the filter. Each person gets it once, however many slots they hold, on the best channel: Digital Post, e-mail or SMS.",
 			"groupmsg.sent.title":             "Sent messages",
