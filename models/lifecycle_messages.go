@@ -32,7 +32,7 @@ var LifecycleFields = []string{
 	"answer:link",
 	"answer:deadline",
 	// answer:code is the invitation's short code: a reply by SMS names it
-	// ("JA K7Q4") when the person has more than one open invitation.
+	// ("JA 4821") when the person has more than one open invitation.
 	"answer:code",
 }
 

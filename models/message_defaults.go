@@ -221,7 +221,7 @@ func ExampleValues(site, election, baseURL string) map[string]string {
 		"station:name":            "Rådhushallen",
 		"station:address":         "Torvet 1, 7000 Fredericia",
 		"answer:link":             baseURL + "/svar/3f9c2a7e41b8d06c5e1f9a2b7c4d8e03a6f1b9c2d7e4a08f5c3b1e9d6a2f7c40",
-		"answer:code":             "K7Q4",
+		"answer:code":             "4821",
 		"answer:deadline":         "05.11.2027 kl. 12:00",
 		"overview:link":           baseURL + "/oversigt",
 		"user:one-time-login-url": baseURL + "/konto/aktiver/eksempel-paa-et-engangslink",

@@ -82,7 +82,7 @@ func init() {
 			"templates.field.station:address":        "Valgstedets adresse",
 			"templates.field.answer:link":            "Linket, hvor modtageren svarer og ser opgaven",
 			"templates.field.answer:deadline":        "Svarfristen",
-			"templates.field.answer:code":            "Invitationens korte kode til svar med sms, fx JA K7Q4",
+			"templates.field.answer:code":            "Invitationens korte kode til svar med sms, fx JA 4821",
 			"templates.field.overview:link":          "Linket til partiets oversigt over pladserne",
 		},
 		english: {
@@ -163,7 +163,7 @@ func init() {
 			"templates.field.station:address":        "The polling station's address",
 			"templates.field.answer:link":            "The link where the recipient answers and sees the task",
 			"templates.field.answer:deadline":        "The answer deadline",
-			"templates.field.answer:code":            "The invitation's short code for answering by SMS, e.g. JA K7Q4",
+			"templates.field.answer:code":            "The invitation's short code for answering by SMS, e.g. JA 4821",
 			"templates.field.overview:link":          "The link to the party's overview of its slots",
 		},
 	} {

@@ -80,7 +80,7 @@ func TestStaffSeeEveryMessageTemplate(t *testing.T) {
 			}
 		}
 		preview := previewOf(page)
-		for _, want := range []string{"Kære Karen Mortensen, vil du hjælpe som Tilforordnet", "Svar JA K7Q4 eller NEJ K7Q4", "Rådhushallen",
+		for _, want := range []string{"Kære Karen Mortensen, vil du hjælpe som Tilforordnet", "Svar JA 4821 eller NEJ 4821", "Rådhushallen",
 			"http://example.com/svar/", "tegn = 3 sms&#39;er (153 tegn pr. sms)."} {
 			if !strings.Contains(preview, want) {
 				t.Errorf("%s: the preview lacks %q:\n%s", role, want, preview)
@@ -243,7 +243,7 @@ func TestTheLivePreviewRendersWithoutSaving(t *testing.T) {
 	rec := postMessage(staff, "invitation", "sms", "/live", nil, "", body)
 	frag := rec.Body.String()
 	if rec.Code != http.StatusOK || strings.Contains(frag, "<html") || strings.Contains(frag, "<form") ||
-		!strings.Contains(frag, "Hej Karen Mortensen – Kommunal- og regionsrådsvalg 2029. Svar JA K7Q4") ||
+		!strings.Contains(frag, "Hej Karen Mortensen – Kommunal- og regionsrådsvalg 2029. Svar JA 4821") ||
 		!strings.Contains(frag, "sms-alfabetet") || !strings.Contains(frag, "Forhåndsvisningen er ikke gemt.") {
 		t.Fatalf("live: %d %s", rec.Code, frag)
 	}

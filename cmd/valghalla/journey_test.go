@@ -128,6 +128,14 @@ func TestDevAccountInvitationJourney(t *testing.T) {
 		t.Fatalf("register a participant: %d %s", code, body)
 	}
 
+	// A second person, who prefers SMS, is invited by SMS and answers by
+	// replying from the dev mailbox through the fake Twilio and the real,
+	// signed webhook.
+	code, body = secretary.post("/deltagere/ny", "/deltagere", url.Values{"cpr": {"010170-4001"}, "mobile": {"+4520304051"}, "channel": {"sms"}})
+	if code != 200 || !strings.Contains(body, "Søren Ærø") {
+		t.Fatalf("register the SMS person: %d %s", code, body)
+	}
+
 	// The secretary nominates her to a slot of the party's; the staff
 	// launch a round; the invitation reaches the dev mailbox and she says
 	// yes by its link, without logging in.
@@ -147,6 +155,15 @@ func TestDevAccountInvitationJourney(t *testing.T) {
 		"cell": {cell[1]}, "participant_id": {person[1]}})
 	if code != 200 || strings.Contains(body, "4016") {
 		t.Fatalf("nominate: %d %s", code, body)
+	}
+	_, page = secretary.get(nominationPage)
+	soeren := regexp.MustCompile(`<option value="(\d+)">Søren Ærø`).FindStringSubmatch(page)
+	if soeren == nil {
+		t.Fatalf("nomination page without Søren: %s", page)
+	}
+	if code, body := secretary.post(nominationPage, nominationPage, url.Values{"party_id": {partyA[1]}, "target": {"slot"},
+		"cell": {cell[1]}, "participant_id": {soeren[1]}}); code != 200 || strings.Contains(body, "4001") {
+		t.Fatalf("nominate Søren: %d %s", code, body)
 	}
 	rounds := "/valg/" + electionID[1] + "/runder"
 	if code, body := admin.post(rounds, rounds, url.Values{}); code != 200 || !strings.Contains(body, "Runden er startet") {
@@ -170,6 +187,19 @@ func TestDevAccountInvitationJourney(t *testing.T) {
 	}
 	if code, body := volunteer.post(answerPath, answerPath, url.Values{"svar": {"ja"}}); code != 200 || !strings.Contains(body, "Tak! Du har sagt ja") {
 		t.Fatalf("answer yes: %d %s", code, body)
+	}
+	smsCode := regexp.MustCompile(`name="from" value="\+4520304051">\s*<button[^>]*value="JA (\d{4})"`)
+	var codeMatch []string
+	for deadline := time.Now().Add(30 * time.Second); codeMatch == nil; time.Sleep(200 * time.Millisecond) {
+		_, box := anon.get("/dev/postkasse")
+		codeMatch = smsCode.FindStringSubmatch(box)
+		if codeMatch == nil && time.Now().After(deadline) {
+			t.Fatalf("no SMS invitation for Søren in the mailbox: %s", box)
+		}
+	}
+	if code, box := anon.post("/dev/postkasse", "/dev/postkasse/sms", url.Values{"from": {"+4520304051"}, "body": {"JA " + codeMatch[1]}}); code != 200 ||
+		!strings.Contains(box, "Tak! Du er nu tilmeldt som Tilforordnet") {
+		t.Fatalf("answer by SMS from the mailbox: %d %s", code, box)
 	}
 	if _, overview := admin.get("/oversigt"); !strings.Contains(overview, "Sønderå Rådhus") {
 		t.Fatalf("overview: %s", overview)
@@ -210,7 +240,7 @@ func TestDevAccountInvitationJourney(t *testing.T) {
 	if len(logs) < 200 {
 		t.Fatalf("suspiciously short log: %q", logs)
 	}
-	for _, secret := range []string{"0101704016", "010170-4016", "Frølund", "Søren Ærø", "Ærø", "+4520304050", "20304050",
+	for _, secret := range []string{"0101704016", "010170-4016", "Frølund", "Søren Ærø", "Ærø", "+4520304050", "20304050", "+4520304051", "0101704001",
 		"else@example.dk", "soeren@parti-a.example", "karen@parti-a.example", "Ærtebjerg", "en lang og hemmelig sætning", strings.TrimPrefix(path, "/konto/aktiver/"),
 		strings.TrimPrefix(answerPath, "/svar/")} {
 		for _, line := range strings.Split(logs, "\n") {
