@@ -322,7 +322,8 @@ func (s *server) nominate(c *gin.Context) {
 		err = store.Place(ctx, s.DB, u, picked.ID, to, now)
 	} else {
 		_, err = store.RegisterAndPlace(ctx, s.DB, s.Keys, u, store.NewParticipant{CPR: number, Name: personName(person),
-			Mobile: c.PostForm("mobile"), Email: c.PostForm("email"), DigitalPostExempt: person.DigitalPostExempt}, to, now)
+			Mobile: c.PostForm("mobile"), Email: c.PostForm("email"), DigitalPostExempt: person.DigitalPostExempt,
+			ProtectedAddress: person.ProtectedAddress}, to, now)
 	}
 	if s.placementRefused(c, err, again) {
 		return
