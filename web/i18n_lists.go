@@ -5,6 +5,7 @@ func init() {
 	for l, texts := range map[string]map[string]string{
 		danish: {
 			"lists.title":            "Lister",
+			"overview.lists":         "Lister og udtræk for valget",
 			"lists.intro":            "Vælg hvem der skal med, og hvilke kolonner listen skal have. Listen kan udskrives og hentes som CSV eller Excel (XLSX) med de valgte kolonner.",
 			"lists.show":             "Vis listen",
 			"lists.filter.stations":  "Valgsteder",
@@ -45,6 +46,7 @@ func init() {
 		},
 		english: {
 			"lists.title":            "Lists",
+			"overview.lists":         "Lists and exports for the election",
 			"lists.intro":            "Choose who to include and which columns the list has. The list can be printed and downloaded as CSV or Excel (XLSX) with the chosen columns.",
 			"lists.show":             "Show the list",
 			"lists.filter.stations":  "Polling stations",
