@@ -35,8 +35,11 @@ type Participant struct {
 	// DigitalPostExempt: the CPR register says the person is exempt from
 	// Digital Post (or Digital Post refused a letter to them).
 	DigitalPostExempt bool
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// ProtectedAddress: the CPR register says the person has name and
+	// address protection; they are then left out of every list and export.
+	ProtectedAddress bool
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // PartyMembership puts a participant on a party's or pool's list. A party

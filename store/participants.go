@@ -32,6 +32,9 @@ type NewParticipant struct {
 	// DigitalPostExempt is what the CPR register said (tilmeldtDigitalpost
 	// = false): Digital Post is then not tried.
 	DigitalPostExempt bool
+	// ProtectedAddress is what the CPR register said (adressebeskyttelse):
+	// the person is then left out of every list and export.
+	ProtectedAddress bool
 }
 
 // CPRIndex is the blind index of a CPR number: equal numbers, however typed,
@@ -76,7 +79,7 @@ func RegisterParticipant(ctx context.Context, db *gorm.DB, keys *vault.Keyring, 
 		candidate := models.Participant{CPR: vault.NewSecret(in.CPR.Digits()), CPRIndex: index, Name: in.Name,
 			Mobile: vault.NewSecret(in.Mobile), MobileIndex: mobileIndexOf(keys, in.Mobile), Email: vault.NewSecret(in.Email),
 			PreferredChannel: in.PreferredChannel, SpecialDiet: in.SpecialDiet, DigitalPostExempt: in.DigitalPostExempt,
-			CreatedAt: now, UpdatedAt: now}
+			ProtectedAddress: in.ProtectedAddress, CreatedAt: now, UpdatedAt: now}
 		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "cpr_index"}}, DoNothing: true}).Create(&candidate)
 		if res.Error != nil {
 			return res.Error
@@ -84,6 +87,13 @@ func RegisterParticipant(ctx context.Context, db *gorm.DB, keys *vault.Keyring, 
 		created = res.RowsAffected == 1
 		if err := tx.Where("cpr_index = ?", index).First(&p).Error; err != nil {
 			return err
+		}
+		// A person registered before keeps what the register says now
+		// about protection; it is only ever turned on here, never off.
+		if in.ProtectedAddress && !p.ProtectedAddress {
+			if err := tx.Model(&p).Update("protected_address", true).Error; err != nil {
+				return err
+			}
 		}
 		actorID := actor.ID
 		m := models.PartyMembership{ParticipantID: p.ID, PartyID: in.PartyID, CreatedBy: &actorID, CreatedAt: now}

@@ -322,7 +322,8 @@ func (s *server) nominate(c *gin.Context) {
 		err = store.Place(ctx, s.DB, u, picked.ID, to, now)
 	} else {
 		_, err = store.RegisterAndPlace(ctx, s.DB, s.Keys, u, store.NewParticipant{CPR: number, Name: personName(person),
-			Mobile: c.PostForm("mobile"), Email: c.PostForm("email"), DigitalPostExempt: person.DigitalPostExempt}, to, now)
+			Mobile: c.PostForm("mobile"), Email: c.PostForm("email"), DigitalPostExempt: person.DigitalPostExempt,
+			ProtectedAddress: person.ProtectedAddress}, to, now)
 	}
 	if s.placementRefused(c, err, again) {
 		return
@@ -436,8 +437,12 @@ func (s *server) uploadNominations(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
+	var protected []models.CPR // marked after the import: PersonCheck returns a name only
 	check := func(ctx context.Context, number models.CPR, tt models.TaskType) (string, error) {
 		person, err := s.lookUpPerson(ctx, u, number)
+		if err == nil && person.ProtectedAddress {
+			protected = append(protected, number)
+		}
 		var r *refusal
 		if errors.As(err, &r) && r.status != http.StatusBadGateway {
 			return "", &store.UserError{Reason: T(r.key)}
@@ -460,6 +465,12 @@ func (s *server) uploadNominations(c *gin.Context) {
 	}
 	report, err := store.ImportNominations(ctx, s.DB, s.Keys, u, store.ImportTarget{ElectionID: e.ID, PartyID: party.ID,
 		Reserve: c.PostForm("reserve") != ""}, rows, check, s.Now().UTC())
+	for _, number := range protected {
+		if err := store.MarkProtectedAddress(ctx, s.DB, s.Keys, number); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
 	if s.placementRefused(c, err, again) {
 		return
 	}

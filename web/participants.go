@@ -169,7 +169,7 @@ func (s *server) createParticipant(c *gin.Context) {
 	p, _, err := store.RegisterParticipant(ctx, s.DB, s.Keys, u, store.NewParticipant{
 		CPR: number, Name: name, Mobile: c.PostForm("mobile"), Email: c.PostForm("email"),
 		PreferredChannel: models.Channel(c.PostForm("channel")), SpecialDiet: strings.TrimSpace(c.PostForm("diet")),
-		PartyID: partyID, DigitalPostExempt: person.DigitalPostExempt}, s.Now().UTC())
+		PartyID: partyID, DigitalPostExempt: person.DigitalPostExempt, ProtectedAddress: person.ProtectedAddress}, s.Now().UTC())
 	var ue *store.UserError
 	switch {
 	case errors.As(err, &ue):

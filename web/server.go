@@ -145,6 +145,16 @@ var routes = []route{
 	{http.MethodGet, "/valg/:id/beskeder", staffOnly, (*server).groupMessages},
 	{http.MethodPost, "/valg/:id/beskeder", staffWrite, (*server).sendGroupMessage},
 	{http.MethodPost, "/valg/:id/beskeder/forhaandsvis", staffOnly, (*server).previewGroupMessage},
+	// Lists: every user, scoped by the store (a party secretary sees their
+	// own party); the ready-made exports are for staff, the one with full
+	// CPR numbers for staff who may write, by POST (CSRF) since it is logged
+	// against every person in it.
+	{http.MethodGet, "/valg/:id/lister", anyUser, (*server).lists},
+	{http.MethodGet, "/valg/:id/lister/udtraek/:format", anyUser, (*server).listDownload},
+	{http.MethodGet, "/valg/:id/lister/valgsteder/:format", staffOnly, (*server).stationSheets},
+	{http.MethodGet, "/valg/:id/lister/diaeter/:format", staffOnly, (*server).allowanceList},
+	{http.MethodGet, "/valg/:id/lister/kost/:format", staffOnly, (*server).dietList},
+	{http.MethodPost, "/valg/:id/lister/valgsystem/:format", staffWrite, (*server).electionSystemExport},
 	{http.MethodGet, "/tildelinger/:id", anyUser, (*server).assignment},
 	{http.MethodPost, "/tildelinger/:id/handling", staffWrite, (*server).actOnAssignment},
 	{http.MethodGet, "/svar/:token", public, (*server).answerForm},
