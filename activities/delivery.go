@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/valghalla/valghalla/activities/digitalpost"
@@ -45,6 +46,10 @@ type MessagePlan struct {
 	MessageID string
 	Channels  []models.Channel
 	Status    models.MessageStatus
+	// Tried is how many of Channels the planning activity already tried:
+	// it delivers on the first channel itself unless that is SMS (which
+	// waits for its rate-limited queue), saving an activity per message.
+	Tried int
 }
 
 // Delivery asks DeliverMessage to carry one message on one channel.
@@ -97,6 +102,16 @@ func (a *Activities) planFor(ctx context.Context, msg models.Message, participan
 	if len(plan.Channels) == 0 {
 		plan.Status = models.MessageFailed
 		return plan, store.MarkMessage(ctx, a.DB, msg.ID, models.MessageFailed, "", "no channel reaches the person", a.now())
+	}
+	if first := plan.Channels[0]; first != models.ChannelSMS {
+		out, err := a.DeliverMessage(ctx, Delivery{MessageID: msg.ID, Channel: first})
+		if err != nil {
+			// Transient: the workflow delivers on this channel with
+			// Temporal's retries; the plan itself stands.
+			activity.GetLogger(ctx).Warn("first delivery attempt failed; the workflow retries it", "channel", first, "error", err)
+			return plan, nil
+		}
+		plan.Tried, plan.Status = 1, out.Status
 	}
 	return plan, nil
 }

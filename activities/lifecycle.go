@@ -93,10 +93,10 @@ type MessageOutcome struct {
 // its own rate-limited task queue.
 func (a *Activities) SendLifecycleMessage(ctx context.Context, in LifecycleMessage) (MessageOutcome, error) {
 	plan, err := a.PlanMessage(ctx, in)
-	if err != nil || len(plan.Channels) == 0 {
+	if err != nil || len(plan.Channels) == 0 || plan.Status == models.MessageSent {
 		return MessageOutcome{Status: plan.Status}, err
 	}
-	for _, ch := range plan.Channels {
+	for _, ch := range plan.Channels[plan.Tried:] {
 		out, err := a.DeliverMessage(ctx, Delivery{MessageID: plan.MessageID, Channel: ch})
 		if err != nil || out.Status == models.MessageSent {
 			return MessageOutcome{Status: out.Status}, err

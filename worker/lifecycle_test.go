@@ -214,7 +214,7 @@ func TestRoundOf500OnTheRealServer(t *testing.T) {
 		}
 		return inv
 	}
-	waitFor(t, 2*time.Minute, "500 invitations answered or left", func() bool {
+	waitFor(t, 4*time.Minute, "500 invitations answered or left", func() bool {
 		for _, m := range invitations() {
 			if answered[m.MessageID] {
 				continue

@@ -44,10 +44,10 @@ func deliver(ctx workflow.Context, msg activities.LifecycleMessage) error {
 }
 
 func deliverPlan(ctx workflow.Context, plan activities.MessagePlan) error {
-	if len(plan.Channels) == 0 {
-		return nil // sent by an earlier run, or nothing can reach the person (recorded)
+	if plan.Status == models.MessageSent || plan.Status == models.MessageDelivered || len(plan.Channels) == 0 {
+		return nil // sent (by the planning activity or an earlier run), or nothing can reach the person (recorded)
 	}
-	for _, ch := range plan.Channels {
+	for _, ch := range plan.Channels[plan.Tried:] {
 		actx := ctx
 		if ch == models.ChannelSMS {
 			actx = smsDeliveries(ctx)

@@ -188,7 +188,7 @@ func TestDevAccountInvitationJourney(t *testing.T) {
 	if code, body := volunteer.post(answerPath, answerPath, url.Values{"svar": {"ja"}}); code != 200 || !strings.Contains(body, "Tak! Du har sagt ja") {
 		t.Fatalf("answer yes: %d %s", code, body)
 	}
-	smsCode := regexp.MustCompile(`name="from" value="\+4520304051">\s*<button[^>]*value="JA (\d{4})"`)
+	smsCode := regexp.MustCompile(`name="from" value="(?:\+|&#43;)4520304051">\s*<button[^>]*value="JA (\d{4})"`)
 	var codeMatch []string
 	for deadline := time.Now().Add(30 * time.Second); codeMatch == nil; time.Sleep(200 * time.Millisecond) {
 		_, box := anon.get("/dev/postkasse")
