@@ -35,8 +35,13 @@ type Participant struct {
 	// DigitalPostExempt: the CPR register says the person is exempt from
 	// Digital Post (or Digital Post refused a letter to them).
 	DigitalPostExempt bool
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// KeepInPool: the person consented (at PoolConsentAt) to stay in the
+	// reserve pool after the election; without it they are deleted with
+	// their last election's personal data.
+	KeepInPool    bool
+	PoolConsentAt *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // PartyMembership puts a participant on a party's or pool's list. A party

@@ -476,4 +476,20 @@ CREATE TABLE group_messages (
 CREATE INDEX group_messages_election ON group_messages(election_id, id);
 ALTER TABLE messages ADD COLUMN group_message_id BIGINT REFERENCES group_messages(id) ON DELETE CASCADE;
 CREATE INDEX messages_group ON messages(group_message_id, status)`},
+	// Reserved for a migration of another branch; whichever merges second
+	// replaces this placeholder with the real one (it changes nothing).
+	{18, "reserved", ``},
+	// Closing an election: how long its personal data is kept, when it was
+	// deleted, the counts kept instead, and the consent to stay in the pool.
+	{19, "retention of personal data, election statistics, consent to the reserve pool", `
+ALTER TABLE elections ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 90 CHECK (retention_days BETWEEN 0 AND 3650);
+ALTER TABLE elections ADD COLUMN anonymised_at {{timestamp}};
+CREATE TABLE election_statistics (
+	election_id BIGINT NOT NULL REFERENCES elections(id) ON DELETE CASCADE,
+	key TEXT NOT NULL,
+	count BIGINT NOT NULL,
+	PRIMARY KEY (election_id, key)
+);
+ALTER TABLE participants ADD COLUMN keep_in_pool BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE participants ADD COLUMN pool_consent_at {{timestamp}}`},
 }
