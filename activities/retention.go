@@ -22,7 +22,7 @@ func (a *Activities) RetentionDue(ctx context.Context, electionID int64) (Retent
 	if err := a.DB.WithContext(ctx).First(&e, electionID).Error; err != nil {
 		return RetentionStatus{}, err
 	}
-	return RetentionStatus{Due: models.RetentionDue(e.ElectionDay, e.RetentionDays), Anonymised: e.AnonymisedAt != nil}, nil
+	return RetentionStatus{Due: e.RetentionDue(), Anonymised: e.AnonymisedAt != nil}, nil
 }
 
 // Anonymisation is what deleting an election's personal data did: counts

@@ -18,14 +18,30 @@ const (
 	AuditSubjectAccess AuditAction = "subject_access"
 )
 
-// MaxRetentionDays bounds how long an election's personal data may be kept.
-const MaxRetentionDays = 3650
+// Retention bounds, in days. The least keeps the data until every
+// lifecycle has completed (a day after its task day) with a margin, so no
+// lifecycle wakes to find its assignment gone.
+const (
+	MinRetentionDays = 7
+	MaxRetentionDays = 3650
+)
 
-// RetentionDue is the instant an election's personal data is deleted: the
-// start (Copenhagen midnight) of the day retention days after the election
-// day.
+// RetentionDue is the instant personal data is deleted: the start
+// (Copenhagen midnight) of the day retentionDays after day.
 func RetentionDue(day Date, retentionDays int) time.Time {
 	return day.AddDays(retentionDays).In(Copenhagen).UTC()
+}
+
+// RetentionDue is when the election's personal data is deleted: its
+// retention days after the election day, or after the last task day when
+// tasks (fintælling) fall after the election day.
+func (e Election) RetentionDue() time.Time {
+	days := e.TaskDays()
+	last := e.ElectionDay
+	if len(days) > 0 && days[len(days)-1].DaysSince(last) > 0 {
+		last = days[len(days)-1]
+	}
+	return RetentionDue(last, e.RetentionDays)
 }
 
 // ElectionStatistic is one count kept after an election's personal data is

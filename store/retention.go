@@ -165,7 +165,7 @@ func markAttendance(tx *gorm.DB, actor models.User, as []models.Assignment, to m
 }
 
 // SetRetentionDays changes how many days after the election day its
-// personal data is kept (0 to models.MaxRetentionDays), also after the
+// personal data is kept (models.MinRetentionDays to MaxRetentionDays), also after the
 // election is closed: the Retention workflow reads it again when it wakes.
 // Not after the data is deleted. Staff only.
 func SetRetentionDays(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, days string, now time.Time) (models.Election, error) {
@@ -174,8 +174,8 @@ func SetRetentionDays(ctx context.Context, db *gorm.DB, actor models.User, elect
 		return e, ErrForbidden
 	}
 	n, err := strconv.Atoi(days)
-	if err != nil || n < 0 || n > models.MaxRetentionDays {
-		return e, &UserError{fmt.Sprintf("Skriv et helt tal fra 0 til %d.", models.MaxRetentionDays)}
+	if err != nil || n < models.MinRetentionDays || n > models.MaxRetentionDays {
+		return e, &UserError{fmt.Sprintf("Skriv et helt tal fra %d til %d.", models.MinRetentionDays, models.MaxRetentionDays)}
 	}
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.First(&e, electionID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
@@ -250,7 +250,7 @@ func planRetention(tx *gorm.DB, electionID int64) (RetentionPlan, error) {
 	} else if err != nil {
 		return p, err
 	}
-	p.Due, p.AnonymisedAt = models.RetentionDue(e.ElectionDay, e.RetentionDays), e.AnonymisedAt
+	p.Due, p.AnonymisedAt = e.RetentionDue(), e.AnonymisedAt
 	var aids []int64
 	if err := tx.Model(&models.Assignment{}).Where("election_id = ?", electionID).Pluck("id", &aids).Error; err != nil {
 		return p, err

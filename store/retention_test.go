@@ -277,7 +277,7 @@ func TestRetentionDaysMoveTheDate(t *testing.T) {
 	w := newRetentionWorld(t, db)
 	eid := w.e.Election.ID
 	var ue *store.UserError
-	for _, bad := range []string{"-1", "x", "3651"} {
+	for _, bad := range []string{"-1", "6", "x", "3651"} {
 		if _, err := store.SetRetentionDays(ctx, db, w.staff, eid, bad, time.Now()); !errors.As(err, &ue) {
 			t.Errorf("%q: %v, want a UserError", bad, err)
 		}

@@ -63,7 +63,7 @@ func (s *server) renderClosing(c *gin.Context, status int, problem string) {
 	data := map[string]any{"E": e, "Stations": stations, "Problem": problem,
 		"MayEdit":      staffWrite.allows(u),
 		"Today":        models.DateOf(s.Now().In(models.Copenhagen)),
-		"Due":          models.RetentionDue(e.ElectionDay, e.RetentionDays),
+		"Due":          e.RetentionDue(),
 		"Notice":       noticeOf(c, "closing.marked", "closing.retention.saved"),
 		"DeletionWord": store.DeletionWord,
 	}
