@@ -14,8 +14,6 @@ const (
 	// AuditParticipantDeleted: an administrator deleted a person. The entry
 	// names no one: its detail is a hash of the person's id only.
 	AuditParticipantDeleted AuditAction = "participant.deleted"
-	// AuditSubjectAccess: a person's data was exported for them (indsigt).
-	AuditSubjectAccess AuditAction = "subject_access"
 )
 
 // Retention bounds, in days. The least keeps the data until every

@@ -209,7 +209,7 @@ func SubjectAccessOf(ctx context.Context, db *gorm.DB, keys *vault.Keyring, acto
 		for _, a := range []struct {
 			action models.AuditAction
 			detail string
-		}{{models.AuditCPRRevealed, "subject access export"}, {models.AuditSubjectAccess, "subject access export (JSON)"}} {
+		}{{models.AuditCPRRevealed, "subject access export"}, {models.AuditExport, "subject access export (JSON)"}} {
 			if err := Audit(tx, models.AuditEntry{At: now, ActorID: &actor.ID, Action: a.action, ParticipantID: &p.ID, Detail: a.detail}); err != nil {
 				return err
 			}

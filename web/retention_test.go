@@ -209,7 +209,7 @@ func TestSubjectAccessDownload(t *testing.T) {
 	}
 	var actions []string
 	g.db.Model(&models.AuditEntry{}).Where("participant_id = ?", aase.ID).Order("id").Pluck("action", &actions)
-	if strings.Join(actions, ",") != "cpr.revealed,subject_access" {
+	if strings.Join(actions, ",") != "cpr.revealed,export" {
 		t.Errorf("audit %v, want the CPR reveal and the export", actions)
 	}
 	// Consent to the pool from the person's page.
