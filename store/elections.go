@@ -288,8 +288,7 @@ func DuplicateElection(ctx context.Context, db *gorm.DB, actor models.User, sour
 		if err := tx.Model(&models.Election{}).Where("id = ?", e.ID).Updates(map[string]any{
 			"lock_days": src.LockDays, "answer_days": src.AnswerDays, "reminder_every_days": src.ReminderEveryDays,
 			"task_reminder_days": src.TaskReminderDays, "evening_reminder": src.EveningReminder, "auto_replace": src.AutoReplace,
-			"retention_days": src.RetentionDays,
-			"quota_seed":     0, "version": 1, "plan_version": 1}).Error; err != nil {
+			"quota_seed": 0, "version": 1, "plan_version": 1, "retention_days": src.RetentionDays}).Error; err != nil {
 			return err
 		}
 		var slots []models.Slot
