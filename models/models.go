@@ -134,8 +134,13 @@ type Election struct {
 	// every change of the slot plan (optimistic locking for both).
 	Version     int `gorm:"default:1"`
 	PlanVersion int `gorm:"default:1"`
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// RetentionDays: the election's personal data is deleted this many
+	// days after the election day (the Retention workflow); AnonymisedAt
+	// is when that happened, nil until then.
+	RetentionDays int `gorm:"default:90"`
+	AnonymisedAt  *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // TaskDays lists the days staff tasks of the election may fall on.

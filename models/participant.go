@@ -38,8 +38,13 @@ type Participant struct {
 	// ProtectedAddress: the CPR register says the person has name and
 	// address protection; they are then left out of every list and export.
 	ProtectedAddress bool
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// KeepInPool: the person consented (at PoolConsentAt) to stay in the
+	// reserve pool after the election; without it they are deleted with
+	// their last election's personal data.
+	KeepInPool    bool
+	PoolConsentAt *time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // PartyMembership puts a participant on a party's or pool's list. A party

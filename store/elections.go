@@ -277,7 +277,7 @@ func DuplicateElection(ctx context.Context, db *gorm.DB, actor models.User, sour
 			return &m
 		}
 		e = src
-		e.ID, e.Title, e.ElectionDay, e.State = 0, title, d, models.ElectionDraft
+		e.ID, e.Title, e.ElectionDay, e.State, e.AnonymisedAt = 0, title, d, models.ElectionDraft, nil
 		e.TasksFrom, e.TasksUntil = moved(src.TasksFrom), moved(src.TasksUntil)
 		e.QuotaSeed, e.Version, e.PlanVersion, e.CreatedAt, e.UpdatedAt = 0, 1, 1, now, now
 		if err := tx.Create(&e).Error; err != nil {
@@ -288,7 +288,7 @@ func DuplicateElection(ctx context.Context, db *gorm.DB, actor models.User, sour
 		if err := tx.Model(&models.Election{}).Where("id = ?", e.ID).Updates(map[string]any{
 			"lock_days": src.LockDays, "answer_days": src.AnswerDays, "reminder_every_days": src.ReminderEveryDays,
 			"task_reminder_days": src.TaskReminderDays, "evening_reminder": src.EveningReminder, "auto_replace": src.AutoReplace,
-			"quota_seed": 0, "version": 1, "plan_version": 1}).Error; err != nil {
+			"quota_seed": 0, "version": 1, "plan_version": 1, "retention_days": src.RetentionDays}).Error; err != nil {
 			return err
 		}
 		var slots []models.Slot

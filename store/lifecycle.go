@@ -79,6 +79,11 @@ func RecordTransition(ctx context.Context, db *gorm.DB, t Transition, now time.T
 		if a.State == t.To {
 			return nil
 		}
+		// Staff marked the person a no-show (MarkAttendance) before the
+		// lifecycle completed them at the end of the day: staff know better.
+		if a.State == models.StateNoShow && t.To == models.StateCompleted {
+			return nil
+		}
 		fields := map[string]any{"state": t.To, "updated_at": now}
 		switch t.To {
 		case models.StateConfirmed, models.StateDeclined:

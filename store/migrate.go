@@ -480,4 +480,17 @@ CREATE INDEX messages_group ON messages(group_message_id, status)`},
 	// CPR register) are left out of every list and export.
 	{18, "participants: protected address", `
 ALTER TABLE participants ADD COLUMN protected_address BOOLEAN NOT NULL DEFAULT FALSE`},
+	// Closing an election: how long its personal data is kept, when it was
+	// deleted, the counts kept instead, and the consent to stay in the pool.
+	{19, "retention of personal data, election statistics, consent to the reserve pool", `
+ALTER TABLE elections ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 90 CHECK (retention_days BETWEEN 7 AND 3650);
+ALTER TABLE elections ADD COLUMN anonymised_at {{timestamp}};
+CREATE TABLE election_statistics (
+	election_id BIGINT NOT NULL REFERENCES elections(id) ON DELETE CASCADE,
+	key TEXT NOT NULL,
+	count BIGINT NOT NULL,
+	PRIMARY KEY (election_id, key)
+);
+ALTER TABLE participants ADD COLUMN keep_in_pool BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE participants ADD COLUMN pool_consent_at {{timestamp}}`},
 }

@@ -186,6 +186,9 @@ func (s *server) apiSetElectionState(c *gin.Context) {
 		s.apiStoreError(c, err)
 		return
 	}
+	if models.ElectionState(in.State) == models.ElectionClosed {
+		s.startRetention(c, id)
+	}
 	s.apiElectionByID(c, http.StatusOK, id)
 }
 

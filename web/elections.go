@@ -49,6 +49,9 @@ func (s *server) setElectionState(c *gin.Context) {
 	case err != nil:
 		s.fail(c, err)
 	default:
+		if models.ElectionState(c.PostForm("state")) == models.ElectionClosed {
+			s.startRetention(c, id)
+		}
 		c.Redirect(http.StatusSeeOther, "/valg?besked=elections.changed")
 	}
 }

@@ -5,13 +5,17 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store/storetest"
+	"github.com/valghalla/valghalla/web"
 )
 
 func TestElectionStateChanges(t *testing.T) {
 	f := newFixture(t, storetest.SQLite(t), false)
+	started := &startRecorder{}
+	f.app = web.New(web.Deps{DB: f.db, Temporal: started, Now: func() time.Time { return now }, Log: quietLog()})
 	var e models.Election
 	f.db.First(&e) // the demo election is active
 	staff := f.loggedIn(t, models.RoleStaff)
@@ -26,6 +30,9 @@ func TestElectionStateChanges(t *testing.T) {
 	}
 	if rec := staff.do(http.MethodPost, path, url.Values{"state": {"closed"}, "csrf_token": {staff.csrfFrom("/valg")}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("active → closed: %d", rec.Code)
+	}
+	if len(started.started) != 1 || started.started[0] != "retention-election-"+itoa(e.ID) {
+		t.Errorf("closing started %v, want the retention workflow", started.started)
 	}
 	if page := staff.do(http.MethodGet, "/valg", nil).Body.String(); !strings.Contains(page, "Afsluttet") || strings.Contains(page, "<button type=\"submit\">Afslut") {
 		t.Error("the closed election still offers a state change")

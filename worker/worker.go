@@ -31,6 +31,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.Revalidation)
 	r.RegisterWorkflow(workflows.RetryMessage)
 	r.RegisterWorkflow(workflows.GroupMessage)
+	r.RegisterWorkflow(workflows.Retention)
 	r.RegisterActivity(acts)
 }
 
