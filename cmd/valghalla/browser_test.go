@@ -1,0 +1,484 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
+
+	"github.com/valghalla/valghalla/store"
+)
+
+// axeSource is axe-core, the accessibility rule engine, injected into pages
+// under test (testdata/README.md says which version).
+//
+//go:embed testdata/axe.min.js
+var axeSource string
+
+// browser is one Chromium browser context (its own cookies) on a running dev.
+type browser struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+	dir  string // screenshots go here
+	shot int
+}
+
+func (b *browser) do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.screenshot("failed-" + what)
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func (b *browser) eval(what, js string, opts ...chromedp.EvaluateOption) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](js, opts...))
+	if err != nil {
+		b.screenshot("failed-" + what)
+		b.t.Fatalf("%s: %v", what, err)
+	}
+	return s
+}
+
+// open navigates and waits for a selector of the page that should come.
+func (b *browser) open(path, want string) {
+	b.t.Helper()
+	b.do("open "+path, chromedp.Navigate(b.base+path), chromedp.WaitVisible(chromedp.CSS(want)))
+}
+
+// submit clicks a button and waits until a new document has loaded and
+// shows want: the old page is marked first, so a page that also matches
+// want cannot pass for the answer.
+func (b *browser) submit(button, want string) {
+	b.t.Helper()
+	b.do("submit "+button, chromedp.Evaluate[chromedp.Void](`window.__valghallaOld = true`), chromedp.Click(chromedp.CSS(button)))
+	// Evaluating during the navigation fails; that only means "not yet".
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		loaded, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`window.__valghallaOld === undefined && document.readyState === "complete"`))
+		if err == nil && loaded {
+			break
+		}
+		if b.ctx.Err() != nil || time.Now().After(deadline) {
+			b.screenshot("failed-submit")
+			b.t.Fatalf("submit %s: no new page (%v)", button, err)
+		}
+	}
+	b.do("after "+button, chromedp.WaitVisible(chromedp.CSS(want)))
+}
+
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.screenshot("failed-text")
+		b.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+func (b *browser) body() string { return b.text("body") }
+
+func (b *browser) screenshot(name string) {
+	b.t.Helper()
+	png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		b.t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	b.shot++
+	file := filepath.Join(b.dir, fmt.Sprintf("%02d-%s.png", b.shot, name))
+	if err := os.WriteFile(file, png, 0o644); err != nil {
+		b.t.Errorf("screenshot %s: %v", name, err)
+	}
+}
+
+// setSelect picks the option whose text contains label and returns its value.
+func (b *browser) setSelect(sel, label string) string {
+	b.t.Helper()
+	v := b.eval("select "+label, fmt.Sprintf(`(() => {
+		const s = document.querySelector(%q);
+		const o = s && [...s.options].find(o => o.textContent.includes(%q));
+		if (!o) return "";
+		s.value = o.value;
+		return o.value;
+	})()`, sel, label))
+	if v == "" {
+		b.screenshot("failed-select")
+		b.t.Fatalf("no option %q in %s", label, sel)
+	}
+	return v
+}
+
+// axe runs axe-core on the current page and fails on serious and critical
+// violations.
+func (b *browser) axe(page string) {
+	b.t.Helper()
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[chromedp.Void](axeSource)); err != nil {
+		b.t.Fatalf("inject axe on %s: %v", page, err)
+	}
+	type result struct {
+		Passes     int
+		Violations []string
+	}
+	r, err := chromedp.Run(b.ctx, chromedp.Evaluate[result](`axe.run(document).then(r => ({
+		passes: r.passes.length,
+		violations: r.violations
+			.filter(v => v.impact === "serious" || v.impact === "critical")
+			.map(v => v.impact + " " + v.id + ": " + v.help + " [" + v.nodes.map(n => n.target.join(" ")).join(", ") + "]"),
+	}))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("axe on %s: %v", page, err)
+	}
+	if r.Passes == 0 { // axe checked nothing: the check would prove nothing
+		b.t.Fatalf("axe on %s passed no rule", page)
+	}
+	if len(r.Violations) > 0 {
+		b.t.Errorf("accessibility violations on %s:\n%s", page, strings.Join(r.Violations, "\n"))
+	}
+	b.t.Logf("axe on %s: %d rules passed, no serious or critical violation", page, r.Passes)
+}
+
+// mailboxLink polls the dev mailbox for a message containing marker and
+// returns its first link's path.
+func (b *browser) mailboxLink(marker string) string {
+	b.t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		b.open("/dev/postkasse", "h1")
+		link := b.eval("mailbox", fmt.Sprintf(`(() => {
+			const m = [...document.querySelectorAll("article.mail")].find(a => a.textContent.includes(%q));
+			const a = m && m.querySelector("a.button");
+			return a ? new URL(a.href).pathname : "";
+		})()`, marker))
+		if link != "" {
+			return link
+		}
+		if time.Now().After(deadline) {
+			b.screenshot("failed-mailbox")
+			b.t.Fatalf("no message with %q in the mailbox", marker)
+		}
+	}
+}
+
+// The whole journey in a real browser: staff, a party secretary, and three
+// people who answer yes by link, no by SMS, and not at all; axe-core checks
+// the pages citizens and staff meet first.
+func TestBrowserJourney(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skipf("chromium not installed: %v (apt-get install chromium)", err)
+	}
+	artefacts := os.Getenv("VALGHALLA_ARTEFACTS")
+	if artefacts == "" {
+		artefacts = t.TempDir()
+	}
+	if err := os.MkdirAll(artefacts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", artefacts)
+
+	env := devEnv(t, t.TempDir())
+	p := startDev(t, env)
+	defer p.stop(t)
+	base := "http://" + env["LISTEN_ADDR"]
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox,
+		chromedp.WindowSize(1280, 1000))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	rootCtx, cancelRoot := chromedp.NewContext(allocCtx)
+	defer cancelRoot()
+	if err := chromedp.Do(rootCtx); err != nil { // starts the browser
+		t.Fatalf("start chromium: %v", err)
+	}
+	// Each person gets a browser context of their own: cookies do not mix.
+	newBrowser := func(name string) *browser {
+		ctx, cancel := chromedp.NewContext(rootCtx, chromedp.WithNewBrowserContext())
+		t.Cleanup(cancel)
+		ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
+		t.Cleanup(cancelTimeout)
+		dir := filepath.Join(artefacts, name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return &browser{t: t, ctx: ctx, base: base, dir: dir}
+	}
+
+	// The start page and the login page before anyone logs in.
+	staff := newBrowser("staff")
+	staff.open("/", "h1")
+	staff.screenshot("start")
+	staff.axe("/")
+	staff.open("/login", "#email")
+	staff.screenshot("login")
+	staff.axe("/login")
+
+	staff.do("fill in the login", chromedp.SendKeys(chromedp.CSS("#email"), store.DemoEmail),
+		chromedp.SendKeys(chromedp.CSS("#password"), store.DemoPassword))
+	staff.submit(`form[action="/login"] button[type=submit]`, "h1")
+	if body := staff.body(); !strings.Contains(body, "Din konto") {
+		t.Fatalf("staff login: %s", body)
+	}
+	staff.screenshot("logged-in")
+
+	// The demo election and its plan with the quota per station.
+	staff.open("/valg", "h1")
+	electionPath := staff.eval("find the election", `(() => {
+		const a = [...document.querySelectorAll("a")].find(a => /^\/valg\/\d+$/.test(a.getAttribute("href")));
+		return a ? a.getAttribute("href") : "";
+	})()`)
+	if electionPath == "" {
+		t.Fatalf("no election on /valg: %s", staff.body())
+	}
+	staff.screenshot("elections")
+	staff.submit(`a[href="`+electionPath+`"]`, `a[href="`+electionPath+`/plan"]`)
+	staff.screenshot("election")
+	staff.submit(`a[href="`+electionPath+`/plan"]`, "table")
+	if body := staff.body(); !strings.Contains(body, "Antal efter kvote") || !strings.Contains(body, "Sønderå Rådhus") {
+		t.Fatalf("plan page without the quota: %s", body)
+	}
+	quota := staff.eval("quota", `(() => { const i = document.querySelector("input[name^=count_]"); return i ? i.value : ""; })()`)
+	if !regexp.MustCompile(`^\d+$`).MatchString(quota) {
+		t.Fatalf("no quota count on the plan: %q", quota)
+	}
+	staff.screenshot("plan")
+
+	// A party secretary for A, with the account e-mail.
+	staff.open("/admin/brugere/ny", "#name")
+	staff.do("fill in the user", chromedp.SendKeys(chromedp.CSS("#name"), "Karin Sekretær"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "karin@parti-a.example"),
+		chromedp.SetValue(chromedp.CSS("#role"), "party_secretary"))
+	partyA := staff.setSelect("#party_id", "Socialdemokratiet (A)")
+	if staff.eval("checkbox", `String(document.querySelector("input[name=send_mail]").checked)`) != "true" {
+		staff.do("tick the account e-mail", chromedp.Click(chromedp.CSS(`input[name=send_mail]`)))
+	}
+	if checked := staff.eval("checkbox", `String(document.querySelector("input[name=send_mail]").checked)`); checked != "true" {
+		t.Fatal("the account e-mail is not ticked")
+	}
+	staff.screenshot("new-user")
+	staff.submit(`form[action="/admin/brugere"] button[type=submit]`, "h1")
+	if body := staff.body(); !strings.Contains(body, "kontomailen er på vej") {
+		t.Fatalf("create the secretary: %s", body)
+	}
+	staff.screenshot("user-created")
+
+	// The one-time link, opened by the secretary in a browser of her own.
+	mailbox := newBrowser("mailbox")
+	activation := mailbox.mailboxLink("Kære Karin Sekretær")
+	mailbox.screenshot("account-mail")
+	secretary := newBrowser("secretary")
+	secretary.open(activation, "#password2")
+	secretary.screenshot("activate")
+	secretary.do("choose a password", chromedp.SendKeys(chromedp.CSS("#password"), "en lang og hemmelig sætning"),
+		chromedp.SendKeys(chromedp.CSS("#password2"), "en lang og hemmelig sætning"))
+	secretary.submit(`form[action^="/konto/aktiver/"] button[type=submit]`, "h1")
+	if body := secretary.body(); !strings.Contains(body, "Adgangskoden er gemt") {
+		t.Fatalf("choose a password: %s", body)
+	}
+	secretary.open("/login", "#email")
+	secretary.do("log in", chromedp.SendKeys(chromedp.CSS("#email"), "karin@parti-a.example"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "en lang og hemmelig sætning"))
+	secretary.submit(`form[action="/login"] button[type=submit]`, "h1")
+	if body := secretary.body(); !strings.Contains(body, "Partisekretær") {
+		t.Fatalf("secretary login: %s", body)
+	}
+	secretary.screenshot("secretary-home")
+
+	// She registers people by CPR number: one by e-mail (exempt from
+	// Digital Post), one preferring SMS, one who will never answer, and one
+	// the register shows cannot be nominated for this election.
+	register := func(cpr, mobile, email, channel, want string) string {
+		t.Helper()
+		secretary.open("/deltagere/ny", "#cpr")
+		secretary.do("fill in "+want, chromedp.SendKeys(chromedp.CSS("#cpr"), cpr))
+		if mobile != "" {
+			secretary.do("mobile", chromedp.SendKeys(chromedp.CSS("#mobile"), mobile))
+		}
+		if email != "" {
+			secretary.do("email", chromedp.SendKeys(chromedp.CSS("#email"), email))
+		}
+		if channel != "" {
+			secretary.do("channel", chromedp.SetValue(chromedp.CSS("#channel"), channel))
+		}
+		secretary.submit(`form[action="/deltagere"] button[type=submit]`, "h1")
+		body := secretary.body()
+		if !strings.Contains(body, want) {
+			t.Fatalf("register %s: no %q in %s", want, want, body)
+		}
+		return body
+	}
+	if body := register("010170-4016", "", "else@example.dk", "", "Else Frølund"); strings.Contains(body, "4016") {
+		t.Fatalf("the full CPR number is shown: %s", body)
+	}
+	secretary.screenshot("registered-else")
+	register("010170-4001", "+4520304051", "", "sms", "Søren Ærø")
+	register("010170-4009", "", "bjoern@example.dk", "email", "Bjørn Løvgren")
+	ineligible := register("010170-4002", "", "", "", "kan ikke indstilles")
+	if !strings.Contains(ineligible, "Folketingsvalg") {
+		t.Errorf("the ineligible person's page does not name the election: %s", ineligible)
+	}
+	reason := secretary.text(`div.error[role=alert] li`)
+	if strings.TrimSpace(reason) == "" {
+		t.Fatalf("no reason for the ineligible person")
+	}
+	t.Logf("ineligible: %s", reason)
+	secretary.screenshot("ineligible")
+
+	// She nominates the three to the first polling station's slots.
+	nominationPage := electionPath + "/indstilling?parti=" + partyA
+	for _, name := range []string{"Else Frølund", "Søren Ærø", "Bjørn Løvgren"} {
+		secretary.open(nominationPage, "#participant_id")
+		secretary.setSelect("#cell", "1. Sønderå Rådhus – Tilforordnet")
+		secretary.setSelect("#participant_id", name)
+		secretary.submit(`form[action="`+electionPath+`/indstilling"] button[type=submit]`, "h1")
+		if body := secretary.body(); !strings.Contains(body, "Personen er indstillet") || !strings.Contains(body, name+" – indstillet") {
+			t.Fatalf("nominate %s: %s", name, body)
+		}
+	}
+	secretary.screenshot("nominated")
+
+	// Staff launch a round and watch it progress.
+	overviewPath := "/oversigt?valg=" + strings.TrimPrefix(electionPath, "/valg/") + "&parti=" + partyA
+	before := overviewTotals(staff, overviewPath)
+	staff.open(electionPath+"/runder", "h1")
+	staff.submit(`form[action="`+electionPath+`/runder"] button[type=submit]`, "p.notice")
+	if notice := staff.text("p.notice"); !strings.Contains(notice, "Runden er startet") {
+		t.Fatalf("launch: %s", notice)
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		staff.open(electionPath+"/runder", "progress")
+		if v := staff.eval("progress", `document.querySelector("progress").getAttribute("value")`); v == "100" {
+			break
+		}
+		if time.Now().After(deadline) {
+			staff.screenshot("failed-rounds")
+			t.Fatalf("the round did not finish: %s", staff.body())
+		}
+	}
+	staff.screenshot("rounds")
+
+	// Else says yes by the link in her e-mail.
+	answer := mailbox.mailboxLink("Kære Else Frølund")
+	if !strings.HasPrefix(answer, "/svar/") {
+		t.Fatalf("answer link: %s", answer)
+	}
+	else_ := newBrowser("else")
+	else_.open(answer, "#svar-ja")
+	else_.screenshot("answer")
+	else_.axe("/svar/<token>")
+	else_.do("say yes", chromedp.Click(chromedp.CSS("#svar-ja")))
+	else_.submit(`button.button-primary[type=submit]`, "h1")
+	if body := else_.body(); !strings.Contains(body, "Tak! Du har sagt ja") {
+		t.Fatalf("answer yes: %s", body)
+	}
+	else_.screenshot("answered")
+	else_.axe("/svar/<token> answered")
+
+	// Søren says no by replying to his SMS from the dev mailbox.
+	sms := `form.sms-reply:has(input[name=from][value="+4520304051"]) button[value^="NEJ "]`
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		mailbox.open("/dev/postkasse", "h1")
+		if n := mailbox.eval("sms", fmt.Sprintf(`String(document.querySelectorAll(%q).length)`, sms)); n != "0" {
+			break
+		}
+		if time.Now().After(deadline) {
+			mailbox.screenshot("failed-sms")
+			t.Fatal("no SMS invitation for Søren in the mailbox")
+		}
+	}
+	mailbox.submit(sms, "h1")
+	if reply := mailbox.body(); !strings.Contains(reply, "ikke kan som Tilforordnet") {
+		t.Fatalf("the app's reply to NEJ: %s", reply)
+	}
+	mailbox.screenshot("sms-declined")
+
+	// Bjørn never answers. The overview counts one of each.
+	after := overviewTotals(staff, overviewPath)
+	staff.screenshot("overview")
+	if after.confirmed != before.confirmed+1 || after.declined != before.declined+1 || after.invited != before.invited+1 {
+		t.Fatalf("overview before %+v, after %+v: want one more confirmed, declined and invited", before, after)
+	}
+
+	// Staff export the ready-made station list.
+	staff.open(electionPath+"/lister", `a[href="`+electionPath+`/lister/valgsteder/xlsx"]`)
+	staff.screenshot("lists")
+	b64 := staff.eval("download the station list", `fetch("`+electionPath+`/lister/valgsteder/xlsx").then(r => {
+		if (!r.ok) throw new Error("status " + r.status);
+		return r.arrayBuffer();
+	}).then(buf => {
+		const bytes = new Uint8Array(buf);
+		let s = "";
+		for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+		return btoa(s);
+	})`, chromedp.EvalAwaitPromise)
+	data, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(artefacts, "valgsteder.xlsx"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	book, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("open the XLSX: %v", err)
+	}
+	var header, elseRow []string
+	for _, sheet := range book.GetSheetList() {
+		rows, err := book.GetRows(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, row := range rows {
+			if strings.Contains(strings.Join(row, "|"), "Navn") && header == nil {
+				header = row
+			}
+			if strings.Contains(strings.Join(row, "|"), "Frølund") && i > 0 {
+				elseRow = row
+			}
+			if strings.Contains(strings.Join(row, "|"), "Løvgren") || strings.Contains(strings.Join(row, "|"), "Ærø") {
+				t.Errorf("a person who did not confirm is on the list: %v", row)
+			}
+		}
+	}
+	if header == nil || elseRow == nil {
+		t.Fatalf("station list: header %v, Else's row %v", header, elseRow)
+	}
+	if want := []string{"Navn", "Opgavetype", "Parti"}; len(header) < 3 || !equalStrings(header[:3], want) {
+		t.Errorf("station list header %v, want it to start with %v", header, want)
+	}
+	if want := []string{"Else Frølund", "Tilforordnet", "A"}; len(elseRow) < 3 || !equalStrings(elseRow[:3], want) {
+		t.Errorf("Else's row %v, want it to start with %v", elseRow, want)
+	}
+}
+
+type totals struct{ nominated, invited, confirmed, declined int }
+
+// overviewTotals reads the total row of the status overview: slots,
+// vacant, nominated, invited, confirmed, no-show, declined, ended.
+func overviewTotals(b *browser, path string) totals {
+	b.t.Helper()
+	b.open(path, "table.overview tr.total")
+	s := b.eval("overview totals", `[...document.querySelector("table.overview tr.total").querySelectorAll("td")].map(td => td.textContent.trim()).join(" ")`)
+	var slots, vacant, noshow, ended int
+	var c totals
+	if _, err := fmt.Sscan(s, &slots, &vacant, &c.nominated, &c.invited, &c.confirmed, &noshow, &c.declined, &ended); err != nil {
+		b.t.Fatalf("overview totals %q: %v", s, err)
+	}
+	return c
+}
+
+func equalStrings(a, b []string) bool {
+	return strings.Join(a, "\x00") == strings.Join(b, "\x00")
+}
