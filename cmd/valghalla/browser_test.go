@@ -147,6 +147,7 @@ func (b *browser) axe(page string) {
 	}
 	if len(r.Violations) > 0 {
 		b.t.Errorf("accessibility violations on %s:\n%s", page, strings.Join(r.Violations, "\n"))
+		return
 	}
 	b.t.Logf("axe on %s: %d rules passed, no serious or critical violation", page, r.Passes)
 }
