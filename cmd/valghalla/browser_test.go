@@ -208,7 +208,7 @@ func TestBrowserJourney(t *testing.T) {
 	newBrowser := func(name string) *browser {
 		ctx, cancel := chromedp.NewContext(rootCtx, chromedp.WithNewBrowserContext())
 		t.Cleanup(cancel)
-		ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
+		ctx, cancelTimeout := context.WithTimeout(ctx, 10*time.Minute)
 		t.Cleanup(cancelTimeout)
 		dir := filepath.Join(artefacts, name)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
