@@ -18,6 +18,7 @@ build:
 
 ## test: vet, formatting and every test (needs the machine's PostgreSQL, see README)
 test: lint
+	@command -v chromium >/dev/null || echo "NOTE: chromium is not installed: the browser journey (TestBrowserJourney) will be skipped; apt-get install chromium to run it"
 	$(GO) test -count=1 -timeout 30m ./...
 
 ## lint: go vet and gofmt
