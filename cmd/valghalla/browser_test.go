@@ -256,6 +256,24 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	staff.screenshot("plan")
 
+	// A new election from the demo data: a copy of the demo election on
+	// another day, whose quota the staff compute by d'Hondt.
+	staff.open(electionPath, "#dup_title")
+	staff.do("fill in the copy", chromedp.SendKeys(chromedp.CSS("#dup_title"), "Folketingsvalg, ny dato"),
+		chromedp.SetValue(chromedp.CSS("#dup_day"), "2027-09-14"))
+	staff.submit(`form[action="`+electionPath+`/dupliker"] button[type=submit]`, "h1")
+	copyPath := staff.eval("the copy's address", `location.pathname`)
+	if copyPath == electionPath || !regexp.MustCompile(`^/valg/\d+$`).MatchString(copyPath) {
+		t.Fatalf("copy of the demo election: %s %s", copyPath, staff.body())
+	}
+	staff.screenshot("election-copy")
+	staff.open(copyPath+"/plan", "table")
+	staff.submit(`form[action="`+copyPath+`/plan/fordel"] button[type=submit]`, "h1")
+	if body := staff.body(); !strings.Contains(body, "Pladserne er fordelt efter d'Hondt") {
+		t.Fatalf("compute the quota of the copy: %s", body)
+	}
+	staff.screenshot("copy-quota")
+
 	// A party secretary for A, with the account e-mail.
 	staff.open("/admin/brugere/ny", "#name")
 	staff.do("fill in the user", chromedp.SendKeys(chromedp.CSS("#name"), "Karin Sekretær"),
