@@ -29,9 +29,14 @@ var ErrCPRInBody = errors.New("sms: the message body contains what looks like a 
 //
 // The templates are checked for CPR merge fields before rendering; this is
 // defence in depth against a number typed into a free text.
+//
+// A run glued to letters is part of a word or a token, not a number: the
+// answer link's hex token often holds ten digits in a row between letters,
+// and refusing those would send a tenth of the invitations by another
+// channel for nothing.
 func CheckBody(body string) error {
 	for i := 0; i < len(body); {
-		if !isDigit(body[i]) || (i > 0 && isDigit(body[i-1])) {
+		if !isDigit(body[i]) || (i > 0 && (isDigit(body[i-1]) || isLetter(body[i-1]))) {
 			i++
 			continue
 		}
@@ -42,6 +47,8 @@ func CheckBody(body string) error {
 		}
 		candidate := ""
 		switch {
+		case j < len(body) && isLetter(body[j]):
+			// glued to a word: not a number
 		case j-i == 10:
 			candidate = body[i:j]
 		case j-i == 6:
@@ -51,7 +58,7 @@ func CheckBody(body string) error {
 				for m < len(body) && isDigit(body[m]) {
 					m++
 				}
-				if m-k == 4 {
+				if m-k == 4 && (m == len(body) || !isLetter(body[m])) {
 					candidate = body[i:j] + body[k:m]
 				}
 			}
@@ -67,6 +74,8 @@ func CheckBody(body string) error {
 }
 
 func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+
+func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
 
 // separatorAt returns the byte length of a CPR separator at body[i] (a dash,
 // a space, a non-breaking space or a Unicode hyphen or dash), 0 if none.

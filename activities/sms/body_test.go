@@ -13,13 +13,16 @@ func TestCheckBody(t *testing.T) {
 		refused bool
 	}{
 		{"plain text", "Du er inviteret som tilforordnet. Svar JA eller NEJ.", false},
+		{"ten digits inside an answer link's token", "Svar her: https://valg.example.dk/svar/ab0101901234cd9f", false},
+		{"ten digits at the start of a token", "https://valg.example.dk/svar/0101901234abcdef", false},
+		{"ten digits after a slash and before a dot", "se https://x.dk/0101901234.", true},
 		{"ten digits", "Dit CPR-nummer er 0101901234.", true},
 		{"with dash", "CPR: 010190-1234", true},
 		{"with space", "CPR 010190 1234 tak", true},
 		{"with en dash", "CPR 010190–1234", true},
 		{"with non-breaking space", "CPR 010190\u00a01234", true},
 		{"fails modulus 11 but is valid", "1012620001", true},
-		{"glued to letters", "abc0101901234xyz", true},
+		{"glued to letters: a word or token, not a number", "abc0101901234xyz", false},
 		{"2000s by 7th digit 4", "2902004234", true},     // 29 Feb 2000: a leap year
 		{"1900 is no leap year", "2902001234", false},    // 7th digit 1: 1900
 		{"31 February", "3102901234", false},             // no such date
