@@ -344,6 +344,7 @@ func TestBrowserJourney(t *testing.T) {
 	secretary.screenshot("registered-else")
 	register("010170-4001", "+4520304051", "", "sms", "Søren Ærø")
 	register("010170-4009", "", "bjoern@example.dk", "email", "Bjørn Løvgren")
+	register("010170-4015", "", "henrik@example.dk", "email", "Henrik Bæk")
 	ineligible := register("010170-4002", "", "", "", "kan ikke indstilles")
 	if !strings.Contains(ineligible, "Folketingsvalg") {
 		t.Errorf("the ineligible person's page does not name the election: %s", ineligible)
@@ -367,6 +368,17 @@ func TestBrowserJourney(t *testing.T) {
 		}
 	}
 	secretary.screenshot("nominated")
+
+	// Henrik goes on the party's reserve list: he takes over a slot whose
+	// person says no.
+	secretary.open(nominationPage, "#participant_id")
+	secretary.do("choose the reserve list", chromedp.Click(chromedp.CSS(`input[name=target][value=reserve]`)))
+	secretary.setSelect("#participant_id", "Henrik Bæk")
+	secretary.submit(`form[action="`+electionPath+`/indstilling"] button[type=submit]`, "h1")
+	if body := secretary.body(); !strings.Contains(body, "Personen er sat på reservelisten") {
+		t.Fatalf("reserve: %s", body)
+	}
+	secretary.screenshot("reserve")
 
 	// Staff launch a round and watch it progress.
 	overviewPath := "/oversigt?valg=" + strings.TrimPrefix(electionPath, "/valg/") + "&parti=" + partyA
@@ -423,11 +435,22 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	mailbox.screenshot("sms-declined")
 
-	// Bjørn never answers. The overview counts one of each.
-	after := overviewTotals(staff, overviewPath)
+	// Bjørn never answers; Søren's slot goes to Henrik from the reserve
+	// list. The overview counts one more confirmed and declined, two more
+	// invited (Bjørn and Henrik), and shows the slot as taken over.
+	var after totals
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		after = overviewTotals(staff, overviewPath)
+		if after.invited == before.invited+2 || time.Now().After(deadline) {
+			break
+		}
+	}
 	staff.screenshot("overview")
-	if after.confirmed != before.confirmed+1 || after.declined != before.declined+1 || after.invited != before.invited+1 {
-		t.Fatalf("overview before %+v, after %+v: want one more confirmed, declined and invited", before, after)
+	if after.confirmed != before.confirmed+1 || after.declined != before.declined+1 || after.invited != before.invited+2 {
+		t.Fatalf("overview before %+v, after %+v: want one more confirmed and declined, two more invited", before, after)
+	}
+	if body := staff.body(); !strings.Contains(body, "Overtaget fra reservelisten") {
+		t.Fatalf("the overview does not show the replacement: %s", body)
 	}
 
 	// Staff export the ready-made station list.
