@@ -361,10 +361,10 @@ func renderFor(ch models.Channel, subjectSrc, bodySrc string, fields []string, v
 	switch ch {
 	case models.ChannelEmail:
 		r.to = p.Email.Reveal()
-		r.subject, r.text, r.html, err = renderEmail(subjectSrc, bodySrc, fields, values)
+		r.subject, r.text, r.html, err = renderMessage(ch, subjectSrc, bodySrc, fields, values)
 	case models.ChannelDigitalPost:
 		r.to = p.CPR.Reveal()
-		r.subject, r.text, r.html, err = renderLetter(subjectSrc, bodySrc, fields, values)
+		r.subject, r.text, r.html, err = renderMessage(ch, subjectSrc, bodySrc, fields, values)
 	case models.ChannelSMS:
 		r.to = p.Mobile.Reveal()
 		r.text, err = renderSMS(bodySrc, fields, values)
@@ -376,27 +376,6 @@ func renderFor(ch models.Channel, subjectSrc, bodySrc string, fields []string, v
 		return r, &templateError{fmt.Errorf("the person has no address for %s", ch)}
 	}
 	return r, nil
-}
-
-// renderLetter fills in a Digital Post letter: the subject is its title,
-// the body its HTML main document. Every field may go by Digital Post.
-func renderLetter(subjectSrc, bodySrc string, fields []string, values map[string]string) (subject, text, html string, err error) {
-	st, err := models.ParseTemplate(subjectSrc, fields)
-	if err != nil {
-		return
-	}
-	bt, err := models.ParseTemplate(bodySrc, fields)
-	if err != nil {
-		return
-	}
-	if subject, err = st.Render(values, models.PlainText); err != nil {
-		return
-	}
-	if text, err = bt.Render(values, models.PlainText); err != nil {
-		return
-	}
-	html, err = bt.HTML().Render(values, gohtml.EscapeString)
-	return
 }
 
 // renderSMS fills in an SMS body; fields that carry a CPR number or a party

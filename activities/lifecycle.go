@@ -166,6 +166,14 @@ func orDash(s string) string {
 // template was checked when it was saved; it is checked again here, so a
 // text that slipped past is never sent.
 func renderEmail(subjectSrc, bodySrc string, fields []string, values map[string]string) (subject, text, html string, err error) {
+	return renderMessage(models.ChannelEmail, subjectSrc, bodySrc, fields, values)
+}
+
+// renderMessage fills in a subject and body for a channel that carries
+// both (e-mail, Digital Post): the subject and a plain-text body, and the
+// body as HTML. The channel's field rules are checked first (Digital Post
+// may carry every field).
+func renderMessage(ch models.Channel, subjectSrc, bodySrc string, fields []string, values map[string]string) (subject, text, html string, err error) {
 	st, err := models.ParseTemplate(subjectSrc, fields)
 	if err != nil {
 		return
@@ -174,7 +182,7 @@ func renderEmail(subjectSrc, bodySrc string, fields []string, values map[string]
 	if err != nil {
 		return
 	}
-	if err = models.CheckChannelFields(bt, "email"); err != nil {
+	if err = models.CheckChannelFields(bt, string(ch)); err != nil {
 		return
 	}
 	if subject, err = st.Render(values, models.PlainText); err != nil {

@@ -224,26 +224,10 @@ func GroupMessagesOf(ctx context.Context, db *gorm.DB, actor models.User, electi
 }
 
 // GroupSends counts a group message's copies by how their send went.
-type GroupSends struct{ Sent, Failed, Pending int }
+type GroupSends = Sends
 
 // GroupSendsOf counts the copies of a group message by status.
 func GroupSendsOf(ctx context.Context, db *gorm.DB, groupID int64) (GroupSends, error) {
-	var rows []struct {
-		Status models.MessageStatus
-		N      int
-	}
-	err := db.WithContext(ctx).Model(&models.Message{}).Select("status, COUNT(*) AS n").
-		Where("group_message_id = ?", groupID).Group("status").Scan(&rows).Error
-	var s GroupSends
-	for _, r := range rows {
-		switch r.Status {
-		case models.MessageSent, models.MessageDelivered:
-			s.Sent += r.N
-		case models.MessageFailed:
-			s.Failed += r.N
-		default:
-			s.Pending += r.N
-		}
-	}
-	return s, err
+	return tallySends(db.WithContext(ctx).Model(&models.Message{}).Select("status, COUNT(*) AS n").
+		Where("group_message_id = ?", groupID).Group("status"))
 }

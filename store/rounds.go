@@ -138,20 +138,28 @@ func CountRound(ctx context.Context, db *gorm.DB, roundID int64) (int, error) {
 	return int(n), err
 }
 
+// Sends counts messages by how their send went.
+type Sends struct{ Sent, Failed, Pending int }
+
 // RoundSends counts a round's invitations by how their send went.
-type RoundSends struct{ Sent, Failed, Pending int }
+type RoundSends = Sends
 
 // RoundSendsOf counts the invitation messages of a round's people.
 func RoundSendsOf(ctx context.Context, db *gorm.DB, roundID int64) (RoundSends, error) {
+	return tallySends(db.WithContext(ctx).Model(&models.Message{}).Select("messages.status AS status, COUNT(*) AS n").
+		Joins("JOIN assignments ON assignments.id = messages.assignment_id").
+		Where("assignments.round_id = ? AND messages.kind = ?", roundID, models.KindInvitation).
+		Group("messages.status"))
+}
+
+// tallySends runs q, a count of messages grouped by status, into Sends.
+func tallySends(q *gorm.DB) (Sends, error) {
 	var rows []struct {
 		Status models.MessageStatus
 		N      int
 	}
-	err := db.WithContext(ctx).Model(&models.Message{}).Select("messages.status AS status, COUNT(*) AS n").
-		Joins("JOIN assignments ON assignments.id = messages.assignment_id").
-		Where("assignments.round_id = ? AND messages.kind = ?", roundID, models.KindInvitation).
-		Group("messages.status").Scan(&rows).Error
-	var s RoundSends
+	err := q.Scan(&rows).Error
+	var s Sends
 	for _, r := range rows {
 		switch r.Status {
 		case models.MessageSent, models.MessageDelivered:
