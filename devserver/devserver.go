@@ -22,6 +22,7 @@ import (
 	uiconfig "github.com/temporalio/ui-server/v2/server/config"
 	uiserveroptions "github.com/temporalio/ui-server/v2/server/server_options"
 	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/server/common/authorization"
 	"go.temporal.io/server/common/cluster"
@@ -35,12 +36,15 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 )
 
 const (
-	defaultIP   = "127.0.0.1"
-	clusterName = "active"
-	storeName   = "sqlite-default"
+	defaultIP           = "127.0.0.1"
+	clusterName         = "active"
+	storeName           = "sqlite-default"
+	visibilityStoreName = "postgres-visibility"
 
 	// readyTimeout bounds how long Start waits for the frontend (and UI) to answer.
 	readyTimeout = 60 * time.Second
@@ -49,8 +53,12 @@ const (
 // Options configure the embedded server.
 type Options struct {
 	// DatabaseFile is the path of the Temporal SQLite file. It is created with
-	// the schema if missing; its parent directory must exist.
+	// the schema if missing; its parent directory must exist. Required
+	// unless Postgres is set.
 	DatabaseFile string
+	// Postgres, when set, persists on PostgreSQL instead of SQLite, as a
+	// production cluster does: the benchmark of the production path uses it.
+	Postgres *PostgresStore
 	// IP is the bind address, default "127.0.0.1".
 	IP string
 	// FrontendPort is the gRPC frontend port, e.g. 7233 (required).
@@ -61,7 +69,8 @@ type Options struct {
 	// Creating them is idempotent: existing namespaces are left alone.
 	Namespaces []string
 	// SearchAttributes are registered on the namespaces when they are first
-	// created. Later additions must go through the operator service.
+	// created on SQLite. Later additions, and all on PostgreSQL, go through
+	// the operator service (worker.EnsureNamespace).
 	SearchAttributes map[string]enums.IndexedValueType
 	// Logger receives the Temporal server's logs at Warn and above
 	// (default: text on stderr).
@@ -155,7 +164,13 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		}
 	}
 
-	sqlConf, err := setupDatabase(o)
+	var stores map[string]config.DataStore
+	var err error
+	if o.Postgres != nil {
+		stores, err = o.Postgres.setup()
+	} else {
+		stores, err = setupSQLite(o)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +183,7 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	// process (a parallel test, say) may take one in between. That is worth
 	// a few fresh tries rather than a failed start.
 	for attempt := 1; ; attempt++ {
-		srv, err := startOnFreshPorts(ctx, o, dialIP, sqlConf, logger)
+		srv, err := startOnFreshPorts(ctx, o, dialIP, stores, logger)
 		if err == nil {
 			s.server = srv
 			break
@@ -178,7 +193,9 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 		}
 	}
 
-	if err := waitFrontendReady(ctx, s.frontendAddr, o.Namespaces); err != nil {
+	// SQLite namespaces were written with the schema; on PostgreSQL they are
+	// registered through the frontend.
+	if err := waitFrontendReady(ctx, s.frontendAddr, o.Namespaces, o.Postgres != nil); err != nil {
 		s.Stop()
 		return nil, err
 	}
@@ -192,12 +209,12 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	return s, nil
 }
 
-func startOnFreshPorts(ctx context.Context, o Options, dialIP string, sqlConf *config.SQL, logger temporalLogger) (temporal.Server, error) {
+func startOnFreshPorts(ctx context.Context, o Options, dialIP string, stores map[string]config.DataStore, logger temporalLogger) (temporal.Server, error) {
 	ports, err := internalPorts(dialIP)
 	if err != nil {
 		return nil, err
 	}
-	srv, err := newTemporalServer(o, dialIP, ports, sqlConf, logger)
+	srv, err := newTemporalServer(o, dialIP, ports, stores, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -219,8 +236,8 @@ func stopQuietly(srv temporal.Server) {
 }
 
 func (o *Options) normalize() error {
-	if o.DatabaseFile == "" {
-		return errors.New("devserver: DatabaseFile is required")
+	if o.DatabaseFile == "" && o.Postgres == nil {
+		return errors.New("devserver: DatabaseFile or Postgres is required")
 	}
 	if o.IP == "" {
 		o.IP = defaultIP
@@ -321,8 +338,9 @@ func internalPorts(ip string) (servicePorts, error) {
 	return servicePorts{frontendHTTP: ports[0], history: ports[1], matching: ports[2], worker: ports[3]}, nil
 }
 
-// setupDatabase creates the schema in a new file and the namespaces (idempotently).
-func setupDatabase(o Options) (*config.SQL, error) {
+// setupSQLite creates the schema in a new file and the namespaces
+// (idempotently); one store serves persistence and visibility.
+func setupSQLite(o Options) (map[string]config.DataStore, error) {
 	sqlConf := &config.SQL{
 		PluginName:   sqliteplugin.PluginName,
 		DatabaseName: o.DatabaseFile,
@@ -371,21 +389,25 @@ func setupDatabase(o Options) (*config.SQL, error) {
 	if err := sqliteschema.CreateNamespaces(sqlConf, nsConfs...); err != nil {
 		return nil, fmt.Errorf("devserver: creating namespaces: %w", err)
 	}
-	return sqlConf, nil
+	return map[string]config.DataStore{storeName: {SQL: sqlConf}}, nil
 }
 
-func newTemporalServer(o Options, dialIP string, ports servicePorts, sqlConf *config.SQL, logger temporalLogger) (temporal.Server, error) {
+func newTemporalServer(o Options, dialIP string, ports servicePorts, stores map[string]config.DataStore, logger temporalLogger) (temporal.Server, error) {
 	hostPort := func(ip string, port int) string { return net.JoinHostPort(ip, strconv.Itoa(port)) }
 	frontendAddr := hostPort(dialIP, o.FrontendPort)
 
 	conf := &config.Config{}
 	conf.Global.Membership.MaxJoinDuration = 30 * time.Second
 	conf.Global.Membership.BroadcastAddress = dialIP
+	visibility := storeName // SQLite: one store serves both
+	if _, ok := stores[visibilityStoreName]; ok {
+		visibility = visibilityStoreName
+	}
 	conf.Persistence = config.Persistence{
 		DefaultStore:     storeName,
-		VisibilityStore:  storeName,
+		VisibilityStore:  visibility,
 		NumHistoryShards: 1,
-		DataStores:       map[string]config.DataStore{storeName: {SQL: sqlConf}},
+		DataStores:       stores,
 	}
 	conf.ClusterMetadata = &cluster.Config{
 		EnableGlobalNamespace:    false,
@@ -484,7 +506,10 @@ func startTemporal(srv temporal.Server) (err error) {
 }
 
 // waitFrontendReady polls the gRPC health service and then each namespace.
-func waitFrontendReady(ctx context.Context, addr string, namespaces []string) error {
+// waitFrontendReady waits until the frontend serves and knows the
+// namespaces; with register it registers missing ones (PostgreSQL: nothing
+// was written with the schema).
+func waitFrontendReady(ctx context.Context, addr string, namespaces []string, register bool) error {
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
 	defer cancel()
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
@@ -526,6 +551,21 @@ func waitFrontendReady(ctx context.Context, addr string, namespaces []string) er
 	for _, ns := range namespaces {
 		if err := poll(func(ctx context.Context) error {
 			_, err := wf.DescribeNamespace(ctx, &workflowservice.DescribeNamespaceRequest{Namespace: ns})
+			// A plain gRPC client gets statuses; serviceerror has the types.
+			var notFound *serviceerror.NamespaceNotFound
+			if register && errors.As(serviceerror.FromStatus(status.Convert(err)), &notFound) {
+				_, err = wf.RegisterNamespace(ctx, &workflowservice.RegisterNamespaceRequest{
+					Namespace: ns, WorkflowExecutionRetentionPeriod: durationpb.New(24 * time.Hour)})
+				var exists *serviceerror.NamespaceAlreadyExists
+				if errors.As(serviceerror.FromStatus(status.Convert(err)), &exists) {
+					err = nil
+				}
+			}
+			if err == nil && register {
+				// The frontend's namespace cache learns of a new namespace
+				// some seconds later; until then the other calls say NotFound.
+				_, err = wf.ListOpenWorkflowExecutions(ctx, &workflowservice.ListOpenWorkflowExecutionsRequest{Namespace: ns, MaximumPageSize: 1})
+			}
 			return err
 		}); err != nil {
 			return err

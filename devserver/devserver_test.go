@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/workflowservice/v1"
@@ -371,5 +372,71 @@ func TestBadOptions(t *testing.T) {
 			}
 			t.Logf("error: %v", err)
 		})
+	}
+}
+
+// On PostgreSQL (the production path, used by `valghalla bench --postgres`):
+// the schemas are set up by Temporal's own schema tool, the namespace is
+// registered, and a waiting workflow survives a restart on the same databases.
+func TestPostgresPersistenceKeepsWorkflowsOverRestart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	server := os.Getenv("VALGHALLA_TEST_DATABASE_URL")
+	if server == "" {
+		server = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	suffix := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+	pg := &PostgresStore{URL: server, Database: "devserver_" + suffix, VisibilityDatabase: "devserver_vis_" + suffix}
+	t.Cleanup(func() { dropDatabases(t, server, pg.Database, pg.VisibilityDatabase) })
+	opts := Options{Postgres: pg, FrontendPort: freePort(t), Namespaces: []string{testNamespace},
+		SearchAttributes: testSearchAttributes, Logger: quietLogger()}
+
+	s, err := Start(ctx, opts)
+	if err != nil {
+		t.Fatalf("Start on PostgreSQL: %v", err)
+	}
+	c := dial(t, s)
+	w := startWorker(t, c)
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "pg-restart", TaskQueue: testTaskQueue}, waitForSignal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if state := queryState(ctx, t, c, run.GetID()); state != "waiting" {
+		t.Fatalf("state = %q, want waiting", state)
+	}
+	w.Stop()
+	c.Close()
+	s.Stop()
+
+	opts.FrontendPort = freePort(t)
+	if s, err = Start(ctx, opts); err != nil { // schemas exist: brought up to date, not recreated
+		t.Fatalf("second Start on PostgreSQL: %v", err)
+	}
+	defer s.Stop()
+	c = dial(t, s)
+	defer c.Close()
+	defer startWorker(t, c).Stop()
+	if err := c.SignalWorkflow(ctx, run.GetID(), "", "go", "again"); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := c.GetWorkflow(ctx, run.GetID(), "").Get(ctx, &got); err != nil || got != "got again" {
+		t.Fatalf("after restart: %q, %v", got, err)
+	}
+}
+
+func dropDatabases(t *testing.T, server string, names ...string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, server)
+	if err != nil {
+		t.Log(err)
+		return
+	}
+	defer conn.Close(ctx)
+	for _, n := range names {
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+n+" WITH (FORCE)"); err != nil {
+			t.Log(err)
+		}
 	}
 }

@@ -257,6 +257,7 @@ Commands:
   probe URL       exit 0 when URL answers 2xx (the container health check)
   keygen          print new encryption and blind-index keys
   quota           d'Hondt: valghalla quota --seats N [--seed S] NAME=SEATS ... (JSON)
+  bench           measure: valghalla bench round|answers|memory [--people N] [--postgres URL] (bench/README.md)
 
 Environment:
 `)

@@ -67,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runKeygen(stdout)
 	case "quota":
 		return runQuota(args[1:], stdout, stderr)
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr)
 	}
 	cmd, ok := commands[name]
 	if !ok {

@@ -1,0 +1,141 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/workflows"
+)
+
+// Launch is one round launch measured from the moment it was asked for.
+type Launch struct {
+	People int
+	// Started is when the last lifecycle had been started (the round's
+	// progress), Delivered when the last invitation reached a provider
+	// (for the baseline: the last no-op activity ran).
+	Started, Delivered time.Duration
+}
+
+// StartedPerSecond is the rate lifecycles were started at.
+func (l Launch) StartedPerSecond() float64 { return float64(l.People) / l.Started.Seconds() }
+
+// DeliveredPerSecond is the rate invitations reached the providers at.
+func (l Launch) DeliveredPerSecond() float64 { return float64(l.People) / l.Delivered.Seconds() }
+
+// RoundResult is the product and the baseline in one run.
+type RoundResult struct {
+	Product, Baseline Launch
+}
+
+// Ratio is product ÷ baseline for invitations delivered per second.
+func (r RoundResult) Ratio() float64 {
+	return r.Product.DeliveredPerSecond() / r.Baseline.DeliveredPerSecond()
+}
+
+// RunRound seeds people nominated people, runs the baseline for as many,
+// then launches the product's round, and measures both.
+func RunRound(ctx context.Context, o Options, people int, progress func(string)) (RoundResult, error) {
+	var r RoundResult
+	s, err := Start(ctx, o, exemptCPRs(people))
+	if err != nil {
+		return r, err
+	}
+	defer s.Close()
+	e, err := seed(ctx, s.DB, s.Keys, people)
+	if err != nil {
+		return r, fmt.Errorf("seed: %w", err)
+	}
+	progress(fmt.Sprintf("seeded %d people; baseline…", people))
+	if r.Baseline, err = s.baseline(ctx, people, progress); err != nil {
+		return r, fmt.Errorf("baseline: %w", err)
+	}
+	progress(fmt.Sprintf("baseline: %.1f started/s, %.1f activities/s; product…",
+		r.Baseline.StartedPerSecond(), r.Baseline.DeliveredPerSecond()))
+	if r.Product, err = s.launchRound(ctx, e, progress); err != nil {
+		return r, fmt.Errorf("round: %w", err)
+	}
+	return r, nil
+}
+
+// baseline starts n bare lifecycles and waits for their activities.
+func (s *Stack) baseline(ctx context.Context, n int, progress func(string)) (Launch, error) {
+	done := newArrivals()
+	w, err := startBaselineWorker(s.Client, done)
+	if err != nil {
+		return Launch{}, err
+	}
+	defer w.Stop()
+	run := fmt.Sprint(baselineRuns.Add(1))
+	t0 := time.Now()
+	wr, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "baseline-round-" + run, TaskQueue: baselineQueue},
+		baselineRound, baselineRoundInput{Run: run, N: n})
+	if err != nil {
+		return Launch{}, err
+	}
+	// The round's result arrives when it has started every child.
+	if err := wr.Get(ctx, nil); err != nil {
+		return Launch{}, err
+	}
+	started := time.Since(t0)
+	if err := waitCount(ctx, done, n, progress, "baseline activities"); err != nil {
+		return Launch{}, err
+	}
+	_, last := done.get()
+	return Launch{People: n, Started: started, Delivered: last.Sub(t0)}, nil
+}
+
+// launchRound starts the product's round for everyone nominated and waits
+// until every lifecycle is started and every invitation delivered.
+func (s *Stack) launchRound(ctx context.Context, e election, progress func(string)) (Launch, error) {
+	s.arrivals.zero()
+	t0 := time.Now()
+	round, err := store.CreateRound(ctx, s.DB, e.Staff, e.ID, store.RoundFilter{}, t0)
+	if err != nil {
+		return Launch{}, err
+	}
+	ref := workflows.RoundRef{ID: round.ID, ElectionID: round.ElectionID, WorkflowID: round.WorkflowID}
+	if err := workflows.StartRound(ctx, s.Client, taskQueue, ref); err != nil {
+		return Launch{}, err
+	}
+	n := len(e.People)
+	// The round's result arrives when it has started every lifecycle.
+	if err := s.Client.GetWorkflow(ctx, round.WorkflowID, "").Get(ctx, nil); err != nil {
+		return Launch{}, err
+	}
+	started := time.Since(t0)
+	if err := waitCount(ctx, s.arrivals, n, progress, "invitations"); err != nil {
+		return Launch{}, err
+	}
+	_, last := s.arrivals.get()
+	return Launch{People: n, Started: started, Delivered: last.Sub(t0)}, nil
+}
+
+// waitCount waits until a has n arrivals, reporting every ten seconds; it
+// gives up when nothing arrives for two minutes.
+func waitCount(ctx context.Context, a *arrivals, n int, progress func(string), what string) error {
+	lastN, lastChange, lastReport := -1, time.Now(), time.Now()
+	for {
+		got, _ := a.get()
+		switch {
+		case got >= n:
+			return nil
+		case got != lastN:
+			lastN, lastChange = got, time.Now()
+		case time.Since(lastChange) > 2*time.Minute:
+			return fmt.Errorf("stuck at %d of %d %s", got, n, what)
+		}
+		if time.Since(lastReport) > 10*time.Second {
+			progress(fmt.Sprintf("  %d / %d %s", got, n, what))
+			lastReport = time.Now()
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"time"
+
+	"github.com/valghalla/valghalla/bench"
+)
+
+// runBench runs one benchmark of package bench and prints its numbers:
+//
+//	valghalla bench round   [--people N] [--postgres URL]
+//	valghalla bench answers [--rate R] [--duration D] [--postgres URL]
+//	valghalla bench memory  [--people N] [--postgres URL]
+//
+// The report with the numbers and the machine is bench/README.md.
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: valghalla bench round|answers|memory [flags]")
+		return exitUsage
+	}
+	fs := flag.NewFlagSet("valghalla bench "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	people := fs.Int("people", 1000, "round, memory: people nominated and invited")
+	rate := fs.Float64("rate", 50, "answers: answers per second (half by link, half by SMS)")
+	duration := fs.Duration("duration", 2*time.Minute, "answers: how long to answer")
+	postgres := fs.String("postgres", "", "postgres://… server: app database and Temporal persistence there instead of SQLite")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server, worker, web, fakes) to this file")
+	if err := fs.Parse(args[1:]); err != nil {
+		return exitUsage
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "valghalla bench: %v\n", err)
+			return exitFailure
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(stderr, "valghalla bench: %v\n", err)
+			return exitFailure
+		}
+		defer pprof.StopCPUProfile()
+	}
+	o := bench.Options{Postgres: *postgres, Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))}
+	progress := func(s string) { fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05"), s) }
+	db := "SQLite"
+	if *postgres != "" {
+		db = "PostgreSQL"
+	}
+	fmt.Fprintf(stdout, "# valghalla bench %s — %s, %s, %d CPUs, %s (app and Temporal)\n",
+		args[0], time.Now().Format("2006-01-02 15:04"), runtime.Version(), runtime.NumCPU(), db)
+	var err error
+	switch args[0] {
+	case "round":
+		var r bench.RoundResult
+		if r, err = bench.RunRound(ctx, o, *people, progress); err == nil {
+			fmt.Fprintf(stdout, "| %d people | lifecycles started/s | invitations delivered/s |\n|---|---|---|\n", *people)
+			fmt.Fprintf(stdout, "| bare Temporal baseline | %.1f (%v) | %.1f (%v) |\n", r.Baseline.StartedPerSecond(),
+				r.Baseline.Started.Round(time.Millisecond), r.Baseline.DeliveredPerSecond(), r.Baseline.Delivered.Round(time.Millisecond))
+			fmt.Fprintf(stdout, "| Valghalla round | %.1f (%v) | %.1f (%v) |\n", r.Product.StartedPerSecond(),
+				r.Product.Started.Round(time.Millisecond), r.Product.DeliveredPerSecond(), r.Product.Delivered.Round(time.Millisecond))
+			fmt.Fprintf(stdout, "ratio product ÷ baseline (invitations/s): %.2f\n", r.Ratio())
+		}
+	case "answers":
+		var r bench.AnswerResult
+		if r, err = bench.RunAnswers(ctx, o, *rate, *duration, progress); err == nil {
+			fmt.Fprintf(stdout, "%.0f answers/s for %v; failed requests: %d\n", r.Rate, r.Duration, r.Failed)
+			fmt.Fprintf(stdout, "| answer | n | p50 | p95 | p99 | request p99 |\n|---|---|---|---|---|---|\n")
+			for _, l := range []struct {
+				name string
+				l    bench.Latencies
+			}{{"link", r.Link}, {"SMS webhook", r.SMS}} {
+				fmt.Fprintf(stdout, "| %s | %d | %v | %v | %v | %v |\n", l.name, l.l.N, ms(l.l.P50), ms(l.l.P95), ms(l.l.P99), ms(l.l.Request))
+			}
+		}
+	case "memory":
+		if o.WorkerBinary, err = os.Executable(); err != nil {
+			break
+		}
+		var r bench.MemoryResult
+		if r, err = bench.RunMemory(ctx, o, *people, progress); err == nil {
+			fmt.Fprintf(stdout, "worker process with %d open lifecycles: RSS %.0f MiB, peak %.0f MiB\n",
+				r.Lifecycles, float64(r.RSS)/(1<<20), float64(r.Peak)/(1<<20))
+		}
+	default:
+		fmt.Fprintf(stderr, "valghalla bench: unknown benchmark %q (round, answers, memory)\n", args[0])
+		return exitUsage
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "valghalla bench %s: %v\n", args[0], err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
