@@ -31,9 +31,15 @@ lint:
 race:
 	CGO_ENABLED=1 $(GO) test -race -count=1 ./store/... ./web/ ./vault/ ./models/ ./activities/... ./workflows/
 
-## bench: the benchmarks; the report is docs/benchmarks.md
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./...
+## bench: every benchmark, about 30 minutes on 2 cores (report: bench/README.md); PG is the server for --postgres
+PG ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./models/ ./store/ ./web/ ./worker/
+	$(BIN) bench round --people 1000
+	$(BIN) bench round --people 10000
+	$(BIN) bench round --people 1000 --postgres '$(PG)'
+	$(BIN) bench answers --rate 50 --duration 2m
+	$(BIN) bench memory --people 10000
 
 clean:
 	rm -rf bin

@@ -390,7 +390,7 @@ CREATE TABLE notices (
 	created_at {{timestamp}} NOT NULL
 );
 CREATE INDEX notices_party ON notices(election_id, party_id, created_at)`},
-	// Measured on 52,000 slots and 73,000 assignments (docs/benchmarks.md):
+	// Measured on 52,000 slots and 73,000 assignments (bench/README.md):
 	// counting slots per station × task type × party with day inside
 	// slots_plan's key needs a sort (SQLite: 66 → 18 ms); the overview of
 	// one day looked up every assignment row for its day (SQLite: 132 ms

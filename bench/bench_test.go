@@ -1,0 +1,67 @@
+package bench
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/valghalla/valghalla/models"
+)
+
+// The harness itself, at toy sizes: numbers are not checked (benchmarks are
+// never timed assertions), completeness is. A benchmark that lost an
+// invitation or an answer would report a rate for work it did not do.
+
+func quiet() Options {
+	return Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+}
+
+func TestRoundBenchmarkDeliversEveryInvitationOnce(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	s, err := Start(ctx, quiet(), exemptCPRs(30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	e, err := seed(ctx, s.DB, s.Keys, 30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := s.baseline(ctx, 30, func(s string) { t.Log(s) })
+	if err != nil || base.People != 30 || base.Delivered <= 0 {
+		t.Fatalf("baseline %+v, %v", base, err)
+	}
+	l, err := s.launchRound(ctx, e, func(s string) { t.Log(s) })
+	if err != nil || l.Started <= 0 || l.Delivered <= 0 {
+		t.Fatalf("round %+v, %v", l, err)
+	}
+	// Every tenth person is exempt from Digital Post: 3 e-mails, 27 letters,
+	// and nobody twice.
+	letters, mails := len(s.dp.Letters()), len(s.mail.Messages())
+	if letters != 27 || mails != 3 {
+		t.Errorf("%d letters and %d e-mails, want 27 and 3", letters, mails)
+	}
+	var invited int64
+	s.DB.Model(&models.Assignment{}).Where("state = ?", models.StateInvited).Count(&invited)
+	if invited != 30 {
+		t.Errorf("%d invited in the projection, want 30", invited)
+	}
+}
+
+func TestAnswerBenchmarkSeesEveryAnswer(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	r, err := RunAnswers(ctx, quiet(), 10, 2*time.Second, func(s string) { t.Log(s) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Failed != 0 || r.Link.N != 10 || r.SMS.N != 10 {
+		t.Fatalf("%d failed, %d by link, %d by SMS; want 0, 10, 10", r.Failed, r.Link.N, r.SMS.N)
+	}
+	if r.Link.P50 <= 0 || r.Link.P99 < r.Link.P50 || r.SMS.P99 < r.SMS.P50 {
+		t.Errorf("percentiles out of order: %+v %+v", r.Link, r.SMS)
+	}
+}
