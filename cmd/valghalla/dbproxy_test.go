@@ -105,6 +105,14 @@ func (p *tcpProxy) drop(c net.Conn) {
 	closeHard(c)
 }
 
+// Down refuses new connections until Up; open ones carry on (a server
+// shutting down still tells its sessions why it ends them).
+func (p *tcpProxy) Down() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.down = true
+}
+
 // Restart cuts every open connection and refuses new ones until Up: what
 // the clients see of a database server going down.
 func (p *tcpProxy) Restart() (cut int) {

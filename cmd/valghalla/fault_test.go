@@ -301,7 +301,7 @@ func (s *faultStack) checkRound(t *testing.T) {
 	if twice > 0 {
 		t.Errorf("%d people got more than one invitation", twice)
 	}
-	t.Logf("%d invitations received for %d people (a resend after a kill carries the same Message-ID)", s.messages, len(s.byPerson))
+	t.Logf("%d invitations received for %d people (a send repeated after a fault carries the same Message-ID)", s.messages, len(s.byPerson))
 	s.mu.Unlock()
 
 	// The projection catches up with the workflows (it is written before
