@@ -6,6 +6,7 @@ import (
 	"fmt"
 	gohtml "html"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -105,6 +106,11 @@ func (a *Activities) planFor(ctx context.Context, msg models.Message, participan
 	}
 	if first := plan.Channels[0]; first != models.ChannelSMS {
 		out, err := a.DeliverMessage(ctx, Delivery{MessageID: msg.ID, Channel: first})
+		if retryDelay(err) > 0 {
+			// The provider asked for a wait: planning is retried after it
+			// (it is idempotent), rather than the workflow delivering at once.
+			return plan, err
+		}
 		if err != nil {
 			// Transient: the workflow delivers on this channel with
 			// Temporal's retries; the plan itself stands.
@@ -190,7 +196,7 @@ func (a *Activities) DeliverMessage(ctx context.Context, d Delivery) (DeliveryOu
 		}
 		return failed(err.Error())
 	} else if err != nil {
-		return DeliveryOutcome{}, err
+		return DeliveryOutcome{}, honourRetryAfter(err)
 	}
 	if err := store.RecordAttempt(ctx, a.DB, msg.ID, d.Channel, models.MessageSent, providerID, "", now); err != nil {
 		return DeliveryOutcome{}, err
@@ -258,6 +264,28 @@ func (a *Activities) afterRefusal(ctx context.Context, msg models.Message, ch mo
 		return store.OptOutSMS(ctx, a.DB, *p.MobileIndex, a.now())
 	}
 	return nil
+}
+
+// honourRetryAfter makes Temporal's next retry of a send wait at least as
+// long as the provider asked (Digital Post's Retry-After on 429 or 503): the
+// client has used up its own retries, or the wait is longer than it takes
+// on itself.
+func honourRetryAfter(err error) error {
+	var dpErr *digitalpost.Error
+	if !errors.As(err, &dpErr) || dpErr.RetryAfter <= 0 {
+		return err
+	}
+	return temporal.NewApplicationErrorWithOptions(err.Error(), "RetryAfter",
+		temporal.ApplicationErrorOptions{NextRetryDelay: dpErr.RetryAfter, Cause: err})
+}
+
+// retryDelay is the wait a provider asked for before a retry, 0 for none.
+func retryDelay(err error) time.Duration {
+	var app *temporal.ApplicationError
+	if errors.As(err, &app) {
+		return app.NextRetryDelay()
+	}
+	return 0
 }
 
 // permanentError is a refusal that no retry will change.
