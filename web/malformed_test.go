@@ -146,7 +146,9 @@ func TestMalformedInputIsRefusedAndWritesNothing(t *testing.T) {
 			}
 		}
 		uploadCSV := func(file []byte) func() *httptest.ResponseRecorder {
-			return func() *httptest.ResponseRecorder { return upload(secA, "/valg/"+itoa(n.election.ID)+"/indstilling/csv", url.Values{}, file) }
+			return func() *httptest.ResponseRecorder {
+				return upload(secA, "/valg/"+itoa(n.election.ID)+"/indstilling/csv", url.Values{}, file)
+			}
 		}
 		registerForm := func(kv ...string) func() *httptest.ResponseRecorder {
 			return func() *httptest.ResponseRecorder {
