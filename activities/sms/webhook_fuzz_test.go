@@ -42,7 +42,7 @@ func FuzzWebhookForm(f *testing.F) {
 		}
 		req := &http.Request{Method: http.MethodPost, URL: &url.URL{Path: "/webhooks/twilio/sms", RawQuery: query},
 			Header: http.Header{"Content-Type": {"application/x-www-form-urlencoded"}, sms.SignatureHeader: {sig}},
-			Body: io.NopCloser(strings.NewReader(body))}
+			Body:   io.NopCloser(strings.NewReader(body))}
 		form, err := sms.VerifiedForm(req, token, public)
 		if sig == "" && err == nil {
 			t.Fatalf("an unsigned request got through: %q", body)
