@@ -19,6 +19,7 @@ import (
 func FuzzAnswerTokenLookup(f *testing.F) {
 	const token = "7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e"
 	db := storetest.SQLite(f)
+	storetest.WithKeys(f, db)
 	e := storetest.SeedElection(f, db, models.NewDate(2027, time.January, 19), 1, 1, 1)
 	a := storetest.Nominate(f, db, e.Slots[0], e.People[0].ID)
 	if err := store.SaveAnswerToken(context.Background(), db, a.ID, token, "3141", time.Now()); err != nil {
