@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -66,6 +68,9 @@ func RegisterParticipant(ctx context.Context, db *gorm.DB, keys *vault.Keyring, 
 	var p models.Participant
 	if in.CPR.IsZero() || in.Name == "" || in.PartyID == 0 {
 		return p, false, errors.New("CPR number, name and party are required")
+	}
+	if !CleanText(in.Name) {
+		return p, false, errors.New("the name is not valid UTF-8 text")
 	}
 	if err := checkContact(&in); err != nil {
 		return p, false, err
@@ -237,6 +242,15 @@ var e164 = regexp.MustCompile(`^\+[1-9]\d{7,14}$`)
 // checkContact normalises and checks what was typed as contact data: a
 // Danish 8-digit number gets +45; anything else must be E.164.
 func checkContact(in *NewParticipant) error {
+	// Broken bytes or control characters are refused, not stored:
+	// PostgreSQL refuses them with an error, and a list or export would
+	// carry them on.
+	for _, f := range []struct{ value, what string }{{in.Mobile, "Mobilnummeret"}, {in.Email, "E-mailadressen"},
+		{in.SpecialDiet, "Kosthensyn"}} {
+		if !CleanText(f.value) {
+			return &UserError{f.what + " indeholder tegn, der ikke er gyldig tekst (UTF-8 uden kontroltegn)."}
+		}
+	}
 	m := strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(in.Mobile))
 	if len(m) == 8 && !strings.HasPrefix(m, "+") {
 		m = "+45" + m
@@ -246,6 +260,9 @@ func checkContact(in *NewParticipant) error {
 	}
 	in.Mobile = m
 	in.Email = strings.TrimSpace(in.Email)
+	if len(in.Email) > 254 {
+		return &UserError{"E-mailadressen er for lang (højst 254 tegn)."}
+	}
 	if in.Email != "" {
 		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
 			return &UserError{"E-mailadressen er ikke gyldig."}
@@ -266,4 +283,18 @@ func checkContact(in *NewParticipant) error {
 func CheckContact(mobile, email string, channel models.Channel, diet string) error {
 	in := NewParticipant{Mobile: mobile, Email: email, PreferredChannel: channel, SpecialDiet: diet}
 	return checkContact(&in)
+}
+
+// CleanText reports whether s is valid UTF-8 without control characters
+// other than tab and line breaks: what a text field may store.
+func CleanText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' {
+			return false
+		}
+	}
+	return true
 }

@@ -200,7 +200,8 @@ func (s *server) login(c *gin.Context) {
 	again := func(status int, msg string) {
 		s.render(c, status, "login.html", "login.title", map[string]any{"Error": msg, "Email": email, "Next": next})
 	}
-	if email == "" || password == "" || len(email) > 254 || len(password) > 1024 {
+	// Malformed input is refused before the attempt is recorded.
+	if email == "" || password == "" || len(email) > 254 || len(password) > 1024 || !store.CleanText(c.PostForm("email")) || !store.CleanText(password) {
 		again(http.StatusBadRequest, "login.missing")
 		return
 	}

@@ -398,8 +398,8 @@ func (s *server) takeOff(c *gin.Context, notice string, remove func(context.Cont
 
 // uploadNominations imports a CSV file of people to nominate into the
 // party's vacant slots (or onto its reserve lists) and answers with a
-// report row by row. The good rows are imported even when others are bad;
-// a file that cannot be read as a whole imports nothing.
+// report row by row. The good rows are imported even when others are bad
+// (422 when none is); a file that cannot be read as a whole imports nothing.
 func (s *server) uploadNominations(c *gin.Context) {
 	ctx := c.Request.Context()
 	u := *currentUser(c)
@@ -477,8 +477,17 @@ func (s *server) uploadNominations(c *gin.Context) {
 	if report.Stopped != nil {
 		s.Log.ErrorContext(ctx, "nomination upload stopped: CPR register lookup failed", "error", report.Stopped)
 	}
+	// The report names every refused row by its line; a file of which no
+	// row could be imported is refused as a whole.
+	status := http.StatusOK
+	switch {
+	case report.Imported == 0 && report.Stopped != nil:
+		status = http.StatusBadGateway
+	case report.Imported == 0:
+		status = http.StatusUnprocessableEntity
+	}
 	c.Header("Cache-Control", "no-store")
-	s.render(c, http.StatusOK, "nomination_report.html", "nominations.report", map[string]any{
+	s.render(c, status, "nomination_report.html", "nominations.report", map[string]any{
 		"Election": e, "Party": party, "Report": report, "Total": len(report.Rows), "Back": backLink(c, e, party)})
 }
 

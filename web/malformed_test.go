@@ -1,0 +1,373 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/valghalla/valghalla/activities/sms/smsfake"
+	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/store/storetest"
+	"github.com/valghalla/valghalla/vault"
+)
+
+// Malformed input at every public entry point gets a clear 4xx and changes
+// nothing: every table's content is the same before and after.
+
+// tableChecksums hashes the content of every table, row order aside.
+func tableChecksums(t *testing.T, db *gorm.DB) map[string]string {
+	t.Helper()
+	tables, err := db.Migrator().GetTables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, table := range tables {
+		rows, err := db.Raw(`SELECT * FROM "` + table + `"`).Rows()
+		if err != nil {
+			t.Fatalf("%s: %v", table, err)
+		}
+		cols, _ := rows.Columns()
+		var lines []string
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, fmt.Sprintf("%q", vals))
+		}
+		rows.Close()
+		slices.Sort(lines)
+		sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+		out[table] = fmt.Sprintf("%d rows %s", len(lines), hex.EncodeToString(sum[:8]))
+	}
+	return out
+}
+
+// malformedCase is one request that must be refused.
+type malformedCase struct {
+	name string
+	do   func() *httptest.ResponseRecorder
+	// status is the answer wanted; want is in its body (the clear message).
+	status int
+	want   string
+}
+
+func TestMalformedInputIsRefusedAndWritesNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		n := newAPINominations(t, db)
+		token := invitedWithToken(t, n)
+		api := n.tokens(t)
+		secToken := api[models.RolePartySecretary].token
+		secA := n.loggedIn(t, models.RolePartySecretary)
+		anon := newBrowser(t, n.app)
+		anonCSRF := anon.csrf()
+		regCSRF := secA.csrfFrom("/deltagere/ny")
+		// A token's first use is recorded; that is not the cases' doing.
+		api[models.RolePartySecretary].do(http.MethodGet, "/api/v1/parties", nil)
+
+		send := func(method, target, contentType string, body []byte, header ...string) *httptest.ResponseRecorder {
+			req := httptest.NewRequest(method, target, bytes.NewReader(body))
+			if contentType != "" {
+				req.Header.Set("Content-Type", contentType)
+			}
+			for i := 0; i+1 < len(header); i += 2 {
+				req.Header.Set(header[i], header[i+1])
+			}
+			rec := httptest.NewRecorder()
+			n.app.ServeHTTP(rec, req)
+			return rec
+		}
+		const formType = "application/x-www-form-urlencoded"
+		twilio := func(path string, form url.Values, sig string) func() *httptest.ResponseRecorder {
+			return func() *httptest.ResponseRecorder {
+				if sig == "" {
+					sig = smsfake.Sign(authToken, publicURL+path, form)
+				}
+				return send(http.MethodPost, path, formType, []byte(form.Encode()), "X-Twilio-Signature", sig)
+			}
+		}
+		twilioRaw := func(path, body string) func() *httptest.ResponseRecorder {
+			return func() *httptest.ResponseRecorder {
+				form, _ := url.ParseQuery(body)
+				return send(http.MethodPost, path, formType, []byte(body), "X-Twilio-Signature", smsfake.Sign(authToken, publicURL+path, form))
+			}
+		}
+		reply := func(kv ...string) url.Values {
+			f := url.Values{"From": {"+4529998877"}, "To": {"+4570707070"}, "Body": {"JA"}, "MessageSid": {"SM" + strings.Repeat("a", 32)}}
+			for i := 0; i+1 < len(kv); i += 2 {
+				if kv[i+1] == "<none>" {
+					f.Del(kv[i])
+				} else {
+					f.Set(kv[i], kv[i+1])
+				}
+			}
+			return f
+		}
+		status := func(kv ...string) url.Values {
+			f := url.Values{"MessageSid": {"SM" + strings.Repeat("b", 32)}, "MessageStatus": {"delivered"}}
+			for i := 0; i+1 < len(kv); i += 2 {
+				if kv[i+1] == "<none>" {
+					f.Del(kv[i])
+				} else {
+					f.Set(kv[i], kv[i+1])
+				}
+			}
+			return f
+		}
+		answerPage := func(tok string) func() *httptest.ResponseRecorder {
+			return func() *httptest.ResponseRecorder { return anon.do(http.MethodGet, "/svar/"+tok, nil) }
+		}
+		answerPost := func(tok string, form url.Values) func() *httptest.ResponseRecorder {
+			return func() *httptest.ResponseRecorder {
+				form.Set("csrf_token", anonCSRF)
+				return anon.do(http.MethodPost, "/svar/"+tok, form)
+			}
+		}
+		login := func(email, password string) func() *httptest.ResponseRecorder {
+			return func() *httptest.ResponseRecorder {
+				return anon.do(http.MethodPost, "/login", url.Values{"email": {email}, "password": {password}, "csrf_token": {anonCSRF}})
+			}
+		}
+		uploadCSV := func(file []byte) func() *httptest.ResponseRecorder {
+			return func() *httptest.ResponseRecorder {
+				return upload(secA, "/valg/"+itoa(n.election.ID)+"/indstilling/csv", url.Values{}, file)
+			}
+		}
+		registerForm := func(kv ...string) func() *httptest.ResponseRecorder {
+			return func() *httptest.ResponseRecorder {
+				form := url.Values{"cpr": {"0101704009"}, "csrf_token": {regCSRF}}
+				for i := 0; i+1 < len(kv); i += 2 {
+					form.Set(kv[i], kv[i+1])
+				}
+				return secA.do(http.MethodPost, "/deltagere", form)
+			}
+		}
+		apiCall := func(method, path, body string) func() *httptest.ResponseRecorder {
+			return func() *httptest.ResponseRecorder {
+				return send(method, path, "application/json", []byte(body), "Authorization", "Bearer "+secToken)
+			}
+		}
+		nominations := n.electionPath("/nominations")
+		huge := strings.Repeat("x", 2<<20) // past every body limit
+
+		cases := []malformedCase{
+			// Twilio's webhooks.
+			{"sms reply, wrong signature", twilio(smsReplyPath, reply(), "c2lnbmF0dXJl"), 403, "invalid signature"},
+			{"sms reply, signed for another URL", func() *httptest.ResponseRecorder {
+				f := reply()
+				return send(http.MethodPost, smsReplyPath, formType, []byte(f.Encode()),
+					"X-Twilio-Signature", smsfake.Sign(authToken, "https://evil.example"+smsReplyPath, f))
+			}, 403, "invalid signature"},
+			{"sms reply, no signature", func() *httptest.ResponseRecorder {
+				return send(http.MethodPost, smsReplyPath, formType, []byte(reply().Encode()))
+			}, 403, "invalid signature"},
+			{"sms reply, no From", twilio(smsReplyPath, reply("From", "<none>"), ""), 400, "From"},
+			{"sms reply, From not a number", twilio(smsReplyPath, reply("From", "ja tak"), ""), 400, "From"},
+			{"sms reply, no Body", twilio(smsReplyPath, reply("Body", "<none>"), ""), 400, "Body"},
+			{"sms reply, no MessageSid", twilio(smsReplyPath, reply("MessageSid", "<none>"), ""), 400, "MessageSid"},
+			{"sms reply, Body not UTF-8", twilio(smsReplyPath, reply("Body", "JA \xff\xfe"), ""), 400, "UTF-8"},
+			{"sms reply, From not UTF-8", twilio(smsReplyPath, reply("From", "+45\xff2999887"), ""), 400, "From"},
+			{"sms reply, Body too long", twilio(smsReplyPath, reply("Body", strings.Repeat("JA ", 1000)), ""), 400, "Body"},
+			{"sms reply, body over 64 KiB", twilio(smsReplyPath, reply("Body", strings.Repeat("a", 70<<10)), ""), 400, "larger than"},
+			{"sms reply, body over the site's limit", func() *httptest.ResponseRecorder {
+				return send(http.MethodPost, smsReplyPath, formType, []byte("Body="+huge))
+			}, 413, ""},
+			{"sms reply, not a form", func() *httptest.ResponseRecorder {
+				return send(http.MethodPost, smsReplyPath, "application/json", []byte(`{"From":"+4529998877"}`), "X-Twilio-Signature", "x")
+			}, 400, "form body"},
+			{"sms reply, broken form encoding", twilioRaw(smsReplyPath, "From=%2B45299&Body=%zz"), 400, "malformed"},
+			{"sms reply, a field twice", twilioRaw(smsReplyPath, "From=%2B4529998877&Body=JA&Body=NEJ&MessageSid=SM"+strings.Repeat("a", 32)), 403, "invalid signature"},
+			{"sms status, wrong signature", twilio(smsStatusPath, status(), "c2lnbmF0dXJl"), 403, "invalid signature"},
+			{"sms status, no MessageSid", twilio(smsStatusPath, status("MessageSid", "<none>"), ""), 400, "MessageSid"},
+			{"sms status, a SID of the wrong shape", twilio(smsStatusPath, status("MessageSid", "SM\xff"), ""), 400, "MessageSid"},
+			{"sms status, no status", twilio(smsStatusPath, status("MessageStatus", "<none>"), ""), 400, "MessageStatus"},
+			{"sms status, an unknown status", twilio(smsStatusPath, status("MessageStatus", "exploded"), ""), 400, "MessageStatus"},
+			{"sms status, a non-numeric error code", twilio(smsStatusPath, status("ErrorCode", "21610x"), ""), 400, "ErrorCode"},
+
+			// Answer links.
+			{"answer page, forged token", answerPage(strings.Repeat("0f", 32)), 404, "Linket"},
+			{"answer page, truncated token", answerPage(token[:40]), 404, "Linket"},
+			{"answer page, too short a token", answerPage(token[:8]), 404, "Linket"},
+			{"answer page, overlong token", answerPage(token + strings.Repeat("a", 500)), 404, "Linket"},
+			{"answer page, non-ASCII token", answerPage(url.PathEscape(strings.Repeat("æøå", 12))), 404, "Linket"},
+			{"answer page, token not UTF-8", answerPage(strings.Repeat("%FF", 40)), 404, "Linket"},
+			{"answer, forged token", answerPost(strings.Repeat("0f", 32), url.Values{"svar": {"ja"}}), 404, "Linket"},
+			{"answer, truncated token", answerPost(token[:63], url.Values{"svar": {"ja"}}), 404, "Linket"},
+			{"answer, overlong token", answerPost(token+"0", url.Values{"svar": {"ja"}}), 404, "Linket"},
+			{"answer, non-ASCII token", answerPost(url.PathEscape("ææææææææææææææææææææææææææææææææ"), url.Values{"svar": {"ja"}}), 404, "Linket"},
+			{"answer, unknown choice", answerPost(token, url.Values{"svar": {"måske"}}), 400, "Vælg"},
+			{"answer, no choice", answerPost(token, url.Values{}), 400, "Vælg"},
+			{"answer, choice not UTF-8", answerPost(token, url.Values{"svar": {"ja\xff"}}), 400, "Vælg"},
+			{"answer, overlong choice", answerPost(token, url.Values{"svar": {strings.Repeat("ja", 10000)}}), 400, "Vælg"},
+			{"answer without the CSRF token", func() *httptest.ResponseRecorder {
+				return anon.do(http.MethodPost, "/svar/"+token, url.Values{"svar": {"ja"}})
+			}, 403, ""},
+
+			// The login form.
+			{"login, overlong e-mail", login(strings.Repeat("a", 300)+"@example.dk", testPassword), 400, "Skriv"},
+			{"login, overlong password", login(n.users[models.RoleAdmin].Email, strings.Repeat("p", 2000)), 400, "Skriv"},
+			{"login, e-mail not UTF-8", login("admin\xff@sondera.example", testPassword), 400, "Skriv"},
+			{"login, e-mail with a NUL", login("admin\x00@sondera.example", testPassword), 400, "Skriv"},
+			{"login, password not UTF-8", login(n.users[models.RoleAdmin].Email, "forkert\xfe"), 400, "Skriv"},
+			{"login, body over the site's limit", func() *httptest.ResponseRecorder {
+				return anon.do(http.MethodPost, "/login", url.Values{"email": {huge}, "csrf_token": {anonCSRF}})
+			}, 413, ""},
+
+			// The CSV nomination upload.
+			{"csv, only broken rows", uploadCSV([]byte("cpr;valgsted;opgavetype\n01017O4001;1;TF\n0101704001;99;TF\n0101704001;1;XYZ\n0101704001;1;TF;;\n")),
+				422, "0 af 4 rækker"},
+			{"csv, bad contact data", uploadCSV([]byte("cpr;mobil;email;valgsted;opgavetype\n0101704001;12;;1;TF\n0101704009;;ikke en adresse;1;TF\n")),
+				422, "Mobilnummeret"},
+			{"csv, Latin-1", uploadCSV([]byte("cpr;valgsted;opgavetype;navn\n0101704001;1;TF;S\xf8ren\n")), 422, "UTF-8"},
+			{"csv, UTF-16", uploadCSV([]byte("\xff\xfec\x00p\x00r\x00;\x00")), 422, "UTF-8"},
+			{"csv, a stray quote", uploadCSV([]byte("cpr;valgsted;opgavetype\n\"0101704001;1;TF\n0101704009\";1\"x;TF\n")), 422, "linje"},
+			{"csv, no header", uploadCSV([]byte("0101704001;1;TF\n")), 422, "kolonnen"},
+			{"csv, empty", uploadCSV(nil), 422, "tom"},
+			{"csv, too many rows", uploadCSV(append([]byte("cpr;valgsted;opgavetype\n"), bytes.Repeat([]byte("01017O4001;1;TF\n"), store.MaxCSVRows+1)...)),
+				422, "rækker"},
+			{"csv, over the file limit", uploadCSV(append([]byte("cpr;valgsted;opgavetype\n"), bytes.Repeat([]byte("01017O4001;1;TF\n"), store.MaxCSVBytes/16+10)...)),
+				413, "for stor"},
+			{"csv, over the site's limit", uploadCSV([]byte(huge)), 413, "for stor"},
+			{"csv, no file", func() *httptest.ResponseRecorder {
+				var body bytes.Buffer
+				w := multipart.NewWriter(&body)
+				w.WriteField("csrf_token", secA.csrfFrom("/konto"))
+				w.Close()
+				req := httptest.NewRequest(http.MethodPost, "/valg/"+itoa(n.election.ID)+"/indstilling/csv", &body)
+				req.Header.Set("Content-Type", w.FormDataContentType())
+				for _, c := range secA.cookies {
+					req.AddCookie(c)
+				}
+				rec := httptest.NewRecorder()
+				n.app.ServeHTTP(rec, req)
+				return rec
+			}, 422, "fil"},
+
+			// Registration by form.
+			{"register, a letter in the CPR number", registerForm("cpr", "01017O4009"), 422, "cifre"},
+			{"register, no such date", registerForm("cpr", "3102704009"), 422, "CPR"},
+			{"register, CPR not UTF-8", registerForm("cpr", "010170\xff4009"), 422, "CPR"},
+			{"register, overlong CPR", registerForm("cpr", strings.Repeat("0101704009", 1000)), 422, "CPR"},
+			{"register, overlong mobile", registerForm("mobile", strings.Repeat("2", 10000)), 422, "Mobilnummeret"},
+			{"register, overlong e-mail", registerForm("email", strings.Repeat("a", 10000)+"@example.dk"), 422, "for lang"},
+			{"register, e-mail not UTF-8", registerForm("email", "s\xf8ren@example.dk"), 422, "E-mailadressen"},
+			{"register, diet not UTF-8", registerForm("diet", "vegetar \xff"), 422, "Kosthensyn"},
+			{"register, diet with a NUL", registerForm("diet", "vegetar\x00"), 422, "Kosthensyn"},
+			{"register, overlong diet", registerForm("diet", strings.Repeat("æ", 400)), 422, "500 tegn"},
+			{"register, unknown channel", registerForm("channel", "brevdue"), 422, "kanal"},
+
+			// The JSON API.
+			{"api register, malformed JSON", apiCall(http.MethodPost, "/api/v1/participants", `{"cpr": "0101704009"`), 400, "ikke gyldig JSON"},
+			{"api register, not JSON at all", apiCall(http.MethodPost, "/api/v1/participants", `cpr=0101704009`), 400, "ikke gyldig JSON"},
+			{"api register, empty body", apiCall(http.MethodPost, "/api/v1/participants", ``), 400, "ikke gyldig JSON"},
+			{"api register, a number for the CPR", apiCall(http.MethodPost, "/api/v1/participants", `{"cpr": 101704009}`), 400, "ikke gyldig JSON"},
+			{"api register, a string for the party", apiCall(http.MethodPost, "/api/v1/participants", `{"cpr": "0101704009", "party_id": "A"}`), 400, "ikke gyldig JSON"},
+			{"api register, an unknown field", apiCall(http.MethodPost, "/api/v1/participants", `{"cpr": "0101704009", "navn": "Bjørn"}`), 400, "unknown field"},
+			{"api register, two values", apiCall(http.MethodPost, "/api/v1/participants", `{"cpr": "0101704009"}{}`), 400, "more than one"},
+			{"api register, an array", apiCall(http.MethodPost, "/api/v1/participants", `[{"cpr": "0101704009"}]`), 400, "ikke gyldig JSON"},
+			{"api register, not UTF-8", apiCall(http.MethodPost, "/api/v1/participants", "{\"cpr\": \"0101704009\", \"diet\": \"\xff\"}"), 400, "UTF-8"},
+			{"api register, a NUL in the diet", apiCall(http.MethodPost, "/api/v1/participants", `{"cpr": "0101704009", "diet": "veg\u0000"}`), 422, "Kosthensyn"},
+			{"api register, wrong CPR", apiCall(http.MethodPost, "/api/v1/participants", `{"cpr": "0101704O09"}`), 422, "CPR-nummeret er ikke gyldigt"},
+			{"api register, oversized", apiCall(http.MethodPost, "/api/v1/participants", `{"cpr": "0101704009", "diet": "`+strings.Repeat("a", 100<<10)+`"}`), 413, "for stor"},
+			{"api register, over the site's limit", apiCall(http.MethodPost, "/api/v1/participants", `{"diet": "`+huge+`"}`), 413, ""},
+			{"api nominate, malformed JSON", apiCall(http.MethodPost, nominations, `{"slot_id": 1,}`), 400, "ikke gyldig JSON"},
+			{"api nominate, a string for the slot", apiCall(http.MethodPost, nominations, `{"slot_id": "1", "participant_id": 1}`), 400, "ikke gyldig JSON"},
+			{"api nominate, a fraction", apiCall(http.MethodPost, nominations, `{"slot_id": 1.5, "participant_id": 1}`), 400, "ikke gyldig JSON"},
+			{"api nominate, an unknown field", apiCall(http.MethodPost, nominations, `{"slot_id": 1, "participant_id": 1, "force": true}`), 400, "unknown field"},
+			{"api nominate, no ids", apiCall(http.MethodPost, nominations, `{}`), 422, "Ret de markerede felter"},
+			{"api nominate, negative ids", apiCall(http.MethodPost, nominations, `{"slot_id": -1, "participant_id": -5}`), 422, "Ret de markerede felter"},
+			{"api nominate, an id past int64", apiCall(http.MethodPost, nominations, `{"slot_id": 99999999999999999999, "participant_id": 1}`), 400, "ikke gyldig JSON"},
+			{"api nominate, an election that is no number", apiCall(http.MethodPost, "/api/v1/elections/abc/nominations", `{"slot_id": 1, "participant_id": 1}`), 404, "Findes ikke"},
+			{"api slots, a party that is no number", apiCall(http.MethodGet, n.electionPath("/slots?party_id=A"), ``), 400, "party_id"},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				before := tableChecksums(t, db)
+				rec := c.do()
+				body := rec.Body.String()
+				if rec.Code != c.status {
+					t.Errorf("status %d, want %d: %.300s", rec.Code, c.status, body)
+				}
+				if rec.Code >= 500 || rec.Code < 400 {
+					t.Errorf("status %d: bad input must get a 4xx", rec.Code)
+				}
+				if !strings.Contains(body, c.want) {
+					t.Errorf("the answer lacks %q: %.300s", c.want, body)
+				}
+				after := tableChecksums(t, db)
+				for table, sum := range before {
+					if after[table] != sum {
+						t.Errorf("table %s changed: %s → %s", table, sum, after[table])
+					}
+				}
+			})
+		}
+		if sent := n.temporal.sent(); len(sent) != 0 {
+			t.Errorf("malformed input reached a lifecycle: %v", sent)
+		}
+
+		// Well-formed but about nobody: acknowledged as Twilio expects (a
+		// 4xx would make it retry), with nothing written.
+		for _, c := range []malformedCase{
+			{"sms reply from an unknown number", twilio(smsReplyPath, reply(), ""), 200, "ingen invitation"},
+			{"sms status of an unknown message", twilio(smsStatusPath, status(), ""), 204, ""},
+		} {
+			before := tableChecksums(t, db)
+			rec := c.do()
+			if rec.Code != c.status || !strings.Contains(rec.Body.String(), c.want) {
+				t.Errorf("%s: %d %s", c.name, rec.Code, rec.Body)
+			}
+			after := tableChecksums(t, db)
+			for table, sum := range before {
+				if after[table] != sum {
+					t.Errorf("%s: table %s changed", c.name, table)
+				}
+			}
+		}
+	})
+}
+
+const (
+	smsReplyPath  = "/webhooks/twilio/sms"
+	smsStatusPath = "/webhooks/twilio/status"
+)
+
+// invitedWithToken invites a person to one of A's slots and returns the
+// answer link's token.
+func invitedWithToken(t *testing.T, n *apiNominations) string {
+	t.Helper()
+	p := models.Participant{CPR: vault.NewSecret("0101704001"), CPRIndex: "test-0101704001", Name: "Søren Ærø",
+		Mobile: vault.NewSecret(""), Email: vault.NewSecret("soeren@example.dk"), CreatedAt: now, UpdatedAt: now}
+	if err := n.db.Create(&p).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := n.db.Create(&models.PartyMembership{ParticipantID: p.ID, PartyID: n.partyA.ID, CreatedAt: now}).Error; err != nil {
+		t.Fatal(err)
+	}
+	a := storetest.Nominate(t, n.db, n.slotsA[1], p.ID)
+	if err := n.db.Model(&a).Updates(map[string]any{"state": models.StateInvited, "invited_at": now}).Error; err != nil {
+		t.Fatal(err)
+	}
+	token := strings.Repeat("7e", 32)
+	if err := store.SaveAnswerToken(context.Background(), n.db, a.ID, token, "3141", now); err != nil {
+		t.Fatal(err)
+	}
+	return token
+}
