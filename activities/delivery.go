@@ -203,7 +203,7 @@ func (a *Activities) DeliverMessage(ctx context.Context, d Delivery) (DeliveryOu
 	}
 	if receipt != "" {
 		// Digital Post's receipt (RECEIVED, or COMPLETED at once) joins the history.
-		if _, err := store.RecordProviderStatus(ctx, a.DB, providerID, receipt, "", now); err != nil {
+		if _, err := store.RecordProviderStatus(ctx, a.DB, providerID, "", receipt, "", now); err != nil {
 			return DeliveryOutcome{}, err
 		}
 	}

@@ -60,6 +60,17 @@ func RecordAttempt(ctx context.Context, db *gorm.DB, id string, ch models.Channe
 			ProviderID: providerID, Detail: detail}).Error; err != nil {
 			return err
 		}
+		if status == models.MessageSent && providerID != "" {
+			// The provider may report on a message before its send is
+			// recorded (a fast Twilio status callback, found by our message
+			// id): that report is the newer news.
+			var early []string
+			if err := tx.Model(&models.MessageEvent{}).Where("message_id = ? AND provider_id = ?", id, providerID).
+				Order("id").Pluck("status", &early).Error; err != nil {
+				return err
+			}
+			status = outcomeAfter(status, early)
+		}
 		fields := map[string]any{"status": status, "channel": string(ch), "error": detail, "provider_id": providerID}
 		if status == models.MessageSent {
 			fields["sent_at"] = now
@@ -80,13 +91,19 @@ func MarkMessage(ctx context.Context, db *gorm.DB, id string, status models.Mess
 // steps before them (queued, sending, sent) only add to its history. A
 // status for a message that is already delivered or failed is history too,
 // so callbacks arriving out of order do not turn a delivery back.
-func RecordProviderStatus(ctx context.Context, db *gorm.DB, providerID, status, detail string, now time.Time) (models.Message, error) {
+//
+// messageID, when the provider echoes it (the SMS status callback's URL
+// carries it), finds a message whose send is not yet recorded.
+func RecordProviderStatus(ctx context.Context, db *gorm.DB, providerID, messageID, status, detail string, now time.Time) (models.Message, error) {
 	var m models.Message
 	if providerID == "" {
 		return m, ErrNotFound
 	}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.Where("provider_id = ?", providerID).First(&m).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) && messageID != "" {
+			err = tx.Where("id = ? AND (provider_id IS NULL OR provider_id = '')", messageID).First(&m).Error
+		}
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return ErrNotFound
 		} else if err != nil {
@@ -104,6 +121,21 @@ func RecordProviderStatus(ctx context.Context, db *gorm.DB, providerID, status, 
 		return tx.Model(&models.Message{}).Where("id = ?", m.ID).Updates(map[string]any{"status": next, "error": detail}).Error
 	})
 	return m, err
+}
+
+// outcomeAfter is a send's status once the provider's earlier reports on
+// it are counted: delivered beats failed beats the send itself.
+func outcomeAfter(sent models.MessageStatus, reports []string) models.MessageStatus {
+	out := sent
+	for _, r := range reports {
+		switch providerOutcome(r) {
+		case models.MessageDelivered:
+			return models.MessageDelivered
+		case models.MessageFailed:
+			out = models.MessageFailed
+		}
+	}
+	return out
 }
 
 // providerOutcome maps a provider's status to the message's, "" for a step

@@ -194,7 +194,9 @@ func (s *server) smsStatus(c *gin.Context) {
 	if cb.ErrorCode != 0 {
 		detail = fmt.Sprintf("twilio error %d", cb.ErrorCode)
 	}
-	m, err := store.RecordProviderStatus(ctx, s.DB, cb.MessageSID, cb.Status, detail, s.Now().UTC())
+	// The callback URL names our message (sms.Client.Send; signed with
+	// the rest): a report that overtakes the record of the send is kept.
+	m, err := store.RecordProviderStatus(ctx, s.DB, cb.MessageSID, c.Query(sms.CallbackMessageParam), cb.Status, detail, s.Now().UTC())
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		// Not ours (or deleted with its person): acknowledged, so Twilio

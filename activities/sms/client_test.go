@@ -101,13 +101,14 @@ func TestSendDeliversAndCallsBackSigned(t *testing.T) {
 		t.Fatalf("the fake has %d messages, want 1", len(msgs))
 	}
 	m := msgs[0]
-	if m.SID != sent.SID || m.To != to || m.Body != body || m.IdempotencyToken != "invitation-17-1" || m.StatusCallback != rcv.url() || m.From != fake.From() {
+	if m.SID != sent.SID || m.To != to || m.Body != body || m.IdempotencyToken != "invitation-17-1" ||
+		m.StatusCallback != rcv.url()+"&message=invitation-17-1" || m.From != fake.From() {
 		t.Fatalf("the fake received %+v", m)
 	}
 
 	for _, want := range []string{sms.StatusSent, sms.StatusDelivered} {
 		cb := rcv.next(t)
-		if !sms.ValidSignature(fake.AuthToken(), rcv.url(), cb.form, cb.signature) {
+		if !sms.ValidSignature(fake.AuthToken(), m.StatusCallback, cb.form, cb.signature) {
 			t.Fatalf("the %s callback's signature is not valid", want)
 		}
 		if sms.ValidSignature(fake.AuthToken(), rcv.srv.URL+"/sms/status", cb.form, cb.signature) {
@@ -310,7 +311,7 @@ func TestUndeliverableCallsBackWithCode(t *testing.T) {
 	var got []sms.StatusCallback
 	for range 2 {
 		cb := rcv.next(t)
-		if !sms.ValidSignature(fake.AuthToken(), rcv.url(), cb.form, cb.signature) {
+		if !sms.ValidSignature(fake.AuthToken(), rcv.url()+"&message=k", cb.form, cb.signature) {
 			t.Fatal("invalid signature")
 		}
 		sc, err := sms.ParseStatusCallback(cb.form)

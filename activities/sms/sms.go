@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/twilio/twilio-go/client"
@@ -128,6 +129,10 @@ var idempotencyKeyPattern = regexp.MustCompile(`^[\x21-\x7e]{1,128}$`)
 // every retry, so that Twilio sends the SMS once however often a retried
 // activity calls Send.
 //
+// The status callback URL gets the idempotency key (the app's message id)
+// as CallbackMessageParam: a status that arrives before the app has
+// recorded the message's SID still finds its message.
+//
 // Every error is an *Error; IsPermanent says whether retrying can help. A
 // body with a CPR number (CheckBody), an invalid number or key, and an empty
 // or oversized body are refused here, permanently, without a request.
@@ -166,7 +171,7 @@ func (c *Client) Send(ctx context.Context, to, body, idempotencyKey string) (Sen
 		SetBody(body).
 		SetMessagingServiceSid(c.cfg.MessagingServiceSID)
 	if c.cfg.StatusCallbackURL != "" {
-		params.SetStatusCallback(c.cfg.StatusCallbackURL)
+		params.SetStatusCallback(callbackFor(c.cfg.StatusCallbackURL, idempotencyKey))
 	}
 	msg, err := svc.CreateMessage(params)
 	if err != nil {
@@ -207,4 +212,16 @@ func (t *callTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.status = resp.StatusCode
 	}
 	return resp, err
+}
+
+// CallbackMessageParam is the status callback URL's query parameter that
+// carries the idempotency key Send was given.
+const CallbackMessageParam = "message"
+
+func callbackFor(base, key string) string {
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	return base + sep + CallbackMessageParam + "=" + url.QueryEscape(key)
 }
