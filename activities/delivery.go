@@ -104,8 +104,15 @@ func (a *Activities) planFor(ctx context.Context, msg models.Message, participan
 		plan.Status = models.MessageFailed
 		return plan, store.MarkMessage(ctx, a.DB, msg.ID, models.MessageFailed, "", "no channel reaches the person", a.now())
 	}
-	if first := plan.Channels[0]; first != models.ChannelSMS {
-		out, err := a.DeliverMessage(ctx, Delivery{MessageID: msg.ID, Channel: first})
+	// The channels before SMS are tried here, in order, so the common
+	// case (and a refusal falling through, e.g. exempt from Digital Post)
+	// costs the workflow one activity; SMS waits on its own rate-limited
+	// queue (workflows.SMSTaskQueue).
+	for _, ch := range plan.Channels {
+		if ch == models.ChannelSMS {
+			break
+		}
+		out, err := a.DeliverMessage(ctx, Delivery{MessageID: msg.ID, Channel: ch})
 		if retryDelay(err) > 0 {
 			// The provider asked for a wait: planning is retried after it
 			// (it is idempotent), rather than the workflow delivering at once.
@@ -114,10 +121,13 @@ func (a *Activities) planFor(ctx context.Context, msg models.Message, participan
 		if err != nil {
 			// Transient: the workflow delivers on this channel with
 			// Temporal's retries; the plan itself stands.
-			activity.GetLogger(ctx).Warn("first delivery attempt failed; the workflow retries it", "channel", first, "error", err)
+			activity.GetLogger(ctx).Warn("delivery attempt failed; the workflow retries it", "channel", ch, "error", err)
 			return plan, nil
 		}
-		plan.Tried, plan.Status = 1, out.Status
+		plan.Tried, plan.Status = plan.Tried+1, out.Status
+		if out.Status == models.MessageSent {
+			break
+		}
 	}
 	return plan, nil
 }

@@ -51,6 +51,28 @@ const (
 type LifecycleInput struct {
 	AssignmentID int64
 	Replaces     string
+	// Revision is the lifecycle code that started the run; the starters
+	// set CurrentRevision (NewLifecycleInput). Histories from before it
+	// have 0 and replay as they ran.
+	Revision int
+}
+
+// Revisions of the lifecycle. Carried in the input rather than asked with
+// workflow.GetVersion, which costs every run a marker and a search-
+// attribute upsert (a visibility write on the server) for each change.
+const (
+	// RevisionLocalWrites: the projection is written by local activities
+	// (BeginLifecycle, RecordTransitions), inside the workflow task, saving
+	// a round trip through the server per write; the state and memo are
+	// given at the start (LifecycleOptions); and every change versioned
+	// before (channelsVersion, replacementNoticeVersion) is in.
+	RevisionLocalWrites = 1
+	CurrentRevision     = RevisionLocalWrites
+)
+
+// NewLifecycleInput is the input of a new lifecycle on assignmentID.
+func NewLifecycleInput(assignmentID int64, replaces string) LifecycleInput {
+	return LifecycleInput{AssignmentID: assignmentID, Replaces: replaces, Revision: CurrentRevision}
 }
 
 // Answer is a yes or a no with its reason. By says who answered: "link",
@@ -82,14 +104,6 @@ var lifecycleActivities = workflow.ActivityOptions{
 		MaximumInterval: 10 * time.Minute},
 }
 
-// localWritesVersion marks lifecycles that write the projection with local
-// activities: the short, idempotent database writes (marking the person
-// invited, recording a step) run inside the workflow task instead of as
-// tasks of their own. That saves a round trip through the server per write:
-// a round starts faster and an answer shows sooner (bench/README.md).
-// Earlier histories wrote with ordinary activities and replay that way.
-const localWritesVersion = "local-writes"
-
 // writeLocally retries as lifecycleActivities would; a local activity that
 // outlives the workflow task is retried on timers.
 var writeLocally = workflow.LocalActivityOptions{
@@ -112,6 +126,9 @@ type lifecycle struct {
 	replacedBy string
 	unwritten  []store.Transition // steps taken, not yet in the projection
 	writing    workflow.Mutex
+	// modern: started at RevisionLocalWrites or later; such a run has
+	// every earlier change too, so their GetVersion calls are skipped.
+	modern bool
 }
 
 // Lifecycle is the workflow of one person on one slot. Start it with
@@ -120,20 +137,31 @@ type lifecycle struct {
 func Lifecycle(ctx workflow.Context, in LifecycleInput) error {
 	ctx = workflow.WithActivityOptions(ctx, lifecycleActivities)
 	lc := &lifecycle{in: in, id: workflow.GetInfo(ctx).WorkflowExecution.ID, writing: workflow.NewMutex(ctx)}
+	lc.modern = in.Revision >= RevisionLocalWrites
 	if err := lc.write(ctx, a.BeginLifecycle, in.AssignmentID).Get(ctx, &lc.plan); err != nil {
 		return err
 	}
 	// Only an active election sends anything; a person who is past the
 	// invitation already (a second start) is left as they are.
 	if !lc.plan.Active || lc.plan.State != models.StateInvited {
+		if lc.modern && lc.plan.State != "" {
+			// Started as invited (LifecycleOptions): say what it is.
+			lc.state = lc.plan.State
+			return lc.publish(ctx)
+		}
 		return nil
 	}
 	lc.state = models.StateInvited
 	if err := lc.register(ctx); err != nil {
 		return err
 	}
-	if err := lc.publish(ctx); err != nil {
-		return err
+	// LifecycleOptions start a lifecycle with the state and memo it has
+	// now: publishing them again would cost the server a visibility write
+	// per person in a round.
+	if !lc.modern || in.Replaces != "" || !startedAs(ctx, lc.state) {
+		if err := lc.publish(ctx); err != nil {
+			return err
+		}
 	}
 	if err := lc.send(ctx, models.KindInvitation, "invitation"); err != nil {
 		return err
@@ -289,10 +317,10 @@ func (lc *lifecycle) flush(ctx workflow.Context) error {
 	return lc.publish(ctx)
 }
 
-// write runs a projection write: a local activity (localWritesVersion), or
-// an ordinary one in histories from before.
+// write runs a projection write: a local activity (RevisionLocalWrites),
+// or an ordinary one in histories from before.
 func (lc *lifecycle) write(ctx workflow.Context, activity any, args ...any) workflow.Future {
-	if workflow.GetVersion(ctx, localWritesVersion, workflow.DefaultVersion, 1) == 1 {
+	if lc.modern {
 		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, writeLocally), activity, args...)
 	}
 	return workflow.ExecuteActivity(ctx, activity, args...)
@@ -314,9 +342,15 @@ func (lc *lifecycle) publish(ctx workflow.Context) error {
 	return workflow.UpsertMemo(ctx, memo)
 }
 
+// startedAs says whether the lifecycle's state search attribute is state.
+func startedAs(ctx workflow.Context, state models.AssignmentState) bool {
+	v, ok := workflow.GetTypedSearchAttributes(ctx).GetKeyword(StateAttr)
+	return ok && v == string(state)
+}
+
 func (lc *lifecycle) send(ctx workflow.Context, kind, key string) error {
 	msg := activities.LifecycleMessage{AssignmentID: lc.in.AssignmentID, WorkflowID: lc.id, Kind: kind, Key: key}
-	if workflow.GetVersion(ctx, channelsVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+	if !lc.modern && workflow.GetVersion(ctx, channelsVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return workflow.ExecuteActivity(ctx, a.SendLifecycleMessage, msg).Get(ctx, nil)
 	}
 	return deliver(ctx, msg)
@@ -413,7 +447,7 @@ func (lc *lifecycle) end(ctx workflow.Context) error {
 	}
 	// The party's secretaries hear that their slot is open again (and
 	// whether a reserve took it, in the overview the notice links to).
-	if workflow.GetVersion(ctx, replacementNoticeVersion, workflow.DefaultVersion, 1) == 1 {
+	if lc.modern || workflow.GetVersion(ctx, replacementNoticeVersion, workflow.DefaultVersion, 1) == 1 {
 		if err := workflow.ExecuteActivity(ctx, a.NotifyPartySecretaries, lc.in.AssignmentID, lc.id).Get(ctx, nil); err != nil {
 			return err
 		}
@@ -422,7 +456,7 @@ func (lc *lifecycle) end(ctx workflow.Context) error {
 		return nil
 	}
 	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, LifecycleOptions(*next)),
-		Lifecycle, LifecycleInput{AssignmentID: next.AssignmentID, Replaces: lc.id})
+		Lifecycle, NewLifecycleInput(next.AssignmentID, lc.id))
 	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
 		return err
 	}
@@ -442,6 +476,9 @@ func LifecycleOptions(ref store.LifecycleRef) workflow.ChildWorkflowOptions {
 		// a person nominated again, never a second invitation.
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		TypedSearchAttributes: lifecycleAttributes(ref),
+		// What the lifecycle will publish once it has invited the person
+		// (lifecycle.publish), so it need not publish it again.
+		Memo: map[string]any{"assignment": ref.AssignmentID, "state": string(models.StateInvited), "reminders": 0},
 	}
 }
 
@@ -452,6 +489,6 @@ func lifecycleAttributes(ref store.LifecycleRef) temporal.SearchAttributes {
 		PollingStationAttr.ValueSet(id(ref.StationID)),
 		PartyAttr.ValueSet(id(ref.PartyID)),
 		TaskTypeAttr.ValueSet(id(ref.TaskTypeID)),
-		StateAttr.ValueSet(string(models.StateNominated)),
+		StateAttr.ValueSet(string(models.StateInvited)),
 	)
 }

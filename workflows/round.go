@@ -108,7 +108,7 @@ func Round(ctx workflow.Context, in RoundInput) (RoundProgress, error) {
 		started := make([]workflow.ChildWorkflowFuture, len(refs))
 		for i, ref := range refs {
 			started[i] = workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, LifecycleOptions(ref)),
-				Lifecycle, LifecycleInput{AssignmentID: ref.AssignmentID})
+				Lifecycle, NewLifecycleInput(ref.AssignmentID, ""))
 		}
 		for _, f := range started {
 			err := f.GetChildWorkflowExecution().Get(ctx, nil)
