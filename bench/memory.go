@@ -22,6 +22,8 @@ type MemoryResult struct {
 // launches a round of people lifecycles that then wait on their timers,
 // and reads the worker's resident memory from /proc.
 func RunMemory(ctx context.Context, o Options, people int, progress func(string)) (MemoryResult, error) {
+	// The worker's own settings (WORKER_WORKFLOW_CACHE, …) come from this
+	// process's environment.
 	res := MemoryResult{Lifecycles: people}
 	if runtime.GOOS != "linux" {
 		return res, fmt.Errorf("the memory benchmark reads /proc: Linux only")

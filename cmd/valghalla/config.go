@@ -60,6 +60,7 @@ type config struct {
 	TwilioAuthToken           string
 	TwilioMessagingServiceSID string
 	SMSPerSecond              float64
+	WorkflowCache             int
 }
 
 // setting documents one environment variable; the README's table lists them.
@@ -146,6 +147,15 @@ var settings = []setting{
 				return errors.New("must be a positive number")
 			}
 			c.SMSPerSecond = f
+			return nil
+		}},
+	{"WORKER_WORKFLOW_CACHE", "10000", "worker: workflows kept in memory between their tasks (the rest are replayed when they wake); the worker's memory grows with it, about 80 KB each (bench/README.md)",
+		func(c *config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return errors.New("must be a whole number, 0 or more")
+			}
+			c.WorkflowCache = n
 			return nil
 		}},
 	{"LOG_LEVEL", "info", "debug, info, warn or error",

@@ -20,6 +20,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
 	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/activities"
@@ -229,6 +230,8 @@ func runWorker(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) e
 	if err != nil {
 		return err
 	}
+	// Process-wide in the SDK: one worker process, one cache.
+	sdkworker.SetStickyWorkflowCacheSize(cfg.WorkflowCache)
 	w := worker.NewWithSMSRate(c, cfg.TaskQueue, &activities.Activities{DB: db, Mail: mailer, BaseURL: cfg.BaseURL, Keys: keys,
 		CPR: register, DigitalPost: digitalPost, SMS: smsSender}, cfg.SMSPerSecond)
 	log.Info("worker polling", "namespace", cfg.TemporalNamespace, "task_queue", cfg.TaskQueue)
