@@ -33,7 +33,10 @@ type Latencies struct {
 	Request       time.Duration // p99 of the HTTP request alone
 }
 
-var linkPattern = regexp.MustCompile(`/svar/([A-Za-z0-9_-]{32,128})`)
+var (
+	linkPattern = regexp.MustCompile(`/svar/([A-Za-z0-9_-]{32,128})`)
+	csrfPattern = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+)
 
 // RunAnswers invites rate×duration people, then answers yes at rate per
 // second for duration, alternating link and SMS.
@@ -124,7 +127,7 @@ func answerByLink(ctx context.Context, link string) (time.Time, time.Duration, e
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	m := regexp.MustCompile(`name="csrf_token" value="([^"]+)"`).FindSubmatch(body)
+	m := csrfPattern.FindSubmatch(body)
 	if m == nil {
 		return time.Time{}, 0, fmt.Errorf("answer page %d without a form", resp.StatusCode)
 	}

@@ -102,7 +102,7 @@ func Start(ctx context.Context, o Options, exempt []string) (s *Stack, err error
 		if err != nil {
 			return nil, err
 		}
-		s.Dir(dir)
+		s.removeAtClose(dir)
 		s.opts.Dir = dir
 	}
 
@@ -199,8 +199,10 @@ func (s *Stack) startWorkerProcess() error {
 	return nil
 }
 
-// Dir registers a temporary folder for removal at Close.
-func (s *Stack) Dir(dir string) { s.cleanup = append(s.cleanup, func() { os.RemoveAll(dir) }) }
+// removeAtClose registers a temporary folder for removal at Close.
+func (s *Stack) removeAtClose(dir string) {
+	s.cleanup = append(s.cleanup, func() { os.RemoveAll(dir) })
+}
 
 // startProviders starts the fake providers with the real clients, each
 // arrival counted for the round benchmark.

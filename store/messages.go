@@ -60,10 +60,10 @@ func RecordAttempt(ctx context.Context, db *gorm.DB, id string, ch models.Channe
 			ProviderID: providerID, Detail: detail}).Error; err != nil {
 			return err
 		}
-		if status == models.MessageSent && providerID != "" {
-			// The provider may report on a message before its send is
-			// recorded (a fast Twilio status callback, found by our message
-			// id): that report is the newer news.
+		if status == models.MessageSent && ch == models.ChannelSMS && providerID != "" {
+			// Twilio may report on a message before its send is recorded
+			// (a fast status callback, found by our message id): that
+			// report is the newer news. Other channels report afterwards.
 			var early []string
 			if err := tx.Model(&models.MessageEvent{}).Where("message_id = ? AND provider_id = ?", id, providerID).
 				Order("id").Pluck("status", &early).Error; err != nil {

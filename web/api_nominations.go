@@ -12,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/valghalla/valghalla/activities/cpr"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 )
@@ -154,13 +155,8 @@ func (s *server) apiRegisterParticipant(c *gin.Context) {
 		apiError(c, http.StatusServiceUnavailable, T("participants.noregister"))
 		return
 	}
-	person, err := s.lookUpPerson(ctx, u, number)
-	var r *refusal
-	if errors.As(err, &r) {
-		apiError(c, r.status, T(r.key))
-		return
-	} else if err != nil {
-		s.apiFail(c, err)
+	person, ok := s.apiLookUpPerson(c, u, number)
+	if !ok {
 		return
 	}
 	reasons, election, err := s.eligibility(c, person.PersonFacts, party.ID)
@@ -342,13 +338,8 @@ func (s *server) apiNominate(c *gin.Context) {
 		s.apiFail(c, errors.New("the stored CPR number does not parse"))
 		return
 	}
-	person, err := s.lookUpPerson(ctx, u, number)
-	var r *refusal
-	if errors.As(err, &r) {
-		apiError(c, r.status, T(r.key))
-		return
-	} else if err != nil {
-		s.apiFail(c, err)
+	person, ok := s.apiLookUpPerson(c, u, number)
+	if !ok {
 		return
 	}
 	reasons, err := s.ineligibility(ctx, person.PersonFacts, e, tt.Validation)
@@ -438,4 +429,19 @@ func init() {
 			messages[l][k] = v
 		}
 	}
+}
+
+// apiLookUpPerson asks the CPR register (audited, lookUpPerson) and answers
+// a refusal or a failure itself; ok is false when it did.
+func (s *server) apiLookUpPerson(c *gin.Context, u models.User, number models.CPR) (cpr.Person, bool) {
+	person, err := s.lookUpPerson(c.Request.Context(), u, number)
+	var r *refusal
+	if errors.As(err, &r) {
+		apiError(c, r.status, translator(c)(r.key))
+		return person, false
+	} else if err != nil {
+		s.apiFail(c, err)
+		return person, false
+	}
+	return person, true
 }
