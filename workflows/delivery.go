@@ -1,8 +1,10 @@
 package workflows
 
 import (
+	"errors"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/valghalla/valghalla/activities"
@@ -39,6 +41,35 @@ func deliver(ctx workflow.Context, msg activities.LifecycleMessage) error {
 	var plan activities.MessagePlan
 	if err := workflow.ExecuteActivity(ctx, a.PlanMessage, msg).Get(ctx, &plan); err != nil {
 		return err
+	}
+	return deliverPlan(ctx, plan)
+}
+
+// planLocally bounds the planning that runs inside a workflow task: a
+// provider asking for a wait, or a database that is down, is retried there
+// for a few minutes (the task is kept alive meanwhile); after that the
+// ordinary activity, retried by the server for as long as it takes, plans.
+var planLocally = workflow.LocalActivityOptions{
+	ScheduleToCloseTimeout: 5 * time.Minute,
+	StartToCloseTimeout:    time.Minute,
+	RetryPolicy:            lifecycleActivities.RetryPolicy,
+}
+
+// deliverLocally is deliver with the planning — and with it the send on
+// every channel before SMS — as a local activity: the common message costs
+// the server no activity task and no extra workflow task. PlanMessage is
+// idempotent (the message is found by its dedupe key and its id reused), so
+// a task that is retried after a crash sends nothing twice. SMS still goes
+// through its rate-limited queue (deliverPlan).
+func deliverLocally(ctx workflow.Context, msg activities.LifecycleMessage) error {
+	var plan activities.MessagePlan
+	lctx := workflow.WithLocalActivityOptions(ctx, planLocally)
+	if err := workflow.ExecuteLocalActivity(lctx, a.PlanMessage, msg).Get(ctx, &plan); err != nil {
+		var refusal *temporal.ApplicationError
+		if (errors.As(err, &refusal) && refusal.NonRetryable()) || temporal.IsCanceledError(err) {
+			return err
+		}
+		return deliver(ctx, msg)
 	}
 	return deliverPlan(ctx, plan)
 }

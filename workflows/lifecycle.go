@@ -67,7 +67,15 @@ const (
 	// given at the start (LifecycleOptions); and every change versioned
 	// before (channelsVersion, replacementNoticeVersion) is in.
 	RevisionLocalWrites = 1
-	CurrentRevision     = RevisionLocalWrites
+	// RevisionLocalSends: a message is planned — and sent, on every
+	// channel before SMS — by a local activity inside the workflow task
+	// that decided to send it (deliverLocally). An invitation then costs
+	// the server no activity task and no second workflow task, and an
+	// answer's confirmation goes out in the task that took the answer.
+	// The record of a reminder and the reopening of a slot are local
+	// writes too.
+	RevisionLocalSends = 2
+	CurrentRevision    = RevisionLocalSends
 )
 
 // NewLifecycleInput is the input of a new lifecycle on assignmentID.
@@ -326,6 +334,15 @@ func (lc *lifecycle) write(ctx workflow.Context, activity any, args ...any) work
 	return workflow.ExecuteActivity(ctx, activity, args...)
 }
 
+// writeSince is write for the database activities made local at a later
+// revision: histories from before it ran them as ordinary activities.
+func (lc *lifecycle) writeSince(ctx workflow.Context, revision int, activity any, args ...any) workflow.Future {
+	if lc.in.Revision >= revision {
+		return lc.write(ctx, activity, args...)
+	}
+	return workflow.ExecuteActivity(ctx, activity, args...)
+}
+
 // publish shows the state to operators: the search attribute they filter
 // on and a memo with a non-personal summary.
 func (lc *lifecycle) publish(ctx workflow.Context) error {
@@ -352,6 +369,9 @@ func (lc *lifecycle) send(ctx workflow.Context, kind, key string) error {
 	msg := activities.LifecycleMessage{AssignmentID: lc.in.AssignmentID, WorkflowID: lc.id, Kind: kind, Key: key}
 	if !lc.modern && workflow.GetVersion(ctx, channelsVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return workflow.ExecuteActivity(ctx, a.SendLifecycleMessage, msg).Get(ctx, nil)
+	}
+	if lc.in.Revision >= RevisionLocalSends {
+		return deliverLocally(ctx, msg)
 	}
 	return deliver(ctx, msg)
 }
@@ -387,7 +407,7 @@ func (lc *lifecycle) awaitAnswer(ctx workflow.Context) error {
 		if err := lc.send(ctx, models.KindInvitationReminder, "reminder-"+strconv.Itoa(lc.reminders)); err != nil {
 			return err
 		}
-		if err := workflow.ExecuteActivity(ctx, a.RecordTransitions,
+		if err := lc.writeSince(ctx, RevisionLocalSends, a.RecordTransitions,
 			[]store.Transition{{AssignmentID: lc.in.AssignmentID, To: models.StateInvited, Reminded: true}}).Get(ctx, nil); err != nil {
 			return err
 		}
@@ -442,7 +462,7 @@ func (lc *lifecycle) end(ctx workflow.Context) error {
 		}
 	}
 	var next *store.LifecycleRef
-	if err := workflow.ExecuteActivity(ctx, a.ReopenSlot, lc.in.AssignmentID).Get(ctx, &next); err != nil {
+	if err := lc.writeSince(ctx, RevisionLocalSends, a.ReopenSlot, lc.in.AssignmentID).Get(ctx, &next); err != nil {
 		return err
 	}
 	// The party's secretaries hear that their slot is open again (and

@@ -2,11 +2,14 @@ package workflows_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
 	"gorm.io/gorm"
 
@@ -47,6 +50,7 @@ type lifecycleEnv struct {
 	db    *gorm.DB
 	seed  storetest.Election
 	out   *outbox
+	acts  *activities.Activities
 	start time.Time
 }
 
@@ -62,8 +66,8 @@ func newLifecycleEnv(t *testing.T) *lifecycleEnv {
 	le.seed = storetest.SeedElection(t, db, electionDay, 1, 2, 4)
 	env.SetStartTime(le.start)
 	env.RegisterWorkflow(workflows.Lifecycle)
-	env.RegisterActivity(&activities.Activities{DB: db, Mail: le.out, Keys: keys, BaseURL: "https://valg.example.dk",
-		Now: env.Now})
+	le.acts = &activities.Activities{DB: db, Mail: le.out, Keys: keys, BaseURL: "https://valg.example.dk", Now: env.Now}
+	env.RegisterActivity(le.acts)
 	return le
 }
 
@@ -372,5 +376,60 @@ func TestDeclineNotifiesThePartysSecretaries(t *testing.T) {
 	if body := notices[0].Text; strings.Contains(body, "Person 1") || !strings.Contains(body, "Kære Anna Sekretær") ||
 		!strings.Contains(body, "https://valg.example.dk/oversigt?valg=") {
 		t.Errorf("notice: %s", body)
+	}
+}
+
+// A message is planned and sent by a local activity; when that keeps
+// failing (here the database, for longer than the local retries last), the
+// ordinary activity takes over and the invitation still goes out, once.
+func TestSendFallsBackToAnActivityWhenLocalPlanningKeepsFailing(t *testing.T) {
+	le := newLifecycleEnv(t)
+	a := le.nominate(t, 0, 0)
+	var mu sync.Mutex
+	local, remote, calls := 0, 0, 0
+	le.SetOnLocalActivityStartedListener(func(info *activity.Info, _ context.Context, _ []interface{}) {
+		if info.ActivityType.Name == "PlanMessage" {
+			mu.Lock()
+			local++
+			mu.Unlock()
+		}
+	})
+	le.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		if info.ActivityType.Name == "PlanMessage" {
+			mu.Lock()
+			remote++
+			mu.Unlock()
+		}
+	})
+	invitationDown := true
+	le.OnActivity(le.acts.PlanMessage, mockCtx, mockAny).Return(
+		func(ctx context.Context, m activities.LifecycleMessage) (activities.MessagePlan, error) {
+			mu.Lock()
+			calls++
+			down := invitationDown && m.Kind == models.KindInvitation && remote == 0
+			mu.Unlock()
+			if down {
+				return activities.MessagePlan{}, errors.New("database is down")
+			}
+			return le.acts.PlanMessage(ctx, m)
+		})
+	le.ExecuteWorkflow(workflows.Lifecycle, workflows.NewLifecycleInput(a.ID, ""))
+	if err := le.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if local < 3 || remote != 1 {
+		t.Fatalf("PlanMessage ran %d times locally and %d times as an activity; want local retries, then one activity", local, remote)
+	}
+	invitations := 0
+	for _, s := range le.out.subjects() {
+		if strings.HasPrefix(s, "Vil du hjælpe til") {
+			invitations++
+		}
+	}
+	if invitations != 1 {
+		t.Fatalf("%d invitations sent, want 1 (sent %q)", invitations, le.out.subjects())
+	}
+	if got := le.state(t, a.ID); got.InvitedAt == nil {
+		t.Fatalf("projection %+v: not invited", got)
 	}
 }
