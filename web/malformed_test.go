@@ -6,11 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -165,6 +167,46 @@ func TestMalformedInputIsRefusedAndWritesNothing(t *testing.T) {
 			}
 		}
 		nominations := n.electionPath("/nominations")
+		// The staff forms that store typed text, each filled in as it would
+		// be saved; the cases below break one text field of each.
+		staff, admin := n.loggedIn(t, models.RoleStaff), n.loggedIn(t, models.RoleAdmin)
+		var kv models.ElectionType
+		if err := db.Where("kind = ?", models.Kommunalvalg).First(&kv).Error; err != nil {
+			t.Fatal(err)
+		}
+		settings := store.SettingsOf(n.election)
+		electionPath := "/valg/" + itoa(n.election.ID)
+		textForms := []struct {
+			name  string
+			b     *browser
+			path  string
+			form  url.Values
+			field string
+			label string // the field's name in the message
+		}{
+			{"station", staff, "/valgsteder", url.Values{"name": {"Nørreskolen"}, "address": {"Skolevej 1"}, "postal_code": {"8000"},
+				"city": {"Aarhus"}, "district": {"99"}, "area_id": {itoa(n.stations[0].AreaID)}}, "address", "Adresse"},
+			{"area", staff, "/omraader", url.Values{"name": {"Øst"}}, "name", "Navn"},
+			{"task type", staff, "/opgavetyper", url.Values{"name": {"Kontrollant"}, "short_name": {"KO"}, "description": {"Tæller efter"},
+				"start_time": {"08:00"}, "end_time": {"20:00"}, "allowance_kr": {"500"}}, "description", "Beskrivelse"},
+			{"new election", staff, "/valg", url.Values{"title": {"Kommunalvalg 2029"}, "kind": {"KV"}, "day": {"2029-11-20"}}, "title", "Titel"},
+			{"election settings", staff, electionPath, url.Values{"version": {strconv.Itoa(n.election.Version)}, "title": {settings.Title},
+				"day": {settings.Day}, "tasks_from": {settings.TasksFrom}, "tasks_until": {settings.TasksUntil}, "lock_days": {settings.LockDays},
+				"answer_days": {settings.AnswerDays}, "reminder_every_days": {settings.ReminderEveryDays},
+				"reminder_days_before": {settings.ReminderDaysBefore}, "task_reminder_days": {settings.TaskReminderDays}}, "title", "Titel"},
+			{"election copy", staff, electionPath + "/dupliker", url.Values{"title": {"Næste valg"}, "day": {"2029-11-20"}}, "title", "Titel"},
+			{"election type", admin, "/valgtyper/KV", kvForm("", kv.Version, nil), "name", "Navn"},
+			{"message template", admin, messagesPage + "/invitation/email", url.Values{"subject": {"Hjælp os ved [election:name]"},
+				"body": {"Kære [participant:name]\r\n\r\nSvar her: [answer:link]"}}, "body", "Tekst"},
+			{"group message", staff, electionPath + "/beskeder", url.Values{"subject": {"Husk [election:name]"},
+				"body": {"Kære [participant:name]\r\n\r\nHusk madpakke."}}, "body", "Tekst"},
+			{"user", admin, "/admin/brugere", url.Values{"email": {"ny@sondera.example"}, "name": {"Ny Bruger"}, "role": {"staff"}}, "name", "Navn"},
+			{"secretary request", secA, "/konto/ekstra-sekretaer", url.Values{"name": {"Ny Sekretær"}, "email": {"ny.sekretaer@example.dk"},
+				"station": {itoa(n.stations[0].ID)}}, "name", "Navn"},
+			{"party", staff, "/partier", url.Values{"name": {"Liberal Alliance"}, "letter": {"I"}, "kind": {"council_group"}, "seats": {"1"}}, "name", "Navn"},
+			{"valggruppe", staff, "/valggrupper", url.Values{"name": {"Blå liste"}}, "name", "Navn"},
+			{"retention", staff, electionPath + "/afslutning/opbevaring", url.Values{"retention_days": {"180"}}, "retention_days", "Dage efter valgdagen"},
+		}
 		huge := strings.Repeat("x", 2<<20) // past every body limit
 
 		cases := []malformedCase{
@@ -267,7 +309,7 @@ func TestMalformedInputIsRefusedAndWritesNothing(t *testing.T) {
 			{"register, overlong CPR", registerForm("cpr", strings.Repeat("0101704009", 1000)), 422, "CPR"},
 			{"register, overlong mobile", registerForm("mobile", strings.Repeat("2", 10000)), 422, "Mobilnummeret"},
 			{"register, overlong e-mail", registerForm("email", strings.Repeat("a", 10000)+"@example.dk"), 422, "for lang"},
-			{"register, e-mail not UTF-8", registerForm("email", "s\xf8ren@example.dk"), 422, "E-mailadressen"},
+			{"register, e-mail not UTF-8", registerForm("email", "s\xf8ren@example.dk"), 422, "»E-mail«"},
 			{"register, diet not UTF-8", registerForm("diet", "vegetar \xff"), 422, "Kosthensyn"},
 			{"register, diet with a NUL", registerForm("diet", "vegetar\x00"), 422, "Kosthensyn"},
 			{"register, overlong diet", registerForm("diet", strings.Repeat("æ", 400)), 422, "500 tegn"},
@@ -297,6 +339,25 @@ func TestMalformedInputIsRefusedAndWritesNothing(t *testing.T) {
 			{"api nominate, an election that is no number", apiCall(http.MethodPost, "/api/v1/elections/abc/nominations", `{"slot_id": 1, "participant_id": 1}`), 404, "Findes ikke"},
 			{"api slots, a party that is no number", apiCall(http.MethodGet, n.electionPath("/slots?party_id=A"), ``), 400, "party_id"},
 		}
+		// broken is form i of textForms with bad after its text field's value.
+		broken := func(i int, bad string) url.Values {
+			f := textForms[i]
+			form := maps.Clone(f.form)
+			form.Set("csrf_token", f.b.csrfFrom("/konto"))
+			form.Set(f.field, form.Get(f.field)+bad)
+			return form
+		}
+		for i, f := range textForms {
+			for _, bad := range []struct{ what, bytes string }{{"a NUL", "\x00"}, {"not UTF-8", "\xff"}} {
+				cases = append(cases, malformedCase{f.name + ", " + f.field + " with " + bad.what, func() *httptest.ResponseRecorder {
+					return f.b.do(http.MethodPost, f.path, broken(i, bad.bytes))
+				}, 422, "»" + f.label + "«"})
+			}
+		}
+		cases = append(cases, malformedCase{"station, address with a NUL, in English", func() *httptest.ResponseRecorder {
+			defer staff.do(http.MethodGet, "/konto?lang=da", nil)
+			return staff.do(http.MethodPost, "/valgsteder?lang=en", broken(0, "\x00"))
+		}, 422, "The field “Address” contains characters that are not valid text"})
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
 				before := tableChecksums(t, db)

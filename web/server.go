@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -264,6 +265,11 @@ func New(d Deps) http.Handler {
 		case rt.path != "/healthz" && rt.path != "/readyz":
 			// Probes touch no session: they run every few seconds.
 			handlers = append([]gin.HandlerFunc{s.loadSession, s.checkCSRF}, handlers...)
+			if rt.access != public {
+				// A logged-in user's form: its text checked once it is
+				// authorised, before the handler (formtext.go).
+				handlers = slices.Insert(handlers, len(handlers)-1, s.checkFormText)
+			}
 		}
 		r.Handle(rt.method, rt.path, handlers...)
 	}
