@@ -113,7 +113,7 @@ func (r EligibilityRules) Check(electionDay Date, municipalityCode string, p Per
 		add(IneligibleUnderage, fmt.Sprintf("Personen er ikke fyldt %d år på valgdagen.", r.MinAge))
 	}
 
-	country := cprCountries[strings.TrimSpace(p.Citizenship)]
+	country := countryOf(p.Citizenship)
 	if !r.Citizenship.accepts(country) &&
 		!(r.ResidenceYears > 0 && residentFor(p.ResidentSince, electionDay, r.ResidenceYears)) {
 		add(IneligibleCitizenship, r.citizenshipReason())
@@ -187,7 +187,8 @@ const (
 
 // cprCountries maps the CPR register's own numeric country codes (CPR's
 // "myndighedskoder" for countries, also used for citizenship) to the groups
-// the election laws care about. Codes not in the table are countryNone.
+// the election laws care about. Codes not in the table (nor configured, see
+// countryOf) are countryNone.
 //
 // ==== VERIFY BEFORE PRODUCTION ====
 // These codes must be checked against CPR-kontoret's official list, "Lande og
@@ -208,8 +209,15 @@ const (
 //
 // MISSING: the codes of Estland, Letland, Litauen, Tjekkiet, Slovakiet,
 // Slovenien, Kroatien and Cypern are not in the part of the LIFA list that
-// could be read (5100–5199) and were not found elsewhere. Until they are added their citizens are treated as non-EU — failing
+// could be read (5100–5199) and were not found elsewhere; they are not guessed
+// here. Until they are known their citizens are treated as non-EU — failing
 // closed: at KV they need 4 years' residence, at EP they are refused.
+// The municipality completes the table without a code change: look the 8
+// codes up in CPR's "Lande og landekoder" (above) and set them in
+// CPR_EU_COUNTRY_CODES (eucountries.go), e.g. CPR_EU_COUNTRY_CODES=5xxx,5yyy,…
+// for web, worker and dev alike. Until at least 8 extra codes are set, every
+// start logs a warning naming these states. When the codes are verified, add
+// them here and drop them from missingEUStates.
 // ==================================
 //
 // Deliberately absent: 5170 Storbritannien (left the EU on 31 January 2020),
@@ -217,6 +225,8 @@ const (
 // Iceland and Norway), 5101 Grønland (not a citizenship: Greenlanders are
 // Danish citizens, 5100), 5115 "Kongelig", and the codes of states that no
 // longer exist (Tjekkoslovakiet, Jugoslavien, Sovjetunionen, Østtyskland).
+// CPR_EU_COUNTRY_CODES refuses the first five, and every non-EU code below
+// (cprNotOtherEU).
 var cprCountries = map[string]countryGroup{
 	"5100": countryDenmark, // Danmark
 

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/worker"
 )
 
@@ -48,6 +49,7 @@ type config struct {
 	CPRServiceAgreementUUID string
 	CPRUserSystemUUID       string
 	CPRUserUUID             string
+	ExtraEUCountryCodes     models.ExtraEUCountryCodes
 
 	DigitalPostURL         string
 	DigitalPostCertFile    string
@@ -122,6 +124,11 @@ var settings = []setting{
 		func(c *config, v string) error { c.CPRUserSystemUUID = v; return nil }},
 	{"CPR_USER_UUID", "", "web: Serviceplatformen user (the municipality)",
 		func(c *config, v string) error { c.CPRUserUUID = v; return nil }},
+	{models.EUCountryCodesSetting, "", "dev, web, worker: CPR country codes (4 digits, comma-separated) that count as other-EU citizenships besides the built-in table: the 8 member states it lacks, from CPR's list \"Lande og landekoder\"",
+		func(c *config, v string) (err error) {
+			c.ExtraEUCountryCodes, err = models.ParseExtraEUCountryCodes(v)
+			return
+		}},
 	{"DIGITALPOST_URL", "", "worker: Næste generation Digital Post API base URL; dev runs a fake when empty, elsewhere empty sends no Digital Post",
 		func(c *config, v string) error { c.DigitalPostURL = strings.TrimRight(v, "/"); return nil }},
 	{"DIGITALPOST_CERT_FILE", "", "worker: the municipality's OCES3 system certificate (PEM) for Digital Post",
@@ -209,6 +216,20 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet, args []string, dev
 		}
 	}
 	return c, nil
+}
+
+// useEUCountryCodes puts the configured EU country codes in force; the
+// commands that evaluate eligibility (dev, web, worker) call it once at
+// start-up, before they serve. While member states may still lack a code it
+// warns, once: their citizens are treated as non-EU.
+func (c config) useEUCountryCodes(log *slog.Logger) {
+	models.SetExtraEUCountryCodes(c.ExtraEUCountryCodes)
+	if missing := c.ExtraEUCountryCodes.StatesPossiblyMissing(); len(missing) > 0 {
+		log.Warn(fmt.Sprintf("%d EU member states have no CPR country code configured (%s): their citizens count as non-EU "+
+			"(refused at EP, 4 years' residence needed at KV); set %s from CPR's list \"Lande og landekoder\" (cpr.dk)",
+			len(missing), strings.Join(missing, ", "), models.EUCountryCodesSetting),
+			"configured_codes", len(c.ExtraEUCountryCodes.Codes()))
+	}
 }
 
 func (c config) requireDatabase() error {

@@ -26,6 +26,7 @@ import (
 // Temporal server and its Web UI, the app database on SQLite, the worker and
 // the web app, all keeping their data under one folder.
 func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
+	cfg.useEUCountryCodes(log)
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data folder: %w", err)
 	}

@@ -169,6 +169,7 @@ func runTemporalSetup(ctx context.Context, cfg config, log *slog.Logger, stdout 
 }
 
 func runWeb(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) error {
+	cfg.useEUCountryCodes(log)
 	db, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -200,6 +201,7 @@ func runWeb(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) erro
 }
 
 func runWorker(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) error {
+	cfg.useEUCountryCodes(log)
 	db, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return err
