@@ -800,3 +800,17 @@ func TestEncryptionKeysAreWiredThrough(t *testing.T) {
 		}
 	}
 }
+
+// The worker asks the CPR register too (re-validation before the
+// election), so it gets the same register settings as the web app.
+func TestWebAndWorkerShareTheCPRRegister(t *testing.T) {
+	p := loadProject(t, "CPR_ENDPOINT=https://sf1520.example/", "CPR_CVR=29189846", "CPR_EU_COUNTRY_CODES=5999")
+	for _, key := range []string{"CPR_ENDPOINT", "CPR_CERT_FILE", "CPR_KEY_FILE", "CPR_CA_FILE", "CPR_CVR",
+		"CPR_SERVICE_AGREEMENT_UUID", "CPR_USER_SYSTEM_UUID", "CPR_USER_UUID", "CPR_EU_COUNTRY_CODES"} {
+		web, inWeb := env(service(t, p, "web"), key)
+		worker, inWorker := env(service(t, p, "worker"), key)
+		if !inWeb || !inWorker || web != worker {
+			t.Errorf("%s: web %q (set %v), worker %q (set %v); want the same in both", key, web, inWeb, worker, inWorker)
+		}
+	}
+}
