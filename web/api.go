@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"go.yaml.in/yaml/v4"
@@ -147,18 +148,85 @@ func (s *server) apiStoreError(c *gin.Context, err error) {
 
 // bindJSON reads the body into dst, refusing unknown fields and anything
 // after the value: a typo in a field name is an error, not a silent no-op.
+// Every string in it must be clean text (store.CleanText), as in the
+// forms: broken UTF-8 is not JSON (400), a control character is a value
+// that cannot be stored (422); either names the field, and nothing is
+// written.
 func bindJSON(c *gin.Context, dst any) bool {
-	dec := json.NewDecoder(c.Request.Body)
+	T := translator(c)
+	raw, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		apiError(c, http.StatusBadRequest, T("api.malformed", err.Error())) // past the site's body limit
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(dst)
+	err = dec.Decode(dst)
 	if err == nil && dec.Decode(new(json.RawMessage)) != io.EOF {
 		err = errors.New("more than one JSON value")
 	}
 	if err != nil {
-		apiError(c, http.StatusBadRequest, translator(c)("api.malformed", err.Error()))
+		apiError(c, http.StatusBadRequest, T("api.malformed", err.Error()))
+		return false
+	}
+	if field, brokenUTF8, found := unclean(raw); found {
+		fields := map[string]string{field: T("api.badtext.field")}
+		if brokenUTF8 {
+			c.AbortWithStatusJSON(http.StatusBadRequest, apiErrorBody{Error: T("api.malformed", strconv.Quote(field)+" is not UTF-8"), Fields: fields})
+		} else {
+			c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: T("api.badtext", field), Fields: fields})
+		}
 		return false
 	}
 	return true
+}
+
+// unclean finds the first string in a JSON value that is not clean text
+// and names it by the key whose value it is (or is in). It reads the raw
+// bytes as well as the decoded string because the decoder quietly turns
+// broken UTF-8 into U+FFFD; brokenUTF8 says which of the two it was.
+func unclean(raw []byte) (field string, brokenUTF8, found bool) {
+	type level struct {
+		object, atKey bool
+		key           string
+	}
+	stack := []level{{}}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var from int64
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false, false // io.EOF: all clean (a malformed body was refused before)
+		}
+		to := dec.InputOffset()
+		span := raw[from:to] // the token, with the separators before it
+		from = to
+		top := &stack[len(stack)-1]
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			top.atKey = top.object // the container is a value; a key comes after it
+			stack = append(stack, level{object: tok == json.Delim('{'), atKey: tok == json.Delim('{'), key: top.key})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		if s, ok := tok.(string); ok {
+			if !utf8.Valid(span) {
+				return top.key, true, true
+			}
+			if !store.CleanText(s) {
+				return top.key, false, true
+			}
+			if top.object && top.atKey {
+				top.key = s
+			}
+		}
+		if top.object {
+			top.atKey = !top.atKey
+		}
+	}
 }
 
 // apiID is the :id of the path; 0 (found nowhere) when it is not a number.

@@ -41,6 +41,18 @@ func TestAPIAreasPartiesAndValggrupper(t *testing.T) {
 		res.errorText(t) != "Skriv områdets navn." {
 		t.Errorf("nameless area: %d %s", res.Status, res.Body)
 	}
+	// Text that cannot be stored is refused, the field named (more in malformed_test.go).
+	for _, c := range []struct {
+		body   rawJSON
+		status int
+	}{{`{"name": "Nord\u0000by"}`, http.StatusUnprocessableEntity}, {"{\"name\": \"Nord\xffby\"}", http.StatusBadRequest}} {
+		var refused struct{ Fields map[string]string }
+		res := staff.do(http.MethodPut, "/api/v1/areas/"+itoa(area.ID), c.body)
+		res.decode(t, &refused)
+		if res.Status != c.status || refused.Fields["name"] == "" {
+			t.Errorf("%q: %d %s", c.body, res.Status, res.Body)
+		}
+	}
 	if res := staff.do(http.MethodPut, "/api/v1/areas/999999", map[string]any{"name": "X"}); res.Status != http.StatusNotFound {
 		t.Errorf("unknown area: %d %s", res.Status, res.Body)
 	}

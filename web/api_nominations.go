@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -83,8 +82,7 @@ type apiSlot struct {
 }
 
 // bindSmallJSON is bindJSON with the body capped at maxAPIBody (413 past
-// it) and refused unless it is valid UTF-8: encoding/json would quietly
-// turn broken bytes into U+FFFD, and that would be stored.
+// it).
 func bindSmallJSON(c *gin.Context, dst any) bool {
 	T := translator(c)
 	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxAPIBody))
@@ -95,9 +93,6 @@ func bindSmallJSON(c *gin.Context, dst any) bool {
 		return false
 	case err != nil:
 		apiError(c, http.StatusBadRequest, T("api.malformed", "the body could not be read"))
-		return false
-	case !utf8.Valid(raw):
-		apiError(c, http.StatusBadRequest, T("api.malformed", "the body is not UTF-8"))
 		return false
 	}
 	c.Request.Body = io.NopCloser(bytes.NewReader(raw))

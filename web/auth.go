@@ -24,6 +24,10 @@ const (
 	// account takes no more passwords until the window has passed.
 	maxFailedLogins = 5
 	loginWindow     = 15 * time.Minute
+
+	// maxPasswordBytes bounds a password: login refuses a longer one, so
+	// activation must too.
+	maxPasswordBytes = 1024
 )
 
 // dummyHash is verified when an unknown e-mail logs in, so a wrong address
@@ -201,7 +205,7 @@ func (s *server) login(c *gin.Context) {
 		s.render(c, status, "login.html", "login.title", map[string]any{"Error": msg, "Email": email, "Next": next})
 	}
 	// Malformed input is refused before the attempt is recorded.
-	if email == "" || password == "" || len(email) > 254 || len(password) > 1024 || !store.CleanText(c.PostForm("email")) || !store.CleanText(password) {
+	if email == "" || password == "" || len(email) > 254 || len(password) > maxPasswordBytes || !store.CleanText(c.PostForm("email")) || !store.CleanText(password) {
 		again(http.StatusBadRequest, "login.missing")
 		return
 	}

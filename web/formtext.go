@@ -15,7 +15,8 @@ import (
 // again in lists, exports and messages. So every form of a logged-in user
 // passes checkFormText before its handler: one check, and no form that
 // can forget it. The public forms (login, code, activation, answer) store
-// no typed text, and login and answer refuse such bytes themselves.
+// no typed text, and login, activation and answer refuse such bytes
+// themselves.
 
 // fieldLabels names a form field by the label its form shows; a field not
 // here is named as it is posted.

@@ -15,6 +15,8 @@ func init() {
 			"api.confirm":         "Ændringen fjerner %d tomme pladser. Send den igen med \"confirm\": true for at gennemføre den.",
 			"api.failed":          "Der skete en fejl på serveren.",
 			"api.invalid":         "Ret de markerede felter.",
+			"api.badtext":         "Feltet »%s« indeholder tegn, der ikke er gyldig tekst (UTF-8 uden kontroltegn). Intet er gemt.",
+			"api.badtext.field":   "Indeholder tegn, der ikke er gyldig tekst (UTF-8 uden kontroltegn).",
 		},
 		english: {
 			"api.unauthenticated": "Log in, or send an API token as Authorization: Bearer <token>.",
@@ -27,6 +29,8 @@ func init() {
 			"api.confirm":         "The change removes %d empty slots. Send it again with \"confirm\": true to go ahead.",
 			"api.failed":          "Something went wrong on the server.",
 			"api.invalid":         "Correct the fields marked.",
+			"api.badtext":         "The field “%s” contains characters that are not valid text (UTF-8 without control characters). Nothing was saved.",
+			"api.badtext.field":   "Contains characters that are not valid text (UTF-8 without control characters).",
 		},
 	} {
 		for k, v := range texts {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"mime/multipart"
@@ -82,7 +83,9 @@ func TestMalformedInputIsRefusedAndWritesNothing(t *testing.T) {
 		anonCSRF := anon.csrf()
 		regCSRF := secA.csrfFrom("/deltagere/ny")
 		// A token's first use is recorded; that is not the cases' doing.
-		api[models.RolePartySecretary].do(http.MethodGet, "/api/v1/parties", nil)
+		for _, role := range []models.Role{models.RolePartySecretary, models.RoleStaff, models.RoleAdmin} {
+			api[role].do(http.MethodGet, "/api/v1/parties", nil)
+		}
 
 		send := func(method, target, contentType string, body []byte, header ...string) *httptest.ResponseRecorder {
 			req := httptest.NewRequest(method, target, bytes.NewReader(body))
@@ -208,6 +211,57 @@ func TestMalformedInputIsRefusedAndWritesNothing(t *testing.T) {
 			{"retention", staff, electionPath + "/afslutning/opbevaring", url.Values{"retention_days": {"180"}}, "retention_days", "Dage efter valgdagen"},
 		}
 		huge := strings.Repeat("x", 2<<20) // past every body limit
+		// The JSON API calls that store typed text, each as it would be
+		// saved; the cases below break one string of each.
+		apiTexts := []struct {
+			name, method, path string
+			role               models.Role
+			body               map[string]any
+			field              string
+		}{
+			{"area", http.MethodPost, "/api/v1/areas", models.RoleStaff, map[string]any{"name": "Øst"}, "name"},
+			{"station", http.MethodPost, "/api/v1/stations", models.RoleStaff, map[string]any{"area_id": n.stations[0].AreaID,
+				"name": "Nørreskolen", "address": "Skolevej 1", "postal_code": "8000", "city": "Aarhus", "district": 99}, "city"},
+			{"task type", http.MethodPost, "/api/v1/task-types", models.RoleStaff, map[string]any{"name": "Optæller", "short_name": "OT",
+				"description": "Tæller efter", "start_time": "18:00", "end_time": "23:00", "allowance_kr": 500}, "description"},
+			{"party", http.MethodPost, "/api/v1/parties", models.RoleStaff, map[string]any{"name": "Nyt Parti", "letter": "N",
+				"kind": "council_group", "council_seats": 1}, "name"},
+			{"election", http.MethodPatch, "/api/v1/elections/" + itoa(n.election.ID), models.RoleStaff,
+				map[string]any{"version": n.election.Version, "title": "Kommunalvalg 2029"}, "title"},
+			{"election type", http.MethodPut, "/api/v1/election-types/KV", models.RoleAdmin, map[string]any{"name": "Kommunalvalg",
+				"min_age": kv.MinAge, "citizenship": kv.Citizenship, "residence_years": kv.ResidenceYears, "version": kv.Version}, "name"},
+			{"API token", http.MethodPost, "/api/v1/api-tokens", models.RoleAdmin, map[string]any{"user_id": n.users[models.RoleStaff].ID,
+				"name": "Integration"}, "name"},
+		}
+		// apiText is call i of apiTexts with bad (raw JSON) after its field's value.
+		apiText := func(i int, bad string) func() *httptest.ResponseRecorder {
+			a := apiTexts[i]
+			body := maps.Clone(a.body)
+			body[a.field] = fmt.Sprint(body[a.field], "@BAD@")
+			raw, err := json.Marshal(body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw = bytes.Replace(raw, []byte("@BAD@"), []byte(bad), 1)
+			return func() *httptest.ResponseRecorder {
+				return send(a.method, a.path, "application/json", raw, "Authorization", "Bearer "+api[a.role].token)
+			}
+		}
+		// A one-time link to choose a password, and its form filled in.
+		newcomer := models.User{Email: "ny.bruger@sondera.example", Name: "Ny Bruger", Role: models.RoleStaff, CreatedAt: now}
+		if err := db.Create(&newcomer).Error; err != nil {
+			t.Fatal(err)
+		}
+		accountLink, err := store.CreateAccountLink(context.Background(), db, newcomer.ID, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		activate := func(password string) func() *httptest.ResponseRecorder {
+			return func() *httptest.ResponseRecorder {
+				return anon.do(http.MethodPost, "/konto/aktiver/"+accountLink, url.Values{"password": {password},
+					"password2": {password}, "csrf_token": {anonCSRF}})
+			}
+		}
 
 		cases := []malformedCase{
 			// Twilio's webhooks.
@@ -325,7 +379,7 @@ func TestMalformedInputIsRefusedAndWritesNothing(t *testing.T) {
 			{"api register, two values", apiCall(http.MethodPost, "/api/v1/participants", `{"cpr": "0101704009"}{}`), 400, "more than one"},
 			{"api register, an array", apiCall(http.MethodPost, "/api/v1/participants", `[{"cpr": "0101704009"}]`), 400, "ikke gyldig JSON"},
 			{"api register, not UTF-8", apiCall(http.MethodPost, "/api/v1/participants", "{\"cpr\": \"0101704009\", \"diet\": \"\xff\"}"), 400, "UTF-8"},
-			{"api register, a NUL in the diet", apiCall(http.MethodPost, "/api/v1/participants", `{"cpr": "0101704009", "diet": "veg\u0000"}`), 422, "Kosthensyn"},
+			{"api register, a NUL in the diet", apiCall(http.MethodPost, "/api/v1/participants", `{"cpr": "0101704009", "diet": "veg\u0000"}`), 422, "»diet«"},
 			{"api register, wrong CPR", apiCall(http.MethodPost, "/api/v1/participants", `{"cpr": "0101704O09"}`), 422, "CPR-nummeret er ikke gyldigt"},
 			{"api register, oversized", apiCall(http.MethodPost, "/api/v1/participants", `{"cpr": "0101704009", "diet": "`+strings.Repeat("a", 100<<10)+`"}`), 413, "for stor"},
 			{"api register, over the site's limit", apiCall(http.MethodPost, "/api/v1/participants", `{"diet": "`+huge+`"}`), 413, ""},
@@ -338,6 +392,14 @@ func TestMalformedInputIsRefusedAndWritesNothing(t *testing.T) {
 			{"api nominate, an id past int64", apiCall(http.MethodPost, nominations, `{"slot_id": 99999999999999999999, "participant_id": 1}`), 400, "ikke gyldig JSON"},
 			{"api nominate, an election that is no number", apiCall(http.MethodPost, "/api/v1/elections/abc/nominations", `{"slot_id": 1, "participant_id": 1}`), 404, "Findes ikke"},
 			{"api slots, a party that is no number", apiCall(http.MethodGet, n.electionPath("/slots?party_id=A"), ``), 400, "party_id"},
+			// Activation: a password the login form would refuse.
+			{"activation, a NUL in the password", activate("en lang og god\x00adgangskode"), 422, "kontroltegn"},
+			{"activation, password not UTF-8", activate("en lang og god adgangskode \xff"), 422, "kontroltegn"},
+			{"activation, an overlong password", activate(strings.Repeat("p", 1025)), 422, "for lang"},
+			{"activation, two different passwords", func() *httptest.ResponseRecorder {
+				return anon.do(http.MethodPost, "/konto/aktiver/"+accountLink, url.Values{"password": {testPassword},
+					"password2": {testPassword + "!"}, "csrf_token": {anonCSRF}})
+			}, 422, "ikke ens"},
 		}
 		// broken is form i of textForms with bad after its text field's value.
 		broken := func(i int, bad string) url.Values {
@@ -352,6 +414,19 @@ func TestMalformedInputIsRefusedAndWritesNothing(t *testing.T) {
 				cases = append(cases, malformedCase{f.name + ", " + f.field + " with " + bad.what, func() *httptest.ResponseRecorder {
 					return f.b.do(http.MethodPost, f.path, broken(i, bad.bytes))
 				}, 422, "»" + f.label + "«"})
+			}
+		}
+		for i, a := range apiTexts {
+			for _, bad := range []struct {
+				what, json string
+				status     int
+				want       string
+			}{
+				{"a NUL", `\u0000`, 422, "Feltet »" + a.field + "«"},
+				{"a control character", `\u001b[2J`, 422, "Feltet »" + a.field + "«"},
+				{"not UTF-8", "\xff", 400, `\"` + a.field + `\" is not UTF-8`},
+			} {
+				cases = append(cases, malformedCase{"api " + a.name + ", " + a.field + " with " + bad.what, apiText(i, bad.json), bad.status, bad.want})
 			}
 		}
 		cases = append(cases, malformedCase{"station, address with a NUL, in English", func() *httptest.ResponseRecorder {

@@ -67,25 +67,38 @@ func (s *server) activationForm(c *gin.Context) {
 	s.render(c, http.StatusOK, "activate.html", "activate.title", map[string]any{"Account": u, "Token": c.Param("token")})
 }
 
+// activate sets the password a one-time link's owner chose. A password
+// the login form would refuse (control characters, broken UTF-8, longer
+// than it takes) would lock the person out, so it is refused here, and the
+// link stays usable for another try.
 func (s *server) activate(c *gin.Context) {
 	token := c.Param("token")
-	p1, p2 := c.PostForm("password"), c.PostForm("password2")
-	if p1 != p2 {
-		u, err := store.CheckAccountLink(c.Request.Context(), s.DB, token, s.Now())
-		if err != nil {
-			s.linkProblem(c, err)
-			return
-		}
-		s.render(c, http.StatusUnprocessableEntity, "activate.html", "activate.title",
-			map[string]any{"Account": u, "Token": token, "Error": "activate.mismatch"})
+	u, err := store.CheckAccountLink(c.Request.Context(), s.DB, token, s.Now())
+	if err != nil {
+		s.linkProblem(c, err)
 		return
 	}
-	u, err := store.UseAccountLink(c.Request.Context(), s.DB, token, p1, s.Now())
+	again := func(data map[string]any) {
+		data["Account"], data["Token"] = u, token
+		s.render(c, http.StatusUnprocessableEntity, "activate.html", "activate.title", data)
+	}
+	p1, p2 := c.PostForm("password"), c.PostForm("password2")
+	switch {
+	case p1 != p2:
+		again(map[string]any{"Error": "activate.mismatch"})
+		return
+	case !store.CleanText(p1):
+		again(map[string]any{"Error": "activate.badchars"})
+		return
+	case len(p1) > maxPasswordBytes:
+		again(map[string]any{"ErrorText": translator(c)("activate.toolong", maxPasswordBytes)})
+		return
+	}
+	_, err = store.UseAccountLink(c.Request.Context(), s.DB, token, p1, s.Now())
 	var ue *store.UserError
 	switch {
 	case errors.As(err, &ue):
-		s.render(c, http.StatusUnprocessableEntity, "activate.html", "activate.title",
-			map[string]any{"Account": u, "Token": token, "ErrorText": ue.Reason})
+		again(map[string]any{"ErrorText": ue.Reason})
 		return
 	case err != nil:
 		s.linkProblem(c, err)
