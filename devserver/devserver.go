@@ -44,7 +44,7 @@ const (
 	defaultIP           = "127.0.0.1"
 	clusterName         = "active"
 	storeName           = "sqlite-default"
-	visibilityStoreName = "postgres-visibility"
+	visibilityStoreName = "visibility"
 
 	// readyTimeout bounds how long Start waits for the frontend (and UI) to answer.
 	readyTimeout = 60 * time.Second
@@ -338,43 +338,25 @@ func internalPorts(ip string) (servicePorts, error) {
 	return servicePorts{frontendHTTP: ports[0], history: ports[1], matching: ports[2], worker: ports[3]}, nil
 }
 
-// setupSQLite creates the schema in a new file and the namespaces
-// (idempotently); one store serves persistence and visibility.
+// setupSQLite creates the schema in new files and the namespaces
+// (idempotently). Visibility has a file of its own, next to the database
+// file: SQLite allows one writer per file, and with one file the visibility
+// writes (one per workflow start, state change and close) queued behind the
+// history writes. A data folder made before the split keeps its one file.
 func setupSQLite(o Options) (map[string]config.DataStore, error) {
-	sqlConf := &config.SQL{
-		PluginName:   sqliteplugin.PluginName,
-		DatabaseName: o.DatabaseFile,
-		ConnectAttributes: map[string]string{
-			"mode":         "rwc",
-			"journal_mode": "wal",    // becomes _pragma=journal_mode=wal
-			"synchronous":  "normal", // becomes _pragma=synchronous=normal
-		},
-		// One connection: more give "database is locked" under load.
-		MaxConns:     1,
-		MaxIdleConns: 1,
+	sqlConf := sqliteStore(o.DatabaseFile)
+	fresh, err := prepareSQLiteFile(sqlConf)
+	if err != nil {
+		return nil, err
 	}
-
-	info, err := os.Stat(o.DatabaseFile)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		dir := filepath.Dir(o.DatabaseFile)
-		if st, err := os.Stat(dir); err != nil {
-			return nil, fmt.Errorf("devserver: directory for Temporal database: %w", err)
-		} else if !st.IsDir() {
-			return nil, fmt.Errorf("devserver: %s is not a directory", dir)
+	stores := map[string]config.DataStore{storeName: {SQL: sqlConf}}
+	visFile := VisibilityFile(o.DatabaseFile)
+	if _, err := os.Stat(visFile); fresh || err == nil {
+		visConf := sqliteStore(visFile)
+		if _, err := prepareSQLiteFile(visConf); err != nil {
+			return nil, err
 		}
-		if err := sqliteschema.SetupSchema(sqlConf); err != nil {
-			return nil, fmt.Errorf("devserver: creating Temporal schema in %s: %w", o.DatabaseFile, err)
-		}
-	case err != nil:
-		return nil, fmt.Errorf("devserver: Temporal database: %w", err)
-	case info.IsDir():
-		return nil, fmt.Errorf("devserver: Temporal database %s is a directory", o.DatabaseFile)
-	case info.Size() == 0:
-		// An empty file (e.g. touched, or a crash before the schema was written).
-		if err := sqliteschema.SetupSchema(sqlConf); err != nil {
-			return nil, fmt.Errorf("devserver: creating Temporal schema in %s: %w", o.DatabaseFile, err)
-		}
+		stores[visibilityStoreName] = config.DataStore{SQL: visConf}
 	}
 
 	nsConfs := make([]*sqliteschema.NamespaceConfig, 0, len(o.Namespaces))
@@ -389,7 +371,54 @@ func setupSQLite(o Options) (map[string]config.DataStore, error) {
 	if err := sqliteschema.CreateNamespaces(sqlConf, nsConfs...); err != nil {
 		return nil, fmt.Errorf("devserver: creating namespaces: %w", err)
 	}
-	return map[string]config.DataStore{storeName: {SQL: sqlConf}}, nil
+	return stores, nil
+}
+
+// VisibilityFile is the SQLite file of the visibility store that goes with
+// the Temporal database file.
+func VisibilityFile(databaseFile string) string {
+	return strings.TrimSuffix(databaseFile, ".db") + "-visibility.db"
+}
+
+func sqliteStore(file string) *config.SQL {
+	return &config.SQL{
+		PluginName:   sqliteplugin.PluginName,
+		DatabaseName: file,
+		ConnectAttributes: map[string]string{
+			"mode":         "rwc",
+			"journal_mode": "wal",    // becomes _pragma=journal_mode=wal
+			"synchronous":  "normal", // becomes _pragma=synchronous=normal
+		},
+		// One connection: more give "database is locked" under load.
+		MaxConns:     1,
+		MaxIdleConns: 1,
+	}
+}
+
+// prepareSQLiteFile creates the Temporal schema in a missing or empty file;
+// it reports whether it did.
+func prepareSQLiteFile(c *config.SQL) (bool, error) {
+	info, err := os.Stat(c.DatabaseName)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		dir := filepath.Dir(c.DatabaseName)
+		if st, err := os.Stat(dir); err != nil {
+			return false, fmt.Errorf("devserver: directory for Temporal database: %w", err)
+		} else if !st.IsDir() {
+			return false, fmt.Errorf("devserver: %s is not a directory", dir)
+		}
+	case err != nil:
+		return false, fmt.Errorf("devserver: Temporal database: %w", err)
+	case info.IsDir():
+		return false, fmt.Errorf("devserver: Temporal database %s is a directory", c.DatabaseName)
+	case info.Size() > 0:
+		return false, nil
+	}
+	// Missing, or empty (touched, or a crash before the schema was written).
+	if err := sqliteschema.SetupSchema(c); err != nil {
+		return false, fmt.Errorf("devserver: creating Temporal schema in %s: %w", c.DatabaseName, err)
+	}
+	return true, nil
 }
 
 func newTemporalServer(o Options, dialIP string, ports servicePorts, stores map[string]config.DataStore, logger temporalLogger) (temporal.Server, error) {
@@ -399,7 +428,7 @@ func newTemporalServer(o Options, dialIP string, ports servicePorts, stores map[
 	conf := &config.Config{}
 	conf.Global.Membership.MaxJoinDuration = 30 * time.Second
 	conf.Global.Membership.BroadcastAddress = dialIP
-	visibility := storeName // SQLite: one store serves both
+	visibility := storeName // SQLite made before the visibility file: one store serves both
 	if _, ok := stores[visibilityStoreName]; ok {
 		visibility = visibilityStoreName
 	}

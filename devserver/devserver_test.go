@@ -112,9 +112,12 @@ func TestStartUIAndRestartKeepsWorkflows(t *testing.T) {
 		t.Errorf("UIURL() = %q, want %q", got, want)
 	}
 
-	// The pragmas reached SQLite: a WAL file sits next to the database.
-	if _, err := os.Stat(opts.DatabaseFile + "-wal"); err != nil {
-		t.Errorf("no WAL file next to the database: %v", err)
+	// The pragmas reached SQLite: a WAL file sits next to the database,
+	// and next to the visibility store's own file.
+	for _, f := range []string{opts.DatabaseFile, VisibilityFile(opts.DatabaseFile)} {
+		if _, err := os.Stat(f + "-wal"); err != nil {
+			t.Errorf("no WAL file next to %s: %v", filepath.Base(f), err)
+		}
 	}
 
 	// The Web UI answers and reaches the frontend.
@@ -439,4 +442,44 @@ func dropDatabases(t *testing.T, server string, names ...string) {
 			t.Log(err)
 		}
 	}
+}
+
+// A data folder from before the visibility file has one file for both
+// stores: it keeps it (its workflows are listed from there), and no empty
+// visibility file appears beside it.
+func TestOneFileDataFolderKeepsItsVisibility(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	opts := Options{
+		DatabaseFile:     filepath.Join(t.TempDir(), "temporal.db"),
+		FrontendPort:     freePort(t),
+		Namespaces:       []string{testNamespace},
+		SearchAttributes: testSearchAttributes,
+		Logger:           quietLogger(),
+	}
+	// The one-file layout: the schema (history and visibility) in one file.
+	if _, err := prepareSQLiteFile(sqliteStore(opts.DatabaseFile)); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Start(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	if _, err := os.Stat(VisibilityFile(opts.DatabaseFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("a visibility file was made beside a one-file data folder (stat: %v)", err)
+	}
+	c := dial(t, s)
+	defer c.Close()
+	w := startWorker(t, c)
+	defer w.Stop()
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "one-file", TaskQueue: testTaskQueue,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			temporal.NewSearchAttributeKeyKeyword("ValghallaElection").ValueSet("FV2026"),
+			temporal.NewSearchAttributeKeyKeyword("ValghallaState").ValueSet("invited"),
+		)}, waitForSignal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkListedBySearchAttribute(ctx, t, c, run.GetID())
 }
