@@ -224,6 +224,12 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet, args []string, dev
 // warns, once: their citizens are treated as non-EU.
 func (c config) useEUCountryCodes(log *slog.Logger) {
 	models.SetExtraEUCountryCodes(c.ExtraEUCountryCodes)
+	c.warnOfMissingEUCountryCodes(log)
+}
+
+// warnOfMissingEUCountryCodes is useEUCountryCodes's warning; dev gives it
+// once its ports are bound, so a taken port stays a one-line error.
+func (c config) warnOfMissingEUCountryCodes(log *slog.Logger) {
 	if missing := c.ExtraEUCountryCodes.StatesPossiblyMissing(); len(missing) > 0 {
 		log.Warn(fmt.Sprintf("%d EU member states have no CPR country code configured (%s): their citizens count as non-EU "+
 			"(refused at EP, 4 years' residence needed at KV); set %s from CPR's list \"Lande og landekoder\" (cpr.dk)",

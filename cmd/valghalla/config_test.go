@@ -212,12 +212,13 @@ func TestEUCountryCodesSetting(t *testing.T) {
 
 	// Each command that evaluates eligibility uses the setting first: here
 	// they stop soon after (no database; the web port taken), having warned.
+	// dev warns once its ports are bound (TestDevServesEverything… sees it).
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer taken.Close()
-	for _, cmd := range []string{"web", "worker", "dev"} {
+	for _, cmd := range []string{"web", "worker"} {
 		env := map[string]string{"LISTEN_ADDR": taken.Addr().String(), "VALGHALLA_DATA_DIR": t.TempDir(), "CPR_EU_COUNTRY_CODES": "5198"}
 		var stdout, stderr bytes.Buffer
 		code := run(context.Background(), []string{cmd}, func(k string) string { return env[k] }, &stdout, &stderr)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/valghalla/valghalla/activities"
 	"github.com/valghalla/valghalla/devserver"
+	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/web"
 	"github.com/valghalla/valghalla/worker"
@@ -26,7 +27,7 @@ import (
 // Temporal server and its Web UI, the app database on SQLite, the worker and
 // the web app, all keeping their data under one folder.
 func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
-	cfg.useEUCountryCodes(log)
+	models.SetExtraEUCountryCodes(cfg.ExtraEUCountryCodes)
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data folder: %w", err)
 	}
@@ -63,6 +64,7 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 		return fmt.Errorf("start Temporal: %w", err)
 	}
 	defer temporalServer.Stop()
+	cfg.warnOfMissingEUCountryCodes(log)
 
 	opts := temporalOptions(cfg, log)
 	opts.HostPort = temporalServer.FrontendAddress()

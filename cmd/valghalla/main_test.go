@@ -171,6 +171,9 @@ func TestDevServesEverythingAndKeepsItsDataAcrossRestarts(t *testing.T) {
 		}
 		webURL := "http://" + env["LISTEN_ADDR"]
 		out := p.stdout.String()
+		if n := strings.Count(p.stderr.String(), "EU member states have no CPR country code configured"); n != 1 {
+			t.Errorf("round %d: the warning of missing EU country codes came %d times, want once:\n%s", round, n, p.stderr.String())
+		}
 		for _, want := range []string{webURL, "http://" + env["TEMPORAL_UI_ADDR"], store.DemoEmail, store.DemoPassword} {
 			if !strings.Contains(out, want) {
 				t.Errorf("round %d: dev did not print %q:\n%s", round, want, out)
