@@ -51,6 +51,29 @@ type RoundProgress struct {
 type RoundInput struct {
 	RoundID  int64
 	Progress RoundProgress
+	// Revision is the round code that started the run (StartRound sets
+	// CurrentRoundRevision; a continue-as-new keeps it). Rounds from before
+	// have 0 and replay as they ran.
+	Revision int
+}
+
+// Revisions of the round.
+const (
+	// RoundRevisionLocalReads: the count and each page of people are read
+	// by local activities, inside the round's workflow task; an ordinary
+	// activity cost each page two server round trips in which no lifecycle
+	// was started.
+	RoundRevisionLocalReads = 1
+	CurrentRoundRevision    = RoundRevisionLocalReads
+)
+
+// read runs one of the round's database reads: a local activity from
+// RoundRevisionLocalReads on, an ordinary one in histories from before.
+func (in RoundInput) read(ctx workflow.Context, activity any, args ...any) workflow.Future {
+	if in.Revision >= RoundRevisionLocalReads {
+		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, writeLocally), activity, args...)
+	}
+	return workflow.ExecuteActivity(ctx, activity, args...)
 }
 
 // Round is the workflow of a recruitment round.
@@ -81,7 +104,7 @@ func Round(ctx workflow.Context, in RoundInput) (RoundProgress, error) {
 	listen.AddReceive(cancel, func(workflow.ReceiveChannel, bool) { drain() })
 
 	if !p.Counted {
-		if err := workflow.ExecuteActivity(ctx, a.CountRound, in.RoundID).Get(ctx, &p.Total); err != nil {
+		if err := in.read(ctx, a.CountRound, in.RoundID).Get(ctx, &p.Total); err != nil {
 			return *p, err
 		}
 		p.Counted = true
@@ -98,7 +121,7 @@ func Round(ctx workflow.Context, in RoundInput) (RoundProgress, error) {
 			return *p, workflow.NewContinueAsNewError(ctx, Round, in)
 		}
 		var refs []store.LifecycleRef
-		if err := workflow.ExecuteActivity(ctx, a.RoundPage, in.RoundID, p.AfterID, roundPageSize).Get(ctx, &refs); err != nil {
+		if err := in.read(ctx, a.RoundPage, in.RoundID, p.AfterID, roundPageSize).Get(ctx, &refs); err != nil {
 			return *p, err
 		}
 		if len(refs) == 0 {
@@ -130,7 +153,7 @@ func Round(ctx workflow.Context, in RoundInput) (RoundProgress, error) {
 func StartRound(ctx context.Context, c client.Client, taskQueue string, r RoundRef) error {
 	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: r.WorkflowID, TaskQueue: taskQueue,
 		TypedSearchAttributes: temporal.NewSearchAttributes(ElectionAttr.ValueSet(strconv.FormatInt(r.ElectionID, 10)))},
-		Round, RoundInput{RoundID: r.ID})
+		Round, RoundInput{RoundID: r.ID, Revision: CurrentRoundRevision})
 	return err
 }
 

@@ -56,15 +56,22 @@ func progress(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflows.Ro
 	return p
 }
 
+// newRound is a round as StartRound starts it.
+var newRound = workflows.RoundInput{RoundID: 1, Revision: workflows.CurrentRoundRevision}
+
 func TestRoundStartsEveryoneInPages(t *testing.T) {
-	env, started := roundEnv(t, 120)
-	env.ExecuteWorkflow(workflows.Round, workflows.RoundInput{RoundID: 1})
-	var p workflows.RoundProgress
-	if err := env.GetWorkflowResult(&p); err != nil {
-		t.Fatal(err)
-	}
-	if !p.Done || p.Started != 120 || p.Total != 120 || p.AfterID != 120 || *started != 120 {
-		t.Fatalf("progress %+v, %d lifecycles ran", p, *started)
+	// Rounds started before RoundRevisionLocalReads read with ordinary
+	// activities, the current ones locally: both start everyone once.
+	for _, revision := range []int{0, workflows.CurrentRoundRevision} {
+		env, started := roundEnv(t, 120)
+		env.ExecuteWorkflow(workflows.Round, workflows.RoundInput{RoundID: 1, Revision: revision})
+		var p workflows.RoundProgress
+		if err := env.GetWorkflowResult(&p); err != nil {
+			t.Fatal(err)
+		}
+		if !p.Done || p.Started != 120 || p.Total != 120 || p.AfterID != 120 || *started != 120 {
+			t.Fatalf("revision %d: progress %+v, %d lifecycles ran", revision, p, *started)
+		}
 	}
 }
 
@@ -75,7 +82,7 @@ func TestRoundPausesResumesAndCancels(t *testing.T) {
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.RoundPauseSignal, nil) }, 0)
 	env.RegisterDelayedCallback(func() { whilePaused = progress(t, env) }, 30*time.Minute)
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.RoundResumeSignal, nil) }, time.Hour)
-	env.ExecuteWorkflow(workflows.Round, workflows.RoundInput{RoundID: 1})
+	env.ExecuteWorkflow(workflows.Round, newRound)
 	var p workflows.RoundProgress
 	if err := env.GetWorkflowResult(&p); err != nil {
 		t.Fatal(err)
@@ -87,7 +94,7 @@ func TestRoundPausesResumesAndCancels(t *testing.T) {
 	env, started := roundEnv(t, 120)
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.RoundPauseSignal, nil) }, 0)
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.RoundCancelSignal, nil) }, time.Hour)
-	env.ExecuteWorkflow(workflows.Round, workflows.RoundInput{RoundID: 1})
+	env.ExecuteWorkflow(workflows.Round, newRound)
 	if err := env.GetWorkflowResult(&p); err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +105,7 @@ func TestRoundPausesResumesAndCancels(t *testing.T) {
 
 func TestRoundContinuesAsNewAndCarriesItsProgress(t *testing.T) {
 	env, _ := roundEnv(t, 1200)
-	env.ExecuteWorkflow(workflows.Round, workflows.RoundInput{RoundID: 1})
+	env.ExecuteWorkflow(workflows.Round, newRound)
 	err := env.GetWorkflowError()
 	var can *workflow.ContinueAsNewError
 	if !errors.As(err, &can) {
@@ -108,7 +115,7 @@ func TestRoundContinuesAsNewAndCarriesItsProgress(t *testing.T) {
 	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
 		t.Fatal(err)
 	}
-	if next.RoundID != 1 || next.Progress.Started != 500 || next.Progress.AfterID != 500 || next.Progress.Total != 1200 || !next.Progress.Counted {
+	if next.RoundID != 1 || next.Revision != workflows.CurrentRoundRevision || next.Progress.Started != 500 || next.Progress.AfterID != 500 || next.Progress.Total != 1200 || !next.Progress.Counted {
 		t.Fatalf("carried progress %+v", next)
 	}
 }
