@@ -12,6 +12,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
+	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/activities/digitalpost"
 	"github.com/valghalla/valghalla/activities/mail"
@@ -208,19 +209,22 @@ func (a *Activities) DeliverMessage(ctx context.Context, d Delivery) (DeliveryOu
 	} else if err != nil {
 		return DeliveryOutcome{}, honourRetryAfter(err)
 	}
-	if err := store.RecordAttempt(ctx, a.DB, msg.ID, d.Channel, models.MessageSent, providerID, "", now); err != nil {
-		return DeliveryOutcome{}, err
-	}
-	if receipt != "" {
-		// Digital Post's receipt (RECEIVED, or COMPLETED at once) joins the history.
-		if _, err := store.RecordProviderStatus(ctx, a.DB, providerID, "", receipt, "", now); err != nil {
-			return DeliveryOutcome{}, err
+	// The send, the provider's receipt and the audit entry are one write:
+	// SQLite has one writer at a time, and a round makes thousands.
+	return DeliveryOutcome{Status: models.MessageSent}, a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := store.RecordAttempt(ctx, tx, msg.ID, d.Channel, models.MessageSent, providerID, "", now); err != nil {
+			return err
 		}
-	}
-	return DeliveryOutcome{Status: models.MessageSent}, store.Audit(a.DB.WithContext(ctx), models.AuditEntry{At: now,
-		Action: models.AuditMessageSent, ParticipantID: msg.ParticipantID,
-		// No message id: a UUID may look like a CPR number to the audit log's guard.
-		Detail: fmt.Sprintf("%s by %s", msg.Kind, d.Channel)})
+		if receipt != "" {
+			// Digital Post's receipt (RECEIVED, or COMPLETED at once) joins the history.
+			if _, err := store.RecordProviderStatus(ctx, tx, providerID, "", receipt, "", now); err != nil {
+				return err
+			}
+		}
+		return store.Audit(tx, models.AuditEntry{At: now, Action: models.AuditMessageSent, ParticipantID: msg.ParticipantID,
+			// No message id: a UUID may look like a CPR number to the audit log's guard.
+			Detail: fmt.Sprintf("%s by %s", msg.Kind, d.Channel)})
+	})
 }
 
 // sendOn hands the rendered message to the channel's provider and returns
