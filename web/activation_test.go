@@ -19,14 +19,7 @@ import (
 func TestActivationRefusesAPasswordLoginWouldRefuse(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		f := newFixture(t, db, false)
-		u := models.User{Email: "ny.bruger@sondera.example", Name: "Ny Bruger", Role: models.RoleStaff, CreatedAt: now}
-		if err := db.Create(&u).Error; err != nil {
-			t.Fatal(err)
-		}
-		link, err := store.CreateAccountLink(context.Background(), db, u.ID, now)
-		if err != nil {
-			t.Fatal(err)
-		}
+		u, link := newAccountLink(t, db)
 		b := newBrowser(t, f.app)
 		choose := func(password, lang string) (int, string) {
 			rec := b.do(http.MethodPost, "/konto/aktiver/"+link+lang, url.Values{"password": {password}, "password2": {password},
@@ -63,4 +56,19 @@ func TestActivationRefusesAPasswordLoginWouldRefuse(t *testing.T) {
 			t.Errorf("login with the chosen password: %d %.300s", rec.Code, rec.Body)
 		}
 	})
+}
+
+// newAccountLink makes a new staff user, Ny Bruger, and the one-time link
+// on which they choose a password.
+func newAccountLink(t *testing.T, db *gorm.DB) (models.User, string) {
+	t.Helper()
+	u := models.User{Email: "ny.bruger@sondera.example", Name: "Ny Bruger", Role: models.RoleStaff, CreatedAt: now}
+	if err := db.Create(&u).Error; err != nil {
+		t.Fatal(err)
+	}
+	link, err := store.CreateAccountLink(context.Background(), db, u.ID, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u, link
 }

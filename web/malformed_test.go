@@ -248,14 +248,7 @@ func TestMalformedInputIsRefusedAndWritesNothing(t *testing.T) {
 			}
 		}
 		// A one-time link to choose a password, and its form filled in.
-		newcomer := models.User{Email: "ny.bruger@sondera.example", Name: "Ny Bruger", Role: models.RoleStaff, CreatedAt: now}
-		if err := db.Create(&newcomer).Error; err != nil {
-			t.Fatal(err)
-		}
-		accountLink, err := store.CreateAccountLink(context.Background(), db, newcomer.ID, now)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, accountLink := newAccountLink(t, db)
 		activate := func(password string) func() *httptest.ResponseRecorder {
 			return func() *httptest.ResponseRecorder {
 				return anon.do(http.MethodPost, "/konto/aktiver/"+accountLink, url.Values{"password": {password},

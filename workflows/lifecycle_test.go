@@ -401,12 +401,11 @@ func TestSendFallsBackToAnActivityWhenLocalPlanningKeepsFailing(t *testing.T) {
 			mu.Unlock()
 		}
 	})
-	invitationDown := true
 	le.OnActivity(le.acts.PlanMessage, mockCtx, mockAny).Return(
 		func(ctx context.Context, m activities.LifecycleMessage) (activities.MessagePlan, error) {
 			mu.Lock()
 			calls++
-			down := invitationDown && m.Kind == models.KindInvitation && remote == 0
+			down := m.Kind == models.KindInvitation && remote == 0
 			mu.Unlock()
 			if down {
 				return activities.MessagePlan{}, errors.New("database is down")
