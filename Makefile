@@ -61,7 +61,7 @@ race:
 PG ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count 1 ./models/ ./store/ ./web/ ./worker/
-	$(BIN) bench round --people 1000
+	$(BIN) bench round --people 1000 --runs 3
 	$(BIN) bench round --people 10000
 	$(BIN) bench round --people 1000 --postgres '$(PG)'
 	$(BIN) bench answers --rate 50 --duration 2m

@@ -2,10 +2,14 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -15,10 +19,13 @@ import (
 )
 
 // The baseline is bare Temporal doing what a round does, without the
-// product: a round workflow starts abandoned children a page at a time and
-// continues as new every few pages (the product's page sizes); each child
-// runs one no-op activity and then waits, as a lifecycle waits for its
-// answer. Same server, same worker options, same process.
+// product: a round workflow has an activity start a page of workflows at
+// once with the worker's client and continues as new every few pages (the
+// product's page sizes, workflows/round.go); each of them runs one no-op
+// activity and then waits, as a lifecycle waits for its answer. Same
+// server, same worker options, same process. Options.BaselineChildren
+// starts them as abandoned children instead, as the product's round did
+// before RoundRevisionStartsByActivity.
 
 const baselineQueue = "bench-baseline"
 
@@ -29,30 +36,43 @@ const (
 )
 
 type baselineRoundInput struct {
-	Run     string
-	N, Next int
+	Run      string
+	N, Next  int
+	Children bool
 }
 
 func baselineRound(ctx workflow.Context, in baselineRoundInput) (int, error) {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute, HeartbeatTimeout: 10 * time.Second})
 	for page := 0; in.Next < in.N; page++ {
 		if page == baselinePagesPerRun {
 			return in.Next, workflow.NewContinueAsNewError(ctx, baselineRound, in)
 		}
 		end := min(in.Next+baselinePageSize, in.N)
-		started := make([]workflow.ChildWorkflowFuture, 0, end-in.Next)
-		for i := in.Next; i < end; i++ {
-			opts := workflow.ChildWorkflowOptions{WorkflowID: fmt.Sprintf("baseline-%s-%d", in.Run, i),
-				ParentClosePolicy: 2} // abandon
-			started = append(started, workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), baselineLifecycle))
-		}
-		for _, f := range started {
-			if err := f.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+		if in.Children {
+			if err := startBaselineChildren(ctx, in.Run, in.Next, end); err != nil {
 				return in.Next, err
 			}
+		} else if err := workflow.ExecuteActivity(ctx, (*baselineActivities).StartPage, in.Run, in.Next, end).Get(ctx, nil); err != nil {
+			return in.Next, err
 		}
 		in.Next = end
 	}
 	return in.Next, nil
+}
+
+func startBaselineChildren(ctx workflow.Context, run string, from, to int) error {
+	started := make([]workflow.ChildWorkflowFuture, 0, to-from)
+	for i := from; i < to; i++ {
+		opts := workflow.ChildWorkflowOptions{WorkflowID: fmt.Sprintf("baseline-%s-%d", run, i),
+			ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON}
+		started = append(started, workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), baselineLifecycle))
+	}
+	for _, f := range started {
+		if err := f.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+			return err
+		}
+	}
+	return nil
 }
 
 func baselineLifecycle(ctx workflow.Context) error {
@@ -70,6 +90,24 @@ type baselineActivities struct{ done *arrivals }
 func (a *baselineActivities) Noop(context.Context) error {
 	a.done.add()
 	return nil
+}
+
+// StartPage starts the baseline's workflows from to to at once, as
+// workflows.StartLifecycles starts a page of lifecycles.
+func (a *baselineActivities) StartPage(ctx context.Context, run string, from, to int) error {
+	c, queue := activity.GetClient(ctx), activity.GetInfo(ctx).TaskQueue
+	errs := make([]error, to-from)
+	var wg sync.WaitGroup
+	for i := from; i < to; i++ {
+		wg.Go(func() {
+			opts := client.StartWorkflowOptions{ID: fmt.Sprintf("baseline-%s-%d", run, i), TaskQueue: queue}
+			if _, err := c.ExecuteWorkflow(ctx, opts, baselineLifecycle); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+				errs[i-from] = err
+			}
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // startBaselineWorker runs the baseline on its own task queue with the

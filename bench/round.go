@@ -84,7 +84,7 @@ func (s *Stack) baseline(ctx context.Context, n int, progress func(string)) (Lau
 	run := fmt.Sprint(baselineRuns.Add(1))
 	t0 := time.Now()
 	wr, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "baseline-round-" + run, TaskQueue: baselineQueue},
-		baselineRound, baselineRoundInput{Run: run, N: n})
+		baselineRound, baselineRoundInput{Run: run, N: n, Children: s.opts.BaselineChildren})
 	if err != nil {
 		return Launch{}, err
 	}

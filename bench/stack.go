@@ -50,6 +50,10 @@ type Options struct {
 	Postgres string
 	// Log receives warnings and errors of the stack (default: stderr).
 	Log *slog.Logger
+	// BaselineChildren starts the baseline's workflows as children of its
+	// round, as the product did before its round started them by an
+	// activity; the default starts them as the product does now.
+	BaselineChildren bool
 	// WorkerBinary, when set, runs the worker as `<WorkerBinary> worker`,
 	// the production command, in a process of its own (to measure its
 	// memory); it sends e-mail only. Empty runs the worker in this process.

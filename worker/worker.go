@@ -22,8 +22,9 @@ func Options() sdkworker.Options {
 	}
 }
 
-// Register adds every workflow and activity of the product to r.
-func Register(r sdkworker.Registry, acts *activities.Activities) {
+// Register adds every workflow and activity of the product to r; c is the
+// client the round's activity starts lifecycles with.
+func Register(r sdkworker.Registry, c client.Client, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.SelfCheck)
 	r.RegisterWorkflow(workflows.AccountInvitation)
 	r.RegisterWorkflow(workflows.Lifecycle)
@@ -33,6 +34,7 @@ func Register(r sdkworker.Registry, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.GroupMessage)
 	r.RegisterWorkflow(workflows.Retention)
 	r.RegisterActivity(acts)
+	r.RegisterActivity(&workflows.Starter{Client: c})
 }
 
 // DefaultSMSPerSecond is the SMS rate when none is configured: a Danish
@@ -56,7 +58,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities) *Worker
 // workers of the queue (the server enforces it: TaskQueueActivitiesPerSecond).
 func NewWithSMSRate(c client.Client, taskQueue string, acts *activities.Activities, smsPerSecond float64) *Worker {
 	w := &Worker{main: sdkworker.New(c, taskQueue, Options())}
-	Register(w.main, acts)
+	Register(w.main, c, acts)
 	w.sms = sdkworker.New(c, workflows.SMSTaskQueue(taskQueue), sdkworker.Options{
 		DisableWorkflowWorker:            true,
 		TaskQueueActivitiesPerSecond:     smsPerSecond,

@@ -498,8 +498,12 @@ func LifecycleOptions(ref store.LifecycleRef) workflow.ChildWorkflowOptions {
 		TypedSearchAttributes: lifecycleAttributes(ref),
 		// What the lifecycle will publish once it has invited the person
 		// (lifecycle.publish), so it need not publish it again.
-		Memo: map[string]any{"assignment": ref.AssignmentID, "state": string(models.StateInvited), "reminders": 0},
+		Memo: lifecycleMemo(ref),
 	}
+}
+
+func lifecycleMemo(ref store.LifecycleRef) map[string]any {
+	return map[string]any{"assignment": ref.AssignmentID, "state": string(models.StateInvited), "reminders": 0}
 }
 
 func lifecycleAttributes(ref store.LifecycleRef) temporal.SearchAttributes {

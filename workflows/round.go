@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
@@ -12,12 +13,11 @@ import (
 )
 
 // A recruitment round invites everyone nominated and not yet invited in an
-// election (within a filter). It starts their lifecycles as abandoned
-// children, a page at a time, and continues as new every few pages: a
-// workflow must not have thousands of pending children, and its history
-// stays short. It is idempotent: people already invited are no longer
-// nominated and are never listed again, and a lifecycle already running is
-// found by its id.
+// election (within a filter). It starts their lifecycles a page at a time —
+// an activity starts a page's lifecycles at once (StartLifecycles) — and
+// continues as new every few pages, so its history stays short. It is
+// idempotent: people already invited are no longer nominated and are never
+// listed again, and a lifecycle already running is found by its id.
 
 // Names of the round's signals and query.
 const (
@@ -64,8 +64,22 @@ const (
 	// activity cost each page two server round trips in which no lifecycle
 	// was started.
 	RoundRevisionLocalReads = 1
-	CurrentRoundRevision    = RoundRevisionLocalReads
+	// RoundRevisionStartsByActivity: each page's lifecycles are started
+	// by an activity (StartLifecycles), no longer as children.
+	RoundRevisionStartsByActivity = 2
+	CurrentRoundRevision          = RoundRevisionStartsByActivity
 )
+
+// starter names the Starter's activities in workflow code.
+var starter *Starter
+
+// startPage runs StartLifecycles: a page takes about a second, a worker
+// that dies is noticed by the heartbeat.
+var startPage = workflow.ActivityOptions{
+	StartToCloseTimeout: time.Minute,
+	HeartbeatTimeout:    10 * time.Second,
+	RetryPolicy:         lifecycleActivities.RetryPolicy,
+}
 
 // read runs one of the round's database reads: a local activity from
 // RoundRevisionLocalReads on, an ordinary one in histories from before.
@@ -128,25 +142,43 @@ func Round(ctx workflow.Context, in RoundInput) (RoundProgress, error) {
 			p.Done = true
 			return *p, nil
 		}
-		started := make([]workflow.ChildWorkflowFuture, len(refs))
-		for i, ref := range refs {
-			started[i] = workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, LifecycleOptions(ref)),
-				Lifecycle, NewLifecycleInput(ref.AssignmentID, ""))
-		}
-		for _, f := range started {
-			err := f.GetChildWorkflowExecution().Get(ctx, nil)
-			switch {
-			case err == nil:
-				p.Started++
-			case temporal.IsWorkflowExecutionAlreadyStartedError(err):
-				p.Skipped++
-			default:
-				return *p, err
-			}
+		if err := in.start(ctx, p, refs); err != nil {
+			return *p, err
 		}
 		p.AfterID = refs[len(refs)-1].AssignmentID
 		p.Total = max(p.Total, p.Started+p.Skipped)
 	}
+}
+
+// start starts a page's lifecycles and counts them in p: by an activity
+// from RoundRevisionStartsByActivity on, as abandoned children before.
+func (in RoundInput) start(ctx workflow.Context, p *RoundProgress, refs []store.LifecycleRef) error {
+	if in.Revision >= RoundRevisionStartsByActivity {
+		var page PageStarts
+		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, startPage), starter.StartLifecycles, refs).Get(ctx, &page); err != nil {
+			return err
+		}
+		p.Started += page.Started
+		p.Skipped += page.Skipped
+		return nil
+	}
+	started := make([]workflow.ChildWorkflowFuture, len(refs))
+	for i, ref := range refs {
+		started[i] = workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, LifecycleOptions(ref)),
+			Lifecycle, NewLifecycleInput(ref.AssignmentID, ""))
+	}
+	for _, f := range started {
+		err := f.GetChildWorkflowExecution().Get(ctx, nil)
+		switch {
+		case err == nil:
+			p.Started++
+		case temporal.IsWorkflowExecutionAlreadyStartedError(err):
+			p.Skipped++
+		default:
+			return err
+		}
+	}
+	return nil
 }
 
 // StartRound starts the workflow of a recorded round.

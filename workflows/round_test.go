@@ -33,10 +33,18 @@ func roundEnv(t *testing.T, n int) (*testsuite.TestWorkflowEnvironment, *int) {
 			}
 			return refs, nil
 		})
+	// Rounds before RoundRevisionStartsByActivity start children, the
+	// current ones an activity per page: either counts here.
 	started := 0
 	env.OnWorkflow(workflows.Lifecycle, mockAny, mockAny).Return(func(workflow.Context, workflows.LifecycleInput) error {
 		started++
 		return nil
+	})
+	var st *workflows.Starter
+	env.RegisterActivity(st)
+	env.OnActivity(st.StartLifecycles, mockCtx, mockAny).Return(func(_ context.Context, refs []store.LifecycleRef) (workflows.PageStarts, error) {
+		started += len(refs)
+		return workflows.PageStarts{Started: len(refs)}, nil
 	})
 	return env, &started
 }
@@ -61,8 +69,9 @@ var newRound = workflows.RoundInput{RoundID: 1, Revision: workflows.CurrentRound
 
 func TestRoundStartsEveryoneInPages(t *testing.T) {
 	// Rounds started before RoundRevisionLocalReads read with ordinary
-	// activities, the current ones locally: both start everyone once.
-	for _, revision := range []int{0, workflows.CurrentRoundRevision} {
+	// activities, later ones locally; before RoundRevisionStartsByActivity
+	// they start children: each starts everyone once.
+	for _, revision := range []int{0, workflows.RoundRevisionLocalReads, workflows.RoundRevisionStartsByActivity} {
 		env, started := roundEnv(t, 120)
 		env.ExecuteWorkflow(workflows.Round, workflows.RoundInput{RoundID: 1, Revision: revision})
 		var p workflows.RoundProgress
