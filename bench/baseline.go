@@ -42,7 +42,7 @@ type baselineRoundInput struct {
 }
 
 func baselineRound(ctx workflow.Context, in baselineRoundInput) (int, error) {
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute, HeartbeatTimeout: 10 * time.Second})
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
 	for page := 0; in.Next < in.N; page++ {
 		if page == baselinePagesPerRun {
 			return in.Next, workflow.NewContinueAsNewError(ctx, baselineRound, in)
@@ -101,9 +101,7 @@ func (a *baselineActivities) StartPage(ctx context.Context, run string, from, to
 	for i := from; i < to; i++ {
 		wg.Go(func() {
 			opts := client.StartWorkflowOptions{ID: fmt.Sprintf("baseline-%s-%d", run, i), TaskQueue: queue}
-			if _, err := c.ExecuteWorkflow(ctx, opts, baselineLifecycle); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
-				errs[i-from] = err
-			}
+			_, errs[i-from] = c.ExecuteWorkflow(ctx, opts, baselineLifecycle) // a retried page gets the runs it started
 		})
 	}
 	wg.Wait()

@@ -1,10 +1,35 @@
 package worker_test
 
 import (
-	"go.temporal.io/sdk/temporal"
+	"context"
+	"testing"
+	"time"
 
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/server/temporaltest"
+
+	"github.com/valghalla/valghalla/worker"
 	"github.com/valghalla/valghalla/workflows"
 )
+
+// namespaceClient starts a real Temporal server for the test and returns a
+// client of its namespace ns, made as production makes it (search
+// attributes, retention).
+func namespaceClient(t *testing.T, ns string) client.Client {
+	t.Helper()
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := worker.EnsureNamespace(ctx, ts.GetDefaultClient(), ns, worker.DefaultRetention, workflows.SearchAttributes()); err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.NewClientFromExisting(ts.GetDefaultClient(), client.Options{Namespace: ns})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
 
 func temporalSearchAttributes() temporal.SearchAttributes {
 	return temporal.NewSearchAttributes(

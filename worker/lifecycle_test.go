@@ -16,7 +16,6 @@ import (
 
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/server/temporaltest"
 	"google.golang.org/protobuf/encoding/protojson"
 	"gorm.io/gorm"
 
@@ -54,17 +53,7 @@ type stack struct {
 
 func newStack(t *testing.T, slots, people, secondsPerDay int) *stack {
 	t.Helper()
-	ts := temporaltest.NewServer(temporaltest.WithT(t))
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	const ns = "lifecycle-test"
-	if err := worker.EnsureNamespace(ctx, ts.GetDefaultClient(), ns, worker.DefaultRetention, workflows.SearchAttributes()); err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.NewClientFromExisting(ts.GetDefaultClient(), client.Options{Namespace: ns})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := namespaceClient(t, "lifecycle-test")
 	s := &stack{c: c, queue: "lifecycle"}
 	s.db = storetest.SQLite(t)
 	s.keys = storetest.WithKeys(t, s.db)
@@ -72,6 +61,7 @@ func newStack(t *testing.T, slots, people, secondsPerDay int) *stack {
 	s.seed = storetest.SeedElection(t, s.db, day, 10, slots, people)
 	s.db.Model(&models.Election{}).Where("id = ?", s.seed.Election.ID).
 		Updates(map[string]any{"answer_days": 10, "reminder_every_days": 3})
+	var err error
 	if s.smtp, err = mailfake.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}

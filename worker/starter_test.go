@@ -9,10 +9,8 @@ import (
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/server/temporaltest"
 
 	"github.com/valghalla/valghalla/store"
-	"github.com/valghalla/valghalla/worker"
 	"github.com/valghalla/valghalla/workflows"
 )
 
@@ -21,17 +19,9 @@ import (
 // started as started, and what someone else started as skipped; a start the
 // server refuses fails the page.
 func TestStarterTellsItsOwnStartsFromOthersOnARetry(t *testing.T) {
-	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	c := namespaceClient(t, "starter-test")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	const ns = "starter-test"
-	if err := worker.EnsureNamespace(ctx, ts.GetDefaultClient(), ns, worker.DefaultRetention, workflows.SearchAttributes()); err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.NewClientFromExisting(ts.GetDefaultClient(), client.Options{Namespace: ns})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ref := func(id int64) store.LifecycleRef {
 		return store.LifecycleRef{AssignmentID: id, WorkflowID: "lifecycle-starter-" + strconv.FormatInt(id, 10),
 			ElectionID: 1, StationID: 2, PartyID: 3, TaskTypeID: 4}
