@@ -14,10 +14,10 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"gorm.io/gorm"
 
-	"github.com/valghalla/valghalla/activities/digitalpost"
-	"github.com/valghalla/valghalla/activities/mail"
-	"github.com/valghalla/valghalla/activities/sms"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/providers/digitalpost"
+	"github.com/valghalla/valghalla/providers/mail"
+	"github.com/valghalla/valghalla/providers/sms"
 	"github.com/valghalla/valghalla/store"
 )
 

@@ -8,9 +8,9 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/valghalla/valghalla/activities"
-	"github.com/valghalla/valghalla/activities/digitalpost"
-	"github.com/valghalla/valghalla/activities/digitalpost/dpfake"
+	"github.com/valghalla/valghalla/fakes/dpfake"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/providers/digitalpost"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
 )

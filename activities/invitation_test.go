@@ -11,9 +11,9 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/valghalla/valghalla/activities"
-	"github.com/valghalla/valghalla/activities/mail"
-	"github.com/valghalla/valghalla/activities/mail/mailfake"
+	"github.com/valghalla/valghalla/fakes/mailfake"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/providers/mail"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
 )

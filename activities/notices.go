@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/valghalla/valghalla/activities/mail"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/providers/mail"
 	"github.com/valghalla/valghalla/store"
 )
 

@@ -85,9 +85,9 @@ func seed(ctx context.Context, db *gorm.DB, keys *vault.Keyring, people int) (el
 			slots[i] = models.Slot{ElectionID: e.ID, StationID: stations[i%len(stations)].ID, TaskTypeID: task.ID, Day: day,
 				PartyID: party.ID, CreatedAt: now}
 			index := store.MobileIndex(keys, mobileOf(i))
-			e.People[i] = models.Participant{CPR: vault.NewSecret(benchCPR(i)), CPRIndex: "bench-" + benchCPR(i),
-				Name: fmt.Sprintf("Person %d", i+1), Email: vault.NewSecret(fmt.Sprintf("person%d@bench.dk", i+1)),
-				Mobile: vault.NewSecret(mobileOf(i)), MobileIndex: &index, CreatedAt: now, UpdatedAt: now}
+			e.People[i] = models.Participant{CPR: models.NewSecret(benchCPR(i)), CPRIndex: "bench-" + benchCPR(i),
+				Name: fmt.Sprintf("Person %d", i+1), Email: models.NewSecret(fmt.Sprintf("person%d@bench.dk", i+1)),
+				Mobile: models.NewSecret(mobileOf(i)), MobileIndex: &index, CreatedAt: now, UpdatedAt: now}
 		}
 		if err := tx.CreateInBatches(&slots, 500).Error; err != nil {
 			return err

@@ -2,8 +2,6 @@ package models
 
 import (
 	"time"
-
-	"github.com/valghalla/valghalla/vault"
 )
 
 // Channel is how a person prefers to be reached; empty means the default
@@ -22,11 +20,11 @@ const (
 // de-duplicates a person without decrypting.
 type Participant struct {
 	ID       int64
-	CPR      vault.Secret `gorm:"column:cpr"`
-	CPRIndex string       `gorm:"column:cpr_index"`
+	CPR      Secret `gorm:"column:cpr"`
+	CPRIndex string `gorm:"column:cpr_index"`
 	Name     string
-	Mobile   vault.Secret // E.164
-	Email    vault.Secret
+	Mobile   Secret // E.164
+	Email    Secret
 	// MobileIndex is the blind index of the mobile number: an SMS reply
 	// finds its sender by it.
 	MobileIndex      *string
@@ -97,7 +95,7 @@ func (AuditEntry) TableName() string { return "audit_log" }
 // LastCounter refuses a code's reuse.
 type UserTOTP struct {
 	UserID      int64 `gorm:"primaryKey"`
-	Secret      vault.Secret
+	Secret      Secret
 	LastCounter int64
 	EnabledAt   time.Time
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
-	"github.com/valghalla/valghalla/vault"
 )
 
 // plannedElection is an election with slots and people on them in every
@@ -83,7 +82,7 @@ func planElection(tb testing.TB, db *gorm.DB, spec planSpec) plannedElection {
 	people := make([]models.Participant, spec.people)
 	first := []string{"Anne", "Bo", "Åse", "Søren", "Ærbar", "Øjvind", "Mette", "Lars", "Aase", "Zenia"}
 	for i := range people {
-		people[i] = models.Participant{CPR: vault.NewSecret(fmt.Sprintf("01017%05d", i)), CPRIndex: fmt.Sprintf("plan-%d", i),
+		people[i] = models.Participant{CPR: models.NewSecret(fmt.Sprintf("01017%05d", i)), CPRIndex: fmt.Sprintf("plan-%d", i),
 			Name: fmt.Sprintf("%s Hansen %d", first[i%len(first)], i), CreatedAt: overviewNow, UpdatedAt: overviewNow}
 	}
 	must(db.CreateInBatches(&people, 500).Error)

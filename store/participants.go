@@ -81,8 +81,8 @@ func RegisterParticipant(ctx context.Context, db *gorm.DB, keys *vault.Keyring, 
 	created := false
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		index := CPRIndex(keys, in.CPR)
-		candidate := models.Participant{CPR: vault.NewSecret(in.CPR.Digits()), CPRIndex: index, Name: in.Name,
-			Mobile: vault.NewSecret(in.Mobile), MobileIndex: mobileIndexOf(keys, in.Mobile), Email: vault.NewSecret(in.Email),
+		candidate := models.Participant{CPR: models.NewSecret(in.CPR.Digits()), CPRIndex: index, Name: in.Name,
+			Mobile: models.NewSecret(in.Mobile), MobileIndex: mobileIndexOf(keys, in.Mobile), Email: models.NewSecret(in.Email),
 			PreferredChannel: in.PreferredChannel, SpecialDiet: in.SpecialDiet, DigitalPostExempt: in.DigitalPostExempt,
 			ProtectedAddress: in.ProtectedAddress, CreatedAt: now, UpdatedAt: now}
 		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "cpr_index"}}, DoNothing: true}).Create(&candidate)

@@ -10,7 +10,6 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/vault"
 )
 
 // HasTOTP tells whether the user logs in with a second factor.
@@ -30,7 +29,7 @@ func EnableTOTP(ctx context.Context, db *gorm.DB, u models.User, secret, code st
 	if !ok {
 		return ErrWrongCode
 	}
-	t := models.UserTOTP{UserID: u.ID, Secret: vault.NewSecret(secret), LastCounter: counter, EnabledAt: now}
+	t := models.UserTOTP{UserID: u.ID, Secret: models.NewSecret(secret), LastCounter: counter, EnabledAt: now}
 	return db.WithContext(ctx).Clauses(clause.OnConflict{UpdateAll: true}).Create(&t).Error
 }
 

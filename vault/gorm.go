@@ -4,33 +4,33 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
-	"strings"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/schema"
+
+	"github.com/valghalla/valghalla/models"
 )
 
 // gorm integration
 //
-// A model declares a field encrypted by giving it the type Secret; no tag is
-// needed:
+// A model declares a field encrypted by giving it the type models.Secret; no
+// tag is needed:
 //
 //	type Participant struct {
 //		ID       int64
-//		CPR      vault.Secret // column "cpr", stored as "v1:<keyid>:<base64>"
-//		CPRIndex string       // vault.BlindIndex("cpr", ...), for lookups
+//		CPR      models.Secret // column "cpr", stored as "v1:<keyid>:<base64>"
+//		CPRIndex string        // vault.BlindIndex("cpr", ...), for lookups
 //	}
 //
 // and the database gets the keyring once, after opening:
 //
 //	db.Use(vault.Plugin(keyring))
 //
-// Design. *Secret implements gorm's field serializer interface
+// Design. *models.Secret implements gorm's field serializer interface
 // (schema.SerializerInterface), which gorm detects by the field's type, so
 // nothing is registered in gorm's process-wide serializer registry and no
 // package-level variable holds a keyring. The serializer finds the keyring in
-// the statement's context: Plugin adds a callback that runs first in every
+// the statement's context, as a models.Sealer (models imports nothing of the
+// product, so it names an interface and vault fills it): Plugin adds a callback that runs first in every
 // create, query, update, delete, row and raw operation and puts the
 // database's keyring there. Each *gorm.DB thus has its own keyring (tests in
 // parallel, a rotation tool holding two configurations), and
@@ -52,7 +52,7 @@ import (
 // data re-encrypted, and a Raw(...).Scan into an ad-hoc struct has another
 // table name; for both, pin the AAD with a struct tag:
 //
-//	CPR vault.Secret `vault:"aad=participants.cpr"`
+//	CPR models.Secret `vault:"aad=participants.cpr"`
 //
 // The row id is not part of the AAD (it is not known before an INSERT with an
 // auto-increment key), so a value copied to another row of the same column
@@ -70,23 +70,25 @@ import (
 // store plaintext. Look rows up by their blind index instead.
 
 // ErrNoKeyring: a Secret was written or read through gorm without a keyring
-// (no Plugin on the database and no NewContext).
-var ErrNoKeyring = errors.New("vault: no keyring for this database operation (db.Use(vault.Plugin(k)) or db.WithContext(vault.NewContext(ctx, k)))")
+// (no Plugin on the database and no NewContext). It is models.ErrNoKeyring.
+var ErrNoKeyring = models.ErrNoKeyring
 
-type ctxKey struct{}
-
-// NewContext returns ctx carrying k, for the gorm serializer of Secret. It
-// takes precedence over the keyring of Plugin.
+// NewContext returns ctx carrying k, for the gorm serializer of
+// models.Secret. It takes precedence over the keyring of Plugin.
 func NewContext(ctx context.Context, k *Keyring) context.Context {
-	return context.WithValue(ctx, ctxKey{}, k)
+	if k == nil {
+		return models.WithSealer(ctx, nil)
+	}
+	return models.WithSealer(ctx, k)
 }
 
 // FromContext returns the keyring NewContext put in ctx.
 func FromContext(ctx context.Context) (*Keyring, bool) {
-	if ctx == nil {
+	s, ok := models.SealerFrom(ctx)
+	if !ok {
 		return nil, false
 	}
-	k, ok := ctx.Value(ctxKey{}).(*Keyring)
+	k, ok := s.(*Keyring)
 	return k, ok && k != nil
 }
 
@@ -104,7 +106,7 @@ func (p plugin) Initialize(db *gorm.DB) error {
 		return errors.New("vault: Plugin needs a keyring")
 	}
 	set := func(tx *gorm.DB) {
-		if _, ok := FromContext(tx.Statement.Context); !ok {
+		if _, ok := models.SealerFrom(tx.Statement.Context); !ok {
 			ctx := tx.Statement.Context
 			if ctx == nil {
 				ctx = context.Background()
@@ -127,91 +129,4 @@ func (p plugin) Initialize(db *gorm.DB) error {
 		}
 	}
 	return nil
-}
-
-var _ schema.SerializerInterface = (*Secret)(nil)
-
-// Scan implements gorm's schema.SerializerInterface: it opens the column value
-// into the receiver, which gorm then copies into the field. It is called by
-// gorm, not by application code.
-func (s *Secret) Scan(ctx context.Context, field *schema.Field, dst reflect.Value, dbValue any) error {
-	var sealed string
-	switch v := dbValue.(type) {
-	case nil:
-		*s = Secret{}
-		return nil
-	case string:
-		sealed = v
-	case []byte:
-		sealed = string(v)
-	default:
-		return fmt.Errorf("vault: column %s: want text, got %T", field.DBName, dbValue)
-	}
-	if sealed == "" {
-		*s = Secret{}
-		return nil
-	}
-	k, ok := FromContext(ctx)
-	if !ok {
-		return ErrNoKeyring
-	}
-	aad, err := fieldAAD(field)
-	if err != nil {
-		return err
-	}
-	plain, err := k.Open(sealed, []byte(aad))
-	if err != nil {
-		return fmt.Errorf("vault: column %s: %w", aad, err)
-	}
-	*s = NewSecret(string(plain))
-	return nil
-}
-
-// Value implements gorm's schema.SerializerValuerInterface: it seals the field
-// value (a Secret or *Secret, passed as fieldValue; the receiver is unused)
-// with the current key. It is called by gorm, not by application code.
-func (*Secret) Value(ctx context.Context, field *schema.Field, dst reflect.Value, fieldValue any) (any, error) {
-	var sec Secret
-	switch v := fieldValue.(type) {
-	case Secret:
-		sec = v
-	case *Secret:
-		if v != nil {
-			sec = *v
-		}
-	default:
-		return nil, fmt.Errorf("vault: column %s: want vault.Secret, got %T", field.DBName, fieldValue)
-	}
-	if sec.IsZero() && !field.NotNull {
-		return nil, nil
-	}
-	k, ok := FromContext(ctx)
-	if !ok {
-		return nil, ErrNoKeyring
-	}
-	aad, err := fieldAAD(field)
-	if err != nil {
-		return nil, err
-	}
-	sealed, err := k.Seal([]byte(sec.Reveal()), []byte(aad))
-	if err != nil {
-		return nil, fmt.Errorf("vault: column %s: %w", aad, err)
-	}
-	return sealed, nil
-}
-
-// fieldAAD is the AAD of a model field: the `vault:"aad=..."` tag, or
-// "<table>.<column>".
-func fieldAAD(field *schema.Field) (string, error) {
-	if tag, ok := field.Tag.Lookup("vault"); ok {
-		aad, found := strings.CutPrefix(tag, "aad=")
-		if !found || aad == "" {
-			return "", fmt.Errorf("vault: field %s: tag vault:%q, want vault:\"aad=<table>.<column>\"", field.Name, tag)
-		}
-		return aad, nil
-	}
-	if field.Schema != nil && field.Schema.Table != "" {
-		return field.Schema.Table + "." + field.DBName, nil
-	}
-	return field.DBName, nil
 }

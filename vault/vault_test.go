@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/vault"
 )
@@ -384,71 +384,11 @@ func TestBlindIndex(t *testing.T) {
 	}
 }
 
-type withSecrets struct {
-	Name  string
-	CPR   vault.Secret
-	Phone *vault.Secret
-	email vault.Secret // unexported: fmt cannot call its methods
-}
-
-func TestSecretNeverPrints(t *testing.T) {
-	s := vault.NewSecret(cpr)
-	phone := vault.NewSecret("+4512345678")
-	w := withSecrets{Name: "Jens", CPR: s, Phone: &phone, email: vault.NewSecret("jens@example.dk")}
-	var jsonLog, textLog bytes.Buffer
-	slog.New(slog.NewJSONHandler(&jsonLog, nil)).Info("participant", "cpr", s, "p", w, "pp", &w)
-	slog.New(slog.NewTextHandler(&textLog, nil)).Info("participant", "cpr", s, "p", w)
-	js, err := json.Marshal(w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jsSecret, err := json.Marshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	outs := map[string]string{
-		"json.Marshal":  string(js),
-		"json secret":   string(jsSecret),
-		"slog JSON":     jsonLog.String(),
-		"slog text":     textLog.String(),
-		"error wrap":    fmt.Errorf("lookup %v failed", s).Error(),
-		"Sprint":        fmt.Sprint(s, w),
-		"Sprintln":      fmt.Sprintln(s, &w),
-		"String":        s.String(),
-		"GoString":      s.GoString(),
-		"Errorf %w-ish": fmt.Sprintf("%s %q", s, s),
-	}
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%10.3s", "%T"} {
-		outs[verb+" secret"] = fmt.Sprintf(verb, s)
-		outs[verb+" struct"] = fmt.Sprintf(verb, w)
-		outs[verb+" pointer"] = fmt.Sprintf(verb, &w)
-		outs[verb+" slice"] = fmt.Sprintf(verb, []vault.Secret{s})
-		outs[verb+" map"] = fmt.Sprintf(verb, map[string]vault.Secret{"cpr": s})
-	}
-	leaks := []string{cpr, "1234", "0101", "12345678", "jens@", fmt.Sprintf("%x", cpr)[:8]}
-	for name, out := range outs {
-		for _, l := range leaks {
-			if strings.Contains(out, l) {
-				t.Errorf("%s: %q shows %q", name, out, l)
-			}
-		}
-	}
-	if !strings.Contains(string(js), `"CPR":"[redacted]"`) || !strings.Contains(jsonLog.String(), `"cpr":"[redacted]"`) {
-		t.Errorf("redaction marker missing: %s / %s", js, jsonLog.String())
-	}
-	if s.Reveal() != cpr || !s.Equal(vault.NewSecret(cpr)) || s.Equal(phone) || s.IsZero() {
-		t.Fatal("Reveal/Equal/IsZero")
-	}
-	if !(vault.Secret{}).IsZero() || vault.NewSecret("") != (vault.Secret{}) {
-		t.Fatal("zero Secret")
-	}
-}
-
 // participant is the model of the gorm test: CPR is encrypted, CPRIndex is
 // the blind index for lookups.
 type participant struct {
 	ID       int64
-	CPR      vault.Secret
+	CPR      models.Secret
 	CPRIndex string
 }
 
@@ -457,7 +397,7 @@ func (participant) TableName() string { return "vault_test" }
 // participantCopy has the same columns in another table.
 type participantCopy struct {
 	ID       int64
-	CPR      vault.Secret
+	CPR      models.Secret
 	CPRIndex string
 }
 
@@ -475,7 +415,7 @@ func TestGormStoresCiphertext(t *testing.T) {
 		}
 	}
 
-	p := participant{CPR: vault.NewSecret(cpr), CPRIndex: k.BlindIndex("cpr", []byte(cpr))}
+	p := participant{CPR: models.NewSecret(cpr), CPRIndex: k.BlindIndex("cpr", []byte(cpr))}
 	if err := db.Create(&p).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -528,7 +468,7 @@ func TestGormStoresCiphertext(t *testing.T) {
 	}
 
 	// Updates through the model seal again, with a fresh nonce.
-	if err := db.Model(&got).Updates(participant{CPR: vault.NewSecret("0202021234")}).Error; err != nil {
+	if err := db.Model(&got).Updates(participant{CPR: models.NewSecret("0202021234")}).Error; err != nil {
 		t.Fatal(err)
 	}
 	var raw2 string
@@ -545,9 +485,9 @@ func TestGormStoresCiphertext(t *testing.T) {
 	// Secret there reaches the driver as a struct, which refuses it. It
 	// fails closed; nothing is stored in clear.
 	for _, err := range []error{
-		db.Model(&got).Update("cpr", vault.NewSecret("0303031234")).Error,
-		db.Model(&got).Updates(map[string]any{"cpr": vault.NewSecret("0303031234")}).Error,
-		db.Where("cpr = ?", vault.NewSecret("0303031234")).First(&participant{}).Error,
+		db.Model(&got).Update("cpr", models.NewSecret("0303031234")).Error,
+		db.Model(&got).Updates(map[string]any{"cpr": models.NewSecret("0303031234")}).Error,
+		db.Where("cpr = ?", models.NewSecret("0303031234")).First(&participant{}).Error,
 	} {
 		if err == nil || strings.Contains(err.Error(), "0303031234") {
 			t.Fatalf("Secret as a plain argument: %v", err)
@@ -582,7 +522,7 @@ func TestGormRotationAndContext(t *testing.T) {
 	}
 
 	// Without a keyring, nothing is written or read.
-	err := db.Create(&participant{ID: 1, CPR: vault.NewSecret(cpr)}).Error
+	err := db.Create(&participant{ID: 1, CPR: models.NewSecret(cpr)}).Error
 	if !errors.Is(err, vault.ErrNoKeyring) {
 		t.Fatalf("Create without keyring: %v, want ErrNoKeyring", err)
 	}
@@ -594,7 +534,7 @@ func TestGormRotationAndContext(t *testing.T) {
 
 	// Written with the old keyring (given per operation).
 	ctxOld := vault.NewContext(context.Background(), old)
-	if err := db.WithContext(ctxOld).Create(&participant{ID: 1, CPR: vault.NewSecret(cpr)}).Error; err != nil {
+	if err := db.WithContext(ctxOld).Create(&participant{ID: 1, CPR: models.NewSecret(cpr)}).Error; err != nil {
 		t.Fatal(err)
 	}
 	var p participant
@@ -637,7 +577,7 @@ func TestGormRotationAndContext(t *testing.T) {
 // rawRow reads vault_test through an ad-hoc struct, with the AAD pinned.
 type rawRow struct {
 	ID  int64
-	CPR vault.Secret `vault:"aad=vault_test.cpr"`
+	CPR models.Secret `vault:"aad=vault_test.cpr"`
 }
 
 func TestGormPinnedAAD(t *testing.T) {
@@ -647,7 +587,7 @@ func TestGormPinnedAAD(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Exec("CREATE TABLE vault_test (id INTEGER PRIMARY KEY, cpr TEXT, cpr_index TEXT)")
-	if err := db.Create(&participant{ID: 7, CPR: vault.NewSecret(cpr)}).Error; err != nil {
+	if err := db.Create(&participant{ID: 7, CPR: models.NewSecret(cpr)}).Error; err != nil {
 		t.Fatal(err)
 	}
 	var rows []rawRow
@@ -660,7 +600,7 @@ func TestGormPinnedAAD(t *testing.T) {
 	// Without the tag the ad-hoc struct's own table name is the AAD.
 	var unpinned []struct {
 		ID  int64
-		CPR vault.Secret
+		CPR models.Secret
 	}
 	if err := db.Raw("SELECT id, cpr FROM vault_test").Scan(&unpinned).Error; !errors.Is(err, vault.ErrAuthFailed) {
 		t.Fatalf("unpinned raw scan: %v, want ErrAuthFailed", err)

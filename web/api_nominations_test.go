@@ -14,8 +14,9 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/valghalla/valghalla/activities/cpr"
+	"github.com/valghalla/valghalla/fakes/cprfake"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/providers/cpr"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/web"
 )
@@ -27,7 +28,7 @@ import (
 // at station 3.
 type apiNominations struct {
 	*fixture
-	register       *cpr.FakeServer
+	register       *cprfake.Server
 	temporal       *recordedUpdates
 	election       models.Election
 	stations       []models.PollingStation
@@ -41,7 +42,7 @@ func newAPINominations(t *testing.T, db *gorm.DB) *apiNominations {
 	t.Helper()
 	f := newFixture(t, db, false)
 	keys := storetest.WithKeys(t, db)
-	register, err := cpr.StartFakeTLS(cpr.FixturePeople("0999", models.NewDate(2027, time.January, 19))...)
+	register, err := cprfake.Start(cprfake.FixturePeople("0999", models.NewDate(2027, time.January, 19))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +89,7 @@ func (n *apiNominations) voters(count int) []string {
 		c, _ := models.ParseCPR(numbers[i])
 		p := cpr.Person{GivenName: "Vælger", Surname: fmt.Sprintf("Nummer %d", i+1), PollingDistrict: "1"}
 		p.CPR, p.Status, p.Citizenship, p.MunicipalityCode, p.ResidentSince = c, "01", "5100", "0999", c.BirthDate()
-		n.register.Fake.Add(p)
+		n.register.Register.Add(p)
 	}
 	return numbers
 }
@@ -193,7 +194,7 @@ func TestAPIRegistersAndNominatesWithThePagesRules(t *testing.T) {
 	if res.Status != http.StatusCreated || a.SlotID != n.slotsA[0].ID || a.State != "nominated" || a.Day != n.election.ElectionDay.String() {
 		t.Fatalf("nominate: %d %s", res.Status, res.Body)
 	}
-	lookups := len(n.register.Fake.Requests())
+	lookups := len(n.register.Register.Requests())
 	for _, c := range []struct {
 		name   string
 		client *apiClient
@@ -218,7 +219,7 @@ func TestAPIRegistersAndNominatesWithThePagesRules(t *testing.T) {
 	}
 	// Refusals that need no register were refused without asking it (the
 	// busy person was asked: the database's index decides that).
-	if got := len(n.register.Fake.Requests()) - lookups; got != 1 {
+	if got := len(n.register.Register.Requests()) - lookups; got != 1 {
 		t.Errorf("%d register lookups for refused claims", got)
 	}
 	// English on request.

@@ -17,7 +17,6 @@ import (
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
-	"github.com/valghalla/valghalla/vault"
 	"github.com/valghalla/valghalla/web"
 )
 
@@ -70,8 +69,8 @@ func newGroupPage(t *testing.T) *groupPage {
 	}{{"Åse Andersen", models.StateConfirmed, []models.Date{day, day.AddDays(-1)}},
 		{"Bent Berg", models.StateDeclined, []models.Date{day}},
 		{"Carl Clausen", models.StateNominated, []models.Date{day}}} {
-		person := models.Participant{Name: p.name, CPR: vault.NewSecret(fmt.Sprintf("01017%d1234", i)), Email: vault.NewSecret("x@example.dk"),
-			Mobile: vault.NewSecret(""), CPRIndex: "idx-" + p.name, CreatedAt: now, UpdatedAt: now}
+		person := models.Participant{Name: p.name, CPR: models.NewSecret(fmt.Sprintf("01017%d1234", i)), Email: models.NewSecret("x@example.dk"),
+			Mobile: models.NewSecret(""), CPRIndex: "idx-" + p.name, CreatedAt: now, UpdatedAt: now}
 		must(t, db.Create(&person).Error)
 		for _, d := range p.days {
 			slot := models.Slot{ElectionID: g.election.ID, StationID: stations[i].ID, TaskTypeID: tt.ID, Day: d, PartyID: party.ID, CreatedAt: now}

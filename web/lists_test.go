@@ -14,7 +14,6 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store/storetest"
-	"github.com/valghalla/valghalla/vault"
 )
 
 // listPlan adds to the overview's plan people whose names test the Danish
@@ -38,8 +37,8 @@ func planLists(t *testing.T, f *fixture) listPlan {
 		{"Ærø Jensen", p.partyA, ""}, {"Øster Hansen", p.partyV, ""}, {"Hemmelig Hansen", p.partyA, "Vegetar"},
 	} {
 		cpr := "0202800" + strconv.Itoa(100+i)
-		person := models.Participant{CPR: vault.NewSecret(cpr), CPRIndex: "lists-" + x.name, Name: x.name,
-			Mobile: vault.NewSecret("+452030405" + strconv.Itoa(i)), Email: vault.NewSecret("p" + strconv.Itoa(i) + "@example.dk"),
+		person := models.Participant{CPR: models.NewSecret(cpr), CPRIndex: "lists-" + x.name, Name: x.name,
+			Mobile: models.NewSecret("+452030405" + strconv.Itoa(i)), Email: models.NewSecret("p" + strconv.Itoa(i) + "@example.dk"),
 			SpecialDiet: x.diet, ProtectedAddress: x.name == "Hemmelig Hansen", CreatedAt: now, UpdatedAt: now}
 		if err := f.db.Create(&person).Error; err != nil {
 			t.Fatal(err)

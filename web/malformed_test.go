@@ -19,11 +19,10 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/valghalla/valghalla/activities/sms/smsfake"
+	"github.com/valghalla/valghalla/fakes/smsfake"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
-	"github.com/valghalla/valghalla/vault"
 )
 
 // Malformed input at every public entry point gets a clear 4xx and changes
@@ -482,8 +481,8 @@ const (
 // answer link's token.
 func invitedWithToken(t *testing.T, n *apiNominations) string {
 	t.Helper()
-	p := models.Participant{CPR: vault.NewSecret("0101704001"), CPRIndex: "test-0101704001", Name: "Søren Ærø",
-		Mobile: vault.NewSecret(""), Email: vault.NewSecret("soeren@example.dk"), CreatedAt: now, UpdatedAt: now}
+	p := models.Participant{CPR: models.NewSecret("0101704001"), CPRIndex: "test-0101704001", Name: "Søren Ærø",
+		Mobile: models.NewSecret(""), Email: models.NewSecret("soeren@example.dk"), CreatedAt: now, UpdatedAt: now}
 	if err := n.db.Create(&p).Error; err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/valghalla/valghalla/activities/cpr"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/providers/cpr"
 	"github.com/valghalla/valghalla/store"
 )
 

@@ -46,7 +46,7 @@ func newNominationSetup(t *testing.T) (*nominationSetup, func() int) {
 			t.Fatal(err)
 		}
 	}
-	return n, func() int { return len(fake.Fake.Requests()) }
+	return n, func() int { return len(fake.Register.Requests()) }
 }
 
 func (n *nominationSetup) page() string { return "/valg/" + itoa(n.election.ID) + "/indstilling" }

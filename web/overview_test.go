@@ -14,7 +14,6 @@ import (
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
-	"github.com/valghalla/valghalla/vault"
 	"github.com/valghalla/valghalla/web"
 )
 
@@ -41,7 +40,7 @@ func planOverview(t *testing.T, f *fixture) overviewPlan {
 	f.db.Where("name = ?", "Valgstyrer").First(&p.styrer)
 	p.people = map[string]models.Participant{}
 	for i, name := range []string{"Anne Andersen", "Bent Bentsen", "Dorte Dahl", "Vagn Vestergaard", "Viggo Vind"} {
-		pp := models.Participant{CPR: vault.NewSecret("01017" + strings.Repeat("0", 4) + string(rune('1'+i))), CPRIndex: "web-" + name,
+		pp := models.Participant{CPR: models.NewSecret("01017" + strings.Repeat("0", 4) + string(rune('1'+i))), CPRIndex: "web-" + name,
 			Name: name, CreatedAt: now, UpdatedAt: now}
 		if err := f.db.Create(&pp).Error; err != nil {
 			t.Fatal(err)
@@ -273,7 +272,7 @@ func BenchmarkOverviewPage(b *testing.B) {
 		}
 		people := make([]models.Participant, len(slots)*2/3)
 		for i := range people {
-			people[i] = models.Participant{CPR: vault.NewSecret("0101700000"), CPRIndex: "bench-" + strconv.Itoa(i), Name: "Person " + strconv.Itoa(i),
+			people[i] = models.Participant{CPR: models.NewSecret("0101700000"), CPRIndex: "bench-" + strconv.Itoa(i), Name: "Person " + strconv.Itoa(i),
 				CreatedAt: now, UpdatedAt: now}
 		}
 		db.CreateInBatches(&people, 1000)

@@ -8,20 +8,21 @@ import (
 	"testing"
 	"time"
 
-	"github.com/valghalla/valghalla/activities/cpr"
+	"github.com/valghalla/valghalla/fakes/cprfake"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/providers/cpr"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/web"
 )
 
 // A fixture with the real SF1520 client against the fake register over
 // mutual TLS, and encryption keys.
-func newRegisterFixture(t *testing.T) (*fixture, *cpr.FakeServer) {
+func newRegisterFixture(t *testing.T) (*fixture, *cprfake.Server) {
 	t.Helper()
 	db := storetest.SQLite(t)
 	f := newFixture(t, db, false)
 	keys := storetest.WithKeys(t, db)
-	fake, err := cpr.StartFakeTLS(cpr.FixturePeople("0999", models.NewDate(2027, time.January, 19))...)
+	fake, err := cprfake.Start(cprfake.FixturePeople("0999", models.NewDate(2027, time.January, 19))...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +165,7 @@ func TestRegistrationRefusalsLoseNothingAndEchoNoCPR(t *testing.T) {
 			t.Errorf("%s: the page echoes the CPR input", c.input)
 		}
 	}
-	fake.Fake.FailAlways(503, "Service Unavailable")
+	fake.Register.FailAlways(503, "Service Unavailable")
 	rec := staff.do(http.MethodPost, "/deltagere", url.Values{"cpr": {"0101704001"}, "party_id": {itoa(partyV.ID)},
 		"csrf_token": {staff.csrfFrom("/deltagere/ny")}})
 	if rec.Code != http.StatusBadGateway || !strings.Contains(rec.Body.String(), "intet er gemt") {
@@ -191,7 +192,7 @@ func TestContactDataIsCheckedBeforeTheRegisterIsAsked(t *testing.T) {
 			t.Errorf("%v: %d, want 422", bad, code)
 		}
 	}
-	if n := len(fake.Fake.Requests()); n != 0 {
+	if n := len(fake.Register.Requests()); n != 0 {
 		t.Fatalf("the register was asked %d times for refused input", n)
 	}
 	if code := post("20 30 40 50", "soeren@example.dk", "sms"); code != http.StatusSeeOther {

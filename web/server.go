@@ -16,7 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/valghalla/valghalla/activities/cpr"
+	"github.com/valghalla/valghalla/providers/cpr"
 	"github.com/valghalla/valghalla/vault"
 	"go.temporal.io/sdk/client"
 	"gorm.io/gorm"

@@ -11,8 +11,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/valghalla/valghalla/activities/sms"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/providers/sms"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/workflows"
 )

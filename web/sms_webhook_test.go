@@ -15,7 +15,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"gorm.io/gorm"
 
-	"github.com/valghalla/valghalla/activities/sms/smsfake"
+	"github.com/valghalla/valghalla/fakes/smsfake"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
@@ -91,7 +91,7 @@ func newSMSFixture(t *testing.T, db *gorm.DB) *smsFixture {
 	e := storetest.SeedElection(t, db, day, 1, 1, 2)
 	f := &smsFixture{db: db, keys: keys, temporal: &recordedUpdates{}, person: e.People[0]}
 	index := store.MobileIndex(keys, mobile)
-	f.person.Mobile, f.person.MobileIndex = vault.NewSecret(mobile), &index
+	f.person.Mobile, f.person.MobileIndex = models.NewSecret(mobile), &index
 	if err := db.Save(&f.person).Error; err != nil {
 		t.Fatal(err)
 	}

@@ -8,13 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/valghalla/valghalla/activities/digitalpost"
-	"github.com/valghalla/valghalla/activities/digitalpost/dpfake"
-	"github.com/valghalla/valghalla/activities/sms"
-	"github.com/valghalla/valghalla/activities/sms/smsfake"
+	"github.com/valghalla/valghalla/fakes/dpfake"
+	"github.com/valghalla/valghalla/fakes/smsfake"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/providers/digitalpost"
+	"github.com/valghalla/valghalla/providers/sms"
 	"github.com/valghalla/valghalla/store"
-	"github.com/valghalla/valghalla/vault"
 	"github.com/valghalla/valghalla/web"
 )
 
@@ -80,9 +79,9 @@ func (s *stack) reachBy(t *testing.T, i int, mobile string, prefer models.Channe
 		t.Fatal(err)
 	}
 	index := store.MobileIndex(s.keys, mobile)
-	p.Mobile, p.MobileIndex, p.PreferredChannel = vault.NewSecret(mobile), &index, prefer
+	p.Mobile, p.MobileIndex, p.PreferredChannel = models.NewSecret(mobile), &index, prefer
 	if email != nil {
-		p.Email = vault.NewSecret(*email)
+		p.Email = models.NewSecret(*email)
 	}
 	if err := s.db.Save(&p).Error; err != nil {
 		t.Fatal(err)

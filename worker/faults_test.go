@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/valghalla/valghalla/activities/digitalpost/dpfake"
+	"github.com/valghalla/valghalla/fakes/dpfake"
 	"github.com/valghalla/valghalla/models"
 )
 

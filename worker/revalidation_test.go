@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/valghalla/valghalla/activities/cpr"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/providers/cpr"
 	"github.com/valghalla/valghalla/workflows"
 )
 

@@ -14,14 +14,13 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/activities"
-	"github.com/valghalla/valghalla/activities/mail"
-	"github.com/valghalla/valghalla/activities/mail/mailfake"
-	"github.com/valghalla/valghalla/activities/sms"
-	"github.com/valghalla/valghalla/activities/sms/smsfake"
+	"github.com/valghalla/valghalla/fakes/mailfake"
+	"github.com/valghalla/valghalla/fakes/smsfake"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/providers/mail"
+	"github.com/valghalla/valghalla/providers/sms"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
-	"github.com/valghalla/valghalla/vault"
 	"github.com/valghalla/valghalla/workflows"
 )
 
@@ -63,8 +62,8 @@ func newGroupWorld(t *testing.T) *groupWorld {
 	must(db.Model(storetest.Nominate(t, db, s[1], p[1].ID)).Update("state", models.StateDeclined).Error)
 	storetest.Nominate(t, db, s[2], p[2].ID)
 	storetest.Nominate(t, db, s[3], p[3].ID)
-	p[2].Email, p[2].Mobile = vault.NewSecret(""), vault.NewSecret(smsOnlyNumber)
-	p[3].Email = vault.NewSecret("")
+	p[2].Email, p[2].Mobile = models.NewSecret(""), models.NewSecret(smsOnlyNumber)
+	p[3].Email = models.NewSecret("")
 	must(db.Save(&p[2]).Error)
 	must(db.Save(&p[3]).Error)
 

@@ -14,8 +14,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/activities"
-	"github.com/valghalla/valghalla/activities/mail"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/providers/mail"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/workflows"
 )

@@ -12,13 +12,13 @@ import (
 	"strings"
 
 	"github.com/valghalla/valghalla/activities"
-	"github.com/valghalla/valghalla/activities/cpr"
-	"github.com/valghalla/valghalla/activities/digitalpost"
-	"github.com/valghalla/valghalla/activities/digitalpost/dpfake"
-	"github.com/valghalla/valghalla/activities/mail/mailfake"
-	"github.com/valghalla/valghalla/activities/sms"
-	"github.com/valghalla/valghalla/activities/sms/smsfake"
+	"github.com/valghalla/valghalla/fakes/cprfake"
+	"github.com/valghalla/valghalla/fakes/dpfake"
+	"github.com/valghalla/valghalla/fakes/mailfake"
+	"github.com/valghalla/valghalla/fakes/smsfake"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/providers/digitalpost"
+	"github.com/valghalla/valghalla/providers/sms"
 	"github.com/valghalla/valghalla/web"
 )
 
@@ -88,7 +88,7 @@ type devChannels struct {
 // webURL, signed as Twilio signs them.
 func startDevChannels(webURL string, log *slog.Logger) (*devChannels, error) {
 	var exempt []string
-	for _, p := range cpr.FixturePeople("", models.Date{}) {
+	for _, p := range cprfake.FixturePeople("", models.Date{}) {
 		if p.DigitalPostExempt {
 			exempt = append(exempt, p.CPR.Digits())
 		}

@@ -17,7 +17,7 @@ import (
 	"go.temporal.io/server/temporaltest"
 	"gorm.io/gorm"
 
-	"github.com/valghalla/valghalla/activities/mail/mailfake"
+	"github.com/valghalla/valghalla/fakes/mailfake"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"

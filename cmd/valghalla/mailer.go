@@ -6,8 +6,8 @@ import (
 	"strconv"
 
 	"github.com/valghalla/valghalla/activities"
-	"github.com/valghalla/valghalla/activities/mail"
-	"github.com/valghalla/valghalla/activities/mail/mailfake"
+	"github.com/valghalla/valghalla/fakes/mailfake"
+	"github.com/valghalla/valghalla/providers/mail"
 )
 
 // mailer returns the worker's e-mail sender, or nil when SMTP_HOST is empty

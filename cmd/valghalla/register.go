@@ -9,8 +9,9 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/valghalla/valghalla/activities/cpr"
+	"github.com/valghalla/valghalla/fakes/cprfake"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/providers/cpr"
 )
 
 // cprRegister builds the SF1520 client from CPR_* settings; nil (and the web
@@ -42,12 +43,12 @@ func (c config) cprRegister(log *slog.Logger) (cpr.Register, error) {
 // startDevRegister runs the fake CPR register over mutual TLS with the
 // fixture people living in the demo municipality, and returns the real
 // client pointed at it.
-func startDevRegister(db *gorm.DB, log *slog.Logger) (cpr.Register, *cpr.FakeServer, error) {
+func startDevRegister(db *gorm.DB, log *slog.Logger) (cpr.Register, *cprfake.Server, error) {
 	var m models.Municipality
 	var e models.Election
 	db.First(&m)
 	db.Order("election_day").First(&e)
-	fake, err := cpr.StartFakeTLS(cpr.FixturePeople(m.Code, e.ElectionDay)...)
+	fake, err := cprfake.Start(cprfake.FixturePeople(m.Code, e.ElectionDay)...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("start the fake CPR register: %w", err)
 	}

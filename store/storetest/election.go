@@ -8,7 +8,6 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/vault"
 )
 
 // Election is a small staffed election for tests: one area with Stations
@@ -69,8 +68,8 @@ func SeedElection(t testing.TB, db *gorm.DB, day models.Date, stations, slots, p
 	}
 	for i := range people {
 		cpr := fmt.Sprintf("0101%02d%04d", 70+i/10000%30, i%10000)
-		p := models.Participant{CPR: vault.NewSecret(cpr), CPRIndex: "test-" + cpr, Name: fmt.Sprintf("Person %d", i+1),
-			Email: vault.NewSecret(fmt.Sprintf("person%d@example.dk", i+1)), Mobile: vault.NewSecret(""),
+		p := models.Participant{CPR: models.NewSecret(cpr), CPRIndex: "test-" + cpr, Name: fmt.Sprintf("Person %d", i+1),
+			Email: models.NewSecret(fmt.Sprintf("person%d@example.dk", i+1)), Mobile: models.NewSecret(""),
 			CreatedAt: now, UpdatedAt: now}
 		must(db.Create(&p).Error)
 		must(db.Create(&models.PartyMembership{ParticipantID: p.ID, PartyID: e.Party.ID, CreatedAt: now}).Error)

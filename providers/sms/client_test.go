@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/valghalla/valghalla/activities/sms"
-	"github.com/valghalla/valghalla/activities/sms/smsfake"
+	"github.com/valghalla/valghalla/fakes/smsfake"
+	"github.com/valghalla/valghalla/providers/sms"
 )
 
 // waitLimit only stops a broken test from hanging; nothing is timed.

@@ -67,7 +67,7 @@ package cpr
 //     Serviceplatformen schema seen).
 //   - Children of persondata/adresse are read by local name only (the
 //     operation element PersonLookupResponse is checked against the v4
-//     namespace); the fake writes them qualified in the v4 namespace, as the
+//     namespace); fakes/cprfake writes them qualified in the v4 namespace, as the
 //     schema says.
 //   - "Not found" is recognised only by "PNR not found" in faultstring or an
 //     ErrorText (case-insensitive); its exact ErrorCode is unknown. Any other
@@ -172,26 +172,11 @@ func encodeRequest(cvr string, inv invocationContext, pnr string) ([]byte, error
 	return append([]byte(xml.Header), out...), nil
 }
 
-// decodeRequest is the fake's side of encodeRequest.
-func decodeRequest(body []byte) (*personLookupRequest, error) {
-	var env requestEnvelope
-	if err := xml.Unmarshal(body, &env); err != nil {
-		return nil, err
-	}
-	if env.Body.Request == nil {
-		return nil, fmt.Errorf("no PersonLookupRequest in namespace %s", nsService)
-	}
-	return env.Body.Request, nil
-}
-
 // ---- response ----
 
 type responseEnvelope struct {
-	XMLName xml.Name `xml:"http://schemas.xmlsoap.org/soap/envelope/ Envelope"`
-	// SOAPPrefix declares the "soap" prefix the faultcode QName uses. Only
-	// the fake writes it.
-	SOAPPrefix string       `xml:"xmlns:soap,attr,omitempty"`
-	Body       responseBody `xml:"http://schemas.xmlsoap.org/soap/envelope/ Body"`
+	XMLName xml.Name     `xml:"http://schemas.xmlsoap.org/soap/envelope/ Envelope"`
+	Body    responseBody `xml:"http://schemas.xmlsoap.org/soap/envelope/ Body"`
 }
 
 type responseBody struct {
@@ -199,26 +184,18 @@ type responseBody struct {
 	Response *personLookupResponse `xml:"http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/ PersonLookupResponse"`
 }
 
-// unqualified is an element that SOAP 1.1 wants without a namespace inside
-// the soap:Fault; NS writes xmlns="" to undo the enclosing default namespace.
-type unqualified struct {
-	NS    string `xml:"xmlns,attr"`
-	Value string `xml:",chardata"`
-}
-
+// soapFault's children are unqualified in SOAP 1.1.
 type soapFault struct {
-	Code   unqualified  `xml:"faultcode"`
-	String unqualified  `xml:"faultstring"`
+	Code   string       `xml:"faultcode"`
+	String string       `xml:"faultstring"`
 	Detail *faultDetail `xml:"detail"`
 }
 
 type faultDetail struct {
-	NS    string   `xml:"xmlns,attr"`
 	Fault *spFault `xml:"http://serviceplatformen.dk/xml/schemas/ServiceplatformFault/1/ ServiceplatformFault"`
 }
 
-// spFault's children are read by local name and written qualified (they
-// inherit the ServiceplatformFault namespace).
+// spFault's children are read by local name.
 type spFault struct {
 	ErrorList struct {
 		Errors []spError `xml:"Error"`
@@ -230,8 +207,7 @@ type spError struct {
 	ErrorText string `xml:"ErrorText"`
 }
 
-// The response body. Field order is the schema's sequence order; the fake
-// marshals these same types.
+// The response body, read by local name below PersonLookupResponse.
 type personLookupResponse struct {
 	Persondata *persondata  `xml:"persondata"`
 	Adresse    *adressedata `xml:"adresse"`
@@ -348,10 +324,10 @@ func xmlErrorText(err error) string {
 func faultError(status int, f *soapFault) *FaultError {
 	e := &FaultError{
 		HTTPStatus: status,
-		Code:       scrub(cleanText(f.Code.Value)),
-		Message:    scrub(cleanText(f.String.Value)),
+		Code:       scrub(cleanText(f.Code)),
+		Message:    scrub(cleanText(f.String)),
 	}
-	texts := []string{f.String.Value}
+	texts := []string{f.String}
 	if f.Detail != nil && f.Detail.Fault != nil {
 		for _, d := range f.Detail.Fault.ErrorList.Errors {
 			e.Details = append(e.Details, FaultDetail{Code: scrub(cleanText(d.ErrorCode)), Text: scrub(cleanText(d.ErrorText))})
@@ -556,105 +532,4 @@ func xsdDate(s string) (models.Date, error) {
 		return models.Date{}, fmt.Errorf("not a date")
 	}
 	return models.ParseDate(s[:10])
-}
-
-// ---- the fake's side of the response ----
-
-// xsdDateOf writes a date as the register does: with Copenhagen's offset.
-func xsdDateOf(d models.Date) string {
-	return d.In(models.Copenhagen).Format("2006-01-02-07:00")
-}
-
-// xsdDateTimeOf writes midnight of a date in Copenhagen as an xsd:dateTime.
-func xsdDateTimeOf(d models.Date) string {
-	return d.In(models.Copenhagen).Format("2006-01-02T15:04:05.000-07:00")
-}
-
-func boolText(v bool) *string {
-	s := strconv.FormatBool(v)
-	return &s
-}
-
-// responseFor is what the register would answer about p.
-func responseFor(p Person) *personLookupResponse {
-	pd := &persondata{
-		Personnummer: p.CPR.Digits(),
-		Navn: &navn{
-			Personadresseringsnavn: p.Surname + "," + p.GivenName,
-			Fornavn:                p.GivenName,
-			Efternavn:              p.Surname,
-		},
-		AntalBoernUnder18: "0",
-	}
-	if !p.CPR.IsZero() {
-		pd.Foedselsdato = &usikkerDato{Dato: xsdDateOf(p.CPR.BirthDate())}
-		pd.Koen = "K"
-		if p.CPR.Male() {
-			pd.Koen = "M"
-		}
-	}
-	if st := strings.TrimSpace(p.Status); st != "" {
-		s := &statusType{Status: strings.TrimLeft(st, "0")}
-		if s.Status == "" {
-			s.Status = "0"
-		}
-		if !p.ResidentSince.IsZero() {
-			s.Statusdato = &usikkerDato{Dato: xsdDateTimeOf(p.ResidentSince)}
-		}
-		pd.Status = s
-	}
-	if c := strings.TrimSpace(p.Citizenship); c != "" {
-		pd.Statsborgerskab = &statsborgerskab{Landekode: c}
-	}
-	if p.FullGuardianship {
-		start := models.Date{Year: 2015, Month: time.January, Day: 1}
-		if !p.CPR.IsZero() { // the 18th birthday, a plausible start
-			b := p.CPR.BirthDate()
-			start = models.NewDate(b.Year+18, b.Month, b.Day)
-		}
-		pd.Umyndiggoerelse = &umyndiggoerelse{Startdato: usikkerDato{Dato: xsdDateOf(start)}, Umyndiggjort: boolText(true)}
-	}
-	if p.ProtectedAddress {
-		pd.Adressebeskyttelse = &beskyttelse{Beskyttet: boolText(true)}
-	}
-	pd.TilmeldtDigitalpost = boolText(!p.DigitalPostExempt)
-
-	r := &personLookupResponse{Persondata: pd}
-	if m := strings.TrimSpace(p.MunicipalityCode); m != "" {
-		a := &adresse{Kommunekode: strings.TrimLeft(m, "0")}
-		if d := strings.TrimSpace(p.PollingDistrict); d != "" {
-			a.Distrikter = &distrikter{ValgdistriktKode: d}
-		}
-		r.Adresse = &adressedata{AktuelAdresse: a}
-	}
-	if strings.TrimSpace(p.Status) == "80" {
-		if r.Adresse == nil {
-			r.Adresse = &adressedata{}
-		}
-		r.Adresse.Udrejseoplysninger = &udrejseoplysninger{Udrejselandekode: "5999"}
-	}
-	return r
-}
-
-func encodeResponse(r *personLookupResponse) ([]byte, error) {
-	return encodeEnvelope(responseEnvelope{Body: responseBody{Response: r}})
-}
-
-// encodeFault writes a SOAP 1.1 fault with a ServiceplatformFault detail.
-func encodeFault(code, text, errorCode string) ([]byte, error) {
-	f := &soapFault{
-		Code:   unqualified{Value: "soap:" + code},
-		String: unqualified{Value: text},
-		Detail: &faultDetail{Fault: &spFault{}},
-	}
-	f.Detail.Fault.ErrorList.Errors = []spError{{ErrorCode: errorCode, ErrorText: text}}
-	return encodeEnvelope(responseEnvelope{SOAPPrefix: nsSOAP, Body: responseBody{Fault: f}})
-}
-
-func encodeEnvelope(env responseEnvelope) ([]byte, error) {
-	out, err := xml.Marshal(env)
-	if err != nil {
-		return nil, err
-	}
-	return append([]byte(xml.Header), out...), nil
 }

@@ -1,4 +1,4 @@
-package cpr
+package cpr_test
 
 import (
 	"bytes"
@@ -11,7 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"regexp"
 	"strings"
@@ -19,8 +18,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/valghalla/valghalla/activities/internal/localpki"
+	"github.com/valghalla/valghalla/fakes/cprfake"
+	"github.com/valghalla/valghalla/fakes/localpki"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/providers/cpr"
 )
 
 var (
@@ -33,18 +34,18 @@ const home = "0607" // Fredericia
 // cprRun finds anything that looks like a CPR number.
 var cprRun = regexp.MustCompile(`[0-9]{6}[- ]?[0-9]{4}`)
 
-func startFake(t *testing.T, people ...Person) *FakeServer {
+func startFake(t *testing.T, people ...cpr.Person) *cprfake.Server {
 	t.Helper()
-	srv, err := StartFakeTLS(people...)
+	srv, err := cprfake.Start(people...)
 	if err != nil {
-		t.Fatalf("StartFakeTLS: %v", err)
+		t.Fatalf("cprfake.Start: %v", err)
 	}
 	t.Cleanup(srv.Close)
 	return srv
 }
 
-// newClient makes a real Client for the fake, with fast retries.
-func newClient(t *testing.T, srv *FakeServer, logger *slog.Logger, change ...func(*ClientConfig)) *Client {
+// newClient makes a real cpr.Client for the fake, with fast retries.
+func newClient(t *testing.T, srv *cprfake.Server, logger *slog.Logger, change ...func(*cpr.ClientConfig)) *cpr.Client {
 	t.Helper()
 	cfg := srv.ClientConfig()
 	cfg.Timeout = 10 * time.Second
@@ -55,7 +56,7 @@ func newClient(t *testing.T, srv *FakeServer, logger *slog.Logger, change ...fun
 	for _, f := range change {
 		f(&cfg)
 	}
-	c, err := NewClient(cfg)
+	c, err := cpr.NewClient(cfg)
 	if err != nil {
 		t.Fatalf("NewClient: %v", err)
 	}
@@ -87,7 +88,7 @@ func newLogger() (*slog.Logger, *lockedBuffer) {
 
 // assertNoCPR fails when s holds a CPR-like number or any of the people's
 // numbers.
-func assertNoCPR(t *testing.T, what, s string, people ...Person) {
+func assertNoCPR(t *testing.T, what, s string, people ...cpr.Person) {
 	t.Helper()
 	if m := cprRun.FindString(s); m != "" {
 		t.Errorf("%s contains a CPR-like number %q: %s", what, m, s)
@@ -101,7 +102,7 @@ func assertNoCPR(t *testing.T, what, s string, people ...Person) {
 
 // assertLogClean checks a whole log: JSON lines, one "cpr lookup" record per
 // lookup with an outcome, no CPR number, no name.
-func assertLogClean(t *testing.T, log string, people ...Person) (outcomes []string) {
+func assertLogClean(t *testing.T, log string, people ...cpr.Person) (outcomes []string) {
 	t.Helper()
 	assertNoCPR(t, "log", log, people...)
 	for _, p := range people {
@@ -135,11 +136,7 @@ func assertLogClean(t *testing.T, log string, people ...Person) (outcomes []stri
 	return outcomes
 }
 
-func noCertificate(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-	return &tls.Certificate{}, nil
-}
-
-func byName(t *testing.T, people []Person, name string) Person {
+func byName(t *testing.T, people []cpr.Person, name string) cpr.Person {
 	t.Helper()
 	for _, p := range people {
 		if p.GivenName+" "+p.Surname == name {
@@ -147,13 +144,13 @@ func byName(t *testing.T, people []Person, name string) Person {
 		}
 	}
 	t.Fatalf("no fixture person %q", name)
-	return Person{}
+	return cpr.Person{}
 }
 
 func TestFixturePeopleRoundTripOverMutualTLS(t *testing.T) {
 	for _, code := range []string{home, "101", "0461"} {
 		t.Run(code, func(t *testing.T) {
-			people := FixturePeople(code, electionDay)
+			people := cprfake.FixturePeople(code, electionDay)
 			seen := map[string]bool{}
 			statuses := map[string]bool{}
 			for _, p := range people {
@@ -184,7 +181,7 @@ func TestFixturePeopleRoundTripOverMutualTLS(t *testing.T) {
 					t.Errorf("round trip changed the person:\n got %+v\nwant %+v", got, want)
 				}
 			}
-			if n := len(srv.Fake.Requests()); n != len(people) {
+			if n := len(srv.Register.Requests()); n != len(people) {
 				t.Errorf("fake got %d requests, want %d (no retries)", n, len(people))
 			}
 			outcomes := assertLogClean(t, logs.String(), people...)
@@ -196,7 +193,7 @@ func TestFixturePeopleRoundTripOverMutualTLS(t *testing.T) {
 }
 
 func TestEligibilityOverLookedUpFacts(t *testing.T) {
-	people := FixturePeople(home, electionDay)
+	people := cprfake.FixturePeople(home, electionDay)
 	srv := startFake(t, people...)
 	c := newClient(t, srv, nil)
 
@@ -244,7 +241,7 @@ func TestEligibilityOverLookedUpFacts(t *testing.T) {
 }
 
 func TestMutualTLSIsRequired(t *testing.T) {
-	people := FixturePeople(home, electionDay)
+	people := cprfake.FixturePeople(home, electionDay)
 	srv := startFake(t, people...)
 	someone := people[0]
 
@@ -259,32 +256,32 @@ func TestMutualTLSIsRequired(t *testing.T) {
 
 	cases := []struct {
 		name, want string // want: the TLS failure, as crypto/tls words it
-		client     func(t *testing.T) *Client
+		client     func(t *testing.T) *cpr.Client
 	}{
-		{"no client certificate", "remote error: tls: handshake failure", func(t *testing.T) *Client {
+		{"no client certificate", "remote error: tls: handshake failure", func(t *testing.T) *cpr.Client {
 			c := newClient(t, srv, nil)
-			c.transport.TLSClientConfig.GetClientCertificate = noCertificate // NewClient refuses to make one like this
+			cpr.WithoutClientCertificate(c) // cpr.NewClient refuses to make one like this
 			return c
 		}},
-		{"client certificate from another CA", "remote error: tls: unknown certificate authority", func(t *testing.T) *Client {
-			return newClient(t, srv, nil, func(cfg *ClientConfig) { cfg.Certificate = impostor })
+		{"client certificate from another CA", "remote error: tls: unknown certificate authority", func(t *testing.T) *cpr.Client {
+			return newClient(t, srv, nil, func(cfg *cpr.ClientConfig) { cfg.Certificate = impostor })
 		}},
-		{"server not trusted", "certificate signed by unknown authority", func(t *testing.T) *Client {
-			return newClient(t, srv, nil, func(cfg *ClientConfig) { cfg.RootCAs = x509.NewCertPool() })
+		{"server not trusted", "certificate signed by unknown authority", func(t *testing.T) *cpr.Client {
+			return newClient(t, srv, nil, func(cfg *cpr.ClientConfig) { cfg.RootCAs = x509.NewCertPool() })
 		}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv.Fake.Reset()
+			srv.Register.Reset()
 			_, err := tc.client(t).Lookup(context.Background(), someone.CPR)
 			if err == nil {
 				t.Fatal("lookup succeeded")
 			}
-			var te *TransportError
+			var te *cpr.TransportError
 			if !errors.As(err, &te) {
 				t.Fatalf("error is %T, want *TransportError: %v", err, err)
 			}
-			if !isTLSError(err) {
+			if !cpr.IsTLSError(err) {
 				t.Errorf("not recognised as a TLS error: %v", err)
 			}
 			if !strings.Contains(err.Error(), tc.want) {
@@ -293,14 +290,14 @@ func TestMutualTLSIsRequired(t *testing.T) {
 			if te.Attempts != 1 {
 				t.Errorf("a TLS refusal was tried %d times, want 1", te.Attempts)
 			}
-			if n := len(srv.Fake.Requests()); n != 0 {
+			if n := len(srv.Register.Requests()); n != 0 {
 				t.Errorf("the fake handled %d requests", n)
 			}
 			assertNoCPR(t, "error", err.Error(), people...)
 		})
 	}
 	t.Run("server not trusted is a certificate verification error", func(t *testing.T) {
-		c := newClient(t, srv, nil, func(cfg *ClientConfig) { cfg.RootCAs = x509.NewCertPool() })
+		c := newClient(t, srv, nil, func(cfg *cpr.ClientConfig) { cfg.RootCAs = x509.NewCertPool() })
 		_, err := c.Lookup(context.Background(), someone.CPR)
 		var verr *tls.CertificateVerificationError
 		if !errors.As(err, &verr) {
@@ -310,35 +307,35 @@ func TestMutualTLSIsRequired(t *testing.T) {
 }
 
 func TestUnknownCPRIsErrNotFound(t *testing.T) {
-	people := FixturePeople(home, electionDay)
+	people := cprfake.FixturePeople(home, electionDay)
 	srv := startFake(t, people...)
 	logger, logs := newLogger()
 	c := newClient(t, srv, logger)
-	unknown := fixtureCPR(born1970, 4999)
+	unknown := cprfake.FixtureCPR(born1970, 4999)
 
 	_, err := c.Lookup(context.Background(), unknown)
-	if !errors.Is(err, ErrNotFound) {
-		t.Fatalf("err = %v, want ErrNotFound", err)
+	if !errors.Is(err, cpr.ErrNotFound) {
+		t.Fatalf("err = %v, want cpr.ErrNotFound", err)
 	}
-	var fe *FaultError
+	var fe *cpr.FaultError
 	if !errors.As(err, &fe) || !fe.NotFound() {
-		t.Fatalf("err = %#v, want a not-found *FaultError", err)
+		t.Fatalf("err = %#v, want a not-found *cpr.FaultError", err)
 	}
 	msg := err.Error()
-	assertNoCPR(t, "error", msg, Person{PersonFacts: models.PersonFacts{CPR: unknown}})
+	assertNoCPR(t, "error", msg, cpr.Person{PersonFacts: models.PersonFacts{CPR: unknown}})
 	if !strings.Contains(msg, "PNR not found: [CPR]") {
 		t.Errorf("the fault text (which echoes the number) should survive scrubbed: %s", msg)
 	}
-	if n := len(srv.Fake.Requests()); n != 1 {
+	if n := len(srv.Register.Requests()); n != 1 {
 		t.Errorf("a not-found fault was retried: %d requests", n)
 	}
-	if o := assertLogClean(t, logs.String(), Person{PersonFacts: models.PersonFacts{CPR: unknown}}); len(o) != 1 || o[0] != "not_found" {
+	if o := assertLogClean(t, logs.String(), cpr.Person{PersonFacts: models.PersonFacts{CPR: unknown}}); len(o) != 1 || o[0] != "not_found" {
 		t.Errorf("outcomes %v, want [not_found]", o)
 	}
 }
 
 func TestRetries(t *testing.T) {
-	people := FixturePeople(home, electionDay)
+	people := cprfake.FixturePeople(home, electionDay)
 	someone := people[0]
 	srv := startFake(t, people...)
 	logger, logs := newLogger()
@@ -346,8 +343,8 @@ func TestRetries(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("503 twice then an answer", func(t *testing.T) {
-		srv.Fake.Reset()
-		srv.Fake.FailNext(2, http.StatusServiceUnavailable, "Midlertidigt utilgængelig")
+		srv.Register.Reset()
+		srv.Register.FailNext(2, http.StatusServiceUnavailable, "Midlertidigt utilgængelig")
 		got, err := c.Lookup(ctx, someone.CPR)
 		if err != nil {
 			t.Fatal(err)
@@ -355,26 +352,26 @@ func TestRetries(t *testing.T) {
 		if !reflect.DeepEqual(got, someone) {
 			t.Errorf("got %+v", got)
 		}
-		if n := len(srv.Fake.Requests()); n != 3 {
+		if n := len(srv.Register.Requests()); n != 3 {
 			t.Errorf("%d requests, want 3", n)
 		}
 	})
 
 	t.Run("503 always: give up after RetryMax with the fault text", func(t *testing.T) {
-		srv.Fake.Reset()
-		srv.Fake.FailAlways(http.StatusServiceUnavailable, "CPR-servicen svarer ikke for PNR "+someone.CPR.Digits())
+		srv.Register.Reset()
+		srv.Register.FailAlways(http.StatusServiceUnavailable, "CPR-servicen svarer ikke for PNR "+someone.CPR.Digits())
 		_, err := c.Lookup(ctx, someone.CPR)
-		var fe *FaultError
+		var fe *cpr.FaultError
 		if !errors.As(err, &fe) {
-			t.Fatalf("err = %v, want *FaultError", err)
+			t.Fatalf("err = %v, want *cpr.FaultError", err)
 		}
-		if errors.Is(err, ErrNotFound) {
-			t.Error("an outage is not ErrNotFound")
+		if errors.Is(err, cpr.ErrNotFound) {
+			t.Error("an outage is not cpr.ErrNotFound")
 		}
 		if fe.HTTPStatus != 503 || fe.Attempts != 4 {
 			t.Errorf("status %d after %d attempts, want 503 after 4", fe.HTTPStatus, fe.Attempts)
 		}
-		if n := len(srv.Fake.Requests()); n != 4 {
+		if n := len(srv.Register.Requests()); n != 4 {
 			t.Errorf("%d requests, want 1 + RetryMax = 4", n)
 		}
 		msg := err.Error()
@@ -384,13 +381,13 @@ func TestRetries(t *testing.T) {
 		assertNoCPR(t, "error", msg, people...)
 	})
 
-	t.Run("502 error page always: HTTPError with the body", func(t *testing.T) {
-		srv.Fake.Reset()
-		srv.Fake.RespondNext(10, http.StatusBadGateway, []byte("<html><body>Bad Gateway (upstream CPR 010170-4001)</body></html>"))
+	t.Run("502 error page always: cpr.HTTPError with the body", func(t *testing.T) {
+		srv.Register.Reset()
+		srv.Register.RespondNext(10, http.StatusBadGateway, []byte("<html><body>Bad Gateway (upstream CPR 010170-4001)</body></html>"))
 		_, err := c.Lookup(ctx, someone.CPR)
-		var he *HTTPError
+		var he *cpr.HTTPError
 		if !errors.As(err, &he) {
-			t.Fatalf("err = %v, want *HTTPError", err)
+			t.Fatalf("err = %v, want *cpr.HTTPError", err)
 		}
 		if he.StatusCode != 502 || he.Attempts != 4 || !strings.Contains(he.Body, "Bad Gateway") {
 			t.Errorf("got %+v", he)
@@ -399,37 +396,37 @@ func TestRetries(t *testing.T) {
 	})
 
 	t.Run("a 500 fault is an answer, not retried", func(t *testing.T) {
-		srv.Fake.Reset()
-		srv.Fake.FailNext(1, http.StatusInternalServerError, "Intern fejl i CPR")
+		srv.Register.Reset()
+		srv.Register.FailNext(1, http.StatusInternalServerError, "Intern fejl i CPR")
 		_, err := c.Lookup(ctx, someone.CPR)
-		var fe *FaultError
+		var fe *cpr.FaultError
 		if !errors.As(err, &fe) || fe.Attempts != 1 {
-			t.Fatalf("err = %v, want a *FaultError after 1 attempt", err)
+			t.Fatalf("err = %v, want a *cpr.FaultError after 1 attempt", err)
 		}
-		if n := len(srv.Fake.Requests()); n != 1 {
+		if n := len(srv.Register.Requests()); n != 1 {
 			t.Errorf("%d requests, want 1", n)
 		}
 	})
 
 	t.Run("a 500 without a fault is retried", func(t *testing.T) {
-		srv.Fake.Reset()
-		srv.Fake.RespondNext(1, http.StatusInternalServerError, []byte("oops"))
+		srv.Register.Reset()
+		srv.Register.RespondNext(1, http.StatusInternalServerError, []byte("oops"))
 		if _, err := c.Lookup(ctx, someone.CPR); err != nil {
 			t.Fatal(err)
 		}
-		if n := len(srv.Fake.Requests()); n != 2 {
+		if n := len(srv.Register.Requests()); n != 2 {
 			t.Errorf("%d requests, want 2", n)
 		}
 	})
 
 	t.Run("RetryMax negative: one attempt", func(t *testing.T) {
-		srv.Fake.Reset()
-		srv.Fake.FailAlways(http.StatusServiceUnavailable, "nede")
-		once := newClient(t, srv, logger, func(cfg *ClientConfig) { cfg.RetryMax = -1 })
+		srv.Register.Reset()
+		srv.Register.FailAlways(http.StatusServiceUnavailable, "nede")
+		once := newClient(t, srv, logger, func(cfg *cpr.ClientConfig) { cfg.RetryMax = -1 })
 		if _, err := once.Lookup(ctx, someone.CPR); err == nil {
 			t.Fatal("no error")
 		}
-		if n := len(srv.Fake.Requests()); n != 1 {
+		if n := len(srv.Register.Requests()); n != 1 {
 			t.Errorf("%d requests, want 1", n)
 		}
 	})
@@ -438,16 +435,16 @@ func TestRetries(t *testing.T) {
 }
 
 func TestMalformedResponses(t *testing.T) {
-	people := FixturePeople(home, electionDay)
+	people := cprfake.FixturePeople(home, electionDay)
 	someone := people[0]
 	srv := startFake(t, people...)
 	c := newClient(t, srv, nil)
 
-	good, err := encodeResponse(responseFor(someone))
+	good, err := cprfake.ResponseBody(someone)
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := encodeResponse(responseFor(people[1]))
+	other, err := cprfake.ResponseBody(people[1])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -464,12 +461,12 @@ func TestMalformedResponses(t *testing.T) {
 		{"not XML", "Service Unavailable", "not a SOAP 1.1 envelope"},
 		{"HTML page", "<html><body>Vedligeholdelse</body></html>", "not a SOAP 1.1 envelope"},
 		{"empty", "", "empty"},
-		{"SOAP 1.2 envelope", string(bytes.ReplaceAll(good, []byte(nsSOAP), []byte("http://www.w3.org/2003/05/soap-envelope"))), "not a SOAP 1.1 envelope"},
-		{"wrong service namespace", string(bytes.ReplaceAll(good, []byte(nsService), []byte(strings.Replace(nsService, "/4/", "/5/", 1)))), "no PersonLookupResponse"},
+		{"SOAP 1.2 envelope", string(bytes.ReplaceAll(good, []byte(cpr.NSSOAP), []byte("http://www.w3.org/2003/05/soap-envelope"))), "not a SOAP 1.1 envelope"},
+		{"wrong service namespace", string(bytes.ReplaceAll(good, []byte(cpr.NSService), []byte(strings.Replace(cpr.NSService, "/4/", "/5/", 1)))), "no PersonLookupResponse"},
 		{"truncated", string(good[:len(good)/2]), "XML syntax error"},
 		{"truncated at the end", string(good[:len(good)-3]), "XML syntax error"},
-		{"empty body element", `<Envelope xmlns="` + nsSOAP + `"><Body/></Envelope>`, "no PersonLookupResponse"},
-		{"no persondata", `<Envelope xmlns="` + nsSOAP + `"><Body><PersonLookupResponse xmlns="` + nsService + `"/></Body></Envelope>`, "no persondata"},
+		{"empty body element", `<Envelope xmlns="` + cpr.NSSOAP + `"><Body/></Envelope>`, "no PersonLookupResponse"},
+		{"no persondata", `<Envelope xmlns="` + cpr.NSSOAP + `"><Body><PersonLookupResponse xmlns="` + cpr.NSService + `"/></Body></Envelope>`, "no persondata"},
 		{"status not a number", string(replace("<status>1</status>", "<status>aktiv</status>")), "status"},
 		{"boolean not a boolean", string(replace("<tilmeldtDigitalpost>true</tilmeldtDigitalpost>", "<tilmeldtDigitalpost>ja</tilmeldtDigitalpost>")), "tilmeldtDigitalpost"},
 		{"municipality not a number", string(replace("<kommunekode>607</kommunekode>", "<kommunekode>Fredericia</kommunekode>")), "kommunekode"},
@@ -477,12 +474,12 @@ func TestMalformedResponses(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			srv.Fake.Reset()
-			srv.Fake.RespondNext(1, http.StatusOK, []byte(tc.body))
+			srv.Register.Reset()
+			srv.Register.RespondNext(1, http.StatusOK, []byte(tc.body))
 			_, err := c.Lookup(context.Background(), someone.CPR)
-			var re *ResponseError
+			var re *cpr.ResponseError
 			if !errors.As(err, &re) {
-				t.Fatalf("err = %v (%T), want *ResponseError", err, err)
+				t.Fatalf("err = %v (%T), want *cpr.ResponseError", err, err)
 			}
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %q does not say %q", err, tc.want)
@@ -493,7 +490,7 @@ func TestMalformedResponses(t *testing.T) {
 					t.Errorf("error quotes a name: %s", err)
 				}
 			}
-			if n := len(srv.Fake.Requests()); n != 1 {
+			if n := len(srv.Register.Requests()); n != 1 {
 				t.Errorf("%d requests, want 1", n)
 			}
 		})
@@ -501,26 +498,26 @@ func TestMalformedResponses(t *testing.T) {
 }
 
 func TestRequestCarriesCVRAndCPRInTheRightElements(t *testing.T) {
-	people := FixturePeople(home, electionDay)
+	people := cprfake.FixturePeople(home, electionDay)
 	someone := people[0]
 	srv := startFake(t, people...)
-	c := newClient(t, srv, nil, func(cfg *ClientConfig) { cfg.AccountingInfo = "Valghalla & co <test>" })
+	c := newClient(t, srv, nil, func(cfg *cpr.ClientConfig) { cfg.AccountingInfo = "Valghalla & co <test>" })
 	if _, err := c.Lookup(context.Background(), someone.CPR); err != nil {
 		t.Fatal(err)
 	}
-	reqs := srv.Fake.Requests()
+	reqs := srv.Register.Requests()
 	if len(reqs) != 1 {
 		t.Fatalf("%d requests", len(reqs))
 	}
-	want := ReceivedRequest{
-		SOAPAction:           `"` + SOAPAction + `"`,
+	want := cprfake.ReceivedRequest{
+		SOAPAction:           `"` + cpr.SOAPAction + `"`,
 		ContentType:          "text/xml; charset=utf-8",
 		ClientCertificateCN:  srv.Certificate.Leaf.Subject.CommonName,
-		MunicipalityCVR:      FakeCVR,
-		ServiceAgreementUUID: FakeServiceAgreementUUID,
-		UserSystemUUID:       FakeUserSystemUUID,
-		UserUUID:             FakeUserUUID,
-		ServiceUUID:          ServiceUUID,
+		MunicipalityCVR:      cprfake.CVR,
+		ServiceAgreementUUID: cprfake.ServiceAgreementUUID,
+		UserSystemUUID:       cprfake.UserSystemUUID,
+		UserUUID:             cprfake.UserUUID,
+		ServiceUUID:          cpr.ServiceUUID,
 		AccountingInfo:       "Valghalla & co <test>",
 		PNR:                  someone.CPR.Digits(),
 	}
@@ -530,9 +527,9 @@ func TestRequestCarriesCVRAndCPRInTheRightElements(t *testing.T) {
 }
 
 func TestRequestElementsAndOrder(t *testing.T) {
-	body, err := encodeRequest(FakeCVR, invocationContext{
-		ServiceAgreementUUID: FakeServiceAgreementUUID, UserSystemUUID: FakeUserSystemUUID,
-		UserUUID: FakeUserUUID, ServiceUUID: ServiceUUID, AccountingInfo: "x",
+	body, err := cpr.EncodeRequest(cprfake.CVR, cpr.InvocationContext{
+		ServiceAgreementUUID: cprfake.ServiceAgreementUUID, UserSystemUUID: cprfake.UserSystemUUID,
+		UserUUID: cprfake.UserUUID, ServiceUUID: cpr.ServiceUUID, AccountingInfo: "x",
 	}, "0101704001")
 	if err != nil {
 		t.Fatal(err)
@@ -561,70 +558,21 @@ func TestRequestElementsAndOrder(t *testing.T) {
 		}
 	}
 	want := []el{
-		{nsSOAP, "Envelope", ""},
-		{nsSOAP, "Body", ""},
-		{nsService, "PersonLookupRequest", ""},
-		{nsAuthority, "AuthorityContext", ""},
-		{nsAuthority, "MunicipalityCVR", FakeCVR},
-		{nsInvocation, "InvocationContext", ""},
-		{nsInvocation, "ServiceAgreementUUID", FakeServiceAgreementUUID},
-		{nsInvocation, "UserSystemUUID", FakeUserSystemUUID},
-		{nsInvocation, "UserUUID", FakeUserUUID},
-		{nsInvocation, "ServiceUUID", ServiceUUID},
-		{nsInvocation, "AccountingInfo", "x"},
-		{nsPNR, "PNR", "0101704001"},
+		{cpr.NSSOAP, "Envelope", ""},
+		{cpr.NSSOAP, "Body", ""},
+		{cpr.NSService, "PersonLookupRequest", ""},
+		{cpr.NSAuthority, "AuthorityContext", ""},
+		{cpr.NSAuthority, "MunicipalityCVR", cprfake.CVR},
+		{cpr.NSInvocation, "InvocationContext", ""},
+		{cpr.NSInvocation, "ServiceAgreementUUID", cprfake.ServiceAgreementUUID},
+		{cpr.NSInvocation, "UserSystemUUID", cprfake.UserSystemUUID},
+		{cpr.NSInvocation, "UserUUID", cprfake.UserUUID},
+		{cpr.NSInvocation, "ServiceUUID", cpr.ServiceUUID},
+		{cpr.NSInvocation, "AccountingInfo", "x"},
+		{cpr.NSPNR, "PNR", "0101704001"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("request elements\n got %v\nwant %v", got, want)
-	}
-}
-
-func TestFakeRefusesIncompleteRequests(t *testing.T) {
-	people := FixturePeople(home, electionDay)
-	f := NewFake(people...)
-	inv := invocationContext{ServiceAgreementUUID: FakeServiceAgreementUUID, UserSystemUUID: FakeUserSystemUUID,
-		UserUUID: FakeUserUUID, ServiceUUID: ServiceUUID}
-	post := func(body []byte, action string) (int, string) {
-		r := httptest.NewRequest(http.MethodPost, EndpointPath, bytes.NewReader(body))
-		r.Header.Set("SOAPAction", action)
-		w := httptest.NewRecorder()
-		f.ServeHTTP(w, r)
-		return w.Code, w.Body.String()
-	}
-	mustEncode := func(cvr string, inv invocationContext, pnr string) []byte {
-		b, err := encodeRequest(cvr, inv, pnr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	pnr := people[0].CPR.Digits()
-	cases := []struct {
-		name, action, want string
-		body               []byte
-	}{
-		{"no CVR", SOAPAction, "MunicipalityCVR", mustEncode("", inv, pnr)},
-		{"CVR not 8 digits", SOAPAction, "MunicipalityCVR", mustEncode("1234", inv, pnr)},
-		{"no UUIDs", SOAPAction, "InvocationContext", mustEncode(FakeCVR, invocationContext{}, pnr)},
-		{"wrong action", "urn:other", "SOAPAction", mustEncode(FakeCVR, inv, pnr)},
-		{"PNR with a dash", SOAPAction, "PNR must be 10 digits", mustEncode(FakeCVR, inv, "010170-4001")},
-		{"not a request", SOAPAction, "Malformed", []byte("<x/>")},
-	}
-	for _, tc := range cases {
-		code, body := post(tc.body, tc.action)
-		if code != http.StatusInternalServerError || !strings.Contains(body, tc.want) || !strings.Contains(body, "soap:Client") {
-			t.Errorf("%s: %d %s", tc.name, code, body)
-		}
-	}
-	if code, body := post(mustEncode(FakeCVR, inv, pnr), `"`+SOAPAction+`"`); code != http.StatusOK || !strings.Contains(body, "Ærø") {
-		t.Errorf("complete request: %d %s", code, body)
-	}
-	if r := httptest.NewRequest(http.MethodGet, EndpointPath, nil); true {
-		w := httptest.NewRecorder()
-		f.ServeHTTP(w, r)
-		if w.Code != http.StatusMethodNotAllowed {
-			t.Errorf("GET: %d", w.Code)
-		}
 	}
 }
 
@@ -695,12 +643,12 @@ const realisticResponse = `<?xml version="1.0" encoding="UTF-8"?>
 </soap:Envelope>`
 
 func TestParseRealisticResponse(t *testing.T) {
-	c := fixtureCPR(born1970, 4001)
-	got, err := decodeResponse(c, 200, []byte(realisticResponse))
+	c := cprfake.FixtureCPR(born1970, 4001)
+	got, err := cpr.DecodeResponse(c, 200, []byte(realisticResponse))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Person{
+	want := cpr.Person{
 		GivenName:         "Søren Kierkegaard",
 		Surname:           "Ærø",
 		ProtectedAddress:  true,
@@ -721,21 +669,21 @@ func TestParseRealisticResponse(t *testing.T) {
 		name   string
 		old    string
 		new    string
-		change func(*Person)
+		change func(*cpr.Person)
 	}{
 		{"umyndiggjort", "<ns4:umyndiggjort>false</ns4:umyndiggjort>", "<ns4:umyndiggjort>true</ns4:umyndiggjort>",
-			func(p *Person) { p.FullGuardianship = true }},
+			func(p *cpr.Person) { p.FullGuardianship = true }},
 		{"umyndiggjort missing: fail closed", "<ns4:umyndiggjort>false</ns4:umyndiggjort>", "",
-			func(p *Person) { p.FullGuardianship = true }},
+			func(p *cpr.Person) { p.FullGuardianship = true }},
 		{"umyndiggørelse lifted", "<ns4:umyndiggjort>false</ns4:umyndiggjort>",
 			"<ns4:umyndiggoerelseSlettedato>2024-01-01+01:00</ns4:umyndiggoerelseSlettedato><ns4:umyndiggjort>true</ns4:umyndiggjort>", nil},
 		{"no Digital Post element: not exempt", "<ns4:tilmeldtDigitalpost>0</ns4:tilmeldtDigitalpost>", "",
-			func(p *Person) { p.DigitalPostExempt = false }},
+			func(p *cpr.Person) { p.DigitalPostExempt = false }},
 		{"address protection ended", "<ns4:beskyttet>true</ns4:beskyttet>", "<ns4:beskyttet>false</ns4:beskyttet>",
-			func(p *Person) { p.ProtectedAddress = false }},
+			func(p *cpr.Person) { p.ProtectedAddress = false }},
 		{"only the addressing name", "<ns4:fornavn>Søren</ns4:fornavn>\n          <ns4:mellemnavn>Kierkegaard</ns4:mellemnavn>\n          <ns4:efternavn>Ærø</ns4:efternavn>", "", nil},
 		{"dead: no residence date", "<ns4:status>5</ns4:status>", "<ns4:status>90</ns4:status>",
-			func(p *Person) { p.Status = "90"; p.ResidentSince = models.Date{} }},
+			func(p *cpr.Person) { p.Status = "90"; p.ResidentSince = models.Date{} }},
 		{"status with a leading zero", "<ns4:status>5</ns4:status>", "<ns4:status>05</ns4:status>", nil},
 	}
 	for _, v := range variants {
@@ -743,7 +691,7 @@ func TestParseRealisticResponse(t *testing.T) {
 		if body == realisticResponse {
 			t.Fatalf("%s: nothing replaced", v.name)
 		}
-		got, err := decodeResponse(c, 200, []byte(body))
+		got, err := cpr.DecodeResponse(c, 200, []byte(body))
 		if err != nil {
 			t.Errorf("%s: %v", v.name, err)
 			continue
@@ -764,28 +712,28 @@ func TestParseServiceplatformFault(t *testing.T) {
 <detail><ns2:ServiceplatformFault xmlns:ns2="http://serviceplatformen.dk/xml/schemas/ServiceplatformFault/1/">
 <ns2:ErrorList><ns2:Error><ns2:ErrorCode>CPR-E17</ns2:ErrorCode><ns2:ErrorText>Backend timeout for 0101704001</ns2:ErrorText></ns2:Error></ns2:ErrorList>
 </ns2:ServiceplatformFault></detail></soap:Fault></soap:Body></soap:Envelope>`
-	_, err := decodeResponse(fixtureCPR(born1970, 4001), 500, []byte(body))
-	var fe *FaultError
+	_, err := cpr.DecodeResponse(cprfake.FixtureCPR(born1970, 4001), 500, []byte(body))
+	var fe *cpr.FaultError
 	if !errors.As(err, &fe) {
 		t.Fatalf("err = %v", err)
 	}
-	want := &FaultError{HTTPStatus: 500, Code: "soap:Server", Message: "Fejl ved opslag af [CPR]",
-		Details: []FaultDetail{{Code: "CPR-E17", Text: "Backend timeout for [CPR]"}}}
+	want := &cpr.FaultError{HTTPStatus: 500, Code: "soap:Server", Message: "Fejl ved opslag af [CPR]",
+		Details: []cpr.FaultDetail{{Code: "CPR-E17", Text: "Backend timeout for [CPR]"}}}
 	if !reflect.DeepEqual(fe, want) {
 		t.Errorf("\n got %+v\nwant %+v", fe, want)
 	}
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, cpr.ErrNotFound) {
 		t.Error("not a not-found fault")
 	}
 	// "PNR not found" in the detail alone is enough.
 	nf := strings.Replace(body, "Backend timeout for", "PNR not found", 1)
-	if _, err := decodeResponse(fixtureCPR(born1970, 4001), 500, []byte(nf)); !errors.Is(err, ErrNotFound) {
-		t.Errorf("err = %v, want ErrNotFound", err)
+	if _, err := cpr.DecodeResponse(cprfake.FixtureCPR(born1970, 4001), 500, []byte(nf)); !errors.Is(err, cpr.ErrNotFound) {
+		t.Errorf("err = %v, want cpr.ErrNotFound", err)
 	}
 }
 
 func TestLogsCarryNoCPRNorNames(t *testing.T) {
-	people := FixturePeople(home, electionDay)
+	people := cprfake.FixturePeople(home, electionDay)
 	srv := startFake(t, people...)
 	logger, logs := newLogger()
 	c := newClient(t, srv, logger)
@@ -796,35 +744,35 @@ func TestLogsCarryNoCPRNorNames(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	unknown := Person{GivenName: "Ukendt", Surname: "Ukendtsen"}
-	unknown.CPR = fixtureCPR(born1970, 4998)
-	if _, err := c.Lookup(ctx, unknown.CPR); !errors.Is(err, ErrNotFound) {
+	unknown := cpr.Person{GivenName: "Ukendt", Surname: "Ukendtsen"}
+	unknown.CPR = cprfake.FixtureCPR(born1970, 4998)
+	if _, err := c.Lookup(ctx, unknown.CPR); !errors.Is(err, cpr.ErrNotFound) {
 		t.Fatal(err)
 	}
-	srv.Fake.FailNext(1, http.StatusServiceUnavailable, "nede for "+people[0].CPR.Digits())
+	srv.Register.FailNext(1, http.StatusServiceUnavailable, "nede for "+people[0].CPR.Digits())
 	if _, err := c.Lookup(ctx, people[0].CPR); err != nil {
 		t.Fatal(err)
 	}
-	srv.Fake.FailAlways(http.StatusServiceUnavailable, "nede for "+people[0].CPR.Digits()+" "+people[0].Surname)
+	srv.Register.FailAlways(http.StatusServiceUnavailable, "nede for "+people[0].CPR.Digits()+" "+people[0].Surname)
 	if _, err := c.Lookup(ctx, people[0].CPR); err == nil {
 		t.Fatal("no error")
 	}
-	srv.Fake.Reset()
-	truncated, _ := encodeResponse(responseFor(people[0]))
-	srv.Fake.RespondNext(1, http.StatusOK, truncated[:len(truncated)-40])
+	srv.Register.Reset()
+	truncated, _ := cprfake.ResponseBody(people[0])
+	srv.Register.RespondNext(1, http.StatusOK, truncated[:len(truncated)-40])
 	if _, err := c.Lookup(ctx, people[0].CPR); err == nil {
 		t.Fatal("no error")
 	}
 	refused := newClient(t, srv, logger)
-	refused.transport.TLSClientConfig.GetClientCertificate = noCertificate
+	cpr.WithoutClientCertificate(refused)
 	if _, err := refused.Lookup(ctx, people[0].CPR); err == nil {
 		t.Fatal("no error")
 	}
-	// A Person logged by a caller shows no CPR and no name either.
+	// A cpr.Person logged by a caller shows no CPR and no name either.
 	logger.Info("looked up", "person", people[0])
 
 	log := logs.String()
-	all := append(append([]Person(nil), people...), unknown)
+	all := append(append([]cpr.Person(nil), people...), unknown)
 	assertNoCPR(t, "log", log, all...)
 	for _, p := range all {
 		for _, name := range []string{p.GivenName, p.Surname} {
@@ -852,38 +800,38 @@ func TestLogsCarryNoCPRNorNames(t *testing.T) {
 func TestNewClientChecksTheConfig(t *testing.T) {
 	srv := startFake(t)
 	good := srv.ClientConfig()
-	if _, err := NewClient(good); err != nil {
+	if _, err := cpr.NewClient(good); err != nil {
 		t.Fatalf("good config: %v", err)
 	}
-	cases := map[string]func(*ClientConfig){
-		"http endpoint":       func(c *ClientConfig) { c.Endpoint = strings.Replace(c.Endpoint, "https", "http", 1) },
-		"no endpoint":         func(c *ClientConfig) { c.Endpoint = "" },
-		"no certificate":      func(c *ClientConfig) { c.Certificate = tls.Certificate{} },
-		"no private key":      func(c *ClientConfig) { c.Certificate.PrivateKey = nil },
-		"CVR 7 digits":        func(c *ClientConfig) { c.CVR = "1234567" },
-		"CVR with a letter":   func(c *ClientConfig) { c.CVR = "1234567a" },
-		"CVR with spaces":     func(c *ClientConfig) { c.CVR = "1234 5678" },
-		"no CVR":              func(c *ClientConfig) { c.CVR = "" },
-		"bad agreement UUID":  func(c *ClientConfig) { c.ServiceAgreementUUID = "not-a-uuid" },
-		"no user system UUID": func(c *ClientConfig) { c.UserSystemUUID = "" },
-		"no user UUID":        func(c *ClientConfig) { c.UserUUID = "" },
-		"no service UUID":     func(c *ClientConfig) { c.ServiceUUID = "" },
-		"accounting too long": func(c *ClientConfig) { c.AccountingInfo = strings.Repeat("x", 256) },
+	cases := map[string]func(*cpr.ClientConfig){
+		"http endpoint":       func(c *cpr.ClientConfig) { c.Endpoint = strings.Replace(c.Endpoint, "https", "http", 1) },
+		"no endpoint":         func(c *cpr.ClientConfig) { c.Endpoint = "" },
+		"no certificate":      func(c *cpr.ClientConfig) { c.Certificate = tls.Certificate{} },
+		"no private key":      func(c *cpr.ClientConfig) { c.Certificate.PrivateKey = nil },
+		"CVR 7 digits":        func(c *cpr.ClientConfig) { c.CVR = "1234567" },
+		"CVR with a letter":   func(c *cpr.ClientConfig) { c.CVR = "1234567a" },
+		"CVR with spaces":     func(c *cpr.ClientConfig) { c.CVR = "1234 5678" },
+		"no CVR":              func(c *cpr.ClientConfig) { c.CVR = "" },
+		"bad agreement UUID":  func(c *cpr.ClientConfig) { c.ServiceAgreementUUID = "not-a-uuid" },
+		"no user system UUID": func(c *cpr.ClientConfig) { c.UserSystemUUID = "" },
+		"no user UUID":        func(c *cpr.ClientConfig) { c.UserUUID = "" },
+		"no service UUID":     func(c *cpr.ClientConfig) { c.ServiceUUID = "" },
+		"accounting too long": func(c *cpr.ClientConfig) { c.AccountingInfo = strings.Repeat("x", 256) },
 	}
 	for name, change := range cases {
 		cfg := good
 		change(&cfg)
-		if _, err := NewClient(cfg); err == nil {
+		if _, err := cpr.NewClient(cfg); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
 }
 
 func TestLookupHonoursTheContext(t *testing.T) {
-	people := FixturePeople(home, electionDay)
+	people := cprfake.FixturePeople(home, electionDay)
 	srv := startFake(t, people...)
-	srv.Fake.FailAlways(http.StatusServiceUnavailable, "nede")
-	c := newClient(t, srv, nil, func(cfg *ClientConfig) {
+	srv.Register.FailAlways(http.StatusServiceUnavailable, "nede")
+	c := newClient(t, srv, nil, func(cfg *cpr.ClientConfig) {
 		cfg.RetryMax = 10
 		cfg.RetryWaitMin, cfg.RetryWaitMax = time.Second, time.Second
 	})
@@ -914,14 +862,14 @@ func TestScrub(t *testing.T) {
 		// over-scrubbing is the accepted price of never leaking
 		"uuid 00000000-0000-4000-8000": "uuid 00[CPR]-4000-8000",
 	} {
-		if got := scrub(in); got != want {
-			t.Errorf("scrub(%q) = %q, want %q", in, got, want)
+		if got := cpr.Scrub(in); got != want {
+			t.Errorf("cpr.Scrub(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
 
 func TestPersonLogValueHidesIdentity(t *testing.T) {
-	p := FixturePeople(home, electionDay)[0]
+	p := cprfake.FixturePeople(home, electionDay)[0]
 	var buf bytes.Buffer
 	slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "p", p)
 	s := buf.String()
@@ -931,16 +879,16 @@ func TestPersonLogValueHidesIdentity(t *testing.T) {
 }
 
 func FuzzParseResponse(f *testing.F) {
-	people := FixturePeople(home, electionDay)
+	people := cprfake.FixturePeople(home, electionDay)
 	requested := people[0].CPR
 	for _, p := range people {
-		b, err := encodeResponse(responseFor(p))
+		b, err := cprfake.ResponseBody(p)
 		if err != nil {
 			f.Fatal(err)
 		}
 		f.Add(b)
 	}
-	fault, _ := encodeFault("Client", "PNR not found: 0101704001", "PNR_NOT_FOUND")
+	fault, _ := cprfake.FaultBody("Client", "PNR not found: 0101704001", "PNR_NOT_FOUND")
 	f.Add(fault)
 	f.Add([]byte(realisticResponse))
 	f.Add([]byte(realisticResponse[:len(realisticResponse)/3]))
@@ -948,7 +896,7 @@ func FuzzParseResponse(f *testing.F) {
 	f.Add([]byte(""))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, status := range []int{200, 500} {
-			p, err := decodeResponse(requested, status, body)
+			p, err := cpr.DecodeResponse(requested, status, body)
 			if err != nil {
 				if m := cprRun.FindString(err.Error()); m != "" {
 					t.Fatalf("error text holds a CPR-like number %q", m)

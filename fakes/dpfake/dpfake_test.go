@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/valghalla/valghalla/activities/digitalpost"
-	"github.com/valghalla/valghalla/activities/digitalpost/dpfake"
+	"github.com/valghalla/valghalla/fakes/dpfake"
+	"github.com/valghalla/valghalla/providers/digitalpost"
 )
 
 const (

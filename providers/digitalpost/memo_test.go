@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/valghalla/valghalla/activities/digitalpost"
+	"github.com/valghalla/valghalla/providers/digitalpost"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")

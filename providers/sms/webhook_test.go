@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/valghalla/valghalla/activities/sms"
-	"github.com/valghalla/valghalla/activities/sms/smsfake"
+	"github.com/valghalla/valghalla/fakes/smsfake"
+	"github.com/valghalla/valghalla/providers/sms"
 )
 
 const testToken = "0123456789abcdef0123456789abcdef"

@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"testing"
 
-	"github.com/valghalla/valghalla/activities/digitalpost"
+	"github.com/valghalla/valghalla/providers/digitalpost"
 )
 
 var tenDigits = regexp.MustCompile(`\d{10}`)

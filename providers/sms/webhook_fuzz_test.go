@@ -8,8 +8,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/valghalla/valghalla/activities/sms"
-	"github.com/valghalla/valghalla/activities/sms/smsfake"
+	"github.com/valghalla/valghalla/fakes/smsfake"
+	"github.com/valghalla/valghalla/providers/sms"
 )
 
 // FuzzWebhookForm: Twilio's webhooks are reachable by anyone. For any body,

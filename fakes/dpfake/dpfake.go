@@ -36,8 +36,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/valghalla/valghalla/activities/digitalpost"
-	"github.com/valghalla/valghalla/activities/internal/localpki"
+	"github.com/valghalla/valghalla/fakes/localpki"
+	"github.com/valghalla/valghalla/providers/digitalpost"
 )
 
 // Fictitious sender the fake's ClientConfig uses: obviously not a real

@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/valghalla/valghalla/activities/digitalpost"
-	"github.com/valghalla/valghalla/activities/digitalpost/dpfake"
-	"github.com/valghalla/valghalla/activities/internal/localpki"
+	"github.com/valghalla/valghalla/fakes/dpfake"
+	"github.com/valghalla/valghalla/fakes/localpki"
+	"github.com/valghalla/valghalla/providers/digitalpost"
 )
 
 func startFake(t *testing.T) *dpfake.Server {

@@ -1,4 +1,11 @@
-package cpr
+// Package cprfake is a local CPR register: it answers SF1520
+// PersonBaseDataExtended PersonLookup over SOAP 1.1 behind mutual TLS (a
+// generated CA; client certificates required), for tests and for `valghalla
+// dev`, so the real client in providers/cpr runs against it. It writes and
+// reads the wire XML with its own types (wire.go), not the client's.
+//
+// FixturePeople are fictitious people covering every eligibility rule.
+package cprfake
 
 import (
 	"crypto/tls"
@@ -9,19 +16,25 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/valghalla/valghalla/activities/internal/localpki"
+	"github.com/valghalla/valghalla/fakes/localpki"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/providers/cpr"
 )
 
-// Fake is an in-memory CPR register that speaks SF1520's wire format: it
-// parses the SOAP request with the same XML types the Client writes, and
-// answers with the same response XML the Client reads, or a SOAP fault
-// ("PNR not found" for a number it does not know). Run it behind mutual TLS
-// with StartFakeTLS.
+var (
+	cvrPattern  = regexp.MustCompile(`^[0-9]{8}$`)
+	uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+)
+
+// Register is an in-memory CPR register that speaks SF1520's wire format: it
+// parses the SOAP PersonLookupRequest and answers with a
+// PersonLookupResponse, or a SOAP fault ("PNR not found" for a number it
+// does not know). Run it behind mutual TLS with Start.
 //
 // Like Serviceplatformen it refuses a request without SOAPAction
 // PersonLookup, AuthorityContext/MunicipalityCVR (8 digits), an
@@ -30,9 +43,9 @@ import (
 //
 // For tests it can be told to fail (FailNext, FailAlways, RespondNext), and it
 // keeps the requests it parsed (Requests). It is safe for concurrent use.
-type Fake struct {
+type Register struct {
 	mu       sync.Mutex
-	people   map[string]Person
+	people   map[string]cpr.Person
 	script   []scripted
 	always   *scripted
 	requests []ReceivedRequest
@@ -59,15 +72,15 @@ type scripted struct {
 	isRaw  bool
 }
 
-// NewFake makes a fake register that knows people (by CPR number).
-func NewFake(people ...Person) *Fake {
-	f := &Fake{people: make(map[string]Person)}
+// NewRegister makes a fake register that knows people (by CPR number).
+func NewRegister(people ...cpr.Person) *Register {
+	f := &Register{people: make(map[string]cpr.Person)}
 	f.Add(people...)
 	return f
 }
 
 // Add makes the fake know more people (or replaces what it knows about them).
-func (f *Fake) Add(people ...Person) {
+func (f *Register) Add(people ...cpr.Person) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, p := range people {
@@ -79,7 +92,7 @@ func (f *Fake) Add(people ...Person) {
 
 // FailNext answers the next n well-formed requests with the HTTP status and a
 // soap:Server fault carrying text.
-func (f *Fake) FailNext(n, status int, text string) {
+func (f *Register) FailNext(n, status int, text string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for range n {
@@ -89,7 +102,7 @@ func (f *Fake) FailNext(n, status int, text string) {
 
 // FailAlways answers every well-formed request with the HTTP status and a
 // soap:Server fault carrying text, until Reset.
-func (f *Fake) FailAlways(status int, text string) {
+func (f *Register) FailAlways(status int, text string) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.always = &scripted{status: status, fault: text}
@@ -97,7 +110,7 @@ func (f *Fake) FailAlways(status int, text string) {
 
 // RespondNext answers the next n well-formed requests with status and body as
 // they are (malformed answers, gateway error pages).
-func (f *Fake) RespondNext(n, status int, body []byte) {
+func (f *Register) RespondNext(n, status int, body []byte) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for range n {
@@ -106,21 +119,21 @@ func (f *Fake) RespondNext(n, status int, body []byte) {
 }
 
 // Reset forgets scripted failures and the requests received.
-func (f *Fake) Reset() {
+func (f *Register) Reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.script, f.always, f.requests = nil, nil, nil
 }
 
 // Requests returns the requests received so far, oldest first.
-func (f *Fake) Requests() []ReceivedRequest {
+func (f *Register) Requests() []ReceivedRequest {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]ReceivedRequest(nil), f.requests...)
 }
 
 // ServeHTTP answers one PersonLookup.
-func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (f *Register) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -182,7 +195,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	switch {
-	case strings.Trim(got.SOAPAction, `"`) != SOAPAction:
+	case strings.Trim(got.SOAPAction, `"`) != cpr.SOAPAction:
 		writeFault(w, http.StatusInternalServerError, "Client", "Unknown SOAPAction", "REQUEST_INVALID")
 	case req.AuthorityContext == nil || !cvrPattern.MatchString(got.MunicipalityCVR):
 		writeFault(w, http.StatusInternalServerError, "Client", "AuthorityContext/MunicipalityCVR missing or not 8 digits", "AUTHORITY_CONTEXT_INVALID")
@@ -197,7 +210,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// scrub it.
 		writeFault(w, http.StatusInternalServerError, "Client", "PNR not found: "+got.PNR, "PNR_NOT_FOUND")
 	default:
-		out, err := encodeResponse(responseFor(p))
+		out, err := ResponseBody(p)
 		if err != nil {
 			writeFault(w, http.StatusInternalServerError, "Server", "Internal error", "INTERNAL")
 			return
@@ -209,7 +222,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeFault(w http.ResponseWriter, status int, code, text, errorCode string) {
-	out, err := encodeFault(code, text, errorCode)
+	out, err := FaultBody(code, text, errorCode)
 	if err != nil {
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
@@ -224,16 +237,16 @@ func writeFault(w http.ResponseWriter, status int, code, text, errorCode string)
 // Fictitious invocation context for the fake: obviously not
 // Serviceplatformen's.
 const (
-	FakeCVR                  = "12345678"
-	FakeServiceAgreementUUID = "00000000-0000-4000-8000-000000001520"
-	FakeUserSystemUUID       = "00000000-0000-4000-8000-0000000005a1"
-	FakeUserUUID             = "00000000-0000-4000-8000-00000000c0de"
+	CVR                  = "12345678"
+	ServiceAgreementUUID = "00000000-0000-4000-8000-000000001520"
+	UserSystemUUID       = "00000000-0000-4000-8000-0000000005a1"
+	UserUUID             = "00000000-0000-4000-8000-00000000c0de"
 )
 
-// FakeServer is a Fake served over HTTPS on 127.0.0.1 with a generated CA,
+// Server is a Register served over HTTPS on 127.0.0.1 with a generated CA,
 // requiring a client certificate signed by that CA.
-type FakeServer struct {
-	Fake        *Fake
+type Server struct {
+	Register    *Register
 	Endpoint    string          // https://127.0.0.1:port/service/CPR/PersonBaseDataExtended/4
 	Certificate tls.Certificate // a client certificate the server accepts
 	RootCAs     *x509.CertPool  // trusts the server's certificate
@@ -243,9 +256,9 @@ type FakeServer struct {
 	done   chan struct{}
 }
 
-// StartFakeTLS starts a fake register that knows people. Close it when done
+// Start starts a fake register that knows people. Close it when done
 // (t.Cleanup(srv.Close) in a test).
-func StartFakeTLS(people ...Person) (*FakeServer, error) {
+func Start(people ...cpr.Person) (*Server, error) {
 	ca, err := localpki.NewCA("Valghalla fake Serviceplatformen CA")
 	if err != nil {
 		return nil, err
@@ -260,9 +273,9 @@ func StartFakeTLS(people ...Person) (*FakeServer, error) {
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, fmt.Errorf("cpr: fake register: %w", err)
+		return nil, fmt.Errorf("cprfake: %w", err)
 	}
-	fake := NewFake(people...)
+	fake := NewRegister(people...)
 	srv := &http.Server{
 		Handler:           fake,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -279,9 +292,9 @@ func StartFakeTLS(people ...Person) (*FakeServer, error) {
 			ClientCAs:    ca.Pool(),
 		},
 	}
-	s := &FakeServer{
-		Fake:        fake,
-		Endpoint:    "https://" + ln.Addr().String() + EndpointPath,
+	s := &Server{
+		Register:    fake,
+		Endpoint:    "https://" + ln.Addr().String() + cpr.EndpointPath,
 		Certificate: clientCert,
 		RootCAs:     ca.Pool(),
 		ca:          ca,
@@ -295,24 +308,24 @@ func StartFakeTLS(people ...Person) (*FakeServer, error) {
 	return s, nil
 }
 
-// ClientConfig is a configuration under which NewClient talks to this fake:
+// ClientConfig is a configuration under which cpr.NewClient talks to this fake:
 // its endpoint, client certificate and roots, and the fictitious CVR and
 // UUIDs.
-func (s *FakeServer) ClientConfig() ClientConfig {
-	return ClientConfig{
+func (s *Server) ClientConfig() cpr.ClientConfig {
+	return cpr.ClientConfig{
 		Endpoint:             s.Endpoint,
 		Certificate:          s.Certificate,
 		RootCAs:              s.RootCAs,
-		CVR:                  FakeCVR,
-		ServiceAgreementUUID: FakeServiceAgreementUUID,
-		UserSystemUUID:       FakeUserSystemUUID,
-		UserUUID:             FakeUserUUID,
-		ServiceUUID:          ServiceUUID,
+		CVR:                  CVR,
+		ServiceAgreementUUID: ServiceAgreementUUID,
+		UserSystemUUID:       UserSystemUUID,
+		UserUUID:             UserUUID,
+		ServiceUUID:          cpr.ServiceUUID,
 	}
 }
 
 // Close stops the server and waits for it.
-func (s *FakeServer) Close() {
+func (s *Server) Close() {
 	_ = s.server.Close()
 	<-s.done
 }
@@ -345,7 +358,7 @@ func (s *FakeServer) Close() {
 // with serials 4018 and 4021. Odd last digit = man, as the names are.
 // Inactive people (dead, disappeared, emigrated) have no municipality, no
 // polling district and no ResidentSince, as the register gives none.
-func FixturePeople(municipalityCode string, electionDay models.Date) []Person {
+func FixturePeople(municipalityCode string, electionDay models.Date) []cpr.Person {
 	if electionDay.IsZero() {
 		electionDay = models.Date{Year: 2025, Month: time.November, Day: 18}
 	}
@@ -364,64 +377,64 @@ func FixturePeople(municipalityCode string, electionDay models.Date) []Person {
 		turns18 = models.NewDate(electionDay.Year-18, time.February, 28)
 	}
 
-	person := func(cpr models.CPR, given, surname string, change func(*Person)) Person {
-		p := Person{GivenName: given, Surname: surname}
-		p.CPR = cpr
+	person := func(number models.CPR, given, surname string, change func(*cpr.Person)) cpr.Person {
+		p := cpr.Person{GivenName: given, Surname: surname}
+		p.CPR = number
 		p.Status = "01"
 		p.Citizenship = "5100"
 		p.MunicipalityCode = home
-		p.ResidentSince = cpr.BirthDate()
+		p.ResidentSince = number.BirthDate()
 		p.PollingDistrict = "1"
 		if change != nil {
 			change(&p)
 		}
 		return p
 	}
-	c := func(serial int) models.CPR { return fixtureCPR(born1970, serial) }
+	c := func(serial int) models.CPR { return FixtureCPR(born1970, serial) }
 
-	return []Person{
+	return []cpr.Person{
 		person(c(4001), "Søren", "Ærø", nil),
-		person(c(4002), "Lena", "Fischer", func(p *Person) {
+		person(c(4002), "Lena", "Fischer", func(p *cpr.Person) {
 			p.Citizenship = "5180" // Tyskland
 			p.ResidentSince = models.NewDate(electionDay.Year-2, time.August, 1)
 			p.PollingDistrict = "2"
 		}),
-		person(c(4004), "Ingrid", "Haugen", func(p *Person) {
+		person(c(4004), "Ingrid", "Haugen", func(p *cpr.Person) {
 			p.Citizenship = "5110" // Norge
 			p.ResidentSince = models.NewDate(electionDay.Year-1, time.March, 15)
 		}),
-		person(c(4005), "James", "Whitfield", func(p *Person) {
+		person(c(4005), "James", "Whitfield", func(p *cpr.Person) {
 			p.Citizenship = "5170" // Storbritannien, outside the EU since 2020
 			p.ResidentSince = fourYears
 			p.PollingDistrict = "3"
 		}),
-		person(c(4006), "Olivia", "Bennett", func(p *Person) {
+		person(c(4006), "Olivia", "Bennett", func(p *cpr.Person) {
 			p.Citizenship = "5170"
 			p.ResidentSince = fourYears.AddDays(1)
 		}),
-		person(c(4008), "Åse", "Østergaard", func(p *Person) { p.FullGuardianship = true }),
+		person(c(4008), "Åse", "Østergaard", func(p *cpr.Person) { p.FullGuardianship = true }),
 		person(c(4009), "Bjørn", "Løvgren", nil), // partial guardianship: keeps the vote
-		person(c(4010), "Gudrun", "Kjær", func(p *Person) {
+		person(c(4010), "Gudrun", "Kjær", func(p *cpr.Person) {
 			p.Status, p.MunicipalityCode, p.ResidentSince, p.PollingDistrict = "90", "", models.Date{}, ""
 		}),
-		person(c(4011), "Mads", "Dræby", func(p *Person) {
+		person(c(4011), "Mads", "Dræby", func(p *cpr.Person) {
 			p.Status, p.MunicipalityCode, p.ResidentSince, p.PollingDistrict = "70", "", models.Date{}, ""
 		}),
-		person(c(4012), "Kirsten", "Vestergård", func(p *Person) {
+		person(c(4012), "Kirsten", "Vestergård", func(p *cpr.Person) {
 			p.Status, p.MunicipalityCode, p.ResidentSince, p.PollingDistrict = "80", "", models.Date{}, ""
 		}),
-		person(c(4013), "Niels", "Højgaard", func(p *Person) { p.MunicipalityCode = other; p.PollingDistrict = "7" }),
-		person(c(4015), "Henrik", "Bæk", func(p *Person) { p.ProtectedAddress = true }),
-		person(c(4016), "Else", "Frølund", func(p *Person) { p.DigitalPostExempt = true; p.PollingDistrict = "2" }),
-		person(fixtureCPR(turns18, 4018), "Freja", "Dahl", nil),
-		person(fixtureCPR(turns18.AddDays(1), 4021), "Emil", "Sørensen", nil),
+		person(c(4013), "Niels", "Højgaard", func(p *cpr.Person) { p.MunicipalityCode = other; p.PollingDistrict = "7" }),
+		person(c(4015), "Henrik", "Bæk", func(p *cpr.Person) { p.ProtectedAddress = true }),
+		person(c(4016), "Else", "Frølund", func(p *cpr.Person) { p.DigitalPostExempt = true; p.PollingDistrict = "2" }),
+		person(FixtureCPR(turns18, 4018), "Freja", "Dahl", nil),
+		person(FixtureCPR(turns18.AddDays(1), 4021), "Emil", "Sørensen", nil),
 	}
 }
 
-// fixtureCPR makes a format-valid CPR number for birth with the 4-digit
+// FixtureCPR makes a format-valid CPR number for birth with the 4-digit
 // serial; its first digit is replaced by the century digit the birth year
 // needs (4 for 1937–2036, 5 for 2037–2057 and 1858–1899, 3 for 1900–1936).
-func fixtureCPR(birth models.Date, serial int) models.CPR {
+func FixtureCPR(birth models.Date, serial int) models.CPR {
 	var century int
 	switch y := birth.Year; {
 	case y >= 1937 && y <= 2036:
@@ -431,12 +444,12 @@ func fixtureCPR(birth models.Date, serial int) models.CPR {
 	case y >= 1900 && y <= 1936:
 		century = 3
 	default:
-		panic(fmt.Sprintf("cpr: no CPR number can encode the birth year %d", y))
+		panic(fmt.Sprintf("cprfake: no CPR number can encode the birth year %d", y))
 	}
 	s := fmt.Sprintf("%02d%02d%02d%d%03d", birth.Day, int(birth.Month), birth.Year%100, century, serial%1000)
 	c, err := models.ParseCPR(s)
 	if err != nil {
-		panic(errors.New("cpr: fixture CPR number does not parse: " + err.Error()))
+		panic(errors.New("cprfake: fixture CPR number does not parse: " + err.Error()))
 	}
 	return c
 }

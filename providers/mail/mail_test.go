@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/valghalla/valghalla/activities/mail/mailfake"
+	"github.com/valghalla/valghalla/fakes/mailfake"
 	"github.com/valghalla/valghalla/models"
 )
 

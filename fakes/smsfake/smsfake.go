@@ -44,7 +44,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/valghalla/valghalla/activities/sms"
+	"github.com/valghalla/valghalla/providers/sms"
 )
 
 // Options configures Start. Every field is optional.

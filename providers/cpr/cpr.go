@@ -3,9 +3,9 @@
 // over HTTPS with mutual TLS, the municipality's OCES system certificate as
 // the client certificate.
 //
-// Client is the real thing; Fake (fake.go) is an http.Handler that speaks the
-// same wire format, and StartFakeTLS runs it behind real mutual TLS so tests
-// and `valghalla dev` use the real Client against it.
+// Client is the real thing. fakes/cprfake is a local register that speaks the
+// same wire format behind real mutual TLS, so tests and `valghalla dev` use
+// the real Client against it.
 //
 // Confidentiality: a CPR number is sent to the register and nowhere else.
 // Errors never contain one (every error text is scrubbed of ten-digit runs,

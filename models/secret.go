@@ -1,4 +1,4 @@
-package vault
+package models
 
 import (
 	"crypto/subtle"
@@ -9,7 +9,8 @@ import (
 // Redacted is what a Secret shows instead of its content.
 const Redacted = "[redacted]"
 
-// Secret is a string that is stored encrypted (see Plugin). It never prints
+// Secret is a string that is stored encrypted (by its gorm serializer, with
+// the Sealer in the statement's context; see vault.Plugin). It never prints
 // its content: String, GoString, Format (every fmt verb), LogValue,
 // MarshalJSON and MarshalText give "[redacted]". Reveal returns it; call it
 // only where the plaintext is really needed, and audit full CPR reveals.
