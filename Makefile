@@ -55,7 +55,7 @@ fuzz:
 
 ## race: the race detector over the packages that do not link the Temporal server (needs gcc)
 race:
-	CGO_ENABLED=1 $(GO) test -race -count=1 ./store/... ./web/ ./vault/ ./models/ ./activities/... ./workflows/
+	CGO_ENABLED=1 $(GO) test -race -count=1 ./store/... ./web/ ./vault/ ./models/ ./activities/... ./providers/... ./fakes/... ./workflows/
 
 ## bench: every benchmark, about 30 minutes on 2 cores (report: bench/README.md); PG is the server for --postgres
 PG ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable

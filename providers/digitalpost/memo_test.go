@@ -16,7 +16,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
 
-// Fictitious data: the CPR numbers are cpr.FixturePeople's, the CVR is no
+// Fictitious data: the CPR numbers are cprfake.FixturePeople's, the CVR is no
 // authority's.
 const (
 	someoneCPR = "0101704001"
