@@ -2,11 +2,16 @@ package models
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
+
+	"gorm.io/gorm/schema"
 )
 
 type withSecrets struct {
@@ -67,5 +72,48 @@ func TestSecretNeverPrints(t *testing.T) {
 	}
 	if !(Secret{}).IsZero() || NewSecret("") != (Secret{}) {
 		t.Fatal("zero Secret")
+	}
+}
+
+// testSealer "seals" as aad|plaintext, so a test sees which AAD was used.
+type testSealer struct{}
+
+func (testSealer) Seal(plaintext, aad []byte) (string, error) {
+	return string(aad) + "|" + string(plaintext), nil
+}
+
+func (testSealer) Open(sealed string, aad []byte) ([]byte, error) {
+	rest, ok := strings.CutPrefix(sealed, string(aad)+"|")
+	if !ok {
+		return nil, errors.New("wrong AAD")
+	}
+	return []byte(rest), nil
+}
+
+// The serializer seals with the Sealer in the context, bound to
+// "<table>.<column>", and refuses to work without one (vault's tests run it
+// through gorm with the real keyring).
+func TestSecretSerializerUsesTheSealerInTheContext(t *testing.T) {
+	field := &schema.Field{Name: "CPR", DBName: "cpr", Schema: &schema.Schema{Table: "participants"}}
+	ctx := WithSealer(context.Background(), testSealer{})
+	v, err := (*Secret)(nil).Value(ctx, field, reflect.Value{}, NewSecret("0101901234"))
+	if err != nil || v != "participants.cpr|0101901234" {
+		t.Fatalf("Value = %v, %v", v, err)
+	}
+	var s Secret
+	if err := s.Scan(ctx, field, reflect.Value{}, v); err != nil || s.Reveal() != "0101901234" {
+		t.Fatalf("Scan: %v", err)
+	}
+	if err := s.Scan(ctx, field, reflect.Value{}, "participants.email|x"); err == nil {
+		t.Error("a value sealed for another column opened")
+	}
+	if _, err := (*Secret)(nil).Value(context.Background(), field, reflect.Value{}, NewSecret("x")); !errors.Is(err, ErrNoKeyring) {
+		t.Errorf("Value without a Sealer: %v", err)
+	}
+	if err := s.Scan(WithSealer(context.Background(), nil), field, reflect.Value{}, v); !errors.Is(err, ErrNoKeyring) {
+		t.Errorf("Scan with a nil Sealer: %v", err)
+	}
+	if v, err := (*Secret)(nil).Value(context.Background(), field, reflect.Value{}, Secret{}); v != nil || err != nil {
+		t.Errorf("zero Secret: %v, %v, want NULL", v, err)
 	}
 }
