@@ -9,15 +9,18 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/activities"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // A recruitment round invites everyone nominated and not yet invited in an
-// election (within a filter). It starts their lifecycles a page at a time —
-// an activity starts a page's lifecycles at once (StartLifecycles) — and
-// continues as new every few pages, so its history stays short. It is
-// idempotent: people already invited are no longer nominated and are never
-// listed again, and a lifecycle already running is found by its id.
+// election (within a filter). It reads its people a page at a time (local
+// activities, inside the round's workflow task), has an activity start a
+// page's lifecycles at once with the worker's client (StartLifecycles: no
+// children, which would queue behind one lock on the round and wedge past
+// 2,000), and continues as new every few pages, so its history stays short.
+// It is idempotent: people already invited are no longer nominated and are
+// never listed again, and a lifecycle already running is found by its id.
 
 // Names of the round's signals and query.
 const (
@@ -51,27 +54,10 @@ type RoundProgress struct {
 type RoundInput struct {
 	RoundID  int64
 	Progress RoundProgress
-	// Revision is the round code that started the run (StartRound sets
-	// CurrentRoundRevision; a continue-as-new keeps it). Rounds from before
-	// have 0 and replay as they ran.
-	Revision int
 }
 
-// Revisions of the round.
-const (
-	// RoundRevisionLocalReads: the count and each page of people are read
-	// by local activities, inside the round's workflow task; an ordinary
-	// activity cost each page two server round trips in which no lifecycle
-	// was started.
-	RoundRevisionLocalReads = 1
-	// RoundRevisionStartsByActivity: each page's lifecycles are started
-	// by an activity (StartLifecycles), no longer as children.
-	RoundRevisionStartsByActivity = 2
-	CurrentRoundRevision          = RoundRevisionStartsByActivity
-)
-
 // starter names the Starter's activities in workflow code.
-var starter *Starter
+var starter *activities.Starter
 
 // startPage runs StartLifecycles: a page takes a fraction of a second
 // (100–250 ms measured), a worker that dies is noticed by the heartbeat.
@@ -81,13 +67,11 @@ var startPage = workflow.ActivityOptions{
 	RetryPolicy:         lifecycleActivities.RetryPolicy,
 }
 
-// read runs one of the round's database reads: a local activity from
-// RoundRevisionLocalReads on, an ordinary one in histories from before.
-func (in RoundInput) read(ctx workflow.Context, activity any, args ...any) workflow.Future {
-	if in.Revision >= RoundRevisionLocalReads {
-		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, writeLocally), activity, args...)
-	}
-	return workflow.ExecuteActivity(ctx, activity, args...)
+// read runs one of the round's database reads as a local activity, inside
+// the round's workflow task: an ordinary activity would cost each page two
+// server round trips in which no lifecycle is started.
+func read(ctx workflow.Context, activity any, args ...any) workflow.Future {
+	return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, writeLocally), activity, args...)
 }
 
 // Round is the workflow of a recruitment round.
@@ -118,7 +102,7 @@ func Round(ctx workflow.Context, in RoundInput) (RoundProgress, error) {
 	listen.AddReceive(cancel, func(workflow.ReceiveChannel, bool) { drain() })
 
 	if !p.Counted {
-		if err := in.read(ctx, a.CountRound, in.RoundID).Get(ctx, &p.Total); err != nil {
+		if err := read(ctx, a.CountRound, in.RoundID).Get(ctx, &p.Total); err != nil {
 			return *p, err
 		}
 		p.Counted = true
@@ -134,58 +118,30 @@ func Round(ctx workflow.Context, in RoundInput) (RoundProgress, error) {
 		if page == roundPagesPerRun {
 			return *p, workflow.NewContinueAsNewError(ctx, Round, in)
 		}
-		var refs []store.LifecycleRef
-		if err := in.read(ctx, a.RoundPage, in.RoundID, p.AfterID, roundPageSize).Get(ctx, &refs); err != nil {
+		var refs []payload.LifecycleRef
+		if err := read(ctx, a.RoundPage, in.RoundID, p.AfterID, roundPageSize).Get(ctx, &refs); err != nil {
 			return *p, err
 		}
 		if len(refs) == 0 {
 			p.Done = true
 			return *p, nil
 		}
-		if err := in.start(ctx, p, refs); err != nil {
+		var started activities.PageStarts
+		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, startPage), starter.StartLifecycles, refs).Get(ctx, &started); err != nil {
 			return *p, err
 		}
+		p.Started += started.Started
+		p.Skipped += started.Skipped
 		p.AfterID = refs[len(refs)-1].AssignmentID
 		p.Total = max(p.Total, p.Started+p.Skipped)
 	}
 }
 
-// start starts a page's lifecycles and counts them in p: by an activity
-// from RoundRevisionStartsByActivity on, as abandoned children before.
-func (in RoundInput) start(ctx workflow.Context, p *RoundProgress, refs []store.LifecycleRef) error {
-	if in.Revision >= RoundRevisionStartsByActivity {
-		var page PageStarts
-		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, startPage), starter.StartLifecycles, refs).Get(ctx, &page); err != nil {
-			return err
-		}
-		p.Started += page.Started
-		p.Skipped += page.Skipped
-		return nil
-	}
-	started := make([]workflow.ChildWorkflowFuture, len(refs))
-	for i, ref := range refs {
-		started[i] = workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, LifecycleOptions(ref)),
-			Lifecycle, NewLifecycleInput(ref.AssignmentID, ""))
-	}
-	for _, f := range started {
-		err := f.GetChildWorkflowExecution().Get(ctx, nil)
-		switch {
-		case err == nil:
-			p.Started++
-		case temporal.IsWorkflowExecutionAlreadyStartedError(err):
-			p.Skipped++
-		default:
-			return err
-		}
-	}
-	return nil
-}
-
 // StartRound starts the workflow of a recorded round.
 func StartRound(ctx context.Context, c client.Client, taskQueue string, r RoundRef) error {
 	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: r.WorkflowID, TaskQueue: taskQueue,
-		TypedSearchAttributes: temporal.NewSearchAttributes(ElectionAttr.ValueSet(strconv.FormatInt(r.ElectionID, 10)))},
-		Round, RoundInput{RoundID: r.ID, Revision: CurrentRoundRevision})
+		TypedSearchAttributes: temporal.NewSearchAttributes(payload.ElectionAttr.ValueSet(strconv.FormatInt(r.ElectionID, 10)))},
+		Round, RoundInput{RoundID: r.ID})
 	return err
 }
 
