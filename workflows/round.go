@@ -74,33 +74,16 @@ func read(ctx workflow.Context, activity any, args ...any) workflow.Future {
 	return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, writeLocally), activity, args...)
 }
 
-// Round is the workflow of a recruitment round.
+// Round is the workflow of a recruitment round: count the people, then
+// invite them a page at a time — unless paused or cancelled — continuing as
+// new every roundPagesPerRun pages.
 func Round(ctx workflow.Context, in RoundInput) (RoundProgress, error) {
 	ctx = workflow.WithActivityOptions(ctx, lifecycleActivities)
 	p := &in.Progress
 	if err := workflow.SetQueryHandler(ctx, RoundProgressQuery, func() (RoundProgress, error) { return *p, nil }); err != nil {
 		return *p, err
 	}
-	pause := workflow.GetSignalChannel(ctx, RoundPauseSignal)
-	resume := workflow.GetSignalChannel(ctx, RoundResumeSignal)
-	cancel := workflow.GetSignalChannel(ctx, RoundCancelSignal)
-	// drain applies the signals that have arrived, in order of kind.
-	drain := func() {
-		for pause.ReceiveAsync(nil) {
-			p.Paused = true
-		}
-		for resume.ReceiveAsync(nil) {
-			p.Paused = false
-		}
-		for cancel.ReceiveAsync(nil) {
-			p.Cancelled = true
-		}
-	}
-	listen := workflow.NewSelector(ctx)
-	listen.AddReceive(pause, func(workflow.ReceiveChannel, bool) { drain() })
-	listen.AddReceive(resume, func(workflow.ReceiveChannel, bool) { drain() })
-	listen.AddReceive(cancel, func(workflow.ReceiveChannel, bool) { drain() })
-
+	staff := listenToStaff(ctx, p)
 	if !p.Counted {
 		if err := read(ctx, a.CountRound, in.RoundID).Get(ctx, &p.Total); err != nil {
 			return *p, err
@@ -108,33 +91,79 @@ func Round(ctx workflow.Context, in RoundInput) (RoundProgress, error) {
 		p.Counted = true
 	}
 	for page := 0; ; page++ {
-		drain()
-		for p.Paused && !p.Cancelled {
-			listen.Select(ctx)
-		}
-		if p.Cancelled {
+		if staff.cancelled(ctx) {
 			return *p, nil
 		}
 		if page == roundPagesPerRun {
 			return *p, workflow.NewContinueAsNewError(ctx, Round, in)
 		}
-		var refs []payload.LifecycleRef
-		if err := read(ctx, a.RoundPage, in.RoundID, p.AfterID, roundPageSize).Get(ctx, &refs); err != nil {
+		if err := invitePage(ctx, in.RoundID, p); err != nil || p.Done {
 			return *p, err
 		}
-		if len(refs) == 0 {
-			p.Done = true
-			return *p, nil
-		}
-		var started activities.PageStarts
-		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, startPage), starter.StartLifecycles, refs).Get(ctx, &started); err != nil {
-			return *p, err
-		}
-		p.Started += started.Started
-		p.Skipped += started.Skipped
-		p.AfterID = refs[len(refs)-1].AssignmentID
-		p.Total = max(p.Total, p.Started+p.Skipped)
 	}
+}
+
+// roundStaff applies the staff's pause, resume and cancel signals to the
+// round's progress.
+type roundStaff struct {
+	p                     *RoundProgress
+	pause, resume, cancel workflow.ReceiveChannel
+	listen                workflow.Selector
+}
+
+func listenToStaff(ctx workflow.Context, p *RoundProgress) *roundStaff {
+	s := &roundStaff{p: p, pause: workflow.GetSignalChannel(ctx, RoundPauseSignal),
+		resume: workflow.GetSignalChannel(ctx, RoundResumeSignal), cancel: workflow.GetSignalChannel(ctx, RoundCancelSignal)}
+	s.listen = workflow.NewSelector(ctx)
+	for _, ch := range []workflow.ReceiveChannel{s.pause, s.resume, s.cancel} {
+		s.listen.AddReceive(ch, func(workflow.ReceiveChannel, bool) { s.drain() })
+	}
+	return s
+}
+
+// drain applies the signals that have arrived, in order of kind.
+func (s *roundStaff) drain() {
+	for s.pause.ReceiveAsync(nil) {
+		s.p.Paused = true
+	}
+	for s.resume.ReceiveAsync(nil) {
+		s.p.Paused = false
+	}
+	for s.cancel.ReceiveAsync(nil) {
+		s.p.Cancelled = true
+	}
+}
+
+// cancelled applies the signals that have arrived, waits while the round
+// is paused, and reports whether it was cancelled.
+func (s *roundStaff) cancelled(ctx workflow.Context) bool {
+	s.drain()
+	for s.p.Paused && !s.p.Cancelled {
+		s.listen.Select(ctx)
+	}
+	return s.p.Cancelled
+}
+
+// invitePage reads the next page of people and has the Starter's activity
+// start their lifecycles; with nobody left, the round is done.
+func invitePage(ctx workflow.Context, roundID int64, p *RoundProgress) error {
+	var refs []payload.LifecycleRef
+	if err := read(ctx, a.RoundPage, roundID, p.AfterID, roundPageSize).Get(ctx, &refs); err != nil {
+		return err
+	}
+	if len(refs) == 0 {
+		p.Done = true
+		return nil
+	}
+	var started activities.PageStarts
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, startPage), starter.StartLifecycles, refs).Get(ctx, &started); err != nil {
+		return err
+	}
+	p.Started += started.Started
+	p.Skipped += started.Skipped
+	p.AfterID = refs[len(refs)-1].AssignmentID
+	p.Total = max(p.Total, p.Started+p.Skipped)
+	return nil
 }
 
 // StartRound starts the workflow of a recorded round.

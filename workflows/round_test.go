@@ -3,7 +3,10 @@ package workflows_test
 import (
 	"context"
 	"errors"
+	"reflect"
+	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -114,5 +117,14 @@ func TestRoundContinuesAsNewAndCarriesItsProgress(t *testing.T) {
 	}
 	if next.RoundID != 1 || next.Progress.Started != 500 || next.Progress.AfterID != 500 || next.Progress.Total != 1200 || !next.Progress.Counted {
 		t.Fatalf("carried progress %+v", next)
+	}
+}
+
+// The round's activity starts lifecycles by the workflow's type name, which
+// the SDK takes from the function's name.
+func TestLifecycleWorkflowTypeNameMatches(t *testing.T) {
+	name := runtime.FuncForPC(reflect.ValueOf(workflows.Lifecycle).Pointer()).Name()
+	if !strings.HasSuffix(name, "."+payload.LifecycleWorkflow) {
+		t.Fatalf("workflows.Lifecycle is registered as %q, payload.LifecycleWorkflow is %q", name, payload.LifecycleWorkflow)
 	}
 }
