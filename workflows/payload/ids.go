@@ -50,6 +50,11 @@ func AccountInvitationID(userID int64, at time.Time) string {
 	return fmt.Sprintf("account-invitation-user-%d-%d", userID, at.UnixNano())
 }
 
+// SelfCheckID is the id of a system check run at an instant.
+func SelfCheckID(at time.Time) string {
+	return "selfcheck-" + at.UTC().Format("20060102T150405.000000000")
+}
+
 // RetryMessageID is the id of a failed message's retry: one retry of a
 // message runs at a time.
 func RetryMessageID(messageID string) string { return "message-retry-" + messageID }
