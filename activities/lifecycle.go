@@ -11,6 +11,7 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // LifecyclePlan is what a lifecycle workflow learns when it begins: ids,
@@ -20,7 +21,7 @@ type LifecyclePlan struct {
 	// inactive election ends at once and leaves the person nominated.
 	Active   bool
 	State    models.AssignmentState
-	Ref      store.LifecycleRef
+	Ref      payload.LifecycleRef
 	Schedule models.LifecycleSchedule
 }
 
@@ -33,7 +34,7 @@ func (a *Activities) BeginLifecycle(ctx context.Context, assignmentID int64) (Li
 	} else if err != nil {
 		return LifecyclePlan{}, err
 	}
-	p := LifecyclePlan{Active: f.Election.State == models.ElectionActive, State: f.Assignment.State, Ref: store.RefOf(f.Assignment)}
+	p := LifecyclePlan{Active: f.Election.State == models.ElectionActive, State: f.Assignment.State, Ref: payload.RefOf(f.Assignment)}
 	if !p.Active || (p.State != models.StateNominated && p.State != models.StateInvited) {
 		return p, nil
 	}
@@ -49,9 +50,15 @@ func (a *Activities) BeginLifecycle(ctx context.Context, assignmentID int64) (Li
 
 // RecordTransitions writes lifecycle steps, in order, to the database
 // projection.
-func (a *Activities) RecordTransitions(ctx context.Context, ts []store.Transition) error {
+func (a *Activities) RecordTransitions(ctx context.Context, ts []payload.Transition) error {
 	for _, t := range ts {
-		if err := store.RecordTransition(ctx, a.DB, t, a.now()); err != nil {
+		var err error
+		if t.Reminded {
+			err = store.RecordReminder(ctx, a.DB, t.AssignmentID, a.now())
+		} else {
+			err = store.RecordTransition(ctx, a.DB, t.AssignmentID, t.To, t.Reason, t.By, a.now())
+		}
+		if err != nil {
 			return err
 		}
 	}
@@ -60,12 +67,12 @@ func (a *Activities) RecordTransitions(ctx context.Context, ts []store.Transitio
 
 // ReopenSlot frees a slot whose lifecycle ended without a confirmation and
 // returns the replacement from the reserve list, if one was made.
-func (a *Activities) ReopenSlot(ctx context.Context, assignmentID int64) (*store.LifecycleRef, error) {
+func (a *Activities) ReopenSlot(ctx context.Context, assignmentID int64) (*payload.LifecycleRef, error) {
 	r, err := store.ReopenSlot(ctx, a.DB, assignmentID, a.now())
 	if err != nil || r.Next == nil {
 		return nil, err
 	}
-	ref := store.RefOf(*r.Next)
+	ref := payload.RefOf(*r.Next)
 	return &ref, nil
 }
 
@@ -77,32 +84,6 @@ type LifecycleMessage struct {
 	WorkflowID   string
 	Kind         string
 	Key          string
-}
-
-// MessageOutcome tells the workflow how a send went. A message that cannot
-// be sent (no address, rejected) is an outcome, not an error: the lifecycle
-// goes on, and the failure shows in the overview and the message log.
-type MessageOutcome struct {
-	Status models.MessageStatus
-}
-
-// SendLifecycleMessage plans a lifecycle message and delivers it on the
-// first channel that takes it, all in one activity. Lifecycles started
-// before channels had activities of their own still call it; newer ones
-// run PlanMessage and DeliverMessage from the workflow, so SMS can go by
-// its own rate-limited task queue.
-func (a *Activities) SendLifecycleMessage(ctx context.Context, in LifecycleMessage) (MessageOutcome, error) {
-	plan, err := a.PlanMessage(ctx, in)
-	if err != nil || len(plan.Channels) == 0 || plan.Status == models.MessageSent {
-		return MessageOutcome{Status: plan.Status}, err
-	}
-	for _, ch := range plan.Channels[plan.Tried:] {
-		out, err := a.DeliverMessage(ctx, Delivery{MessageID: plan.MessageID, Channel: ch})
-		if err != nil || out.Status == models.MessageSent {
-			return MessageOutcome{Status: out.Status}, err
-		}
-	}
-	return MessageOutcome{Status: models.MessageFailed}, a.GiveUpMessage(ctx, plan.MessageID)
 }
 
 // answerToken is the secret in a person's answer link. It is a keyed hash
@@ -201,6 +182,11 @@ func (a *Activities) CountRound(ctx context.Context, roundID int64) (int, error)
 }
 
 // RoundPage returns the next page of a round's people to invite.
-func (a *Activities) RoundPage(ctx context.Context, roundID, afterID int64, limit int) ([]store.LifecycleRef, error) {
-	return store.RoundPage(ctx, a.DB, roundID, afterID, limit)
+func (a *Activities) RoundPage(ctx context.Context, roundID, afterID int64, limit int) ([]payload.LifecycleRef, error) {
+	as, err := store.RoundPage(ctx, a.DB, roundID, afterID, limit)
+	refs := make([]payload.LifecycleRef, len(as))
+	for i, asg := range as {
+		refs[i] = payload.RefOf(asg)
+	}
+	return refs, err
 }

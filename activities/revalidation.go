@@ -12,13 +12,14 @@ import (
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/providers/cpr"
 	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // RevalidationPage is one page of a re-validation: how many people were
 // checked, who is no longer eligible (ids only) and where to go on.
 type RevalidationPage struct {
 	Checked    int
-	Ineligible []store.LifecycleRef
+	Ineligible []payload.LifecycleRef
 	AfterID    int64
 	Done       bool
 }
@@ -90,7 +91,7 @@ func (a *Activities) RevalidatePage(ctx context.Context, electionID, afterID int
 				Detail: fmt.Sprintf("assignment %d: no longer eligible (%s)", asg.ID, strings.Join(codes, ", "))}); err != nil {
 				return page, err
 			}
-			page.Ineligible = append(page.Ineligible, store.RefOf(asg))
+			page.Ineligible = append(page.Ineligible, payload.RefOf(asg))
 		}
 	}
 	page.Done = len(as) < limit

@@ -24,8 +24,8 @@ import (
 // product's page sizes, workflows/round.go); each of them runs one no-op
 // activity and then waits, as a lifecycle waits for its answer. Same
 // server, same worker options, same process. Options.BaselineChildren
-// starts them as abandoned children instead, as the product's round did
-// before RoundRevisionStartsByActivity.
+// starts them as abandoned children instead, as the product's round once
+// did (bench/README.md).
 
 const baselineQueue = "bench-baseline"
 
@@ -93,7 +93,7 @@ func (a *baselineActivities) Noop(context.Context) error {
 }
 
 // StartPage starts the baseline's workflows from to to at once, as
-// workflows.StartLifecycles starts a page of lifecycles.
+// activities.Starter.StartLifecycles starts a page of lifecycles.
 func (a *baselineActivities) StartPage(ctx context.Context, run string, from, to int) error {
 	c, queue := activity.GetClient(ctx), activity.GetInfo(ctx).TaskQueue
 	errs := make([]error, to-from)

@@ -10,6 +10,7 @@ import (
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/vault"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // election is a seeded election with everyone nominated.
@@ -102,7 +103,7 @@ func seed(ctx context.Context, db *gorm.DB, keys *vault.Keyring, people int) (el
 			s := slots[i]
 			e.Assignments[i] = models.Assignment{SlotID: s.ID, ParticipantID: p.ID, ElectionID: s.ElectionID, StationID: s.StationID,
 				TaskTypeID: s.TaskTypeID, PartyID: s.PartyID, Day: s.Day, State: models.StateNominated,
-				WorkflowID: models.LifecycleWorkflowID(s.ID, p.ID), NominatedAt: now, UpdatedAt: now}
+				WorkflowID: payload.LifecycleID(s.ID, p.ID), NominatedAt: now, UpdatedAt: now}
 		}
 		if err := tx.CreateInBatches(&members, 500).Error; err != nil {
 			return err

@@ -1,7 +1,6 @@
 package models
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -81,12 +80,6 @@ type Assignment struct {
 	EndedAt        *time.Time
 	RemindersSent  int
 	UpdatedAt      time.Time
-}
-
-// LifecycleWorkflowID is the id of the lifecycle of a person on a slot:
-// derived from both, so starting it twice starts it once.
-func LifecycleWorkflowID(slotID, participantID int64) string {
-	return fmt.Sprintf("lifecycle-slot-%d-person-%d", slotID, participantID)
 }
 
 // Reserve puts a person on a party's reserve list for an election, for one

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // Group messages: the staff write one text to everyone in an election who
@@ -140,14 +141,6 @@ func PreviewGroupMessage(ctx context.Context, db *gorm.DB, actor models.User, el
 	return out, nil
 }
 
-const groupMessageWorkflowPrefix = "group-message-"
-
-// GroupMessageWorkflowID is the id of the workflow that sends a group
-// message: derived from it, so sending it twice sends it once.
-func GroupMessageWorkflowID(groupID int64) string {
-	return fmt.Sprintf("%s%d", groupMessageWorkflowPrefix, groupID)
-}
-
 // CreateGroupMessage records a group message (gm's election, subject, body
 // and filter, see GroupFilter.On) and counts its recipients. Staff and
 // administrators only. The text is checked as a template of the kind
@@ -189,11 +182,11 @@ func CreateGroupMessage(ctx context.Context, db *gorm.DB, actor models.User, gm 
 		gm.Recipients = n
 		// The id is known only after the insert; the workflow id is
 		// derived from it.
-		gm.WorkflowID = fmt.Sprintf("%spending-%d", groupMessageWorkflowPrefix, gm.CreatedAt.UnixNano())
+		gm.WorkflowID = payload.PendingGroupMessageID(gm.CreatedAt)
 		if err := tx.Create(&gm).Error; err != nil {
 			return err
 		}
-		gm.WorkflowID = GroupMessageWorkflowID(gm.ID)
+		gm.WorkflowID = payload.GroupMessageID(gm.ID)
 		if err := tx.Model(&gm).Update("workflow_id", gm.WorkflowID).Error; err != nil {
 			return err
 		}

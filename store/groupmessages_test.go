@@ -11,6 +11,7 @@ import (
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // groupSeed: person 1 holds two slots at the first station (nominated on
@@ -108,7 +109,7 @@ func TestCreateGroupMessage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.ID == 0 || got.Recipients != 2 || got.WorkflowID != store.GroupMessageWorkflowID(got.ID) || *got.CreatedBy != e.Staff.ID {
+		if got.ID == 0 || got.Recipients != 2 || got.WorkflowID != payload.GroupMessageID(got.ID) || *got.CreatedBy != e.Staff.ID {
 			t.Fatalf("created %+v", got)
 		}
 		stored, err := store.GroupMessageByID(ctx, db, got.ID)

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // The database side of a person's lifecycle. The lifecycle workflow decides
@@ -56,42 +57,39 @@ func MarkInvited(ctx context.Context, db *gorm.DB, f LifecycleFacts, now time.Ti
 		Updates(map[string]any{"state": models.StateInvited, "invited_at": invitedAt, "answer_deadline": s.Deadline, "updated_at": now}).Error
 }
 
-// Transition is one step of a lifecycle for the projection.
-type Transition struct {
-	AssignmentID int64
-	To           models.AssignmentState
-	Reason       models.DeclineReason // for a decline
-	By           string               // link, sms, staff:<id>, deadline, validation
-	Reminded     bool                 // count a reminder; To is then the current state
+// RecordReminder counts a reminder sent to an invited person.
+func RecordReminder(ctx context.Context, db *gorm.DB, assignmentID int64, now time.Time) error {
+	return db.WithContext(ctx).Model(&models.Assignment{}).Where("id = ?", assignmentID).
+		Updates(map[string]any{"reminders_sent": gorm.Expr("reminders_sent + 1"), "updated_at": now}).Error
 }
 
-// RecordTransition writes a lifecycle step to the projection and the audit
-// log. A step already recorded is not recorded again.
-func RecordTransition(ctx context.Context, db *gorm.DB, t Transition, now time.Time) error {
+// RecordTransition writes a lifecycle step — the assignment moved to state
+// to, for a decline with its reason, by whom (link, sms, staff:<id>,
+// deadline, validation) — to the projection and the audit log. A step
+// already recorded is not recorded again.
+func RecordTransition(ctx context.Context, db *gorm.DB, assignmentID int64, to models.AssignmentState,
+	reason models.DeclineReason, by string, now time.Time) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var a models.Assignment
-		if err := tx.First(&a, t.AssignmentID).Error; err != nil {
+		if err := tx.First(&a, assignmentID).Error; err != nil {
 			return err
 		}
-		if t.Reminded {
-			return tx.Model(&a).Updates(map[string]any{"reminders_sent": gorm.Expr("reminders_sent + 1"), "updated_at": now}).Error
-		}
-		if a.State == t.To {
+		if a.State == to {
 			return nil
 		}
 		// Staff marked the person a no-show (MarkAttendance) before the
 		// lifecycle completed them at the end of the day: staff know better.
-		if a.State == models.StateNoShow && t.To == models.StateCompleted {
+		if a.State == models.StateNoShow && to == models.StateCompleted {
 			return nil
 		}
-		fields := map[string]any{"state": t.To, "updated_at": now}
-		switch t.To {
+		fields := map[string]any{"state": to, "updated_at": now}
+		switch to {
 		case models.StateConfirmed, models.StateDeclined:
 			fields["answered_at"] = now
-			fields["answered_by"] = t.By
-			fields["decline_reason"] = t.Reason
+			fields["answered_by"] = by
+			fields["decline_reason"] = reason
 		}
-		if !t.To.HoldsSlot() || t.To == models.StateCompleted {
+		if !to.HoldsSlot() || to == models.StateCompleted {
 			fields["ended_at"] = now
 		}
 		if err := tx.Model(&a).Updates(fields).Error; err != nil {
@@ -99,11 +97,11 @@ func RecordTransition(ctx context.Context, db *gorm.DB, t Transition, now time.T
 		}
 		var actor *int64
 		var staffID int64
-		if _, err := fmt.Sscanf(t.By, "staff:%d", &staffID); err == nil {
+		if _, err := fmt.Sscanf(by, "staff:%d", &staffID); err == nil {
 			actor = &staffID
 		}
 		return Audit(tx, models.AuditEntry{At: now, ActorID: actor, Action: models.AuditLifecycle, ParticipantID: &a.ParticipantID,
-			Detail: fmt.Sprintf("assignment %d: %s → %s (%s)", a.ID, a.State, t.To, t.By)})
+			Detail: fmt.Sprintf("assignment %d: %s → %s (%s)", a.ID, a.State, to, by)})
 	})
 }
 
@@ -173,7 +171,7 @@ func takeReserve(tx *gorm.DB, a models.Assignment, now time.Time) (*models.Assig
 	}
 	next := models.Assignment{SlotID: a.SlotID, ParticipantID: c.ParticipantID, ElectionID: a.ElectionID, StationID: a.StationID,
 		TaskTypeID: a.TaskTypeID, PartyID: a.PartyID, Day: a.Day, State: models.StateNominated,
-		WorkflowID: models.LifecycleWorkflowID(a.SlotID, c.ParticipantID), ReplacesID: &a.ID, NominatedBy: c.CreatedBy,
+		WorkflowID: payload.LifecycleID(a.SlotID, c.ParticipantID), ReplacesID: &a.ID, NominatedBy: c.CreatedBy,
 		NominatedAt: now, UpdatedAt: now}
 	if err := tx.Create(&next).Error; err != nil {
 		return nil, err

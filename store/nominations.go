@@ -11,6 +11,7 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/vault"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // Audit actions of nominations: a nomination reveals political opinion, so
@@ -176,7 +177,7 @@ func vacantSlots(db *gorm.DB, electionID, stationID, taskTypeID int64, day model
 func nominate(db *gorm.DB, actor models.User, slot models.Slot, participantID int64, now time.Time) (models.Assignment, error) {
 	a := models.Assignment{SlotID: slot.ID, ParticipantID: participantID, ElectionID: slot.ElectionID, StationID: slot.StationID,
 		TaskTypeID: slot.TaskTypeID, PartyID: slot.PartyID, Day: slot.Day, State: models.StateNominated,
-		WorkflowID: models.LifecycleWorkflowID(slot.ID, participantID), NominatedBy: actorID(actor), NominatedAt: now, UpdatedAt: now}
+		WorkflowID: payload.LifecycleID(slot.ID, participantID), NominatedBy: actorID(actor), NominatedAt: now, UpdatedAt: now}
 	err := db.Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&a).Error; err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/vault"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // nomination is a seeded municipality with its election, stations by
@@ -84,7 +85,7 @@ func TestNominationRules(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if a.State != models.StateNominated || a.WorkflowID != models.LifecycleWorkflowID(aSlots[0].ID, søren.ID) ||
+		if a.State != models.StateNominated || a.WorkflowID != payload.LifecycleID(aSlots[0].ID, søren.ID) ||
 			a.StationID != st1.ID || a.TaskTypeID != f.tf.ID || a.PartyID != f.a.ID || a.Day != f.election.ElectionDay ||
 			a.ElectionID != f.election.ID || a.NominatedBy == nil || *a.NominatedBy != f.secA.ID {
 			t.Fatalf("assignment %+v", a)

@@ -26,8 +26,7 @@ func TestReopenedSlotsAreToldToTheirPartyOnly(t *testing.T) {
 		a := storetest.Nominate(t, db, e.Slots[0], e.People[0].ID)
 		db.Create(&models.Reserve{ElectionID: e.Election.ID, PartyID: e.Party.ID, ParticipantID: e.People[2].ID, CreatedAt: time.Now()})
 		now := time.Now().UTC()
-		if err := store.RecordTransition(ctx, db, store.Transition{AssignmentID: a.ID, To: models.StateDeclined,
-			Reason: models.DeclineNotThisTime, By: "link"}, now); err != nil {
+		if err := store.RecordTransition(ctx, db, a.ID, models.StateDeclined, models.DeclineNotThisTime, "link", now); err != nil {
 			t.Fatal(err)
 		}
 		r, err := store.ReopenSlot(ctx, db, a.ID, now)

@@ -15,6 +15,7 @@ import (
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // plannedElection is an election with slots and people on them in every
@@ -116,7 +117,7 @@ func planElection(tb testing.TB, db *gorm.DB, spec planSpec) plannedElection {
 	assign := func(sl models.Slot, person int64, state models.AssignmentState, at time.Time) {
 		a := models.Assignment{SlotID: sl.ID, ParticipantID: person, ElectionID: sl.ElectionID, StationID: sl.StationID,
 			TaskTypeID: sl.TaskTypeID, PartyID: sl.PartyID, Day: sl.Day, State: state,
-			WorkflowID: models.LifecycleWorkflowID(sl.ID, person), NominatedAt: at, UpdatedAt: at}
+			WorkflowID: payload.LifecycleID(sl.ID, person), NominatedAt: at, UpdatedAt: at}
 		if state == models.StateDeclined {
 			a.DeclineReason = []models.DeclineReason{models.DeclineNotThisTime, models.DeclineRemoveMe}[rng.IntN(2)]
 			answered := at.Add(time.Hour)

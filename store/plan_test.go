@@ -14,6 +14,7 @@ import (
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // planFixture is the demo municipality with its election, as staff see it.
@@ -104,7 +105,7 @@ func (f *planFixture) occupy(t *testing.T, slot models.Slot, state models.Assign
 	f.db.Where("cpr_index = ?", p.CPRIndex).First(&p)
 	a := models.Assignment{SlotID: slot.ID, ParticipantID: p.ID, ElectionID: slot.ElectionID, StationID: slot.StationID,
 		TaskTypeID: slot.TaskTypeID, PartyID: slot.PartyID, Day: slot.Day, State: state,
-		WorkflowID: models.LifecycleWorkflowID(slot.ID, p.ID), NominatedAt: f.now, UpdatedAt: f.now}
+		WorkflowID: payload.LifecycleID(slot.ID, p.ID), NominatedAt: f.now, UpdatedAt: f.now}
 	if err := f.db.Create(&a).Error; err != nil {
 		t.Fatal(err)
 	}

@@ -332,7 +332,7 @@ func TestMarkAttendance(t *testing.T) {
 			t.Errorf("%d attendance audit entries, want 2", n)
 		}
 		// The lifecycle completing at the end of the day keeps the staff's no-show.
-		if err := store.RecordTransition(ctx, db, store.Transition{AssignmentID: a1.ID, To: models.StateCompleted, By: "day over"}, onDay); err != nil {
+		if err := store.RecordTransition(ctx, db, a1.ID, models.StateCompleted, "", "day over", onDay); err != nil {
 			t.Fatal(err)
 		}
 		var got models.Assignment

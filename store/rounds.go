@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // RoundFilter narrows a recruitment round; an empty list means all.
@@ -59,7 +60,7 @@ func CreateRound(ctx context.Context, db *gorm.DB, actor models.User, electionID
 		if e.State != models.ElectionActive {
 			return &UserError{"Kun et aktivt valg kan sende invitationer. Gør valget aktivt først."}
 		}
-		r.WorkflowID = fmt.Sprintf("round-election-%d-%d", electionID, now.UnixNano())
+		r.WorkflowID = payload.RoundID(electionID, now)
 		if err := tx.Create(&r).Error; err != nil {
 			return err
 		}
@@ -67,22 +68,6 @@ func CreateRound(ctx context.Context, db *gorm.DB, actor models.User, electionID
 			Detail: fmt.Sprintf("round %d for election %d launched", r.ID, electionID)})
 	})
 	return r, err
-}
-
-// LifecycleRef names one lifecycle to start: ids only, as workflows need.
-type LifecycleRef struct {
-	AssignmentID int64
-	WorkflowID   string
-	ElectionID   int64
-	StationID    int64
-	TaskTypeID   int64
-	PartyID      int64
-}
-
-// RefOf returns the lifecycle reference of an assignment.
-func RefOf(a models.Assignment) LifecycleRef {
-	return LifecycleRef{AssignmentID: a.ID, WorkflowID: a.WorkflowID, ElectionID: a.ElectionID,
-		StationID: a.StationID, TaskTypeID: a.TaskTypeID, PartyID: a.PartyID}
 }
 
 func roundScope(db *gorm.DB, r models.Round) *gorm.DB {
@@ -104,7 +89,7 @@ func roundScope(db *gorm.DB, r models.Round) *gorm.DB {
 // (nominated, matching the filter, id after afterID) and marks them as the
 // round's. People invited meanwhile, by this or another round, are not
 // nominated any more and so never come twice.
-func RoundPage(ctx context.Context, db *gorm.DB, roundID, afterID int64, limit int) ([]LifecycleRef, error) {
+func RoundPage(ctx context.Context, db *gorm.DB, roundID, afterID int64, limit int) ([]models.Assignment, error) {
 	db = db.WithContext(ctx)
 	var r models.Round
 	if err := db.First(&r, roundID).Error; err != nil {
@@ -114,17 +99,16 @@ func RoundPage(ctx context.Context, db *gorm.DB, roundID, afterID int64, limit i
 	if err := roundScope(db, r).Where("id > ?", afterID).Order("id").Limit(limit).Find(&as).Error; err != nil {
 		return nil, err
 	}
-	refs := make([]LifecycleRef, len(as))
 	ids := make([]int64, len(as))
 	for i, a := range as {
-		refs[i], ids[i] = RefOf(a), a.ID
+		ids[i] = a.ID
 	}
 	if len(ids) > 0 {
 		if err := db.Model(&models.Assignment{}).Where("id IN ? AND round_id IS NULL", ids).Update("round_id", roundID).Error; err != nil {
 			return nil, err
 		}
 	}
-	return refs, nil
+	return as, nil
 }
 
 // CountRound returns how many people a round has to invite now.

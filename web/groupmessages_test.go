@@ -15,9 +15,9 @@ import (
 	"go.temporal.io/sdk/converter"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/web"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // startRecorder stands in for the Temporal client: it records the
@@ -77,7 +77,7 @@ func newGroupPage(t *testing.T) *groupPage {
 			must(t, db.Create(&slot).Error)
 			must(t, db.Create(&models.Assignment{SlotID: slot.ID, ParticipantID: person.ID, ElectionID: g.election.ID,
 				StationID: slot.StationID, TaskTypeID: tt.ID, PartyID: party.ID, Day: d, State: p.state,
-				WorkflowID: models.LifecycleWorkflowID(slot.ID, person.ID), NominatedAt: now, UpdatedAt: now}).Error)
+				WorkflowID: payload.LifecycleID(slot.ID, person.ID), NominatedAt: now, UpdatedAt: now}).Error)
 		}
 	}
 	return g
@@ -175,7 +175,7 @@ func TestGroupMessageIsSentOnce(t *testing.T) {
 	if gm.Recipients != 3 || gm.CreatedBy == nil || *gm.CreatedBy != g.users[models.RoleStaff].ID {
 		t.Fatalf("recorded %+v", gm)
 	}
-	if want := []string{store.GroupMessageWorkflowID(gm.ID)}; len(g.temporal.started) != 1 || g.temporal.started[0] != want[0] {
+	if want := []string{payload.GroupMessageID(gm.ID)}; len(g.temporal.started) != 1 || g.temporal.started[0] != want[0] {
 		t.Fatalf("started %v, want %v", g.temporal.started, want)
 	}
 	page := b.do(http.MethodGet, g.path()+"?besked=groupmsg.sent", nil).Body.String()

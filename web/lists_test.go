@@ -14,6 +14,7 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store/storetest"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // listPlan adds to the overview's plan people whose names test the Danish
@@ -59,7 +60,7 @@ func (p listPlan) assign(t *testing.T, f *fixture, st models.PollingStation, tt 
 	}
 	a := models.Assignment{SlotID: s.ID, ParticipantID: person.ID, ElectionID: s.ElectionID, StationID: s.StationID,
 		TaskTypeID: s.TaskTypeID, PartyID: s.PartyID, Day: s.Day, State: state,
-		WorkflowID: models.LifecycleWorkflowID(s.ID, person.ID), NominatedAt: now, UpdatedAt: now}
+		WorkflowID: payload.LifecycleID(s.ID, person.ID), NominatedAt: now, UpdatedAt: now}
 	if err := f.db.Create(&a).Error; err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/web"
-	"github.com/valghalla/valghalla/workflows"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // startedWorkflows records the workflows the web app starts.
@@ -71,7 +71,7 @@ func TestMessageLogAndRetry(t *testing.T) {
 	if r := retry(); r.StatusCode != http.StatusSeeOther || !strings.Contains(r.Header.Get("Location"), "messagelog.retrying") {
 		t.Fatalf("retry: %d %s", r.StatusCode, r.Header.Get("Location"))
 	}
-	if len(started.ids) != 1 || started.ids[0] != workflows.RetryMessageID(msg.ID) {
+	if len(started.ids) != 1 || started.ids[0] != payload.RetryMessageID(msg.ID) {
 		t.Fatalf("started %v", started.ids)
 	}
 	log, _ := store.ElectionMessages(ctx, db, e.ID, "", 10)

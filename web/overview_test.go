@@ -15,6 +15,7 @@ import (
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/web"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 type overviewPlan struct {
@@ -59,7 +60,7 @@ func planOverview(t *testing.T, f *fixture) overviewPlan {
 		person := p.people[name]
 		a := models.Assignment{SlotID: s.ID, ParticipantID: person.ID, ElectionID: s.ElectionID, StationID: s.StationID,
 			TaskTypeID: s.TaskTypeID, PartyID: s.PartyID, Day: s.Day, State: state, DeclineReason: reason,
-			WorkflowID: models.LifecycleWorkflowID(s.ID, person.ID), NominatedAt: now, UpdatedAt: now}
+			WorkflowID: payload.LifecycleID(s.ID, person.ID), NominatedAt: now, UpdatedAt: now}
 		if state == models.StateDeclined {
 			at := now.Add(-2 * time.Hour)
 			a.AnsweredAt = &at
@@ -281,7 +282,7 @@ func BenchmarkOverviewPage(b *testing.B) {
 		for i, p := range people {
 			s := slots[i*3/2]
 			as = append(as, models.Assignment{SlotID: s.ID, ParticipantID: p.ID, ElectionID: e.ID, StationID: s.StationID, TaskTypeID: s.TaskTypeID,
-				PartyID: s.PartyID, Day: s.Day, State: states[i%3], WorkflowID: models.LifecycleWorkflowID(s.ID, p.ID), NominatedAt: now, UpdatedAt: now})
+				PartyID: s.PartyID, Day: s.Day, State: states[i%3], WorkflowID: payload.LifecycleID(s.ID, p.ID), NominatedAt: now, UpdatedAt: now})
 		}
 		if err := db.CreateInBatches(&as, 1000).Error; err != nil {
 			b.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store/storetest"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // planPage is the demo election's plan as the tests address it.
@@ -90,7 +91,7 @@ func (p *planPage) occupy(t *testing.T, slot models.Slot, state models.Assignmen
 	p.f.db.Where("cpr_index = ?", index).First(&person)
 	a := models.Assignment{SlotID: slot.ID, ParticipantID: person.ID, ElectionID: slot.ElectionID, StationID: slot.StationID,
 		TaskTypeID: slot.TaskTypeID, PartyID: slot.PartyID, Day: slot.Day, State: state,
-		WorkflowID: models.LifecycleWorkflowID(slot.ID, person.ID), NominatedAt: now, UpdatedAt: now}
+		WorkflowID: payload.LifecycleID(slot.ID, person.ID), NominatedAt: now, UpdatedAt: now}
 	if err := p.f.db.Create(&a).Error; err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/valghalla/valghalla/worker"
 	"github.com/valghalla/valghalla/workflows"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // namespaceClient starts a real Temporal server for the test and returns a
@@ -33,7 +34,7 @@ func namespaceClient(t *testing.T, ns string) client.Client {
 
 func temporalSearchAttributes() temporal.SearchAttributes {
 	return temporal.NewSearchAttributes(
-		workflows.ElectionAttr.ValueSet("1"),
-		workflows.StateAttr.ValueSet("invited"),
+		payload.ElectionAttr.ValueSet("1"),
+		payload.StateAttr.ValueSet("invited"),
 	)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/valghalla/valghalla/activities"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/worker"
 	"github.com/valghalla/valghalla/workflows"
@@ -25,8 +26,9 @@ var updateHistories = flag.Bool("update-histories", false,
 // TestRecordHistories records a real history of each workflow on a real
 // server. The replay test in package workflows replays them against the
 // current code, so a change that breaks determinism fails CI. Record anew
-// (go test ./worker -run Record -update-histories) only when a workflow's
-// change is deliberately versioned; keep the old files too.
+// with go test ./worker -run Record -update-histories; after the first
+// release, keep the old files too, as the workflows package's doc says.
+// Recording overwrites the files of the current code only.
 func TestRecordHistories(t *testing.T) {
 	if !*updateHistories {
 		t.Skip("run with -update-histories to record")
@@ -74,7 +76,7 @@ func writeHistory(ctx context.Context, t *testing.T, c client.Client, workflowID
 
 // TestRecordLifecycleHistories records a round and three lifecycles: one
 // confirmed by link, one declined and replaced from the reserve list, one
-// reminded and expired.
+// reminded and expired; then a group message to the election's people.
 func TestRecordLifecycleHistories(t *testing.T) {
 	if !*updateHistories {
 		t.Skip("run with -update-histories to record")
@@ -101,4 +103,18 @@ func TestRecordLifecycleHistories(t *testing.T) {
 	writeHistory(ctx, t, s.c, as[0].WorkflowID, "", "lifecycle-confirmed.json")
 	writeHistory(ctx, t, s.c, as[1].WorkflowID, "", "lifecycle-declined-replaced.json")
 	writeHistory(ctx, t, s.c, as[2].WorkflowID, "", "lifecycle-reminded-expired.json")
+
+	gm, err := store.CreateGroupMessage(ctx, s.db, s.seed.Staff, store.GroupFilter{}.On(models.GroupMessage{
+		ElectionID: s.seed.Election.ID, Subject: "Nyt om [election:name]", Body: "Kære [participant:name]\nHusk mødet."}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := workflows.StartGroupMessage(ctx, s.c, s.queue, gm.ID); err != nil {
+		t.Fatal(err)
+	}
+	var p workflows.GroupMessageProgress
+	if err := s.c.GetWorkflow(ctx, gm.WorkflowID, "").Get(ctx, &p); err != nil || !p.Done {
+		t.Fatalf("group message: %+v, %v", p, err)
+	}
+	writeHistory(ctx, t, s.c, gm.WorkflowID, "", "group-message.json")
 }

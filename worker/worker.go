@@ -34,7 +34,7 @@ func Register(r sdkworker.Registry, c client.Client, acts *activities.Activities
 	r.RegisterWorkflow(workflows.GroupMessage)
 	r.RegisterWorkflow(workflows.Retention)
 	r.RegisterActivity(acts)
-	r.RegisterActivity(&workflows.Starter{Client: c})
+	r.RegisterActivity(&activities.Starter{Client: c})
 }
 
 // DefaultSMSPerSecond is the SMS rate when none is configured: a Danish

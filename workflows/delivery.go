@@ -16,11 +16,6 @@ import (
 // rate (TaskQueueActivitiesPerSecond) across every worker.
 func SMSTaskQueue(taskQueue string) string { return taskQueue + "-sms" }
 
-// channelsVersion marks lifecycles that deliver each channel as an
-// activity of its own (PlanMessage, DeliverMessage). Earlier histories ran
-// SendLifecycleMessage and replay that way.
-const channelsVersion = "channels"
-
 // smsDeliveries wait in their queue while the provider's rate holds them
 // back: a round of thousands queues for a long time, so the schedule-to-
 // start time is not limited.
@@ -104,7 +99,3 @@ func RetryMessage(ctx workflow.Context, messageID string) error {
 	}
 	return deliverPlan(ctx, plan)
 }
-
-// RetryMessageID is the workflow id of a message's retry: one retry of a
-// message runs at a time.
-func RetryMessageID(messageID string) string { return "message-retry-" + messageID }

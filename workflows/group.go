@@ -9,7 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/valghalla/valghalla/activities"
-	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // A group message (store.CreateGroupMessage) goes to its recipients a page
@@ -107,7 +107,7 @@ func sendGroupPage(ctx workflow.Context, groupID int64, ids []int64) (errors int
 // started at most once: a second start, also after the first has finished,
 // does nothing.
 func StartGroupMessage(ctx context.Context, c client.Client, taskQueue string, groupID int64) error {
-	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: store.GroupMessageWorkflowID(groupID), TaskQueue: taskQueue,
+	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: payload.GroupMessageID(groupID), TaskQueue: taskQueue,
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE},
 		GroupMessage, GroupMessageInput{GroupID: groupID})
 	if temporal.IsWorkflowExecutionAlreadyStartedError(err) {

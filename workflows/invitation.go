@@ -2,12 +2,13 @@ package workflows
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // AccountInvitation e-mails a new user the one-time link to their account.
@@ -27,7 +28,7 @@ func AccountInvitation(ctx workflow.Context, userID int64) error {
 // StartAccountInvitation starts an AccountInvitation for userID and returns
 // its workflow id. Each call sends anew (an administrator's "send again").
 func StartAccountInvitation(ctx context.Context, c client.Client, taskQueue string, userID int64, now time.Time) (string, error) {
-	id := fmt.Sprintf("account-invitation-user-%d-%d", userID, now.UnixNano())
+	id := payload.AccountInvitationID(userID, now)
 	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: taskQueue}, AccountInvitation, userID)
 	return id, err
 }

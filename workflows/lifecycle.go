@@ -10,7 +10,7 @@ import (
 
 	"github.com/valghalla/valghalla/activities"
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // The lifecycle of one person on one slot: invited → reminded → confirmed
@@ -22,6 +22,30 @@ import (
 //
 // The history holds ids, states and instants only: the activities load the
 // person, write the projection and send the messages.
+
+// Lifecycle is the workflow of one person on one slot. Start it with
+// LifecycleOptions, or as the round's activity does, so its id is derived
+// from the slot and the person (payload.LifecycleID).
+func Lifecycle(ctx workflow.Context, in payload.LifecycleInput) error {
+	ctx = workflow.WithActivityOptions(ctx, lifecycleActivities)
+	lc := &lifecycle{in: in, id: workflow.GetInfo(ctx).WorkflowExecution.ID, writing: workflow.NewMutex(ctx)}
+	if invited, err := lc.invite(ctx); err != nil || !invited {
+		return err
+	}
+	if err := lc.awaitAnswer(ctx); err != nil { // reminded until confirmed, declined or expired
+		return err
+	}
+	if lc.state == models.StateConfirmed {
+		if err := lc.serve(ctx); err != nil { // confirmation, task reminders, completed
+			return err
+		}
+	}
+	if err := lc.end(ctx); err != nil { // told how it ended; the slot reopened for a reserve
+		return err
+	}
+	// An update still writing its step finishes before the workflow does.
+	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+}
 
 // Names of the lifecycle's updates and query.
 const (
@@ -45,43 +69,6 @@ const (
 	RefusedEnded            = "Ended"
 	RefusedBadAnswer        = "BadAnswer"
 )
-
-// LifecycleInput starts a lifecycle: the assignment, and for a replacement
-// the workflow id of the lifecycle it replaces.
-type LifecycleInput struct {
-	AssignmentID int64
-	Replaces     string
-	// Revision is the lifecycle code that started the run; the starters
-	// set CurrentRevision (NewLifecycleInput). Histories from before it
-	// have 0 and replay as they ran.
-	Revision int
-}
-
-// Revisions of the lifecycle. Carried in the input rather than asked with
-// workflow.GetVersion, which costs every run a marker and a search-
-// attribute upsert (a visibility write on the server) for each change.
-const (
-	// RevisionLocalWrites: the projection is written by local activities
-	// (BeginLifecycle, RecordTransitions), inside the workflow task, saving
-	// a round trip through the server per write; the state and memo are
-	// given at the start (LifecycleOptions); and every change versioned
-	// before (channelsVersion, replacementNoticeVersion) is in.
-	RevisionLocalWrites = 1
-	// RevisionLocalSends: a message is planned — and sent, on every
-	// channel before SMS — by a local activity inside the workflow task
-	// that decided to send it (deliverLocally). An invitation then costs
-	// the server no activity task and no second workflow task, and an
-	// answer's confirmation goes out in the task that took the answer.
-	// The record of a reminder and the reopening of a slot are local
-	// writes too.
-	RevisionLocalSends = 2
-	CurrentRevision    = RevisionLocalSends
-)
-
-// NewLifecycleInput is the input of a new lifecycle on assignmentID.
-func NewLifecycleInput(assignmentID int64, replaces string) LifecycleInput {
-	return LifecycleInput{AssignmentID: assignmentID, Replaces: replaces, Revision: CurrentRevision}
-}
 
 // Answer is a yes or a no with its reason. By says who answered: "link",
 // "sms", or "staff:<user id>" for an answer taken by phone or letter.
@@ -120,76 +107,48 @@ var writeLocally = workflow.LocalActivityOptions{
 	RetryPolicy:            lifecycleActivities.RetryPolicy,
 }
 
-// replacementNoticeVersion marks lifecycles that notify the party's
-// secretaries when their slot reopens; earlier histories replay without.
-const replacementNoticeVersion = "replacement-notice"
-
 type lifecycle struct {
-	in         LifecycleInput
+	in         payload.LifecycleInput
 	id         string
 	plan       activities.LifecyclePlan
 	state      models.AssignmentState
 	reminders  int
 	endMessage string // the message kind the person gets when the lifecycle ends this way
 	replacedBy string
-	unwritten  []store.Transition // steps taken, not yet in the projection
+	unwritten  []payload.Transition // steps taken, not yet in the projection
 	writing    workflow.Mutex
-	// modern: started at RevisionLocalWrites or later; such a run has
-	// every earlier change too, so their GetVersion calls are skipped.
-	modern bool
 }
 
-// Lifecycle is the workflow of one person on one slot. Start it with
-// LifecycleOptions (or StartLifecycle) so its id is derived from the slot
-// and the person.
-func Lifecycle(ctx workflow.Context, in LifecycleInput) error {
-	ctx = workflow.WithActivityOptions(ctx, lifecycleActivities)
-	lc := &lifecycle{in: in, id: workflow.GetInfo(ctx).WorkflowExecution.ID, writing: workflow.NewMutex(ctx)}
-	lc.modern = in.Revision >= RevisionLocalWrites
-	if err := lc.write(ctx, a.BeginLifecycle, in.AssignmentID).Get(ctx, &lc.plan); err != nil {
-		return err
+// invite marks the person invited, opens the lifecycle to answers and
+// sends the invitation. It reports false when there is nobody to invite:
+// only an active election sends anything, and a person who is past the
+// invitation already (a second start) is left as they are.
+func (lc *lifecycle) invite(ctx workflow.Context) (bool, error) {
+	if err := lc.write(ctx, a.BeginLifecycle, lc.in.AssignmentID).Get(ctx, &lc.plan); err != nil {
+		return false, err
 	}
-	// Only an active election sends anything; a person who is past the
-	// invitation already (a second start) is left as they are.
 	if !lc.plan.Active || lc.plan.State != models.StateInvited {
-		if lc.modern && lc.plan.State != "" {
-			// Started as invited (LifecycleOptions): say what it is.
-			lc.state = lc.plan.State
-			return lc.publish(ctx)
+		if lc.plan.State == "" {
+			return false, nil
 		}
-		return nil
+		// Started as invited (LifecycleOptions): say what it is.
+		lc.state = lc.plan.State
+		return false, lc.publish(ctx)
 	}
 	lc.state = models.StateInvited
 	if err := lc.register(ctx); err != nil {
-		return err
+		return false, err
 	}
-	// LifecycleOptions start a lifecycle with the state and memo it has
-	// now: publishing them again would cost the server a visibility write
-	// per person in a round.
-	if !lc.modern || in.Replaces != "" || !startedAs(ctx, lc.state) {
+	// A lifecycle starts with the state and memo it has now
+	// (LifecycleOptions): publishing them again would cost the server a
+	// visibility write per person in a round. A replacement adds whom it
+	// replaces.
+	if lc.in.Replaces != "" || !startedAs(ctx, lc.state) {
 		if err := lc.publish(ctx); err != nil {
-			return err
+			return false, err
 		}
 	}
-	if err := lc.send(ctx, models.KindInvitation, "invitation"); err != nil {
-		return err
-	}
-	if err := lc.awaitAnswer(ctx); err != nil {
-		return err
-	}
-	if lc.state == models.StateConfirmed {
-		if err := lc.send(ctx, models.KindConfirmation, "confirmation"); err != nil {
-			return err
-		}
-		if err := lc.serve(ctx); err != nil {
-			return err
-		}
-	}
-	if err := lc.end(ctx); err != nil {
-		return err
-	}
-	// An update still writing its step finishes before the workflow does.
-	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
+	return true, lc.send(ctx, models.KindInvitation, "invitation")
 }
 
 func (lc *lifecycle) status() LifecycleStatus {
@@ -301,7 +260,7 @@ func (lc *lifecycle) validateHolding() error {
 // a confirmation must not leave "confirmed" in the database).
 func (lc *lifecycle) step(ctx workflow.Context, to models.AssignmentState, reason models.DeclineReason, by string) error {
 	lc.state = to
-	lc.unwritten = append(lc.unwritten, store.Transition{AssignmentID: lc.in.AssignmentID, To: to, Reason: reason, By: by})
+	lc.unwritten = append(lc.unwritten, payload.Transition{AssignmentID: lc.in.AssignmentID, To: to, Reason: reason, By: by})
 	return lc.flush(ctx)
 }
 
@@ -325,28 +284,16 @@ func (lc *lifecycle) flush(ctx workflow.Context) error {
 	return lc.publish(ctx)
 }
 
-// write runs a projection write: a local activity (RevisionLocalWrites),
-// or an ordinary one in histories from before.
+// write runs a projection write as a local activity, inside the workflow
+// task: no round trip through the server per write.
 func (lc *lifecycle) write(ctx workflow.Context, activity any, args ...any) workflow.Future {
-	if lc.modern {
-		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, writeLocally), activity, args...)
-	}
-	return workflow.ExecuteActivity(ctx, activity, args...)
-}
-
-// writeSince is write for the database activities made local at a later
-// revision: histories from before it ran them as ordinary activities.
-func (lc *lifecycle) writeSince(ctx workflow.Context, revision int, activity any, args ...any) workflow.Future {
-	if lc.in.Revision >= revision {
-		return lc.write(ctx, activity, args...)
-	}
-	return workflow.ExecuteActivity(ctx, activity, args...)
+	return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, writeLocally), activity, args...)
 }
 
 // publish shows the state to operators: the search attribute they filter
 // on and a memo with a non-personal summary.
 func (lc *lifecycle) publish(ctx workflow.Context) error {
-	if err := workflow.UpsertTypedSearchAttributes(ctx, StateAttr.ValueSet(string(lc.state))); err != nil {
+	if err := workflow.UpsertTypedSearchAttributes(ctx, payload.StateAttr.ValueSet(string(lc.state))); err != nil {
 		return err
 	}
 	memo := map[string]any{"assignment": lc.in.AssignmentID, "state": string(lc.state), "reminders": lc.reminders}
@@ -361,19 +308,14 @@ func (lc *lifecycle) publish(ctx workflow.Context) error {
 
 // startedAs says whether the lifecycle's state search attribute is state.
 func startedAs(ctx workflow.Context, state models.AssignmentState) bool {
-	v, ok := workflow.GetTypedSearchAttributes(ctx).GetKeyword(StateAttr)
+	v, ok := workflow.GetTypedSearchAttributes(ctx).GetKeyword(payload.StateAttr)
 	return ok && v == string(state)
 }
 
+// send sends one of the lifecycle's messages (deliverLocally); key names
+// it within the lifecycle, so a retry sends it once.
 func (lc *lifecycle) send(ctx workflow.Context, kind, key string) error {
-	msg := activities.LifecycleMessage{AssignmentID: lc.in.AssignmentID, WorkflowID: lc.id, Kind: kind, Key: key}
-	if !lc.modern && workflow.GetVersion(ctx, channelsVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		return workflow.ExecuteActivity(ctx, a.SendLifecycleMessage, msg).Get(ctx, nil)
-	}
-	if lc.in.Revision >= RevisionLocalSends {
-		return deliverLocally(ctx, msg)
-	}
-	return deliver(ctx, msg)
+	return deliverLocally(ctx, activities.LifecycleMessage{AssignmentID: lc.in.AssignmentID, WorkflowID: lc.id, Kind: kind, Key: key})
 }
 
 // sleepWhile waits until the instant at, or until the state leaves s; it
@@ -407,17 +349,20 @@ func (lc *lifecycle) awaitAnswer(ctx workflow.Context) error {
 		if err := lc.send(ctx, models.KindInvitationReminder, "reminder-"+strconv.Itoa(lc.reminders)); err != nil {
 			return err
 		}
-		if err := lc.writeSince(ctx, RevisionLocalSends, a.RecordTransitions,
-			[]store.Transition{{AssignmentID: lc.in.AssignmentID, To: models.StateInvited, Reminded: true}}).Get(ctx, nil); err != nil {
+		if err := lc.write(ctx, a.RecordTransitions,
+			[]payload.Transition{{AssignmentID: lc.in.AssignmentID, To: models.StateInvited, Reminded: true}}).Get(ctx, nil); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// serve sends the task reminders to a confirmed person and completes the
-// lifecycle when the task day is over.
+// serve confirms to a confirmed person, sends them the task reminders and
+// completes the lifecycle when the task day is over.
 func (lc *lifecycle) serve(ctx workflow.Context) error {
+	if err := lc.send(ctx, models.KindConfirmation, "confirmation"); err != nil {
+		return err
+	}
 	sched := lc.plan.Schedule
 	for _, r := range []struct {
 		at   time.Time
@@ -461,22 +406,20 @@ func (lc *lifecycle) end(ctx workflow.Context) error {
 			return err
 		}
 	}
-	var next *store.LifecycleRef
-	if err := lc.writeSince(ctx, RevisionLocalSends, a.ReopenSlot, lc.in.AssignmentID).Get(ctx, &next); err != nil {
+	var next *payload.LifecycleRef
+	if err := lc.write(ctx, a.ReopenSlot, lc.in.AssignmentID).Get(ctx, &next); err != nil {
 		return err
 	}
 	// The party's secretaries hear that their slot is open again (and
 	// whether a reserve took it, in the overview the notice links to).
-	if lc.modern || workflow.GetVersion(ctx, replacementNoticeVersion, workflow.DefaultVersion, 1) == 1 {
-		if err := workflow.ExecuteActivity(ctx, a.NotifyPartySecretaries, lc.in.AssignmentID, lc.id).Get(ctx, nil); err != nil {
-			return err
-		}
+	if err := workflow.ExecuteActivity(ctx, a.NotifyPartySecretaries, lc.in.AssignmentID, lc.id).Get(ctx, nil); err != nil {
+		return err
 	}
 	if next == nil {
 		return nil
 	}
 	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, LifecycleOptions(*next)),
-		Lifecycle, NewLifecycleInput(next.AssignmentID, lc.id))
+		Lifecycle, payload.LifecycleInput{AssignmentID: next.AssignmentID, Replaces: lc.id})
 	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
 		return err
 	}
@@ -487,7 +430,7 @@ func (lc *lifecycle) end(ctx workflow.Context) error {
 // LifecycleOptions starts a lifecycle as an abandoned child: its id is the
 // assignment's (derived from slot and person), so a second start finds the
 // first; it carries the search attributes operators filter on.
-func LifecycleOptions(ref store.LifecycleRef) workflow.ChildWorkflowOptions {
+func LifecycleOptions(ref payload.LifecycleRef) workflow.ChildWorkflowOptions {
 	return workflow.ChildWorkflowOptions{
 		WorkflowID:        ref.WorkflowID,
 		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
@@ -495,24 +438,9 @@ func LifecycleOptions(ref store.LifecycleRef) workflow.ChildWorkflowOptions {
 		// only nominated people are started: a new run of a closed id is
 		// a person nominated again, never a second invitation.
 		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		TypedSearchAttributes: lifecycleAttributes(ref),
+		TypedSearchAttributes: payload.LifecycleAttributes(ref),
 		// What the lifecycle will publish once it has invited the person
 		// (lifecycle.publish), so it need not publish it again.
-		Memo: lifecycleMemo(ref),
+		Memo: payload.LifecycleMemo(ref),
 	}
-}
-
-func lifecycleMemo(ref store.LifecycleRef) map[string]any {
-	return map[string]any{"assignment": ref.AssignmentID, "state": string(models.StateInvited), "reminders": 0}
-}
-
-func lifecycleAttributes(ref store.LifecycleRef) temporal.SearchAttributes {
-	id := func(n int64) string { return strconv.FormatInt(n, 10) }
-	return temporal.NewSearchAttributes(
-		ElectionAttr.ValueSet(id(ref.ElectionID)),
-		PollingStationAttr.ValueSet(id(ref.StationID)),
-		PartyAttr.ValueSet(id(ref.PartyID)),
-		TaskTypeAttr.ValueSet(id(ref.TaskTypeID)),
-		StateAttr.ValueSet(string(models.StateInvited)),
-	)
 }

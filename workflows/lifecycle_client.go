@@ -8,6 +8,8 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // UpdateLifecycle sends one of the lifecycle's updates (AnswerUpdate, …)
@@ -54,7 +56,7 @@ func Refusal(err error) string {
 // StartRetryMessage starts the retry of a failed message (RetryMessage). A
 // retry of the same message already running is not started again.
 func StartRetryMessage(ctx context.Context, c client.Client, taskQueue, messageID string) error {
-	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: RetryMessageID(messageID), TaskQueue: taskQueue,
+	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: payload.RetryMessageID(messageID), TaskQueue: taskQueue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING}, RetryMessage, messageID)
 	return err
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/valghalla/valghalla/providers/mail"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/workflows"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // outbox records the e-mails the activities send.
@@ -116,7 +117,7 @@ func TestConfirmedPersonIsRemindedAndCompleted(t *testing.T) {
 	dup := le.update(27*time.Hour, workflows.AnswerUpdate, yes("link"))
 	no := le.update(28*time.Hour, workflows.AnswerUpdate, workflows.Answer{Reason: models.DeclineNotThisTime, By: "link"})
 
-	le.ExecuteWorkflow(workflows.Lifecycle, workflows.NewLifecycleInput(a.ID, ""))
+	le.ExecuteWorkflow(workflows.Lifecycle, payload.LifecycleInput{AssignmentID: a.ID})
 	if err := le.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +154,7 @@ func TestUnansweredInvitationIsRemindedExpiresAndIsReplacedFromTheReserveList(t 
 	le.db.Create(&models.Reserve{ElectionID: a.ElectionID, PartyID: a.PartyID, ParticipantID: le.seed.People[2].ID, CreatedAt: now})
 	le.db.Create(&models.Reserve{ElectionID: a.ElectionID, PartyID: a.PartyID, StationID: &st, ParticipantID: le.seed.People[1].ID, CreatedAt: now})
 
-	le.ExecuteWorkflow(workflows.Lifecycle, workflows.NewLifecycleInput(a.ID, ""))
+	le.ExecuteWorkflow(workflows.Lifecycle, payload.LifecycleInput{AssignmentID: a.ID})
 	if err := le.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
@@ -198,7 +199,7 @@ func TestAnswerRacingTheDeadline(t *testing.T) {
 			le := newLifecycleEnv(t)
 			a := le.nominate(t, 0, 0)
 			ans := le.update(c.at, workflows.AnswerUpdate, yes("link"))
-			le.ExecuteWorkflow(workflows.Lifecycle, workflows.NewLifecycleInput(a.ID, ""))
+			le.ExecuteWorkflow(workflows.Lifecycle, payload.LifecycleInput{AssignmentID: a.ID})
 			if err := le.GetWorkflowError(); err != nil {
 				t.Fatal(err)
 			}
@@ -221,7 +222,7 @@ func TestCancelRacingAConfirmation(t *testing.T) {
 	a := le.nominate(t, 0, 0)
 	ans := le.update(time.Hour, workflows.AnswerUpdate, yes("link"))
 	cancel := le.update(time.Hour, workflows.CancelUpdate, workflows.Cancellation{By: "staff:1"})
-	le.ExecuteWorkflow(workflows.Lifecycle, workflows.NewLifecycleInput(a.ID, ""))
+	le.ExecuteWorkflow(workflows.Lifecycle, payload.LifecycleInput{AssignmentID: a.ID})
 	if err := le.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +254,7 @@ func TestDeclineAndRemoveMe(t *testing.T) {
 	bad := le.update(time.Hour, workflows.AnswerUpdate, workflows.Answer{Reason: "maybe", By: "link"})
 	no := le.update(2*time.Hour, workflows.AnswerUpdate, workflows.Answer{Reason: models.DeclineRemoveMe, By: "link"})
 	again := le.update(3*time.Hour, workflows.AnswerUpdate, yes("link"))
-	le.ExecuteWorkflow(workflows.Lifecycle, workflows.NewLifecycleInput(a.ID, ""))
+	le.ExecuteWorkflow(workflows.Lifecycle, payload.LifecycleInput{AssignmentID: a.ID})
 	if err := le.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +285,7 @@ func TestWithdrawIsRefusedInsideTheLockPeriod(t *testing.T) {
 	le.update(time.Hour, workflows.AnswerUpdate, yes("link"))
 	// Lock period: 3 days before 3 November, from 31 October 00:00 local.
 	inside := le.update(30*24*time.Hour, workflows.WithdrawUpdate, "link")
-	le.ExecuteWorkflow(workflows.Lifecycle, workflows.NewLifecycleInput(a.ID, ""))
+	le.ExecuteWorkflow(workflows.Lifecycle, payload.LifecycleInput{AssignmentID: a.ID})
 	if workflows.Refusal(inside.err) != workflows.RefusedLockPeriod {
 		t.Fatalf("withdraw on 31 October: %v", inside.err)
 	}
@@ -296,7 +297,7 @@ func TestWithdrawIsRefusedInsideTheLockPeriod(t *testing.T) {
 	a = le.nominate(t, 0, 0)
 	le.update(time.Hour, workflows.AnswerUpdate, yes("link"))
 	outside := le.update(10*24*time.Hour, workflows.WithdrawUpdate, "link")
-	le.ExecuteWorkflow(workflows.Lifecycle, workflows.NewLifecycleInput(a.ID, ""))
+	le.ExecuteWorkflow(workflows.Lifecycle, payload.LifecycleInput{AssignmentID: a.ID})
 	if outside.err != nil {
 		t.Fatalf("withdraw on 11 October: %v", outside.err)
 	}
@@ -311,7 +312,7 @@ func TestValidationRemovesAConfirmedPerson(t *testing.T) {
 	le.update(time.Hour, workflows.AnswerUpdate, yes("staff:1"))
 	le.RegisterDelayedCallback(func() { le.SignalWorkflow(workflows.RemoveSignal, nil) }, 2*time.Hour)
 	late := le.update(3*time.Hour, workflows.CancelUpdate, workflows.Cancellation{By: "staff:1"})
-	le.ExecuteWorkflow(workflows.Lifecycle, workflows.NewLifecycleInput(a.ID, ""))
+	le.ExecuteWorkflow(workflows.Lifecycle, payload.LifecycleInput{AssignmentID: a.ID})
 	if le.state(t, a.ID).State != models.StateRemoved {
 		t.Fatalf("state %s, want removed", le.state(t, a.ID).State)
 	}
@@ -327,7 +328,7 @@ func TestAnInactiveElectionSendsNothing(t *testing.T) {
 	le := newLifecycleEnv(t)
 	le.db.Model(&models.Election{}).Where("id = ?", le.seed.Election.ID).Update("state", models.ElectionDraft)
 	a := le.nominate(t, 0, 0)
-	le.ExecuteWorkflow(workflows.Lifecycle, workflows.NewLifecycleInput(a.ID, ""))
+	le.ExecuteWorkflow(workflows.Lifecycle, payload.LifecycleInput{AssignmentID: a.ID})
 	if err := le.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +361,7 @@ func TestDeclineNotifiesThePartysSecretaries(t *testing.T) {
 
 	a := le.nominate(t, 0, 0)
 	no := le.update(time.Hour, workflows.AnswerUpdate, workflows.Answer{Reason: models.DeclineNotThisTime, By: "link"})
-	le.ExecuteWorkflow(workflows.Lifecycle, workflows.NewLifecycleInput(a.ID, ""))
+	le.ExecuteWorkflow(workflows.Lifecycle, payload.LifecycleInput{AssignmentID: a.ID})
 	if err := le.GetWorkflowError(); err != nil || no.err != nil {
 		t.Fatal(err, no.err)
 	}
@@ -412,7 +413,7 @@ func TestSendFallsBackToAnActivityWhenLocalPlanningKeepsFailing(t *testing.T) {
 			}
 			return le.acts.PlanMessage(ctx, m)
 		})
-	le.ExecuteWorkflow(workflows.Lifecycle, workflows.NewLifecycleInput(a.ID, ""))
+	le.ExecuteWorkflow(workflows.Lifecycle, payload.LifecycleInput{AssignmentID: a.ID})
 	if err := le.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}

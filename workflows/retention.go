@@ -3,7 +3,6 @@ package workflows
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/valghalla/valghalla/activities"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // Retention deletes a closed election's personal data when its retention
@@ -29,12 +29,6 @@ const RescheduleSignal = "reschedule"
 // RetentionInput names the election.
 type RetentionInput struct {
 	ElectionID int64
-}
-
-// RetentionWorkflowID is the id of an election's Retention workflow: one
-// per election, so closing twice starts it once.
-func RetentionWorkflowID(electionID int64) string {
-	return fmt.Sprintf("retention-election-%d", electionID)
 }
 
 // retentionRecheck is how long to wait when the worker's clock says the
@@ -87,9 +81,9 @@ func sleepUntilSignal(ctx workflow.Context, d time.Duration, ch workflow.Receive
 // StartRetention starts an election's Retention workflow; when it runs
 // already, that is fine.
 func StartRetention(ctx context.Context, c client.Client, taskQueue string, electionID int64) error {
-	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: RetentionWorkflowID(electionID), TaskQueue: taskQueue,
+	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: payload.RetentionID(electionID), TaskQueue: taskQueue,
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		TypedSearchAttributes:                    temporal.NewSearchAttributes(ElectionAttr.ValueSet(strconv.FormatInt(electionID, 10)))},
+		TypedSearchAttributes:                    temporal.NewSearchAttributes(payload.ElectionAttr.ValueSet(strconv.FormatInt(electionID, 10)))},
 		Retention, RetentionInput{ElectionID: electionID})
 	if temporal.IsWorkflowExecutionAlreadyStartedError(err) {
 		return nil
@@ -101,7 +95,7 @@ func StartRetention(ctx context.Context, c client.Client, taskQueue string, elec
 // date again; when none runs (the election is not closed yet, or its data
 // is gone), there is nothing to tell.
 func RescheduleRetention(ctx context.Context, c client.Client, electionID int64) error {
-	err := c.SignalWorkflow(ctx, RetentionWorkflowID(electionID), "", RescheduleSignal, nil)
+	err := c.SignalWorkflow(ctx, payload.RetentionID(electionID), "", RescheduleSignal, nil)
 	var nf *serviceerror.NotFound
 	if errors.As(err, &nf) {
 		return nil

@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/valghalla/valghalla/activities"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // Re-validation before the election: every invited and confirmed person is
@@ -76,9 +76,9 @@ func Revalidation(ctx workflow.Context, in RevalidationInput) (RevalidationProgr
 // StartRevalidation starts a re-validation of an election and returns its
 // workflow id.
 func StartRevalidation(ctx context.Context, c client.Client, taskQueue string, electionID int64, now time.Time) (string, error) {
-	id := fmt.Sprintf("revalidation-election-%d-%d", electionID, now.UnixNano())
+	id := payload.RevalidationID(electionID, now)
 	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: taskQueue,
-		TypedSearchAttributes: temporal.NewSearchAttributes(ElectionAttr.ValueSet(strconv.FormatInt(electionID, 10)))},
+		TypedSearchAttributes: temporal.NewSearchAttributes(payload.ElectionAttr.ValueSet(strconv.FormatInt(electionID, 10)))},
 		Revalidation, RevalidationInput{ElectionID: electionID})
 	return id, err
 }

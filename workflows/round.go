@@ -9,15 +9,18 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/activities"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // A recruitment round invites everyone nominated and not yet invited in an
-// election (within a filter). It starts their lifecycles a page at a time —
-// an activity starts a page's lifecycles at once (StartLifecycles) — and
-// continues as new every few pages, so its history stays short. It is
-// idempotent: people already invited are no longer nominated and are never
-// listed again, and a lifecycle already running is found by its id.
+// election (within a filter). It reads its people a page at a time (local
+// activities, inside the round's workflow task), has an activity start a
+// page's lifecycles at once with the worker's client (StartLifecycles: no
+// children, which would queue behind one lock on the round and wedge past
+// 2,000), and continues as new every few pages, so its history stays short.
+// It is idempotent: people already invited are no longer nominated and are
+// never listed again, and a lifecycle already running is found by its id.
 
 // Names of the round's signals and query.
 const (
@@ -51,27 +54,10 @@ type RoundProgress struct {
 type RoundInput struct {
 	RoundID  int64
 	Progress RoundProgress
-	// Revision is the round code that started the run (StartRound sets
-	// CurrentRoundRevision; a continue-as-new keeps it). Rounds from before
-	// have 0 and replay as they ran.
-	Revision int
 }
 
-// Revisions of the round.
-const (
-	// RoundRevisionLocalReads: the count and each page of people are read
-	// by local activities, inside the round's workflow task; an ordinary
-	// activity cost each page two server round trips in which no lifecycle
-	// was started.
-	RoundRevisionLocalReads = 1
-	// RoundRevisionStartsByActivity: each page's lifecycles are started
-	// by an activity (StartLifecycles), no longer as children.
-	RoundRevisionStartsByActivity = 2
-	CurrentRoundRevision          = RoundRevisionStartsByActivity
-)
-
 // starter names the Starter's activities in workflow code.
-var starter *Starter
+var starter *activities.Starter
 
 // startPage runs StartLifecycles: a page takes a fraction of a second
 // (100–250 ms measured), a worker that dies is noticed by the heartbeat.
@@ -81,111 +67,110 @@ var startPage = workflow.ActivityOptions{
 	RetryPolicy:         lifecycleActivities.RetryPolicy,
 }
 
-// read runs one of the round's database reads: a local activity from
-// RoundRevisionLocalReads on, an ordinary one in histories from before.
-func (in RoundInput) read(ctx workflow.Context, activity any, args ...any) workflow.Future {
-	if in.Revision >= RoundRevisionLocalReads {
-		return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, writeLocally), activity, args...)
-	}
-	return workflow.ExecuteActivity(ctx, activity, args...)
+// read runs one of the round's database reads as a local activity, inside
+// the round's workflow task: an ordinary activity would cost each page two
+// server round trips in which no lifecycle is started.
+func read(ctx workflow.Context, activity any, args ...any) workflow.Future {
+	return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, writeLocally), activity, args...)
 }
 
-// Round is the workflow of a recruitment round.
+// Round is the workflow of a recruitment round: count the people, then
+// invite them a page at a time — unless paused or cancelled — continuing as
+// new every roundPagesPerRun pages.
 func Round(ctx workflow.Context, in RoundInput) (RoundProgress, error) {
 	ctx = workflow.WithActivityOptions(ctx, lifecycleActivities)
 	p := &in.Progress
 	if err := workflow.SetQueryHandler(ctx, RoundProgressQuery, func() (RoundProgress, error) { return *p, nil }); err != nil {
 		return *p, err
 	}
-	pause := workflow.GetSignalChannel(ctx, RoundPauseSignal)
-	resume := workflow.GetSignalChannel(ctx, RoundResumeSignal)
-	cancel := workflow.GetSignalChannel(ctx, RoundCancelSignal)
-	// drain applies the signals that have arrived, in order of kind.
-	drain := func() {
-		for pause.ReceiveAsync(nil) {
-			p.Paused = true
-		}
-		for resume.ReceiveAsync(nil) {
-			p.Paused = false
-		}
-		for cancel.ReceiveAsync(nil) {
-			p.Cancelled = true
-		}
-	}
-	listen := workflow.NewSelector(ctx)
-	listen.AddReceive(pause, func(workflow.ReceiveChannel, bool) { drain() })
-	listen.AddReceive(resume, func(workflow.ReceiveChannel, bool) { drain() })
-	listen.AddReceive(cancel, func(workflow.ReceiveChannel, bool) { drain() })
-
+	staff := listenToStaff(ctx, p)
 	if !p.Counted {
-		if err := in.read(ctx, a.CountRound, in.RoundID).Get(ctx, &p.Total); err != nil {
+		if err := read(ctx, a.CountRound, in.RoundID).Get(ctx, &p.Total); err != nil {
 			return *p, err
 		}
 		p.Counted = true
 	}
 	for page := 0; ; page++ {
-		drain()
-		for p.Paused && !p.Cancelled {
-			listen.Select(ctx)
-		}
-		if p.Cancelled {
+		if staff.cancelled(ctx) {
 			return *p, nil
 		}
 		if page == roundPagesPerRun {
 			return *p, workflow.NewContinueAsNewError(ctx, Round, in)
 		}
-		var refs []store.LifecycleRef
-		if err := in.read(ctx, a.RoundPage, in.RoundID, p.AfterID, roundPageSize).Get(ctx, &refs); err != nil {
+		if err := invitePage(ctx, in.RoundID, p); err != nil || p.Done {
 			return *p, err
 		}
-		if len(refs) == 0 {
-			p.Done = true
-			return *p, nil
-		}
-		if err := in.start(ctx, p, refs); err != nil {
-			return *p, err
-		}
-		p.AfterID = refs[len(refs)-1].AssignmentID
-		p.Total = max(p.Total, p.Started+p.Skipped)
 	}
 }
 
-// start starts a page's lifecycles and counts them in p: by an activity
-// from RoundRevisionStartsByActivity on, as abandoned children before.
-func (in RoundInput) start(ctx workflow.Context, p *RoundProgress, refs []store.LifecycleRef) error {
-	if in.Revision >= RoundRevisionStartsByActivity {
-		var page PageStarts
-		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, startPage), starter.StartLifecycles, refs).Get(ctx, &page); err != nil {
-			return err
-		}
-		p.Started += page.Started
-		p.Skipped += page.Skipped
+// roundStaff applies the staff's pause, resume and cancel signals to the
+// round's progress.
+type roundStaff struct {
+	p                     *RoundProgress
+	pause, resume, cancel workflow.ReceiveChannel
+	listen                workflow.Selector
+}
+
+func listenToStaff(ctx workflow.Context, p *RoundProgress) *roundStaff {
+	s := &roundStaff{p: p, pause: workflow.GetSignalChannel(ctx, RoundPauseSignal),
+		resume: workflow.GetSignalChannel(ctx, RoundResumeSignal), cancel: workflow.GetSignalChannel(ctx, RoundCancelSignal)}
+	s.listen = workflow.NewSelector(ctx)
+	for _, ch := range []workflow.ReceiveChannel{s.pause, s.resume, s.cancel} {
+		s.listen.AddReceive(ch, func(workflow.ReceiveChannel, bool) { s.drain() })
+	}
+	return s
+}
+
+// drain applies the signals that have arrived, in order of kind.
+func (s *roundStaff) drain() {
+	for s.pause.ReceiveAsync(nil) {
+		s.p.Paused = true
+	}
+	for s.resume.ReceiveAsync(nil) {
+		s.p.Paused = false
+	}
+	for s.cancel.ReceiveAsync(nil) {
+		s.p.Cancelled = true
+	}
+}
+
+// cancelled applies the signals that have arrived, waits while the round
+// is paused, and reports whether it was cancelled.
+func (s *roundStaff) cancelled(ctx workflow.Context) bool {
+	s.drain()
+	for s.p.Paused && !s.p.Cancelled {
+		s.listen.Select(ctx)
+	}
+	return s.p.Cancelled
+}
+
+// invitePage reads the next page of people and has the Starter's activity
+// start their lifecycles; with nobody left, the round is done.
+func invitePage(ctx workflow.Context, roundID int64, p *RoundProgress) error {
+	var refs []payload.LifecycleRef
+	if err := read(ctx, a.RoundPage, roundID, p.AfterID, roundPageSize).Get(ctx, &refs); err != nil {
+		return err
+	}
+	if len(refs) == 0 {
+		p.Done = true
 		return nil
 	}
-	started := make([]workflow.ChildWorkflowFuture, len(refs))
-	for i, ref := range refs {
-		started[i] = workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, LifecycleOptions(ref)),
-			Lifecycle, NewLifecycleInput(ref.AssignmentID, ""))
+	var started activities.PageStarts
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, startPage), starter.StartLifecycles, refs).Get(ctx, &started); err != nil {
+		return err
 	}
-	for _, f := range started {
-		err := f.GetChildWorkflowExecution().Get(ctx, nil)
-		switch {
-		case err == nil:
-			p.Started++
-		case temporal.IsWorkflowExecutionAlreadyStartedError(err):
-			p.Skipped++
-		default:
-			return err
-		}
-	}
+	p.Started += started.Started
+	p.Skipped += started.Skipped
+	p.AfterID = refs[len(refs)-1].AssignmentID
+	p.Total = max(p.Total, p.Started+p.Skipped)
 	return nil
 }
 
 // StartRound starts the workflow of a recorded round.
 func StartRound(ctx context.Context, c client.Client, taskQueue string, r RoundRef) error {
 	_, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: r.WorkflowID, TaskQueue: taskQueue,
-		TypedSearchAttributes: temporal.NewSearchAttributes(ElectionAttr.ValueSet(strconv.FormatInt(r.ElectionID, 10)))},
-		Round, RoundInput{RoundID: r.ID, Revision: CurrentRoundRevision})
+		TypedSearchAttributes: temporal.NewSearchAttributes(payload.ElectionAttr.ValueSet(strconv.FormatInt(r.ElectionID, 10)))},
+		Round, RoundInput{RoundID: r.ID})
 	return err
 }
 

@@ -3,7 +3,10 @@ package workflows_test
 import (
 	"context"
 	"errors"
+	"reflect"
+	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,8 +15,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/valghalla/valghalla/activities"
-	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/workflows"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // roundEnv runs a Round over n people with the lifecycles mocked: the
@@ -23,28 +26,21 @@ func roundEnv(t *testing.T, n int) (*testsuite.TestWorkflowEnvironment, *int) {
 	env := s.NewTestWorkflowEnvironment()
 	var acts *activities.Activities
 	env.RegisterActivity(acts)
-	env.RegisterWorkflow(workflows.Lifecycle)
 	env.OnActivity(acts.CountRound, mockCtx, int64(1)).Return(n, nil)
 	env.OnActivity(acts.RoundPage, mockCtx, int64(1), mockAny, mockAny).Return(
-		func(_ context.Context, _, after int64, limit int) ([]store.LifecycleRef, error) {
-			var refs []store.LifecycleRef
+		func(_ context.Context, _, after int64, limit int) ([]payload.LifecycleRef, error) {
+			var refs []payload.LifecycleRef
 			for id := after + 1; id <= int64(n) && len(refs) < limit; id++ {
-				refs = append(refs, store.LifecycleRef{AssignmentID: id, WorkflowID: "lifecycle-" + itoa(id)})
+				refs = append(refs, payload.LifecycleRef{AssignmentID: id, WorkflowID: "lifecycle-" + itoa(id)})
 			}
 			return refs, nil
 		})
-	// Rounds before RoundRevisionStartsByActivity start children, the
-	// current ones an activity per page: either counts here.
 	started := 0
-	env.OnWorkflow(workflows.Lifecycle, mockAny, mockAny).Return(func(workflow.Context, workflows.LifecycleInput) error {
-		started++
-		return nil
-	})
-	var st *workflows.Starter
+	var st *activities.Starter
 	env.RegisterActivity(st)
-	env.OnActivity(st.StartLifecycles, mockCtx, mockAny).Return(func(_ context.Context, refs []store.LifecycleRef) (workflows.PageStarts, error) {
+	env.OnActivity(st.StartLifecycles, mockCtx, mockAny).Return(func(_ context.Context, refs []payload.LifecycleRef) (activities.PageStarts, error) {
 		started += len(refs)
-		return workflows.PageStarts{Started: len(refs)}, nil
+		return activities.PageStarts{Started: len(refs)}, nil
 	})
 	return env, &started
 }
@@ -65,22 +61,17 @@ func progress(t *testing.T, env *testsuite.TestWorkflowEnvironment) workflows.Ro
 }
 
 // newRound is a round as StartRound starts it.
-var newRound = workflows.RoundInput{RoundID: 1, Revision: workflows.CurrentRoundRevision}
+var newRound = workflows.RoundInput{RoundID: 1}
 
 func TestRoundStartsEveryoneInPages(t *testing.T) {
-	// Rounds started before RoundRevisionLocalReads read with ordinary
-	// activities, later ones locally; before RoundRevisionStartsByActivity
-	// they start children: each starts everyone once.
-	for _, revision := range []int{0, workflows.RoundRevisionLocalReads, workflows.RoundRevisionStartsByActivity} {
-		env, started := roundEnv(t, 120)
-		env.ExecuteWorkflow(workflows.Round, workflows.RoundInput{RoundID: 1, Revision: revision})
-		var p workflows.RoundProgress
-		if err := env.GetWorkflowResult(&p); err != nil {
-			t.Fatal(err)
-		}
-		if !p.Done || p.Started != 120 || p.Total != 120 || p.AfterID != 120 || *started != 120 {
-			t.Fatalf("revision %d: progress %+v, %d lifecycles ran", revision, p, *started)
-		}
+	env, started := roundEnv(t, 120)
+	env.ExecuteWorkflow(workflows.Round, newRound)
+	var p workflows.RoundProgress
+	if err := env.GetWorkflowResult(&p); err != nil {
+		t.Fatal(err)
+	}
+	if !p.Done || p.Started != 120 || p.Total != 120 || p.AfterID != 120 || *started != 120 {
+		t.Fatalf("progress %+v, %d lifecycles started", p, *started)
 	}
 }
 
@@ -124,7 +115,16 @@ func TestRoundContinuesAsNewAndCarriesItsProgress(t *testing.T) {
 	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
 		t.Fatal(err)
 	}
-	if next.RoundID != 1 || next.Revision != workflows.CurrentRoundRevision || next.Progress.Started != 500 || next.Progress.AfterID != 500 || next.Progress.Total != 1200 || !next.Progress.Counted {
+	if next.RoundID != 1 || next.Progress.Started != 500 || next.Progress.AfterID != 500 || next.Progress.Total != 1200 || !next.Progress.Counted {
 		t.Fatalf("carried progress %+v", next)
+	}
+}
+
+// The round's activity starts lifecycles by the workflow's type name, which
+// the SDK takes from the function's name.
+func TestLifecycleWorkflowTypeNameMatches(t *testing.T) {
+	name := runtime.FuncForPC(reflect.ValueOf(workflows.Lifecycle).Pointer()).Name()
+	if !strings.HasSuffix(name, "."+payload.LifecycleWorkflow) {
+		t.Fatalf("workflows.Lifecycle is registered as %q, payload.LifecycleWorkflow is %q", name, payload.LifecycleWorkflow)
 	}
 }

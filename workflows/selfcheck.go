@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/valghalla/valghalla/activities"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // a names the activities for ExecuteActivity; its fields are never used
@@ -32,7 +33,7 @@ func SelfCheck(ctx workflow.Context) (activities.SelfCheckResult, error) {
 // RunSelfCheck starts a SelfCheck on taskQueue and waits for its result.
 // The caller's context bounds the wait: without a worker it never ends.
 func RunSelfCheck(ctx context.Context, c client.Client, taskQueue string) (activities.SelfCheckResult, error) {
-	id := fmt.Sprintf("selfcheck-%s", time.Now().UTC().Format("20060102T150405.000000000"))
+	id := payload.SelfCheckID(time.Now())
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                taskQueue,

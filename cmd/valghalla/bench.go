@@ -30,7 +30,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs := flag.NewFlagSet("valghalla bench "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	people := fs.Int("people", 1000, "round, memory: people nominated and invited")
-	children := fs.Bool("baseline-children", false, "round: the baseline starts its workflows as children of its round (the product's way before round revision 2)")
+	children := fs.Bool("baseline-children", false, "round: the baseline starts its workflows as children of its round (as the product's round once did)")
 	runs := fs.Int("runs", 1, "round: independent runs, each on a fresh stack; the median ratio is reported")
 	rate := fs.Float64("rate", 50, "answers: answers per second (half by link, half by SMS)")
 	duration := fs.Duration("duration", 2*time.Minute, "answers: how long to answer")

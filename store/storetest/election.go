@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // Election is a small staffed election for tests: one area with Stations
@@ -85,7 +86,7 @@ func Nominate(t testing.TB, db *gorm.DB, slot models.Slot, personID int64) model
 	now := time.Now().UTC()
 	a := models.Assignment{SlotID: slot.ID, ParticipantID: personID, ElectionID: slot.ElectionID, StationID: slot.StationID,
 		TaskTypeID: slot.TaskTypeID, PartyID: slot.PartyID, Day: slot.Day, State: models.StateNominated,
-		WorkflowID: models.LifecycleWorkflowID(slot.ID, personID), NominatedAt: now, UpdatedAt: now}
+		WorkflowID: payload.LifecycleID(slot.ID, personID), NominatedAt: now, UpdatedAt: now}
 	if err := db.Create(&a).Error; err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package workflows
+package activities
 
 import (
 	"context"
@@ -10,15 +10,15 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
-	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/workflows/payload"
 )
 
 // A round's page of lifecycles is started by an activity with the worker's
-// client (RoundRevisionStartsByActivity). Started as children, each person
-// cost the server a task, a write to the round's own record and often one
-// more workflow task of the round, all queued behind one lock on the round;
-// started by the client, the lifecycles of a page start side by side and the
-// round's history holds one activity per page.
+// client. Started as children, each person would cost the server a task, a
+// write to the round's own record and often one more workflow task of the
+// round, all queued behind one lock on the round; started by the client,
+// the lifecycles of a page start side by side and the round's history holds
+// one activity per page.
 
 // PageStarts is what StartLifecycles did with a page.
 type PageStarts struct {
@@ -35,7 +35,7 @@ type Starter struct{ Client client.Client }
 // the assignment's). A lifecycle carries the id of the round that started
 // it in its memo, so a page retried after a failed or cut-short attempt
 // counts what that attempt started as started, not skipped.
-func (s *Starter) StartLifecycles(ctx context.Context, refs []store.LifecycleRef) (PageStarts, error) {
+func (s *Starter) StartLifecycles(ctx context.Context, refs []payload.LifecycleRef) (PageStarts, error) {
 	info := activity.GetInfo(ctx)
 	round := info.WorkflowExecution.ID
 	results := make([]error, len(refs))
@@ -43,7 +43,8 @@ func (s *Starter) StartLifecycles(ctx context.Context, refs []store.LifecycleRef
 	var wg sync.WaitGroup
 	for i, ref := range refs {
 		wg.Go(func() {
-			_, err := s.Client.ExecuteWorkflow(ctx, lifecycleStartOptions(ref, info.TaskQueue, round), Lifecycle, NewLifecycleInput(ref.AssignmentID, ""))
+			_, err := s.Client.ExecuteWorkflow(ctx, lifecycleStartOptions(ref, info.TaskQueue, round),
+				payload.LifecycleWorkflow, payload.LifecycleInput{AssignmentID: ref.AssignmentID})
 			if temporal.IsWorkflowExecutionAlreadyStartedError(err) {
 				mine[i], err = s.startedBy(ctx, ref.WorkflowID, round)
 			} else {
@@ -75,7 +76,7 @@ func (s *Starter) startedBy(ctx context.Context, workflowID, round string) (bool
 	if err != nil {
 		return false, err
 	}
-	p := d.GetWorkflowExecutionInfo().GetMemo().GetFields()[memoRound]
+	p := d.GetWorkflowExecutionInfo().GetMemo().GetFields()[payload.MemoRound]
 	if p == nil {
 		return false, nil
 	}
@@ -86,14 +87,11 @@ func (s *Starter) startedBy(ctx context.Context, workflowID, round string) (bool
 	return by == round, nil
 }
 
-// memoRound is the memo field with the id of the round that started a
-// lifecycle.
-const memoRound = "round"
-
-// lifecycleStartOptions are LifecycleOptions for a start by round's client.
-func lifecycleStartOptions(ref store.LifecycleRef, taskQueue, round string) client.StartWorkflowOptions {
-	memo := lifecycleMemo(ref)
-	memo[memoRound] = round
+// lifecycleStartOptions start a lifecycle as workflows.LifecycleOptions
+// starts a child, with the round that started it in its memo.
+func lifecycleStartOptions(ref payload.LifecycleRef, taskQueue, round string) client.StartWorkflowOptions {
+	memo := payload.LifecycleMemo(ref)
+	memo[payload.MemoRound] = round
 	return client.StartWorkflowOptions{
 		ID:                       ref.WorkflowID,
 		TaskQueue:                taskQueue,
@@ -101,7 +99,7 @@ func lifecycleStartOptions(ref store.LifecycleRef, taskQueue, round string) clie
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
 		// A running lifecycle is an error to tell apart, not a run to use.
 		WorkflowExecutionErrorWhenAlreadyStarted: true,
-		TypedSearchAttributes:                    lifecycleAttributes(ref),
+		TypedSearchAttributes:                    payload.LifecycleAttributes(ref),
 		Memo:                                     memo,
 	}
 }
