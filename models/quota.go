@@ -16,7 +16,7 @@ import (
 // (see DOMAIN.md, "The law").
 
 // ErrQuota is wrapped by every input error DHondt returns.
-var ErrQuota = errors.New("kvote: ugyldigt input")
+var ErrQuota = errors.New("quota: invalid input")
 
 // Contender is a council group (or valggruppe) with its seats (or votes).
 type Contender struct {

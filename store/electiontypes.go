@@ -75,19 +75,18 @@ func checkElectionType(t *models.ElectionType) FieldErrors {
 	t.Name = strings.TrimSpace(t.Name)
 	switch {
 	case t.Name == "":
-		errs["name"] = "Skriv valgtypens navn."
+		errs["name"] = models.RefuseField("name", "error.electiontype.name")
 	case len([]rune(t.Name)) > 100:
-		errs["name"] = "Navnet må højst have 100 tegn."
+		errs["name"] = models.RefuseField("name", "error.electiontype.namelong")
 	}
 	if t.MinAge < minMinAge || t.MinAge > maxMinAge {
-		errs["min_age"] = fmt.Sprintf("Alderen skal være et helt antal år fra %d til %d.", minMinAge, maxMinAge)
+		errs["min_age"] = models.RefuseField("min_age", "error.electiontype.minage", minMinAge, maxMinAge)
 	}
 	if !t.Citizenship.Valid() {
-		errs["citizenship"] = "Vælg, hvilke statsborgerskaber der giver valgret."
+		errs["citizenship"] = models.RefuseField("citizenship", "error.electiontype.citizenship")
 	}
 	if t.ResidenceYears < minResidenceYears || t.ResidenceYears > maxResidYears {
-		errs["residence_years"] = fmt.Sprintf("Antal års bopæl skal være et helt tal fra %d til %d (0: bopæl giver ikke valgret).",
-			minResidenceYears, maxResidYears)
+		errs["residence_years"] = models.RefuseField("residence_years", "error.electiontype.residence", minResidenceYears, maxResidYears)
 	}
 	if len(errs) == 0 {
 		return nil

@@ -57,7 +57,7 @@ func CreateRound(ctx context.Context, db *gorm.DB, actor models.User, electionID
 			return err
 		}
 		if e.State != models.ElectionActive {
-			return &UserError{"Kun et aktivt valg kan sende invitationer. Gør valget aktivt først."}
+			return models.Refuse("error.round.notactive")
 		}
 		r.WorkflowID = fmt.Sprintf("round-election-%d-%d", electionID, now.UnixNano())
 		if err := tx.Create(&r).Error; err != nil {

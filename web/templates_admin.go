@@ -45,7 +45,7 @@ type mergeField struct{ Name, Key string }
 // problemsOf lists what a *TemplateError found: the subject's field
 // errors first, then the body's, each part's in the order they occur, then
 // the rest.
-func problemsOf(te *store.TemplateError) []templateProblem {
+func problemsOf(c *gin.Context, te *store.TemplateError) []templateProblem {
 	var out []templateProblem
 	for _, part := range []struct {
 		key string
@@ -56,7 +56,7 @@ func problemsOf(te *store.TemplateError) []templateProblem {
 		}
 	}
 	for _, reason := range te.Problems {
-		out = append(out, templateProblem{Reason: reason})
+		out = append(out, templateProblem{Reason: errText(c, reason)})
 	}
 	return out
 }
