@@ -131,17 +131,17 @@ func (r EligibilityRules) Check(electionDay Date, municipalityCode string, p Per
 // citizenshipReason names which citizenships (and residence) would have
 // given the vote: a key and, with residence, its years.
 func (r EligibilityRules) citizenshipReason() (string, []any) {
-	key := "error.eligibility.citizenship.nordic"
+	keys := [2]string{"error.eligibility.citizenship.nordic", "error.eligibility.citizenship.nordic.residence"}
 	switch r.Citizenship {
 	case CitizenshipDanish:
-		key = "error.eligibility.citizenship.danish"
+		keys = [2]string{"error.eligibility.citizenship.danish", "error.eligibility.citizenship.danish.residence"}
 	case CitizenshipDanishEU:
-		key = "error.eligibility.citizenship.eu"
+		keys = [2]string{"error.eligibility.citizenship.eu", "error.eligibility.citizenship.eu.residence"}
 	}
 	if r.ResidenceYears > 0 {
-		return key + ".residence", []any{r.ResidenceYears}
+		return keys[1], []any{r.ResidenceYears}
 	}
-	return key, nil
+	return keys[0], nil
 }
 
 // sameMunicipality compares two municipality codes, allowing for a register

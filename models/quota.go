@@ -79,7 +79,7 @@ func DHondt(n int, contenders []Contender, seed uint64) (Allocation, error) {
 			return Allocation{}, fmt.Errorf("%w: gruppe uden navn", ErrQuota)
 		}
 		if seen[c.Name] {
-			return Allocation{}, fmt.Errorf("%w: gruppen %q optræder flere gange", ErrQuota, c.Name)
+			return Allocation{}, fmt.Errorf("%w: the group %q is given more than once", ErrQuota, c.Name)
 		}
 		seen[c.Name] = true
 		if c.Seats < 0 {

@@ -357,7 +357,7 @@ func (s *server) withMessagePreview(c *gin.Context, p *messageTemplatePage) {
 	preview, err := renderMessagePreview(p.Channel, st, bt, values)
 	if err != nil {
 		for _, fe := range models.FieldErrors(err) {
-			p.Problems = append(p.Problems, templateProblem{Field: fe.Field, Line: fe.Line, Col: fe.Col, Reason: fe.Reason})
+			p.Problems = append(p.Problems, templateProblem{Field: fe.Field, Line: fe.Line, Col: fe.Col, Reason: errText(c, fe.Refusal())})
 		}
 		if len(p.Problems) == 0 {
 			p.Problems = append(p.Problems, templateProblem{Reason: errText(c, err)})

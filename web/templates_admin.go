@@ -52,7 +52,7 @@ func problemsOf(c *gin.Context, te *store.TemplateError) []templateProblem {
 		err error
 	}{{"templates.subject", te.Subject}, {"templates.body", te.Body}} {
 		for _, fe := range models.FieldErrors(part.err) {
-			out = append(out, templateProblem{PartKey: part.key, Field: fe.Field, Line: fe.Line, Col: fe.Col, Reason: fe.Reason})
+			out = append(out, templateProblem{PartKey: part.key, Field: fe.Field, Line: fe.Line, Col: fe.Col, Reason: errText(c, fe.Refusal())})
 		}
 	}
 	for _, reason := range te.Problems {
