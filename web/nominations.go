@@ -294,7 +294,7 @@ func (s *server) nominate(c *gin.Context) {
 		}
 		// Contact data first: a typing error costs no register lookup.
 		if err := store.CheckContact(c.PostForm("mobile"), c.PostForm("email"), models.ChannelDefault, ""); err != nil {
-			again(http.StatusUnprocessableEntity, map[string]any{"Error": err.Error()})
+			again(http.StatusUnprocessableEntity, map[string]any{"Error": errText(c, err)})
 			return
 		}
 	}

@@ -145,7 +145,7 @@ func (s *server) createParticipant(c *gin.Context) {
 	}
 	// Contact data first: a typing error costs no register lookup.
 	if err := store.CheckContact(c.PostForm("mobile"), c.PostForm("email"), models.Channel(c.PostForm("channel")), c.PostForm("diet")); err != nil {
-		s.renderParticipantForm(c, http.StatusUnprocessableEntity, err.Error(), "")
+		s.renderParticipantForm(c, http.StatusUnprocessableEntity, errText(c, err), "")
 		return
 	}
 	person, err := s.lookUpPerson(ctx, u, number)
