@@ -52,7 +52,7 @@ type ElectionStatistic struct {
 // TableName: "election_statistics", one row per count.
 func (ElectionStatistic) TableName() string { return "election_statistics" }
 
-// CheckAttendance says, in Danish, why staff cannot mark an assignment in
+// CheckAttendance refuses (a *UserError) when staff cannot mark an assignment in
 // state from as to: only confirmed people are marked completed or no-show,
 // and a completed one (the lifecycle completes the confirmed when the day
 // is over) may still be marked as a no-show; only on or after the task day

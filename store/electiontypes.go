@@ -97,7 +97,7 @@ func checkElectionType(t *models.ElectionType) FieldErrors {
 // SaveElectionType changes an election type's name and rules, refusing a
 // change based on an older version (ErrStale). The rules are the law's, so
 // only administrators may change them (ErrForbidden); what is wrong with
-// the input comes back as FieldErrors, in Danish, one per form field.
+// the input comes back as FieldErrors, keyed refusals, one per form field.
 func SaveElectionType(ctx context.Context, db *gorm.DB, actor models.User, t models.ElectionType, now time.Time) (models.ElectionType, error) {
 	if actor.Role != models.RoleAdmin {
 		return t, ErrForbidden

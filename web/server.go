@@ -325,7 +325,7 @@ func (s *server) render(c *gin.Context, status int, name, title string, data map
 		data = map[string]any{}
 	}
 	data["T"] = translator(c)
-	data["E"] = func(ue *models.UserError) string { // a refusal, translated
+	data["TErr"] = func(ue *models.UserError) string { // a refusal, translated
 		if ue == nil {
 			return ""
 		}
