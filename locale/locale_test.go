@@ -92,7 +92,7 @@ func TestEligibilityReasonsInDanish(t *testing.T) {
 
 // An argument that is a key or a refusal is translated with the sentence.
 func TestNestedArgumentsAreTranslated(t *testing.T) {
-	if got := Error(English, models.Refuse("error.election.transition", models.TextKey("state.draft"), models.TextKey("state.closed"))); got != "An election cannot go from “Draft” to “Closed” (only draft → active → closed)." {
+	if got := Error(English, models.Refuse("error.election.transition", models.TextKey("state.draft"), models.TextKey("state.closed"))); got != "An election cannot go from Draft to Closed (only draft → active → closed)." {
 		t.Errorf("state names: %q", got)
 	}
 	inner := []*models.UserError{models.Refuse("error.eligibility.dead"), models.Refuse("error.eligibility.underage", 18)}

@@ -26,7 +26,7 @@ func CheckElectionTransition(from, to ElectionState) error {
 func stateName(s ElectionState) any {
 	switch s {
 	case ElectionDraft, ElectionActive, ElectionClosed:
-		return TextKey("state." + string(s))
+		return TextKey("error.election.state." + string(s))
 	}
 	return string(s)
 }
