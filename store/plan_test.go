@@ -397,11 +397,11 @@ func TestLoweringCountsNeverDropsAPerson(t *testing.T) {
 		f.occupy(t, slots[2], models.StateDeclined) // vacant, but it has a history
 		// Below the two people holding slots: refused, naming them.
 		var refused *store.PlanRefused
-		if err := set(1, true); !errors.As(err, &refused) || !strings.Contains(refused.Error(), "2 personer har pladserne her") {
+		if err := set(1, true); !errors.As(err, &refused) || !strings.Contains(danishErr(refused), "2 personer har pladserne her") {
 			t.Fatalf("below the holders: %v", err)
 		}
 		// Below the three used slots: the declined one is kept too.
-		if err := set(2, true); !errors.As(err, &refused) || !strings.Contains(refused.Error(), "1 af pladserne har haft en person på") {
+		if err := set(2, true); !errors.As(err, &refused) || !strings.Contains(danishErr(refused), "1 af pladserne har haft en person på") {
 			t.Fatalf("below the used: %v", err)
 		}
 		// Removing the two empty slots asks first and writes nothing.
@@ -424,7 +424,7 @@ func TestLoweringCountsNeverDropsAPerson(t *testing.T) {
 		var fe *store.PlanRefused
 		_, err := store.DistributeByQuota(ctx, db, f.staff, store.QuotaRequest{ElectionID: f.e.ID, PlanVersion: f.version(t), TaskTypeID: f.tt.ID,
 			Day: f.day, Counts: map[int64]int{cell.StationID: 1}, ReleaseAgreements: true, Confirm: true}, f.now)
-		if !errors.As(err, &fe) || !strings.Contains(fe.Error(), "Sønderå Rådhus, Socialdemokratiet") {
+		if !errors.As(err, &fe) || !strings.Contains(danishErr(fe), "Sønderå Rådhus, Socialdemokratiet") {
 			t.Errorf("quota below the holders: %v", err)
 		}
 		// The foreign key guards a held slot even against a direct delete.
