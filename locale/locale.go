@@ -3,6 +3,14 @@
 // arguments), read once at start-up. Text is translated only where it is
 // shown: pages, the API, messages. Everything below speaks in keys
 // (models.UserError).
+//
+// Keys: "<area>.<what>" for the pages' texts (plan.title, api.stale), in
+// one file per area with the same name in every language (plan.json);
+// "error.<area>.<what>" for refusals, which models and store return as
+// models.UserError (errors.json); "sms.*" for the replies to an SMS. The
+// tests fail on a key missing in a language, a key a template or Go source
+// uses that is not in the catalogs, a key nobody uses, and an error
+// sentence whose verbs do not take its arguments.
 package locale
 
 import (
