@@ -111,7 +111,7 @@ func (s *server) apiQuota(c *gin.Context) {
 	}
 	alloc, err := models.DHondt(in.Seats, in.Contenders, in.Seed)
 	if errors.Is(err, models.ErrQuota) {
-		apiError(c, http.StatusUnprocessableEntity, errText(c, models.Refuse("error.quota.invalid")))
+		apiError(c, http.StatusUnprocessableEntity, errText(c, err))
 		return
 	} else if err != nil {
 		s.apiFail(c, err)
