@@ -74,7 +74,7 @@ func (a *Activities) RevalidatePage(ctx context.Context, electionID, afterID int
 		var reasons []models.Ineligibility
 		switch {
 		case errors.Is(err, cpr.ErrNotFound):
-			reasons = []models.Ineligibility{{Code: models.IneligibleNotActive, Reason: "ikke fundet i CPR-registeret"}}
+			reasons = []models.Ineligibility{{Code: models.IneligibleNotActive, Reason: models.Refuse("error.eligibility.notfound")}}
 		case err != nil:
 			return page, err
 		default:

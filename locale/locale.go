@@ -3,6 +3,14 @@
 // arguments), read once at start-up. Text is translated only where it is
 // shown: pages, the API, messages. Everything below speaks in keys
 // (models.UserError).
+//
+// Keys: "<area>.<what>" for the pages' texts (plan.title, api.stale), in
+// one file per area with the same name in every language (plan.json);
+// "error.<area>.<what>" for refusals, which models and store return as
+// models.UserError (errors.json); "sms.*" for the replies to an SMS. The
+// tests fail on a key missing in a language, a key a template or Go source
+// uses that is not in the catalogs, a key nobody uses, and an error
+// sentence whose verbs do not take its arguments.
 package locale
 
 import (
@@ -87,6 +95,8 @@ func Has(l, key string) bool {
 func Keys(l string) []string { return slices.Sorted(maps.Keys(catalogs[l])) }
 
 // Text translates key into language l (Danish when l is unknown) with args.
+// An argument that is a models.TextKey, a *models.UserError or a list of
+// them is translated into l first.
 // An unknown key comes back as itself, which the catalog tests forbid.
 func Text(l, key string, args ...any) string {
 	c := catalogs[l]
@@ -97,17 +107,32 @@ func Text(l, key string, args ...any) string {
 	if !ok {
 		return key
 	}
-	if len(args) > 0 {
-		return fmt.Sprintf(s, args...)
+	if len(args) == 0 {
+		return s
 	}
-	return s
+	args = slices.Clone(args)
+	for i, a := range args {
+		switch a := a.(type) {
+		case models.TextKey: // a state's or a kind's name
+			args[i] = Text(l, string(a))
+		case *models.UserError: // a refusal inside a refusal
+			args[i] = Error(l, a)
+		case []*models.UserError: // several reasons, one after the other
+			texts := make([]string, len(a))
+			for j, u := range a {
+				texts[j] = Error(l, u)
+			}
+			args[i] = strings.Join(texts, " ")
+		}
+	}
+	return fmt.Sprintf(s, args...)
 }
 
 // Error translates err for a reader of language l: a models.UserError by its
 // key, anything else as the catalog's generic sentence — an unexpected error's
 // own text is for the log, not for the reader.
 func Error(l string, err error) string {
-	if ue, ok := models.AsUserError(err); ok {
+	if ue, ok := models.AsUserError(err); ok && ue != nil {
 		return Text(l, ue.Key, ue.Args...)
 	}
 	return Text(l, "error.internal")

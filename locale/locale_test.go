@@ -1,6 +1,7 @@
 package locale
 
 import (
+	"slices"
 	"testing"
 	"testing/fstest"
 
@@ -67,3 +68,36 @@ func TestErrorTranslatesAUserErrorAndHidesOthers(t *testing.T) {
 type errString string
 
 func (e errString) Error() string { return string(e) }
+
+// The eligibility reasons read as the Danish sentences they always were;
+// the rules only name them (models cannot import locale).
+func TestEligibilityReasonsInDanish(t *testing.T) {
+	r := models.EligibilityRules{MinAge: 21, Citizenship: models.CitizenshipDanish, ResidenceYears: 2, MustLiveInMunicipality: true}
+	cpr, err := models.ParseCPR("0101054234")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := models.PersonFacts{CPR: cpr, Status: "01", Citizenship: "5314", MunicipalityCode: "0101"}
+	got := r.Check(models.NewDate(2025, 11, 18), "0101", p, true)
+	var texts []string
+	for _, reason := range got {
+		texts = append(texts, Error(Danish, reason.Reason))
+	}
+	want := []string{"Personen er ikke fyldt 21 år på valgdagen.",
+		"Personen er ikke dansk statsborger og har ikke haft fast bopæl i Danmark i de sidste 2 år før valgdagen."}
+	if !slices.Equal(texts, want) {
+		t.Errorf("got %q, want %q", texts, want)
+	}
+}
+
+// An argument that is a key or a refusal is translated with the sentence.
+func TestNestedArgumentsAreTranslated(t *testing.T) {
+	if got := Error(English, models.Refuse("error.election.transition", models.TextKey("state.draft"), models.TextKey("state.closed"))); got != "An election cannot go from Draft to Closed (only draft → active → closed)." {
+		t.Errorf("state names: %q", got)
+	}
+	inner := []*models.UserError{models.Refuse("error.eligibility.dead"), models.Refuse("error.eligibility.underage", 18)}
+	got := Error(Danish, models.Refuse("error.nomination.ineligible", "FV", inner))
+	if got != "Personen kan ikke indstilles til FV: Personen er død ifølge CPR-registret. Personen er ikke fyldt 18 år på valgdagen." {
+		t.Errorf("reasons: %q", got)
+	}
+}

@@ -17,24 +17,17 @@ import (
 // nothing at all. Digits is the one way to the full number.
 type CPR struct{ digits string }
 
-// CPRError says why a string is not a CPR number. Its message never repeats
-// the input, which may be a real CPR number on its way into a log.
-type CPRError struct {
-	// Reason is a Danish sentence fit to show to the person who typed the
-	// number.
-	Reason string
-}
-
-func (e *CPRError) Error() string { return e.Reason }
-
-// The reasons ParseCPR gives. None contains more than two digits in a row,
-// so none can be mistaken for (part of) a CPR number.
+// The keys of the refusals ParseCPR gives, a *UserError about the field
+// "cpr". None repeats the input, which may be a real CPR number on its way
+// into a log.
 const (
-	cprReasonEmpty    = "CPR-nummeret mangler"
-	cprReasonLength   = "CPR-nummeret skal have 10 cifre (DDMMÅÅ-LLLL)"
-	cprReasonFormat   = "CPR-nummeret må kun indeholde cifre og én bindestreg efter de første 6 cifre"
-	cprReasonBirthday = "CPR-nummeret indeholder ikke en gyldig fødselsdato"
+	cprReasonEmpty    = "error.cpr.empty"
+	cprReasonLength   = "error.cpr.length"
+	cprReasonFormat   = "error.cpr.format"
+	cprReasonBirthday = "error.cpr.birthday"
 )
+
+func cprError(key string) error { return RefuseField("cpr", key) }
 
 // ParseCPR accepts "DDMMYYSSSS" or "DDMMYY-SSSS" (ASCII digits only), with
 // surrounding white space trimmed, and nothing else. The date must exist in
@@ -45,7 +38,7 @@ const (
 func ParseCPR(s string) (CPR, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return CPR{}, &CPRError{Reason: cprReasonEmpty}
+		return CPR{}, cprError(cprReasonEmpty)
 	}
 	var b strings.Builder
 	b.Grow(10)
@@ -58,15 +51,15 @@ func ParseCPR(s string) (CPR, error) {
 		default:
 			// letters, other dashes, a dash elsewhere, non-ASCII digits
 			// such as Arabic-Indic ones, invalid UTF-8
-			return CPR{}, &CPRError{Reason: cprReasonFormat}
+			return CPR{}, cprError(cprReasonFormat)
 		}
 	}
 	digits := b.String()
 	if len(digits) != 10 {
-		return CPR{}, &CPRError{Reason: cprReasonLength}
+		return CPR{}, cprError(cprReasonLength)
 	}
 	if _, ok := birthDate(digits); !ok {
-		return CPR{}, &CPRError{Reason: cprReasonBirthday}
+		return CPR{}, cprError(cprReasonBirthday)
 	}
 	return CPR{digits: digits}, nil
 }

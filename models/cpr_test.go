@@ -2,7 +2,6 @@ package models
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -122,16 +121,16 @@ func TestParseCPRRejects(t *testing.T) {
 			if !c.IsZero() {
 				t.Error("a failed parse returned a non-zero CPR")
 			}
-			var ce *CPRError
-			if !errors.As(fmt.Errorf("nominating: %w", err), &ce) {
-				t.Fatalf("error %T is not a *CPRError behind a wrap", err)
+			ce, ok := AsUserError(fmt.Errorf("nominating: %w", err))
+			if !ok || ce.Field != "cpr" {
+				t.Fatalf("error %T is not a *UserError about the cpr field behind a wrap", err)
 			}
-			if ce.Reason != tt.reason {
-				t.Errorf("Reason = %q, want %q", ce.Reason, tt.reason)
+			if ce.Key != tt.reason {
+				t.Errorf("Key = %q, want %q", ce.Key, tt.reason)
 			}
 			msg := err.Error()
-			if msg != ce.Reason {
-				t.Errorf("Error() = %q, want the Reason %q", msg, ce.Reason)
+			if msg != ce.Error() {
+				t.Errorf("Error() = %q, want the UserError's %q", msg, ce.Error())
 			}
 			// The message never repeats the input: no run of 3 digits at all,
 			// so not the number, nor its birth date, nor its last four.
@@ -314,9 +313,8 @@ func FuzzParseCPR(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		c, err := ParseCPR(s)
 		if err != nil {
-			var ce *CPRError
-			if !errors.As(err, &ce) || ce.Reason == "" {
-				t.Fatalf("error %v (%T) is not a *CPRError with a reason", err, err)
+			if ce, ok := AsUserError(err); !ok || ce.Key == "" {
+				t.Fatalf("error %v (%T) is not a *UserError with a key", err, err)
 			}
 			if longDigits.MatchString(err.Error()) {
 				t.Fatalf("error %q contains digits", err)

@@ -1,7 +1,5 @@
 package models
 
-import "fmt"
-
 // An election goes draft → active → closed and never back: only an active
 // election sends anything, and a closed one is kept only until its personal
 // data is deleted.
@@ -16,23 +14,19 @@ func NextElectionState(s ElectionState) (ElectionState, bool) {
 	return next, ok
 }
 
-// CheckElectionTransition says, in Danish, why an election cannot move from
-// one state to another.
+// CheckElectionTransition refuses (a *UserError) a move of an election from
+// one state to another that the rules forbid.
 func CheckElectionTransition(from, to ElectionState) error {
 	if next, ok := electionTransitions[from]; ok && next == to {
 		return nil
 	}
-	return fmt.Errorf("et valg kan ikke gå fra %s til %s (kun kladde → aktivt → afsluttet)", stateName(from), stateName(to))
+	return Refuse("error.election.transition", stateName(from), stateName(to))
 }
 
-func stateName(s ElectionState) string {
+func stateName(s ElectionState) any {
 	switch s {
-	case ElectionDraft:
-		return "kladde"
-	case ElectionActive:
-		return "aktivt"
-	case ElectionClosed:
-		return "afsluttet"
+	case ElectionDraft, ElectionActive, ElectionClosed:
+		return TextKey("error.election.state." + string(s))
 	}
-	return fmt.Sprintf("%q", string(s))
+	return string(s)
 }

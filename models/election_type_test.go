@@ -1,7 +1,7 @@
 package models
 
 import (
-	"strings"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -114,13 +114,13 @@ func TestEditedRulesSayWhatFails(t *testing.T) {
 		p.Citizenship, p.ResidentSince = cprUSA, Date{}
 	})
 	got := r.Check(testElectionDay, testMunicipality, p, true)
-	if len(got) != 2 || !strings.Contains(got[0].Reason, "21 år") ||
-		got[1].Reason != "Personen er ikke dansk statsborger og har ikke haft fast bopæl i Danmark i de sidste 2 år før valgdagen." {
+	// The sentences themselves: locale's TestEligibilityReasonsInDanish.
+	if len(got) != 2 || got[0].Reason.Key != "error.eligibility.underage" || fmt.Sprint(got[0].Reason.Args) != "[21]" ||
+		got[1].Reason.Key != "error.eligibility.citizenship.danish.residence" || fmt.Sprint(got[1].Reason.Args) != "[2]" {
 		t.Errorf("%+v", got)
 	}
 	kv, _ := DefaultRules(Kommunalvalg)
-	want := "Personen er hverken dansk, anden EU-, islandsk eller norsk statsborger og har ikke haft fast bopæl i Danmark i de sidste 4 år før valgdagen."
-	if got := kv.citizenshipReason(); got != want {
-		t.Errorf("KV reason %q", got)
+	if key, args := kv.citizenshipReason(); key != "error.eligibility.citizenship.nordic.residence" || fmt.Sprint(args) != "[4]" {
+		t.Errorf("KV reason %q %v", key, args)
 	}
 }

@@ -1,7 +1,6 @@
 package models
 
 import (
-	"fmt"
 	"strings"
 	"time"
 )
@@ -17,10 +16,11 @@ type PersonFacts struct {
 }
 
 // Ineligibility is one reason a person may not take a task. Code is stable
-// for programs; Reason is Danish, for the UI.
+// for programs; Reason is the catalog key and its values, translated where
+// it is shown.
 type Ineligibility struct {
 	Code   string
-	Reason string
+	Reason *UserError
 }
 
 // The codes CheckEligibility returns.
@@ -75,73 +75,73 @@ func CheckEligibility(kind ElectionKind, electionDay Date, municipalityCode stri
 func (r EligibilityRules) Check(electionDay Date, municipalityCode string, p PersonFacts, validation bool) []Ineligibility {
 	status := strings.TrimSpace(p.Status)
 	var out []Ineligibility
-	add := func(code, reason string) { out = append(out, Ineligibility{Code: code, Reason: reason}) }
+	add := func(code, key string, args ...any) {
+		out = append(out, Ineligibility{Code: code, Reason: Refuse(key, args...)})
+	}
 
 	if status == cprStatusDead {
-		add(IneligibleDead, "Personen er død ifølge CPR-registret.")
+		add(IneligibleDead, "error.eligibility.dead")
 	}
 	if !validation {
 		return out
 	}
 	if !r.Citizenship.Valid() {
-		add(IneligibleUnknownElection, "Valgtypen er ukendt, så valgbarheden kan ikke vurderes.")
+		add(IneligibleUnknownElection, "error.eligibility.unknownelection")
 		return out
 	}
 
 	switch status {
 	case "01", "03", "05", "07":
 		if r.MustLiveInMunicipality && !sameMunicipality(p.MunicipalityCode, municipalityCode) {
-			add(IneligibleNotResident, "Personen bor ikke i kommunen ifølge CPR-registret.")
+			add(IneligibleNotResident, "error.eligibility.notinmunicipality")
 		}
 	case cprStatusDead:
 		// reported above
 	case cprStatusNoFixedAddress:
-		add(IneligibleNotResident, "Personen har ingen fast bopæl ifølge CPR-registret.")
+		add(IneligibleNotResident, "error.eligibility.nofixedaddress")
 	case cprStatusDisappeared:
-		add(IneligibleNotResident, "Personen er forsvundet ifølge CPR-registret.")
+		add(IneligibleNotResident, "error.eligibility.disappeared")
 	case cprStatusEmigrated:
-		add(IneligibleNotResident, "Personen er udrejst ifølge CPR-registret.")
+		add(IneligibleNotResident, "error.eligibility.emigrated")
 	case cprStatusCancelled, cprStatusDeleted, cprStatusChanged:
-		add(IneligibleNotActive, "CPR-nummeret er ikke længere i brug (annulleret, slettet eller ændret).")
+		add(IneligibleNotActive, "error.eligibility.notinuse")
 	default:
-		add(IneligibleNotActive, "Personens status i CPR-registret er ukendt.")
+		add(IneligibleNotActive, "error.eligibility.unknownstatus")
 	}
 
 	if p.CPR.IsZero() {
-		add(IneligibleNoCPR, "Personen har intet CPR-nummer, så alderen kan ikke vurderes.")
+		add(IneligibleNoCPR, "error.eligibility.nocpr")
 	} else if p.CPR.AgeOn(electionDay) < r.MinAge {
-		add(IneligibleUnderage, fmt.Sprintf("Personen er ikke fyldt %d år på valgdagen.", r.MinAge))
+		add(IneligibleUnderage, "error.eligibility.underage", r.MinAge)
 	}
 
 	country := countryOf(p.Citizenship)
 	if !r.Citizenship.accepts(country) &&
 		!(r.ResidenceYears > 0 && residentFor(p.ResidentSince, electionDay, r.ResidenceYears)) {
-		add(IneligibleCitizenship, r.citizenshipReason())
+		key, args := r.citizenshipReason()
+		add(IneligibleCitizenship, key, args...)
 	}
 
 	if p.FullGuardianship && r.GuardianshipExcludes {
-		add(IneligibleGuardianship, "Personen er under værgemål med fratagelse af den retlige handleevne "+
-			"og har ikke valgret ved denne valgtype.")
+		add(IneligibleGuardianship, "error.eligibility.guardianship")
 	}
 	return out
 }
 
-// citizenshipReason says, in Danish, which citizenships (and residence)
-// would have given the vote.
-func (r EligibilityRules) citizenshipReason() string {
-	var s string
+// citizenshipReason names which citizenships (and residence) would have
+// given the vote: a key and, with residence, its years.
+func (r EligibilityRules) citizenshipReason() (string, []any) {
+	keys := [2]string{"error.eligibility.citizenship.nordic", "error.eligibility.citizenship.nordic.residence"}
 	switch r.Citizenship {
 	case CitizenshipDanish:
-		s = "Personen er ikke dansk statsborger"
+		keys = [2]string{"error.eligibility.citizenship.danish", "error.eligibility.citizenship.danish.residence"}
 	case CitizenshipDanishEU:
-		s = "Personen er hverken dansk eller anden EU-statsborger"
-	default:
-		s = "Personen er hverken dansk, anden EU-, islandsk eller norsk statsborger"
+		keys = [2]string{"error.eligibility.citizenship.eu", "error.eligibility.citizenship.eu.residence"}
 	}
 	if r.ResidenceYears > 0 {
-		s += fmt.Sprintf(" og har ikke haft fast bopæl i Danmark i de sidste %d år før valgdagen", r.ResidenceYears)
+		return keys[1], []any{r.ResidenceYears}
 	}
-	return s + "."
+	return keys[0], nil
 }
 
 // sameMunicipality compares two municipality codes, allowing for a register

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -153,7 +154,7 @@ func TestCheckEligibility(t *testing.T) {
 					t.Errorf("codes = %q, want %q", codes, wantCodes)
 				}
 				for _, r := range got {
-					if r.Reason == "" {
+					if r.Reason == nil || r.Reason.Key == "" {
 						t.Errorf("code %q has no reason", r.Code)
 					}
 				}
@@ -216,11 +217,12 @@ func TestCheckEligibilityReasonsAreDanishAndHaveNoCPR(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 	for _, r := range got {
-		if strings.Contains(r.Reason, "191107") || strings.Contains(r.Reason, "4123") {
-			t.Errorf("reason %q shows the CPR number", r.Reason)
+		args := fmt.Sprint(r.Reason.Args...)
+		if strings.Contains(args, "191107") || strings.Contains(args, "4123") {
+			t.Errorf("reason %v shows the CPR number", r.Reason)
 		}
-		if !strings.HasPrefix(r.Reason, "Personen") {
-			t.Errorf("reason %q", r.Reason)
+		if !strings.HasPrefix(r.Reason.Key, "error.eligibility.") {
+			t.Errorf("reason %v", r.Reason)
 		}
 	}
 }

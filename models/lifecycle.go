@@ -49,10 +49,10 @@ func ParseReminderDays(s string) ([]int, error) {
 		}
 		n, err := strconv.Atoi(f)
 		if err != nil || n < 1 || n > 365 {
-			return nil, fmt.Errorf("påmindelsesdage skal være hele dage før valget (1–365), adskilt af komma; %q er ikke", f)
+			return nil, fmt.Errorf("reminder days must be whole days before the election (1–365), separated by commas; %q is not", f)
 		}
 		if slices.Contains(days, n) {
-			return nil, fmt.Errorf("påmindelsesdagen %d står der to gange", n)
+			return nil, fmt.Errorf("reminder day %d is given twice", n)
 		}
 		days = append(days, n)
 	}
@@ -128,7 +128,7 @@ func civilTime(day Date, hhmm string, hour int) (time.Time, error) {
 	if hhmm != "" {
 		t, err := time.Parse("15:04", hhmm)
 		if err != nil {
-			return time.Time{}, fmt.Errorf("klokkeslættet %q er ikke TT:MM", hhmm)
+			return time.Time{}, fmt.Errorf("the time of day %q is not HH:MM", hhmm)
 		}
 		hour, minute = t.Hour(), t.Minute()
 	}

@@ -35,13 +35,21 @@ import (
 // are 1-based; Col counts characters (runes), not bytes, so a line with Æ, Ø
 // or Å is counted as a person reads it.
 type FieldError struct {
-	Field  string // the field as written, without brackets, e.g. "user:nmae"
-	Line   int
-	Col    int
-	Reason string // a Danish sentence for the template's author, with the position
+	Field string // the field as written, without brackets, e.g. "user:nmae"
+	Line  int
+	Col   int
+	// Key names the sentence for the template's author in the catalogs;
+	// Args fill it (the field, the position, a suggestion).
+	Key  string
+	Args []any
 }
 
-func (e *FieldError) Error() string { return e.Reason }
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("merge field [%s] at line %d, column %d: %s", e.Field, e.Line, e.Col, e.Key)
+}
+
+// Refusal is the error as a UserError, for the page that shows it.
+func (e *FieldError) Refusal() *UserError { return RefuseField(e.Field, e.Key, e.Args...) }
 
 // FieldErrors returns every *FieldError in err, which ParseTemplate, Render
 // and CheckChannelFields join with errors.Join. It returns nil for nil.
@@ -104,17 +112,17 @@ func ParseTemplate(text string, allowed []string) (*Template, error) {
 		switch {
 		case !strict:
 			lower := strings.ToLower(field)
-			reason := fmt.Sprintf("flettefelter skrives med små bogstaver: [%s] %s", field, at)
+			fe := &FieldError{Field: field, Line: at.line, Col: at.col, Key: "error.mergefield.case", Args: []any{field, at.line, at.col}}
 			if ok[lower] {
-				reason += fmt.Sprintf(" – mente du [%s]?", lower)
+				fe.Key, fe.Args = "error.mergefield.case.suggest", append(fe.Args, lower)
 			}
-			errs = append(errs, &FieldError{Field: field, Line: at.line, Col: at.col, Reason: reason})
+			errs = append(errs, fe)
 		case !ok[field]:
-			reason := fmt.Sprintf("ukendt flettefelt [%s] %s", field, at)
+			fe := &FieldError{Field: field, Line: at.line, Col: at.col, Key: "error.mergefield.unknown", Args: []any{field, at.line, at.col}}
 			if s := mfSuggest(field, allowed); s != "" {
-				reason += fmt.Sprintf(" – mente du [%s]?", s)
+				fe.Key, fe.Args = "error.mergefield.unknown.suggest", append(fe.Args, s)
 			}
-			errs = append(errs, &FieldError{Field: field, Line: at.line, Col: at.col, Reason: reason})
+			errs = append(errs, fe)
 		default:
 			if _, seen := t.first[field]; !seen {
 				t.first[field] = at
@@ -249,14 +257,14 @@ func (t *Template) Fields() []string { return append([]string(nil), t.fields...)
 // stays that text.
 func (t *Template) Render(values map[string]string, escape func(string) string) (string, error) {
 	if escape == nil {
-		return "", errors.New("flettefelter: Render mangler en escape-funktion (html.EscapeString eller models.PlainText)")
+		return "", errors.New("mergefields: Render needs an escape function (html.EscapeString or models.PlainText)")
 	}
 	var errs []error
 	for _, f := range t.fields {
 		if strings.TrimSpace(values[f]) == "" {
 			at := t.first[f]
 			errs = append(errs, &FieldError{Field: f, Line: at.line, Col: at.col,
-				Reason: fmt.Sprintf("flettefeltet [%s] har ingen værdi %s", f, at)})
+				Key: "error.mergefield.novalue", Args: []any{f, at.line, at.col}})
 		}
 	}
 	if len(errs) > 0 {
@@ -387,18 +395,17 @@ func CheckChannelFields(t *Template, channel string) error {
 	case "digitalpost":
 		return nil
 	default:
-		return fmt.Errorf("flettefelter: ukendt kanal %q (email, sms eller digitalpost)", channel)
+		return fmt.Errorf("mergefields: unknown channel %q (email, sms or digitalpost)", channel)
 	}
 	if t == nil {
-		return errors.New("flettefelter: ingen skabelon")
+		return errors.New("mergefields: no template")
 	}
 	var errs []error
 	for _, f := range t.fields {
 		if IsSensitiveField(f) {
 			at := t.first[f]
-			errs = append(errs, &FieldError{Field: f, Line: at.line, Col: at.col, Reason: fmt.Sprintf(
-				"flettefeltet [%s] må ikke bruges i %s, kun i Digital Post: CPR-numre og partitilhørsforhold sendes aldrig med e-mail eller sms %s",
-				f, name, at)})
+			errs = append(errs, &FieldError{Field: f, Line: at.line, Col: at.col, Key: "error.mergefield.sensitive",
+				Args: []any{f, name, at.line, at.col}})
 		}
 	}
 	return errors.Join(errs...)

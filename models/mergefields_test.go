@@ -168,14 +168,14 @@ func TestParseTemplateErrors(t *testing.T) {
 			}
 			for i, w := range tc.want {
 				g := got[i]
-				if g.Field != w.field || g.Line != w.line || g.Col != w.col || g.Reason != w.reason || g.Error() != w.reason {
-					t.Errorf("error %d = {%q %d:%d %q}, want {%q %d:%d %q}", i, g.Field, g.Line, g.Col, g.Reason, w.field, w.line, w.col, w.reason)
+				if g.Field != w.field || g.Line != w.line || g.Col != w.col || Translate(g.Refusal()) != w.reason {
+					t.Errorf("error %d = {%q %d:%d %q}, want {%q %d:%d %q}", i, g.Field, g.Line, g.Col, Translate(g.Refusal()), w.field, w.line, w.col, w.reason)
 				}
 				if !strings.HasPrefix(mfAt(tc.text, g.Line, g.Col), "["+g.Field+"]") {
 					t.Errorf("error %d: the text at line %d, column %d is %q, not [%s]", i, g.Line, g.Col, mfAt(tc.text, g.Line, g.Col), g.Field)
 				}
 			}
-			if !strings.Contains(err.Error(), tc.want[len(tc.want)-1].reason) {
+			if last := got[len(got)-1]; !strings.Contains(err.Error(), last.Error()) {
 				t.Errorf("the joined message %q lacks the last error", err)
 			}
 		})
@@ -202,7 +202,7 @@ func TestFieldErrors(t *testing.T) {
 	if FieldErrors(errors.New("x")) != nil {
 		t.Error("FieldErrors of a plain error is not nil")
 	}
-	fe := &FieldError{Field: "a:b", Line: 1, Col: 1, Reason: "r"}
+	fe := &FieldError{Field: "a:b", Line: 1, Col: 1, Key: "r"}
 	wrapped := errors.Join(errors.New("x"), errors.Join(fe, fe))
 	if got := FieldErrors(wrapped); len(got) != 2 || got[0] != fe {
 		t.Errorf("FieldErrors = %v", got)
@@ -240,7 +240,7 @@ func TestRenderMissingValues(t *testing.T) {
 			}
 			var got []string
 			for _, fe := range FieldErrors(err) {
-				got = append(got, fe.Reason)
+				got = append(got, Translate(fe.Refusal()))
 			}
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("errors = %q, want %q", got, tc.want)
@@ -390,7 +390,7 @@ func TestCheckChannelFields(t *testing.T) {
 			err := CheckChannelFields(mfMustParse(t, tc.text, allowed), tc.channel)
 			var got []string
 			for _, fe := range FieldErrors(err) {
-				got = append(got, fe.Reason)
+				got = append(got, Translate(fe.Refusal()))
 			}
 			if !slices.Equal(got, tc.want) || (err == nil) != (tc.want == nil) {
 				t.Errorf("CheckChannelFields = %v\nreasons %q\nwant    %q", err, got, tc.want)
@@ -485,14 +485,14 @@ func FuzzParseTemplate(f *testing.F) {
 				t.Fatalf("an error without FieldErrors: %v", err)
 			}
 			for _, fe := range fes {
-				if fe.Line < 1 || fe.Col < 1 || fe.Reason == "" || !strings.Contains(fe.Reason, "["+fe.Field+"]") {
+				if fe.Line < 1 || fe.Col < 1 || fe.Key == "" || !strings.Contains(Translate(fe.Refusal()), "["+fe.Field+"]") {
 					t.Fatalf("bad FieldError %+v", fe)
 				}
 				// mfAt finds nothing outside the text, so this also
 				// bounds the line and column; invalid UTF-8 counts a
 				// column per bad byte on both sides.
 				if !strings.HasPrefix(mfAt(text, fe.Line, fe.Col), "["+fe.Field+"]") {
-					t.Fatalf("error %q does not point at its field in %q", fe.Reason, text)
+					t.Fatalf("error %q does not point at its field in %q", fe.Key, text)
 				}
 			}
 			return

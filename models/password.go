@@ -27,7 +27,7 @@ const MinPasswordLength = 12
 // HashPassword returns an argon2id hash in the PHC string format.
 func HashPassword(password string) (string, error) {
 	if len(password) < MinPasswordLength {
-		return "", fmt.Errorf("adgangskoden skal være mindst %d tegn", MinPasswordLength)
+		return "", RefuseField("password", "error.password.short", MinPasswordLength)
 	}
 	salt := make([]byte, argonSaltLen)
 	if _, err := rand.Read(salt); err != nil {

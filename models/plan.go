@@ -123,19 +123,19 @@ func SpreadOverStations(totals []int, counts []int) ([][]int, error) {
 	left := 0
 	for _, t := range totals {
 		if t < 0 {
-			return nil, fmt.Errorf("%w: negativt antal (%d)", ErrQuota, t)
+			return nil, fmt.Errorf("%w: %w", ErrQuota, Refuse("error.quota.negativecount", t))
 		}
 		left += t
 	}
 	sum := 0
 	for _, c := range counts {
 		if c < 0 {
-			return nil, fmt.Errorf("%w: negativt antal (%d)", ErrQuota, c)
+			return nil, fmt.Errorf("%w: %w", ErrQuota, Refuse("error.quota.negativecount", c))
 		}
 		sum += c
 	}
 	if sum != left {
-		return nil, fmt.Errorf("%w: valgstederne har %d pladser, partierne %d", ErrQuota, sum, left)
+		return nil, fmt.Errorf("%w: %w", ErrQuota, Refuse("error.quota.mismatch", sum, left))
 	}
 	out := make([][]int, len(counts))
 	for s, c := range counts {

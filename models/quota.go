@@ -15,8 +15,9 @@ import (
 // the council groups (or valggrupper), with equal quotients decided by lot
 // (see DOMAIN.md, "The law").
 
-// ErrQuota is wrapped by every input error DHondt returns.
-var ErrQuota = errors.New("kvote: ugyldigt input")
+// ErrQuota is wrapped by every input error DHondt returns, together with
+// the refusal (a *UserError) that says what is wrong.
+var ErrQuota = errors.New("quota: invalid input")
 
 // Contender is a council group (or valggruppe) with its seats (or votes).
 type Contender struct {
@@ -67,28 +68,28 @@ const lotStream = 0x76616c6768616c6c
 // name, negative seats, and all seats zero while n > 0.
 func DHondt(n int, contenders []Contender, seed uint64) (Allocation, error) {
 	if n < 0 {
-		return Allocation{}, fmt.Errorf("%w: negativt antal pladser (%d)", ErrQuota, n)
+		return Allocation{}, fmt.Errorf("%w: %w", ErrQuota, Refuse("error.quota.negativeslots", n))
 	}
 	if len(contenders) == 0 {
-		return Allocation{}, fmt.Errorf("%w: ingen grupper", ErrQuota)
+		return Allocation{}, fmt.Errorf("%w: %w", ErrQuota, Refuse("error.quota.nogroups"))
 	}
 	seen := make(map[string]bool, len(contenders))
 	total := new(big.Int)
 	for _, c := range contenders {
 		if c.Name == "" {
-			return Allocation{}, fmt.Errorf("%w: gruppe uden navn", ErrQuota)
+			return Allocation{}, fmt.Errorf("%w: %w", ErrQuota, Refuse("error.quota.noname"))
 		}
 		if seen[c.Name] {
-			return Allocation{}, fmt.Errorf("%w: gruppen %q optræder flere gange", ErrQuota, c.Name)
+			return Allocation{}, fmt.Errorf("%w: %w", ErrQuota, Refuse("error.quota.duplicate", c.Name))
 		}
 		seen[c.Name] = true
 		if c.Seats < 0 {
-			return Allocation{}, fmt.Errorf("%w: gruppen %q har et negativt antal (%d)", ErrQuota, c.Name, c.Seats)
+			return Allocation{}, fmt.Errorf("%w: %w", ErrQuota, Refuse("error.quota.negativeseats", c.Name, c.Seats))
 		}
 		total.Add(total, big.NewInt(int64(c.Seats)))
 	}
 	if n > 0 && total.Sign() == 0 {
-		return Allocation{}, fmt.Errorf("%w: ingen grupper har mandater, %d pladser kan ikke fordeles", ErrQuota, n)
+		return Allocation{}, fmt.Errorf("%w: %w", ErrQuota, Refuse("error.quota.noseats", n))
 	}
 
 	seats := make([]int, len(contenders))

@@ -1,7 +1,6 @@
 package models
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -53,7 +52,7 @@ type ElectionStatistic struct {
 // TableName: "election_statistics", one row per count.
 func (ElectionStatistic) TableName() string { return "election_statistics" }
 
-// CheckAttendance says, in Danish, why staff cannot mark an assignment in
+// CheckAttendance refuses (a *UserError) when staff cannot mark an assignment in
 // state from as to: only confirmed people are marked completed or no-show,
 // and a completed one (the lifecycle completes the confirmed when the day
 // is over) may still be marked as a no-show; only on or after the task day
@@ -62,10 +61,10 @@ func CheckAttendance(from, to AssignmentState, day, today Date) error {
 	switch to {
 	case StateCompleted, StateNoShow:
 	default:
-		return fmt.Errorf("vælg mødt eller udeblevet")
+		return Refuse("error.attendance.choose")
 	}
 	if today.DaysSince(day) < 0 {
-		return fmt.Errorf("fremmøde kan først registreres på opgavedagen (%s)", day)
+		return Refuse("error.attendance.beforeday", day.String())
 	}
 	switch {
 	case from == to:
@@ -75,5 +74,5 @@ func CheckAttendance(from, to AssignmentState, day, today Date) error {
 	case from == StateCompleted && to == StateNoShow:
 		return nil
 	}
-	return fmt.Errorf("kun bekræftede personer kan registreres som mødt eller udeblevet (status er %s)", from)
+	return Refuse("error.attendance.notconfirmed", string(from))
 }

@@ -25,8 +25,8 @@ const (
 var (
 	totpEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-	errTOTPSecret = errors.New("ugyldig TOTP-nøgle")
-	errTOTPTime   = errors.New("tidspunkt før 1970 kan ikke bruges til TOTP")
+	errTOTPSecret = errors.New("invalid TOTP secret")
+	errTOTPTime   = errors.New("a time before 1970 cannot be used for TOTP")
 )
 
 // NewTOTPSecret returns 20 random bytes, base32 (no padding) — what the user

@@ -42,3 +42,8 @@ func AsUserError(err error) (*UserError, bool) {
 	ok := errors.As(err, &ue)
 	return ue, ok
 }
+
+// TextKey is an argument of a UserError that is itself a catalog key (a
+// state's or a kind's name, say): it is translated into the reader's
+// language before it fills the sentence.
+type TextKey string

@@ -32,11 +32,6 @@ type NewUser struct {
 	PartyID *int64
 }
 
-// UserError is a Danish message about what is wrong with a NewUser.
-type UserError struct{ Reason string }
-
-func (e *UserError) Error() string { return e.Reason }
-
 // CreateUser creates a login without a password; the person chooses one
 // through a one-time link. Administrators only.
 func CreateUser(ctx context.Context, db *gorm.DB, actor models.User, in NewUser, now time.Time) (models.User, error) {
@@ -45,28 +40,28 @@ func CreateUser(ctx context.Context, db *gorm.DB, actor models.User, in NewUser,
 	}
 	in.Email, in.Name = NormalizeEmail(in.Email), strings.TrimSpace(in.Name)
 	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
-		return models.User{}, &UserError{"Skriv en gyldig e-mailadresse."}
+		return models.User{}, models.RefuseField("email", "error.user.email")
 	}
 	if in.Name == "" || len(in.Name) > 200 {
-		return models.User{}, &UserError{"Skriv personens navn."}
+		return models.User{}, models.RefuseField("name", "error.user.name")
 	}
 	switch in.Role {
 	case models.RoleAdmin, models.RoleStaff, models.RoleReadOnly:
 		in.PartyID = nil
 	case models.RolePartySecretary:
 		if in.PartyID == nil {
-			return models.User{}, &UserError{"En partisekretær skal høre til et parti."}
+			return models.User{}, models.RefuseField("party_id", "error.user.noparty")
 		}
 	default:
-		return models.User{}, &UserError{"Vælg en rolle."}
+		return models.User{}, models.RefuseField("role", "error.user.role")
 	}
 	u := models.User{Email: in.Email, Name: in.Name, Role: in.Role, PartyID: in.PartyID, CreatedAt: now}
 	err := db.WithContext(ctx).Create(&u).Error
 	switch {
 	case errors.Is(err, gorm.ErrDuplicatedKey):
-		return u, &UserError{"Der findes allerede en bruger med den e-mailadresse. Én person, ét login."}
+		return u, models.RefuseField("email", "error.user.emailtaken")
 	case errors.Is(err, gorm.ErrForeignKeyViolated):
-		return u, &UserError{"Partiet findes ikke."}
+		return u, models.RefuseField("party_id", "error.party.unknown")
 	case err != nil:
 		return u, err
 	}
@@ -112,7 +107,7 @@ func CheckAccountLink(ctx context.Context, db *gorm.DB, token string, now time.T
 func UseAccountLink(ctx context.Context, db *gorm.DB, token, password string, now time.Time) (models.User, error) {
 	hash, err := models.HashPassword(password)
 	if err != nil {
-		return models.User{}, &UserError{err.Error()}
+		return models.User{}, err
 	}
 	var u models.User
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -26,7 +26,7 @@ func TestCreateUserAndOneTimeLink(t *testing.T) {
 			{Email: "y@x.example", Name: "Y", Role: "superuser"},
 			{Email: "A@X.example", Name: "Dublet", Role: models.RoleStaff}, // a@x.example exists
 		} {
-			var ue *store.UserError
+			var ue *models.UserError
 			if _, err := store.CreateUser(ctx, db, p.admin, bad, t0); !errors.As(err, &ue) {
 				t.Errorf("%+v: %v, want a UserError", bad, err)
 			}

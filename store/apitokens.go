@@ -25,7 +25,7 @@ func CreateAPIToken(ctx context.Context, db *gorm.DB, actor models.User, userID 
 	}
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 {
-		return "", t, &UserError{"Giv nøglen et navn (højst 100 tegn)."}
+		return "", t, models.RefuseField("name", "error.apitoken.name")
 	}
 	db = db.WithContext(ctx)
 	var n int64
@@ -33,7 +33,7 @@ func CreateAPIToken(ctx context.Context, db *gorm.DB, actor models.User, userID 
 		return "", t, err
 	}
 	if n == 0 {
-		return "", t, &UserError{"Brugeren findes ikke."}
+		return "", t, models.RefuseField("user_id", "error.user.unknown")
 	}
 	token := randomToken()
 	t = models.APIToken{TokenHash: hashToken(token), UserID: userID, Name: name, CreatedAt: now}

@@ -23,7 +23,7 @@ func TestAPITokensAreHashedActAsTheirUserAndDieWithIt(t *testing.T) {
 		if _, _, err := store.CreateAPIToken(ctx, db, staff, staff.ID, "mit script", t0); !errors.Is(err, store.ErrForbidden) {
 			t.Fatalf("staff creating a token: %v", err)
 		}
-		var ue *store.UserError
+		var ue *models.UserError
 		if _, _, err := store.CreateAPIToken(ctx, db, admin, staff.ID, "  ", t0); !errors.As(err, &ue) {
 			t.Fatalf("token without a name: %v", err)
 		}

@@ -29,7 +29,7 @@ func SetElectionState(ctx context.Context, db *gorm.DB, actor models.User, id in
 		return err
 	}
 	if err := models.CheckElectionTransition(e.State, to); err != nil {
-		return &UserError{err.Error()}
+		return err
 	}
 	return db.Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&models.Election{}).Where("id = ? AND state = ?", id, e.State).
@@ -54,19 +54,19 @@ func CreateElection(ctx context.Context, db *gorm.DB, actor models.User, title s
 	}
 	title = strings.TrimSpace(title)
 	if title == "" || len(title) > 200 {
-		return e, &UserError{"Skriv valgets titel."}
+		return e, models.RefuseField("title", "error.election.title")
 	}
 	switch kind {
 	case models.Folketingsvalg, models.Folkeafstemning, models.Kommunalvalg, models.EuropaParlamentsvalg:
 	default:
-		return e, &UserError{"Vælg en valgtype."}
+		return e, models.RefuseField("kind", "error.election.kind")
 	}
 	d, err := models.ParseDate(day)
 	if err != nil {
-		return e, &UserError{"Valgdagen skal være en dato som ÅÅÅÅ-MM-DD."}
+		return e, models.RefuseField("day", "error.election.day")
 	}
 	if d.DaysSince(models.DateOf(now.In(models.Copenhagen))) < 0 {
-		return e, &UserError{"Valgdagen er allerede passeret."}
+		return e, models.RefuseField("day", "error.election.daypassed")
 	}
 	e = models.Election{Title: title, Kind: kind, ElectionDay: d, State: models.ElectionDraft, CreatedAt: now, UpdatedAt: now}
 	return e, db.WithContext(ctx).Create(&e).Error
@@ -102,14 +102,14 @@ func SettingsOf(e models.Election) ElectionSettings {
 		EveningReminder: e.EveningReminder, AutoReplace: e.AutoReplace}
 }
 
-// FieldErrors maps a form field to what is wrong with it, in Danish, so a
-// page can show each message next to its field.
-type FieldErrors map[string]string
+// FieldErrors maps a form field to what is wrong with it, as a key of the
+// catalogs, so a page can show each message next to its field.
+type FieldErrors map[string]*models.UserError
 
 func (f FieldErrors) Error() string {
 	parts := make([]string, 0, len(f))
 	for k, v := range f {
-		parts = append(parts, k+": "+v)
+		parts = append(parts, k+": "+v.Key)
 	}
 	slices.Sort(parts)
 	return strings.Join(parts, "; ")
@@ -129,14 +129,14 @@ func applySettings(e *models.Election, in ElectionSettings, old models.Election,
 	errs := FieldErrors{}
 	e.Title = strings.TrimSpace(in.Title)
 	if e.Title == "" || len(e.Title) > 200 {
-		errs["title"] = "Skriv valgets titel."
+		errs["title"] = models.RefuseField("title", "error.election.title")
 	}
 	day, err := models.ParseDate(strings.TrimSpace(in.Day))
 	switch {
 	case err != nil:
-		errs["day"] = "Valgdagen skal være en dato som ÅÅÅÅ-MM-DD."
+		errs["day"] = models.RefuseField("day", "error.election.day")
 	case day != old.ElectionDay && day.DaysSince(models.DateOf(now.In(models.Copenhagen))) < 0:
-		errs["day"] = "Valgdagen er allerede passeret."
+		errs["day"] = models.RefuseField("day", "error.election.daypassed")
 	default:
 		e.ElectionDay = day
 	}
@@ -145,11 +145,11 @@ func applySettings(e *models.Election, in ElectionSettings, old models.Election,
 		d, err := models.ParseDate(s)
 		switch {
 		case err != nil:
-			errs["tasks_from"] = "Skriv en dato som ÅÅÅÅ-MM-DD, eller lad feltet stå tomt."
-		case errs["day"] == "" && d.DaysSince(day) > 0:
-			errs["tasks_from"] = "Datoen skal ligge på eller før valgdagen."
-		case errs["day"] == "" && day.DaysSince(d) > maxDaysBefore:
-			errs["tasks_from"] = fmt.Sprintf("Højst %d dage før valgdagen.", maxDaysBefore)
+			errs["tasks_from"] = models.RefuseField("tasks_from", "error.election.optionaldate")
+		case errs["day"] == nil && d.DaysSince(day) > 0:
+			errs["tasks_from"] = models.RefuseField("tasks_from", "error.election.fromafterday")
+		case errs["day"] == nil && day.DaysSince(d) > maxDaysBefore:
+			errs["tasks_from"] = models.RefuseField("tasks_from", "error.election.fromtooearly", maxDaysBefore)
 		default:
 			e.TasksFrom = &d
 		}
@@ -158,11 +158,11 @@ func applySettings(e *models.Election, in ElectionSettings, old models.Election,
 		d, err := models.ParseDate(s)
 		switch {
 		case err != nil:
-			errs["tasks_until"] = "Skriv en dato som ÅÅÅÅ-MM-DD, eller lad feltet stå tomt."
-		case errs["day"] == "" && d.DaysSince(day) < 0:
-			errs["tasks_until"] = "Datoen skal ligge på eller efter valgdagen."
-		case errs["day"] == "" && d.DaysSince(day) > maxDaysAfter:
-			errs["tasks_until"] = fmt.Sprintf("Højst %d dage efter valgdagen.", maxDaysAfter)
+			errs["tasks_until"] = models.RefuseField("tasks_until", "error.election.optionaldate")
+		case errs["day"] == nil && d.DaysSince(day) < 0:
+			errs["tasks_until"] = models.RefuseField("tasks_until", "error.election.untilbeforeday")
+		case errs["day"] == nil && d.DaysSince(day) > maxDaysAfter:
+			errs["tasks_until"] = models.RefuseField("tasks_until", "error.election.untiltoolate", maxDaysAfter)
 		default:
 			e.TasksUntil = &d
 		}
@@ -170,7 +170,7 @@ func applySettings(e *models.Election, in ElectionSettings, old models.Election,
 	number := func(field, value string, min, max int, dst *int) {
 		n, err := strconv.Atoi(strings.TrimSpace(value))
 		if err != nil || n < min || n > max {
-			errs[field] = fmt.Sprintf("Skriv et helt tal fra %d til %d.", min, max)
+			errs[field] = models.RefuseField(field, "error.number.range", min, max)
 			return
 		}
 		*dst = n
@@ -180,7 +180,7 @@ func applySettings(e *models.Election, in ElectionSettings, old models.Election,
 	number("reminder_every_days", in.ReminderEveryDays, 0, 60, &e.ReminderEveryDays)
 	number("task_reminder_days", in.TaskReminderDays, 0, 60, &e.TaskReminderDays)
 	if days, err := models.ParseReminderDays(in.ReminderDaysBefore); err != nil {
-		errs["reminder_days_before"] = "Skriv dage før valget adskilt af komma, fx 14, 7, 3: hele tal fra 1 til 365, hver én gang."
+		errs["reminder_days_before"] = models.RefuseField("reminder_days_before", "error.election.reminderdays")
 	} else {
 		e.ReminderDaysBefore = models.FormatReminderDays(days)
 	}
@@ -208,7 +208,7 @@ func UpdateElection(ctx context.Context, db *gorm.DB, actor models.User, id int6
 			return err
 		}
 		if old.State == models.ElectionClosed {
-			return &UserError{"Et afsluttet valg kan ikke ændres."}
+			return models.Refuse("error.election.closed")
 		}
 		e = old
 		if errs := applySettings(&e, in, old, now); errs != nil {
@@ -230,7 +230,7 @@ func UpdateElection(ctx context.Context, db *gorm.DB, actor models.User, id int6
 			return err
 		}
 		if outside > 0 {
-			return FieldErrors{"tasks_from": fmt.Sprintf("%d pladser ligger på dage uden for perioden. Fjern dem i planen først, eller vælg en periode, der dækker dem.", outside)}
+			return FieldErrors{"tasks_from": models.RefuseField("tasks_from", "error.election.slotsoutside", outside)}
 		}
 		e.Version = version + 1
 		return Audit(tx, models.AuditEntry{At: now, ActorID: &actor.ID, Action: models.AuditElectionChanged,
@@ -259,14 +259,14 @@ func DuplicateElection(ctx context.Context, db *gorm.DB, actor models.User, sour
 		}
 		d, err := models.ParseDate(strings.TrimSpace(day))
 		if err != nil {
-			return FieldErrors{"day": "Valgdagen skal være en dato som ÅÅÅÅ-MM-DD."}
+			return FieldErrors{"day": models.RefuseField("day", "error.election.day")}
 		}
 		if d.DaysSince(models.DateOf(now.In(models.Copenhagen))) < 0 {
-			return FieldErrors{"day": "Valgdagen er allerede passeret."}
+			return FieldErrors{"day": models.RefuseField("day", "error.election.daypassed")}
 		}
 		title = strings.TrimSpace(title)
 		if title == "" || len(title) > 200 {
-			return FieldErrors{"title": "Skriv det nye valgs titel."}
+			return FieldErrors{"title": models.RefuseField("title", "error.election.newtitle")}
 		}
 		shift := d.DaysSince(src.ElectionDay)
 		moved := func(p *models.Date) *models.Date {

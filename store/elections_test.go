@@ -22,7 +22,7 @@ func TestElectionStates(t *testing.T) {
 		if err := store.SetElectionState(ctx, db, p.secA, e.ID, models.ElectionActive, now); !errors.Is(err, store.ErrForbidden) {
 			t.Fatalf("a party secretary activating: %v", err)
 		}
-		var ue *store.UserError
+		var ue *models.UserError
 		if err := store.SetElectionState(ctx, db, p.admin, e.ID, models.ElectionClosed, now); !errors.As(err, &ue) {
 			t.Fatalf("draft → closed: %v", err)
 		}
@@ -54,7 +54,7 @@ func TestCreateElection(t *testing.T) {
 		if err != nil || e.State != models.ElectionDraft || e.Title != "Europa-Parlamentsvalg 2029" {
 			t.Fatalf("create: %+v %v", e, err)
 		}
-		var ue *store.UserError
+		var ue *models.UserError
 		for _, c := range [][3]string{{"", "KV", "2029-11-20"}, {"X", "XX", "2029-11-20"}, {"X", "KV", "20-11-2029"}, {"X", "KV", "2026-11-23"}} {
 			if _, err := store.CreateElection(ctx, db, p.admin, c[0], models.ElectionKind(c[1]), c[2], now); !errors.As(err, &ue) {
 				t.Errorf("%v: %v", c, err)

@@ -75,19 +75,18 @@ func checkElectionType(t *models.ElectionType) FieldErrors {
 	t.Name = strings.TrimSpace(t.Name)
 	switch {
 	case t.Name == "":
-		errs["name"] = "Skriv valgtypens navn."
+		errs["name"] = models.RefuseField("name", "error.electiontype.name")
 	case len([]rune(t.Name)) > 100:
-		errs["name"] = "Navnet må højst have 100 tegn."
+		errs["name"] = models.RefuseField("name", "error.electiontype.namelong")
 	}
 	if t.MinAge < minMinAge || t.MinAge > maxMinAge {
-		errs["min_age"] = fmt.Sprintf("Alderen skal være et helt antal år fra %d til %d.", minMinAge, maxMinAge)
+		errs["min_age"] = models.RefuseField("min_age", "error.electiontype.minage", minMinAge, maxMinAge)
 	}
 	if !t.Citizenship.Valid() {
-		errs["citizenship"] = "Vælg, hvilke statsborgerskaber der giver valgret."
+		errs["citizenship"] = models.RefuseField("citizenship", "error.electiontype.citizenship")
 	}
 	if t.ResidenceYears < minResidenceYears || t.ResidenceYears > maxResidYears {
-		errs["residence_years"] = fmt.Sprintf("Antal års bopæl skal være et helt tal fra %d til %d (0: bopæl giver ikke valgret).",
-			minResidenceYears, maxResidYears)
+		errs["residence_years"] = models.RefuseField("residence_years", "error.electiontype.residence", minResidenceYears, maxResidYears)
 	}
 	if len(errs) == 0 {
 		return nil
@@ -98,7 +97,7 @@ func checkElectionType(t *models.ElectionType) FieldErrors {
 // SaveElectionType changes an election type's name and rules, refusing a
 // change based on an older version (ErrStale). The rules are the law's, so
 // only administrators may change them (ErrForbidden); what is wrong with
-// the input comes back as FieldErrors, in Danish, one per form field.
+// the input comes back as FieldErrors, keyed refusals, one per form field.
 func SaveElectionType(ctx context.Context, db *gorm.DB, actor models.User, t models.ElectionType, now time.Time) (models.ElectionType, error) {
 	if actor.Role != models.RoleAdmin {
 		return t, ErrForbidden

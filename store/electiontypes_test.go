@@ -71,7 +71,7 @@ func TestSaveAndResetElectionType(t *testing.T) {
 			change(&bad)
 			_, err := store.SaveElectionType(ctx, db, p.admin, bad, now)
 			var fe store.FieldErrors
-			if !errors.As(err, &fe) || fe[name] == "" || len(fe) != 1 {
+			if !errors.As(err, &fe) || fe[name] == nil || len(fe) != 1 {
 				t.Errorf("%s: %v", name, err)
 			}
 		}

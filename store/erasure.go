@@ -29,13 +29,13 @@ func DeleteParticipants(ctx context.Context, db *gorm.DB, actor models.User, ids
 		return 0, ErrForbidden
 	}
 	if strings.TrimSpace(confirm) != DeletionWord {
-		return 0, &UserError{fmt.Sprintf("Skriv %s for at bekræfte sletningen.", DeletionWord)}
+		return 0, models.RefuseField("confirm", "error.erasure.confirm", DeletionWord)
 	}
 	ids = slices.Clone(ids)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	if len(ids) == 0 {
-		return 0, &UserError{"Vælg mindst én person."}
+		return 0, models.Refuse("error.erasure.nobody")
 	}
 	n := 0
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -61,7 +61,7 @@ func DeleteParticipants(ctx context.Context, db *gorm.DB, actor models.User, ids
 			return err
 		}
 		if busy > 0 {
-			return &UserError{fmt.Sprintf("%d af de valgte personer har en plads i et valg, der ikke er afsluttet. Fjern dem fra pladsen først.", busy)}
+			return models.Refuse("error.erasure.busy", busy)
 		}
 		audit, err := auditToBlank(tx, existing, nil, nil)
 		if err != nil {

@@ -146,7 +146,7 @@ func PreviewGroupMessage(ctx context.Context, db *gorm.DB, actor models.User, el
 // administrators only. The text is checked as a template of the kind
 // group_message for e-mail (subject and body) and SMS (body): a
 // *TemplateError lists every problem, with line and column. A filter that
-// reaches no one is a *UserError. The caller starts its workflow
+// reaches no one is a *models.UserError. The caller starts its workflow
 // (gm.WorkflowID).
 func CreateGroupMessage(ctx context.Context, db *gorm.DB, actor models.User, gm models.GroupMessage) (models.GroupMessage, error) {
 	if !isStaff(actor) {
@@ -177,7 +177,7 @@ func CreateGroupMessage(ctx context.Context, db *gorm.DB, actor models.User, gm 
 			return err
 		}
 		if n == 0 {
-			return &UserError{"Ingen personer passer til afgrænsningen. Vælg færre afgrænsninger."}
+			return models.Refuse("error.groupmessage.nobody")
 		}
 		gm.Recipients = n
 		// The id is known only after the insert; the workflow id is

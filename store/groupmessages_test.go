@@ -158,7 +158,7 @@ func TestCreateGroupMessage(t *testing.T) {
 			})
 		}
 		none := store.GroupFilter{PartyIDs: []int64{e.Pool.ID}}.On(models.GroupMessage{ElectionID: e.Election.ID, Subject: "Hej", Body: "Hej"})
-		var ue *store.UserError
+		var ue *models.UserError
 		if _, err := store.CreateGroupMessage(ctx, db, e.Staff, none); !errors.As(err, &ue) {
 			t.Fatalf("no recipients: %v", err)
 		}

@@ -27,13 +27,13 @@ const (
 // indexes of migration 12 say when they refuse an insert: the database
 // decides, not a check before the write.
 var (
-	ErrSlotTaken   = &UserError{"Pladsen er allerede besat."}
-	ErrBusyThatDay = &UserError{"Personen har allerede en opgave den dag."}
-	ErrWasOnSlot   = &UserError{"Personen har tidligere været indstillet til denne plads og kan ikke indstilles til den igen."}
-	ErrNoVacancy   = &UserError{"Der er ingen ledige pladser."}
-	ErrNotOnList   = &UserError{"Personen er ikke på partiets liste. Tilføj personen til listen først."}
-	ErrClosed      = &UserError{"Valget er afsluttet; der kan ikke indstilles flere."}
-	ErrInvitedOn   = &UserError{"Personen er allerede inviteret. En invitation trækkes tilbage fra personens forløb, ikke her."}
+	ErrSlotTaken   = models.Refuse("error.nomination.slottaken")
+	ErrBusyThatDay = models.Refuse("error.nomination.busythatday")
+	ErrWasOnSlot   = models.Refuse("error.nomination.wasonslot")
+	ErrNoVacancy   = models.Refuse("error.nomination.novacancy")
+	ErrNotOnList   = models.Refuse("error.nomination.notonlist")
+	ErrClosed      = models.Refuse("error.nomination.closed")
+	ErrInvitedOn   = models.Refuse("error.nomination.invited")
 )
 
 // holdingStates are the states in which a person holds a slot: exactly those

@@ -49,11 +49,11 @@ var csvColumns = map[string]string{
 // UserError, and then nothing is to be imported.
 func ParseNominationCSV(data []byte) ([]CSVRow, error) {
 	if len(data) > MaxCSVBytes {
-		return nil, &UserError{fmt.Sprintf("Filen er for stor (højst %d KiB).", MaxCSVBytes/1024)}
+		return nil, models.Refuse("error.csv.toolarge", MaxCSVBytes/1024)
 	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	if !utf8.Valid(data) {
-		return nil, &UserError{"Filen er ikke gemt som UTF-8. Gem den som \"CSV UTF-8\" og prøv igen; intet er indlæst."}
+		return nil, models.Refuse("error.csv.notutf8")
 	}
 	header, _, _ := bytes.Cut(data, []byte("\n"))
 	r := csv.NewReader(bytes.NewReader(data))
@@ -65,7 +65,7 @@ func ParseNominationCSV(data []byte) ([]CSVRow, error) {
 	r.TrimLeadingSpace = true
 	names, err := r.Read()
 	if err == io.EOF {
-		return nil, &UserError{"Filen er tom."}
+		return nil, models.Refuse("error.csv.empty")
 	}
 	if err != nil {
 		return nil, csvError(err)
@@ -80,7 +80,7 @@ func ParseNominationCSV(data []byte) ([]CSVRow, error) {
 	}
 	for _, need := range []struct{ field, name string }{{"cpr", "cpr"}, {"station", "valgsted"}, {"tasktype", "opgavetype"}} {
 		if _, ok := col[need.field]; !ok {
-			return nil, &UserError{fmt.Sprintf("Første række skal navngive kolonnerne; kolonnen %q mangler.", need.name)}
+			return nil, models.Refuse("error.csv.nocolumn", need.name)
 		}
 	}
 	var rows []CSVRow
@@ -93,7 +93,7 @@ func ParseNominationCSV(data []byte) ([]CSVRow, error) {
 			return nil, csvError(err)
 		}
 		if len(rows) == MaxCSVRows {
-			return nil, &UserError{fmt.Sprintf("Filen har mere end %d rækker; del den op. Intet er indlæst.", MaxCSVRows)}
+			return nil, models.Refuse("error.csv.toomanyrows", MaxCSVRows)
 		}
 		line, _ := r.FieldPos(0)
 		get := func(field string) string {
@@ -110,7 +110,7 @@ func ParseNominationCSV(data []byte) ([]CSVRow, error) {
 		rows = append(rows, row)
 	}
 	if len(rows) == 0 {
-		return nil, &UserError{"Filen har ingen rækker under overskrifterne."}
+		return nil, models.Refuse("error.csv.norows")
 	}
 	return rows, nil
 }
@@ -118,7 +118,7 @@ func ParseNominationCSV(data []byte) ([]CSVRow, error) {
 func csvError(err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return &UserError{fmt.Sprintf("Filen kan ikke læses som CSV (linje %d). Intet er indlæst.", pe.StartLine)}
+		return models.Refuse("error.csv.unreadable", pe.StartLine)
 	}
 	return err
 }
@@ -143,7 +143,7 @@ type RowResult struct {
 	MaskedCPR string
 	Name      string
 	OK        bool
-	Reason    string
+	Reason    *models.UserError // why the row was refused; nil when OK
 }
 
 // ImportReport is the answer to an upload: every row's outcome, in order.
@@ -156,7 +156,7 @@ type ImportReport struct {
 }
 
 // errRegisterDown marks the rows not processed after the register failed.
-var errRegisterDown = &UserError{"CPR-registret svarede ikke; rækken er ikke indlæst. Prøv igen senere."}
+var errRegisterDown = models.Refuse("error.csv.registerdown")
 
 // ImportNominations imports an upload row by row: each row is checked (CPR
 // number, contact data, station, task type, not twice in the file), the
@@ -188,12 +188,12 @@ func ImportNominations(ctx context.Context, db *gorm.DB, keys *vault.Keyring, ac
 	for _, row := range rows {
 		res := RowResult{Line: row.Line, Name: echo(row.Name)}
 		if report.Stopped != nil {
-			res.Reason = errRegisterDown.Reason
+			res.Reason = errRegisterDown
 			report.Rows = append(report.Rows, res)
 			continue
 		}
 		name, err := importRow(db, keys, actor, target, election, stations, types, seen, row, check, &res, now)
-		var ue *UserError
+		var ue *models.UserError
 		switch {
 		case err == nil:
 			res.OK = true
@@ -202,12 +202,12 @@ func ImportNominations(ctx context.Context, db *gorm.DB, keys *vault.Keyring, ac
 			}
 			report.Imported++
 		case errors.As(err, &ue):
-			res.Reason = ue.Reason
+			res.Reason = ue
 		case errors.Is(err, ErrForbidden):
-			res.Reason = "Du kan ikke indstille til dette valgsted eller denne opgavetype."
+			res.Reason = models.Refuse("error.csv.forbidden")
 		case errors.Is(err, errRegisterFailed):
 			report.Stopped = err
-			res.Reason = errRegisterDown.Reason
+			res.Reason = errRegisterDown
 		default:
 			return report, err
 		}
@@ -225,25 +225,21 @@ func importRow(db *gorm.DB, keys *vault.Keyring, actor models.User, target Impor
 	res *RowResult, now time.Time) (string, error) {
 	number, err := models.ParseCPR(row.CPR)
 	if err != nil {
-		var ce *models.CPRError
-		if errors.As(err, &ce) {
-			return "", &UserError{ce.Reason + "."}
-		}
 		return "", err
 	}
 	res.MaskedCPR = number.Masked()
 	if first, ok := seen[number.Digits()]; ok {
-		return "", &UserError{fmt.Sprintf("Samme CPR-nummer står også i linje %d.", first)}
+		return "", models.Refuse("error.csv.cprtwice", first)
 	}
 	seen[number.Digits()] = row.Line
 	station, ok := findStation(stations, row.Station)
 	if !ok {
-		return "", &UserError{fmt.Sprintf("Ukendt valgsted %q: skriv afstemningsområdets nummer eller valgstedets navn.", echo(row.Station))}
+		return "", models.Refuse("error.csv.station", echo(row.Station))
 	}
 	var tt models.TaskType
 	if !target.Reserve || row.TaskType != "" {
 		if tt, ok = findTaskType(types, row.TaskType); !ok {
-			return "", &UserError{fmt.Sprintf("Ukendt opgavetype %q: skriv forkortelsen eller navnet.", echo(row.TaskType))}
+			return "", models.Refuse("error.csv.tasktype", echo(row.TaskType))
 		}
 	}
 	if target.Reserve {
@@ -269,11 +265,11 @@ func importRow(db *gorm.DB, keys *vault.Keyring, actor models.User, target Impor
 			return "", err
 		}
 		if len(vacant) == 0 {
-			return "", &UserError{fmt.Sprintf("Der er ingen ledige pladser som %s på %s.", tt.Name, station.Name)}
+			return "", models.Refuse("error.csv.novacancy", tt.Name, station.Name)
 		}
 	}
 	name, err := check(db.Statement.Context, number, tt)
-	var ue *UserError
+	var ue *models.UserError
 	if err != nil && !errors.As(err, &ue) {
 		return "", fmt.Errorf("%w: %w", errRegisterFailed, err)
 	}
@@ -283,7 +279,7 @@ func importRow(db *gorm.DB, keys *vault.Keyring, actor models.User, target Impor
 	_, err = RegisterAndPlace(db.Statement.Context, db, keys, actor, NewParticipant{CPR: number, Name: name, Mobile: row.Mobile,
 		Email: row.Email}, to, now)
 	if errors.Is(err, ErrNoVacancy) {
-		return "", &UserError{fmt.Sprintf("Der er ingen ledige pladser som %s på %s.", tt.Name, station.Name)}
+		return "", models.Refuse("error.csv.novacancy", tt.Name, station.Name)
 	}
 	return name, err
 }

@@ -6,11 +6,12 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 )
 
 // FuzzParseNominationCSV: an upload is untrusted. For any bytes the parser
-// does not panic, refuses with a *UserError (nothing to import), or returns
+// does not panic, refuses with a *models.UserError (nothing to import), or returns
 // between 1 and MaxCSVRows rows of trimmed UTF-8 cells in file order, none
 // of them empty.
 func FuzzParseNominationCSV(f *testing.F) {
@@ -27,7 +28,7 @@ func FuzzParseNominationCSV(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rows, err := store.ParseNominationCSV(data)
 		if err != nil {
-			var ue *store.UserError
+			var ue *models.UserError
 			if !errors.As(err, &ue) || rows != nil {
 				t.Fatalf("error %v (%T) with %d rows", err, err, len(rows))
 			}

@@ -35,11 +35,11 @@ func TestParseNominationCSV(t *testing.T) {
 		"too big":                 []byte("cpr;valgsted;opgavetype\n" + strings.Repeat("x", store.MaxCSVBytes)),
 		"broken quoting":          []byte("cpr;valgsted;opgavetype\n\"0101704001;1;TF\n"),
 	} {
-		var ue *store.UserError
+		var ue *models.UserError
 		if _, err := store.ParseNominationCSV(data); !errors.As(err, &ue) {
 			t.Errorf("%s: %v, want a UserError", name, err)
-		} else if tenDigits.MatchString(ue.Reason) {
-			t.Errorf("%s: the error shows a CPR number: %s", name, ue.Reason)
+		} else if tenDigits.MatchString(danish(ue)) {
+			t.Errorf("%s: the error shows a CPR number: %s", name, danish(ue))
 		}
 	}
 }
@@ -53,7 +53,7 @@ func fakeCheck(ineligible, down string) store.PersonCheck {
 			if !tt.Validation {
 				return "Uden Validering", nil
 			}
-			return "", &store.UserError{"Personen kan ikke indstilles: Personen bor ikke i kommunen ifølge CPR-registret."}
+			return "", models.Refuse("error.nomination.ineligible", "Valget", []*models.UserError{models.Refuse("error.eligibility.notinmunicipality")})
 		case down:
 			return "", errors.New("cpr: SF1520 could not be reached")
 		}
@@ -102,8 +102,8 @@ func TestImportNominationsReportsEveryRow(t *testing.T) {
 		}
 		for _, r := range report.Rows {
 			w := want[r.Line]
-			if (w == "") != r.OK || !strings.Contains(r.Reason, w) {
-				t.Errorf("line %d: ok %v %q, want %q", r.Line, r.OK, r.Reason, w)
+			if (w == "") != r.OK || !strings.Contains(danish(r.Reason), w) {
+				t.Errorf("line %d: ok %v %q, want %q", r.Line, r.OK, danish(r.Reason), w)
 			}
 		}
 		dump := fmt.Sprintf("%+v", report)
@@ -163,7 +163,7 @@ func TestImportStopsWhenTheRegisterFails(t *testing.T) {
 		report, err := store.ImportNominations(ctx, db, f.keys, f.secA, store.ImportTarget{ElectionID: f.election.ID, PartyID: f.a.ID,
 			Reserve: true}, rows, fakeCheck("", "0202801002"), f.now)
 		if err != nil || report.Stopped == nil || report.Imported != 1 || !report.Rows[0].OK || report.Rows[1].OK || report.Rows[2].OK ||
-			!strings.Contains(report.Rows[2].Reason, "CPR-registret svarede ikke") {
+			!strings.Contains(danish(report.Rows[2].Reason), "CPR-registret svarede ikke") {
 			t.Fatalf("%+v %v", report, err)
 		}
 		list, _ := store.ReservesOf(ctx, db, f.secA, f.election.ID, f.a.ID)

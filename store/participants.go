@@ -245,10 +245,10 @@ func checkContact(in *NewParticipant) error {
 	// Broken bytes or control characters are refused, not stored:
 	// PostgreSQL refuses them with an error, and a list or export would
 	// carry them on.
-	for _, f := range []struct{ value, what string }{{in.Mobile, "Mobilnummeret"}, {in.Email, "E-mailadressen"},
-		{in.SpecialDiet, "Kosthensyn"}} {
+	for _, f := range []struct{ value, field, key string }{{in.Mobile, "mobile", "error.contact.mobile.badtext"},
+		{in.Email, "email", "error.contact.email.badtext"}, {in.SpecialDiet, "special_diet", "error.contact.diet.badtext"}} {
 		if !CleanText(f.value) {
-			return &UserError{f.what + " indeholder tegn, der ikke er gyldig tekst (UTF-8 uden kontroltegn)."}
+			return models.RefuseField(f.field, f.key)
 		}
 	}
 	m := strings.NewReplacer(" ", "", "-", "").Replace(strings.TrimSpace(in.Mobile))
@@ -256,25 +256,25 @@ func checkContact(in *NewParticipant) error {
 		m = "+45" + m
 	}
 	if m != "" && !e164.MatchString(m) {
-		return &UserError{"Mobilnummeret skal have 8 cifre eller landekode, fx +4520304050."}
+		return models.RefuseField("mobile", "error.contact.mobile")
 	}
 	in.Mobile = m
 	in.Email = strings.TrimSpace(in.Email)
 	if len(in.Email) > 254 {
-		return &UserError{"E-mailadressen er for lang (højst 254 tegn)."}
+		return models.RefuseField("email", "error.contact.emaillong")
 	}
 	if in.Email != "" {
 		if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
-			return &UserError{"E-mailadressen er ikke gyldig."}
+			return models.RefuseField("email", "error.contact.email")
 		}
 	}
 	switch in.PreferredChannel {
 	case models.ChannelDefault, models.ChannelDigitalPost, models.ChannelEmail, models.ChannelSMS:
 	default:
-		return &UserError{"Vælg en kanal på listen."}
+		return models.RefuseField("preferred_channel", "error.contact.channel")
 	}
 	if len(in.SpecialDiet) > 500 {
-		return &UserError{"Beskriv kosthensyn kortere (højst 500 tegn)."}
+		return models.RefuseField("special_diet", "error.contact.diet")
 	}
 	return nil
 }

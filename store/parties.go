@@ -34,13 +34,13 @@ func SaveParty(ctx context.Context, db *gorm.DB, actor models.User, p models.Par
 	}
 	p.Name, p.Letter = strings.TrimSpace(p.Name), strings.ToUpper(strings.TrimSpace(p.Letter))
 	if p.Name == "" || len(p.Name) > 100 {
-		return p, &UserError{"Skriv partiets navn."}
+		return p, models.RefuseField("name", "error.party.name")
 	}
 	if utf8.RuneCountInString(p.Letter) > 3 {
-		return p, &UserError{"Partibogstavet er højst 3 tegn."}
+		return p, models.RefuseField("letter", "error.party.letter")
 	}
 	if p.CouncilSeats < 0 || p.CouncilSeats > 200 {
-		return p, &UserError{"Mandaterne skal være et helt tal fra 0 til 200."}
+		return p, models.RefuseField("council_seats", "error.party.seats")
 	}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if p.ID != 0 {
@@ -56,24 +56,24 @@ func SaveParty(ctx context.Context, db *gorm.DB, actor models.User, p models.Par
 		case models.CouncilGroup:
 		case models.Pool:
 			if p.CouncilSeats != 0 || p.ValggruppeID != nil {
-				return &UserError{"En pulje står uden for kvoten: den har ingen mandater og ingen valggruppe."}
+				return models.Refuse("error.party.poolquota")
 			}
 		default:
-			return &UserError{"Vælg byrådsgruppe eller pulje."}
+			return models.RefuseField("kind", "error.party.kind")
 		}
 		var n int64
 		if err := tx.Model(&models.Valggruppe{}).Where("name = ?", p.Name).Count(&n).Error; err != nil {
 			return err
 		}
 		if n > 0 {
-			return &UserError{"Der findes en valggruppe med det navn; giv partiet et andet."}
+			return models.RefuseField("name", "error.party.namevalggruppe")
 		}
 		if p.ValggruppeID != nil {
 			if err := tx.Model(&models.Valggruppe{}).Where("id = ?", *p.ValggruppeID).Count(&n).Error; err != nil {
 				return err
 			}
 			if n == 0 {
-				return &UserError{"Valggruppen findes ikke."}
+				return models.RefuseField("valggruppe_id", "error.valggruppe.unknown")
 			}
 		}
 		if p.ID == 0 {
@@ -83,7 +83,7 @@ func SaveParty(ctx context.Context, db *gorm.DB, actor models.User, p models.Par
 			"name": p.Name, "letter": p.Letter, "council_seats": p.CouncilSeats, "valggruppe_id": p.ValggruppeID}).Error
 	})
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return p, &UserError{"Der findes allerede et parti med det navn."}
+		return p, models.RefuseField("name", "error.party.nametaken")
 	}
 	return p, err
 }
@@ -97,7 +97,7 @@ func CreateValggruppe(ctx context.Context, db *gorm.DB, actor models.User, name 
 		return v, ErrForbidden
 	}
 	if v.Name == "" || len(v.Name) > 100 {
-		return v, &UserError{"Skriv valggruppens navn."}
+		return v, models.RefuseField("name", "error.valggruppe.name")
 	}
 	db = db.WithContext(ctx)
 	var n int64
@@ -105,11 +105,11 @@ func CreateValggruppe(ctx context.Context, db *gorm.DB, actor models.User, name 
 		return v, err
 	}
 	if n > 0 {
-		return v, &UserError{"Der findes et parti med det navn; giv valggruppen et andet."}
+		return v, models.RefuseField("name", "error.valggruppe.nameparty")
 	}
 	err := db.Create(&v).Error
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return v, &UserError{"Der findes allerede en valggruppe med det navn."}
+		return v, models.RefuseField("name", "error.valggruppe.nametaken")
 	}
 	return v, err
 }

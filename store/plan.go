@@ -174,11 +174,17 @@ func (n *NeedsConfirmation) Error() string {
 	return fmt.Sprintf("the change removes %d empty slots: confirm it", n.Removes)
 }
 
-// PlanRefused lists why a plan change cannot be made, one line (in Danish)
-// per station and party: people hold the slots it would remove.
-type PlanRefused struct{ Problems []string }
+// PlanRefused lists why a plan change cannot be made, one refusal per
+// station and party: people hold the slots it would remove.
+type PlanRefused struct{ Problems []*models.UserError }
 
-func (p *PlanRefused) Error() string { return strings.Join(p.Problems, " ") }
+func (p *PlanRefused) Error() string {
+	keys := make([]string, len(p.Problems))
+	for i, u := range p.Problems {
+		keys[i] = u.Error()
+	}
+	return strings.Join(keys, " ")
+}
 
 // slotRow is one slot with whether anyone is or was on it.
 type slotRow struct {
@@ -220,7 +226,7 @@ func planTx(ctx context.Context, db *gorm.DB, actor models.User, electionID int6
 			return err
 		}
 		if e.State == models.ElectionClosed {
-			return &UserError{"Valget er afsluttet; planen kan ikke ændres."}
+			return models.Refuse("error.plan.closed")
 		}
 		return change(tx, e)
 	})
@@ -230,14 +236,14 @@ func planTx(ctx context.Context, db *gorm.DB, actor models.User, electionID int6
 // whose day is not one of the election's task days.
 func checkPlanCell(tx *gorm.DB, e models.Election, taskTypeID int64, day models.Date, stationIDs []int64) error {
 	if !slices.Contains(e.TaskDays(), day) {
-		return &UserError{fmt.Sprintf("%s er ikke en af valgets opgavedage.", day)}
+		return models.Refuse("error.plan.notataskday", day)
 	}
 	var n int64
 	if err := tx.Model(&models.TaskType{}).Where("id = ?", taskTypeID).Count(&n).Error; err != nil {
 		return err
 	}
 	if n == 0 {
-		return &UserError{"Opgavetypen findes ikke."}
+		return models.RefuseField("task_type_id", "error.tasktype.unknown")
 	}
 	if len(stationIDs) == 0 {
 		return nil
@@ -246,7 +252,7 @@ func checkPlanCell(tx *gorm.DB, e models.Election, taskTypeID int64, day models.
 		return err
 	}
 	if int(n) != len(uniq(stationIDs)) {
-		return &UserError{"Et af valgstederne findes ikke."}
+		return models.Refuse("error.station.oneunknown")
 	}
 	return nil
 }
@@ -311,7 +317,7 @@ func applyCells(tx *gorm.DB, e models.Election, taskTypeID int64, day models.Dat
 	if err != nil {
 		return 0, 0, err
 	}
-	var problems []string
+	var problems []*models.UserError
 	var remove []int64
 	var create []models.Slot
 	for _, c := range cells {
@@ -327,7 +333,7 @@ func applyCells(tx *gorm.DB, e models.Election, taskTypeID int64, day models.Dat
 		for _, party := range parties {
 			want, have := c.target[party], byParty[party]
 			if want < 0 || want > 500 {
-				return 0, 0, &UserError{"Et antal pladser skal være mellem 0 og 500."}
+				return 0, 0, models.Refuse("error.plan.count")
 			}
 			for i := len(have); i < want; i++ {
 				create = append(create, models.Slot{ElectionID: e.ID, StationID: c.stationID, TaskTypeID: taskTypeID, Day: day,
@@ -351,11 +357,13 @@ func applyCells(tx *gorm.DB, e models.Election, taskTypeID int64, day models.Dat
 			}
 			switch {
 			case want < held:
-				problems = append(problems, fmt.Sprintf("%s: %d %s her, så antallet kan ikke blive under %d.",
-					names(c.stationID, party), held, people(held), held))
+				key := "error.plan.belowheld"
+				if held == 1 {
+					key = "error.plan.belowheld.one"
+				}
+				problems = append(problems, models.Refuse(key, names(c.stationID, party), held, held))
 			case want < used:
-				problems = append(problems, fmt.Sprintf("%s: %d af pladserne har haft en person på (afslået, udløbet eller aflyst) og bevares, så antallet kan ikke blive under %d.",
-					names(c.stationID, party), used-held, used))
+				problems = append(problems, models.Refuse("error.plan.belowused", names(c.stationID, party), used-held, used))
 			default:
 				slices.Reverse(empty) // the newest first
 				remove = append(remove, empty[:len(have)-want]...)
@@ -397,13 +405,6 @@ func applyCells(tx *gorm.DB, e models.Election, taskTypeID int64, day models.Dat
 		}
 	}
 	return len(create), len(remove), nil
-}
-
-func people(n int) string {
-	if n == 1 {
-		return "person har en af pladserne"
-	}
-	return "personer har pladserne"
 }
 
 // namer returns a function that names a station and a party for messages.
@@ -539,12 +540,12 @@ func DistributeByQuota(ctx context.Context, db *gorm.DB, actor models.User, req 
 		var stationIDs []int64
 		for id, n := range req.Counts {
 			if n < 0 || n > 500 {
-				return &UserError{"Et antal pladser skal være mellem 0 og 500."}
+				return models.Refuse("error.plan.count")
 			}
 			stationIDs = append(stationIDs, id)
 		}
 		if len(stationIDs) == 0 {
-			return &UserError{"Skriv antallet af pladser for mindst ét valgsted."}
+			return models.Refuse("error.plan.nocount")
 		}
 		if err := checkPlanCell(tx, e, req.TaskTypeID, req.Day, stationIDs); err != nil {
 			return err
@@ -569,14 +570,14 @@ func DistributeByQuota(ctx context.Context, db *gorm.DB, actor models.User, req 
 			included = append(included, s)
 		}
 		if len(included) == 0 {
-			return &UserError{"Alle de valgte valgsteder har antal efter aftale; de ændres ikke af kvoten."}
+			return models.Refuse("error.plan.allagreed")
 		}
 		draw := func(station int64, n int) (Draw, error) {
 			seed := models.CellSeed(e.QuotaSeed, station, req.TaskTypeID, req.Day)
 			shares, lots, err := models.PartyQuota(n, quotaParties, seed)
 			if err != nil {
 				if errors.Is(err, models.ErrQuota) {
-					return Draw{}, &UserError{"Kvoten kan ikke beregnes: skriv byrådets mandater for partierne først (og giv ingen valggruppe samme navn som et parti)."}
+					return Draw{}, models.Refuse("error.plan.noseats")
 				}
 				return Draw{}, err
 			}
@@ -691,7 +692,7 @@ type CellRequest struct {
 func SetCellCounts(ctx context.Context, db *gorm.DB, actor models.User, req CellRequest, now time.Time) error {
 	return planTx(ctx, db, actor, req.ElectionID, req.PlanVersion, now, func(tx *gorm.DB, e models.Election) error {
 		if len(req.Counts) == 0 {
-			return &UserError{"Skriv mindst ét antal."}
+			return models.Refuse("error.plan.nonumber")
 		}
 		ids := make([]int64, 0, len(req.Counts))
 		for id := range req.Counts {
@@ -702,7 +703,7 @@ func SetCellCounts(ctx context.Context, db *gorm.DB, actor models.User, req Cell
 			return err
 		}
 		if len(parties) != len(ids) {
-			return &UserError{"Et af partierne findes ikke."}
+			return models.Refuse("error.party.oneunknown")
 		}
 		agreed := slices.ContainsFunc(parties, func(p models.Party) bool { return p.Kind == models.CouncilGroup })
 		_, _, err := applyCells(tx, e, req.Cell.TaskTypeID, req.Cell.Day,
@@ -732,14 +733,14 @@ func SetCellCounts(ctx context.Context, db *gorm.DB, actor models.User, req Cell
 func MoveVacantSlot(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, version int, cell PlanCell, from, to int64, now time.Time) error {
 	return planTx(ctx, db, actor, electionID, version, now, func(tx *gorm.DB, e models.Election) error {
 		if from == to {
-			return &UserError{"Vælg to forskellige partier."}
+			return models.Refuse("error.plan.sameparty")
 		}
 		var n int64
 		if err := tx.Model(&models.Party{}).Where("id IN ?", []int64{from, to}).Count(&n).Error; err != nil {
 			return err
 		}
 		if n != 2 {
-			return &UserError{"Et af partierne findes ikke."}
+			return models.Refuse("error.party.oneunknown")
 		}
 		if err := checkPlanCell(tx, e, cell.TaskTypeID, cell.Day, []int64{cell.StationID}); err != nil {
 			return err
@@ -757,7 +758,7 @@ func MoveVacantSlot(ctx context.Context, db *gorm.DB, actor models.User, electio
 		if pick == 0 {
 			var p models.Party
 			tx.Select("name").First(&p, from)
-			return &UserError{fmt.Sprintf("%s har ingen ledig plads her, som ingen har været inviteret til.", p.Name)}
+			return models.Refuse("error.plan.nofreeslot", p.Name)
 		}
 		res := tx.Exec(`UPDATE slots SET party_id = ?, by_agreement = ? WHERE id = ? AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.slot_id = slots.id)`,
 			to, true, pick)
@@ -861,8 +862,11 @@ func DeleteStation(ctx context.Context, db *gorm.DB, actor models.User, id int64
 			return err
 		}
 		if !i.Deletable() {
-			return &UserError{fmt.Sprintf("%s kan ikke slettes: %d %s her, og i alt %d pladser har haft en person på. Flyt eller fjern personerne først.",
-				i.Station.Name, i.Held, people(i.Held), i.Used)}
+			key := "error.station.notdeletable"
+			if i.Held == 1 {
+				key = "error.station.notdeletable.one"
+			}
+			return models.Refuse(key, i.Station.Name, i.Held, i.Used)
 		}
 		if i.NeedsConfirmation() && !confirm {
 			return &NeedsConfirmation{Removes: i.Slots}

@@ -153,13 +153,13 @@ func TestUpdateElectionSettings(t *testing.T) {
 			t.Fatalf("bad input: %v", err)
 		}
 		for _, field := range []string{"title", "tasks_from", "tasks_until", "lock_days", "answer_days", "reminder_days_before"} {
-			if fe[field] == "" {
+			if fe[field] == nil {
 				t.Errorf("no message for %s: %v", field, fe)
 			}
 		}
 		bad = in
 		bad.Day = "2020-01-01"
-		if _, err := store.UpdateElection(ctx, db, f.staff, f.e.ID, got.Version, bad, f.now); !errors.As(err, &fe) || fe["day"] == "" {
+		if _, err := store.UpdateElection(ctx, db, f.staff, f.e.ID, got.Version, bad, f.now); !errors.As(err, &fe) || fe["day"] == nil {
 			t.Errorf("a day in the past: %v", err)
 		}
 		for _, u := range []models.User{f.p.secA, f.readOnly} {
@@ -177,7 +177,7 @@ func TestUpdateElectionSettings(t *testing.T) {
 		shrink := in
 		shrink.TasksFrom = ""
 		if _, err := store.UpdateElection(ctx, db, f.staff, f.e.ID, got.Version, shrink, f.now); !errors.As(err, &fe) ||
-			!strings.Contains(fe["tasks_from"], "2 pladser") {
+			!strings.Contains(danish(fe["tasks_from"]), "2 pladser") {
 			t.Errorf("shrinking past slots: %v", err)
 		}
 	})
@@ -398,11 +398,11 @@ func TestLoweringCountsNeverDropsAPerson(t *testing.T) {
 		f.occupy(t, slots[2], models.StateDeclined) // vacant, but it has a history
 		// Below the two people holding slots: refused, naming them.
 		var refused *store.PlanRefused
-		if err := set(1, true); !errors.As(err, &refused) || !strings.Contains(refused.Error(), "2 personer har pladserne her") {
+		if err := set(1, true); !errors.As(err, &refused) || !strings.Contains(danishErr(refused), "2 personer har pladserne her") {
 			t.Fatalf("below the holders: %v", err)
 		}
 		// Below the three used slots: the declined one is kept too.
-		if err := set(2, true); !errors.As(err, &refused) || !strings.Contains(refused.Error(), "1 af pladserne har haft en person på") {
+		if err := set(2, true); !errors.As(err, &refused) || !strings.Contains(danishErr(refused), "1 af pladserne har haft en person på") {
 			t.Fatalf("below the used: %v", err)
 		}
 		// Removing the two empty slots asks first and writes nothing.
@@ -425,7 +425,7 @@ func TestLoweringCountsNeverDropsAPerson(t *testing.T) {
 		var fe *store.PlanRefused
 		_, err := store.DistributeByQuota(ctx, db, f.staff, store.QuotaRequest{ElectionID: f.e.ID, PlanVersion: f.version(t), TaskTypeID: f.tt.ID,
 			Day: f.day, Counts: map[int64]int{cell.StationID: 1}, ReleaseAgreements: true, Confirm: true}, f.now)
-		if !errors.As(err, &fe) || !strings.Contains(fe.Error(), "Sønderå Rådhus, Socialdemokratiet") {
+		if !errors.As(err, &fe) || !strings.Contains(danishErr(fe), "Sønderå Rådhus, Socialdemokratiet") {
 			t.Errorf("quota below the holders: %v", err)
 		}
 		// The foreign key guards a held slot even against a direct delete.
@@ -455,9 +455,9 @@ func TestMoveVacantSlot(t *testing.T) {
 		}
 		// A slot someone was ever invited to does not move.
 		f.occupy(t, f.slotsOf(t, cell, "O")[0], models.StateDeclined)
-		var ue *store.UserError
+		var ue *models.UserError
 		if err := store.MoveVacantSlot(ctx, db, f.staff, f.e.ID, f.version(t), cell, o, c, f.now); !errors.As(err, &ue) ||
-			!strings.Contains(ue.Reason, "Dansk Folkeparti har ingen ledig plads") {
+			!strings.Contains(danish(ue), "Dansk Folkeparti har ingen ledig plads") {
 			t.Errorf("moving an invited slot: %v", err)
 		}
 		for _, u := range []models.User{f.p.secA, f.readOnly} {
@@ -475,7 +475,7 @@ func TestValggruppeInThePlan(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var ue *store.UserError
+		var ue *models.UserError
 		if _, err := store.CreateValggruppe(ctx, db, f.staff, "Venstre"); !errors.As(err, &ue) {
 			t.Errorf("a valggruppe named as a party: %v", err)
 		}
@@ -527,7 +527,7 @@ func TestSaveParty(t *testing.T) {
 		if got.CouncilSeats != 2 || got.Kind != models.CouncilGroup {
 			t.Errorf("saved: %+v", got)
 		}
-		var ue *store.UserError
+		var ue *models.UserError
 		for _, bad := range []models.Party{
 			{Name: "", Kind: models.CouncilGroup},
 			{Name: "X", Kind: models.CouncilGroup, CouncilSeats: -1},
@@ -573,8 +573,8 @@ func TestDeleteStationWithSlots(t *testing.T) {
 		// A station where someone holds a slot cannot be deleted.
 		other := f.stations[6]
 		f.occupy(t, f.slotsOf(t, f.cell(6), "A")[0], models.StateConfirmed)
-		var ue *store.UserError
-		if err := store.DeleteStation(ctx, db, f.staff, other.ID, true, f.now); !errors.As(err, &ue) || !strings.Contains(ue.Reason, "1 person har en af pladserne") {
+		var ue *models.UserError
+		if err := store.DeleteStation(ctx, db, f.staff, other.ID, true, f.now); !errors.As(err, &ue) || !strings.Contains(danish(ue), "1 person har en af pladserne") {
 			t.Errorf("deleting a station with a holder: %v", err)
 		}
 		if err := store.DeleteStation(ctx, db, f.p.secA, other.ID, true, f.now); !errors.Is(err, store.ErrForbidden) {
@@ -646,7 +646,7 @@ func TestDuplicateElection(t *testing.T) {
 			t.Error("people came along")
 		}
 		var fe store.FieldErrors
-		if _, err := store.DuplicateElection(ctx, db, f.staff, f.e.ID, "X", "2020-01-01", f.now); !errors.As(err, &fe) || fe["day"] == "" {
+		if _, err := store.DuplicateElection(ctx, db, f.staff, f.e.ID, "X", "2020-01-01", f.now); !errors.As(err, &fe) || fe["day"] == nil {
 			t.Errorf("a day in the past: %v", err)
 		}
 		if _, err := store.DuplicateElection(ctx, db, f.readOnly, f.e.ID, "X", newDay.String(), f.now); !errors.Is(err, store.ErrForbidden) {
@@ -677,10 +677,10 @@ func TestPlanRoles(t *testing.T) {
 				t.Errorf("%s distributing: %v", u.Role, err)
 			}
 		}
-		var ue *store.UserError
+		var ue *models.UserError
 		if err := store.SetCellCounts(ctx, db, f.staff, store.CellRequest{ElectionID: f.e.ID, PlanVersion: f.version(t),
 			Cell:   store.PlanCell{StationID: f.stations[0].ID, TaskTypeID: f.tt.ID, Day: f.day.AddDays(5)},
-			Counts: map[int64]int{f.p.a.ID: 5}}, f.now); !errors.As(err, &ue) || !strings.Contains(ue.Reason, "opgavedage") {
+			Counts: map[int64]int{f.p.a.ID: 5}}, f.now); !errors.As(err, &ue) || !strings.Contains(danish(ue), "opgavedage") {
 			t.Errorf("a day outside the task days: %v", err)
 		}
 	})

@@ -12,7 +12,7 @@ import (
 )
 
 // ErrOnReserveList: a person is on a party's reserve list once per election.
-var ErrOnReserveList = &UserError{"Personen er allerede på partiets reserveliste til dette valg."}
+var ErrOnReserveList = models.Refuse("error.nomination.onreserve")
 
 // AddReserve puts a person on a party's reserve list for an election, for
 // one polling station or (stationID nil) the whole municipality. The list is
@@ -37,7 +37,7 @@ func AddReserve(ctx context.Context, db *gorm.DB, actor models.User, electionID,
 			return r, err
 		}
 		if n == 0 {
-			return r, &UserError{"Valgstedet findes ikke."}
+			return r, models.RefuseField("station_id", "error.station.unknown")
 		}
 	}
 	member, err := isMember(db, participantID, partyID)

@@ -51,7 +51,7 @@ func TestReserveListOrderAndRules(t *testing.T) {
 			"unknown station": {f.staff, f.a, new(int64(99999)), f.person(t, f.a), nil},
 		} {
 			_, err := add(c.actor, c.party, c.st, c.p)
-			var ue *store.UserError
+			var ue *models.UserError
 			if c.want == nil && !errors.As(err, &ue) || c.want != nil && !errors.Is(err, c.want) {
 				t.Errorf("%s: %v, want %v", name, err, c.want)
 			}

@@ -91,7 +91,7 @@ func AttendanceOf(ctx context.Context, db *gorm.DB, actor models.User, electionI
 
 // MarkAttendance records whether a confirmed person served (completed) or
 // not (no_show); a completed one may still be marked a no-show. Only on or
-// after the task day (Copenhagen); the refusal is a UserError. Staff only.
+// after the task day (Copenhagen); the refusal is a *models.UserError. Staff only.
 func MarkAttendance(ctx context.Context, db *gorm.DB, actor models.User, assignmentID int64, to models.AssignmentState, now time.Time) error {
 	if !isStaff(actor) {
 		return ErrForbidden
@@ -104,7 +104,7 @@ func MarkAttendance(ctx context.Context, db *gorm.DB, actor models.User, assignm
 			return err
 		}
 		if err := models.CheckAttendance(a.State, to, a.Day, models.DateOf(now.In(models.Copenhagen))); err != nil {
-			return &UserError{err.Error()}
+			return err
 		}
 		_, err := markAttendance(tx, actor, []models.Assignment{a}, to, now)
 		return err
@@ -119,7 +119,7 @@ func MarkStationAttendance(ctx context.Context, db *gorm.DB, actor models.User, 
 		return 0, ErrForbidden
 	}
 	if to != models.StateCompleted && to != models.StateNoShow {
-		return 0, &UserError{"Vælg mødt eller udeblevet."}
+		return 0, models.Refuse("error.attendance.choose")
 	}
 	today := models.DateOf(now.In(models.Copenhagen))
 	n := 0
@@ -175,7 +175,7 @@ func SetRetentionDays(ctx context.Context, db *gorm.DB, actor models.User, elect
 	}
 	n, err := strconv.Atoi(days)
 	if err != nil || n < models.MinRetentionDays || n > models.MaxRetentionDays {
-		return e, &UserError{fmt.Sprintf("Skriv et helt tal fra %d til %d.", models.MinRetentionDays, models.MaxRetentionDays)}
+		return e, models.RefuseField("retention_days", "error.number.range", models.MinRetentionDays, models.MaxRetentionDays)
 	}
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.First(&e, electionID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
@@ -184,7 +184,7 @@ func SetRetentionDays(ctx context.Context, db *gorm.DB, actor models.User, elect
 			return err
 		}
 		if e.AnonymisedAt != nil {
-			return &UserError{"Valgets personoplysninger er allerede slettet."}
+			return models.Refuse("error.retention.alreadydeleted")
 		}
 		if err := tx.Model(&models.Election{}).Where("id = ? AND anonymised_at IS NULL", electionID).
 			Updates(map[string]any{"retention_days": n, "updated_at": now}).Error; err != nil {
@@ -408,7 +408,7 @@ func AnonymiseElection(ctx context.Context, db *gorm.DB, electionID int64, now t
 			return nil
 		}
 		if e.State != models.ElectionClosed {
-			return &UserError{"Kun et afsluttet valg kan få slettet sine personoplysninger."}
+			return models.Refuse("error.retention.notclosed")
 		}
 		// Claim the election first: of two runs at once, the second waits
 		// here for the first's row lock and then finds it anonymised.

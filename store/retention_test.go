@@ -250,7 +250,7 @@ func TestAnonymiseElection(t *testing.T) {
 		if _, err := store.AnonymiseElection(ctx, db, eid, now.Add(time.Hour)); err != nil {
 			t.Fatalf("second run: %v", err)
 		}
-		var ue *store.UserError
+		var ue *models.UserError
 		if _, err := store.SetRetentionDays(ctx, db, w.staff, eid, "400", now); !errors.As(err, &ue) {
 			t.Errorf("retention after the deletion: %v", err)
 		}
@@ -266,7 +266,7 @@ func publicPlan(p store.RetentionPlan) []any {
 func TestAnonymiseOnlyAClosedElection(t *testing.T) {
 	db := storetest.SQLite(t)
 	w := newRetentionWorld(t, db)
-	var ue *store.UserError
+	var ue *models.UserError
 	if _, err := store.AnonymiseElection(ctx, db, w.other.ID, time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)); !errors.As(err, &ue) {
 		t.Fatalf("active election: %v, want a UserError", err)
 	}
@@ -276,7 +276,7 @@ func TestRetentionDaysMoveTheDate(t *testing.T) {
 	db := storetest.SQLite(t)
 	w := newRetentionWorld(t, db)
 	eid := w.e.Election.ID
-	var ue *store.UserError
+	var ue *models.UserError
 	for _, bad := range []string{"-1", "6", "x", "3651"} {
 		if _, err := store.SetRetentionDays(ctx, db, w.staff, eid, bad, time.Now()); !errors.As(err, &ue) {
 			t.Errorf("%q: %v, want a UserError", bad, err)
@@ -303,7 +303,7 @@ func TestMarkAttendance(t *testing.T) {
 		a0, a1, a2, a3 := w.as[0], w.as[1], w.as[2], w.as[3]
 		dayBefore := retentionDay.AddDays(-1).In(models.Copenhagen).Add(12 * time.Hour)
 		onDay := retentionDay.In(models.Copenhagen).Add(20 * time.Hour)
-		var ue *store.UserError
+		var ue *models.UserError
 		if err := store.MarkAttendance(ctx, db, w.staff, a1.ID, models.StateNoShow, dayBefore); !errors.As(err, &ue) {
 			t.Errorf("before the day: %v, want a UserError", err)
 		}
@@ -362,7 +362,7 @@ func TestDeleteParticipants(t *testing.T) {
 		w := newRetentionWorld(t, db)
 		p := w.e.People
 		now := time.Now().UTC()
-		var ue *store.UserError
+		var ue *models.UserError
 		if _, err := store.DeleteParticipants(ctx, db, w.staff, []int64{p[4].ID}, "SLET", now); !errors.Is(err, store.ErrForbidden) {
 			t.Errorf("staff: %v, want ErrForbidden", err)
 		}

@@ -58,7 +58,7 @@ func CreateRound(ctx context.Context, db *gorm.DB, actor models.User, electionID
 			return err
 		}
 		if e.State != models.ElectionActive {
-			return &UserError{"Kun et aktivt valg kan sende invitationer. Gør valget aktivt først."}
+			return models.Refuse("error.round.notactive")
 		}
 		r.WorkflowID = payload.RoundID(electionID, now)
 		if err := tx.Create(&r).Error; err != nil {

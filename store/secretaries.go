@@ -35,13 +35,13 @@ func RequestSecretary(ctx context.Context, db *gorm.DB, actor models.User, name,
 	}
 	name, email = strings.TrimSpace(name), NormalizeEmail(email)
 	if name == "" || len(name) > 200 {
-		return r, &UserError{"Skriv personens navn."}
+		return r, models.RefuseField("name", "error.user.name")
 	}
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email {
-		return r, &UserError{"Skriv en gyldig e-mailadresse."}
+		return r, models.RefuseField("email", "error.user.email")
 	}
 	if len(stationIDs) == 0 {
-		return r, &UserError{"Vælg mindst ét valgsted."}
+		return r, models.RefuseField("stations", "error.secretary.nostation")
 	}
 	own, err := StationsOf(ctx, db, actor.ID)
 	if err != nil {
@@ -57,7 +57,7 @@ func RequestSecretary(ctx context.Context, db *gorm.DB, actor models.User, name,
 		return r, err
 	}
 	if int(known) != len(slices.Compact(slices.Sorted(slices.Values(stationIDs)))) {
-		return r, &UserError{"Et af valgstederne findes ikke."}
+		return r, models.Refuse("error.station.oneunknown")
 	}
 	r = models.SecretaryRequest{RequestedBy: actor.ID, PartyID: *actor.PartyID, Name: name, Email: email, State: "pending", CreatedAt: now}
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -23,7 +23,7 @@ func TestExtraSecretaryLimitedToStations(t *testing.T) {
 		if _, err := store.RequestSecretary(ctx, db, p.admin, "X", "x@x.example", []int64{s1}, now); !errors.Is(err, store.ErrForbidden) {
 			t.Fatalf("an administrator 'requesting': %v", err)
 		}
-		var ue *store.UserError
+		var ue *models.UserError
 		if _, err := store.RequestSecretary(ctx, db, p.secA, "X", "x@x.example", nil, now); !errors.As(err, &ue) {
 			t.Fatalf("no stations: %v", err)
 		}

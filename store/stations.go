@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 	"regexp"
 	"strings"
 
@@ -21,15 +20,15 @@ func checkStation(s *models.PollingStation) error {
 	s.Name, s.Address, s.City = strings.TrimSpace(s.Name), strings.TrimSpace(s.Address), strings.TrimSpace(s.City)
 	switch {
 	case s.Name == "":
-		return &UserError{"Skriv valgstedets navn."}
+		return models.RefuseField("name", "error.station.name")
 	case s.Address == "" || s.City == "":
-		return &UserError{"Skriv adresse og by."}
+		return models.RefuseField("address", "error.station.address")
 	case !postalCode.MatchString(s.PostalCode):
-		return &UserError{"Postnummeret skal have 4 cifre."}
+		return models.RefuseField("postal_code", "error.station.postal")
 	case s.District < 1 || s.District > 999:
-		return &UserError{"Afstemningsområdets nummer skal være mellem 1 og 999."}
+		return models.RefuseField("district", "error.station.district")
 	case s.AreaID == 0:
-		return &UserError{"Vælg et område."}
+		return models.RefuseField("area_id", "error.station.area")
 	}
 	return nil
 }
@@ -62,9 +61,9 @@ func SaveStation(ctx context.Context, db *gorm.DB, actor models.User, s models.P
 	}
 	switch {
 	case errors.Is(err, gorm.ErrDuplicatedKey):
-		return s, &UserError{fmt.Sprintf("Afstemningsområde nummer %d findes allerede.", s.District)}
+		return s, models.RefuseField("district", "error.station.districttaken", s.District)
 	case errors.Is(err, gorm.ErrForeignKeyViolated):
-		return s, &UserError{"Området findes ikke."}
+		return s, models.RefuseField("area_id", "error.area.unknown")
 	}
 	return s, err
 }
@@ -95,7 +94,7 @@ func SaveArea(ctx context.Context, db *gorm.DB, actor models.User, a models.Area
 	}
 	a.Name = strings.TrimSpace(a.Name)
 	if a.Name == "" || len(a.Name) > 100 {
-		return a, &UserError{"Skriv områdets navn."}
+		return a, models.RefuseField("name", "error.area.name")
 	}
 	db = db.WithContext(ctx)
 	var err error
@@ -108,7 +107,7 @@ func SaveArea(ctx context.Context, db *gorm.DB, actor models.User, a models.Area
 		}
 	}
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return a, &UserError{"Der findes allerede et område med det navn."}
+		return a, models.RefuseField("name", "error.area.nametaken")
 	}
 	return a, err
 }

@@ -23,7 +23,7 @@ func TestStationsWithOptimisticLocking(t *testing.T) {
 		if err != nil || s.ID == 0 || s.Version != 1 || s.Name != "Ny Skole" {
 			t.Fatalf("create: %+v, %v", s, err)
 		}
-		var ue *store.UserError
+		var ue *models.UserError
 		for _, bad := range []models.PollingStation{
 			{AreaID: area.ID, Name: "", Address: "a", PostalCode: "9990", City: "c", District: 9},
 			{AreaID: area.ID, Name: "x", Address: "a", PostalCode: "999", City: "c", District: 9},
@@ -88,7 +88,7 @@ func TestAreas(t *testing.T) {
 		if err != nil || a.ID == 0 || a.Name != "Øst" {
 			t.Fatalf("create: %+v %v", a, err)
 		}
-		var ue *store.UserError
+		var ue *models.UserError
 		if _, err := store.SaveArea(ctx, db, p.admin, models.Area{Name: "Nord"}); !errors.As(err, &ue) {
 			t.Errorf("duplicate name: %v", err)
 		}

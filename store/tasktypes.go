@@ -17,13 +17,13 @@ func checkTaskType(t *models.TaskType) error {
 	t.Name, t.ShortName, t.Description = strings.TrimSpace(t.Name), strings.TrimSpace(t.ShortName), strings.TrimSpace(t.Description)
 	switch {
 	case t.Name == "" || t.ShortName == "":
-		return &UserError{"Skriv navn og forkortelse."}
+		return models.RefuseField("name", "error.tasktype.name")
 	case !clock.MatchString(t.StartTime) || !clock.MatchString(t.EndTime):
-		return &UserError{"Start og slut skrives TT:MM, fx 07:00 og 23:59."}
+		return models.RefuseField("start", "error.tasktype.times")
 	case t.EndTime <= t.StartTime:
-		return &UserError{"Opgaven skal slutte efter den starter."}
+		return models.RefuseField("end", "error.tasktype.endbeforestart")
 	case t.AllowanceKr < 0 || t.AllowanceKr > 100000:
-		return &UserError{"Diæten skal være et beløb i kroner fra 0 og op."}
+		return models.RefuseField("allowance", "error.tasktype.allowance")
 	}
 	return nil
 }
@@ -49,7 +49,7 @@ func SaveTaskType(ctx context.Context, db *gorm.DB, actor models.User, t models.
 		t.Version++
 	}
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return t, &UserError{"Der findes allerede en opgavetype med det navn."}
+		return t, models.RefuseField("name", "error.tasktype.nametaken")
 	}
 	return t, err
 }

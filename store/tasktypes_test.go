@@ -19,7 +19,7 @@ func TestTaskTypes(t *testing.T) {
 		if err != nil || tt.Version != 1 {
 			t.Fatalf("create: %+v %v", tt, err)
 		}
-		var ue *store.UserError
+		var ue *models.UserError
 		for _, bad := range []models.TaskType{
 			{Name: "X", ShortName: "X", StartTime: "7:00", EndTime: "23:59"},
 			{Name: "X", ShortName: "X", StartTime: "18:00", EndTime: "17:00"},

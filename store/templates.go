@@ -73,24 +73,26 @@ func TemplateFields(kind string) []string {
 
 // TemplateError says what is wrong with a template's text. Subject and Body
 // join the merge field errors of each part (models.FieldErrors lists them,
-// each with its line and column); Problems are the other faults, as Danish
-// sentences for the template's author. models.FieldErrors(err) finds every
-// field error in a *TemplateError too.
+// each with its line and column); Problems are the other faults, as keys
+// of the catalogs for the template's author. models.FieldErrors(err) finds
+// every field error in a *TemplateError too.
 type TemplateError struct {
 	Subject  error
 	Body     error
-	Problems []string
+	Problems []*models.UserError
 }
 
 func (e *TemplateError) Error() string {
 	var parts []string
 	if e.Subject != nil {
-		parts = append(parts, "emne: "+e.Subject.Error())
+		parts = append(parts, "subject: "+e.Subject.Error())
 	}
 	if e.Body != nil {
-		parts = append(parts, "tekst: "+e.Body.Error())
+		parts = append(parts, "body: "+e.Body.Error())
 	}
-	parts = append(parts, e.Problems...)
+	for _, p := range e.Problems {
+		parts = append(parts, p.Error())
+	}
 	return strings.Join(parts, "\n")
 }
 
@@ -119,19 +121,19 @@ func CheckTemplate(kind, channel, subject, body string) (subjectT, bodyT *models
 	if channel != "sms" {
 		switch {
 		case strings.TrimSpace(subject) == "":
-			te.Problems = append(te.Problems, "Skriv et emne.")
+			te.Problems = append(te.Problems, models.RefuseField("subject", "error.template.nosubject"))
 		case strings.ContainsFunc(subject, unicode.IsControl):
-			te.Problems = append(te.Problems, "Emnet skal være én linje.")
+			te.Problems = append(te.Problems, models.RefuseField("subject", "error.template.subjectlines"))
 		case utf8.RuneCountInString(subject) > maxTemplateSubject:
-			te.Problems = append(te.Problems, fmt.Sprintf("Emnet må højst være %d tegn.", maxTemplateSubject))
+			te.Problems = append(te.Problems, models.RefuseField("subject", "error.template.subjectlong", maxTemplateSubject))
 		}
 		subjectT, te.Subject = parseForChannel(subject, k.fields, channel)
 	}
 	switch {
 	case strings.TrimSpace(body) == "":
-		te.Problems = append(te.Problems, "Skriv en tekst.")
+		te.Problems = append(te.Problems, models.RefuseField("body", "error.template.nobody"))
 	case utf8.RuneCountInString(body) > maxTemplateBody:
-		te.Problems = append(te.Problems, fmt.Sprintf("Teksten må højst være %d tegn.", maxTemplateBody))
+		te.Problems = append(te.Problems, models.RefuseField("body", "error.template.bodylong", maxTemplateBody))
 	default:
 		bodyT, te.Body = parseForChannel(body, k.fields, channel)
 		if bodyT != nil {
@@ -141,7 +143,7 @@ func CheckTemplate(kind, channel, subject, body string) (subjectT, bodyT *models
 			}
 			for _, f := range k.required[channel] {
 				if !used[f] {
-					te.Problems = append(te.Problems, fmt.Sprintf("Teksten skal indeholde flettefeltet [%s].", f))
+					te.Problems = append(te.Problems, models.RefuseField("body", "error.template.required", f))
 				}
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -16,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.yaml.in/yaml/v4"
 
+	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 )
 
@@ -123,16 +125,27 @@ func (s *server) apiFail(c *gin.Context, err error) {
 func (s *server) apiStoreError(c *gin.Context, err error) {
 	T := translator(c)
 	var fe store.FieldErrors
-	var ue *store.UserError
+	var ue *models.UserError
 	var refused *store.PlanRefused
 	var confirm *store.NeedsConfirmation
 	switch {
 	case errors.As(err, &fe):
-		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: fe.Error(), Fields: fe})
+		fields := fieldTexts(c, fe)
+		parts := make([]string, 0, len(fields))
+		for k, v := range fields {
+			parts = append(parts, k+": "+v)
+		}
+		slices.Sort(parts)
+		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: strings.Join(parts, "; "), Fields: fields})
 	case errors.As(err, &ue):
-		apiError(c, http.StatusUnprocessableEntity, ue.Reason)
+		body := apiErrorBody{Error: errText(c, ue)}
+		if ue.Field != "" {
+			body.Fields = map[string]string{ue.Field: body.Error}
+		}
+		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, body)
 	case errors.As(err, &refused):
-		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: refused.Error(), Problems: refused.Problems})
+		problems := refusalTexts(c, refused.Problems)
+		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: strings.Join(problems, " "), Problems: problems})
 	case errors.As(err, &confirm):
 		c.AbortWithStatusJSON(http.StatusConflict, apiErrorBody{Error: T("api.confirm", confirm.Removes), Removes: confirm.Removes})
 	case errors.Is(err, store.ErrStale):

@@ -112,10 +112,10 @@ func (s *server) apiRegisterParticipant(c *gin.Context) {
 		return
 	}
 	number, err := models.ParseCPR(in.CPR)
-	var ce *models.CPRError
+	var ce *models.UserError
 	if errors.As(err, &ce) {
-		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: T("api.badcpr", ce.Reason),
-			Fields: map[string]string{"cpr": ce.Reason}})
+		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: T("api.badcpr", errText(c, ce)),
+			Fields: map[string]string{"cpr": errText(c, ce)}})
 		return
 	} else if err != nil {
 		s.apiFail(c, err)
@@ -161,7 +161,7 @@ func (s *server) apiRegisterParticipant(c *gin.Context) {
 	}
 	if len(reasons) > 0 {
 		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: T("participants.ineligible", election.Title),
-			Problems: ineligibilityTexts(reasons)})
+			Problems: ineligibilityTexts(c, reasons)})
 		return
 	}
 	p, created, err := store.RegisterParticipant(ctx, s.DB, s.Keys, u, store.NewParticipant{
@@ -179,10 +179,10 @@ func (s *server) apiRegisterParticipant(c *gin.Context) {
 	c.JSON(status, apiParticipant{ID: p.ID, Name: p.Name, MaskedCPR: number.Masked(), PartyID: party.ID, Created: created})
 }
 
-func ineligibilityTexts(reasons []models.Ineligibility) []string {
+func ineligibilityTexts(c *gin.Context, reasons []models.Ineligibility) []string {
 	out := make([]string, len(reasons))
 	for i, r := range reasons {
-		out[i] = r.Reason
+		out[i] = errText(c, r.Reason)
 	}
 	return out
 }
@@ -344,7 +344,7 @@ func (s *server) apiNominate(c *gin.Context) {
 	}
 	if len(reasons) > 0 {
 		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: T("participants.ineligible", e.Title),
-			Problems: ineligibilityTexts(reasons)})
+			Problems: ineligibilityTexts(c, reasons)})
 		return
 	}
 	a, err := store.Nominate(ctx, s.DB, u, slot.ID, p.ID, s.Now().UTC())
@@ -385,45 +385,6 @@ func (s *server) nominationRefused(c *gin.Context, err error) {
 		}
 	}
 	s.apiStoreError(c, err)
-}
-
-func init() {
-	for l, texts := range map[string]map[string]string{
-		danish: {
-			"api.toolarge":      "Forespørgslen er for stor (højst %d KiB).",
-			"api.badcpr":        "CPR-nummeret er ikke gyldigt: %s",
-			"api.noparty":       "Vælg et parti eller en pulje, der findes.",
-			"api.required":      "Skal udfyldes med et id.",
-			"api.noslot":        "Pladsen findes ikke i dette valg.",
-			"api.noparticipant": "Personen findes ikke, eller du kan ikke se personen.",
-			"api.slottaken":     "Pladsen er allerede besat af en anden. Hent partiets pladser igen og vælg en ledig.",
-			"api.busythatday":   "Personen har allerede en opgave den dag.",
-			"api.wasonslot":     "Personen har tidligere været indstillet til denne plads og kan ikke indstilles til den igen.",
-			"api.novacancy":     "Der er ingen ledige pladser.",
-			"api.closed":        "Valget er afsluttet; der kan ikke indstilles flere.",
-			"api.onreserve":     "Personen er allerede på partiets reserveliste til dette valg.",
-			"api.invitedon":     "Personen er allerede inviteret.",
-		},
-		english: {
-			"api.toolarge":      "The request is too large (at most %d KiB).",
-			"api.badcpr":        "The CPR number is not valid: %s",
-			"api.noparty":       "Choose a party or pool that exists.",
-			"api.required":      "Required: an id.",
-			"api.noslot":        "The slot does not exist in this election.",
-			"api.noparticipant": "The person does not exist, or you cannot see them.",
-			"api.slottaken":     "The slot is already taken by someone else. Fetch the party's slots again and choose a vacant one.",
-			"api.busythatday":   "The person already has a task that day.",
-			"api.wasonslot":     "The person was nominated to this slot before and cannot be nominated to it again.",
-			"api.novacancy":     "There are no vacant slots.",
-			"api.closed":        "The election is closed; no more nominations.",
-			"api.onreserve":     "The person is already on the party's reserve list for this election.",
-			"api.invitedon":     "The person has already been invited.",
-		},
-	} {
-		for k, v := range texts {
-			messages[l][k] = v
-		}
-	}
 }
 
 // apiLookUpPerson asks the CPR register (audited, lookUpPerson) and answers

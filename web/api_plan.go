@@ -78,7 +78,8 @@ func (s *server) apiDistributeByQuota(c *gin.Context) {
 	}
 	day, err := models.ParseDate(in.Day)
 	if err != nil {
-		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: err.Error(), Fields: map[string]string{"day": err.Error()}})
+		msg := errText(c, models.RefuseField("day", "error.date"))
+		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: msg, Fields: map[string]string{"day": msg}})
 		return
 	}
 	req := store.QuotaRequest{ElectionID: apiID(c, "id"), PlanVersion: in.PlanVersion, TaskTypeID: in.TaskTypeID, Day: day,
@@ -110,7 +111,7 @@ func (s *server) apiQuota(c *gin.Context) {
 	}
 	alloc, err := models.DHondt(in.Seats, in.Contenders, in.Seed)
 	if errors.Is(err, models.ErrQuota) {
-		apiError(c, http.StatusUnprocessableEntity, err.Error())
+		apiError(c, http.StatusUnprocessableEntity, errText(c, err))
 		return
 	} else if err != nil {
 		s.apiFail(c, err)
@@ -267,7 +268,8 @@ type apiPlanCellInput struct {
 func (in apiPlanCellInput) cell(c *gin.Context) (store.PlanCell, bool) {
 	day, err := models.ParseDate(in.Day)
 	if err != nil {
-		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: err.Error(), Fields: map[string]string{"day": err.Error()}})
+		msg := errText(c, models.RefuseField("day", "error.date"))
+		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: msg, Fields: map[string]string{"day": msg}})
 		return store.PlanCell{}, false
 	}
 	return store.PlanCell{StationID: in.StationID, TaskTypeID: in.TaskTypeID, Day: day}, true

@@ -38,10 +38,10 @@ func (s *server) elections(c *gin.Context) {
 func (s *server) setElectionState(c *gin.Context) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
 	err := store.SetElectionState(c.Request.Context(), s.DB, *currentUser(c), id, models.ElectionState(c.PostForm("state")), s.Now().UTC())
-	var ue *store.UserError
+	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
-		s.render(c, http.StatusUnprocessableEntity, "error.html", "elections.title", map[string]any{"MessageText": ue.Reason})
+		s.render(c, http.StatusUnprocessableEntity, "error.html", "elections.title", map[string]any{"MessageText": errText(c, ue)})
 	case errors.Is(err, store.ErrNotFound):
 		s.notFound(c)
 	case errors.Is(err, store.ErrStale):
@@ -60,10 +60,10 @@ func (s *server) setElectionState(c *gin.Context) {
 func (s *server) createElection(c *gin.Context) {
 	_, err := store.CreateElection(c.Request.Context(), s.DB, *currentUser(c), c.PostForm("title"),
 		models.ElectionKind(c.PostForm("kind")), c.PostForm("day"), s.Now())
-	var ue *store.UserError
+	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
-		s.render(c, http.StatusUnprocessableEntity, "error.html", "elections.title", map[string]any{"MessageText": ue.Reason})
+		s.render(c, http.StatusUnprocessableEntity, "error.html", "elections.title", map[string]any{"MessageText": errText(c, ue)})
 	case err != nil:
 		s.fail(c, err)
 	default:
@@ -89,7 +89,7 @@ func (s *server) renderElection(c *gin.Context, status int, e models.Election, f
 // in the duplicate form, and its errors, when that failed.
 func (s *server) renderElectionWith(c *gin.Context, status int, e models.Election, form store.ElectionSettings, errs store.FieldErrors, errKey string, dup map[string]any) {
 	s.render(c, status, "election.html", e.Title, map[string]any{
-		"E": e, "F": form, "Errors": errs, "ErrorKey": errKey, "Dup": dup,
+		"E": e, "F": form, "Errors": fieldTexts(c, errs), "ErrorKey": errKey, "Dup": dup,
 		"MayEdit":  staffWrite.allows(currentUser(c)) && e.State != models.ElectionClosed,
 		"MayCopy":  staffWrite.allows(currentUser(c)),
 		"TaskDays": len(e.TaskDays()),
@@ -116,7 +116,7 @@ func (s *server) saveElection(c *gin.Context) {
 		}
 	}
 	var fe store.FieldErrors
-	var ue *store.UserError
+	var ue *models.UserError
 	switch {
 	case err == nil:
 		c.Redirect(http.StatusSeeOther, "/valg/"+strconv.FormatInt(id, 10)+"?besked=election.saved")
@@ -126,7 +126,7 @@ func (s *server) saveElection(c *gin.Context) {
 	case errors.Is(err, store.ErrStale):
 		s.renderElection(c, http.StatusConflict, current, store.SettingsOf(current), nil, "election.stale")
 	case errors.As(err, &ue):
-		s.renderElection(c, http.StatusUnprocessableEntity, current, form, store.FieldErrors{"": ue.Reason}, "")
+		s.renderElection(c, http.StatusUnprocessableEntity, current, form, store.FieldErrors{"": ue}, "")
 	case errors.Is(err, store.ErrNotFound):
 		s.notFound(c)
 	default:
@@ -149,7 +149,7 @@ func (s *server) duplicateElection(c *gin.Context) {
 			return
 		}
 		s.renderElectionWith(c, http.StatusUnprocessableEntity, src, store.SettingsOf(src), nil, "",
-			map[string]any{"Title": c.PostForm("title"), "Day": c.PostForm("day"), "Errors": fe})
+			map[string]any{"Title": c.PostForm("title"), "Day": c.PostForm("day"), "Errors": fieldTexts(c, fe)})
 	case errors.Is(err, store.ErrNotFound):
 		s.notFound(c)
 	default:

@@ -17,7 +17,7 @@ import (
 type electionTypeRow struct {
 	T                      models.ElectionType
 	MinAge, ResidenceYears string
-	Errors                 store.FieldErrors
+	Errors                 map[string]string // translated, per field
 	ErrorKey               string
 }
 
@@ -82,7 +82,7 @@ func (s *server) afterElectionTypeWrite(c *gin.Context, row electionTypeRow, err
 	var fe store.FieldErrors
 	switch {
 	case errors.As(err, &fe):
-		row.Errors = fe
+		row.Errors = fieldTexts(c, fe)
 		s.renderElectionTypes(c, http.StatusUnprocessableEntity, &row)
 	case errors.Is(err, store.ErrStale):
 		current, _ := store.ElectionType(c.Request.Context(), s.DB, row.T.Kind)

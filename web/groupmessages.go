@@ -105,13 +105,13 @@ func (s *server) sendGroupMessage(c *gin.Context) {
 	gm, err := store.CreateGroupMessage(ctx, s.DB, *currentUser(c), form.Filter.On(models.GroupMessage{
 		ElectionID: id, Subject: form.Subject, Body: form.Body, CreatedAt: s.Now().UTC()}))
 	var te *store.TemplateError
-	var ue *store.UserError
+	var ue *models.UserError
 	switch {
 	case errors.As(err, &te):
-		s.renderGroupMessages(c, http.StatusUnprocessableEntity, form, nil, problemsOf(te))
+		s.renderGroupMessages(c, http.StatusUnprocessableEntity, form, nil, problemsOf(c, te))
 		return
 	case errors.As(err, &ue):
-		s.renderGroupMessages(c, http.StatusUnprocessableEntity, form, nil, []templateProblem{{Reason: ue.Reason}})
+		s.renderGroupMessages(c, http.StatusUnprocessableEntity, form, nil, []templateProblem{{Reason: errText(c, ue)}})
 		return
 	case errors.Is(err, store.ErrNotFound):
 		s.notFound(c)

@@ -262,7 +262,7 @@ func (s *server) saveMessageTemplate(c *gin.Context) {
 	var te *store.TemplateError
 	switch {
 	case errors.As(err, &te):
-		p.Problems = problemsOf(te)
+		p.Problems = problemsOf(c, te)
 		s.renderMessageTemplate(c, http.StatusUnprocessableEntity, p)
 		return
 	case errors.Is(err, store.ErrForbidden):
@@ -341,10 +341,10 @@ func (s *server) withMessagePreview(c *gin.Context, p *messageTemplatePage) {
 	var te *store.TemplateError
 	switch {
 	case errors.As(err, &te):
-		p.Problems = append(p.Problems, problemsOf(te)...)
+		p.Problems = append(p.Problems, problemsOf(c, te)...)
 		return
 	case err != nil:
-		p.Problems = append(p.Problems, templateProblem{Reason: err.Error()})
+		p.Problems = append(p.Problems, templateProblem{Reason: errText(c, err)})
 		return
 	}
 	values := s.exampleValues(c)
@@ -357,10 +357,10 @@ func (s *server) withMessagePreview(c *gin.Context, p *messageTemplatePage) {
 	preview, err := renderMessagePreview(p.Channel, st, bt, values)
 	if err != nil {
 		for _, fe := range models.FieldErrors(err) {
-			p.Problems = append(p.Problems, templateProblem{Field: fe.Field, Line: fe.Line, Col: fe.Col, Reason: fe.Reason})
+			p.Problems = append(p.Problems, templateProblem{Field: fe.Field, Line: fe.Line, Col: fe.Col, Reason: errText(c, fe.Refusal())})
 		}
 		if len(p.Problems) == 0 {
-			p.Problems = append(p.Problems, templateProblem{Reason: err.Error()})
+			p.Problems = append(p.Problems, templateProblem{Reason: errText(c, err)})
 		}
 		return
 	}

@@ -287,14 +287,14 @@ func (s *server) nominate(c *gin.Context) {
 		picked = &p
 	} else {
 		number, err = models.ParseCPR(c.PostForm("cpr"))
-		var ce *models.CPRError
+		var ce *models.UserError
 		if errors.As(err, &ce) {
-			again(http.StatusUnprocessableEntity, map[string]any{"Error": ce.Reason})
+			again(http.StatusUnprocessableEntity, map[string]any{"Error": errText(c, ce)})
 			return
 		}
 		// Contact data first: a typing error costs no register lookup.
 		if err := store.CheckContact(c.PostForm("mobile"), c.PostForm("email"), models.ChannelDefault, ""); err != nil {
-			again(http.StatusUnprocessableEntity, map[string]any{"Error": err.Error()})
+			again(http.StatusUnprocessableEntity, map[string]any{"Error": errText(c, err)})
 			return
 		}
 	}
@@ -337,12 +337,12 @@ func (s *server) nominate(c *gin.Context) {
 
 // placementRefused answers a refused placement and reports whether it did.
 func (s *server) placementRefused(c *gin.Context, err error, again func(int, map[string]any)) bool {
-	var ue *store.UserError
+	var ue *models.UserError
 	switch {
 	case err == nil:
 		return false
 	case errors.As(err, &ue):
-		again(http.StatusUnprocessableEntity, map[string]any{"Error": ue.Reason})
+		again(http.StatusUnprocessableEntity, map[string]any{"Error": errText(c, ue)})
 	case errors.Is(err, store.ErrForbidden):
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
 	case errors.Is(err, store.ErrNotFound):
@@ -403,7 +403,6 @@ func (s *server) takeOff(c *gin.Context, notice string, remove func(context.Cont
 func (s *server) uploadNominations(c *gin.Context) {
 	ctx := c.Request.Context()
 	u := *currentUser(c)
-	T := translator(c)
 	e, party, ok := s.formTarget(c)
 	if !ok {
 		return
@@ -429,9 +428,9 @@ func (s *server) uploadNominations(c *gin.Context) {
 		return
 	}
 	rows, err := store.ParseNominationCSV(data)
-	var ue *store.UserError
+	var ue *models.UserError
 	if errors.As(err, &ue) {
-		again(http.StatusUnprocessableEntity, map[string]any{"Error": ue.Reason})
+		again(http.StatusUnprocessableEntity, map[string]any{"Error": errText(c, ue)})
 		return
 	} else if err != nil {
 		s.fail(c, err)
@@ -445,7 +444,7 @@ func (s *server) uploadNominations(c *gin.Context) {
 		}
 		var r *refusal
 		if errors.As(err, &r) && r.status != http.StatusBadGateway {
-			return "", &store.UserError{Reason: T(r.key)}
+			return "", models.Refuse(r.key)
 		}
 		if err != nil {
 			return "", err // the register is down: the import stops here
@@ -455,11 +454,11 @@ func (s *server) uploadNominations(c *gin.Context) {
 			return "", err
 		}
 		if len(reasons) > 0 {
-			texts := make([]string, len(reasons))
+			refusals := make([]*models.UserError, len(reasons))
 			for i, r := range reasons {
-				texts[i] = r.Reason
+				refusals[i] = r.Reason
 			}
-			return "", &store.UserError{Reason: T("participants.ineligible", e.Title) + " " + strings.Join(texts, " ")}
+			return "", models.Refuse("error.nomination.ineligible", e.Title, refusals)
 		}
 		return personName(person), nil
 	}

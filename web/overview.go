@@ -88,11 +88,6 @@ func (s *server) overviewFailed(c *gin.Context, err error) {
 	}
 }
 
-func init() {
-	templateFuncs["countCells"] = countCells
-	templateFuncs["partyLabel"] = partyLabel
-}
-
 // partyLabel names a party by letter and name ("A · Socialdemokratiet"),
 // a pool by name.
 func partyLabel(p models.Party) string {

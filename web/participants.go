@@ -127,9 +127,9 @@ func (s *server) createParticipant(c *gin.Context) {
 	u := *currentUser(c)
 	number, err := models.ParseCPR(c.PostForm("cpr"))
 	if err != nil {
-		var ce *models.CPRError
+		var ce *models.UserError
 		if errors.As(err, &ce) {
-			s.renderParticipantForm(c, http.StatusUnprocessableEntity, ce.Reason, "")
+			s.renderParticipantForm(c, http.StatusUnprocessableEntity, errText(c, ce), "")
 			return
 		}
 		s.fail(c, err)
@@ -145,7 +145,7 @@ func (s *server) createParticipant(c *gin.Context) {
 	}
 	// Contact data first: a typing error costs no register lookup.
 	if err := store.CheckContact(c.PostForm("mobile"), c.PostForm("email"), models.Channel(c.PostForm("channel")), c.PostForm("diet")); err != nil {
-		s.renderParticipantForm(c, http.StatusUnprocessableEntity, err.Error(), "")
+		s.renderParticipantForm(c, http.StatusUnprocessableEntity, errText(c, err), "")
 		return
 	}
 	person, err := s.lookUpPerson(ctx, u, number)
@@ -170,10 +170,10 @@ func (s *server) createParticipant(c *gin.Context) {
 		CPR: number, Name: name, Mobile: c.PostForm("mobile"), Email: c.PostForm("email"),
 		PreferredChannel: models.Channel(c.PostForm("channel")), SpecialDiet: strings.TrimSpace(c.PostForm("diet")),
 		PartyID: partyID, DigitalPostExempt: person.DigitalPostExempt, ProtectedAddress: person.ProtectedAddress}, s.Now().UTC())
-	var ue *store.UserError
+	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
-		s.renderParticipantForm(c, http.StatusUnprocessableEntity, ue.Reason, "")
+		s.renderParticipantForm(c, http.StatusUnprocessableEntity, errText(c, ue), "")
 		return
 	case errors.Is(err, store.ErrForbidden):
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})

@@ -221,7 +221,7 @@ func (s *server) planResult(c *gin.Context, t planTarget, toCell bool, notice st
 			s.renderPlan(c, status, t.electionID, t.taskTypeID, t.dayText, msg)
 		}
 	}
-	var ue *store.UserError
+	var ue *models.UserError
 	var refused *store.PlanRefused
 	var confirm *store.NeedsConfirmation
 	switch {
@@ -236,9 +236,9 @@ func (s *server) planResult(c *gin.Context, t planTarget, toCell bool, notice st
 	case errors.Is(err, store.ErrStale):
 		back(http.StatusConflict, &planMessage{Key: "plan.stale"})
 	case errors.As(err, &refused):
-		back(http.StatusUnprocessableEntity, &planMessage{Key: "plan.refused", Problems: refused.Problems})
+		back(http.StatusUnprocessableEntity, &planMessage{Key: "plan.refused", Problems: refusalTexts(c, refused.Problems)})
 	case errors.As(err, &ue):
-		back(http.StatusUnprocessableEntity, &planMessage{Text: ue.Reason})
+		back(http.StatusUnprocessableEntity, &planMessage{Text: errText(c, ue)})
 	case errors.Is(err, store.ErrNotFound):
 		s.notFound(c)
 	case errors.Is(err, store.ErrForbidden):
@@ -292,13 +292,13 @@ func (s *server) distributePlan(c *gin.Context) {
 		id, err1 := strconv.ParseInt(station, 10, 64)
 		n, err2 := strconv.Atoi(strings.TrimSpace(values[0]))
 		if err1 != nil || err2 != nil {
-			s.planResult(c, t, t.stationID != 0, "", &store.UserError{Reason: "Et antal pladser skal være et helt tal."})
+			s.planResult(c, t, t.stationID != 0, "", models.Refuse("error.plan.countnotnumber"))
 			return
 		}
 		req.Counts[id] = n
 	}
 	if t.day.IsZero() {
-		s.planResult(c, t, false, "", &store.UserError{Reason: "Vælg en dag."})
+		s.planResult(c, t, false, "", models.Refuse("error.plan.noday"))
 		return
 	}
 	_, err := store.DistributeByQuota(c.Request.Context(), s.DB, *currentUser(c), req, s.Now().UTC())
@@ -319,7 +319,7 @@ func (s *server) saveCell(c *gin.Context) {
 		id, err1 := strconv.ParseInt(party, 10, 64)
 		n, err2 := strconv.Atoi(strings.TrimSpace(values[0]))
 		if err1 != nil || err2 != nil {
-			s.planResult(c, t, true, "", &store.UserError{Reason: "Et antal pladser skal være et helt tal."})
+			s.planResult(c, t, true, "", models.Refuse("error.plan.countnotnumber"))
 			return
 		}
 		req.Counts[id] = n
@@ -377,12 +377,12 @@ func (s *server) renderParties(c *gin.Context, status int, errText string) {
 }
 
 func (s *server) partiesResult(c *gin.Context, notice string, err error) {
-	var ue *store.UserError
+	var ue *models.UserError
 	switch {
 	case err == nil:
 		c.Redirect(http.StatusSeeOther, "/partier?besked="+notice)
 	case errors.As(err, &ue):
-		s.renderParties(c, http.StatusUnprocessableEntity, ue.Reason)
+		s.renderParties(c, http.StatusUnprocessableEntity, errText(c, ue))
 	case errors.Is(err, store.ErrNotFound):
 		s.notFound(c)
 	case errors.Is(err, store.ErrForbidden):
@@ -397,7 +397,7 @@ func partyFromForm(c *gin.Context) (models.Party, error) {
 	if seats := strings.TrimSpace(c.PostForm("seats")); seats != "" {
 		n, err := strconv.Atoi(seats)
 		if err != nil {
-			return p, &store.UserError{Reason: "Mandaterne skal være et helt tal fra 0 til 200."}
+			return p, models.RefuseField("council_seats", "error.party.seats")
 		}
 		p.CouncilSeats = n
 	}
@@ -447,7 +447,7 @@ func (s *server) stationDeletion(c *gin.Context) {
 func (s *server) deleteStation(c *gin.Context) {
 	id := idParam(c)
 	err := store.DeleteStation(c.Request.Context(), s.DB, *currentUser(c), id, c.PostForm("confirm") == "yes", s.Now().UTC())
-	var ue *store.UserError
+	var ue *models.UserError
 	var confirm *store.NeedsConfirmation
 	switch {
 	case err == nil:
@@ -456,7 +456,7 @@ func (s *server) deleteStation(c *gin.Context) {
 		s.stationDeletion(c)
 	case errors.As(err, &ue):
 		impact, _ := store.StationDeletion(c.Request.Context(), s.DB, *currentUser(c), id)
-		s.render(c, http.StatusUnprocessableEntity, "station_delete.html", "stationdelete.title", map[string]any{"I": impact, "Error": ue.Reason})
+		s.render(c, http.StatusUnprocessableEntity, "station_delete.html", "stationdelete.title", map[string]any{"I": impact, "Error": errText(c, ue)})
 	case errors.Is(err, store.ErrStale):
 		impact, _ := store.StationDeletion(c.Request.Context(), s.DB, *currentUser(c), id)
 		s.render(c, http.StatusConflict, "station_delete.html", "stationdelete.title", map[string]any{"I": impact, "ErrorKey": "stationdelete.stale"})

@@ -131,12 +131,12 @@ func (s *server) saveRetention(c *gin.Context) {
 }
 
 func (s *server) afterClosingChange(c *gin.Context, err error, notice string) {
-	var ue *store.UserError
+	var ue *models.UserError
 	switch {
 	case err == nil:
 		c.Redirect(http.StatusSeeOther, s.closingPath(idParam(c))+"?besked="+notice)
 	case errors.As(err, &ue):
-		s.renderClosing(c, http.StatusUnprocessableEntity, ue.Reason)
+		s.renderClosing(c, http.StatusUnprocessableEntity, errText(c, ue))
 	case errors.Is(err, store.ErrNotFound):
 		s.notFound(c)
 	case errors.Is(err, store.ErrStale):
@@ -198,10 +198,10 @@ func (s *server) deleteParticipants(c *gin.Context) {
 		}
 	}
 	n, err := store.DeleteParticipants(c.Request.Context(), s.DB, *currentUser(c), ids, c.PostForm("confirm"), s.Now().UTC())
-	var ue *store.UserError
+	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
-		s.renderDeletion(c, http.StatusUnprocessableEntity, ue.Reason, checked)
+		s.renderDeletion(c, http.StatusUnprocessableEntity, errText(c, ue), checked)
 	case err != nil:
 		s.fail(c, err)
 	default:

@@ -90,7 +90,7 @@ func TestClosingPageMarksAttendance(t *testing.T) {
 	}
 	bent := g.assignmentOf(t, "Bent Berg", day)
 	if code, body := g.post(staff, path+"/fremmoede", url.Values{"assignment": {itoa(bent.ID)}, "state": {"completed"}}); code != 422 ||
-		!strings.Contains(body, "kun bekræftede") {
+		!strings.Contains(body, "Kun bekræftede") {
 		t.Errorf("declined marked: %d", code)
 	}
 	// The rest of the first station in bulk: Åse's day before.

@@ -96,10 +96,10 @@ func (s *server) launchRound(c *gin.Context) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
 	f := store.RoundFilter{StationIDs: formIDs(c, "station"), TaskTypeIDs: formIDs(c, "tasktype"), PartyIDs: formIDs(c, "party")}
 	r, err := store.CreateRound(ctx, s.DB, *currentUser(c), id, f, s.Now().UTC())
-	var ue *store.UserError
+	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
-		s.render(c, http.StatusUnprocessableEntity, "error.html", "rounds.title", map[string]any{"MessageText": ue.Reason})
+		s.render(c, http.StatusUnprocessableEntity, "error.html", "rounds.title", map[string]any{"MessageText": errText(c, ue)})
 		return
 	case errors.Is(err, store.ErrNotFound):
 		s.notFound(c)

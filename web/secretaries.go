@@ -46,10 +46,10 @@ func (s *server) requestSecretary(c *gin.Context) {
 		}
 	}
 	_, err := store.RequestSecretary(c.Request.Context(), s.DB, *currentUser(c), c.PostForm("name"), c.PostForm("email"), ids, s.Now().UTC())
-	var ue *store.UserError
+	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
-		s.renderSecretaryRequest(c, http.StatusUnprocessableEntity, ue.Reason)
+		s.renderSecretaryRequest(c, http.StatusUnprocessableEntity, errText(c, ue))
 	case errors.Is(err, store.ErrForbidden):
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
 	case err != nil:
@@ -77,7 +77,7 @@ func (s *server) decideSecretaryRequest(c *gin.Context) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
 	approve := c.PostForm("decision") == "approve"
 	u, err := store.DecideSecretaryRequest(ctx, s.DB, *currentUser(c), id, approve, s.Now().UTC())
-	var ue *store.UserError
+	var ue *models.UserError
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		s.notFound(c)
@@ -86,7 +86,7 @@ func (s *server) decideSecretaryRequest(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/admin/anmodninger")
 		return
 	case errors.As(err, &ue):
-		s.render(c, http.StatusUnprocessableEntity, "error.html", "secretaries.requests", map[string]any{"MessageText": ue.Reason})
+		s.render(c, http.StatusUnprocessableEntity, "error.html", "secretaries.requests", map[string]any{"MessageText": errText(c, ue)})
 		return
 	case err != nil:
 		s.fail(c, err)

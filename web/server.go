@@ -16,6 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/providers/cpr"
 	"github.com/valghalla/valghalla/vault"
 	"go.temporal.io/sdk/client"
@@ -324,6 +325,12 @@ func (s *server) render(c *gin.Context, status int, name, title string, data map
 		data = map[string]any{}
 	}
 	data["T"] = translator(c)
+	data["TErr"] = func(ue *models.UserError) string { // a refusal, translated
+		if ue == nil {
+			return ""
+		}
+		return errText(c, ue)
+	}
 	data["Title"] = translator(c)(title)
 	data["User"] = currentUser(c)
 	data["CSRF"] = s.csrfToken(c)

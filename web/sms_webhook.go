@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/valghalla/valghalla/locale"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/providers/sms"
 	"github.com/valghalla/valghalla/store"
@@ -32,27 +33,30 @@ const (
 func SMSReplyURL(publicURL string) string  { return strings.TrimRight(publicURL, "/") + smsReplyPath }
 func SMSStatusURL(publicURL string) string { return strings.TrimRight(publicURL, "/") + smsStatusPath }
 
-// The replies, in Danish: the numbers are Danish. None names a party or
-// holds a CPR number.
-const (
-	smsReplyUnknown   = "Vi forstod ikke dit svar. Svar JA, hvis du vil hjælpe ved valget, eller NEJ, hvis du ikke kan."
-	smsReplyNoOpen    = "Vi har ingen invitation til dig, der venter på svar. Har du spørgsmål, så kontakt valgsekretariatet."
-	smsReplyWhichCode = "Du har flere invitationer. Svar JA eller NEJ efterfulgt af koden fra den sms, du svarer på, fx JA %s."
-	smsReplyBadCode   = "Koden passer ikke til en invitation, der venter på svar. Svar JA eller NEJ efterfulgt af koden fra sms'en."
-	smsReplyYes       = "Tak! Du er nu tilmeldt som %s den %s. Du får en bekræftelse med alle detaljer."
-	smsReplyNo        = "Tak for dit svar. Vi har noteret, at du ikke kan som %s den %s."
-	smsReplyOptIn     = "Du kan igen få sms'er fra valgsekretariatet."
-	smsReplyHelp      = "Svar JA eller NEJ på en invitation. Skriv STOP, hvis du ikke vil have flere sms'er."
-	smsReplyDown      = "Vi kunne ikke registrere dit svar lige nu. Prøv igen om lidt, eller brug linket i invitationen."
+// The replies: always in Danish (the catalogs' "sms.*" keys), as the
+// numbers are Danish. None names a party or holds a CPR number.
+var (
+	smsReplyUnknown   = smsText("sms.reply.unknown")
+	smsReplyNoOpen    = smsText("sms.reply.no_open")
+	smsReplyWhichCode = smsText("sms.reply.which_code")
+	smsReplyBadCode   = smsText("sms.reply.bad_code")
+	smsReplyYes       = smsText("sms.reply.yes")
+	smsReplyNo        = smsText("sms.reply.no")
+	smsReplyOptIn     = smsText("sms.reply.opt_in")
+	smsReplyHelp      = smsText("sms.reply.help")
+	smsReplyDown      = smsText("sms.reply.down")
 )
+
+// smsText is a reply's text in Danish.
+func smsText(key string) string { return locale.Text(locale.Danish, key) }
 
 // smsRefusals explains a refused answer by SMS.
 var smsRefusals = map[string]string{
-	workflows.RefusedAlreadyConfirmed: "Du har allerede sagt ja til opgaven. Kan du alligevel ikke, så brug linket i invitationen eller kontakt valgsekretariatet.",
-	workflows.RefusedAlreadyDeclined:  "Du har allerede sagt nej til opgaven.",
-	workflows.RefusedDeadlinePassed:   "Fristen for at svare er overskredet. Kontakt valgsekretariatet, hvis du stadig gerne vil hjælpe.",
-	workflows.RefusedEnded:            "Invitationen er ikke længere åben.",
-	workflows.RefusedLockPeriod:       "Der er kort tid til valget. Ring til valgsekretariatet.",
+	workflows.RefusedAlreadyConfirmed: smsText("sms.refused.already_confirmed"),
+	workflows.RefusedAlreadyDeclined:  smsText("sms.refused.already_declined"),
+	workflows.RefusedDeadlinePassed:   smsText("sms.refused.deadline_passed"),
+	workflows.RefusedEnded:            smsText("sms.refused.ended"),
+	workflows.RefusedLockPeriod:       smsText("sms.refused.lock_period"),
 }
 
 // signedTwilioForm reads a webhook's form and checks its signature over the

@@ -66,10 +66,10 @@ func (s *server) saveStation(c *gin.Context) {
 		st.ID, _ = strconv.ParseInt(id, 10, 64)
 	}
 	_, err := store.SaveStation(c.Request.Context(), s.DB, *currentUser(c), st)
-	var ue *store.UserError
+	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
-		s.renderStationForm(c, http.StatusUnprocessableEntity, st, ue.Reason, "")
+		s.renderStationForm(c, http.StatusUnprocessableEntity, st, errText(c, ue), "")
 	case errors.Is(err, store.ErrStale):
 		var current models.PollingStation
 		s.DB.WithContext(c.Request.Context()).First(&current, st.ID)
@@ -86,10 +86,10 @@ func (s *server) saveStation(c *gin.Context) {
 // createArea adds an area from the stations page.
 func (s *server) createArea(c *gin.Context) {
 	_, err := store.SaveArea(c.Request.Context(), s.DB, *currentUser(c), models.Area{Name: c.PostForm("name")})
-	var ue *store.UserError
+	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
-		s.render(c, http.StatusUnprocessableEntity, "error.html", "stations.title", map[string]any{"MessageText": ue.Reason})
+		s.render(c, http.StatusUnprocessableEntity, "error.html", "stations.title", map[string]any{"MessageText": errText(c, ue)})
 	case err != nil:
 		s.fail(c, err)
 	default:

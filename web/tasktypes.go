@@ -48,10 +48,10 @@ func (s *server) saveTaskType(c *gin.Context) {
 		t.ID, _ = strconv.ParseInt(id, 10, 64)
 	}
 	_, err := store.SaveTaskType(c.Request.Context(), s.DB, *currentUser(c), t)
-	var ue *store.UserError
+	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
-		s.render(c, http.StatusUnprocessableEntity, "tasktype_edit.html", "tasktypes.edit", map[string]any{"TT": t, "Error": ue.Reason})
+		s.render(c, http.StatusUnprocessableEntity, "tasktype_edit.html", "tasktypes.edit", map[string]any{"TT": t, "Error": errText(c, ue)})
 	case errors.Is(err, store.ErrStale):
 		var current models.TaskType
 		s.DB.WithContext(c.Request.Context()).First(&current, t.ID)

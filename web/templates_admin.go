@@ -45,18 +45,18 @@ type mergeField struct{ Name, Key string }
 // problemsOf lists what a *TemplateError found: the subject's field
 // errors first, then the body's, each part's in the order they occur, then
 // the rest.
-func problemsOf(te *store.TemplateError) []templateProblem {
+func problemsOf(c *gin.Context, te *store.TemplateError) []templateProblem {
 	var out []templateProblem
 	for _, part := range []struct {
 		key string
 		err error
 	}{{"templates.subject", te.Subject}, {"templates.body", te.Body}} {
 		for _, fe := range models.FieldErrors(part.err) {
-			out = append(out, templateProblem{PartKey: part.key, Field: fe.Field, Line: fe.Line, Col: fe.Col, Reason: fe.Reason})
+			out = append(out, templateProblem{PartKey: part.key, Field: fe.Field, Line: fe.Line, Col: fe.Col, Reason: errText(c, fe.Refusal())})
 		}
 	}
 	for _, reason := range te.Problems {
-		out = append(out, templateProblem{Reason: reason})
+		out = append(out, templateProblem{Reason: errText(c, reason)})
 	}
 	return out
 }

@@ -36,10 +36,10 @@ func (s *server) createUser(c *gin.Context) {
 	}
 	sendMail := c.PostForm("send_mail") == "on"
 	u, err := store.CreateUser(c.Request.Context(), s.DB, *currentUser(c), in, s.Now().UTC())
-	var ue *store.UserError
+	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
-		s.renderUserForm(c, http.StatusUnprocessableEntity, ue.Reason, in, sendMail)
+		s.renderUserForm(c, http.StatusUnprocessableEntity, errText(c, ue), in, sendMail)
 		return
 	case err != nil:
 		s.fail(c, err)
@@ -95,10 +95,10 @@ func (s *server) activate(c *gin.Context) {
 		return
 	}
 	_, err = store.UseAccountLink(c.Request.Context(), s.DB, token, p1, s.Now())
-	var ue *store.UserError
+	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
-		again(map[string]any{"ErrorText": ue.Reason})
+		again(map[string]any{"ErrorText": errText(c, ue)})
 		return
 	case err != nil:
 		s.linkProblem(c, err)
