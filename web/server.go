@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/activities/cpr"
+	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/vault"
 	"go.temporal.io/sdk/client"
 	"gorm.io/gorm"
@@ -30,6 +31,9 @@ var staticFS embed.FS
 
 // Deps is what the web app needs from the rest of the product.
 type Deps struct {
+	// Recruit is the use cases (nominate, answer, rounds, …) the pages and
+	// the API call; nil builds one from the fields below.
+	Recruit  *recruit.Service
 	DB       *gorm.DB
 	Temporal client.Client
 	Log      *slog.Logger
@@ -243,6 +247,10 @@ func New(d Deps) http.Handler {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.Recruit == nil {
+		d.Recruit = recruit.New(recruit.Config{DB: d.DB, Temporal: d.Temporal, CPR: d.CPR, Keys: d.Keys,
+			TaskQueue: d.TaskQueue, Log: d.Log, Now: d.Now})
 	}
 	s := &server{Deps: d, pages: template.Must(template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/*.html"))}
 
