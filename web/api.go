@@ -127,6 +127,9 @@ func (s *server) apiStoreError(c *gin.Context, err error) {
 	var refused *store.PlanRefused
 	var confirm *store.NeedsConfirmation
 	switch {
+	case isKeyed(err) && !errors.As(err, &confirm) && !errors.As(err, &refused):
+		// A use case's refusal (recruit), in the request's language.
+		s.apiRefused(c, err)
 	case errors.As(err, &fe):
 		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: fe.Error(), Fields: fe})
 	case errors.As(err, &ue):

@@ -10,6 +10,7 @@ import (
 
 	"github.com/valghalla/valghalla/activities/cpr"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/web"
 )
@@ -31,7 +32,8 @@ func newRegisterFixture(t *testing.T) (*fixture, *cpr.FakeServer) {
 		t.Fatal(err)
 	}
 	f.app = web.New(web.Deps{DB: db, Temporal: temporalHealth{}, Now: func() time.Time { return now }, Log: quietLog(),
-		CPR: client, Keys: keys})
+		Keys: keys, Recruit: recruit.New(recruit.Config{DB: db, Temporal: temporalHealth{}, CPR: client, Keys: keys,
+			Now: func() time.Time { return now }, Log: quietLog()})})
 	return f, fake
 }
 

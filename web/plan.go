@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/store"
 )
 
@@ -237,12 +238,14 @@ func (s *server) planResult(c *gin.Context, t planTarget, toCell bool, notice st
 		back(http.StatusConflict, &planMessage{Key: "plan.stale"})
 	case errors.As(err, &refused):
 		back(http.StatusUnprocessableEntity, &planMessage{Key: "plan.refused", Problems: refused.Problems})
-	case errors.As(err, &ue):
-		back(http.StatusUnprocessableEntity, &planMessage{Text: ue.Reason})
 	case errors.Is(err, store.ErrNotFound):
 		s.notFound(c)
 	case errors.Is(err, store.ErrForbidden):
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
+	case isKeyed(err):
+		back(http.StatusUnprocessableEntity, &planMessage{Text: errorText(c, err)})
+	case errors.As(err, &ue):
+		back(http.StatusUnprocessableEntity, &planMessage{Text: ue.Reason})
 	default:
 		s.fail(c, err)
 	}
@@ -281,7 +284,7 @@ func (s *server) renderConfirm(c *gin.Context, title, what, cancel string) {
 // day by d'Hondt: per station, or municipality-wide and spread.
 func (s *server) distributePlan(c *gin.Context) {
 	t := planTargetOf(c)
-	req := store.QuotaRequest{ElectionID: t.electionID, PlanVersion: t.version, TaskTypeID: t.taskTypeID, Day: t.day,
+	req := recruit.QuotaRequest{ElectionID: t.electionID, PlanVersion: t.version, TaskTypeID: t.taskTypeID, Day: t.day,
 		Counts: map[int64]int{}, MunicipalityWide: c.PostForm("mode") == "kommune", ReleaseAgreements: c.PostForm("release") == "1",
 		Confirm: c.PostForm("confirm") == "yes"}
 	for key, values := range c.Request.PostForm {
@@ -301,7 +304,7 @@ func (s *server) distributePlan(c *gin.Context) {
 		s.planResult(c, t, false, "", &store.UserError{Reason: "Vælg en dag."})
 		return
 	}
-	_, err := store.DistributeByQuota(c.Request.Context(), s.DB, *currentUser(c), req, s.Now().UTC())
+	_, err := s.Recruit.DistributeQuota(c.Request.Context(), *currentUser(c), req)
 	s.planResult(c, t, t.stationID != 0, "plan.distributed", err)
 }
 
@@ -339,8 +342,8 @@ func (s *server) moveSlot(c *gin.Context) {
 		s.notFound(c)
 		return
 	}
-	err := store.MoveVacantSlot(c.Request.Context(), s.DB, *currentUser(c), t.electionID, t.version, t.cell(),
-		formInt64(c, "fra"), formInt64(c, "til"), s.Now().UTC())
+	err := s.Recruit.MoveSlot(c.Request.Context(), *currentUser(c), t.electionID, t.version, t.cell(),
+		formInt64(c, "fra"), formInt64(c, "til"))
 	s.planResult(c, t, true, "plan.moved", err)
 }
 

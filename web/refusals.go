@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/locale"
+	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/recruit"
 )
 
@@ -29,6 +30,12 @@ func refusalStatus(err error) (int, bool) {
 		return http.StatusInternalServerError, false
 	}
 	return refusalStatuses[kind], true
+}
+
+// isKeyed tells whether err is a keyed refusal (a models.UserError).
+func isKeyed(err error) bool {
+	_, ok := models.AsUserError(err)
+	return ok
 }
 
 // errorText is err in the request's language.
