@@ -186,3 +186,14 @@ func (s *Service) ImportNominations(ctx context.Context, actor models.User, targ
 	}
 	return report, fromStore(err)
 }
+
+// Unnominate takes a person off a slot they were nominated to and not yet
+// invited to (an invitation is withdrawn from the person's lifecycle).
+func (s *Service) Unnominate(ctx context.Context, actor models.User, assignmentID int64) error {
+	return fromStore(store.Unnominate(ctx, s.DB, actor, assignmentID, s.now()))
+}
+
+// RemoveReserve takes a person off a reserve list.
+func (s *Service) RemoveReserve(ctx context.Context, actor models.User, reserveID int64) error {
+	return fromStore(store.RemoveReserve(ctx, s.DB, actor, reserveID, s.now()))
+}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -83,15 +82,15 @@ func answerStatus(status int) int {
 // behalf.
 func (s *server) assignment(c *gin.Context) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	v, name, err := store.AssignmentFor(c.Request.Context(), s.DB, *currentUser(c), id)
-	if errors.Is(err, store.ErrNotFound) {
+	t, err := s.Recruit.AssignmentFor(c.Request.Context(), *currentUser(c), id)
+	if status, refused := refusalStatus(err); refused && status == http.StatusNotFound {
 		s.notFound(c)
 		return
 	} else if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.renderAssignment(c, http.StatusOK, v, name, noticeOf(c, "assignment.done"), "")
+	s.renderAssignment(c, http.StatusOK, t.View, t.Name, noticeOf(c, "assignment.done"), "")
 }
 
 func (s *server) renderAssignment(c *gin.Context, status int, v store.TaskView, name, notice, refusal string) {

@@ -265,24 +265,6 @@ func (s *server) nominate(c *gin.Context) {
 	s.backToPage(c, e, party, notice)
 }
 
-// placementRefused answers a refused placement and reports whether it did.
-func (s *server) placementRefused(c *gin.Context, err error, again func(int, map[string]any)) bool {
-	var ue *store.UserError
-	switch {
-	case err == nil:
-		return false
-	case errors.As(err, &ue):
-		again(http.StatusUnprocessableEntity, map[string]any{"Error": ue.Reason})
-	case errors.Is(err, store.ErrForbidden):
-		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
-	case errors.Is(err, store.ErrNotFound):
-		s.notFound(c)
-	default:
-		s.fail(c, err)
-	}
-	return true
-}
-
 func (s *server) backToPage(c *gin.Context, e models.Election, party models.Party, notice string) {
 	q := url.Values{"besked": {notice}}
 	if currentUser(c).Role != models.RolePartySecretary {
@@ -295,14 +277,14 @@ func (s *server) backToPage(c *gin.Context, e models.Election, party models.Part
 // invited to.
 func (s *server) unnominate(c *gin.Context) {
 	s.takeOff(c, "nominations.removed", func(ctx context.Context, u models.User, id int64) error {
-		return store.Unnominate(ctx, s.DB, u, id, s.Now().UTC())
+		return s.Recruit.Unnominate(ctx, u, id)
 	}, "assignment_id")
 }
 
 // removeReserve takes a person off the reserve list.
 func (s *server) removeReserve(c *gin.Context) {
 	s.takeOff(c, "nominations.reserveremoved", func(ctx context.Context, u models.User, id int64) error {
-		return store.RemoveReserve(ctx, s.DB, u, id, s.Now().UTC())
+		return s.Recruit.RemoveReserve(ctx, u, id)
 	}, "reserve_id")
 }
 
@@ -318,7 +300,7 @@ func (s *server) takeOff(c *gin.Context, notice string, remove func(context.Cont
 	}
 	id, _ := strconv.ParseInt(c.PostForm(field), 10, 64)
 	err = remove(c.Request.Context(), *currentUser(c), id)
-	if s.placementRefused(c, err, func(status int, data map[string]any) { s.renderNominations(c, status, e, party, data) }) {
+	if s.pageRefused(c, err, func(status int, data map[string]any) { s.renderNominations(c, status, e, party, data) }) {
 		return
 	}
 	s.backToPage(c, e, party, notice)
