@@ -5,17 +5,14 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/vault"
 )
 
 // Limits of a nomination upload: a municipality has at most a few thousand
@@ -123,11 +120,20 @@ func csvError(err error) error {
 	return err
 }
 
-// PersonCheck looks a person up in the CPR register and checks that they may
-// take a task of the task type at the election (validation off: only alive).
-// It returns the name the register gives. A *UserError refuses the person;
-// any other error means the register could not answer.
-type PersonCheck func(ctx context.Context, number models.CPR, taskType models.TaskType) (name string, err error)
+// RowPlacer looks up, checks and places the person of a row that has passed
+// the checks of the file (the use case that nominates anyone: recruit). It
+// returns the name the register gives. A refusal (*UserError,
+// *models.UserError, ErrForbidden) refuses the row; an error wrapping
+// ErrRegisterFailed stops the import (the register could not answer); any
+// other error ends it.
+type RowPlacer func(ctx context.Context, row PlaceRow) (name string, err error)
+
+// PlaceRow is a checked row: who, with what contact data, and where.
+type PlaceRow struct {
+	CPR           models.CPR
+	Mobile, Email string
+	To            Placement
+}
 
 // ImportTarget is what an upload fills: the party's slots on the election
 // day, or (Reserve) the party's reserve lists of the rows' stations.
@@ -165,8 +171,8 @@ var errRegisterDown = models.Refuse("error.csv.registerdown")
 // station for the task type on the election day, or on the reserve list —
 // in one transaction per row. Good rows are imported even when others are
 // bad. A party secretary imports for their own party only.
-func ImportNominations(ctx context.Context, db *gorm.DB, keys *vault.Keyring, actor models.User, target ImportTarget,
-	rows []CSVRow, check PersonCheck, now time.Time) (ImportReport, error) {
+func ImportNominations(ctx context.Context, db *gorm.DB, actor models.User, target ImportTarget,
+	rows []CSVRow, place RowPlacer) (ImportReport, error) {
 	var report ImportReport
 	db = db.WithContext(ctx)
 	if !isStaff(actor) && (actor.Role != models.RolePartySecretary || actor.PartyID == nil || *actor.PartyID != target.PartyID) {
@@ -192,7 +198,7 @@ func ImportNominations(ctx context.Context, db *gorm.DB, keys *vault.Keyring, ac
 			report.Rows = append(report.Rows, res)
 			continue
 		}
-		name, err := importRow(db, keys, actor, target, election, stations, types, seen, row, check, &res, now)
+		name, err := importRow(db, actor, target, election, stations, types, seen, row, place, &res)
 		var ue *models.UserError
 		switch {
 		case err == nil:
@@ -201,13 +207,13 @@ func ImportNominations(ctx context.Context, db *gorm.DB, keys *vault.Keyring, ac
 				res.Name = name
 			}
 			report.Imported++
+		case errors.Is(err, ErrRegisterFailed):
+			report.Stopped = err
+			res.Reason = errRegisterDown
 		case errors.As(err, &ue):
 			res.Reason = ue
 		case errors.Is(err, ErrForbidden):
 			res.Reason = models.Refuse("error.csv.forbidden")
-		case errors.Is(err, errRegisterFailed):
-			report.Stopped = err
-			res.Reason = errRegisterDown
 		default:
 			return report, err
 		}
@@ -216,13 +222,13 @@ func ImportNominations(ctx context.Context, db *gorm.DB, keys *vault.Keyring, ac
 	return report, nil
 }
 
-// errRegisterFailed wraps a CPR register failure during an import.
-var errRegisterFailed = errors.New("CPR register lookup failed")
+// ErrRegisterFailed marks a CPR register failure during an import.
+var ErrRegisterFailed = errors.New("CPR register lookup failed")
 
 // importRow does one row; a UserError or ErrForbidden refuses the row alone.
-func importRow(db *gorm.DB, keys *vault.Keyring, actor models.User, target ImportTarget, election models.Election,
-	stations []models.PollingStation, types []models.TaskType, seen map[string]int, row CSVRow, check PersonCheck,
-	res *RowResult, now time.Time) (string, error) {
+func importRow(db *gorm.DB, actor models.User, target ImportTarget, election models.Election,
+	stations []models.PollingStation, types []models.TaskType, seen map[string]int, row CSVRow, place RowPlacer,
+	res *RowResult) (string, error) {
 	number, err := models.ParseCPR(row.CPR)
 	if err != nil {
 		return "", err
@@ -241,9 +247,6 @@ func importRow(db *gorm.DB, keys *vault.Keyring, actor models.User, target Impor
 		if tt, ok = findTaskType(types, row.TaskType); !ok {
 			return "", models.Refuse("error.csv.tasktype", echo(row.TaskType))
 		}
-	}
-	if target.Reserve {
-		tt.Validation = true // a reserve may be invited to any task
 	}
 	if err := CheckContact(row.Mobile, row.Email, models.ChannelDefault, ""); err != nil {
 		return "", err
@@ -268,17 +271,9 @@ func importRow(db *gorm.DB, keys *vault.Keyring, actor models.User, target Impor
 			return "", models.Refuse("error.csv.novacancy", tt.Name, station.Name)
 		}
 	}
-	name, err := check(db.Statement.Context, number, tt)
-	var ue *models.UserError
-	if err != nil && !errors.As(err, &ue) {
-		return "", fmt.Errorf("%w: %w", errRegisterFailed, err)
-	}
-	if err != nil {
-		return "", err
-	}
-	_, err = RegisterAndPlace(db.Statement.Context, db, keys, actor, NewParticipant{CPR: number, Name: name, Mobile: row.Mobile,
-		Email: row.Email}, to, now)
-	if errors.Is(err, ErrNoVacancy) {
+	name, err := place(db.Statement.Context, PlaceRow{CPR: number, Mobile: row.Mobile, Email: row.Email, To: to})
+	var key *models.UserError
+	if errors.Is(err, ErrNoVacancy) && !errors.Is(err, ErrRegisterFailed) && !errors.As(err, &key) {
 		return "", models.Refuse("error.csv.novacancy", tt.Name, station.Name)
 	}
 	return name, err

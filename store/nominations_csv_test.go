@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
+	"github.com/valghalla/valghalla/vault"
 )
 
 func TestParseNominationCSV(t *testing.T) {
@@ -44,20 +46,27 @@ func TestParseNominationCSV(t *testing.T) {
 	}
 }
 
-// fakeCheck stands in for the CPR register: every number is a person called
-// "Person <serial>", except the ineligible and the one that breaks the register.
-func fakeCheck(ineligible, down string) store.PersonCheck {
-	return func(_ context.Context, c models.CPR, tt models.TaskType) (string, error) {
-		switch c.Digits() {
+// fakePlacer stands in for the use case that places a row's person (it
+// asks the CPR register): every number is a person called "Person
+// <serial>", except the ineligible and the one that breaks the register.
+func fakePlacer(db *gorm.DB, keys *vault.Keyring, actor models.User, now time.Time, ineligible, down string) store.RowPlacer {
+	return func(ctx context.Context, row store.PlaceRow) (string, error) {
+		name := "Person " + row.CPR.Digits()[6:]
+		switch row.CPR.Digits() {
 		case ineligible:
-			if !tt.Validation {
-				return "Uden Validering", nil
+			var tt models.TaskType
+			db.First(&tt, row.To.TaskTypeID)
+			if !tt.Validation && !row.To.Reserve {
+				name = "Uden Validering"
+				break
 			}
 			return "", models.Refuse("error.nomination.ineligible", "Valget", []*models.UserError{models.Refuse("error.eligibility.notinmunicipality")})
 		case down:
-			return "", errors.New("cpr: SF1520 could not be reached")
+			return "", fmt.Errorf("%w: cpr: SF1520 could not be reached", store.ErrRegisterFailed)
 		}
-		return "Person " + c.Digits()[6:], nil
+		_, err := store.RegisterAndPlace(ctx, db, keys, actor, store.NewParticipant{CPR: row.CPR, Name: name, Mobile: row.Mobile,
+			Email: row.Email}, row.To, now)
+		return name, err
 	}
 }
 
@@ -88,8 +97,8 @@ func TestImportNominationsReportsEveryRow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		report, err := store.ImportNominations(ctx, db, f.keys, f.secA, store.ImportTarget{ElectionID: f.election.ID, PartyID: f.a.ID},
-			rows, fakeCheck("0202801004", ""), f.now)
+		report, err := store.ImportNominations(ctx, db, f.secA, store.ImportTarget{ElectionID: f.election.ID, PartyID: f.a.ID},
+			rows, fakePlacer(db, f.keys, f.secA, f.now, "0202801004", ""))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -141,14 +150,14 @@ func TestImportNominationsReportsEveryRow(t *testing.T) {
 		db.Where("short_name = ?", "VSK").First(&vsk)
 		f.slots(t, f.stations[2], vsk, f.a, 1)
 		rows, _ = store.ParseNominationCSV([]byte("cpr,valgsted,opgavetype\n0202801009,2,VS\n0202801004,3,VSK\n"))
-		report, err = store.ImportNominations(ctx, db, f.keys, f.staff, store.ImportTarget{ElectionID: f.election.ID, PartyID: f.a.ID},
-			rows, fakeCheck("0202801004", ""), f.now)
+		report, err = store.ImportNominations(ctx, db, f.staff, store.ImportTarget{ElectionID: f.election.ID, PartyID: f.a.ID},
+			rows, fakePlacer(db, f.keys, f.staff, f.now, "0202801004", ""))
 		if err != nil || report.Imported != 2 {
 			t.Fatalf("staff: %+v %v", report, err)
 		}
 		// A secretary uploads for their own party only.
-		if _, err := store.ImportNominations(ctx, db, f.keys, f.secV, store.ImportTarget{ElectionID: f.election.ID, PartyID: f.a.ID},
-			rows, fakeCheck("", ""), f.now); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.ImportNominations(ctx, db, f.secV, store.ImportTarget{ElectionID: f.election.ID, PartyID: f.a.ID},
+			rows, fakePlacer(db, f.keys, f.secV, f.now, "", "")); !errors.Is(err, store.ErrForbidden) {
 			t.Errorf("V uploading for A: %v", err)
 		}
 	})
@@ -160,8 +169,9 @@ func TestImportStopsWhenTheRegisterFails(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		f := newNomination(t, db)
 		rows, _ := store.ParseNominationCSV([]byte("cpr;valgsted;opgavetype\n0202801001;1;TF\n0202801002;1;TF\n0202801003;2;TF\n"))
-		report, err := store.ImportNominations(ctx, db, f.keys, f.secA, store.ImportTarget{ElectionID: f.election.ID, PartyID: f.a.ID,
-			Reserve: true}, rows, fakeCheck("", "0202801002"), f.now)
+		report, err := store.ImportNominations(ctx, db, f.secA, store.ImportTarget{ElectionID: f.election.ID, PartyID: f.a.ID,
+			Reserve: true},
+			rows, fakePlacer(db, f.keys, f.secA, f.now, "", "0202801002"))
 		if err != nil || report.Stopped == nil || report.Imported != 1 || !report.Rows[0].OK || report.Rows[1].OK || report.Rows[2].OK ||
 			!strings.Contains(danish(report.Rows[2].Reason), "CPR-registret svarede ikke") {
 			t.Fatalf("%+v %v", report, err)

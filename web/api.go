@@ -129,6 +129,9 @@ func (s *server) apiStoreError(c *gin.Context, err error) {
 	var refused *store.PlanRefused
 	var confirm *store.NeedsConfirmation
 	switch {
+	case isKeyed(err) && !errors.As(err, &confirm) && !errors.As(err, &refused):
+		// A use case's refusal (recruit), in the request's language.
+		s.apiRefused(c, err)
 	case errors.As(err, &fe):
 		fields := fieldTexts(c, fe)
 		parts := make([]string, 0, len(fields))

@@ -182,12 +182,9 @@ func (s *server) apiSetElectionState(c *gin.Context) {
 		return
 	}
 	id := apiID(c, "id")
-	if err := store.SetElectionState(c.Request.Context(), s.DB, *currentUser(c), id, models.ElectionState(in.State), s.Now().UTC()); err != nil {
+	if err := s.Recruit.SetElectionState(c.Request.Context(), *currentUser(c), id, models.ElectionState(in.State)); err != nil {
 		s.apiStoreError(c, err)
 		return
-	}
-	if models.ElectionState(in.State) == models.ElectionClosed {
-		s.startRetention(c, id)
 	}
 	s.apiElectionByID(c, http.StatusOK, id)
 }

@@ -5,14 +5,12 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/providers/cpr"
+	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/store"
 )
 
@@ -100,83 +98,24 @@ func bindSmallJSON(c *gin.Context, dst any) bool {
 }
 
 // apiRegisterParticipant registers a person by CPR number on a party's
-// list, as the registration form does: the number is checked, the contact
-// data checked, the CPR register asked (the lookup is logged against the
-// number) and the person's eligibility for the next election checked.
+// list, as the registration form does (recruit.RegisterParticipant).
 func (s *server) apiRegisterParticipant(c *gin.Context) {
-	ctx := c.Request.Context()
-	u := *currentUser(c)
-	T := translator(c)
 	var in apiParticipantInput
 	if !bindSmallJSON(c, &in) {
 		return
 	}
-	number, err := models.ParseCPR(in.CPR)
-	var ce *models.UserError
-	if errors.As(err, &ce) {
-		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: T("api.badcpr", errText(c, ce)),
-			Fields: map[string]string{"cpr": errText(c, ce)}})
-		return
-	} else if err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	partyID := in.PartyID
-	if u.Role == models.RolePartySecretary {
-		if partyID != 0 && partyID != *u.PartyID {
-			apiError(c, http.StatusForbidden, T("api.forbidden"))
-			return
-		}
-		partyID = *u.PartyID
-	}
-	var party models.Party
-	if partyID > 0 {
-		if err := s.DB.WithContext(ctx).Where("id = ?", partyID).Limit(1).Find(&party).Error; err != nil {
-			s.apiFail(c, err)
-			return
-		}
-	}
-	if party.ID == 0 {
-		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: T("api.invalid"),
-			Fields: map[string]string{"party_id": T("api.noparty")}})
-		return
-	}
-	// Contact data first: a typing error costs no register lookup.
-	if err := store.CheckContact(in.Mobile, in.Email, models.Channel(in.Channel), in.Diet); err != nil {
-		s.apiStoreError(c, err)
-		return
-	}
-	if s.CPR == nil || s.Keys == nil {
-		apiError(c, http.StatusServiceUnavailable, T("participants.noregister"))
-		return
-	}
-	person, ok := s.apiLookUpPerson(c, u, number)
-	if !ok {
-		return
-	}
-	reasons, election, err := s.eligibility(c, person.PersonFacts, party.ID)
+	r, err := s.Recruit.RegisterParticipant(c.Request.Context(), *currentUser(c), recruit.Registration{PartyID: in.PartyID,
+		Person: recruit.Person{CPR: in.CPR, Mobile: in.Mobile, Email: in.Email, Channel: models.Channel(in.Channel), Diet: in.Diet}})
 	if err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	if len(reasons) > 0 {
-		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: T("participants.ineligible", election.Title),
-			Problems: ineligibilityTexts(c, reasons)})
-		return
-	}
-	p, created, err := store.RegisterParticipant(ctx, s.DB, s.Keys, u, store.NewParticipant{
-		CPR: number, Name: personName(person), Mobile: in.Mobile, Email: in.Email,
-		PreferredChannel: models.Channel(in.Channel), SpecialDiet: strings.TrimSpace(in.Diet),
-		PartyID: party.ID, DigitalPostExempt: person.DigitalPostExempt, ProtectedAddress: person.ProtectedAddress}, s.Now().UTC())
-	if err != nil {
-		s.apiStoreError(c, err)
+		s.apiRefused(c, err)
 		return
 	}
 	status := http.StatusOK
-	if created {
+	if r.Created {
 		status = http.StatusCreated
 	}
-	c.JSON(status, apiParticipant{ID: p.ID, Name: p.Name, MaskedCPR: number.Masked(), PartyID: party.ID, Created: created})
+	c.JSON(status, apiParticipant{ID: r.Participant.ID, Name: r.Participant.Name, MaskedCPR: r.MaskedCPR, PartyID: r.PartyID,
+		Created: r.Created})
 }
 
 func ineligibilityTexts(c *gin.Context, reasons []models.Ineligibility) []string {
@@ -255,8 +194,6 @@ func (s *server) apiPartySlots(c *gin.Context) {
 // the others 409 with the reason. Like the page, it asks the CPR register
 // whether the person may take the task before the claim.
 func (s *server) apiNominate(c *gin.Context) {
-	ctx := c.Request.Context()
-	u := *currentUser(c)
 	T := translator(c)
 	var in apiNominationInput
 	if !bindSmallJSON(c, &in) {
@@ -277,127 +214,13 @@ func (s *server) apiNominate(c *gin.Context) {
 	if !ok {
 		return
 	}
-	db := s.DB.WithContext(ctx)
-	var slot models.Slot
-	if err := db.Where("id = ? AND election_id = ?", in.SlotID, e.ID).Limit(1).Find(&slot).Error; err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	if slot.ID == 0 {
-		apiError(c, http.StatusNotFound, T("api.noslot"))
-		return
-	}
-	// Who may claim what is settled before anyone is looked up.
-	err := store.CheckPlacement(ctx, s.DB, u, store.Placement{ElectionID: e.ID, PartyID: slot.PartyID, StationID: slot.StationID,
-		TaskTypeID: slot.TaskTypeID, Day: slot.Day})
+	n, err := s.Recruit.Nominate(c.Request.Context(), *currentUser(c), recruit.Nomination{ElectionID: e.ID, SlotID: in.SlotID,
+		ParticipantID: in.ParticipantID})
 	if err != nil {
-		s.nominationRefused(c, err)
+		s.apiRefused(c, err)
 		return
 	}
-	p, parties, err := store.ParticipantFor(ctx, s.DB, u, in.ParticipantID)
-	if errors.Is(err, store.ErrNotFound) {
-		apiError(c, http.StatusNotFound, T("api.noparticipant"))
-		return
-	} else if err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	if !slices.ContainsFunc(parties, func(party models.Party) bool { return party.ID == slot.PartyID }) {
-		s.nominationRefused(c, store.ErrNotOnList)
-		return
-	}
-	// A slot seen held is refused without a register lookup (which is
-	// logged against the person); the unique index still decides a race.
-	var holders []models.Assignment
-	if err := db.Select("id", "state").Where("slot_id = ?", slot.ID).Find(&holders).Error; err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	for _, h := range holders {
-		if h.State.HoldsSlot() {
-			s.nominationRefused(c, store.ErrSlotTaken)
-			return
-		}
-	}
-	if s.CPR == nil || s.Keys == nil {
-		apiError(c, http.StatusServiceUnavailable, T("participants.noregister"))
-		return
-	}
-	var tt models.TaskType
-	if err := db.First(&tt, slot.TaskTypeID).Error; err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	number, err := models.ParseCPR(p.CPR.Reveal())
-	if err != nil {
-		s.apiFail(c, errors.New("the stored CPR number does not parse"))
-		return
-	}
-	person, ok := s.apiLookUpPerson(c, u, number)
-	if !ok {
-		return
-	}
-	reasons, err := s.ineligibility(ctx, person.PersonFacts, e, tt.Validation)
-	if err != nil {
-		s.apiFail(c, err)
-		return
-	}
-	if len(reasons) > 0 {
-		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: T("participants.ineligible", e.Title),
-			Problems: ineligibilityTexts(c, reasons)})
-		return
-	}
-	a, err := store.Nominate(ctx, s.DB, u, slot.ID, p.ID, s.Now().UTC())
-	if err != nil {
-		s.nominationRefused(c, err)
-		return
-	}
+	a := n.Assignment
 	c.JSON(http.StatusCreated, apiAssignment{ID: a.ID, SlotID: a.SlotID, ParticipantID: a.ParticipantID, ElectionID: a.ElectionID,
 		StationID: a.StationID, TaskTypeID: a.TaskTypeID, PartyID: a.PartyID, Day: a.Day.String(), State: string(a.State)})
-}
-
-// nominationConflicts are the refusals that say the slot, the person or
-// the election is not in a state to take the claim (409), with the key of
-// their text in the caller's language.
-var nominationConflicts = []struct {
-	err error
-	key string
-}{
-	{store.ErrSlotTaken, "api.slottaken"},
-	{store.ErrBusyThatDay, "api.busythatday"},
-	{store.ErrWasOnSlot, "api.wasonslot"},
-	{store.ErrNoVacancy, "api.novacancy"},
-	{store.ErrClosed, "api.closed"},
-	{store.ErrOnReserveList, "api.onreserve"},
-	{store.ErrInvitedOn, "api.invitedon"},
-}
-
-// nominationRefused answers a refused nomination: 409 for a conflict with
-// the state of things, 403 outside the caller's party or stations, 404
-// for what does not exist (or is not theirs to see), 422 for the rest of
-// the store's refusals.
-func (s *server) nominationRefused(c *gin.Context, err error) {
-	T := translator(c)
-	for _, conflict := range nominationConflicts {
-		if errors.Is(err, conflict.err) {
-			apiError(c, http.StatusConflict, T(conflict.key))
-			return
-		}
-	}
-	s.apiStoreError(c, err)
-}
-
-// apiLookUpPerson asks the CPR register (audited, lookUpPerson) and answers
-// a refusal or a failure itself; ok is false when it did.
-func (s *server) apiLookUpPerson(c *gin.Context, u models.User, number models.CPR) (cpr.Person, bool) {
-	person, err := s.lookUpPerson(c.Request.Context(), u, number)
-	var r *refusal
-	if errors.As(err, &r) {
-		apiError(c, r.status, translator(c)(r.key))
-		return person, false
-	} else if err != nil {
-		s.apiFail(c, err)
-		return person, false
-	}
-	return person, true
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/valghalla/valghalla/fakes/cprfake"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/providers/cpr"
+	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/web"
 )
@@ -53,7 +54,8 @@ func newAPINominations(t *testing.T, db *gorm.DB) *apiNominations {
 	}
 	n := &apiNominations{fixture: f, register: register, temporal: &recordedUpdates{}}
 	f.app = web.New(web.Deps{DB: db, Temporal: n.temporal, Now: func() time.Time { return now }, Log: quietLog(),
-		CPR: client, Keys: keys, PublicURL: publicURL, SMSAuthToken: authToken})
+		Keys: keys, Recruit: recruit.New(recruit.Config{DB: db, Temporal: n.temporal, CPR: client, Keys: keys,
+			Now: func() time.Time { return now }, Log: quietLog()}), PublicURL: publicURL, SMSAuthToken: authToken})
 	db.First(&n.election)
 	db.Order("district").Find(&n.stations)
 	db.Where("short_name = ?", "TF").First(&n.tf)

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/store"
 )
 
@@ -82,12 +83,12 @@ func (s *server) apiDistributeByQuota(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: msg, Fields: map[string]string{"day": msg}})
 		return
 	}
-	req := store.QuotaRequest{ElectionID: apiID(c, "id"), PlanVersion: in.PlanVersion, TaskTypeID: in.TaskTypeID, Day: day,
+	req := recruit.QuotaRequest{ElectionID: apiID(c, "id"), PlanVersion: in.PlanVersion, TaskTypeID: in.TaskTypeID, Day: day,
 		Counts: map[int64]int{}, MunicipalityWide: in.MunicipalityWide, ReleaseAgreements: in.ReleaseAgreements, Confirm: in.Confirm}
 	for _, n := range in.Counts {
 		req.Counts[n.StationID] = n.Slots
 	}
-	res, err := store.DistributeByQuota(c.Request.Context(), s.DB, *currentUser(c), req, s.Now().UTC())
+	res, err := s.Recruit.DistributeQuota(c.Request.Context(), *currentUser(c), req)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return
@@ -320,8 +321,8 @@ func (s *server) apiMoveVacantSlot(c *gin.Context) {
 	if !ok {
 		return
 	}
-	err := store.MoveVacantSlot(c.Request.Context(), s.DB, *currentUser(c), apiID(c, "id"), in.PlanVersion, cell,
-		in.FromPartyID, in.ToPartyID, s.Now().UTC())
+	err := s.Recruit.MoveSlot(c.Request.Context(), *currentUser(c), apiID(c, "id"), in.PlanVersion, cell,
+		in.FromPartyID, in.ToPartyID)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return

@@ -37,21 +37,19 @@ func (s *server) elections(c *gin.Context) {
 // setElectionState moves an election on: draft → active → closed.
 func (s *server) setElectionState(c *gin.Context) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	err := store.SetElectionState(c.Request.Context(), s.DB, *currentUser(c), id, models.ElectionState(c.PostForm("state")), s.Now().UTC())
-	var ue *models.UserError
+	err := s.Recruit.SetElectionState(c.Request.Context(), *currentUser(c), id, models.ElectionState(c.PostForm("state")))
 	switch {
-	case errors.As(err, &ue):
-		s.render(c, http.StatusUnprocessableEntity, "error.html", "elections.title", map[string]any{"MessageText": errText(c, ue)})
 	case errors.Is(err, store.ErrNotFound):
 		s.notFound(c)
 	case errors.Is(err, store.ErrStale):
 		c.Redirect(http.StatusSeeOther, "/valg")
+	case errors.Is(err, store.ErrForbidden):
+		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
+	case isKeyed(err):
+		s.render(c, http.StatusUnprocessableEntity, "error.html", "elections.title", map[string]any{"MessageText": errorText(c, err)})
 	case err != nil:
 		s.fail(c, err)
 	default:
-		if models.ElectionState(c.PostForm("state")) == models.ElectionClosed {
-			s.startRetention(c, id)
-		}
 		c.Redirect(http.StatusSeeOther, "/valg?besked=elections.changed")
 	}
 }

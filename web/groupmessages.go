@@ -99,32 +99,26 @@ func (s *server) previewGroupMessage(c *gin.Context) {
 // sendGroupMessage records a group message and starts its workflow. A text
 // with mistakes comes back with each one, by line and column.
 func (s *server) sendGroupMessage(c *gin.Context) {
-	ctx := c.Request.Context()
 	form := groupFormOf(c)
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	gm, err := store.CreateGroupMessage(ctx, s.DB, *currentUser(c), form.Filter.On(models.GroupMessage{
-		ElectionID: id, Subject: form.Subject, Body: form.Body, CreatedAt: s.Now().UTC()}))
+	_, err := s.Recruit.SendGroupMessage(c.Request.Context(), *currentUser(c), form.Filter.On(models.GroupMessage{
+		ElectionID: id, Subject: form.Subject, Body: form.Body}))
 	var te *store.TemplateError
-	var ue *models.UserError
+	status, refused := refusalStatus(err)
 	switch {
+	case err == nil:
+		c.Redirect(http.StatusSeeOther, "/valg/"+strconv.FormatInt(id, 10)+"/beskeder?besked=groupmsg.sent")
 	case errors.As(err, &te):
 		s.renderGroupMessages(c, http.StatusUnprocessableEntity, form, nil, problemsOf(c, te))
-		return
-	case errors.As(err, &ue):
-		s.renderGroupMessages(c, http.StatusUnprocessableEntity, form, nil, []templateProblem{{Reason: errText(c, ue)}})
-		return
-	case errors.Is(err, store.ErrNotFound):
+	case refused && status == http.StatusNotFound:
 		s.notFound(c)
-		return
-	case err != nil:
+	case refused && status == http.StatusForbidden:
+		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
+	case refused:
+		s.renderGroupMessages(c, http.StatusUnprocessableEntity, form, nil, []templateProblem{{Reason: errorText(c, err)}})
+	default:
 		s.fail(c, err)
-		return
 	}
-	if err := workflows.StartGroupMessage(ctx, s.Temporal, s.TaskQueue, gm.ID); err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.Redirect(http.StatusSeeOther, "/valg/"+strconv.FormatInt(id, 10)+"/beskeder?besked=groupmsg.sent")
 }
 
 func (s *server) renderGroupMessages(c *gin.Context, status int, form groupMessageForm, pv *store.GroupPreview, problems []templateProblem) {

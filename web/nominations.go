@@ -12,7 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/providers/cpr"
+	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/store"
 )
 
@@ -135,7 +135,7 @@ func (s *server) renderNominations(c *gin.Context, status int, e models.Election
 	data["Election"], data["Party"] = e, party
 	data["MayWrite"] = registrar.allows(&u) && e.State != models.ElectionClosed
 	data["IsStaff"] = staffWrite.allows(&u)
-	data["NoRegister"] = s.CPR == nil || s.Keys == nil
+	data["NoRegister"] = !s.Recruit.HasRegister()
 	data["MaxRows"] = store.MaxCSVRows
 	if u.Role != models.RolePartySecretary {
 		var parties []models.Party
@@ -230,12 +230,8 @@ func placementOf(c *gin.Context, e models.Election, partyID int64) (store.Placem
 
 // nominate puts one person on a vacant slot of a cell or on the reserve
 // list: typed in by CPR number (registered on the party's list on the way)
-// or picked from the party's list. Either way the CPR register is asked
-// whether they are eligible for this election — for a picked person with
-// the CPR number stored for them, which nobody sees.
+// or picked from the party's list (recruit.Nominate).
 func (s *server) nominate(c *gin.Context) {
-	ctx := c.Request.Context()
-	u := *currentUser(c)
 	e, party, ok := s.formTarget(c)
 	if !ok {
 		return
@@ -249,83 +245,17 @@ func (s *server) nominate(c *gin.Context) {
 		again(http.StatusUnprocessableEntity, map[string]any{"ErrorKey": "nominations.where"})
 		return
 	}
-	// Who may place where is settled before anyone is looked up.
-	if s.placementRefused(c, store.CheckPlacement(ctx, s.DB, u, to), again) {
-		return
-	}
-	if s.CPR == nil || s.Keys == nil {
-		again(http.StatusServiceUnavailable, map[string]any{"ErrorKey": "participants.noregister"})
-		return
-	}
-	validation := true // a reserve may be invited to any task
-	if !to.Reserve {
-		var tt models.TaskType
-		if err := s.DB.WithContext(ctx).First(&tt, to.TaskTypeID).Error; err != nil {
-			s.fail(c, err)
-			return
-		}
-		validation = tt.Validation
-	}
-
-	var picked *models.Participant
-	var number models.CPR
-	var err error
+	in := recruit.Nomination{ElectionID: e.ID, To: to,
+		Person: recruit.Person{CPR: c.PostForm("cpr"), Mobile: c.PostForm("mobile"), Email: c.PostForm("email")}}
 	if raw := c.PostForm("participant_id"); raw != "" {
-		id, _ := strconv.ParseInt(raw, 10, 64)
-		p, _, err := store.ParticipantFor(ctx, s.DB, u, id)
-		if errors.Is(err, store.ErrNotFound) {
+		in.ParticipantID, _ = strconv.ParseInt(raw, 10, 64)
+		if in.ParticipantID < 1 {
 			s.notFound(c)
 			return
-		} else if err != nil {
-			s.fail(c, err)
-			return
-		}
-		if number, err = models.ParseCPR(p.CPR.Reveal()); err != nil {
-			s.fail(c, errors.New("the stored CPR number does not parse"))
-			return
-		}
-		picked = &p
-	} else {
-		number, err = models.ParseCPR(c.PostForm("cpr"))
-		var ce *models.UserError
-		if errors.As(err, &ce) {
-			again(http.StatusUnprocessableEntity, map[string]any{"Error": errText(c, ce)})
-			return
-		}
-		// Contact data first: a typing error costs no register lookup.
-		if err := store.CheckContact(c.PostForm("mobile"), c.PostForm("email"), models.ChannelDefault, ""); err != nil {
-			again(http.StatusUnprocessableEntity, map[string]any{"Error": errText(c, err)})
-			return
 		}
 	}
-
-	person, err := s.lookUpPerson(ctx, u, number)
-	var r *refusal
-	if errors.As(err, &r) {
-		again(r.status, map[string]any{"ErrorKey": r.key})
-		return
-	} else if err != nil {
-		s.fail(c, err)
-		return
-	}
-	reasons, err := s.ineligibility(ctx, person.PersonFacts, e, validation)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if len(reasons) > 0 {
-		again(http.StatusUnprocessableEntity, map[string]any{"Ineligible": reasons})
-		return
-	}
-	now := s.Now().UTC()
-	if picked != nil {
-		err = store.Place(ctx, s.DB, u, picked.ID, to, now)
-	} else {
-		_, err = store.RegisterAndPlace(ctx, s.DB, s.Keys, u, store.NewParticipant{CPR: number, Name: personName(person),
-			Mobile: c.PostForm("mobile"), Email: c.PostForm("email"), DigitalPostExempt: person.DigitalPostExempt,
-			ProtectedAddress: person.ProtectedAddress}, to, now)
-	}
-	if s.placementRefused(c, err, again) {
+	_, err := s.Recruit.Nominate(c.Request.Context(), *currentUser(c), in)
+	if s.pageRefused(c, err, again) {
 		return
 	}
 	notice := "nominations.done"
@@ -333,24 +263,6 @@ func (s *server) nominate(c *gin.Context) {
 		notice = "nominations.reserved"
 	}
 	s.backToPage(c, e, party, notice)
-}
-
-// placementRefused answers a refused placement and reports whether it did.
-func (s *server) placementRefused(c *gin.Context, err error, again func(int, map[string]any)) bool {
-	var ue *models.UserError
-	switch {
-	case err == nil:
-		return false
-	case errors.As(err, &ue):
-		again(http.StatusUnprocessableEntity, map[string]any{"Error": errText(c, ue)})
-	case errors.Is(err, store.ErrForbidden):
-		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
-	case errors.Is(err, store.ErrNotFound):
-		s.notFound(c)
-	default:
-		s.fail(c, err)
-	}
-	return true
 }
 
 func (s *server) backToPage(c *gin.Context, e models.Election, party models.Party, notice string) {
@@ -361,20 +273,18 @@ func (s *server) backToPage(c *gin.Context, e models.Election, party models.Part
 	c.Redirect(http.StatusSeeOther, "/valg/"+strconv.FormatInt(e.ID, 10)+"/indstilling?"+q.Encode())
 }
 
-func personName(p cpr.Person) string { return strings.TrimSpace(p.GivenName + " " + p.Surname) }
-
 // unnominate takes a person off a slot they were nominated to and not yet
 // invited to.
 func (s *server) unnominate(c *gin.Context) {
 	s.takeOff(c, "nominations.removed", func(ctx context.Context, u models.User, id int64) error {
-		return store.Unnominate(ctx, s.DB, u, id, s.Now().UTC())
+		return s.Recruit.Unnominate(ctx, u, id)
 	}, "assignment_id")
 }
 
 // removeReserve takes a person off the reserve list.
 func (s *server) removeReserve(c *gin.Context) {
 	s.takeOff(c, "nominations.reserveremoved", func(ctx context.Context, u models.User, id int64) error {
-		return store.RemoveReserve(ctx, s.DB, u, id, s.Now().UTC())
+		return s.Recruit.RemoveReserve(ctx, u, id)
 	}, "reserve_id")
 }
 
@@ -390,7 +300,7 @@ func (s *server) takeOff(c *gin.Context, notice string, remove func(context.Cont
 	}
 	id, _ := strconv.ParseInt(c.PostForm(field), 10, 64)
 	err = remove(c.Request.Context(), *currentUser(c), id)
-	if s.placementRefused(c, err, func(status int, data map[string]any) { s.renderNominations(c, status, e, party, data) }) {
+	if s.pageRefused(c, err, func(status int, data map[string]any) { s.renderNominations(c, status, e, party, data) }) {
 		return
 	}
 	s.backToPage(c, e, party, notice)
@@ -401,14 +311,12 @@ func (s *server) takeOff(c *gin.Context, notice string, remove func(context.Cont
 // report row by row. The good rows are imported even when others are bad
 // (422 when none is); a file that cannot be read as a whole imports nothing.
 func (s *server) uploadNominations(c *gin.Context) {
-	ctx := c.Request.Context()
-	u := *currentUser(c)
 	e, party, ok := s.formTarget(c)
 	if !ok {
 		return
 	}
 	again := func(status int, data map[string]any) { s.renderNominations(c, status, e, party, data) }
-	if s.CPR == nil || s.Keys == nil {
+	if !s.Recruit.HasRegister() {
 		again(http.StatusServiceUnavailable, map[string]any{"ErrorKey": "participants.noregister"})
 		return
 	}
@@ -427,54 +335,10 @@ func (s *server) uploadNominations(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	rows, err := store.ParseNominationCSV(data)
-	var ue *models.UserError
-	if errors.As(err, &ue) {
-		again(http.StatusUnprocessableEntity, map[string]any{"Error": errText(c, ue)})
+	report, err := s.Recruit.ImportNominations(c.Request.Context(), *currentUser(c), recruit.ImportTarget{ElectionID: e.ID,
+		PartyID: party.ID, Reserve: c.PostForm("reserve") != ""}, data)
+	if s.pageRefused(c, err, again) {
 		return
-	} else if err != nil {
-		s.fail(c, err)
-		return
-	}
-	var protected []models.CPR // marked after the import: PersonCheck returns a name only
-	check := func(ctx context.Context, number models.CPR, tt models.TaskType) (string, error) {
-		person, err := s.lookUpPerson(ctx, u, number)
-		if err == nil && person.ProtectedAddress {
-			protected = append(protected, number)
-		}
-		var r *refusal
-		if errors.As(err, &r) && r.status != http.StatusBadGateway {
-			return "", models.Refuse(r.key)
-		}
-		if err != nil {
-			return "", err // the register is down: the import stops here
-		}
-		reasons, err := s.ineligibility(ctx, person.PersonFacts, e, tt.Validation)
-		if err != nil {
-			return "", err
-		}
-		if len(reasons) > 0 {
-			refusals := make([]*models.UserError, len(reasons))
-			for i, r := range reasons {
-				refusals[i] = r.Reason
-			}
-			return "", models.Refuse("error.nomination.ineligible", e.Title, refusals)
-		}
-		return personName(person), nil
-	}
-	report, err := store.ImportNominations(ctx, s.DB, s.Keys, u, store.ImportTarget{ElectionID: e.ID, PartyID: party.ID,
-		Reserve: c.PostForm("reserve") != ""}, rows, check, s.Now().UTC())
-	for _, number := range protected {
-		if err := store.MarkProtectedAddress(ctx, s.DB, s.Keys, number); err != nil {
-			s.fail(c, err)
-			return
-		}
-	}
-	if s.placementRefused(c, err, again) {
-		return
-	}
-	if report.Stopped != nil {
-		s.Log.ErrorContext(ctx, "nomination upload stopped: CPR register lookup failed", "error", report.Stopped)
 	}
 	// The report names every refused row by its line; a file of which no
 	// row could be imported is refused as a whole.

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/csv"
 	"errors"
 	"net/http"
@@ -11,7 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/providers/cpr"
+	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/store"
 )
 
@@ -84,138 +83,21 @@ func (s *server) participantFormData(c *gin.Context, data map[string]any) map[st
 	return data
 }
 
-// eligibility checks a nomination to a party's list against the next
-// active election, by the rules stored for its type. Pools outside the
-// quota (staff, volunteers) are not checked here: their task types decide
-// at nomination to a slot whether validation applies.
-func (s *server) eligibility(c *gin.Context, facts models.PersonFacts, partyID int64) ([]models.Ineligibility, models.Election, error) {
-	db := s.DB.WithContext(c.Request.Context())
-	var party models.Party
-	var e models.Election
-	if err := db.First(&party, partyID).Error; err != nil || party.Kind == models.Pool {
-		return nil, e, nil
-	}
-	today := models.DateOf(s.Now().In(models.Copenhagen))
-	found := db.Where("state = ? AND election_day >= ?", models.ElectionActive, today).Order("election_day").Limit(1).Find(&e).RowsAffected
-	if found == 0 {
-		return nil, e, nil
-	}
-	reasons, err := s.ineligibility(c.Request.Context(), facts, e, true)
-	return reasons, e, err
-}
-
-// ineligibility checks a person against the rules stored for the
-// election's type (/valgtyper) in the municipality (validation off: alive
-// only); none means eligible.
-func (s *server) ineligibility(ctx context.Context, facts models.PersonFacts, e models.Election, validation bool) ([]models.Ineligibility, error) {
-	var m models.Municipality
-	if err := s.DB.WithContext(ctx).First(&m).Error; err != nil {
-		return nil, err
-	}
-	rules, err := store.RulesFor(ctx, s.DB, e.Kind)
-	if err != nil {
-		return nil, err
-	}
-	return rules.Check(e.ElectionDay, m.Code, facts, validation), nil
-}
-
-// createParticipant registers a person by CPR number: the number is
-// checked, looked up in the CPR register for the name and status, encrypted
-// and stored; the same number twice is the same person.
+// createParticipant registers a person by CPR number
+// (recruit.RegisterParticipant): the number is checked, looked up in the
+// CPR register for the name and status, encrypted and stored; the same
+// number twice is the same person.
 func (s *server) createParticipant(c *gin.Context) {
-	ctx := c.Request.Context()
-	u := *currentUser(c)
-	number, err := models.ParseCPR(c.PostForm("cpr"))
-	if err != nil {
-		var ce *models.UserError
-		if errors.As(err, &ce) {
-			s.renderParticipantForm(c, http.StatusUnprocessableEntity, errText(c, ce), "")
-			return
-		}
-		s.fail(c, err)
-		return
-	}
 	partyID, _ := strconv.ParseInt(c.PostForm("party_id"), 10, 64)
-	if u.Role == models.RolePartySecretary {
-		partyID = *u.PartyID
-	}
-	if s.CPR == nil || s.Keys == nil {
-		s.renderParticipantForm(c, http.StatusServiceUnavailable, "", "participants.noregister")
+	r, err := s.Recruit.RegisterParticipant(c.Request.Context(), *currentUser(c), recruit.Registration{PartyID: partyID,
+		Person: recruit.Person{CPR: c.PostForm("cpr"), Mobile: c.PostForm("mobile"), Email: c.PostForm("email"),
+			Channel: models.Channel(c.PostForm("channel")), Diet: c.PostForm("diet")}})
+	if s.pageRefused(c, err, func(status int, data map[string]any) {
+		s.render(c, status, "participant_new.html", "participants.new", s.participantFormData(c, data))
+	}) {
 		return
 	}
-	// Contact data first: a typing error costs no register lookup.
-	if err := store.CheckContact(c.PostForm("mobile"), c.PostForm("email"), models.Channel(c.PostForm("channel")), c.PostForm("diet")); err != nil {
-		s.renderParticipantForm(c, http.StatusUnprocessableEntity, errText(c, err), "")
-		return
-	}
-	person, err := s.lookUpPerson(ctx, u, number)
-	var r *refusal
-	if errors.As(err, &r) {
-		s.renderParticipantForm(c, r.status, "", r.key)
-		return
-	} else if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if reasons, election, err := s.eligibility(c, person.PersonFacts, partyID); err != nil {
-		s.fail(c, err)
-		return
-	} else if len(reasons) > 0 {
-		s.render(c, http.StatusUnprocessableEntity, "participant_new.html", "participants.new", s.participantFormData(c,
-			map[string]any{"Ineligible": reasons, "Election": election}))
-		return
-	}
-	name := strings.TrimSpace(person.GivenName + " " + person.Surname)
-	p, _, err := store.RegisterParticipant(ctx, s.DB, s.Keys, u, store.NewParticipant{
-		CPR: number, Name: name, Mobile: c.PostForm("mobile"), Email: c.PostForm("email"),
-		PreferredChannel: models.Channel(c.PostForm("channel")), SpecialDiet: strings.TrimSpace(c.PostForm("diet")),
-		PartyID: partyID, DigitalPostExempt: person.DigitalPostExempt, ProtectedAddress: person.ProtectedAddress}, s.Now().UTC())
-	var ue *models.UserError
-	switch {
-	case errors.As(err, &ue):
-		s.renderParticipantForm(c, http.StatusUnprocessableEntity, errText(c, ue), "")
-		return
-	case errors.Is(err, store.ErrForbidden):
-		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
-		return
-	case err != nil:
-		s.fail(c, err)
-		return
-	}
-	c.Redirect(http.StatusSeeOther, "/deltagere/"+strconv.FormatInt(p.ID, 10))
-}
-
-// refusal is why a person cannot be taken on, as a message key and the
-// status to answer with.
-type refusal struct {
-	status int
-	key    string
-}
-
-func (r *refusal) Error() string { return r.key }
-
-// lookUpPerson asks the CPR register about a number for registration or
-// nomination. The lookup is written to the audit log under the number's
-// blind index whatever the answer, so the person can later learn of it. A
-// number the register does not know, a dead person and a register that does
-// not answer come back as a *refusal.
-func (s *server) lookUpPerson(ctx context.Context, actor models.User, number models.CPR) (cpr.Person, error) {
-	person, err := s.CPR.Lookup(ctx, number)
-	subject := store.CPRIndex(s.Keys, number)
-	if aerr := store.Audit(s.DB.WithContext(ctx), models.AuditEntry{At: s.Now().UTC(), ActorID: &actor.ID,
-		Action: models.AuditCPRLookup, SubjectIndex: &subject, Detail: "SF1520 lookup at nomination"}); aerr != nil {
-		return person, aerr
-	}
-	switch {
-	case errors.Is(err, cpr.ErrNotFound):
-		return person, &refusal{http.StatusUnprocessableEntity, "participants.notfound"}
-	case err != nil:
-		s.Log.ErrorContext(ctx, "CPR register lookup failed", "error", err)
-		return person, &refusal{http.StatusBadGateway, "participants.registerdown"}
-	case person.Status == "90":
-		return person, &refusal{http.StatusUnprocessableEntity, "participants.dead"}
-	}
-	return person, nil
+	c.Redirect(http.StatusSeeOther, "/deltagere/"+strconv.FormatInt(r.Participant.ID, 10))
 }
 
 // participant shows one person to a user who may see them; reading it is

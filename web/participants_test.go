@@ -11,6 +11,7 @@ import (
 	"github.com/valghalla/valghalla/fakes/cprfake"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/providers/cpr"
+	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/web"
 )
@@ -32,7 +33,8 @@ func newRegisterFixture(t *testing.T) (*fixture, *cprfake.Server) {
 		t.Fatal(err)
 	}
 	f.app = web.New(web.Deps{DB: db, Temporal: temporalHealth{}, Now: func() time.Time { return now }, Log: quietLog(),
-		CPR: client, Keys: keys})
+		Keys: keys, Recruit: recruit.New(recruit.Config{DB: db, Temporal: temporalHealth{}, CPR: client, Keys: keys,
+			Now: func() time.Time { return now }, Log: quietLog()})})
 	return f, fake
 }
 

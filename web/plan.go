@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/store"
 )
 
@@ -221,7 +222,6 @@ func (s *server) planResult(c *gin.Context, t planTarget, toCell bool, notice st
 			s.renderPlan(c, status, t.electionID, t.taskTypeID, t.dayText, msg)
 		}
 	}
-	var ue *models.UserError
 	var refused *store.PlanRefused
 	var confirm *store.NeedsConfirmation
 	switch {
@@ -237,12 +237,12 @@ func (s *server) planResult(c *gin.Context, t planTarget, toCell bool, notice st
 		back(http.StatusConflict, &planMessage{Key: "plan.stale"})
 	case errors.As(err, &refused):
 		back(http.StatusUnprocessableEntity, &planMessage{Key: "plan.refused", Problems: refusalTexts(c, refused.Problems)})
-	case errors.As(err, &ue):
-		back(http.StatusUnprocessableEntity, &planMessage{Text: errText(c, ue)})
 	case errors.Is(err, store.ErrNotFound):
 		s.notFound(c)
 	case errors.Is(err, store.ErrForbidden):
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
+	case isKeyed(err):
+		back(http.StatusUnprocessableEntity, &planMessage{Text: errorText(c, err)})
 	default:
 		s.fail(c, err)
 	}
@@ -281,7 +281,7 @@ func (s *server) renderConfirm(c *gin.Context, title, what, cancel string) {
 // day by d'Hondt: per station, or municipality-wide and spread.
 func (s *server) distributePlan(c *gin.Context) {
 	t := planTargetOf(c)
-	req := store.QuotaRequest{ElectionID: t.electionID, PlanVersion: t.version, TaskTypeID: t.taskTypeID, Day: t.day,
+	req := recruit.QuotaRequest{ElectionID: t.electionID, PlanVersion: t.version, TaskTypeID: t.taskTypeID, Day: t.day,
 		Counts: map[int64]int{}, MunicipalityWide: c.PostForm("mode") == "kommune", ReleaseAgreements: c.PostForm("release") == "1",
 		Confirm: c.PostForm("confirm") == "yes"}
 	for key, values := range c.Request.PostForm {
@@ -301,7 +301,7 @@ func (s *server) distributePlan(c *gin.Context) {
 		s.planResult(c, t, false, "", models.Refuse("error.plan.noday"))
 		return
 	}
-	_, err := store.DistributeByQuota(c.Request.Context(), s.DB, *currentUser(c), req, s.Now().UTC())
+	_, err := s.Recruit.DistributeQuota(c.Request.Context(), *currentUser(c), req)
 	s.planResult(c, t, t.stationID != 0, "plan.distributed", err)
 }
 
@@ -339,8 +339,8 @@ func (s *server) moveSlot(c *gin.Context) {
 		s.notFound(c)
 		return
 	}
-	err := store.MoveVacantSlot(c.Request.Context(), s.DB, *currentUser(c), t.electionID, t.version, t.cell(),
-		formInt64(c, "fra"), formInt64(c, "til"), s.Now().UTC())
+	err := s.Recruit.MoveSlot(c.Request.Context(), *currentUser(c), t.electionID, t.version, t.cell(),
+		formInt64(c, "fra"), formInt64(c, "til"))
 	s.planResult(c, t, true, "plan.moved", err)
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
-	"github.com/valghalla/valghalla/workflows"
 )
 
 // Closing an election (/valg/:id/afslutning): who served, when its
@@ -116,45 +115,24 @@ func (s *server) markStation(c *gin.Context) {
 }
 
 // saveRetention changes how long the election's personal data is kept and
-// wakes its Retention workflow to read the new date.
+// wakes its Retention workflow to read the new date (recruit.SaveRetention).
 func (s *server) saveRetention(c *gin.Context) {
-	ctx := c.Request.Context()
-	e, err := store.SetRetentionDays(ctx, s.DB, *currentUser(c), idParam(c), c.PostForm("retention_days"), s.Now().UTC())
-	if err == nil && e.State == models.ElectionClosed && s.Temporal != nil {
-		// Started here too, should the start at closing have failed:
-		// starting twice starts once.
-		if err = workflows.StartRetention(ctx, s.Temporal, s.TaskQueue, e.ID); err == nil {
-			err = workflows.RescheduleRetention(ctx, s.Temporal, e.ID)
-		}
-	}
+	err := s.Recruit.SaveRetention(c.Request.Context(), *currentUser(c), idParam(c), c.PostForm("retention_days"))
 	s.afterClosingChange(c, err, "closing.retention.saved")
 }
 
 func (s *server) afterClosingChange(c *gin.Context, err error, notice string) {
-	var ue *models.UserError
 	switch {
 	case err == nil:
 		c.Redirect(http.StatusSeeOther, s.closingPath(idParam(c))+"?besked="+notice)
-	case errors.As(err, &ue):
-		s.renderClosing(c, http.StatusUnprocessableEntity, errText(c, ue))
 	case errors.Is(err, store.ErrNotFound):
 		s.notFound(c)
 	case errors.Is(err, store.ErrStale):
 		s.renderClosing(c, http.StatusConflict, translator(c)("closing.stale"))
+	case isKeyed(err):
+		s.renderClosing(c, http.StatusUnprocessableEntity, errorText(c, err))
 	default:
 		s.fail(c, err)
-	}
-}
-
-// startRetention starts the Retention workflow of an election just closed.
-// A failure is logged, not shown: the election is closed either way, and
-// saving the retention on the closing page starts it again.
-func (s *server) startRetention(c *gin.Context, electionID int64) {
-	if s.Temporal == nil {
-		return
-	}
-	if err := workflows.StartRetention(c.Request.Context(), s.Temporal, s.TaskQueue, electionID); err != nil {
-		s.Log.ErrorContext(c.Request.Context(), "start of the retention workflow failed", "election", electionID, "error", err)
 	}
 }
 

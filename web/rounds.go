@@ -1,83 +1,54 @@
 package web
 
 import (
-	"context"
-	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/workflows"
 )
 
-// roundRow is a round with its progress: the workflow's own count of
-// lifecycles started, and the database's count of invitations sent.
-type roundRow struct {
-	models.Round
-	Progress workflows.RoundProgress
-	Sends    store.RoundSends
-	Known    bool // the workflow answered the progress query
-	Running  bool
-	Percent  int
-}
-
 // rounds shows an election's recruitment rounds with progress bars and the
-// form that launches a new one. The page refreshes itself while a round
-// runs; it needs no JavaScript.
+// form that launches a new one (recruit.Rounds). The page refreshes itself
+// while a round runs; it needs no JavaScript.
 func (s *server) rounds(c *gin.Context) {
-	ctx := c.Request.Context()
-	u := *currentUser(c)
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	var e models.Election
-	if err := s.DB.WithContext(ctx).First(&e, id).Error; err != nil {
-		s.notFound(c)
+	v, err := s.Recruit.Rounds(c.Request.Context(), *currentUser(c), id)
+	if s.roundRefused(c, err, http.StatusConflict) {
 		return
 	}
-	rs, err := store.RoundsOf(ctx, s.DB, u, id)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	rows := make([]roundRow, len(rs))
-	anyRunning := false
-	for i, r := range rs {
-		rows[i] = s.roundRow(ctx, r)
-		anyRunning = anyRunning || rows[i].Running
-	}
-	var stations []models.PollingStation
-	var taskTypes []models.TaskType
-	var parties []models.Party
-	db := s.DB.WithContext(ctx)
-	db.Order("district").Find(&stations)
-	db.Order("name").Find(&taskTypes)
-	db.Order("kind, letter, name").Find(&parties)
 	s.render(c, http.StatusOK, "rounds.html", "rounds.title", map[string]any{
-		"Election": e, "Rounds": rows, "Refresh": anyRunning, "MayLaunch": staffWrite.allows(currentUser(c)),
-		"Stations": stations, "TaskTypes": taskTypes, "Parties": parties,
+		"Election": v.Election, "Rounds": v.Rounds, "Refresh": v.AnyRunning, "MayLaunch": staffWrite.allows(currentUser(c)),
+		"Stations": v.Stations, "TaskTypes": v.TaskTypes, "Parties": v.Parties,
 		"Notice": noticeOf(c, "rounds.launched", "rounds.signalled", "rounds.revalidate.started"),
 	})
 }
 
-func (s *server) roundRow(ctx context.Context, r models.Round) roundRow {
-	row := roundRow{Round: r}
-	if s.Temporal != nil {
-		qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		p, err := workflows.QueryRound(qctx, s.Temporal, r.WorkflowID)
-		cancel()
-		row.Progress, row.Known = p, err == nil
+// roundRefused answers a round use case's error and reports whether there
+// was one; a conflict is answered with conflict (a launch's form shows it
+// as 422, as every refusal of what was chosen).
+func (s *server) roundRefused(c *gin.Context, err error, conflict int) bool {
+	if err == nil {
+		return false
 	}
-	row.Sends, _ = store.RoundSendsOf(ctx, s.DB, r.ID)
-	row.Running = row.Known && !row.Progress.Done && !row.Progress.Cancelled
-	if t := row.Progress.Total; t > 0 {
-		row.Percent = min(100, 100*(row.Sends.Sent+row.Sends.Failed)/t)
-	} else if row.Progress.Done {
-		row.Percent = 100
+	status, refused := refusalStatus(err)
+	switch {
+	case !refused:
+		s.fail(c, err)
+	case status == http.StatusNotFound:
+		s.notFound(c)
+	case status == http.StatusForbidden:
+		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
+	default:
+		if status == http.StatusConflict {
+			status = conflict
+		}
+		s.render(c, status, "error.html", "rounds.title", map[string]any{"MessageText": errorText(c, err)})
 	}
-	return row
+	return true
 }
 
 func formIDs(c *gin.Context, name string) []int64 {
@@ -90,55 +61,22 @@ func formIDs(c *gin.Context, name string) []int64 {
 	return ids
 }
 
-// launchRound records a round and starts its workflow.
+// launchRound records a round and starts its workflow (recruit.LaunchRound).
 func (s *server) launchRound(c *gin.Context) {
-	ctx := c.Request.Context()
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	f := store.RoundFilter{StationIDs: formIDs(c, "station"), TaskTypeIDs: formIDs(c, "tasktype"), PartyIDs: formIDs(c, "party")}
-	r, err := store.CreateRound(ctx, s.DB, *currentUser(c), id, f, s.Now().UTC())
-	var ue *models.UserError
-	switch {
-	case errors.As(err, &ue):
-		s.render(c, http.StatusUnprocessableEntity, "error.html", "rounds.title", map[string]any{"MessageText": errText(c, ue)})
-		return
-	case errors.Is(err, store.ErrNotFound):
-		s.notFound(c)
-		return
-	case err != nil:
-		s.fail(c, err)
-		return
-	}
-	if err := workflows.StartRound(ctx, s.Temporal, s.TaskQueue, workflows.RoundRef{ID: r.ID, ElectionID: id, WorkflowID: r.WorkflowID}); err != nil {
-		s.fail(c, err)
+	f := recruit.RoundFilter{StationIDs: formIDs(c, "station"), TaskTypeIDs: formIDs(c, "tasktype"), PartyIDs: formIDs(c, "party")}
+	_, err := s.Recruit.LaunchRound(c.Request.Context(), *currentUser(c), id, f)
+	if s.roundRefused(c, err, http.StatusUnprocessableEntity) {
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/valg/"+c.Param("id")+"/runder?besked=rounds.launched")
 }
 
-// roundSignals maps the buttons of a running round to its signals.
-var roundSignals = map[string]string{
-	"pause": workflows.RoundPauseSignal, "genoptag": workflows.RoundResumeSignal, "annuller": workflows.RoundCancelSignal,
-}
-
-// signalRound pauses, resumes or cancels a round.
+// signalRound pauses, resumes or cancels a round (recruit.SignalRound).
 func (s *server) signalRound(c *gin.Context) {
-	ctx := c.Request.Context()
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	r, err := store.RoundByID(ctx, s.DB, *currentUser(c), id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return
-	} else if err != nil {
-		s.fail(c, err)
-		return
-	}
-	signal, ok := roundSignals[c.Param("signal")]
-	if !ok {
-		s.notFound(c)
-		return
-	}
-	if err := workflows.SignalRound(ctx, s.Temporal, r.WorkflowID, signal); err != nil {
-		s.render(c, http.StatusConflict, "error.html", "rounds.title", map[string]any{"Message": "rounds.notrunning"})
+	r, err := s.Recruit.SignalRound(c.Request.Context(), *currentUser(c), id, recruit.RoundSignal(c.Param("signal")))
+	if s.roundRefused(c, err, http.StatusConflict) {
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/valg/"+strconv.FormatInt(r.ElectionID, 10)+"/runder?besked=rounds.signalled")

@@ -17,7 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/providers/cpr"
+	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/vault"
 	"go.temporal.io/sdk/client"
 	"gorm.io/gorm"
@@ -31,6 +31,11 @@ var staticFS embed.FS
 
 // Deps is what the web app needs from the rest of the product.
 type Deps struct {
+	// Recruit is the use cases (register, nominate, answer, rounds, …) the
+	// pages and the API call: it owns the CPR register, so web imports no
+	// provider client. Nil builds one from the fields below, without a CPR
+	// register (registration then says so).
+	Recruit  *recruit.Service
 	DB       *gorm.DB
 	Temporal client.Client
 	Log      *slog.Logger
@@ -39,9 +44,6 @@ type Deps struct {
 	// SecureCookies marks cookies Secure: on whenever the site is served
 	// over https (everywhere but `valghalla dev`).
 	SecureCookies bool
-	// CPR is the CPR register; nil when not configured (registration then
-	// says so).
-	CPR cpr.Register
 	// Keys compute the blind index that finds a person by CPR number.
 	Keys *vault.Keyring
 	// TaskQueue is where workflows are started.
@@ -244,6 +246,10 @@ func New(d Deps) http.Handler {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
+	}
+	if d.Recruit == nil {
+		d.Recruit = recruit.New(recruit.Config{DB: d.DB, Temporal: d.Temporal, Keys: d.Keys,
+			TaskQueue: d.TaskQueue, Log: d.Log, Now: d.Now})
 	}
 	s := &server{Deps: d, pages: template.Must(template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/*.html"))}
 

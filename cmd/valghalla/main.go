@@ -24,6 +24,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/activities"
+	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/vault"
 	"github.com/valghalla/valghalla/web"
@@ -195,8 +196,9 @@ func runWeb(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) erro
 		return err
 	}
 	log.Info("web app listening", "addr", ln.Addr().String())
-	return serveHTTP(ctx, ln, web.New(web.Deps{DB: db, Temporal: c, Log: log, TaskQueue: cfg.TaskQueue,
-		CPR: register, Keys: keys, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
+	uses := recruit.New(recruit.Config{DB: db, Temporal: c, CPR: register, Keys: keys, TaskQueue: cfg.TaskQueue, Log: log})
+	return serveHTTP(ctx, ln, web.New(web.Deps{DB: db, Temporal: c, Log: log, TaskQueue: cfg.TaskQueue, Recruit: uses,
+		Keys: keys, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
 		PublicURL: cfg.BaseURL, SMSAuthToken: cfg.TwilioAuthToken}), log)
 }
 
