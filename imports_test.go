@@ -1,0 +1,169 @@
+// The layering of the product, kept by a test: imports flow one way,
+//
+//	web → recruit (use cases) → workflows / store → models
+//
+// activities reach the providers' real clients; the providers' fakes are for
+// dev, tests and the bench only; the embedded Temporal server is linked by
+// cmd/valghalla (and the bench it runs) alone. Test files may reach further
+// (a web test seeds the database through store), so only the package's own
+// files are read. store may import workflows/payload, the leaf that builds
+// workflow ids: it writes them into the rows it inserts.
+package valghalla_test
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/valghalla/valghalla/"
+
+// A layer rule: packages under from may not import anything under one of
+// forbidden ("gorm.io/gorm" is matched as a prefix too).
+type layerRule struct {
+	from      string
+	forbidden []string
+	why       string
+	// except are packages inside a forbidden layer that from may import.
+	except []string
+}
+
+var product = []string{"web", "recruit", "workflows", "activities", "worker", "store", "providers", "fakes", "devserver", "bench", "cmd", "vault", "locale"}
+
+var layerRules = []layerRule{
+	{"models", product, "models holds the domain rules and imports nothing of the product", nil},
+	{"locale", without(product, "locale"), "the catalogs need models' keyed errors only", nil},
+	{"vault", without(product, "vault"), "encryption knows nothing of the product above models", nil},
+	{"store", []string{"web", "recruit", "workflows", "activities", "worker", "providers", "fakes", "devserver", "bench", "cmd", "locale"}, "persistence only", []string{"workflows/payload"}},
+	{"providers", []string{"web", "recruit", "workflows", "activities", "worker", "store", "fakes", "devserver", "bench", "cmd", "locale"}, "a provider client talks to its service and nothing else", nil},
+	{"fakes", []string{"web", "recruit", "workflows", "activities", "worker", "store", "devserver", "bench", "cmd", "locale"}, "a fake plays the outside world", nil},
+	{"activities", []string{"web", "recruit", "worker", "fakes", "devserver", "bench", "cmd", "locale"}, "activities are called by workflows", nil},
+	{"workflows", []string{"web", "recruit", "worker", "providers", "fakes", "devserver", "bench", "cmd", "locale"}, "workflows are deterministic and know ids and activities only", nil},
+	{"worker", []string{"web", "recruit", "fakes", "devserver", "bench", "cmd", "locale"}, "the worker hosts workflows and activities", nil},
+	{"recruit", []string{"web", "worker", "fakes", "devserver", "bench", "cmd"}, "use cases serve the web; they do not know it", nil},
+	{"web", []string{"gorm.io/gorm", "store", "providers", "activities", "fakes", "worker", "devserver", "bench", "cmd"}, "a handler parses, authorises, calls one use case and renders", nil},
+}
+
+// webDebt lists the web files that still import a forbidden package, with
+// it, until their handlers call the use-case layer. The list may only shrink:
+// a file that no longer needs its entry fails the test too.
+var webDebt = map[string][]string{
+	"web/server.go":            {"gorm.io/gorm"},
+	"web/account.go":           {"store"},
+	"web/answer.go":            {"store"},
+	"web/api.go":               {"store"},
+	"web/api_catalog.go":       {"store"},
+	"web/api_elections.go":     {"store"},
+	"web/api_electiontypes.go": {"store"},
+	"web/api_nominations.go":   {"store"},
+	"web/api_plan.go":          {"store"},
+	"web/auth.go":              {"store"},
+	"web/elections.go":         {"store"},
+	"web/electiontypes.go":     {"store"},
+	"web/formtext.go":          {"store"},
+	"web/groupmessages.go":     {"store"},
+	"web/health.go":            {"store"},
+	"web/i18n.go":              {"store"},
+	"web/lists.go":             {"store"},
+	"web/lists_export.go":      {"store"},
+	"web/mailbox.go":           {"store"},
+	"web/messages.go":          {"store"},
+	"web/messages_admin.go":    {"store"},
+	"web/nominations.go":       {"store"},
+	"web/overview.go":          {"store"},
+	"web/participants.go":      {"store"},
+	"web/plan.go":              {"store"},
+	"web/retention.go":         {"store"},
+	"web/secretaries.go":       {"store"},
+	"web/stations.go":          {"store"},
+	"web/tasktypes.go":         {"store"},
+	"web/templates_admin.go":   {"store"},
+	"web/totp.go":              {"store"},
+	"web/users.go":             {"store"},
+}
+
+func without(list []string, drop string) []string {
+	return slices.DeleteFunc(slices.Clone(list), func(s string) bool { return s == drop })
+}
+
+func TestImportsFlowOneWay(t *testing.T) {
+	seenDebt := map[string]bool{}
+	fset := token.NewFileSet()
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if name := d.Name(); path != "." && (strings.HasPrefix(name, ".") || name == "testdata" || name == "node_modules") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		pkg := filepath.ToSlash(filepath.Dir(path))
+		for _, spec := range f.Imports {
+			imp, _ := strconv.Unquote(spec.Path.Value)
+			for _, rule := range layerRules {
+				if !under(pkg, rule.from) || slices.ContainsFunc(rule.except, func(ok string) bool { return forbids(ok, imp) }) {
+					continue
+				}
+				for _, bad := range rule.forbidden {
+					if !forbids(bad, imp) {
+						continue
+					}
+					file := filepath.ToSlash(path)
+					if slices.Contains(webDebt[file], bad) {
+						seenDebt[file+" "+bad] = true
+						continue
+					}
+					t.Errorf("%s imports %s: %s", file, imp, rule.why)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for file, bads := range webDebt {
+		for _, bad := range bads {
+			if !seenDebt[file+" "+bad] {
+				t.Errorf("%s no longer imports %s: take it off webDebt", file, bad)
+			}
+		}
+	}
+}
+
+// under tells whether package dir pkg is layer or inside it.
+func under(pkg, layer string) bool { return pkg == layer || strings.HasPrefix(pkg, layer+"/") }
+
+// forbids tells whether import path imp falls under bad: a product layer
+// ("store", "providers") or an outside module ("gorm.io/gorm").
+func forbids(bad, imp string) bool {
+	if strings.Contains(bad, ".") {
+		return imp == bad || strings.HasPrefix(imp, bad+"/")
+	}
+	rel, ok := strings.CutPrefix(imp, module)
+	return ok && under(rel, bad)
+}
+
+// The rule is checked on a case it must catch, so it cannot pass vacuously.
+func TestImportRuleCatchesAViolation(t *testing.T) {
+	if !forbids("store", module+"store/storetest") || !forbids("gorm.io/gorm", "gorm.io/gorm/clause") {
+		t.Fatal("forbids misses an import under a forbidden layer")
+	}
+	if forbids("store", module+"storefront") || forbids("web", "github.com/other/web") {
+		t.Fatal("forbids matches a name that only starts alike")
+	}
+}
