@@ -43,15 +43,7 @@ func newAPINominations(t *testing.T, db *gorm.DB) *apiNominations {
 	t.Helper()
 	f := newFixture(t, db, false)
 	keys := storetest.WithKeys(t, db)
-	register, err := cprfake.Start(cprfake.FixturePeople("0999", models.NewDate(2027, time.January, 19))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(register.Close)
-	client, err := cpr.NewClient(register.ClientConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	register, client := fakeRegister(t)
 	n := &apiNominations{fixture: f, register: register, temporal: &recordedUpdates{}}
 	f.app = web.New(web.Deps{DB: db, Temporal: n.temporal, Now: func() time.Time { return now }, Log: quietLog(),
 		Keys: keys, Recruit: recruit.New(recruit.Config{DB: db, Temporal: n.temporal, CPR: client, Keys: keys,

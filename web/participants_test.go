@@ -16,13 +16,10 @@ import (
 	"github.com/valghalla/valghalla/web"
 )
 
-// A fixture with the real SF1520 client against the fake register over
-// mutual TLS, and encryption keys.
-func newRegisterFixture(t *testing.T) (*fixture, *cprfake.Server) {
+// fakeRegister starts the fake CPR register with the fixture people over
+// mutual TLS and returns it with the real SF1520 client pointed at it.
+func fakeRegister(t *testing.T) (*cprfake.Server, cpr.Register) {
 	t.Helper()
-	db := storetest.SQLite(t)
-	f := newFixture(t, db, false)
-	keys := storetest.WithKeys(t, db)
 	fake, err := cprfake.Start(cprfake.FixturePeople("0999", models.NewDate(2027, time.January, 19))...)
 	if err != nil {
 		t.Fatal(err)
@@ -32,6 +29,17 @@ func newRegisterFixture(t *testing.T) (*fixture, *cprfake.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return fake, client
+}
+
+// A fixture with the real SF1520 client against the fake register over
+// mutual TLS, and encryption keys.
+func newRegisterFixture(t *testing.T) (*fixture, *cprfake.Server) {
+	t.Helper()
+	db := storetest.SQLite(t)
+	f := newFixture(t, db, false)
+	keys := storetest.WithKeys(t, db)
+	fake, client := fakeRegister(t)
 	f.app = web.New(web.Deps{DB: db, Temporal: temporalHealth{}, Now: func() time.Time { return now }, Log: quietLog(),
 		Keys: keys, Recruit: recruit.New(recruit.Config{DB: db, Temporal: temporalHealth{}, CPR: client, Keys: keys,
 			Now: func() time.Time { return now }, Log: quietLog()})})

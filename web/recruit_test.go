@@ -8,9 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/valghalla/valghalla/fakes/cprfake"
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/providers/cpr"
 	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/web"
@@ -34,15 +32,7 @@ func newRecruitSetup(t *testing.T) *recruitSetup {
 	db := storetest.SQLite(t)
 	f := newFixture(t, db, false)
 	keys := storetest.WithKeys(t, db)
-	fake, err := cprfake.Start(cprfake.FixturePeople("0999", models.NewDate(2027, time.January, 19))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fake.Close)
-	client, err := cpr.NewClient(fake.ClientConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, client := fakeRegister(t)
 	clock := func() time.Time { return now }
 	r := &recruitSetup{fixture: f, svc: recruit.New(recruit.Config{DB: db, Temporal: temporalHealth{}, CPR: client, Keys: keys,
 		Now: clock, Log: quietLog()})}
