@@ -17,7 +17,6 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.yaml.in/yaml/v4"
 
-	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 )
 
@@ -125,12 +124,11 @@ func (s *server) apiFail(c *gin.Context, err error) {
 func (s *server) apiStoreError(c *gin.Context, err error) {
 	T := translator(c)
 	var fe store.FieldErrors
-	var ue *models.UserError
 	var refused *store.PlanRefused
 	var confirm *store.NeedsConfirmation
 	switch {
 	case isKeyed(err) && !errors.As(err, &confirm) && !errors.As(err, &refused):
-		// A use case's refusal (recruit), in the request's language.
+		// A keyed refusal, in the request's language, on its field.
 		s.apiRefused(c, err)
 	case errors.As(err, &fe):
 		fields := fieldTexts(c, fe)
@@ -140,12 +138,6 @@ func (s *server) apiStoreError(c *gin.Context, err error) {
 		}
 		slices.Sort(parts)
 		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: strings.Join(parts, "; "), Fields: fields})
-	case errors.As(err, &ue):
-		body := apiErrorBody{Error: errText(c, ue)}
-		if ue.Field != "" {
-			body.Fields = map[string]string{ue.Field: body.Error}
-		}
-		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, body)
 	case errors.As(err, &refused):
 		problems := refusalTexts(c, refused.Problems)
 		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: strings.Join(problems, " "), Problems: problems})

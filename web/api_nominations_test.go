@@ -130,8 +130,8 @@ func TestAPIRegistersAndNominatesWithThePagesRules(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"a letter in the number", secA, map[string]any{"cpr": "01017O4001"}, 422, "CPR-nummeret er ikke gyldigt"},
-		{"no such date", secA, map[string]any{"cpr": "3102704001"}, 422, "CPR-nummeret er ikke gyldigt"},
+		{"a letter in the number", secA, map[string]any{"cpr": "01017O4001"}, 422, "CPR-nummeret må kun indeholde cifre"},
+		{"no such date", secA, map[string]any{"cpr": "3102704001"}, 422, "ikke en gyldig fødselsdato"},
 		{"another party", secA, map[string]any{"cpr": "0101704009", "party_id": n.partyV.ID}, 403, "rolle"},
 		{"staff name no party", staff, map[string]any{"cpr": "0101704009"}, 422, "Ret de markerede felter"},
 		{"a bad mobile number", secA, map[string]any{"cpr": "0101704009", "mobile": "12"}, 422, "Mobilnummeret"},

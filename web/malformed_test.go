@@ -372,7 +372,7 @@ func TestMalformedInputIsRefusedAndWritesNothing(t *testing.T) {
 			{"api register, an array", apiCall(http.MethodPost, "/api/v1/participants", `[{"cpr": "0101704009"}]`), 400, "ikke gyldig JSON"},
 			{"api register, not UTF-8", apiCall(http.MethodPost, "/api/v1/participants", "{\"cpr\": \"0101704009\", \"diet\": \"\xff\"}"), 400, "UTF-8"},
 			{"api register, a NUL in the diet", apiCall(http.MethodPost, "/api/v1/participants", `{"cpr": "0101704009", "diet": "veg\u0000"}`), 422, "»diet«"},
-			{"api register, wrong CPR", apiCall(http.MethodPost, "/api/v1/participants", `{"cpr": "0101704O09"}`), 422, "CPR-nummeret er ikke gyldigt"},
+			{"api register, wrong CPR", apiCall(http.MethodPost, "/api/v1/participants", `{"cpr": "0101704O09"}`), 422, "CPR-nummeret må kun indeholde cifre"},
 			{"api register, oversized", apiCall(http.MethodPost, "/api/v1/participants", `{"cpr": "0101704009", "diet": "`+strings.Repeat("a", 100<<10)+`"}`), 413, "for stor"},
 			{"api register, over the site's limit", apiCall(http.MethodPost, "/api/v1/participants", `{"diet": "`+huge+`"}`), 413, ""},
 			{"api nominate, malformed JSON", apiCall(http.MethodPost, nominations, `{"slot_id": 1,}`), 400, "ikke gyldig JSON"},

@@ -81,12 +81,12 @@ func (s *server) apiRefused(c *gin.Context, err error) {
 		return
 	}
 	body := apiErrorBody{Error: errorText(c, err)}
+	if ue, keyed := models.AsUserError(err); keyed && ue.Field != "" {
+		body.Fields = map[string]string{ue.Field: body.Error}
+	}
 	if r, isRefusal := recruit.AsRefusal(err); isRefusal {
-		if r.Field != "" {
-			body.Fields = map[string]string{r.Field: body.Error}
-			if r.Kind == recruit.Invalid {
-				body.Error = translator(c)("api.invalid") + " " + body.Error
-			}
+		if r.Field != "" && r.Kind == recruit.Invalid {
+			body.Error = translator(c)("api.invalid") + " " + body.Error
 		}
 		if len(r.Ineligible) > 0 {
 			body.Problems = ineligibilityTexts(c, r.Ineligible)
