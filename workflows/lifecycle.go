@@ -29,6 +29,12 @@ import (
 func Lifecycle(ctx workflow.Context, in payload.LifecycleInput) error {
 	ctx = workflow.WithActivityOptions(ctx, lifecycleActivities)
 	lc := &lifecycle{in: in, id: workflow.GetInfo(ctx).WorkflowExecution.ID, writing: workflow.NewMutex(ctx)}
+	// The status answers from the first task on: under load the first local
+	// activity can outlast a workflow task, and a query then found no
+	// handler ("unknown queryType"). A query writes no history.
+	if err := workflow.SetQueryHandler(ctx, StatusQuery, func() (LifecycleStatus, error) { return lc.status(), nil }); err != nil {
+		return err
+	}
 	if invited, err := lc.invite(ctx); err != nil || !invited {
 		return err
 	}
@@ -159,9 +165,6 @@ func (lc *lifecycle) status() LifecycleStatus {
 func refused(kind, msg string) error { return temporal.NewApplicationError(msg, kind) }
 
 func (lc *lifecycle) register(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, StatusQuery, func() (LifecycleStatus, error) { return lc.status(), nil }); err != nil {
-		return err
-	}
 	updates := []struct {
 		name     string
 		handler  any
