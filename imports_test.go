@@ -67,7 +67,6 @@ var webDebt = map[string][]string{
 	"web/electiontypes.go":     {"store"},
 	"web/formtext.go":          {"store"},
 	"web/groupmessages.go":     {"store"},
-	"web/health.go":            {"store"},
 	"web/i18n.go":              {"store"},
 	"web/lists.go":             {"store"},
 	"web/lists_export.go":      {"store"},

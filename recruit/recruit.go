@@ -15,6 +15,7 @@
 package recruit
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"time"
@@ -170,4 +171,14 @@ func fromStore(err error) error {
 		return &Refusal{Kind: Invalid, UserError: ue, cause: err}
 	}
 	return err
+}
+
+// Ready checks what the use cases stand on, by name: the app database and
+// the Temporal frontend. A nil error means the dependency answered.
+func (s *Service) Ready(ctx context.Context) map[string]error {
+	ready := map[string]error{"database": store.Ping(ctx, s.DB), "temporal": errors.New("no Temporal client")}
+	if s.Temporal != nil {
+		_, ready["temporal"] = s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
+	}
+	return ready
 }

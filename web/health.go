@@ -6,9 +6,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"go.temporal.io/sdk/client"
-
-	"github.com/valghalla/valghalla/store"
 )
 
 // healthz answers while the process serves HTTP: a liveness probe.
@@ -22,16 +19,9 @@ func (s *server) healthz(c *gin.Context) {
 func (s *server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
 	defer cancel()
-	checks := map[string]func(context.Context) error{
-		"database": func(ctx context.Context) error { return store.Ping(ctx, s.DB) },
-		"temporal": func(ctx context.Context) error {
-			_, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
-			return err
-		},
-	}
 	status, body := http.StatusOK, gin.H{}
-	for name, check := range checks {
-		if err := check(ctx); err != nil {
+	for name, err := range s.Recruit.Ready(ctx) {
+		if err != nil {
 			s.Log.WarnContext(ctx, "not ready", "dependency", name, "error", err)
 			status, body[name] = http.StatusServiceUnavailable, "unavailable"
 			continue
