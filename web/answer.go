@@ -62,7 +62,7 @@ func (s *server) answer(c *gin.Context) {
 	case refused && status == http.StatusNotFound:
 		s.render(c, http.StatusNotFound, "answer_gone.html", "answer.unknown.title", map[string]any{"Message": "answer.unknown"})
 	case refused:
-		s.renderAnswer(c, answerStatus(status), v, "", errorText(c, err))
+		s.renderAnswer(c, answerStatus(status), v, "", errText(c, err))
 	default:
 		s.fail(c, err)
 	}
@@ -119,7 +119,7 @@ func (s *server) actOnAssignment(c *gin.Context) {
 	case refused && status == http.StatusForbidden:
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
 	case refused:
-		s.renderAssignment(c, answerStatus(status), t.View, t.Name, "", errorText(c, err))
+		s.renderAssignment(c, answerStatus(status), t.View, t.Name, "", errText(c, err))
 	default:
 		s.fail(c, err)
 	}

@@ -100,7 +100,7 @@ func (r apiResult) decode(t *testing.T, v any) {
 }
 
 // errorText is the error message of an error answer.
-func (r apiResult) errorText(t *testing.T) string {
+func (r apiResult) errText(t *testing.T) string {
 	var e struct{ Error string }
 	r.decode(t, &e)
 	return e.Error

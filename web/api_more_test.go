@@ -38,7 +38,7 @@ func TestAPIAreasPartiesAndValggrupper(t *testing.T) {
 		t.Errorf("rename area: %d %s", res.Status, res.Body)
 	}
 	if res := staff.do(http.MethodPut, "/api/v1/areas/"+itoa(area.ID), map[string]any{"name": " "}); res.Status != http.StatusUnprocessableEntity ||
-		res.errorText(t) != "Skriv områdets navn." {
+		res.errText(t) != "Skriv områdets navn." {
 		t.Errorf("nameless area: %d %s", res.Status, res.Body)
 	}
 	// Text that cannot be stored is refused, the field named (more in malformed_test.go).
@@ -169,7 +169,7 @@ func TestAPIPlanCellsMoveAndDuplicate(t *testing.T) {
 		}
 		cell["plan_version"], cell["counts"] = changed.PlanVersion, []any{map[string]any{"party_id": 999999, "slots": 1}}
 		if res := staff.do(http.MethodPut, path+"/plan/cell", cell); res.Status != http.StatusUnprocessableEntity ||
-			res.errorText(t) != "Et af partierne findes ikke." {
+			res.errText(t) != "Et af partierne findes ikke." {
 			t.Errorf("an unknown party: %d %s", res.Status, res.Body)
 		}
 

@@ -141,7 +141,7 @@ func TestAPIRegistersAndNominatesWithThePagesRules(t *testing.T) {
 		{"read-only staff", readOnly, map[string]any{"cpr": "0101704009", "party_id": n.partyA.ID}, 403, "rolle"},
 	} {
 		res := c.client.do(http.MethodPost, "/api/v1/participants", c.body)
-		if res.Status != c.status || !strings.Contains(res.errorText(t), c.want) {
+		if res.Status != c.status || !strings.Contains(res.errText(t), c.want) {
 			t.Errorf("%s: %d %s, want %d %q", c.name, res.Status, res.Body, c.status, c.want)
 		}
 		if number := c.body["cpr"].(string); strings.Contains(string(res.Body), number[6:]) {
@@ -207,7 +207,7 @@ func TestAPIRegistersAndNominatesWithThePagesRules(t *testing.T) {
 		{"read-only staff", readOnly, n.slotsA[1], bjoern.ID, 403, "rolle"},
 	} {
 		res := nominate(c.client, c.slot, c.person)
-		if res.Status != c.status || !strings.Contains(res.errorText(t), c.want) {
+		if res.Status != c.status || !strings.Contains(res.errText(t), c.want) {
 			t.Errorf("%s: %d %s, want %d %q", c.name, res.Status, res.Body, c.status, c.want)
 		}
 	}

@@ -99,7 +99,7 @@ func TestAPIAuthentication(t *testing.T) {
 	if res := f.anonymousAPI(t).do(http.MethodPost, "/api/v1/quota", map[string]any{"seats": 1, "contenders": []any{map[string]any{"name": "A", "seats": 1}}}); res.Status != http.StatusUnauthorized {
 		t.Errorf("anonymous POST: %d", res.Status)
 	}
-	if res := f.tokenAPI(t, "forkert").do(http.MethodGet, "/api/v1/parties", nil); res.Status != http.StatusUnauthorized || !strings.Contains(res.errorText(t), "API-nøglen") {
+	if res := f.tokenAPI(t, "forkert").do(http.MethodGet, "/api/v1/parties", nil); res.Status != http.StatusUnauthorized || !strings.Contains(res.errText(t), "API-nøglen") {
 		t.Errorf("unknown token: %d %s", res.Status, res.Body)
 	}
 	// A bad token is refused even with a good session beside it.
@@ -173,7 +173,7 @@ func TestAPIElections(t *testing.T) {
 			t.Errorf("unknown field: %d", res.Status)
 		}
 		res = staff.do(http.MethodPost, "/api/v1/elections", map[string]any{"title": " ", "kind": "KV", "day": "2027-11-16"})
-		if res.Status != http.StatusUnprocessableEntity || res.errorText(t) != "Skriv valgets titel." {
+		if res.Status != http.StatusUnprocessableEntity || res.errText(t) != "Skriv valgets titel." {
 			t.Errorf("no title: %d %s", res.Status, res.Body)
 		}
 		var e struct {
@@ -206,7 +206,7 @@ func TestAPIElections(t *testing.T) {
 			t.Fatalf("patch: %d %s", res.Status, res.Body)
 		}
 		res = staff.do(http.MethodPatch, path, map[string]any{"version": 1, "lock_days": 6})
-		if res.Status != http.StatusConflict || !strings.Contains(res.errorText(t), "Ændret af en anden") {
+		if res.Status != http.StatusConflict || !strings.Contains(res.errText(t), "Ændret af en anden") {
 			t.Errorf("stale version: %d %s", res.Status, res.Body)
 		}
 		var invalid struct {
@@ -272,7 +272,7 @@ func TestAPICatalogue(t *testing.T) {
 		t.Fatalf("create station: %d %s", res.Status, res.Body)
 	}
 	if res := staff.do(http.MethodPost, "/api/v1/stations", station); res.Status != http.StatusUnprocessableEntity ||
-		res.errorText(t) != "Afstemningsområde nummer 8 findes allerede." {
+		res.errText(t) != "Afstemningsområde nummer 8 findes allerede." {
 		t.Errorf("duplicate district: %d %s", res.Status, res.Body)
 	}
 	path := "/api/v1/stations/" + itoa(st.ID)
@@ -284,7 +284,7 @@ func TestAPICatalogue(t *testing.T) {
 		t.Errorf("stale station: %d %s", res.Status, res.Body)
 	}
 	station["version"], station["postal_code"] = 2, "99"
-	if res := staff.do(http.MethodPut, path, station); res.Status != http.StatusUnprocessableEntity || res.errorText(t) != "Postnummeret skal have 4 cifre." {
+	if res := staff.do(http.MethodPut, path, station); res.Status != http.StatusUnprocessableEntity || res.errText(t) != "Postnummeret skal have 4 cifre." {
 		t.Errorf("bad postal code: %d %s", res.Status, res.Body)
 	}
 	station["postal_code"] = "9990"
@@ -415,7 +415,7 @@ func TestAPIPlanQuotaAndOverview(t *testing.T) {
 			t.Fatalf("confirmed removal: %d %s", res.Status, res.Body)
 		}
 		quota["plan_version"], quota["day"] = done.PlanVersion, "2000-01-01"
-		if res := staff.do(http.MethodPost, path+"/plan/quota", quota); res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.errorText(t), "opgavedage") {
+		if res := staff.do(http.MethodPost, path+"/plan/quota", quota); res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.errText(t), "opgavedage") {
 			t.Errorf("a day outside the election: %d %s", res.Status, res.Body)
 		}
 		res = staff.do(http.MethodGet, path+"/plan", nil)
@@ -504,7 +504,7 @@ func TestAPIQuotaComputesLikeTheCommand(t *testing.T) {
 		t.Errorf("tie: %s / %s", first.Body, again.Body)
 	}
 	dup := map[string]any{"seats": 3, "contenders": []any{map[string]any{"name": "A", "seats": 1}, map[string]any{"name": "A", "seats": 2}}}
-	if res := api.do(http.MethodPost, "/api/v1/quota", dup); res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.errorText(t), "flere gange") {
+	if res := api.do(http.MethodPost, "/api/v1/quota", dup); res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.errText(t), "flere gange") {
 		t.Errorf("duplicate contender: %d %s", res.Status, res.Body)
 	}
 	if res := api.do(http.MethodPost, "/api/v1/quota", map[string]any{"seats": -1, "contenders": council}, invalidRequest); res.Status != http.StatusUnprocessableEntity {

@@ -46,7 +46,7 @@ func (s *server) setElectionState(c *gin.Context) {
 	case errors.Is(err, store.ErrForbidden):
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
 	case isKeyed(err):
-		s.render(c, http.StatusUnprocessableEntity, "error.html", "elections.title", map[string]any{"MessageText": errorText(c, err)})
+		s.render(c, http.StatusUnprocessableEntity, "error.html", "elections.title", map[string]any{"MessageText": errText(c, err)})
 	case err != nil:
 		s.fail(c, err)
 	default:

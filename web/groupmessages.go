@@ -115,7 +115,7 @@ func (s *server) sendGroupMessage(c *gin.Context) {
 	case refused && status == http.StatusForbidden:
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
 	case refused:
-		s.renderGroupMessages(c, http.StatusUnprocessableEntity, form, nil, []templateProblem{{Reason: errorText(c, err)}})
+		s.renderGroupMessages(c, http.StatusUnprocessableEntity, form, nil, []templateProblem{{Reason: errText(c, err)}})
 	default:
 		s.fail(c, err)
 	}

@@ -242,7 +242,7 @@ func (s *server) planResult(c *gin.Context, t planTarget, toCell bool, notice st
 	case errors.Is(err, store.ErrForbidden):
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
 	case isKeyed(err):
-		back(http.StatusUnprocessableEntity, &planMessage{Text: errorText(c, err)})
+		back(http.StatusUnprocessableEntity, &planMessage{Text: errText(c, err)})
 	default:
 		s.fail(c, err)
 	}

@@ -5,7 +5,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/valghalla/valghalla/locale"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/recruit"
 )
@@ -38,9 +37,6 @@ func isKeyed(err error) bool {
 	return ok
 }
 
-// errorText is err in the request's language.
-func errorText(c *gin.Context, err error) string { return locale.Error(lang(c), err) }
-
 // pageRefused answers a use case's error on a page and reports whether
 // there was one: a refusal on the form again (again, with the translated
 // text as Error, or the reasons as Ineligible), 403 and 404 as their own
@@ -66,7 +62,7 @@ func (s *server) pageRefused(c *gin.Context, err error, again func(int, map[stri
 		if r, isRefusal := recruit.AsRefusal(err); isRefusal && len(r.Ineligible) > 0 {
 			again(status, map[string]any{"Ineligible": r.Ineligible, "Election": r.Election})
 		} else {
-			again(status, map[string]any{"Error": errorText(c, err)})
+			again(status, map[string]any{"Error": errText(c, err)})
 		}
 	}
 	return true
@@ -80,7 +76,7 @@ func (s *server) apiRefused(c *gin.Context, err error) {
 		s.apiFail(c, err)
 		return
 	}
-	body := apiErrorBody{Error: errorText(c, err)}
+	body := apiErrorBody{Error: errText(c, err)}
 	if ue, keyed := models.AsUserError(err); keyed && ue.Field != "" {
 		body.Fields = map[string]string{ue.Field: body.Error}
 	}

@@ -130,7 +130,7 @@ func (s *server) afterClosingChange(c *gin.Context, err error, notice string) {
 	case errors.Is(err, store.ErrStale):
 		s.renderClosing(c, http.StatusConflict, translator(c)("closing.stale"))
 	case isKeyed(err):
-		s.renderClosing(c, http.StatusUnprocessableEntity, errorText(c, err))
+		s.renderClosing(c, http.StatusUnprocessableEntity, errText(c, err))
 	default:
 		s.fail(c, err)
 	}

@@ -46,7 +46,7 @@ func (s *server) roundRefused(c *gin.Context, err error, conflict int) bool {
 		if status == http.StatusConflict {
 			status = conflict
 		}
-		s.render(c, status, "error.html", "rounds.title", map[string]any{"MessageText": errorText(c, err)})
+		s.render(c, status, "error.html", "rounds.title", map[string]any{"MessageText": errText(c, err)})
 	}
 	return true
 }

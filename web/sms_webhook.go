@@ -60,7 +60,7 @@ func (s *server) smsReply(c *gin.Context) {
 	r, err := s.Recruit.ReplyToSMS(ctx, form)
 	text := ""
 	if status, refused := refusalStatus(err); refused && status == http.StatusUnprocessableEntity {
-		c.String(http.StatusBadRequest, errorText(c, err))
+		c.String(http.StatusBadRequest, errText(c, err))
 		return
 	} else if err != nil {
 		s.Log.ErrorContext(ctx, "sms reply not handled", "error", err)
@@ -81,7 +81,7 @@ func (s *server) smsStatus(c *gin.Context) {
 	}
 	err := s.Recruit.RecordSMSStatus(c.Request.Context(), form, c.Query(recruit.SMSCallbackParam))
 	if status, refused := refusalStatus(err); refused && status == http.StatusUnprocessableEntity {
-		c.String(http.StatusBadRequest, errorText(c, err))
+		c.String(http.StatusBadRequest, errText(c, err))
 		return
 	} else if err != nil {
 		s.fail(c, err)
