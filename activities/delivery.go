@@ -72,7 +72,7 @@ type DeliveryOutcome struct {
 // the channels that can reach the person.
 func (a *Activities) PlanMessage(ctx context.Context, in LifecycleMessage) (MessagePlan, error) {
 	f, err := store.LoadLifecycle(ctx, a.DB, in.AssignmentID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, models.ErrNotFound) {
 		return MessagePlan{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("assignment %d does not exist", in.AssignmentID), "NotFound", nil)
 	} else if err != nil {
 		return MessagePlan{}, err

@@ -25,7 +25,7 @@ type GroupDelivery struct {
 // recipients: participant ids after afterID, each person once.
 func (a *Activities) GroupRecipientsPage(ctx context.Context, groupID, afterID int64, limit int) ([]int64, error) {
 	ids, err := store.GroupMessageRecipients(ctx, a.DB, groupID, afterID, limit)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, models.ErrNotFound) {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("group message %d does not exist", groupID), "NotFound", nil)
 	}
 	return ids, err
@@ -36,7 +36,7 @@ func (a *Activities) GroupRecipientsPage(ctx context.Context, groupID, afterID i
 // and the person, so a rerun of the workflow finds it sent.
 func (a *Activities) PlanGroupMessage(ctx context.Context, in GroupDelivery) (MessagePlan, error) {
 	gm, err := store.GroupMessageByID(ctx, a.DB, in.GroupID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, models.ErrNotFound) {
 		return MessagePlan{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("group message %d does not exist", in.GroupID), "NotFound", nil)
 	} else if err != nil {
 		return MessagePlan{}, err

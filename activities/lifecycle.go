@@ -29,7 +29,7 @@ type LifecyclePlan struct {
 // their lifecycle. Run again, it returns the same plan.
 func (a *Activities) BeginLifecycle(ctx context.Context, assignmentID int64) (LifecyclePlan, error) {
 	f, err := store.LoadLifecycle(ctx, a.DB, assignmentID)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, models.ErrNotFound) {
 		return LifecyclePlan{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("assignment %d does not exist", assignmentID), "NotFound", nil)
 	} else if err != nil {
 		return LifecyclePlan{}, err

@@ -51,9 +51,9 @@ func (e *FieldError) Error() string {
 // Refusal is the error as a UserError, for the page that shows it.
 func (e *FieldError) Refusal() *UserError { return RefuseField(e.Field, e.Key, e.Args...) }
 
-// FieldErrors returns every *FieldError in err, which ParseTemplate, Render
+// MergeFieldErrors returns every *FieldError in err, which ParseTemplate, Render
 // and CheckChannelFields join with errors.Join. It returns nil for nil.
-func FieldErrors(err error) []*FieldError {
+func MergeFieldErrors(err error) []*FieldError {
 	var out []*FieldError
 	var walk func(error)
 	walk = func(err error) {

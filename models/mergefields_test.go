@@ -162,7 +162,7 @@ func TestParseTemplateErrors(t *testing.T) {
 			if !errors.As(err, &first) {
 				t.Fatalf("errors.As(*FieldError) failed on %v", err)
 			}
-			got := FieldErrors(err)
+			got := MergeFieldErrors(err)
 			if len(got) != len(tc.want) {
 				t.Fatalf("%d errors, want %d: %v", len(got), len(tc.want), err)
 			}
@@ -195,16 +195,16 @@ func mfAt(text string, line, col int) string {
 	return string(r[col-1:])
 }
 
-func TestFieldErrors(t *testing.T) {
-	if FieldErrors(nil) != nil {
-		t.Error("FieldErrors(nil) is not nil")
+func TestMergeFieldErrors(t *testing.T) {
+	if MergeFieldErrors(nil) != nil {
+		t.Error("MergeFieldErrors(nil) is not nil")
 	}
-	if FieldErrors(errors.New("x")) != nil {
+	if MergeFieldErrors(errors.New("x")) != nil {
 		t.Error("FieldErrors of a plain error is not nil")
 	}
 	fe := &FieldError{Field: "a:b", Line: 1, Col: 1, Key: "r"}
 	wrapped := errors.Join(errors.New("x"), errors.Join(fe, fe))
-	if got := FieldErrors(wrapped); len(got) != 2 || got[0] != fe {
+	if got := MergeFieldErrors(wrapped); len(got) != 2 || got[0] != fe {
 		t.Errorf("FieldErrors = %v", got)
 	}
 }
@@ -239,7 +239,7 @@ func TestRenderMissingValues(t *testing.T) {
 				t.Errorf("rendered %q along with the error", out)
 			}
 			var got []string
-			for _, fe := range FieldErrors(err) {
+			for _, fe := range MergeFieldErrors(err) {
 				got = append(got, Translate(fe.Refusal()))
 			}
 			if !slices.Equal(got, tc.want) {
@@ -389,7 +389,7 @@ func TestCheckChannelFields(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			err := CheckChannelFields(mfMustParse(t, tc.text, allowed), tc.channel)
 			var got []string
-			for _, fe := range FieldErrors(err) {
+			for _, fe := range MergeFieldErrors(err) {
 				got = append(got, Translate(fe.Refusal()))
 			}
 			if !slices.Equal(got, tc.want) || (err == nil) != (tc.want == nil) {
@@ -480,7 +480,7 @@ func FuzzParseTemplate(f *testing.F) {
 			if tpl != nil {
 				t.Fatal("template and error both returned")
 			}
-			fes := FieldErrors(err)
+			fes := MergeFieldErrors(err)
 			if len(fes) == 0 {
 				t.Fatalf("an error without FieldErrors: %v", err)
 			}

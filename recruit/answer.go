@@ -116,7 +116,7 @@ func AnswerRefusal(err error) string {
 // TaskByToken is the task the answer link with this token is about.
 func (s *Service) TaskByToken(ctx context.Context, token string) (store.TaskView, error) {
 	a, err := store.AssignmentByAnswerToken(ctx, s.DB, token)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, models.ErrNotFound) {
 		return store.TaskView{}, refuse(NotFound, "error.recruit.answer.unknown")
 	} else if err != nil {
 		return store.TaskView{}, err

@@ -74,7 +74,7 @@ func (s *Service) Nominate(ctx context.Context, actor models.User, in Nomination
 	picked := in.ParticipantID != 0
 	if picked {
 		p, parties, err := store.ParticipantFor(ctx, s.DB, actor, in.ParticipantID)
-		if errors.Is(err, store.ErrNotFound) {
+		if errors.Is(err, models.ErrNotFound) {
 			return out, refuseField(NotFound, "participant_id", "error.recruit.noparticipant")
 		} else if err != nil {
 			return out, err

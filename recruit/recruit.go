@@ -148,9 +148,9 @@ var storeRefusals = []struct {
 	{store.ErrOnReserveList, Conflict, "error.recruit.onreserve"},
 	{store.ErrInvitedOn, Conflict, "error.recruit.invitedon"},
 	{store.ErrNotOnList, Invalid, "error.recruit.notonlist"},
-	{store.ErrStale, Conflict, "error.recruit.stale"},
-	{store.ErrForbidden, Forbidden, "error.recruit.forbidden"},
-	{store.ErrNotFound, NotFound, "error.recruit.notfound"},
+	{models.ErrStale, Conflict, "error.recruit.stale"},
+	{models.ErrForbidden, Forbidden, "error.recruit.forbidden"},
+	{models.ErrNotFound, NotFound, "error.recruit.notfound"},
 }
 
 // fromStore turns what the store refuses into a keyed refusal and passes

@@ -67,7 +67,7 @@ func (s *Service) RecordSMSStatus(ctx context.Context, form url.Values, ourID st
 	// rest): a report that overtakes the record of the send is kept.
 	m, err := store.RecordProviderStatus(ctx, s.DB, cb.MessageSID, ourID, cb.Status, detail, s.now())
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, models.ErrNotFound):
 		return nil // not ours (or deleted with its person)
 	case err != nil:
 		return err

@@ -12,7 +12,7 @@ import (
 
 // The election office's use cases: recruitment rounds, the plan, group
 // messages, closing an election. Store refusals keep their types in the
-// chain (errors.As finds a *store.NeedsConfirmation, a *store.PlanRefused,
+// chain (errors.As finds a *models.NeedsConfirmation, a *models.PlanRefused,
 // a *store.TemplateError), and every one that is a sentence or a sentinel
 // is also a keyed *Refusal.
 
@@ -149,7 +149,7 @@ type QuotaRequest = store.QuotaRequest
 
 // DistributeQuota distributes the council groups' slots of a task type on
 // a day by d'Hondt: per station, or municipality-wide and spread. A change
-// that would remove empty slots needs Confirm (*store.NeedsConfirmation).
+// that would remove empty slots needs Confirm (*models.NeedsConfirmation).
 func (s *Service) DistributeQuota(ctx context.Context, actor models.User, req QuotaRequest) (store.QuotaResult, error) {
 	res, err := store.DistributeByQuota(ctx, s.DB, actor, req, s.now())
 	return res, fromStore(err)

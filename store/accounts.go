@@ -36,7 +36,7 @@ type NewUser struct {
 // through a one-time link. Administrators only.
 func CreateUser(ctx context.Context, db *gorm.DB, actor models.User, in NewUser, now time.Time) (models.User, error) {
 	if actor.Role != models.RoleAdmin {
-		return models.User{}, ErrForbidden
+		return models.User{}, models.ErrForbidden
 	}
 	in.Email, in.Name = NormalizeEmail(in.Email), strings.TrimSpace(in.Name)
 	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {

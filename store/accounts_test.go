@@ -16,7 +16,7 @@ func TestCreateUserAndOneTimeLink(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		p := seedPeople(t, db)
 		t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-		if _, err := store.CreateUser(ctx, db, p.secA, store.NewUser{Email: "x@x.example", Name: "X", Role: models.RoleStaff}, t0); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.CreateUser(ctx, db, p.secA, store.NewUser{Email: "x@x.example", Name: "X", Role: models.RoleStaff}, t0); !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("a party secretary created a user: %v", err)
 		}
 		for _, bad := range []store.NewUser{

@@ -14,7 +14,7 @@ import (
 
 // FuzzAnswerTokenLookup: the token of an answer link (/svar/:token) comes
 // from anyone. For any string the lookup finds the one assignment whose
-// token it is, or says ErrNotFound — never another assignment, never a
+// token it is, or says models.ErrNotFound — never another assignment, never a
 // database error (the token only ever reaches the database hashed).
 func FuzzAnswerTokenLookup(f *testing.F) {
 	const token = "7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e7e"
@@ -36,7 +36,7 @@ func FuzzAnswerTokenLookup(f *testing.F) {
 			if err != nil || got.ID != a.ID {
 				t.Fatalf("the real token found %d, %v", got.ID, err)
 			}
-		case !errors.Is(err, store.ErrNotFound):
+		case !errors.Is(err, models.ErrNotFound):
 			t.Fatalf("token %q: %+v, %v", s, got.ID, err)
 		}
 	})

@@ -21,7 +21,7 @@ var ErrNoAPIToken = errors.New("unknown API token")
 func CreateAPIToken(ctx context.Context, db *gorm.DB, actor models.User, userID int64, name string, now time.Time) (string, models.APIToken, error) {
 	var t models.APIToken
 	if actor.Role != models.RoleAdmin {
-		return "", t, ErrForbidden
+		return "", t, models.ErrForbidden
 	}
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 100 {

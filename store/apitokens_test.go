@@ -20,7 +20,7 @@ func TestAPITokensAreHashedActAsTheirUserAndDieWithIt(t *testing.T) {
 		db.Create(&admin)
 		db.Create(&staff)
 
-		if _, _, err := store.CreateAPIToken(ctx, db, staff, staff.ID, "mit script", t0); !errors.Is(err, store.ErrForbidden) {
+		if _, _, err := store.CreateAPIToken(ctx, db, staff, staff.ID, "mit script", t0); !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("staff creating a token: %v", err)
 		}
 		var ue *models.UserError

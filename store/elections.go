@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,16 +14,16 @@ import (
 )
 
 // SetElectionState moves an election to its next state. Of two moves at
-// once, one wins and the other gets ErrStale; a move the rules forbid is a
+// once, one wins and the other gets models.ErrStale; a move the rules forbid is a
 // UserError. Staff only.
 func SetElectionState(ctx context.Context, db *gorm.DB, actor models.User, id int64, to models.ElectionState, now time.Time) error {
 	if !isStaff(actor) {
-		return ErrForbidden
+		return models.ErrForbidden
 	}
 	db = db.WithContext(ctx)
 	var e models.Election
 	if err := db.First(&e, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-		return ErrNotFound
+		return models.ErrNotFound
 	} else if err != nil {
 		return err
 	}
@@ -38,7 +37,7 @@ func SetElectionState(ctx context.Context, db *gorm.DB, actor models.User, id in
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return ErrStale
+			return models.ErrStale
 		}
 		return Audit(tx, models.AuditEntry{At: now, ActorID: &actor.ID, Action: models.AuditElectionState,
 			Detail: fmt.Sprintf("election %d: %s → %s", id, e.State, to)})
@@ -50,7 +49,7 @@ func SetElectionState(ctx context.Context, db *gorm.DB, actor models.User, id in
 func CreateElection(ctx context.Context, db *gorm.DB, actor models.User, title string, kind models.ElectionKind, day string, now time.Time) (models.Election, error) {
 	var e models.Election
 	if !isStaff(actor) {
-		return e, ErrForbidden
+		return e, models.ErrForbidden
 	}
 	title = strings.TrimSpace(title)
 	if title == "" || len(title) > 200 {
@@ -102,19 +101,6 @@ func SettingsOf(e models.Election) ElectionSettings {
 		EveningReminder: e.EveningReminder, AutoReplace: e.AutoReplace}
 }
 
-// FieldErrors maps a form field to what is wrong with it, as a key of the
-// catalogs, so a page can show each message next to its field.
-type FieldErrors map[string]*models.UserError
-
-func (f FieldErrors) Error() string {
-	parts := make([]string, 0, len(f))
-	for k, v := range f {
-		parts = append(parts, k+": "+v.Key)
-	}
-	slices.Sort(parts)
-	return strings.Join(parts, "; ")
-}
-
 // Limits of the task period around the election day: brevstemmer may be
 // received weeks before, fintælling happens the days after.
 const (
@@ -125,8 +111,8 @@ const (
 // applySettings checks in and writes it onto e; old is the election as it
 // was (zero for a new one), to allow a day that has passed when it is not
 // changed.
-func applySettings(e *models.Election, in ElectionSettings, old models.Election, now time.Time) FieldErrors {
-	errs := FieldErrors{}
+func applySettings(e *models.Election, in ElectionSettings, old models.Election, now time.Time) models.FieldErrors {
+	errs := models.FieldErrors{}
 	e.Title = strings.TrimSpace(in.Title)
 	if e.Title == "" || len(e.Title) > 200 {
 		errs["title"] = models.RefuseField("title", "error.election.title")
@@ -192,18 +178,18 @@ func applySettings(e *models.Election, in ElectionSettings, old models.Election,
 }
 
 // UpdateElection changes an election's settings. The change carries the
-// version it was based on: ErrStale if someone else saved first. Wrong input
-// is a FieldErrors. Days with slots cannot fall outside the task period; a
+// version it was based on: models.ErrStale if someone else saved first. Wrong input
+// is a models.FieldErrors. Days with slots cannot fall outside the task period; a
 // closed election is not changed. Staff only.
 func UpdateElection(ctx context.Context, db *gorm.DB, actor models.User, id int64, version int, in ElectionSettings, now time.Time) (models.Election, error) {
 	if !isStaff(actor) {
-		return models.Election{}, ErrForbidden
+		return models.Election{}, models.ErrForbidden
 	}
 	var e models.Election
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var old models.Election
 		if err := tx.First(&old, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrNotFound
+			return models.ErrNotFound
 		} else if err != nil {
 			return err
 		}
@@ -230,7 +216,7 @@ func UpdateElection(ctx context.Context, db *gorm.DB, actor models.User, id int6
 			return err
 		}
 		if outside > 0 {
-			return FieldErrors{"tasks_from": models.RefuseField("tasks_from", "error.election.slotsoutside", outside)}
+			return models.FieldErrors{"tasks_from": models.RefuseField("tasks_from", "error.election.slotsoutside", outside)}
 		}
 		e.Version = version + 1
 		return Audit(tx, models.AuditEntry{At: now, ActorID: &actor.ID, Action: models.AuditElectionChanged,
@@ -247,26 +233,26 @@ func UpdateElection(ctx context.Context, db *gorm.DB, actor models.User, id int6
 // Staff only.
 func DuplicateElection(ctx context.Context, db *gorm.DB, actor models.User, sourceID int64, title, day string, now time.Time) (models.Election, error) {
 	if !isStaff(actor) {
-		return models.Election{}, ErrForbidden
+		return models.Election{}, models.ErrForbidden
 	}
 	var e models.Election
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var src models.Election
 		if err := tx.First(&src, sourceID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrNotFound
+			return models.ErrNotFound
 		} else if err != nil {
 			return err
 		}
 		d, err := models.ParseDate(strings.TrimSpace(day))
 		if err != nil {
-			return FieldErrors{"day": models.RefuseField("day", "error.election.day")}
+			return models.FieldErrors{"day": models.RefuseField("day", "error.election.day")}
 		}
 		if d.DaysSince(models.DateOf(now.In(models.Copenhagen))) < 0 {
-			return FieldErrors{"day": models.RefuseField("day", "error.election.daypassed")}
+			return models.FieldErrors{"day": models.RefuseField("day", "error.election.daypassed")}
 		}
 		title = strings.TrimSpace(title)
 		if title == "" || len(title) > 200 {
-			return FieldErrors{"title": models.RefuseField("title", "error.election.newtitle")}
+			return models.FieldErrors{"title": models.RefuseField("title", "error.election.newtitle")}
 		}
 		shift := d.DaysSince(src.ElectionDay)
 		moved := func(p *models.Date) *models.Date {

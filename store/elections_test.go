@@ -19,7 +19,7 @@ func TestElectionStates(t *testing.T) {
 		e := models.Election{Title: "Kommunal- og regionsrådsvalg 2029", Kind: models.Kommunalvalg,
 			ElectionDay: models.NewDate(2029, time.November, 20), State: models.ElectionDraft, AnswerDays: 14, CreatedAt: now, UpdatedAt: now}
 		db.Create(&e)
-		if err := store.SetElectionState(ctx, db, p.secA, e.ID, models.ElectionActive, now); !errors.Is(err, store.ErrForbidden) {
+		if err := store.SetElectionState(ctx, db, p.secA, e.ID, models.ElectionActive, now); !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("a party secretary activating: %v", err)
 		}
 		var ue *models.UserError
@@ -35,7 +35,7 @@ func TestElectionStates(t *testing.T) {
 		if err := store.SetElectionState(ctx, db, p.admin, e.ID, models.ElectionClosed, now); err != nil {
 			t.Fatal(err)
 		}
-		if err := store.SetElectionState(ctx, db, p.admin, 99999, models.ElectionActive, now); !errors.Is(err, store.ErrNotFound) {
+		if err := store.SetElectionState(ctx, db, p.admin, 99999, models.ElectionActive, now); !errors.Is(err, models.ErrNotFound) {
 			t.Fatalf("missing election: %v", err)
 		}
 		var n int64
@@ -63,7 +63,7 @@ func TestCreateElection(t *testing.T) {
 		if _, err := store.CreateElection(ctx, db, p.admin, "X", models.Kommunalvalg, "2026-11-24", now); err != nil {
 			t.Errorf("today in Copenhagen: %v", err)
 		}
-		if _, err := store.CreateElection(ctx, db, p.secA, "X", models.Kommunalvalg, "2029-11-20", now); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.CreateElection(ctx, db, p.secA, "X", models.Kommunalvalg, "2029-11-20", now); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("a party secretary: %v", err)
 		}
 	})

@@ -41,11 +41,11 @@ func ElectionTypes(ctx context.Context, db *gorm.DB) ([]models.ElectionType, err
 	return out, nil
 }
 
-// ElectionType returns one election type (ErrNotFound for an unknown kind).
+// ElectionType returns one election type (models.ErrNotFound for an unknown kind).
 func ElectionType(ctx context.Context, db *gorm.DB, kind models.ElectionKind) (models.ElectionType, error) {
 	def, ok := models.DefaultElectionType(kind)
 	if !ok {
-		return def, ErrNotFound
+		return def, models.ErrNotFound
 	}
 	var t models.ElectionType
 	n := db.WithContext(ctx).Where("kind = ?", kind).Limit(1).Find(&t)
@@ -63,15 +63,15 @@ func ElectionType(ctx context.Context, db *gorm.DB, kind models.ElectionKind) (m
 // which refuses everyone as unknown_election, for an unknown kind.
 func RulesFor(ctx context.Context, db *gorm.DB, kind models.ElectionKind) (models.EligibilityRules, error) {
 	t, err := ElectionType(ctx, db, kind)
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, models.ErrNotFound) {
 		return models.EligibilityRules{}, nil
 	}
 	return t.EligibilityRules, err
 }
 
 // checkElectionType trims and checks what an administrator typed.
-func checkElectionType(t *models.ElectionType) FieldErrors {
-	errs := FieldErrors{}
+func checkElectionType(t *models.ElectionType) models.FieldErrors {
+	errs := models.FieldErrors{}
 	t.Name = strings.TrimSpace(t.Name)
 	switch {
 	case t.Name == "":
@@ -95,15 +95,15 @@ func checkElectionType(t *models.ElectionType) FieldErrors {
 }
 
 // SaveElectionType changes an election type's name and rules, refusing a
-// change based on an older version (ErrStale). The rules are the law's, so
-// only administrators may change them (ErrForbidden); what is wrong with
-// the input comes back as FieldErrors, keyed refusals, one per form field.
+// change based on an older version (models.ErrStale). The rules are the law's, so
+// only administrators may change them (models.ErrForbidden); what is wrong with
+// the input comes back as models.FieldErrors, keyed refusals, one per form field.
 func SaveElectionType(ctx context.Context, db *gorm.DB, actor models.User, t models.ElectionType, now time.Time) (models.ElectionType, error) {
 	if actor.Role != models.RoleAdmin {
-		return t, ErrForbidden
+		return t, models.ErrForbidden
 	}
 	if _, ok := models.DefaultRules(t.Kind); !ok {
-		return t, ErrNotFound
+		return t, models.ErrNotFound
 	}
 	if errs := checkElectionType(&t); errs != nil {
 		return t, errs
@@ -112,15 +112,15 @@ func SaveElectionType(ctx context.Context, db *gorm.DB, actor models.User, t mod
 }
 
 // ResetElectionType puts the law's name and rules back for a kind, refusing
-// it when the type changed since version was read (ErrStale).
+// it when the type changed since version was read (models.ErrStale).
 // Administrators only.
 func ResetElectionType(ctx context.Context, db *gorm.DB, actor models.User, kind models.ElectionKind, version int, now time.Time) (models.ElectionType, error) {
 	t, ok := models.DefaultElectionType(kind)
 	if actor.Role != models.RoleAdmin {
-		return t, ErrForbidden
+		return t, models.ErrForbidden
 	}
 	if !ok {
-		return t, ErrNotFound
+		return t, models.ErrNotFound
 	}
 	t.Version = version
 	return t, writeElectionType(ctx, db, actor, &t, now, "reset to the law's rules")
@@ -138,7 +138,7 @@ func writeElectionType(ctx context.Context, db *gorm.DB, actor models.User, t *m
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return ErrStale
+			return models.ErrStale
 		}
 		return Audit(tx, models.AuditEntry{At: now.UTC(), ActorID: &actor.ID, Action: models.AuditElectionTypeChanged,
 			Detail: fmt.Sprintf("election type %s %s: min age %d, citizenship %s, residence years %d, guardianship excludes %t, must live in municipality %t",

@@ -54,10 +54,10 @@ func TestSaveAndResetElectionType(t *testing.T) {
 		edit := kv
 		edit.MinAge, edit.ResidenceYears, edit.GuardianshipExcludes, edit.Name = 21, 2, true, "  Kommunalvalg  "
 		for _, u := range []models.User{staff, p.secA} {
-			if _, err := store.SaveElectionType(ctx, db, u, edit, now); !errors.Is(err, store.ErrForbidden) {
+			if _, err := store.SaveElectionType(ctx, db, u, edit, now); !errors.Is(err, models.ErrForbidden) {
 				t.Errorf("%s saves: %v", u.Role, err)
 			}
-			if _, err := store.ResetElectionType(ctx, db, u, models.Kommunalvalg, 1, now); !errors.Is(err, store.ErrForbidden) {
+			if _, err := store.ResetElectionType(ctx, db, u, models.Kommunalvalg, 1, now); !errors.Is(err, models.ErrForbidden) {
 				t.Errorf("%s resets: %v", u.Role, err)
 			}
 		}
@@ -70,12 +70,12 @@ func TestSaveAndResetElectionType(t *testing.T) {
 			bad := edit
 			change(&bad)
 			_, err := store.SaveElectionType(ctx, db, p.admin, bad, now)
-			var fe store.FieldErrors
+			var fe models.FieldErrors
 			if !errors.As(err, &fe) || fe[name] == nil || len(fe) != 1 {
 				t.Errorf("%s: %v", name, err)
 			}
 		}
-		if _, err := store.SaveElectionType(ctx, db, p.admin, models.ElectionType{Kind: "XX"}, now); !errors.Is(err, store.ErrNotFound) {
+		if _, err := store.SaveElectionType(ctx, db, p.admin, models.ElectionType{Kind: "XX"}, now); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("unknown kind: %v", err)
 		}
 
@@ -91,10 +91,10 @@ func TestSaveAndResetElectionType(t *testing.T) {
 		if fv, _ := store.RulesFor(ctx, db, models.Folketingsvalg); fv.MinAge != 18 {
 			t.Errorf("FV changed too: %+v", fv)
 		}
-		if _, err := store.SaveElectionType(ctx, db, p.admin, edit, now); !errors.Is(err, store.ErrStale) {
+		if _, err := store.SaveElectionType(ctx, db, p.admin, edit, now); !errors.Is(err, models.ErrStale) {
 			t.Errorf("save on version 1 again: %v", err)
 		}
-		if _, err := store.ResetElectionType(ctx, db, p.admin, models.Kommunalvalg, 1, now); !errors.Is(err, store.ErrStale) {
+		if _, err := store.ResetElectionType(ctx, db, p.admin, models.Kommunalvalg, 1, now); !errors.Is(err, models.ErrStale) {
 			t.Errorf("reset on version 1: %v", err)
 		}
 		reset, err := store.ResetElectionType(ctx, db, p.admin, models.Kommunalvalg, saved.Version, now)

@@ -26,7 +26,7 @@ const DeletionWord = "SLET"
 // id only. confirm must be DeletionWord. Administrators only.
 func DeleteParticipants(ctx context.Context, db *gorm.DB, actor models.User, ids []int64, confirm string, now time.Time) (int, error) {
 	if actor.Role != models.RoleAdmin {
-		return 0, ErrForbidden
+		return 0, models.ErrForbidden
 	}
 	if strings.TrimSpace(confirm) != DeletionWord {
 		return 0, models.RefuseField("confirm", "error.erasure.confirm", DeletionWord)
@@ -195,7 +195,7 @@ type SubjectAuditEntry struct {
 func SubjectAccessOf(ctx context.Context, db *gorm.DB, keys *vault.Keyring, actor models.User, id int64, now time.Time) (SubjectAccess, error) {
 	var out SubjectAccess
 	if !isStaff(actor) {
-		return out, ErrForbidden
+		return out, models.ErrForbidden
 	}
 	db = db.WithContext(ctx)
 	var p models.Participant
@@ -203,7 +203,7 @@ func SubjectAccessOf(ctx context.Context, db *gorm.DB, keys *vault.Keyring, acto
 		return out, err
 	}
 	if p.ID == 0 {
-		return out, ErrNotFound
+		return out, models.ErrNotFound
 	}
 	if err := db.Transaction(func(tx *gorm.DB) error {
 		for _, a := range []struct {

@@ -122,7 +122,7 @@ type GroupPreview struct {
 func PreviewGroupMessage(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, f GroupFilter, n int) (GroupPreview, error) {
 	var out GroupPreview
 	if !mayReadAllParties(actor) {
-		return out, ErrForbidden
+		return out, models.ErrForbidden
 	}
 	if err := f.check(); err != nil {
 		return out, err
@@ -150,7 +150,7 @@ func PreviewGroupMessage(ctx context.Context, db *gorm.DB, actor models.User, el
 // (gm.WorkflowID).
 func CreateGroupMessage(ctx context.Context, db *gorm.DB, actor models.User, gm models.GroupMessage) (models.GroupMessage, error) {
 	if !isStaff(actor) {
-		return gm, ErrForbidden
+		return gm, models.ErrForbidden
 	}
 	f := GroupFilterOf(gm)
 	if err := f.check(); err != nil {
@@ -168,7 +168,7 @@ func CreateGroupMessage(ctx context.Context, db *gorm.DB, actor models.User, gm 
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var e models.Election
 		if err := tx.First(&e, gm.ElectionID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrNotFound
+			return models.ErrNotFound
 		} else if err != nil {
 			return err
 		}
@@ -196,12 +196,12 @@ func CreateGroupMessage(ctx context.Context, db *gorm.DB, actor models.User, gm 
 	return gm, err
 }
 
-// GroupMessageByID returns one group message; ErrNotFound when there is none.
+// GroupMessageByID returns one group message; models.ErrNotFound when there is none.
 func GroupMessageByID(ctx context.Context, db *gorm.DB, id int64) (models.GroupMessage, error) {
 	var gm models.GroupMessage
 	err := db.WithContext(ctx).First(&gm, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return gm, ErrNotFound
+		return gm, models.ErrNotFound
 	}
 	return gm, err
 }
@@ -210,7 +210,7 @@ func GroupMessageByID(ctx context.Context, db *gorm.DB, id int64) (models.GroupM
 // Staff, administrators and read-only staff only.
 func GroupMessagesOf(ctx context.Context, db *gorm.DB, actor models.User, electionID int64) ([]models.GroupMessage, error) {
 	if !mayReadAllParties(actor) {
-		return nil, ErrForbidden
+		return nil, models.ErrForbidden
 	}
 	var gms []models.GroupMessage
 	return gms, db.WithContext(ctx).Where("election_id = ?", electionID).Order("id DESC").Find(&gms).Error

@@ -89,7 +89,7 @@ func TestPreviewGroupMessage(t *testing.T) {
 			t.Fatalf("preview %+v, %v", pv, err)
 		}
 		secretary := models.User{ID: 99, Role: models.RolePartySecretary, PartyID: &e.Party.ID}
-		if _, err := store.PreviewGroupMessage(ctx, db, secretary, e.Election.ID, store.GroupFilter{}, 2); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.PreviewGroupMessage(ctx, db, secretary, e.Election.ID, store.GroupFilter{}, 2); !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("party secretary: %v", err)
 		}
 		bad := store.GroupFilter{States: []models.AssignmentState{"asleep"}}
@@ -133,7 +133,7 @@ func TestCreateGroupMessage(t *testing.T) {
 			wantLine  int
 			want      error
 		}{
-			{"read-only", models.User{ID: e.Staff.ID, Role: models.RoleReadOnly}, gm, "", 0, store.ErrForbidden},
+			{"read-only", models.User{ID: e.Staff.ID, Role: models.RoleReadOnly}, gm, "", 0, models.ErrForbidden},
 			{"unknown field", e.Staff, models.GroupMessage{ElectionID: e.Election.ID, Subject: "Hej",
 				Body: "Kære [participant:name]\n\nDin plads: [task:name]"}, "task:name", 3, nil},
 			{"CPR by e-mail", e.Staff, models.GroupMessage{ElectionID: e.Election.ID, Subject: "Hej",
@@ -151,7 +151,7 @@ func TestCreateGroupMessage(t *testing.T) {
 				if !errors.As(err, &te) {
 					t.Fatalf("got %v, want a template error", err)
 				}
-				fes := models.FieldErrors(te)
+				fes := models.MergeFieldErrors(te)
 				if len(fes) != 1 || fes[0].Field != tc.wantField || fes[0].Line != tc.wantLine {
 					t.Fatalf("field errors %v", fes)
 				}

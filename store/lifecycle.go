@@ -30,7 +30,7 @@ func LoadLifecycle(ctx context.Context, db *gorm.DB, assignmentID int64) (Lifecy
 	var f LifecycleFacts
 	db = db.WithContext(ctx)
 	if err := db.First(&f.Assignment, assignmentID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-		return f, ErrNotFound
+		return f, models.ErrNotFound
 	} else if err != nil {
 		return f, err
 	}
@@ -199,17 +199,17 @@ func SaveAnswerToken(ctx context.Context, db *gorm.DB, assignmentID int64, token
 }
 
 // AssignmentByAnswerToken finds the assignment an answer link is for;
-// ErrNotFound for a token that is not one (forged, truncated, or of a
+// models.ErrNotFound for a token that is not one (forged, truncated, or of a
 // deleted person).
 func AssignmentByAnswerToken(ctx context.Context, db *gorm.DB, token string) (models.Assignment, error) {
 	var a models.Assignment
 	if len(token) < 32 || len(token) > 128 {
-		return a, ErrNotFound
+		return a, models.ErrNotFound
 	}
 	var t models.AnswerToken
 	err := db.WithContext(ctx).Where("token_hash = ?", hashToken(token)).First(&t).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return a, ErrNotFound
+		return a, models.ErrNotFound
 	} else if err != nil {
 		return a, err
 	}
@@ -243,17 +243,17 @@ func TaskOf(ctx context.Context, db *gorm.DB, assignmentID int64) (TaskView, err
 
 // AssignmentFor returns an assignment with its task and the person's name
 // for staff, or for a secretary of the assignment's own party (and their
-// stations); ErrNotFound otherwise, so another party's people stay unseen.
+// stations); models.ErrNotFound otherwise, so another party's people stay unseen.
 func AssignmentFor(ctx context.Context, db *gorm.DB, actor models.User, id int64) (TaskView, string, error) {
 	v, err := TaskOf(ctx, db, id)
-	if errors.Is(err, ErrNotFound) {
-		return v, "", ErrNotFound
+	if errors.Is(err, models.ErrNotFound) {
+		return v, "", models.ErrNotFound
 	} else if err != nil {
 		return v, "", err
 	}
 	sc, err := scopeOf(ctx, db, actor)
-	if errors.Is(err, ErrForbidden) || err == nil && !sc.allows(v.Assignment.PartyID, v.Assignment.StationID) {
-		return TaskView{}, "", ErrNotFound
+	if errors.Is(err, models.ErrForbidden) || err == nil && !sc.allows(v.Assignment.PartyID, v.Assignment.StationID) {
+		return TaskView{}, "", models.ErrNotFound
 	} else if err != nil {
 		return TaskView{}, "", err
 	}

@@ -59,7 +59,7 @@ var ServingStates = []models.AssignmentState{models.StateConfirmed, models.State
 
 // ListScope is what an actor may list in an election: the election itself
 // and, for the filter form, the stations and parties in scope (all task
-// types). ErrNotFound for an election the actor may not see (a party
+// types). models.ErrNotFound for an election the actor may not see (a party
 // secretary and a draft).
 type ListScope struct {
 	Election  models.Election
@@ -78,12 +78,12 @@ func ListScopeOf(ctx context.Context, db *gorm.DB, actor models.User, electionID
 	}
 	db = db.WithContext(ctx)
 	if err := db.First(&out.Election, electionID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-		return out, ErrNotFound
+		return out, models.ErrNotFound
 	} else if err != nil {
 		return out, err
 	}
 	if sc.partyID != 0 && out.Election.State == models.ElectionDraft {
-		return out, ErrNotFound
+		return out, models.ErrNotFound
 	}
 	var stations []models.PollingStation
 	var parties []models.Party
@@ -141,10 +141,10 @@ func checkListFilter(sc overviewScope, f ListFilter) error {
 		}
 	}
 	if sc.partyID != 0 && slices.ContainsFunc(f.PartyIDs, func(id int64) bool { return id != sc.partyID }) {
-		return ErrForbidden
+		return models.ErrForbidden
 	}
 	if sc.stations != nil && slices.ContainsFunc(f.StationIDs, func(id int64) bool { return !slices.Contains(sc.stations, id) }) {
-		return ErrForbidden
+		return models.ErrForbidden
 	}
 	return nil
 }
@@ -154,7 +154,7 @@ func checkListFilter(sc overviewScope, f ListFilter) error {
 // then name (then day, task type): staff, administrators and read-only
 // staff see every party; a party secretary their own party (and only their
 // stations when limited), like the overview. A filter outside the actor's
-// scope is ErrForbidden. People with a protected address are never listed.
+// scope is models.ErrForbidden. People with a protected address are never listed.
 func ParticipantList(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, f ListFilter) ([]ListRow, error) {
 	rows, _, err := participantList(ctx, db, actor, electionID, f, false)
 	return rows, err
@@ -309,7 +309,7 @@ type ElectionSystemRow struct {
 func ElectionSystemExport(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, f ListFilter,
 	format string, now time.Time) ([]ElectionSystemRow, error) {
 	if !isStaff(actor) {
-		return nil, ErrForbidden
+		return nil, models.ErrForbidden
 	}
 	if len(f.States) == 0 {
 		f.States = ServingStates

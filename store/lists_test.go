@@ -131,7 +131,7 @@ func TestParticipantListIsDanishScopedAndLeavesOutProtectedAddresses(t *testing.
 		if _, err := store.ParticipantList(ctx, db, s.Staff, id, store.ListFilter{States: []models.AssignmentState{"bogus"}}); err == nil {
 			t.Error("an unknown state is accepted")
 		}
-		if _, err := store.ParticipantList(ctx, db, s.Staff, id+100, store.ListFilter{}); !errors.Is(err, store.ErrNotFound) {
+		if _, err := store.ParticipantList(ctx, db, s.Staff, id+100, store.ListFilter{}); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("unknown election: %v", err)
 		}
 	})
@@ -153,7 +153,7 @@ func TestParticipantListOfAPartySecretary(t *testing.T) {
 				t.Errorf("secretary sees a row of party %d", r.Party.ID)
 			}
 		}
-		if _, err := store.ParticipantList(ctx, db, s.secretary, id, store.ListFilter{PartyIDs: []int64{s.Pool.ID}}); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.ParticipantList(ctx, db, s.secretary, id, store.ListFilter{PartyIDs: []int64{s.Pool.ID}}); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("secretary asking for the pool: %v", err)
 		}
 		scope, err := store.ListScopeOf(ctx, db, s.secretary, id)
@@ -167,13 +167,13 @@ func TestParticipantListOfAPartySecretary(t *testing.T) {
 		if err != nil || len(rows) != 0 {
 			t.Errorf("limited secretary: %q (%v)", names(rows), err)
 		}
-		if _, err := store.ParticipantList(ctx, db, s.secretary, id, store.ListFilter{StationIDs: []int64{s.Stations[0].ID}}); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.ParticipantList(ctx, db, s.secretary, id, store.ListFilter{StationIDs: []int64{s.Stations[0].ID}}); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("limited secretary asking for another station: %v", err)
 		}
 
 		// Drafts are not theirs to list.
 		db.Model(&models.Election{}).Where("id = ?", id).Update("state", models.ElectionDraft)
-		if _, err := store.ParticipantList(ctx, db, s.secretary, id, store.ListFilter{}); !errors.Is(err, store.ErrNotFound) {
+		if _, err := store.ParticipantList(ctx, db, s.secretary, id, store.ListFilter{}); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("secretary listing a draft: %v", err)
 		}
 	})
@@ -187,7 +187,7 @@ func TestElectionSystemExportHasFullCPRAndIsAudited(t *testing.T) {
 		id := s.Election.Election.ID
 		now := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
 		for _, u := range []models.User{s.readOnly, s.secretary} {
-			if _, err := store.ElectionSystemExport(ctx, db, u, id, store.ListFilter{}, "csv", now); !errors.Is(err, store.ErrForbidden) {
+			if _, err := store.ElectionSystemExport(ctx, db, u, id, store.ListFilter{}, "csv", now); !errors.Is(err, models.ErrForbidden) {
 				t.Errorf("%s: %v", u.Role, err)
 			}
 		}

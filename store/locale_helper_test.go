@@ -22,10 +22,10 @@ func danish(ue *models.UserError) string {
 func danishErr(err error) string {
 	var parts []string
 	var te *store.TemplateError
-	var refused *store.PlanRefused
+	var refused *models.PlanRefused
 	switch {
 	case errors.As(err, &te):
-		for _, fe := range models.FieldErrors(err) {
+		for _, fe := range models.MergeFieldErrors(err) {
 			parts = append(parts, danish(fe.Refusal()))
 		}
 		for _, p := range te.Problems {

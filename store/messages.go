@@ -41,12 +41,12 @@ func PrepareMessage(ctx context.Context, db *gorm.DB, m models.Message, now time
 	return found, db.Where("dedupe_key = ?", m.DedupeKey).First(&found).Error
 }
 
-// MessageByID reads one message; ErrNotFound when there is none.
+// MessageByID reads one message; models.ErrNotFound when there is none.
 func MessageByID(ctx context.Context, db *gorm.DB, id string) (models.Message, error) {
 	var m models.Message
 	err := db.WithContext(ctx).Where("id = ?", id).First(&m).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return m, ErrNotFound
+		return m, models.ErrNotFound
 	}
 	return m, err
 }
@@ -97,7 +97,7 @@ func MarkMessage(ctx context.Context, db *gorm.DB, id string, status models.Mess
 func RecordProviderStatus(ctx context.Context, db *gorm.DB, providerID, messageID, status, detail string, now time.Time) (models.Message, error) {
 	var m models.Message
 	if providerID == "" {
-		return m, ErrNotFound
+		return m, models.ErrNotFound
 	}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		err := tx.Where("provider_id = ?", providerID).First(&m).Error
@@ -105,7 +105,7 @@ func RecordProviderStatus(ctx context.Context, db *gorm.DB, providerID, messageI
 			err = tx.Where("id = ? AND (provider_id IS NULL OR provider_id = '')", messageID).First(&m).Error
 		}
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrNotFound
+			return models.ErrNotFound
 		} else if err != nil {
 			return err
 		}
@@ -283,7 +283,7 @@ func RequestRetry(ctx context.Context, db *gorm.DB, actor models.User, id string
 		}
 		if res.RowsAffected == 0 {
 			if err := tx.Where("id = ?", id).First(&m).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-				return ErrNotFound
+				return models.ErrNotFound
 			}
 			return ErrNotRetryable
 		}

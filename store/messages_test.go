@@ -46,8 +46,8 @@ func TestProviderReportsThatOvertakeTheSend(t *testing.T) {
 			}
 		}
 		// Without our id, an unknown SID is not ours.
-		if _, err := store.RecordProviderStatus(ctx, db, "SMunknown", "", "delivered", "", now); err != store.ErrNotFound {
-			t.Errorf("unknown SID without a message id: %v, want ErrNotFound", err)
+		if _, err := store.RecordProviderStatus(ctx, db, "SMunknown", "", "delivered", "", now); err != models.ErrNotFound {
+			t.Errorf("unknown SID without a message id: %v, want models.ErrNotFound", err)
 		}
 	})
 }

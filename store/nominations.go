@@ -49,14 +49,14 @@ func mayNominate(db *gorm.DB, actor models.User, partyID int64, stationID *int64
 		return nil
 	}
 	if actor.Role != models.RolePartySecretary || actor.PartyID == nil || *actor.PartyID != partyID {
-		return ErrForbidden
+		return models.ErrForbidden
 	}
 	own, err := StationsOf(db.Statement.Context, db, actor.ID)
 	if err != nil || len(own) == 0 {
 		return err
 	}
 	if stationID == nil || !slices.Contains(own, *stationID) {
-		return ErrForbidden
+		return models.ErrForbidden
 	}
 	return nil
 }
@@ -69,7 +69,7 @@ func openElection(db *gorm.DB, id int64) (models.Election, error) {
 	case err != nil:
 		return e, err
 	case e.ID == 0:
-		return e, ErrNotFound
+		return e, models.ErrNotFound
 	case e.State == models.ElectionClosed:
 		return e, ErrClosed
 	}
@@ -98,11 +98,11 @@ func checkCell(db *gorm.DB, actor models.User, electionID, stationID, taskTypeID
 		return err
 	}
 	if tt.ID == 0 {
-		return ErrNotFound
+		return models.ErrNotFound
 	}
 	// Betroede opgaver are the council's appointments, not the party's.
 	if tt.AppointedOnly && !isStaff(actor) {
-		return ErrForbidden
+		return models.ErrForbidden
 	}
 	member, err := isMember(db, participantID, partyID)
 	if err != nil {
@@ -129,7 +129,7 @@ func Nominate(ctx context.Context, db *gorm.DB, actor models.User, slotID, parti
 		return models.Assignment{}, err
 	}
 	if slot.ID == 0 {
-		return models.Assignment{}, ErrNotFound
+		return models.Assignment{}, models.ErrNotFound
 	}
 	if err := checkCell(db, actor, slot.ElectionID, slot.StationID, slot.TaskTypeID, slot.PartyID, participantID); err != nil {
 		return models.Assignment{}, err
@@ -236,7 +236,7 @@ func Unnominate(ctx context.Context, db *gorm.DB, actor models.User, assignmentI
 	}
 	// Another party's nomination looks like none at all.
 	if a.ID == 0 || (!mayReadAllParties(actor) && (actor.PartyID == nil || *actor.PartyID != a.PartyID)) {
-		return ErrNotFound
+		return models.ErrNotFound
 	}
 	if err := mayNominate(db, actor, a.PartyID, &a.StationID); err != nil {
 		return err
@@ -246,7 +246,7 @@ func Unnominate(ctx context.Context, db *gorm.DB, actor models.User, assignmentI
 		return err
 	}
 	if tt.AppointedOnly && !isStaff(actor) {
-		return ErrForbidden
+		return models.ErrForbidden
 	}
 	if a.State != models.StateNominated {
 		return ErrInvitedOn
@@ -299,10 +299,10 @@ func CheckPlacement(ctx context.Context, db *gorm.DB, actor models.User, to Plac
 		return err
 	}
 	if tt.ID == 0 {
-		return ErrNotFound
+		return models.ErrNotFound
 	}
 	if tt.AppointedOnly && !isStaff(actor) {
-		return ErrForbidden
+		return models.ErrForbidden
 	}
 	return nil
 }
@@ -374,7 +374,7 @@ func PartySlots(ctx context.Context, db *gorm.DB, actor models.User, electionID,
 	var limit []int64
 	if !mayReadAllParties(actor) {
 		if actor.Role != models.RolePartySecretary || actor.PartyID == nil || *actor.PartyID != partyID {
-			return nil, ErrForbidden
+			return nil, models.ErrForbidden
 		}
 		var err error
 		if limit, err = StationsOf(ctx, db, actor.ID); err != nil {

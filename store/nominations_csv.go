@@ -123,7 +123,7 @@ func csvError(err error) error {
 // RowPlacer looks up, checks and places the person of a row that has passed
 // the checks of the file (the use case that nominates anyone: recruit). It
 // returns the name the register gives. A refusal (*UserError,
-// *models.UserError, ErrForbidden) refuses the row; an error wrapping
+// *models.UserError, models.ErrForbidden) refuses the row; an error wrapping
 // ErrRegisterFailed stops the import (the register could not answer); any
 // other error ends it.
 type RowPlacer func(ctx context.Context, row PlaceRow) (name string, err error)
@@ -176,7 +176,7 @@ func ImportNominations(ctx context.Context, db *gorm.DB, actor models.User, targ
 	var report ImportReport
 	db = db.WithContext(ctx)
 	if !isStaff(actor) && (actor.Role != models.RolePartySecretary || actor.PartyID == nil || *actor.PartyID != target.PartyID) {
-		return report, ErrForbidden
+		return report, models.ErrForbidden
 	}
 	election, err := openElection(db, target.ElectionID)
 	if err != nil {
@@ -212,7 +212,7 @@ func ImportNominations(ctx context.Context, db *gorm.DB, actor models.User, targ
 			res.Reason = errRegisterDown
 		case errors.As(err, &ue):
 			res.Reason = ue
-		case errors.Is(err, ErrForbidden):
+		case errors.Is(err, models.ErrForbidden):
 			res.Reason = models.Refuse("error.csv.forbidden")
 		default:
 			return report, err
@@ -225,7 +225,7 @@ func ImportNominations(ctx context.Context, db *gorm.DB, actor models.User, targ
 // ErrRegisterFailed marks a CPR register failure during an import.
 var ErrRegisterFailed = errors.New("CPR register lookup failed")
 
-// importRow does one row; a UserError or ErrForbidden refuses the row alone.
+// importRow does one row; a UserError or models.ErrForbidden refuses the row alone.
 func importRow(db *gorm.DB, actor models.User, target ImportTarget, election models.Election,
 	stations []models.PollingStation, types []models.TaskType, seen map[string]int, row CSVRow, place RowPlacer,
 	res *RowResult) (string, error) {
@@ -261,7 +261,7 @@ func importRow(db *gorm.DB, actor models.User, target ImportTarget, election mod
 	}
 	if !target.Reserve {
 		if tt.AppointedOnly && !isStaff(actor) {
-			return "", ErrForbidden
+			return "", models.ErrForbidden
 		}
 		vacant, err := vacantSlots(db, election.ID, station.ID, tt.ID, election.ElectionDay, target.PartyID)
 		if err != nil {

@@ -157,7 +157,7 @@ func TestImportNominationsReportsEveryRow(t *testing.T) {
 		}
 		// A secretary uploads for their own party only.
 		if _, err := store.ImportNominations(ctx, db, f.secV, store.ImportTarget{ElectionID: f.election.ID, PartyID: f.a.ID},
-			rows, fakePlacer(db, f.keys, f.secV, f.now, "", "")); !errors.Is(err, store.ErrForbidden) {
+			rows, fakePlacer(db, f.keys, f.secV, f.now, "", "")); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("V uploading for A: %v", err)
 		}
 	})

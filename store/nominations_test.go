@@ -103,13 +103,13 @@ func TestNominationRules(t *testing.T) {
 			person int64
 			want   error
 		}{
-			{"another party's slot", f.secA, vSlot.ID, lena.ID, store.ErrForbidden},
-			{"appointed only, by a secretary", f.secA, vsSlot.ID, lena.ID, store.ErrForbidden},
-			{"read-only staff", f.readOnly, aSlots[1].ID, lena.ID, store.ErrForbidden},
+			{"another party's slot", f.secA, vSlot.ID, lena.ID, models.ErrForbidden},
+			{"appointed only, by a secretary", f.secA, vsSlot.ID, lena.ID, models.ErrForbidden},
+			{"read-only staff", f.readOnly, aSlots[1].ID, lena.ID, models.ErrForbidden},
 			{"not on the party's list", f.secA, aSlots[1].ID, other.ID, store.ErrNotOnList},
 			{"slot held", f.staff, aSlots[0].ID, lena.ID, store.ErrSlotTaken},
 			{"a second slot the same day", f.staff, aSlots[1].ID, søren.ID, store.ErrBusyThatDay},
-			{"no such slot", f.staff, 99999, lena.ID, store.ErrNotFound},
+			{"no such slot", f.staff, 99999, lena.ID, models.ErrNotFound},
 		} {
 			if _, err := store.Nominate(ctx, db, c.actor, c.slot, c.person, f.now); !errors.Is(err, c.want) {
 				t.Errorf("%s: %v, want %v", c.name, err, c.want)
@@ -126,7 +126,7 @@ func TestNominationRules(t *testing.T) {
 		// A secretary limited to station 1 cannot nominate at station 2.
 		db.Create(&models.UserStation{UserID: f.secA.ID, StationID: st1.ID})
 		x := f.person(t, f.a)
-		if _, err := store.Nominate(ctx, db, f.secA, st2Slot.ID, x.ID, f.now); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.Nominate(ctx, db, f.secA, st2Slot.ID, x.ID, f.now); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("outside the secretary's stations: %v", err)
 		}
 		if _, err := store.Nominate(ctx, db, f.secA, aSlots[1].ID, x.ID, f.now); err != nil {
@@ -215,7 +215,7 @@ func TestConcurrentNominationsIntoACellFillDistinctSlots(t *testing.T) {
 		if err != nil || len(cells) != 1 || cells[0].Vacant != 0 || len(cells[0].Slots) != 5 || !cells[0].Slots[0].Held() {
 			t.Fatalf("A's slots: %+v %v", cells, err)
 		}
-		if _, err := store.PartySlots(ctx, db, f.secA, f.election.ID, f.v.ID); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.PartySlots(ctx, db, f.secA, f.election.ID, f.v.ID); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("A's secretary reading V's slots: %v", err)
 		}
 	})
@@ -230,10 +230,10 @@ func TestUnnominate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := store.Unnominate(ctx, db, f.secV, a.ID, f.now); !errors.Is(err, store.ErrNotFound) {
+		if err := store.Unnominate(ctx, db, f.secV, a.ID, f.now); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("another party's secretary: %v", err)
 		}
-		if err := store.Unnominate(ctx, db, f.readOnly, a.ID, f.now); !errors.Is(err, store.ErrForbidden) {
+		if err := store.Unnominate(ctx, db, f.readOnly, a.ID, f.now); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("read-only: %v", err)
 		}
 		if err := store.Unnominate(ctx, db, f.secA, a.ID, f.now); err != nil {
@@ -274,13 +274,13 @@ func TestNominateToVacantRefusals(t *testing.T) {
 		f.slots(t, st, f.tf, f.a, 1)
 		p := f.person(t, f.a)
 		day := f.election.ElectionDay
-		if _, err := store.NominateToVacant(ctx, db, f.secA, f.election.ID, st.ID, f.vs.ID, day, f.a.ID, p.ID, f.now); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.NominateToVacant(ctx, db, f.secA, f.election.ID, st.ID, f.vs.ID, day, f.a.ID, p.ID, f.now); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("appointed only by a secretary: %v", err)
 		}
 		if _, err := store.NominateToVacant(ctx, db, f.staff, f.election.ID, st.ID, f.vs.ID, day, f.a.ID, p.ID, f.now); !errors.Is(err, store.ErrNoVacancy) {
 			t.Errorf("no slots in the cell: %v", err)
 		}
-		if _, err := store.NominateToVacant(ctx, db, f.secV, f.election.ID, st.ID, f.tf.ID, day, f.a.ID, p.ID, f.now); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.NominateToVacant(ctx, db, f.secV, f.election.ID, st.ID, f.tf.ID, day, f.a.ID, p.ID, f.now); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("V into A's cell: %v", err)
 		}
 		if _, err := store.NominateToVacant(ctx, db, f.secA, f.election.ID, st.ID, f.tf.ID, day, f.a.ID, p.ID, f.now); err != nil {

@@ -56,7 +56,7 @@ func TestReopenedSlotsAreToldToTheirPartyOnly(t *testing.T) {
 		if _, name, err := store.AssignmentFor(ctx, db, own, a.ID); err != nil || name != e.People[0].Name {
 			t.Fatalf("own secretary: %q, %v", name, err)
 		}
-		if _, name, err := store.AssignmentFor(ctx, db, other, a.ID); !errors.Is(err, store.ErrNotFound) || name != "" {
+		if _, name, err := store.AssignmentFor(ctx, db, other, a.ID); !errors.Is(err, models.ErrNotFound) || name != "" {
 			t.Fatalf("another party's secretary: %q, %v; want not found", name, err)
 		}
 	})

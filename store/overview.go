@@ -157,7 +157,7 @@ func scopeOf(ctx context.Context, db *gorm.DB, actor models.User) (overviewScope
 		return overviewScope{}, nil
 	}
 	if actor.Role != models.RolePartySecretary || actor.PartyID == nil {
-		return overviewScope{}, ErrForbidden
+		return overviewScope{}, models.ErrForbidden
 	}
 	stations, err := StationsOf(ctx, db, actor.ID)
 	if len(stations) == 0 {
@@ -257,7 +257,7 @@ type cellKey struct{ station, taskType, party int64 }
 // them: staff, administrators and read-only staff every party, a party
 // secretary their own party only (and only their stations when limited).
 // A filter for a party or station outside the actor's scope is
-// ErrForbidden. It runs a fixed handful of queries whatever the size of
+// models.ErrForbidden. It runs a fixed handful of queries whatever the size of
 // the election: two GROUP BY counts over the plan indexes (slots_plan,
 // assignments_overview), the declined invitations and the small lookup
 // tables; the tree is assembled here.
@@ -268,19 +268,19 @@ func Overview(ctx context.Context, db *gorm.DB, actor models.User, electionID in
 		return out, err
 	}
 	if sc.partyID != 0 && f.PartyID != 0 && f.PartyID != sc.partyID {
-		return out, ErrForbidden
+		return out, models.ErrForbidden
 	}
 	if sc.stations != nil && f.StationID != 0 && !slices.Contains(sc.stations, f.StationID) {
-		return out, ErrForbidden
+		return out, models.ErrForbidden
 	}
 	db = db.WithContext(ctx)
 	if err := db.First(&out.Election, electionID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-		return out, ErrNotFound
+		return out, models.ErrNotFound
 	} else if err != nil {
 		return out, err
 	}
 	if sc.partyID != 0 && out.Election.State == models.ElectionDraft {
-		return out, ErrNotFound
+		return out, models.ErrNotFound
 	}
 	out.Days = out.Election.TaskDays()
 

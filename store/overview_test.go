@@ -419,8 +419,8 @@ func TestOverviewScopeOfAPartySecretary(t *testing.T) {
 			"another party":   {PartyID: partyV.ID},
 			"another station": {StationID: pe.stations[0].ID},
 		} {
-			if _, err := store.Overview(ctx, db, limited, pe.election.ID, f); !errors.Is(err, store.ErrForbidden) {
-				t.Errorf("secretary asking for %s: %v, want ErrForbidden", name, err)
+			if _, err := store.Overview(ctx, db, limited, pe.election.ID, f); !errors.Is(err, models.ErrForbidden) {
+				t.Errorf("secretary asking for %s: %v, want models.ErrForbidden", name, err)
 			}
 		}
 
@@ -430,7 +430,7 @@ func TestOverviewScopeOfAPartySecretary(t *testing.T) {
 		}
 		sameCells(t, "read-only", flatten(t, o), recount(t, db, pe.election.ID, all))
 
-		if _, err := store.Overview(ctx, db, models.User{Role: "visitor"}, pe.election.ID, store.OverviewFilter{}); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.Overview(ctx, db, models.User{Role: "visitor"}, pe.election.ID, store.OverviewFilter{}); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("unknown role: %v", err)
 		}
 	})
@@ -474,10 +474,10 @@ func TestOverviewElectionsAndEmptyOnes(t *testing.T) {
 		if err != nil || o.HasSlots || len(o.Areas) != 0 || o.Election.Title != "Kladde" {
 			t.Errorf("election without slots: %v, has slots %v, %d areas", err, o.HasSlots, len(o.Areas))
 		}
-		if _, err := store.Overview(ctx, db, sec, draft.ID, store.OverviewFilter{}); !errors.Is(err, store.ErrNotFound) {
+		if _, err := store.Overview(ctx, db, sec, draft.ID, store.OverviewFilter{}); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("secretary on a draft: %v", err)
 		}
-		if _, err := store.Overview(ctx, db, pe.admin, 99999, store.OverviewFilter{}); !errors.Is(err, store.ErrNotFound) {
+		if _, err := store.Overview(ctx, db, pe.admin, 99999, store.OverviewFilter{}); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("unknown election: %v", err)
 		}
 	})

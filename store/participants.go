@@ -8,8 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -17,10 +15,6 @@ import (
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/vault"
 )
-
-// ErrForbidden: the actor may not do this (checked here as well as in the
-// web layer, so no other caller can forget it).
-var ErrForbidden = errors.New("not allowed for this user")
 
 // NewParticipant is what staff or a party secretary enter for a person.
 type NewParticipant struct {
@@ -69,14 +63,14 @@ func RegisterParticipant(ctx context.Context, db *gorm.DB, keys *vault.Keyring, 
 	if in.CPR.IsZero() || in.Name == "" || in.PartyID == 0 {
 		return p, false, errors.New("CPR number, name and party are required")
 	}
-	if !CleanText(in.Name) {
+	if !models.CleanText(in.Name) {
 		return p, false, errors.New("the name is not valid UTF-8 text")
 	}
 	if err := checkContact(&in); err != nil {
 		return p, false, err
 	}
 	if !mayRegisterFor(actor, in.PartyID) {
-		return p, false, ErrForbidden
+		return p, false, models.ErrForbidden
 	}
 	created := false
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -132,10 +126,10 @@ func isStaff(actor models.User) bool {
 
 // ParticipantsOfParty lists the people on a party's list, for that party's
 // secretaries and for staff. A party secretary asking for another party
-// gets ErrForbidden, never another party's people.
+// gets models.ErrForbidden, never another party's people.
 func ParticipantsOfParty(ctx context.Context, db *gorm.DB, actor models.User, partyID int64) ([]models.Participant, error) {
 	if actor.Role == models.RolePartySecretary && (actor.PartyID == nil || *actor.PartyID != partyID) {
-		return nil, ErrForbidden
+		return nil, models.ErrForbidden
 	}
 	var ps []models.Participant
 	err := db.WithContext(ctx).
@@ -188,10 +182,6 @@ func AuditLogOfCPR(ctx context.Context, db *gorm.DB, keys *vault.Keyring, c mode
 	return es, err
 }
 
-// ErrNotFound: no such row, or none this user may see (the two look alike,
-// so a party secretary learns nothing about another party's people).
-var ErrNotFound = errors.New("not found")
-
 // mayReadAllParties: staff see every party's people; party secretaries only
 // their own party's.
 func mayReadAllParties(actor models.User) bool {
@@ -207,7 +197,7 @@ func ParticipantFor(ctx context.Context, db *gorm.DB, actor models.User, id int6
 	q := db.Model(&models.Party{}).Where("id IN (?)", db.Model(&models.PartyMembership{}).Select("party_id").Where("participant_id = ?", id))
 	if !mayReadAllParties(actor) {
 		if actor.Role != models.RolePartySecretary || actor.PartyID == nil {
-			return p, nil, ErrNotFound
+			return p, nil, models.ErrNotFound
 		}
 		q = q.Where("id = ?", *actor.PartyID)
 	}
@@ -215,11 +205,11 @@ func ParticipantFor(ctx context.Context, db *gorm.DB, actor models.User, id int6
 		return p, nil, err
 	}
 	if len(parties) == 0 && !mayReadAllParties(actor) {
-		return p, nil, ErrNotFound
+		return p, nil, models.ErrNotFound
 	}
 	err := db.First(&p, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return p, nil, ErrNotFound
+		return p, nil, models.ErrNotFound
 	}
 	models.SortDanish(parties, func(p models.Party) string { return p.Name })
 	return p, parties, err
@@ -228,7 +218,7 @@ func ParticipantFor(ctx context.Context, db *gorm.DB, actor models.User, id int6
 // AllParticipants lists everyone, for staff only.
 func AllParticipants(ctx context.Context, db *gorm.DB, actor models.User) ([]models.Participant, error) {
 	if !mayReadAllParties(actor) {
-		return nil, ErrForbidden
+		return nil, models.ErrForbidden
 	}
 	var ps []models.Participant
 	err := db.WithContext(ctx).Find(&ps).Error
@@ -247,7 +237,7 @@ func checkContact(in *NewParticipant) error {
 	// carry them on.
 	for _, f := range []struct{ value, field, key string }{{in.Mobile, "mobile", "error.contact.mobile.badtext"},
 		{in.Email, "email", "error.contact.email.badtext"}, {in.SpecialDiet, "special_diet", "error.contact.diet.badtext"}} {
-		if !CleanText(f.value) {
+		if !models.CleanText(f.value) {
 			return models.RefuseField(f.field, f.key)
 		}
 	}
@@ -283,18 +273,4 @@ func checkContact(in *NewParticipant) error {
 func CheckContact(mobile, email string, channel models.Channel, diet string) error {
 	in := NewParticipant{Mobile: mobile, Email: email, PreferredChannel: channel, SpecialDiet: diet}
 	return checkContact(&in)
-}
-
-// CleanText reports whether s is valid UTF-8 without control characters
-// other than tab and line breaks: what a text field may store.
-func CleanText(s string) bool {
-	if !utf8.ValidString(s) {
-		return false
-	}
-	for _, r := range s {
-		if unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r' {
-			return false
-		}
-	}
-	return true
 }

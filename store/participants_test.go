@@ -137,14 +137,14 @@ func TestPartySecretariesStayInTheirParty(t *testing.T) {
 		p := seedPeople(t, db)
 		now := time.Now().UTC()
 		if _, _, err := store.RegisterParticipant(ctx, db, keys, p.secA, store.NewParticipant{
-			CPR: mustCPR(t, "1012620002"), Name: "Bo Bødker", PartyID: p.v.ID}, now); !errors.Is(err, store.ErrForbidden) {
+			CPR: mustCPR(t, "1012620002"), Name: "Bo Bødker", PartyID: p.v.ID}, now); !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("secretary of A registering for V: %v", err)
 		}
 		store.RegisterParticipant(ctx, db, keys, p.secA, store.NewParticipant{CPR: mustCPR(t, "1012620002"), Name: "Bo Bødker", PartyID: p.a.ID}, now)
 		store.RegisterParticipant(ctx, db, keys, p.admin, store.NewParticipant{CPR: mustCPR(t, "1012620003"), Name: "Zia Ærenlund", PartyID: p.v.ID}, now)
 		store.RegisterParticipant(ctx, db, keys, p.admin, store.NewParticipant{CPR: mustCPR(t, "0101704002"), Name: "Aase Nielsen", PartyID: p.a.ID}, now)
 
-		if _, err := store.ParticipantsOfParty(ctx, db, p.secA, p.v.ID); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.ParticipantsOfParty(ctx, db, p.secA, p.v.ID); !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("secretary of A listing V: %v", err)
 		}
 		list, err := store.ParticipantsOfParty(ctx, db, p.secA, p.a.ID)

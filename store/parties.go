@@ -30,7 +30,7 @@ func Parties(ctx context.Context, db *gorm.DB) (groups, pools []models.Party, va
 // created. Pools have no seats and no valggruppe. Staff only.
 func SaveParty(ctx context.Context, db *gorm.DB, actor models.User, p models.Party) (models.Party, error) {
 	if !isStaff(actor) {
-		return p, ErrForbidden
+		return p, models.ErrForbidden
 	}
 	p.Name, p.Letter = strings.TrimSpace(p.Name), strings.ToUpper(strings.TrimSpace(p.Letter))
 	if p.Name == "" || len(p.Name) > 100 {
@@ -46,7 +46,7 @@ func SaveParty(ctx context.Context, db *gorm.DB, actor models.User, p models.Par
 		if p.ID != 0 {
 			var old models.Party
 			if err := tx.First(&old, p.ID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-				return ErrNotFound
+				return models.ErrNotFound
 			} else if err != nil {
 				return err
 			}
@@ -94,7 +94,7 @@ func SaveParty(ctx context.Context, db *gorm.DB, actor models.User, p models.Par
 func CreateValggruppe(ctx context.Context, db *gorm.DB, actor models.User, name string) (models.Valggruppe, error) {
 	v := models.Valggruppe{Name: strings.TrimSpace(name)}
 	if !isStaff(actor) {
-		return v, ErrForbidden
+		return v, models.ErrForbidden
 	}
 	if v.Name == "" || len(v.Name) > 100 {
 		return v, models.RefuseField("name", "error.valggruppe.name")
@@ -118,7 +118,7 @@ func CreateValggruppe(ctx context.Context, db *gorm.DB, actor models.User, name 
 // Staff only.
 func DeleteValggruppe(ctx context.Context, db *gorm.DB, actor models.User, id int64) error {
 	if !isStaff(actor) {
-		return ErrForbidden
+		return models.ErrForbidden
 	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// SQLite may run without foreign keys enforced: do the ON DELETE
@@ -128,7 +128,7 @@ func DeleteValggruppe(ctx context.Context, db *gorm.DB, actor models.User, id in
 		}
 		res := tx.Delete(&models.Valggruppe{}, id)
 		if res.Error == nil && res.RowsAffected == 0 {
-			return ErrNotFound
+			return models.ErrNotFound
 		}
 		return res.Error
 	})

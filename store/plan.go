@@ -21,7 +21,7 @@ import (
 // The slot plan of an election: how many slots each party or pool has per
 // polling station × task type × day (a cell). A slot is a row in slots. Every
 // change bumps elections.plan_version in its transaction and is refused with
-// ErrStale when the form it came from showed an older version. A slot that
+// models.ErrStale when the form it came from showed an older version. A slot that
 // has ever had a person on it (any assignment row) is never deleted nor
 // moved; the foreign key from assignments protects it as well.
 
@@ -87,11 +87,11 @@ func (p Plan) Overridden(c PlanCell) bool { return p.Total(c).Agreed > 0 }
 func LoadPlan(ctx context.Context, db *gorm.DB, actor models.User, electionID int64) (Plan, error) {
 	var p Plan
 	if !mayReadAllParties(actor) {
-		return p, ErrForbidden
+		return p, models.ErrForbidden
 	}
 	db = db.WithContext(ctx)
 	if err := db.First(&p.Election, electionID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-		return p, ErrNotFound
+		return p, models.ErrNotFound
 	} else if err != nil {
 		return p, err
 	}
@@ -163,29 +163,6 @@ func loadParties(db *gorm.DB) (groups, pools []models.Party, valggrupper map[int
 	return
 }
 
-// NeedsConfirmation is returned, and nothing written, when a plan change
-// would remove empty slots and the request did not confirm it: the page asks
-// first and sends the same change again with confirmation.
-type NeedsConfirmation struct {
-	Removes int // empty slots the change removes
-}
-
-func (n *NeedsConfirmation) Error() string {
-	return fmt.Sprintf("the change removes %d empty slots: confirm it", n.Removes)
-}
-
-// PlanRefused lists why a plan change cannot be made, one refusal per
-// station and party: people hold the slots it would remove.
-type PlanRefused struct{ Problems []*models.UserError }
-
-func (p *PlanRefused) Error() string {
-	keys := make([]string, len(p.Problems))
-	for i, u := range p.Problems {
-		keys[i] = u.Error()
-	}
-	return strings.Join(keys, " ")
-}
-
 // slotRow is one slot with whether anyone is or was on it.
 type slotRow struct {
 	ID          int64
@@ -196,14 +173,14 @@ type slotRow struct {
 }
 
 // planTx runs change in a transaction that first raises the election's plan
-// version from version (ErrStale if it is no longer that, ErrNotFound if
+// version from version (models.ErrStale if it is no longer that, models.ErrNotFound if
 // the election is gone) and then reads the election as it now is. The
 // update locks the election row, so plan changes of one election run one
 // at a time.
 func planTx(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, version int, now time.Time,
 	change func(tx *gorm.DB, e models.Election) error) error {
 	if !isStaff(actor) {
-		return ErrForbidden
+		return models.ErrForbidden
 	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&models.Election{}).Where("id = ? AND plan_version = ?", electionID, version).
@@ -217,9 +194,9 @@ func planTx(ctx context.Context, db *gorm.DB, actor models.User, electionID int6
 				return err
 			}
 			if n == 0 {
-				return ErrNotFound
+				return models.ErrNotFound
 			}
-			return ErrStale
+			return models.ErrStale
 		}
 		var e models.Election
 		if err := tx.First(&e, electionID).Error; err != nil {
@@ -303,7 +280,7 @@ type cellPlan struct {
 
 // applyCells makes each cell hold its target counts: it adds slots and
 // removes empty ones (the newest first). Removing a slot someone holds or
-// held is refused with a PlanRefused naming how many; removing empty slots
+// held is refused with a models.PlanRefused naming how many; removing empty slots
 // needs confirm. It returns the slots added and removed.
 func applyCells(tx *gorm.DB, e models.Election, taskTypeID int64, day models.Date, cells []cellPlan, confirm bool, names func(station, party int64) string, now time.Time) (added, removed int, err error) {
 	stationIDs := make([]int64, len(cells))
@@ -371,10 +348,10 @@ func applyCells(tx *gorm.DB, e models.Election, taskTypeID int64, day models.Dat
 		}
 	}
 	if len(problems) > 0 {
-		return 0, 0, &PlanRefused{problems}
+		return 0, 0, &models.PlanRefused{Problems: problems}
 	}
 	if len(remove) > 0 && !confirm {
-		return 0, 0, &NeedsConfirmation{Removes: len(remove)}
+		return 0, 0, &models.NeedsConfirmation{Removes: len(remove)}
 	}
 	if len(remove) > 0 {
 		// NOT EXISTS again: on SQLite nothing can have changed (one
@@ -383,12 +360,12 @@ func applyCells(tx *gorm.DB, e models.Election, taskTypeID int64, day models.Dat
 		res := tx.Exec(`DELETE FROM slots WHERE id IN ? AND NOT EXISTS (SELECT 1 FROM assignments a WHERE a.slot_id = slots.id)`, remove)
 		if res.Error != nil {
 			if errors.Is(res.Error, gorm.ErrForeignKeyViolated) {
-				return 0, 0, ErrStale
+				return 0, 0, models.ErrStale
 			}
 			return 0, 0, res.Error
 		}
 		if int(res.RowsAffected) != len(remove) {
-			return 0, 0, ErrStale
+			return 0, 0, models.ErrStale
 		}
 	}
 	for _, c := range cells {
@@ -658,7 +635,7 @@ func newSeed() (int64, error) {
 // newest first (at most limit).
 func QuotaRecords(ctx context.Context, db *gorm.DB, actor models.User, electionID, taskTypeID int64, day models.Date, limit int) ([]QuotaRecord, error) {
 	if !mayReadAllParties(actor) {
-		return nil, ErrForbidden
+		return nil, models.ErrForbidden
 	}
 	var entries []models.AuditEntry
 	if err := db.WithContext(ctx).Where("action = ? AND detail LIKE ?", models.AuditPlanQuota, quotaPrefix(electionID, taskTypeID, day)+"%").
@@ -766,7 +743,7 @@ func MoveVacantSlot(ctx context.Context, db *gorm.DB, actor models.User, electio
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return ErrStale
+			return models.ErrStale
 		}
 		return Audit(tx, models.AuditEntry{At: now, ActorID: &actor.ID, Action: models.AuditPlanChanged,
 			Detail: fmt.Sprintf("election %d: slot %d moved from party %d to party %d", e.ID, pick, from, to)})
@@ -803,7 +780,7 @@ func (i StationImpact) NeedsConfirmation() bool {
 func stationImpact(tx *gorm.DB, id int64) (StationImpact, error) {
 	var i StationImpact
 	if err := tx.First(&i.Station, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-		return i, ErrNotFound
+		return i, models.ErrNotFound
 	} else if err != nil {
 		return i, err
 	}
@@ -842,7 +819,7 @@ WHERE s.station_id = ? GROUP BY e.id, e.title ORDER BY e.id`, id).Scan(&i.Electi
 // only.
 func StationDeletion(ctx context.Context, db *gorm.DB, actor models.User, id int64) (StationImpact, error) {
 	if !isStaff(actor) {
-		return StationImpact{}, ErrForbidden
+		return StationImpact{}, models.ErrForbidden
 	}
 	return stationImpact(db.WithContext(ctx), id)
 }
@@ -850,11 +827,11 @@ func StationDeletion(ctx context.Context, db *gorm.DB, actor models.User, id int
 // DeleteStation deletes a polling station with its empty slots in every
 // election (each election's plan version goes up), its reserve-list entries
 // and secretaries' limits to it. Refused while anyone is or was on one of
-// its slots; anything to take along needs confirm (NeedsConfirmation).
+// its slots; anything to take along needs confirm (models.NeedsConfirmation).
 // Staff only.
 func DeleteStation(ctx context.Context, db *gorm.DB, actor models.User, id int64, confirm bool, now time.Time) error {
 	if !isStaff(actor) {
-		return ErrForbidden
+		return models.ErrForbidden
 	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		i, err := stationImpact(tx, id)
@@ -869,7 +846,7 @@ func DeleteStation(ctx context.Context, db *gorm.DB, actor models.User, id int64
 			return models.Refuse(key, i.Station.Name, i.Held, i.Used)
 		}
 		if i.NeedsConfirmation() && !confirm {
-			return &NeedsConfirmation{Removes: i.Slots}
+			return &models.NeedsConfirmation{Removes: i.Slots}
 		}
 		for _, e := range i.Elections {
 			if err := tx.Model(&models.Election{}).Where("id = ?", e.ElectionID).
@@ -882,11 +859,11 @@ func DeleteStation(ctx context.Context, db *gorm.DB, actor models.User, id int64
 			return res.Error
 		}
 		if int(res.RowsAffected) != i.Slots {
-			return ErrStale
+			return models.ErrStale
 		}
 		if err := tx.Delete(&models.PollingStation{}, id).Error; err != nil {
 			if errors.Is(err, gorm.ErrForeignKeyViolated) {
-				return ErrStale
+				return models.ErrStale
 			}
 			return err
 		}

@@ -141,14 +141,14 @@ func TestUpdateElectionSettings(t *testing.T) {
 			t.Errorf("saved: %+v", got)
 		}
 		// The same form again: someone else saved first.
-		if _, err := store.UpdateElection(ctx, db, f.staff, f.e.ID, f.e.Version, in, f.now); !errors.Is(err, store.ErrStale) {
+		if _, err := store.UpdateElection(ctx, db, f.staff, f.e.ID, f.e.Version, in, f.now); !errors.Is(err, models.ErrStale) {
 			t.Errorf("stale save: %v", err)
 		}
 		bad := in
 		bad.TasksFrom, bad.TasksUntil = f.day.AddDays(1).String(), f.day.AddDays(-1).String()
 		bad.LockDays, bad.AnswerDays, bad.ReminderDaysBefore, bad.Title = "-1", "0", "7,,x", " "
 		_, err = store.UpdateElection(ctx, db, f.staff, f.e.ID, got.Version, bad, f.now)
-		var fe store.FieldErrors
+		var fe models.FieldErrors
 		if !errors.As(err, &fe) {
 			t.Fatalf("bad input: %v", err)
 		}
@@ -163,7 +163,7 @@ func TestUpdateElectionSettings(t *testing.T) {
 			t.Errorf("a day in the past: %v", err)
 		}
 		for _, u := range []models.User{f.p.secA, f.readOnly} {
-			if _, err := store.UpdateElection(ctx, db, u, f.e.ID, got.Version, in, f.now); !errors.Is(err, store.ErrForbidden) {
+			if _, err := store.UpdateElection(ctx, db, u, f.e.ID, got.Version, in, f.now); !errors.Is(err, models.ErrForbidden) {
 				t.Errorf("%s: %v", u.Role, err)
 			}
 		}
@@ -331,7 +331,7 @@ func TestOverriddenCellKeepsItsCounts(t *testing.T) {
 }
 
 // Two staff members change the plan from the same version at once: one
-// wins, the other gets ErrStale, and nothing of the loser's is written.
+// wins, the other gets models.ErrStale, and nothing of the loser's is written.
 func TestConcurrentPlanEditsLoseNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		f := newPlanFixture(t, db)
@@ -352,7 +352,7 @@ func TestConcurrentPlanEditsLoseNothing(t *testing.T) {
 			switch {
 			case err == nil:
 				ok++
-			case errors.Is(err, store.ErrStale):
+			case errors.Is(err, models.ErrStale):
 				stale++
 			default:
 				t.Fatal(err)
@@ -371,10 +371,10 @@ func TestConcurrentPlanEditsLoseNothing(t *testing.T) {
 		// Every kind of plan change checks the version.
 		old := v
 		if _, err := store.DistributeByQuota(ctx, db, f.staff, store.QuotaRequest{ElectionID: f.e.ID, PlanVersion: old, TaskTypeID: f.tt.ID,
-			Day: f.day, Counts: map[int64]int{f.stations[0].ID: 9}}, f.now); !errors.Is(err, store.ErrStale) {
+			Day: f.day, Counts: map[int64]int{f.stations[0].ID: 9}}, f.now); !errors.Is(err, models.ErrStale) {
 			t.Errorf("distribute on an old version: %v", err)
 		}
-		if err := store.MoveVacantSlot(ctx, db, f.staff, f.e.ID, old, f.cell(0), f.parties["Frivillige"].ID, f.parties["A"].ID, f.now); !errors.Is(err, store.ErrStale) {
+		if err := store.MoveVacantSlot(ctx, db, f.staff, f.e.ID, old, f.cell(0), f.parties["Frivillige"].ID, f.parties["A"].ID, f.now); !errors.Is(err, models.ErrStale) {
 			t.Errorf("move on an old version: %v", err)
 		}
 	})
@@ -397,7 +397,7 @@ func TestLoweringCountsNeverDropsAPerson(t *testing.T) {
 		f.occupy(t, slots[1], models.StateInvited)
 		f.occupy(t, slots[2], models.StateDeclined) // vacant, but it has a history
 		// Below the two people holding slots: refused, naming them.
-		var refused *store.PlanRefused
+		var refused *models.PlanRefused
 		if err := set(1, true); !errors.As(err, &refused) || !strings.Contains(danishErr(refused), "2 personer har pladserne her") {
 			t.Fatalf("below the holders: %v", err)
 		}
@@ -407,7 +407,7 @@ func TestLoweringCountsNeverDropsAPerson(t *testing.T) {
 		}
 		// Removing the two empty slots asks first and writes nothing.
 		v := f.version(t)
-		var confirm *store.NeedsConfirmation
+		var confirm *models.NeedsConfirmation
 		if err := set(3, false); !errors.As(err, &confirm) || confirm.Removes != 2 {
 			t.Fatalf("without confirmation: %v", err)
 		}
@@ -422,7 +422,7 @@ func TestLoweringCountsNeverDropsAPerson(t *testing.T) {
 			t.Errorf("the wrong slots went: %v", left)
 		}
 		// The same through the quota: a party with held slots cannot lose them.
-		var fe *store.PlanRefused
+		var fe *models.PlanRefused
 		_, err := store.DistributeByQuota(ctx, db, f.staff, store.QuotaRequest{ElectionID: f.e.ID, PlanVersion: f.version(t), TaskTypeID: f.tt.ID,
 			Day: f.day, Counts: map[int64]int{cell.StationID: 1}, ReleaseAgreements: true, Confirm: true}, f.now)
 		if !errors.As(err, &fe) || !strings.Contains(danishErr(fe), "Sønderå Rådhus, Socialdemokratiet") {
@@ -461,7 +461,7 @@ func TestMoveVacantSlot(t *testing.T) {
 			t.Errorf("moving an invited slot: %v", err)
 		}
 		for _, u := range []models.User{f.p.secA, f.readOnly} {
-			if err := store.MoveVacantSlot(ctx, db, u, f.e.ID, f.version(t), cell, f.parties["A"].ID, c, f.now); !errors.Is(err, store.ErrForbidden) {
+			if err := store.MoveVacantSlot(ctx, db, u, f.e.ID, f.version(t), cell, f.parties["A"].ID, c, f.now); !errors.Is(err, models.ErrForbidden) {
 				t.Errorf("%s moving: %v", u.Role, err)
 			}
 		}
@@ -479,7 +479,7 @@ func TestValggruppeInThePlan(t *testing.T) {
 		if _, err := store.CreateValggruppe(ctx, db, f.staff, "Venstre"); !errors.As(err, &ue) {
 			t.Errorf("a valggruppe named as a party: %v", err)
 		}
-		if _, err := store.CreateValggruppe(ctx, db, f.p.secA, "X"); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.CreateValggruppe(ctx, db, f.p.secA, "X"); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("a secretary: %v", err)
 		}
 		for _, l := range []string{"Ø", "C", "O"} {
@@ -539,7 +539,7 @@ func TestSaveParty(t *testing.T) {
 				t.Errorf("%+v: %v", bad, err)
 			}
 		}
-		if _, err := store.SaveParty(ctx, db, f.readOnly, p); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.SaveParty(ctx, db, f.readOnly, p); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("read-only: %v", err)
 		}
 	})
@@ -558,7 +558,7 @@ func TestDeleteStationWithSlots(t *testing.T) {
 			t.Fatalf("impact: %+v %v", impact, err)
 		}
 		v := f.version(t)
-		var confirm *store.NeedsConfirmation
+		var confirm *models.NeedsConfirmation
 		if err := store.DeleteStation(ctx, db, f.staff, st.ID, false, f.now); !errors.As(err, &confirm) || confirm.Removes != 9 {
 			t.Fatalf("unconfirmed: %v", err)
 		}
@@ -577,7 +577,7 @@ func TestDeleteStationWithSlots(t *testing.T) {
 		if err := store.DeleteStation(ctx, db, f.staff, other.ID, true, f.now); !errors.As(err, &ue) || !strings.Contains(danish(ue), "1 person har en af pladserne") {
 			t.Errorf("deleting a station with a holder: %v", err)
 		}
-		if err := store.DeleteStation(ctx, db, f.p.secA, other.ID, true, f.now); !errors.Is(err, store.ErrForbidden) {
+		if err := store.DeleteStation(ctx, db, f.p.secA, other.ID, true, f.now); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("a secretary: %v", err)
 		}
 		// A station without slots needs no confirmation.
@@ -645,14 +645,14 @@ func TestDuplicateElection(t *testing.T) {
 		if n != 0 {
 			t.Error("people came along")
 		}
-		var fe store.FieldErrors
+		var fe models.FieldErrors
 		if _, err := store.DuplicateElection(ctx, db, f.staff, f.e.ID, "X", "2020-01-01", f.now); !errors.As(err, &fe) || fe["day"] == nil {
 			t.Errorf("a day in the past: %v", err)
 		}
-		if _, err := store.DuplicateElection(ctx, db, f.readOnly, f.e.ID, "X", newDay.String(), f.now); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.DuplicateElection(ctx, db, f.readOnly, f.e.ID, "X", newDay.String(), f.now); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("read-only: %v", err)
 		}
-		if _, err := store.DuplicateElection(ctx, db, f.staff, 99999, "X", newDay.String(), f.now); !errors.Is(err, store.ErrNotFound) {
+		if _, err := store.DuplicateElection(ctx, db, f.staff, 99999, "X", newDay.String(), f.now); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("missing: %v", err)
 		}
 	})
@@ -661,7 +661,7 @@ func TestDuplicateElection(t *testing.T) {
 func TestPlanRoles(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		f := newPlanFixture(t, db)
-		if _, err := store.LoadPlan(ctx, db, f.p.secA, f.e.ID); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.LoadPlan(ctx, db, f.p.secA, f.e.ID); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("a secretary reading the plan: %v", err)
 		}
 		if _, err := store.LoadPlan(ctx, db, f.readOnly, f.e.ID); err != nil {
@@ -669,11 +669,11 @@ func TestPlanRoles(t *testing.T) {
 		}
 		for _, u := range []models.User{f.p.secA, f.readOnly} {
 			if err := store.SetCellCounts(ctx, db, u, store.CellRequest{ElectionID: f.e.ID, PlanVersion: f.version(t), Cell: f.cell(0),
-				Counts: map[int64]int{f.p.a.ID: 5}}, f.now); !errors.Is(err, store.ErrForbidden) {
+				Counts: map[int64]int{f.p.a.ID: 5}}, f.now); !errors.Is(err, models.ErrForbidden) {
 				t.Errorf("%s setting counts: %v", u.Role, err)
 			}
 			if _, err := store.DistributeByQuota(ctx, db, u, store.QuotaRequest{ElectionID: f.e.ID, PlanVersion: f.version(t), TaskTypeID: f.tt.ID,
-				Day: f.day, Counts: map[int64]int{f.stations[0].ID: 9}}, f.now); !errors.Is(err, store.ErrForbidden) {
+				Day: f.day, Counts: map[int64]int{f.stations[0].ID: 9}}, f.now); !errors.Is(err, models.ErrForbidden) {
 				t.Errorf("%s distributing: %v", u.Role, err)
 			}
 		}

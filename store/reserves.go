@@ -73,7 +73,7 @@ func RemoveReserve(ctx context.Context, db *gorm.DB, actor models.User, reserveI
 		return err
 	}
 	if r.ID == 0 || (!mayReadAllParties(actor) && (actor.PartyID == nil || *actor.PartyID != r.PartyID)) {
-		return ErrNotFound
+		return models.ErrNotFound
 	}
 	if err := mayNominate(db, actor, r.PartyID, r.StationID); err != nil {
 		return err
@@ -84,7 +84,7 @@ func RemoveReserve(ctx context.Context, db *gorm.DB, actor models.User, reserveI
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return ErrNotFound
+			return models.ErrNotFound
 		}
 		return Audit(tx, models.AuditEntry{At: now, ActorID: actorID(actor), Action: AuditReserveRemoved, ParticipantID: &r.ParticipantID,
 			Detail: fmt.Sprintf("reserve of party %d for election %d", r.PartyID, r.ElectionID)})
@@ -104,7 +104,7 @@ type ReserveEntry struct {
 // own party's.
 func ReservesOf(ctx context.Context, db *gorm.DB, actor models.User, electionID, partyID int64) ([]ReserveEntry, error) {
 	if !mayReadAllParties(actor) && (actor.Role != models.RolePartySecretary || actor.PartyID == nil || *actor.PartyID != partyID) {
-		return nil, ErrForbidden
+		return nil, models.ErrForbidden
 	}
 	var out []ReserveEntry
 	err := db.WithContext(ctx).Table("reserves").

@@ -45,9 +45,9 @@ func TestReserveListOrderAndRules(t *testing.T) {
 			want  error
 		}{
 			"twice":           {f.secA, f.a, &st2, wide1, store.ErrOnReserveList},
-			"other party":     {f.secA, f.v, nil, v, store.ErrForbidden},
+			"other party":     {f.secA, f.v, nil, v, models.ErrForbidden},
 			"not a member":    {f.secA, f.a, nil, v, store.ErrNotOnList},
-			"read-only":       {f.readOnly, f.a, nil, f.person(t, f.a), store.ErrForbidden},
+			"read-only":       {f.readOnly, f.a, nil, f.person(t, f.a), models.ErrForbidden},
 			"unknown station": {f.staff, f.a, new(int64(99999)), f.person(t, f.a), nil},
 		} {
 			_, err := add(c.actor, c.party, c.st, c.p)
@@ -56,7 +56,7 @@ func TestReserveListOrderAndRules(t *testing.T) {
 				t.Errorf("%s: %v, want %v", name, err, c.want)
 			}
 		}
-		if _, err := store.ReservesOf(ctx, db, f.secV, f.election.ID, f.a.ID); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.ReservesOf(ctx, db, f.secV, f.election.ID, f.a.ID); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("V reading A's reserves: %v", err)
 		}
 
@@ -93,7 +93,7 @@ func TestReserveListOrderAndRules(t *testing.T) {
 		}
 
 		// Removing: another party's secretary sees nothing; then the list shrinks.
-		if err := store.RemoveReserve(ctx, db, f.secV, list[0].ID, f.now); !errors.Is(err, store.ErrNotFound) {
+		if err := store.RemoveReserve(ctx, db, f.secV, list[0].ID, f.now); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("V removing A's reserve: %v", err)
 		}
 		if err := store.RemoveReserve(ctx, db, f.secA, list[0].ID, f.now); err != nil {
@@ -105,10 +105,10 @@ func TestReserveListOrderAndRules(t *testing.T) {
 
 		// A secretary limited to station 1 adds only there.
 		db.Create(&models.UserStation{UserID: f.secA.ID, StationID: st1})
-		if _, err := add(f.secA, f.a, nil, f.person(t, f.a)); !errors.Is(err, store.ErrForbidden) {
+		if _, err := add(f.secA, f.a, nil, f.person(t, f.a)); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("limited secretary, whole municipality: %v", err)
 		}
-		if _, err := add(f.secA, f.a, &st2, f.person(t, f.a)); !errors.Is(err, store.ErrForbidden) {
+		if _, err := add(f.secA, f.a, &st2, f.person(t, f.a)); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("limited secretary, another station: %v", err)
 		}
 		if _, err := add(f.secA, f.a, &st1, f.person(t, f.a)); err != nil {

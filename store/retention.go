@@ -49,7 +49,7 @@ var attendanceStates = []models.AssignmentState{models.StateConfirmed, models.St
 // by station, day and name. Staff (also read-only) only.
 func AttendanceOf(ctx context.Context, db *gorm.DB, actor models.User, electionID int64) ([]AttendanceRow, error) {
 	if !mayReadAllParties(actor) || actor.Role == models.RolePartySecretary {
-		return nil, ErrForbidden
+		return nil, models.ErrForbidden
 	}
 	var rows []AttendanceRow
 	err := db.WithContext(ctx).Table("assignments a").
@@ -94,12 +94,12 @@ func AttendanceOf(ctx context.Context, db *gorm.DB, actor models.User, electionI
 // after the task day (Copenhagen); the refusal is a *models.UserError. Staff only.
 func MarkAttendance(ctx context.Context, db *gorm.DB, actor models.User, assignmentID int64, to models.AssignmentState, now time.Time) error {
 	if !isStaff(actor) {
-		return ErrForbidden
+		return models.ErrForbidden
 	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var a models.Assignment
 		if err := tx.First(&a, assignmentID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrNotFound
+			return models.ErrNotFound
 		} else if err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func MarkAttendance(ctx context.Context, db *gorm.DB, actor models.User, assignm
 // how many. People already marked keep their mark. Staff only.
 func MarkStationAttendance(ctx context.Context, db *gorm.DB, actor models.User, electionID, stationID int64, to models.AssignmentState, now time.Time) (int, error) {
 	if !isStaff(actor) {
-		return 0, ErrForbidden
+		return 0, models.ErrForbidden
 	}
 	if to != models.StateCompleted && to != models.StateNoShow {
 		return 0, models.Refuse("error.attendance.choose")
@@ -153,7 +153,7 @@ func markAttendance(tx *gorm.DB, actor models.User, as []models.Assignment, to m
 			return n, res.Error
 		}
 		if res.RowsAffected != 1 {
-			return n, ErrStale
+			return n, models.ErrStale
 		}
 		if err := Audit(tx, models.AuditEntry{At: now, ActorID: &actor.ID, Action: models.AuditAttendance, ParticipantID: &a.ParticipantID,
 			Detail: fmt.Sprintf("assignment %d: %s → %s (staff:%d)", a.ID, a.State, to, actor.ID)}); err != nil {
@@ -171,7 +171,7 @@ func markAttendance(tx *gorm.DB, actor models.User, as []models.Assignment, to m
 func SetRetentionDays(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, days string, now time.Time) (models.Election, error) {
 	var e models.Election
 	if !isStaff(actor) {
-		return e, ErrForbidden
+		return e, models.ErrForbidden
 	}
 	n, err := strconv.Atoi(days)
 	if err != nil || n < models.MinRetentionDays || n > models.MaxRetentionDays {
@@ -179,7 +179,7 @@ func SetRetentionDays(ctx context.Context, db *gorm.DB, actor models.User, elect
 	}
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.First(&e, electionID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrNotFound
+			return models.ErrNotFound
 		} else if err != nil {
 			return err
 		}
@@ -246,7 +246,7 @@ func planRetention(tx *gorm.DB, electionID int64) (RetentionPlan, error) {
 	var p RetentionPlan
 	var e models.Election
 	if err := tx.First(&e, electionID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-		return p, ErrNotFound
+		return p, models.ErrNotFound
 	} else if err != nil {
 		return p, err
 	}
@@ -399,7 +399,7 @@ func AnonymiseElection(ctx context.Context, db *gorm.DB, electionID int64, now t
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var e models.Election
 		if err := tx.First(&e, electionID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrNotFound
+			return models.ErrNotFound
 		} else if err != nil {
 			return err
 		}
@@ -418,7 +418,7 @@ func AnonymiseElection(ctx context.Context, db *gorm.DB, electionID int64, now t
 			return res.Error
 		}
 		if res.RowsAffected != 1 {
-			return ErrStale
+			return models.ErrStale
 		}
 		var err error
 		if p, err = planRetention(tx, electionID); err != nil {
@@ -550,7 +550,7 @@ func ElectionStatistics(ctx context.Context, db *gorm.DB, electionID int64) (map
 // Staff only.
 func SetPoolConsent(ctx context.Context, db *gorm.DB, actor models.User, participantID int64, keep bool, now time.Time) error {
 	if !isStaff(actor) {
-		return ErrForbidden
+		return models.ErrForbidden
 	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		fields := map[string]any{"keep_in_pool": keep, "pool_consent_at": nil, "updated_at": now}
@@ -562,7 +562,7 @@ func SetPoolConsent(ctx context.Context, db *gorm.DB, actor models.User, partici
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return ErrNotFound
+			return models.ErrNotFound
 		}
 		return Audit(tx, models.AuditEntry{At: now, ActorID: &actor.ID, Action: models.AuditParticipantChanged, ParticipantID: &participantID,
 			Detail: fmt.Sprintf("consent to stay in the reserve pool: %t", keep)})

@@ -282,7 +282,7 @@ func TestRetentionDaysMoveTheDate(t *testing.T) {
 			t.Errorf("%q: %v, want a UserError", bad, err)
 		}
 	}
-	if _, err := store.SetRetentionDays(ctx, db, w.readers, eid, "30", time.Now()); !errors.Is(err, store.ErrForbidden) {
+	if _, err := store.SetRetentionDays(ctx, db, w.readers, eid, "30", time.Now()); !errors.Is(err, models.ErrForbidden) {
 		t.Errorf("read-only: %v", err)
 	}
 	e, err := store.SetRetentionDays(ctx, db, w.staff, eid, "180", time.Now())
@@ -307,7 +307,7 @@ func TestMarkAttendance(t *testing.T) {
 		if err := store.MarkAttendance(ctx, db, w.staff, a1.ID, models.StateNoShow, dayBefore); !errors.As(err, &ue) {
 			t.Errorf("before the day: %v, want a UserError", err)
 		}
-		if err := store.MarkAttendance(ctx, db, w.readers, a1.ID, models.StateNoShow, onDay); !errors.Is(err, store.ErrForbidden) {
+		if err := store.MarkAttendance(ctx, db, w.readers, a1.ID, models.StateNoShow, onDay); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("read-only: %v", err)
 		}
 		for _, tc := range []struct {
@@ -363,8 +363,8 @@ func TestDeleteParticipants(t *testing.T) {
 		p := w.e.People
 		now := time.Now().UTC()
 		var ue *models.UserError
-		if _, err := store.DeleteParticipants(ctx, db, w.staff, []int64{p[4].ID}, "SLET", now); !errors.Is(err, store.ErrForbidden) {
-			t.Errorf("staff: %v, want ErrForbidden", err)
+		if _, err := store.DeleteParticipants(ctx, db, w.staff, []int64{p[4].ID}, "SLET", now); !errors.Is(err, models.ErrForbidden) {
+			t.Errorf("staff: %v, want models.ErrForbidden", err)
 		}
 		if _, err := store.DeleteParticipants(ctx, db, w.admin, []int64{p[4].ID}, "slet ikke", now); !errors.As(err, &ue) {
 			t.Errorf("wrong word: %v, want a UserError", err)
@@ -409,10 +409,10 @@ func TestSubjectAccess(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		w := newRetentionWorld(t, db)
 		p := w.e.People[0]
-		if _, err := store.SubjectAccessOf(ctx, db, nil, w.readers, p.ID, time.Now()); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.SubjectAccessOf(ctx, db, nil, w.readers, p.ID, time.Now()); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("read-only: %v", err)
 		}
-		if _, err := store.SubjectAccessOf(ctx, db, nil, w.staff, 999999, time.Now()); !errors.Is(err, store.ErrNotFound) {
+		if _, err := store.SubjectAccessOf(ctx, db, nil, w.staff, 999999, time.Now()); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("unknown: %v", err)
 		}
 		got, err := store.SubjectAccessOf(ctx, db, nil, w.staff, p.ID, time.Now().UTC())

@@ -48,12 +48,12 @@ func CreateRound(ctx context.Context, db *gorm.DB, actor models.User, electionID
 	r := models.Round{ElectionID: electionID, StationIDs: joinIDs(f.StationIDs), TaskTypeIDs: joinIDs(f.TaskTypeIDs),
 		PartyIDs: joinIDs(f.PartyIDs), CreatedBy: &actor.ID, CreatedAt: now}
 	if !isStaff(actor) || actor.Role == models.RoleReadOnly {
-		return r, ErrForbidden
+		return r, models.ErrForbidden
 	}
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var e models.Election
 		if err := tx.First(&e, electionID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrNotFound
+			return models.ErrNotFound
 		} else if err != nil {
 			return err
 		}
@@ -160,7 +160,7 @@ func tallySends(q *gorm.DB) (Sends, error) {
 // RoundsOf lists an election's rounds, newest first. Staff only.
 func RoundsOf(ctx context.Context, db *gorm.DB, actor models.User, electionID int64) ([]models.Round, error) {
 	if !isStaff(actor) {
-		return nil, ErrForbidden
+		return nil, models.ErrForbidden
 	}
 	var rs []models.Round
 	return rs, db.WithContext(ctx).Where("election_id = ?", electionID).Order("id DESC").Find(&rs).Error
@@ -170,11 +170,11 @@ func RoundsOf(ctx context.Context, db *gorm.DB, actor models.User, electionID in
 func RoundByID(ctx context.Context, db *gorm.DB, actor models.User, id int64) (models.Round, error) {
 	var r models.Round
 	if !isStaff(actor) {
-		return r, ErrForbidden
+		return r, models.ErrForbidden
 	}
 	err := db.WithContext(ctx).First(&r, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return r, ErrNotFound
+		return r, models.ErrNotFound
 	}
 	return r, err
 }

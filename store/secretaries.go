@@ -31,7 +31,7 @@ func StationsOf(ctx context.Context, db *gorm.DB, userID int64) ([]int64, error)
 func RequestSecretary(ctx context.Context, db *gorm.DB, actor models.User, name, email string, stationIDs []int64, now time.Time) (models.SecretaryRequest, error) {
 	var r models.SecretaryRequest
 	if actor.Role != models.RolePartySecretary || actor.PartyID == nil {
-		return r, ErrForbidden
+		return r, models.ErrForbidden
 	}
 	name, email = strings.TrimSpace(name), NormalizeEmail(email)
 	if name == "" || len(name) > 200 {
@@ -49,7 +49,7 @@ func RequestSecretary(ctx context.Context, db *gorm.DB, actor models.User, name,
 	}
 	for _, id := range stationIDs {
 		if len(own) > 0 && !slices.Contains(own, id) {
-			return r, ErrForbidden
+			return r, models.ErrForbidden
 		}
 	}
 	var known int64
@@ -86,7 +86,7 @@ type SecretaryRequestView struct {
 // first. Administrators only.
 func PendingSecretaryRequests(ctx context.Context, db *gorm.DB, actor models.User) ([]SecretaryRequestView, error) {
 	if actor.Role != models.RoleAdmin {
-		return nil, ErrForbidden
+		return nil, models.ErrForbidden
 	}
 	db = db.WithContext(ctx)
 	var rs []models.SecretaryRequest
@@ -117,13 +117,13 @@ func PendingSecretaryRequests(ctx context.Context, db *gorm.DB, actor models.Use
 // of two decisions at once, one wins and the other gets ErrDecided.
 func DecideSecretaryRequest(ctx context.Context, db *gorm.DB, actor models.User, id int64, approve bool, now time.Time) (*models.User, error) {
 	if actor.Role != models.RoleAdmin {
-		return nil, ErrForbidden
+		return nil, models.ErrForbidden
 	}
 	var created *models.User
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var r models.SecretaryRequest
 		if err := tx.First(&r, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return ErrNotFound
+			return models.ErrNotFound
 		} else if err != nil {
 			return err
 		}

@@ -20,7 +20,7 @@ func TestExtraSecretaryLimitedToStations(t *testing.T) {
 		db.Order("district").Find(&stations)
 		s1, s2, s3 := stations[0].ID, stations[1].ID, stations[2].ID
 
-		if _, err := store.RequestSecretary(ctx, db, p.admin, "X", "x@x.example", []int64{s1}, now); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.RequestSecretary(ctx, db, p.admin, "X", "x@x.example", []int64{s1}, now); !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("an administrator 'requesting': %v", err)
 		}
 		var ue *models.UserError
@@ -34,14 +34,14 @@ func TestExtraSecretaryLimitedToStations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.PendingSecretaryRequests(ctx, db, p.secA); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.PendingSecretaryRequests(ctx, db, p.secA); !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("a secretary listing requests: %v", err)
 		}
 		pending, err := store.PendingSecretaryRequests(ctx, db, p.admin)
 		if err != nil || len(pending) != 1 || len(pending[0].Stations) != 2 || pending[0].PartyName != "Socialdemokratiet" {
 			t.Fatalf("pending: %+v, %v", pending, err)
 		}
-		if _, err := store.DecideSecretaryRequest(ctx, db, p.secA, r.ID, true, now); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.DecideSecretaryRequest(ctx, db, p.secA, r.ID, true, now); !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("a secretary deciding: %v", err)
 		}
 		u, err := store.DecideSecretaryRequest(ctx, db, p.admin, r.ID, true, now)
@@ -56,7 +56,7 @@ func TestExtraSecretaryLimitedToStations(t *testing.T) {
 		}
 
 		// The limited secretary can pass on only their own stations.
-		if _, err := store.RequestSecretary(ctx, db, *u, "Y", "y@x.example", []int64{s3}, now); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.RequestSecretary(ctx, db, *u, "Y", "y@x.example", []int64{s3}, now); !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("limited secretary asking beyond their stations: %v", err)
 		}
 		r2, err := store.RequestSecretary(ctx, db, *u, "Y", "y@x.example", []int64{s1}, now)

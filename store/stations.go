@@ -11,9 +11,6 @@ import (
 	"github.com/valghalla/valghalla/models"
 )
 
-// ErrStale: the row changed since the form was opened (optimistic locking).
-var ErrStale = errors.New("changed by someone else since it was opened")
-
 var postalCode = regexp.MustCompile(`^\d{4}$`)
 
 func checkStation(s *models.PollingStation) error {
@@ -35,10 +32,10 @@ func checkStation(s *models.PollingStation) error {
 
 // SaveStation creates a polling station (ID 0) or changes one. A change
 // carries the version it was based on; if the station has changed since,
-// ErrStale is returned and nothing is written. Staff only.
+// models.ErrStale is returned and nothing is written. Staff only.
 func SaveStation(ctx context.Context, db *gorm.DB, actor models.User, s models.PollingStation) (models.PollingStation, error) {
 	if !isStaff(actor) {
-		return s, ErrForbidden
+		return s, models.ErrForbidden
 	}
 	if err := checkStation(&s); err != nil {
 		return s, err
@@ -56,7 +53,7 @@ func SaveStation(ctx context.Context, db *gorm.DB, actor models.User, s models.P
 			s.Version++
 		}
 	}
-	if errors.Is(err, ErrStale) || errors.Is(err, ErrNotFound) {
+	if errors.Is(err, models.ErrStale) || errors.Is(err, models.ErrNotFound) {
 		return s, err
 	}
 	switch {
@@ -69,8 +66,8 @@ func SaveStation(ctx context.Context, db *gorm.DB, actor models.User, s models.P
 }
 
 // updateVersioned writes fields to the row id of model's table if its
-// version is still version, and raises the version. ErrStale when someone
-// else changed it first, ErrNotFound when it is gone.
+// version is still version, and raises the version. models.ErrStale when someone
+// else changed it first, models.ErrNotFound when it is gone.
 func updateVersioned(db *gorm.DB, model any, id int64, version int, fields map[string]any) error {
 	fields["version"] = version + 1
 	res := db.Model(model).Where("id = ? AND version = ?", id, version).Updates(fields)
@@ -82,15 +79,15 @@ func updateVersioned(db *gorm.DB, model any, id int64, version int, fields map[s
 		return err
 	}
 	if n == 0 {
-		return ErrNotFound
+		return models.ErrNotFound
 	}
-	return ErrStale
+	return models.ErrStale
 }
 
 // SaveArea creates an area (ID 0) or renames one. Staff only.
 func SaveArea(ctx context.Context, db *gorm.DB, actor models.User, a models.Area) (models.Area, error) {
 	if !isStaff(actor) {
-		return a, ErrForbidden
+		return a, models.ErrForbidden
 	}
 	a.Name = strings.TrimSpace(a.Name)
 	if a.Name == "" || len(a.Name) > 100 {
@@ -103,7 +100,7 @@ func SaveArea(ctx context.Context, db *gorm.DB, actor models.User, a models.Area
 	} else {
 		res := db.Model(&models.Area{}).Where("id = ?", a.ID).Update("name", a.Name)
 		if err = res.Error; err == nil && res.RowsAffected == 0 {
-			return a, ErrNotFound
+			return a, models.ErrNotFound
 		}
 	}
 	if errors.Is(err, gorm.ErrDuplicatedKey) {

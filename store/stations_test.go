@@ -35,7 +35,7 @@ func TestStationsWithOptimisticLocking(t *testing.T) {
 				t.Errorf("%+v: %v, want a UserError", bad, err)
 			}
 		}
-		if _, err := store.SaveStation(ctx, db, p.secA, s); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.SaveStation(ctx, db, p.secA, s); !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("a party secretary saving a station: %v", err)
 		}
 
@@ -60,7 +60,7 @@ func TestStationsWithOptimisticLocking(t *testing.T) {
 			switch {
 			case err == nil:
 				ok++
-			case errors.Is(err, store.ErrStale):
+			case errors.Is(err, models.ErrStale):
 				stale++
 			default:
 				t.Fatal(err)
@@ -75,7 +75,7 @@ func TestStationsWithOptimisticLocking(t *testing.T) {
 			t.Errorf("version %d, want 2", got.Version)
 		}
 		s.ID = 99999
-		if _, err := store.SaveStation(ctx, db, staff, s); !errors.Is(err, store.ErrNotFound) {
+		if _, err := store.SaveStation(ctx, db, staff, s); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("saving a missing station: %v", err)
 		}
 	})
@@ -95,14 +95,14 @@ func TestAreas(t *testing.T) {
 		if _, err := store.SaveArea(ctx, db, p.admin, models.Area{Name: " "}); !errors.As(err, &ue) {
 			t.Errorf("empty name: %v", err)
 		}
-		if _, err := store.SaveArea(ctx, db, p.secA, models.Area{Name: "Vest"}); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.SaveArea(ctx, db, p.secA, models.Area{Name: "Vest"}); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("party secretary: %v", err)
 		}
 		a.Name = "Østbyen"
 		if _, err := store.SaveArea(ctx, db, p.admin, a); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.SaveArea(ctx, db, p.admin, models.Area{ID: 99999, Name: "X"}); !errors.Is(err, store.ErrNotFound) {
+		if _, err := store.SaveArea(ctx, db, p.admin, models.Area{ID: 99999, Name: "X"}); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("missing area: %v", err)
 		}
 	})

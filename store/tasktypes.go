@@ -29,10 +29,10 @@ func checkTaskType(t *models.TaskType) error {
 }
 
 // SaveTaskType creates a task type (ID 0) or changes one, refusing a change
-// based on an older version (ErrStale). Staff only.
+// based on an older version (models.ErrStale). Staff only.
 func SaveTaskType(ctx context.Context, db *gorm.DB, actor models.User, t models.TaskType) (models.TaskType, error) {
 	if !isStaff(actor) {
-		return t, ErrForbidden
+		return t, models.ErrForbidden
 	}
 	if err := checkTaskType(&t); err != nil {
 		return t, err

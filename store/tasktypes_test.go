@@ -31,7 +31,7 @@ func TestTaskTypes(t *testing.T) {
 				t.Errorf("%+v: %v", bad, err)
 			}
 		}
-		if _, err := store.SaveTaskType(ctx, db, p.secA, tt); !errors.Is(err, store.ErrForbidden) {
+		if _, err := store.SaveTaskType(ctx, db, p.secA, tt); !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("a party secretary: %v", err)
 		}
 		edit := tt
@@ -39,7 +39,7 @@ func TestTaskTypes(t *testing.T) {
 		if tt2, err := store.SaveTaskType(ctx, db, p.admin, edit); err != nil || tt2.Version != 2 {
 			t.Fatalf("edit: %+v %v", tt2, err)
 		}
-		if _, err := store.SaveTaskType(ctx, db, p.admin, edit); !errors.Is(err, store.ErrStale) {
+		if _, err := store.SaveTaskType(ctx, db, p.admin, edit); !errors.Is(err, models.ErrStale) {
 			t.Fatalf("edit on the old version: %v", err)
 		}
 		var got models.TaskType

@@ -74,7 +74,7 @@ func TemplateFields(kind string) []string {
 // TemplateError says what is wrong with a template's text. Subject and Body
 // join the merge field errors of each part (models.FieldErrors lists them,
 // each with its line and column); Problems are the other faults, as keys
-// of the catalogs for the template's author. models.FieldErrors(err) finds
+// of the catalogs for the template's author. models.MergeFieldErrors(err) finds
 // every field error in a *TemplateError too.
 type TemplateError struct {
 	Subject  error
@@ -163,7 +163,7 @@ func parseForChannel(text string, allowed []string, channel string) (*models.Tem
 	t, err := models.ParseTemplate(text, allowed)
 	if err != nil {
 		var errs []error
-		for _, fe := range models.FieldErrors(err) {
+		for _, fe := range models.MergeFieldErrors(err) {
 			errs = append(errs, channelRefusal(fe, channel))
 		}
 		return nil, errors.Join(errs...)
@@ -187,7 +187,7 @@ func channelRefusal(fe *models.FieldError, channel string) error {
 	if err != nil {
 		return fe
 	}
-	if refused := models.FieldErrors(models.CheckChannelFields(t, channel)); len(refused) == 1 {
+	if refused := models.MergeFieldErrors(models.CheckChannelFields(t, channel)); len(refused) == 1 {
 		return refused[0]
 	}
 	return fe
@@ -249,10 +249,10 @@ func specificity(t models.MessageTemplate) int {
 // scope (ElectionID, TaskTypeID), replacing the one stored there before. The
 // text is checked first (CheckTemplate); a *TemplateError lists everything
 // wrong with it. t.UpdatedAt is the time of the change (now when zero);
-// UpdatedBy is the actor. Administrators only (ErrForbidden).
+// UpdatedBy is the actor. Administrators only (models.ErrForbidden).
 func SaveTemplate(ctx context.Context, db *gorm.DB, actor models.User, t models.MessageTemplate) error {
 	if actor.Role != models.RoleAdmin {
-		return ErrForbidden
+		return models.ErrForbidden
 	}
 	if err := checkScope(t); err != nil {
 		return err
@@ -288,10 +288,10 @@ DO UPDATE SET subject = excluded.subject, body = excluded.body, updated_by = exc
 // ResetTemplate deletes the administrator's template for a kind, channel
 // and scope, so the next less specific one (at last the shipped default) is
 // sent again. Resetting where nothing is stored does nothing. Administrators
-// only (ErrForbidden).
+// only (models.ErrForbidden).
 func ResetTemplate(ctx context.Context, db *gorm.DB, actor models.User, kind, channel string, electionID, taskTypeID *int64) error {
 	if actor.Role != models.RoleAdmin {
-		return ErrForbidden
+		return models.ErrForbidden
 	}
 	t := models.MessageTemplate{Kind: kind, Channel: channel, ElectionID: electionID, TaskTypeID: taskTypeID}
 	if err := checkScope(t); err != nil {

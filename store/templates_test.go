@@ -165,10 +165,10 @@ func TestOnlyAdministratorsChangeTemplates(t *testing.T) {
 		for _, role := range []models.Role{models.RoleStaff, models.RoleReadOnly, models.RolePartySecretary, ""} {
 			actor := p.secA
 			actor.Role = role
-			if err := store.SaveTemplate(ctx, db, actor, customInvitation(customBody)); !errors.Is(err, store.ErrForbidden) {
+			if err := store.SaveTemplate(ctx, db, actor, customInvitation(customBody)); !errors.Is(err, models.ErrForbidden) {
 				t.Errorf("%q saves: %v", role, err)
 			}
-			if err := store.ResetTemplate(ctx, db, actor, invitation, email, nil, nil); !errors.Is(err, store.ErrForbidden) {
+			if err := store.ResetTemplate(ctx, db, actor, invitation, email, nil, nil); !errors.Is(err, models.ErrForbidden) {
 				t.Errorf("%q resets: %v", role, err)
 			}
 		}
@@ -190,7 +190,7 @@ func TestSaveTemplateRefusesBadTextWithEveryPosition(t *testing.T) {
 		if !errors.As(err, &te) {
 			t.Fatalf("err = %v, want a *TemplateError", err)
 		}
-		subj, body := models.FieldErrors(te.Subject), models.FieldErrors(te.Body)
+		subj, body := models.MergeFieldErrors(te.Subject), models.MergeFieldErrors(te.Body)
 		if len(subj) != 1 || subj[0].Field != "user:navn" || subj[0].Line != 1 || subj[0].Col != 5 {
 			t.Errorf("subject errors: %+v", subj)
 		}
@@ -212,8 +212,8 @@ func TestSaveTemplateRefusesBadTextWithEveryPosition(t *testing.T) {
 				t.Errorf("error %d = %+v, want %+v", i, *got, w)
 			}
 		}
-		if len(models.FieldErrors(err)) != 4 {
-			t.Errorf("FieldErrors(err) finds %d, want 4", len(models.FieldErrors(err)))
+		if len(models.MergeFieldErrors(err)) != 4 {
+			t.Errorf("models.MergeFieldErrors(err) finds %d, want 4", len(models.MergeFieldErrors(err)))
 		}
 
 		for name, bad := range map[string]models.MessageTemplate{

@@ -23,7 +23,7 @@ func HasTOTP(ctx context.Context, db *gorm.DB, userID int64) (bool, error) {
 // a valid code from their app. Party secretaries have none (staff only).
 func EnableTOTP(ctx context.Context, db *gorm.DB, u models.User, secret, code string, now time.Time) error {
 	if u.Role == models.RolePartySecretary {
-		return ErrForbidden
+		return models.ErrForbidden
 	}
 	counter, ok := models.VerifyTOTP(secret, code, now, 0)
 	if !ok {
@@ -70,7 +70,7 @@ func CompleteSecondFactor(ctx context.Context, db *gorm.DB, token string, now ti
 // sessions, so the next login sets things up anew. Administrators only.
 func ResetTOTP(ctx context.Context, db *gorm.DB, actor models.User, userID int64, now time.Time) error {
 	if actor.Role != models.RoleAdmin {
-		return ErrForbidden
+		return models.ErrForbidden
 	}
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Where("user_id = ?", userID).Delete(&models.UserTOTP{})
@@ -78,7 +78,7 @@ func ResetTOTP(ctx context.Context, db *gorm.DB, actor models.User, userID int64
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return ErrNotFound
+			return models.ErrNotFound
 		}
 		if err := tx.Where("user_id = ?", userID).Delete(&models.Session{}).Error; err != nil {
 			return err

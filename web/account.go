@@ -48,7 +48,7 @@ func (s *server) resetTOTP(c *gin.Context) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
 	err := store.ResetTOTP(c.Request.Context(), s.DB, *currentUser(c), id, s.Now().UTC())
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
 	case err != nil:
 		s.fail(c, err)

@@ -17,6 +17,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.yaml.in/yaml/v4"
 
+	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 )
 
@@ -123,9 +124,9 @@ func (s *server) apiFail(c *gin.Context, err error) {
 // version or a change to confirm, 403, 404, else 500.
 func (s *server) apiStoreError(c *gin.Context, err error) {
 	T := translator(c)
-	var fe store.FieldErrors
-	var refused *store.PlanRefused
-	var confirm *store.NeedsConfirmation
+	var fe models.FieldErrors
+	var refused *models.PlanRefused
+	var confirm *models.NeedsConfirmation
 	switch {
 	case isKeyed(err) && !errors.As(err, &confirm) && !errors.As(err, &refused):
 		// A keyed refusal, in the request's language, on its field.
@@ -143,11 +144,11 @@ func (s *server) apiStoreError(c *gin.Context, err error) {
 		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: strings.Join(problems, " "), Problems: problems})
 	case errors.As(err, &confirm):
 		c.AbortWithStatusJSON(http.StatusConflict, apiErrorBody{Error: T("api.confirm", confirm.Removes), Removes: confirm.Removes})
-	case errors.Is(err, store.ErrStale):
+	case errors.Is(err, models.ErrStale):
 		apiError(c, http.StatusConflict, T("api.stale"))
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, models.ErrNotFound):
 		apiError(c, http.StatusNotFound, T("api.notfound"))
-	case errors.Is(err, store.ErrForbidden):
+	case errors.Is(err, models.ErrForbidden):
 		apiError(c, http.StatusForbidden, T("api.forbidden"))
 	default:
 		s.apiFail(c, err)
@@ -156,7 +157,7 @@ func (s *server) apiStoreError(c *gin.Context, err error) {
 
 // bindJSON reads the body into dst, refusing unknown fields and anything
 // after the value: a typo in a field name is an error, not a silent no-op.
-// Every string in it must be clean text (store.CleanText), as in the
+// Every string in it must be clean text (models.CleanText), as in the
 // forms: broken UTF-8 is not JSON (400), a control character is a value
 // that cannot be stored (422); either names the field, and nothing is
 // written.
@@ -224,7 +225,7 @@ func unclean(raw []byte) (field string, brokenUTF8, found bool) {
 			if !utf8.Valid(span) {
 				return top.key, true, true
 			}
-			if !store.CleanText(s) {
+			if !models.CleanText(s) {
 				return top.key, false, true
 			}
 			if top.object && top.atKey {

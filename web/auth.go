@@ -205,7 +205,7 @@ func (s *server) login(c *gin.Context) {
 		s.render(c, status, "login.html", "login.title", map[string]any{"Error": msg, "Email": email, "Next": next})
 	}
 	// Malformed input is refused before the attempt is recorded.
-	if email == "" || password == "" || len(email) > 254 || len(password) > maxPasswordBytes || !store.CleanText(c.PostForm("email")) || !store.CleanText(password) {
+	if email == "" || password == "" || len(email) > 254 || len(password) > maxPasswordBytes || !models.CleanText(c.PostForm("email")) || !models.CleanText(password) {
 		again(http.StatusBadRequest, "login.missing")
 		return
 	}

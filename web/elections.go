@@ -39,11 +39,11 @@ func (s *server) setElectionState(c *gin.Context) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
 	err := s.Recruit.SetElectionState(c.Request.Context(), *currentUser(c), id, models.ElectionState(c.PostForm("state")))
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
-	case errors.Is(err, store.ErrStale):
+	case errors.Is(err, models.ErrStale):
 		c.Redirect(http.StatusSeeOther, "/valg")
-	case errors.Is(err, store.ErrForbidden):
+	case errors.Is(err, models.ErrForbidden):
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
 	case isKeyed(err):
 		s.render(c, http.StatusUnprocessableEntity, "error.html", "elections.title", map[string]any{"MessageText": errText(c, err)})
@@ -79,13 +79,13 @@ func (s *server) election(c *gin.Context) {
 	s.renderElection(c, http.StatusOK, e, store.SettingsOf(e), nil, "")
 }
 
-func (s *server) renderElection(c *gin.Context, status int, e models.Election, form store.ElectionSettings, errs store.FieldErrors, errKey string) {
+func (s *server) renderElection(c *gin.Context, status int, e models.Election, form store.ElectionSettings, errs models.FieldErrors, errKey string) {
 	s.renderElectionWith(c, status, e, form, errs, errKey, nil)
 }
 
 // renderElectionWith renders the election page; dup holds what was typed
 // in the duplicate form, and its errors, when that failed.
-func (s *server) renderElectionWith(c *gin.Context, status int, e models.Election, form store.ElectionSettings, errs store.FieldErrors, errKey string, dup map[string]any) {
+func (s *server) renderElectionWith(c *gin.Context, status int, e models.Election, form store.ElectionSettings, errs models.FieldErrors, errKey string, dup map[string]any) {
 	s.render(c, status, "election.html", e.Title, map[string]any{
 		"E": e, "F": form, "Errors": fieldTexts(c, errs), "ErrorKey": errKey, "Dup": dup,
 		"MayEdit":  staffWrite.allows(currentUser(c)) && e.State != models.ElectionClosed,
@@ -107,13 +107,13 @@ func (s *server) saveElection(c *gin.Context) {
 		AutoReplace: c.PostForm("auto_replace") == "1"}
 	_, err := store.UpdateElection(c.Request.Context(), s.DB, *currentUser(c), id, version, form, s.Now().UTC())
 	var current models.Election
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		if s.DB.WithContext(c.Request.Context()).First(&current, id).Error != nil {
 			s.notFound(c)
 			return
 		}
 	}
-	var fe store.FieldErrors
+	var fe models.FieldErrors
 	var ue *models.UserError
 	switch {
 	case err == nil:
@@ -121,11 +121,11 @@ func (s *server) saveElection(c *gin.Context) {
 	case errors.As(err, &fe):
 		current.Version = version // keep the version the form was based on
 		s.renderElection(c, http.StatusUnprocessableEntity, current, form, fe, "")
-	case errors.Is(err, store.ErrStale):
+	case errors.Is(err, models.ErrStale):
 		s.renderElection(c, http.StatusConflict, current, store.SettingsOf(current), nil, "election.stale")
 	case errors.As(err, &ue):
-		s.renderElection(c, http.StatusUnprocessableEntity, current, form, store.FieldErrors{"": ue}, "")
-	case errors.Is(err, store.ErrNotFound):
+		s.renderElection(c, http.StatusUnprocessableEntity, current, form, models.FieldErrors{"": ue}, "")
+	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
 	default:
 		s.fail(c, err)
@@ -136,7 +136,7 @@ func (s *server) saveElection(c *gin.Context) {
 func (s *server) duplicateElection(c *gin.Context) {
 	id := idParam(c)
 	e, err := store.DuplicateElection(c.Request.Context(), s.DB, *currentUser(c), id, c.PostForm("title"), c.PostForm("day"), s.Now())
-	var fe store.FieldErrors
+	var fe models.FieldErrors
 	switch {
 	case err == nil:
 		c.Redirect(http.StatusSeeOther, "/valg/"+strconv.FormatInt(e.ID, 10)+"?besked=election.duplicated")
@@ -148,7 +148,7 @@ func (s *server) duplicateElection(c *gin.Context) {
 		}
 		s.renderElectionWith(c, http.StatusUnprocessableEntity, src, store.SettingsOf(src), nil, "",
 			map[string]any{"Title": c.PostForm("title"), "Day": c.PostForm("day"), "Errors": fieldTexts(c, fe)})
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
 	default:
 		s.fail(c, err)

@@ -79,19 +79,19 @@ func (s *server) resetElectionType(c *gin.Context) {
 }
 
 func (s *server) afterElectionTypeWrite(c *gin.Context, row electionTypeRow, err error, notice string) {
-	var fe store.FieldErrors
+	var fe models.FieldErrors
 	switch {
 	case errors.As(err, &fe):
 		row.Errors = fieldTexts(c, fe)
 		s.renderElectionTypes(c, http.StatusUnprocessableEntity, &row)
-	case errors.Is(err, store.ErrStale):
+	case errors.Is(err, models.ErrStale):
 		current, _ := store.ElectionType(c.Request.Context(), s.DB, row.T.Kind)
 		stale := rowOf(current)
 		stale.ErrorKey = "etypes.stale"
 		s.renderElectionTypes(c, http.StatusConflict, &stale)
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
-	case errors.Is(err, store.ErrForbidden):
+	case errors.Is(err, models.ErrForbidden):
 		c.AbortWithStatus(http.StatusForbidden) // the route is adminOnly: not reached
 	case err != nil:
 		s.fail(c, err)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/models"
 )
 
 // The staff forms store what is typed. A NUL byte or broken UTF-8 makes
@@ -30,7 +30,7 @@ var fieldLabels = map[string]string{
 }
 
 // checkFormText refuses a posted form with a value that is not clean text
-// (store.CleanText), naming the field, before anything is written.
+// (models.CleanText), naming the field, before anything is written.
 func (s *server) checkFormText(c *gin.Context) {
 	field := badFormField(c)
 	if field == "" {
@@ -53,7 +53,7 @@ func badFormField(c *gin.Context) string {
 	form := c.Request.PostForm
 	for _, name := range slices.Sorted(maps.Keys(form)) {
 		for _, v := range form[name] {
-			if !store.CleanText(v) {
+			if !models.CleanText(v) {
 				return name
 			}
 		}

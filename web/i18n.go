@@ -97,7 +97,7 @@ func shortDate(l string, d models.Date) string {
 func errText(c *gin.Context, err error) string { return locale.Error(lang(c), err) }
 
 // fieldTexts translates a refusal per field.
-func fieldTexts(c *gin.Context, fe store.FieldErrors) map[string]string {
+func fieldTexts(c *gin.Context, fe models.FieldErrors) map[string]string {
 	if fe == nil {
 		return nil
 	}

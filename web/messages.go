@@ -59,7 +59,7 @@ func (s *server) retryMessage(c *gin.Context) {
 	m, err := store.RequestRetry(ctx, s.DB, *u, c.Param("id"), s.Now().UTC())
 	back := "/valg/" + strconv.FormatInt(derefID(m.ElectionID), 10) + "/beskedlog?status=failed"
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
 		return
 	case errors.Is(err, store.ErrNotRetryable):

@@ -265,7 +265,7 @@ func (s *server) saveMessageTemplate(c *gin.Context) {
 		p.Problems = problemsOf(c, te)
 		s.renderMessageTemplate(c, http.StatusUnprocessableEntity, p)
 		return
-	case errors.Is(err, store.ErrForbidden):
+	case errors.Is(err, models.ErrForbidden):
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
 		return
 	case err != nil:
@@ -356,7 +356,7 @@ func (s *server) withMessagePreview(c *gin.Context, p *messageTemplatePage) {
 	}
 	preview, err := renderMessagePreview(p.Channel, st, bt, values)
 	if err != nil {
-		for _, fe := range models.FieldErrors(err) {
+		for _, fe := range models.MergeFieldErrors(err) {
 			p.Problems = append(p.Problems, templateProblem{Field: fe.Field, Line: fe.Line, Col: fe.Col, Reason: errText(c, fe.Refusal())})
 		}
 		if len(p.Problems) == 0 {

@@ -167,7 +167,7 @@ func (s *server) renderNominations(c *gin.Context, status int, e models.Election
 		if err == nil {
 			stations, err = s.stationsFor(ctx, u)
 		}
-		if errors.Is(err, store.ErrForbidden) {
+		if errors.Is(err, models.ErrForbidden) {
 			s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
 			return
 		}

@@ -79,9 +79,9 @@ func queryID(v string) int64 {
 
 func (s *server) overviewFailed(c *gin.Context, err error) {
 	switch {
-	case errors.Is(err, store.ErrForbidden):
+	case errors.Is(err, models.ErrForbidden):
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
 	default:
 		s.fail(c, err)

@@ -131,7 +131,7 @@ func (s *server) auditedParticipant(c *gin.Context, action models.AuditAction, d
 	u := currentUser(c)
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
 	p, parties, err := store.ParticipantFor(ctx, s.DB, *u, id)
-	if errors.Is(err, store.ErrNotFound) {
+	if errors.Is(err, models.ErrNotFound) {
 		s.notFound(c)
 		return p, nil, false
 	}

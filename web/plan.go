@@ -153,9 +153,9 @@ func (s *server) renderPlan(c *gin.Context, status int, id, taskTypeID int64, da
 
 func (s *server) planLoadFailed(c *gin.Context, err error) bool {
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
-	case errors.Is(err, store.ErrForbidden):
+	case errors.Is(err, models.ErrForbidden):
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
 	case err != nil:
 		s.fail(c, err)
@@ -222,8 +222,8 @@ func (s *server) planResult(c *gin.Context, t planTarget, toCell bool, notice st
 			s.renderPlan(c, status, t.electionID, t.taskTypeID, t.dayText, msg)
 		}
 	}
-	var refused *store.PlanRefused
-	var confirm *store.NeedsConfirmation
+	var refused *models.PlanRefused
+	var confirm *models.NeedsConfirmation
 	switch {
 	case err == nil:
 		target := planURL(t.electionID, t.taskTypeID, t.day)
@@ -233,13 +233,13 @@ func (s *server) planResult(c *gin.Context, t planTarget, toCell bool, notice st
 		c.Redirect(http.StatusSeeOther, target+"&besked="+notice)
 	case errors.As(err, &confirm):
 		s.renderConfirm(c, "plan.confirm.title", translator(c)("plan.confirm.removes", confirm.Removes), cancelURL(t, toCell))
-	case errors.Is(err, store.ErrStale):
+	case errors.Is(err, models.ErrStale):
 		back(http.StatusConflict, &planMessage{Key: "plan.stale"})
 	case errors.As(err, &refused):
 		back(http.StatusUnprocessableEntity, &planMessage{Key: "plan.refused", Problems: refusalTexts(c, refused.Problems)})
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
-	case errors.Is(err, store.ErrForbidden):
+	case errors.Is(err, models.ErrForbidden):
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
 	case isKeyed(err):
 		back(http.StatusUnprocessableEntity, &planMessage{Text: errText(c, err)})
@@ -383,9 +383,9 @@ func (s *server) partiesResult(c *gin.Context, notice string, err error) {
 		c.Redirect(http.StatusSeeOther, "/partier?besked="+notice)
 	case errors.As(err, &ue):
 		s.renderParties(c, http.StatusUnprocessableEntity, errText(c, ue))
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
-	case errors.Is(err, store.ErrForbidden):
+	case errors.Is(err, models.ErrForbidden):
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
 	default:
 		s.fail(c, err)
@@ -448,7 +448,7 @@ func (s *server) deleteStation(c *gin.Context) {
 	id := idParam(c)
 	err := store.DeleteStation(c.Request.Context(), s.DB, *currentUser(c), id, c.PostForm("confirm") == "yes", s.Now().UTC())
 	var ue *models.UserError
-	var confirm *store.NeedsConfirmation
+	var confirm *models.NeedsConfirmation
 	switch {
 	case err == nil:
 		s.render(c, http.StatusOK, "station_delete.html", "stationdelete.title", map[string]any{"Deleted": true})
@@ -457,7 +457,7 @@ func (s *server) deleteStation(c *gin.Context) {
 	case errors.As(err, &ue):
 		impact, _ := store.StationDeletion(c.Request.Context(), s.DB, *currentUser(c), id)
 		s.render(c, http.StatusUnprocessableEntity, "station_delete.html", "stationdelete.title", map[string]any{"I": impact, "Error": errText(c, ue)})
-	case errors.Is(err, store.ErrStale):
+	case errors.Is(err, models.ErrStale):
 		impact, _ := store.StationDeletion(c.Request.Context(), s.DB, *currentUser(c), id)
 		s.render(c, http.StatusConflict, "station_delete.html", "stationdelete.title", map[string]any{"I": impact, "ErrorKey": "stationdelete.stale"})
 	default:

@@ -125,9 +125,9 @@ func (s *server) afterClosingChange(c *gin.Context, err error, notice string) {
 	switch {
 	case err == nil:
 		c.Redirect(http.StatusSeeOther, s.closingPath(idParam(c))+"?besked="+notice)
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
-	case errors.Is(err, store.ErrStale):
+	case errors.Is(err, models.ErrStale):
 		s.renderClosing(c, http.StatusConflict, translator(c)("closing.stale"))
 	case isKeyed(err):
 		s.renderClosing(c, http.StatusUnprocessableEntity, errText(c, err))
@@ -193,7 +193,7 @@ func (s *server) deleteParticipants(c *gin.Context) {
 func (s *server) subjectAccess(c *gin.Context) {
 	out, err := store.SubjectAccessOf(c.Request.Context(), s.DB, s.Keys, *currentUser(c), idParam(c), s.Now().UTC())
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
 		return
 	case err != nil:
@@ -216,7 +216,7 @@ func (s *server) savePoolConsent(c *gin.Context) {
 	id := idParam(c)
 	err := store.SetPoolConsent(c.Request.Context(), s.DB, *currentUser(c), id, c.PostForm("keep_in_pool") == "1", s.Now().UTC())
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
 	case err != nil:
 		s.fail(c, err)

@@ -50,7 +50,7 @@ func (s *server) requestSecretary(c *gin.Context) {
 	switch {
 	case errors.As(err, &ue):
 		s.renderSecretaryRequest(c, http.StatusUnprocessableEntity, errText(c, ue))
-	case errors.Is(err, store.ErrForbidden):
+	case errors.Is(err, models.ErrForbidden):
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
 	case err != nil:
 		s.fail(c, err)
@@ -79,7 +79,7 @@ func (s *server) decideSecretaryRequest(c *gin.Context) {
 	u, err := store.DecideSecretaryRequest(ctx, s.DB, *currentUser(c), id, approve, s.Now().UTC())
 	var ue *models.UserError
 	switch {
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
 		return
 	case errors.Is(err, store.ErrDecided):

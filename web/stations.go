@@ -70,11 +70,11 @@ func (s *server) saveStation(c *gin.Context) {
 	switch {
 	case errors.As(err, &ue):
 		s.renderStationForm(c, http.StatusUnprocessableEntity, st, errText(c, ue), "")
-	case errors.Is(err, store.ErrStale):
+	case errors.Is(err, models.ErrStale):
 		var current models.PollingStation
 		s.DB.WithContext(c.Request.Context()).First(&current, st.ID)
 		s.renderStationForm(c, http.StatusConflict, current, "", "stations.stale")
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
 	case err != nil:
 		s.fail(c, err)

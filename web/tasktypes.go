@@ -52,11 +52,11 @@ func (s *server) saveTaskType(c *gin.Context) {
 	switch {
 	case errors.As(err, &ue):
 		s.render(c, http.StatusUnprocessableEntity, "tasktype_edit.html", "tasktypes.edit", map[string]any{"TT": t, "Error": errText(c, ue)})
-	case errors.Is(err, store.ErrStale):
+	case errors.Is(err, models.ErrStale):
 		var current models.TaskType
 		s.DB.WithContext(c.Request.Context()).First(&current, t.ID)
 		s.render(c, http.StatusConflict, "tasktype_edit.html", "tasktypes.edit", map[string]any{"TT": current, "ErrorKey": "tasktypes.stale"})
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
 	case err != nil:
 		s.fail(c, err)

@@ -51,7 +51,7 @@ func problemsOf(c *gin.Context, te *store.TemplateError) []templateProblem {
 		key string
 		err error
 	}{{"templates.subject", te.Subject}, {"templates.body", te.Body}} {
-		for _, fe := range models.FieldErrors(part.err) {
+		for _, fe := range models.MergeFieldErrors(part.err) {
 			out = append(out, templateProblem{PartKey: part.key, Field: fe.Field, Line: fe.Line, Col: fe.Col, Reason: errText(c, fe.Refusal())})
 		}
 	}

@@ -87,7 +87,7 @@ func (s *server) activate(c *gin.Context) {
 	case p1 != p2:
 		again(map[string]any{"Error": "activate.mismatch"})
 		return
-	case !store.CleanText(p1):
+	case !models.CleanText(p1):
 		again(map[string]any{"Error": "activate.badchars"})
 		return
 	case len(p1) > maxPasswordBytes:
