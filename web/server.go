@@ -16,8 +16,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/valghalla/valghalla/accounts"
+	"github.com/valghalla/valghalla/messaging"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/people"
 	"github.com/valghalla/valghalla/recruit"
+	"github.com/valghalla/valghalla/setup"
 	"github.com/valghalla/valghalla/vault"
 	"go.temporal.io/sdk/client"
 	"gorm.io/gorm"
@@ -35,10 +39,16 @@ type Deps struct {
 	// pages and the API call: it owns the CPR register, so web imports no
 	// provider client. Nil builds one from the fields below, without a CPR
 	// register (registration then says so).
-	Recruit  *recruit.Service
-	DB       *gorm.DB
-	Temporal client.Client
-	Log      *slog.Logger
+	Recruit *recruit.Service
+	// Accounts, Setup, People and Messaging are the other areas' use cases;
+	// nil builds each from DB.
+	Accounts  *accounts.Service
+	Setup     *setup.Service
+	People    *people.Service
+	Messaging *messaging.Service
+	DB        *gorm.DB
+	Temporal  client.Client
+	Log       *slog.Logger
 	// TemporalUIURL is linked from the pages for operators; empty hides it.
 	TemporalUIURL string
 	// SecureCookies marks cookies Secure: on whenever the site is served
@@ -250,6 +260,18 @@ func New(d Deps) http.Handler {
 	if d.Recruit == nil {
 		d.Recruit = recruit.New(recruit.Config{DB: d.DB, Temporal: d.Temporal, Keys: d.Keys,
 			TaskQueue: d.TaskQueue, Log: d.Log, Now: d.Now})
+	}
+	if d.Accounts == nil {
+		d.Accounts = accounts.New(accounts.Config{DB: d.DB, Log: d.Log, Now: d.Now})
+	}
+	if d.Setup == nil {
+		d.Setup = setup.New(setup.Config{DB: d.DB, Log: d.Log, Now: d.Now})
+	}
+	if d.People == nil {
+		d.People = people.New(people.Config{DB: d.DB, Keys: d.Keys, Log: d.Log, Now: d.Now})
+	}
+	if d.Messaging == nil {
+		d.Messaging = messaging.New(messaging.Config{DB: d.DB, Log: d.Log, Now: d.Now})
 	}
 	s := &server{Deps: d, pages: template.Must(template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/*.html"))}
 

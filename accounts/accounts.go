@@ -1,0 +1,39 @@
+// Package accounts is who may use the product and how they prove it: users
+// and their roles, sessions and sign-in with a password and TOTP, account
+// links, a party's request for another secretary, and API tokens.
+//
+// It speaks in keyed errors, as recruit does: a refusal is a
+// models.UserError or one of the refusals of models (ErrNotFound,
+// ErrForbidden, ErrStale, FieldErrors, …), translated where it is shown.
+//
+// Imports flow one way: web → accounts → store → models.
+package accounts
+
+import (
+	"log/slog"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Service is the use cases with what they need.
+type Service struct {
+	DB  *gorm.DB
+	Log *slog.Logger
+	Now func() time.Time
+}
+
+// Config is what New takes: the Service's fields.
+type Config = Service
+
+// New returns the use cases over what c names; Log and Now get defaults.
+func New(c Config) *Service {
+	s := c
+	if s.Log == nil {
+		s.Log = slog.Default()
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	return &s
+}

@@ -1,0 +1,39 @@
+// Package messaging is what the product says to people and what it has
+// said: the message templates and their merge fields, the message log and a
+// retry of a failed message, and the group messages of an election.
+//
+// It speaks in keyed errors, as recruit does: a refusal is a
+// models.UserError or one of the refusals of models (ErrNotFound,
+// ErrForbidden, ErrStale, FieldErrors, …), translated where it is shown.
+//
+// Imports flow one way: web → messaging → store → models.
+package messaging
+
+import (
+	"log/slog"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Service is the use cases with what they need.
+type Service struct {
+	DB  *gorm.DB
+	Log *slog.Logger
+	Now func() time.Time
+}
+
+// Config is what New takes: the Service's fields.
+type Config = Service
+
+// New returns the use cases over what c names; Log and Now get defaults.
+func New(c Config) *Service {
+	s := c
+	if s.Log == nil {
+		s.Log = slog.Default()
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	return &s
+}

@@ -1,0 +1,44 @@
+// Package people is the people recruited and what is known of them: the
+// participants and their details, the lists and exports of an election,
+// attendance at its closing, the subject-access export, and erasure when
+// the retention period has passed.
+//
+// It speaks in keyed errors, as recruit does: a refusal is a
+// models.UserError or one of the refusals of models (ErrNotFound,
+// ErrForbidden, ErrStale, FieldErrors, …), translated where it is shown.
+//
+// Imports flow one way: web → people → store → models.
+package people
+
+import (
+	"log/slog"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/valghalla/valghalla/vault"
+)
+
+// Service is the use cases with what they need.
+type Service struct {
+	DB *gorm.DB
+	// Keys decrypt CPR numbers and compute their blind indexes.
+	Keys *vault.Keyring
+	Log  *slog.Logger
+	Now  func() time.Time
+}
+
+// Config is what New takes: the Service's fields.
+type Config = Service
+
+// New returns the use cases over what c names; Log and Now get defaults.
+func New(c Config) *Service {
+	s := c
+	if s.Log == nil {
+		s.Log = slog.Default()
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	return &s
+}

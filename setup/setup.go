@@ -1,0 +1,40 @@
+// Package setup is what staff set up before recruiting: elections and
+// their settings, election types and their rules, polling stations, areas,
+// task types, parties and valggrupper, and the plan of slots per station,
+// task type and party.
+//
+// It speaks in keyed errors, as recruit does: a refusal is a
+// models.UserError or one of the refusals of models (ErrNotFound,
+// ErrForbidden, ErrStale, FieldErrors, …), translated where it is shown.
+//
+// Imports flow one way: web → setup → store → models.
+package setup
+
+import (
+	"log/slog"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Service is the use cases with what they need.
+type Service struct {
+	DB  *gorm.DB
+	Log *slog.Logger
+	Now func() time.Time
+}
+
+// Config is what New takes: the Service's fields.
+type Config = Service
+
+// New returns the use cases over what c names; Log and Now get defaults.
+func New(c Config) *Service {
+	s := c
+	if s.Log == nil {
+		s.Log = slog.Default()
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	return &s
+}
