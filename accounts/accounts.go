@@ -10,10 +10,13 @@
 package accounts
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/valghalla/valghalla/store"
 )
 
 // Service is the use cases with what they need.
@@ -36,4 +39,10 @@ func New(c Config) *Service {
 		s.Now = time.Now
 	}
 	return &s
+}
+
+// StationsOf is the polling stations a party secretary is limited to;
+// none means every station.
+func (s *Service) StationsOf(ctx context.Context, userID int64) ([]int64, error) {
+	return store.StationsOf(ctx, s.DB, userID)
 }

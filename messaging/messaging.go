@@ -10,10 +10,13 @@
 package messaging
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/valghalla/valghalla/store"
 )
 
 // Service is the use cases with what they need.
@@ -36,4 +39,10 @@ func New(c Config) *Service {
 		s.Now = time.Now
 	}
 	return &s
+}
+
+// CountFailedMessages is how many of an election's messages could not be
+// delivered, for the overview's warning.
+func (s *Service) CountFailedMessages(ctx context.Context, electionID int64) (int64, error) {
+	return store.CountFailedMessages(ctx, s.DB, electionID)
 }

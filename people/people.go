@@ -11,11 +11,14 @@
 package people
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/vault"
 )
 
@@ -41,4 +44,10 @@ func New(c Config) *Service {
 		s.Now = time.Now
 	}
 	return &s
+}
+
+// ParticipantsOfParty is the people on a party's list, as actor may see
+// them (a party secretary only their own party's).
+func (s *Service) ParticipantsOfParty(ctx context.Context, actor models.User, partyID int64) ([]models.Participant, error) {
+	return store.ParticipantsOfParty(ctx, s.DB, actor, partyID)
 }
