@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"time"
 
+	"go.temporal.io/sdk/client"
 	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/store"
@@ -21,9 +22,14 @@ import (
 
 // Service is the use cases with what they need.
 type Service struct {
-	DB  *gorm.DB
-	Log *slog.Logger
-	Now func() time.Time
+	DB *gorm.DB
+	// Temporal starts the retry of a failed message and answers a group
+	// message's progress; nil in tests that need neither.
+	Temporal client.Client
+	// TaskQueue is where workflows are started.
+	TaskQueue string
+	Log       *slog.Logger
+	Now       func() time.Time
 }
 
 // Config is what New takes: the Service's fields.

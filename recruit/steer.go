@@ -13,7 +13,7 @@ import (
 // The election office's use cases: recruitment rounds, the plan, group
 // messages, closing an election. Store refusals keep their types in the
 // chain (errors.As finds a *models.NeedsConfirmation, a *models.PlanRefused,
-// a *store.TemplateError), and every one that is a sentence or a sentinel
+// a *models.TemplateError), and every one that is a sentence or a sentinel
 // is also a keyed *Refusal.
 
 // RoundFilter narrows a round to stations, task types and parties.
@@ -163,7 +163,7 @@ func (s *Service) MoveSlot(ctx context.Context, actor models.User, electionID in
 
 // SendGroupMessage records a message to a group of an election's people
 // and starts the workflow that sends it. A template that does not render
-// is refused with a *store.TemplateError in the chain.
+// is refused with a *models.TemplateError in the chain.
 func (s *Service) SendGroupMessage(ctx context.Context, actor models.User, gm models.GroupMessage) (models.GroupMessage, error) {
 	gm.CreatedAt = s.now()
 	gm, err := store.CreateGroupMessage(ctx, s.DB, actor, gm)

@@ -18,34 +18,9 @@ import (
 // matches a filter; a workflow (workflows.GroupMessage) sends each person
 // their own copy, once however many slots they hold.
 
-// GroupFilter chooses a group message's recipients among the people holding
-// assignments in an election; an empty list means all. States include the
-// ended ones (declined, expired, cancelled, removed), so the staff can
-// write to those who said no as well.
-type GroupFilter struct {
-	StationIDs, TaskTypeIDs, PartyIDs []int64
-	States                            []models.AssignmentState
-}
-
-// GroupStates are the assignment states a group message may be filtered by,
-// in the order the form shows them.
-var GroupStates = []models.AssignmentState{models.StateNominated, models.StateInvited, models.StateConfirmed,
-	models.StateCompleted, models.StateNoShow, models.StateDeclined, models.StateExpired, models.StateCancelled, models.StateRemoved}
-
-// On returns gm with the filter's columns set.
-func (f GroupFilter) On(gm models.GroupMessage) models.GroupMessage {
-	states := make([]string, len(f.States))
-	for i, s := range f.States {
-		states[i] = string(s)
-	}
-	gm.StationIDs, gm.TaskTypeIDs, gm.PartyIDs = joinIDs(f.StationIDs), joinIDs(f.TaskTypeIDs), joinIDs(f.PartyIDs)
-	gm.States = strings.Join(states, ",")
-	return gm
-}
-
 // GroupFilterOf returns the filter a group message was sent with.
-func GroupFilterOf(gm models.GroupMessage) GroupFilter {
-	f := GroupFilter{StationIDs: splitIDs(gm.StationIDs), TaskTypeIDs: splitIDs(gm.TaskTypeIDs), PartyIDs: splitIDs(gm.PartyIDs)}
+func GroupFilterOf(gm models.GroupMessage) models.GroupFilter {
+	f := models.GroupFilter{StationIDs: splitIDs(gm.StationIDs), TaskTypeIDs: splitIDs(gm.TaskTypeIDs), PartyIDs: splitIDs(gm.PartyIDs)}
 	for _, s := range strings.Split(gm.States, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			f.States = append(f.States, models.AssignmentState(s))
@@ -54,10 +29,10 @@ func GroupFilterOf(gm models.GroupMessage) GroupFilter {
 	return f
 }
 
-// check refuses a state that no assignment can be in.
-func (f GroupFilter) check() error {
+// checkGroupFilter refuses a state that no assignment can be in.
+func checkGroupFilter(f models.GroupFilter) error {
 	for _, s := range f.States {
-		if !slices.Contains(GroupStates, s) {
+		if !slices.Contains(models.GroupStates, s) {
 			return fmt.Errorf("unknown assignment state %q", s)
 		}
 	}
@@ -65,7 +40,7 @@ func (f GroupFilter) check() error {
 }
 
 // groupScope narrows the election's assignments to the filter.
-func groupScope(db *gorm.DB, electionID int64, f GroupFilter) *gorm.DB {
+func groupScope(db *gorm.DB, electionID int64, f models.GroupFilter) *gorm.DB {
 	q := db.Model(&models.Assignment{}).Where("election_id = ?", electionID)
 	if len(f.StationIDs) > 0 {
 		q = q.Where("station_id IN ?", f.StationIDs)
@@ -85,7 +60,7 @@ func groupScope(db *gorm.DB, electionID int64, f GroupFilter) *gorm.DB {
 // GroupRecipients returns the next page of the people a filter reaches in
 // an election: each participant once, however many matching assignments
 // they hold, by id after afterID.
-func GroupRecipients(ctx context.Context, db *gorm.DB, electionID int64, f GroupFilter, afterID int64, limit int) ([]int64, error) {
+func GroupRecipients(ctx context.Context, db *gorm.DB, electionID int64, f models.GroupFilter, afterID int64, limit int) ([]int64, error) {
 	var ids []int64
 	err := groupScope(db.WithContext(ctx), electionID, f).Distinct("participant_id").
 		Where("participant_id > ?", afterID).Order("participant_id").Limit(limit).Pluck("participant_id", &ids).Error
@@ -93,7 +68,7 @@ func GroupRecipients(ctx context.Context, db *gorm.DB, electionID int64, f Group
 }
 
 // CountGroupRecipients counts the people a filter reaches, each once.
-func CountGroupRecipients(ctx context.Context, db *gorm.DB, electionID int64, f GroupFilter) (int, error) {
+func CountGroupRecipients(ctx context.Context, db *gorm.DB, electionID int64, f models.GroupFilter) (int, error) {
 	var n int64
 	err := groupScope(db.WithContext(ctx), electionID, f).Distinct("participant_id").Count(&n).Error
 	return int(n), err
@@ -109,22 +84,15 @@ func GroupMessageRecipients(ctx context.Context, db *gorm.DB, groupID, afterID i
 	return GroupRecipients(ctx, db, gm.ElectionID, GroupFilterOf(gm), afterID, limit)
 }
 
-// GroupPreview is who a group message would reach: how many, and the first
-// names in Danish alphabetical order.
-type GroupPreview struct {
-	Count int
-	Names []string
-}
-
 // PreviewGroupMessage counts the people a filter reaches in an election and
 // returns the first n of their names. Staff, administrators and read-only
 // staff only: the list crosses every party.
-func PreviewGroupMessage(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, f GroupFilter, n int) (GroupPreview, error) {
-	var out GroupPreview
+func PreviewGroupMessage(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, f models.GroupFilter, n int) (models.GroupPreview, error) {
+	var out models.GroupPreview
 	if !mayReadAllParties(actor) {
 		return out, models.ErrForbidden
 	}
-	if err := f.check(); err != nil {
+	if err := checkGroupFilter(f); err != nil {
 		return out, err
 	}
 	var names []string
@@ -142,10 +110,10 @@ func PreviewGroupMessage(ctx context.Context, db *gorm.DB, actor models.User, el
 }
 
 // CreateGroupMessage records a group message (gm's election, subject, body
-// and filter, see GroupFilter.On) and counts its recipients. Staff and
+// and filter, see models.GroupFilter.On) and counts its recipients. Staff and
 // administrators only. The text is checked as a template of the kind
 // group_message for e-mail (subject and body) and SMS (body): a
-// *TemplateError lists every problem, with line and column. A filter that
+// *models.TemplateError lists every problem, with line and column. A filter that
 // reaches no one is a *models.UserError. The caller starts its workflow
 // (gm.WorkflowID).
 func CreateGroupMessage(ctx context.Context, db *gorm.DB, actor models.User, gm models.GroupMessage) (models.GroupMessage, error) {
@@ -153,7 +121,7 @@ func CreateGroupMessage(ctx context.Context, db *gorm.DB, actor models.User, gm 
 		return gm, models.ErrForbidden
 	}
 	f := GroupFilterOf(gm)
-	if err := f.check(); err != nil {
+	if err := checkGroupFilter(f); err != nil {
 		return gm, err
 	}
 	for _, ch := range []string{"email", "sms"} {
@@ -216,11 +184,9 @@ func GroupMessagesOf(ctx context.Context, db *gorm.DB, actor models.User, electi
 	return gms, db.WithContext(ctx).Where("election_id = ?", electionID).Order("id DESC").Find(&gms).Error
 }
 
-// GroupSends counts a group message's copies by how their send went.
-type GroupSends = Sends
-
 // GroupSendsOf counts the copies of a group message by status.
-func GroupSendsOf(ctx context.Context, db *gorm.DB, groupID int64) (GroupSends, error) {
-	return tallySends(db.WithContext(ctx).Model(&models.Message{}).Select("status, COUNT(*) AS n").
+func GroupSendsOf(ctx context.Context, db *gorm.DB, groupID int64) (models.GroupSends, error) {
+	n, err := tallySends(db.WithContext(ctx).Model(&models.Message{}).Select("status, COUNT(*) AS n").
 		Where("group_message_id = ?", groupID).Group("status"))
+	return models.GroupSends(n), err
 }

@@ -45,15 +45,15 @@ func TestGroupRecipientsCountEachPersonOnce(t *testing.T) {
 		p := e.People
 		for _, tc := range []struct {
 			name string
-			f    store.GroupFilter
+			f    models.GroupFilter
 			want []int64
 		}{
-			{"everyone", store.GroupFilter{}, []int64{p[0].ID, p[1].ID, p[2].ID}},
-			{"declined", store.GroupFilter{States: []models.AssignmentState{models.StateDeclined}}, []int64{p[1].ID}},
-			{"first station", store.GroupFilter{StationIDs: []int64{e.Stations[0].ID}}, []int64{p[0].ID}},
-			{"second station, nominated", store.GroupFilter{StationIDs: []int64{e.Stations[1].ID},
+			{"everyone", models.GroupFilter{}, []int64{p[0].ID, p[1].ID, p[2].ID}},
+			{"declined", models.GroupFilter{States: []models.AssignmentState{models.StateDeclined}}, []int64{p[1].ID}},
+			{"first station", models.GroupFilter{StationIDs: []int64{e.Stations[0].ID}}, []int64{p[0].ID}},
+			{"second station, nominated", models.GroupFilter{StationIDs: []int64{e.Stations[1].ID},
 				States: []models.AssignmentState{models.StateNominated}}, []int64{p[2].ID}},
-			{"another party", store.GroupFilter{PartyIDs: []int64{e.Pool.ID}}, nil},
+			{"another party", models.GroupFilter{PartyIDs: []int64{e.Pool.ID}}, nil},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				got, err := store.GroupRecipients(ctx, db, id, tc.f, 0, 50)
@@ -67,8 +67,8 @@ func TestGroupRecipientsCountEachPersonOnce(t *testing.T) {
 			})
 		}
 		// Paged by participant id: a person with two slots is on one page.
-		first, _ := store.GroupRecipients(ctx, db, id, store.GroupFilter{}, 0, 1)
-		rest, _ := store.GroupRecipients(ctx, db, id, store.GroupFilter{}, first[0], 5)
+		first, _ := store.GroupRecipients(ctx, db, id, models.GroupFilter{}, 0, 1)
+		rest, _ := store.GroupRecipients(ctx, db, id, models.GroupFilter{}, first[0], 5)
 		if !slices.Equal(first, []int64{p[0].ID}) || !slices.Equal(rest, []int64{p[1].ID, p[2].ID}) {
 			t.Fatalf("pages %v then %v", first, rest)
 		}
@@ -84,15 +84,15 @@ func TestPreviewGroupMessage(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		pv, err := store.PreviewGroupMessage(ctx, db, e.Staff, e.Election.ID, store.GroupFilter{}, 2)
+		pv, err := store.PreviewGroupMessage(ctx, db, e.Staff, e.Election.ID, models.GroupFilter{}, 2)
 		if err != nil || pv.Count != 3 || !slices.Equal(pv.Names, []string{"Zenia Holm", "Ørn Berg"}) {
 			t.Fatalf("preview %+v, %v", pv, err)
 		}
 		secretary := models.User{ID: 99, Role: models.RolePartySecretary, PartyID: &e.Party.ID}
-		if _, err := store.PreviewGroupMessage(ctx, db, secretary, e.Election.ID, store.GroupFilter{}, 2); !errors.Is(err, models.ErrForbidden) {
+		if _, err := store.PreviewGroupMessage(ctx, db, secretary, e.Election.ID, models.GroupFilter{}, 2); !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("party secretary: %v", err)
 		}
-		bad := store.GroupFilter{States: []models.AssignmentState{"asleep"}}
+		bad := models.GroupFilter{States: []models.AssignmentState{"asleep"}}
 		if _, err := store.PreviewGroupMessage(ctx, db, e.Staff, e.Election.ID, bad, 2); err == nil {
 			t.Fatal("an unknown state was accepted")
 		}
@@ -103,7 +103,7 @@ func TestCreateGroupMessage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		e := groupSeed(t, db)
 		now := time.Date(2026, 10, 20, 9, 0, 0, 0, time.UTC)
-		gm := store.GroupFilter{States: []models.AssignmentState{models.StateNominated, models.StateConfirmed}}.On(models.GroupMessage{
+		gm := models.GroupFilter{States: []models.AssignmentState{models.StateNominated, models.StateConfirmed}}.On(models.GroupMessage{
 			ElectionID: e.Election.ID, Subject: "Nyt om [election:name]", Body: "Kære [participant:name]\nHusk madpakke.", CreatedAt: now})
 		got, err := store.CreateGroupMessage(ctx, db, e.Staff, gm)
 		if err != nil {
@@ -147,7 +147,7 @@ func TestCreateGroupMessage(t *testing.T) {
 					}
 					return
 				}
-				var te *store.TemplateError
+				var te *models.TemplateError
 				if !errors.As(err, &te) {
 					t.Fatalf("got %v, want a template error", err)
 				}
@@ -157,7 +157,7 @@ func TestCreateGroupMessage(t *testing.T) {
 				}
 			})
 		}
-		none := store.GroupFilter{PartyIDs: []int64{e.Pool.ID}}.On(models.GroupMessage{ElectionID: e.Election.ID, Subject: "Hej", Body: "Hej"})
+		none := models.GroupFilter{PartyIDs: []int64{e.Pool.ID}}.On(models.GroupMessage{ElectionID: e.Election.ID, Subject: "Hej", Body: "Hej"})
 		var ue *models.UserError
 		if _, err := store.CreateGroupMessage(ctx, db, e.Staff, none); !errors.As(err, &ue) {
 			t.Fatalf("no recipients: %v", err)
@@ -180,7 +180,7 @@ func TestMessageRecordsItsGroup(t *testing.T) {
 		if err := store.RecordAttempt(ctx, db, m.ID, models.ChannelEmail, models.MessageSent, "x", "", time.Now()); err != nil {
 			t.Fatal(err)
 		}
-		if s, err := store.GroupSendsOf(ctx, db, gm.ID); err != nil || s != (store.GroupSends{Sent: 1}) {
+		if s, err := store.GroupSendsOf(ctx, db, gm.ID); err != nil || s != (models.GroupSends{Sent: 1}) {
 			t.Fatalf("sends %+v, %v", s, err)
 		}
 	})

@@ -50,7 +50,7 @@ type ListRow struct {
 func (r ListRow) AllowanceKr() int { return r.TaskType.AllowanceKr }
 
 // ListStates are the states a list may be filtered by, in the form's order.
-var ListStates = GroupStates
+var ListStates = models.GroupStates
 
 // ServingStates are the states of the people who do (or did) the task: the
 // ready-made lists for the day, the diæt and the election system are of

@@ -6,7 +6,6 @@ import (
 
 	"github.com/valghalla/valghalla/locale"
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
 )
 
 // danish is a refusal as a Danish reader sees it: the catalog's sentence.
@@ -21,7 +20,7 @@ func danish(ue *models.UserError) string {
 // refusal a plan or template error holds, or the one refusal.
 func danishErr(err error) string {
 	var parts []string
-	var te *store.TemplateError
+	var te *models.TemplateError
 	var refused *models.PlanRefused
 	switch {
 	case errors.As(err, &te):

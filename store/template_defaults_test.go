@@ -161,14 +161,14 @@ func TestTemplateSourcesPerScope(t *testing.T) {
 		for _, c := range []struct {
 			name                 string
 			electionID, taskType *int64
-			want                 map[string]store.TemplateSource
+			want                 map[string]models.TemplateSource
 		}{
-			{"municipality", nil, nil, map[string]store.TemplateSource{inv: store.SourceHere}},
-			{"election", &election.ID, nil, map[string]store.TemplateSource{inv: store.SourceInherited, confMail: store.SourceHere}},
-			{"its task type", &election.ID, &tasks[0].ID, map[string]store.TemplateSource{inv: store.SourceInherited,
-				confMail: store.SourceInherited, confSMS: store.SourceHere}},
-			{"another task type", &election.ID, &tasks[1].ID, map[string]store.TemplateSource{inv: store.SourceInherited,
-				confMail: store.SourceInherited}},
+			{"municipality", nil, nil, map[string]models.TemplateSource{inv: models.SourceHere}},
+			{"election", &election.ID, nil, map[string]models.TemplateSource{inv: models.SourceInherited, confMail: models.SourceHere}},
+			{"its task type", &election.ID, &tasks[0].ID, map[string]models.TemplateSource{inv: models.SourceInherited,
+				confMail: models.SourceInherited, confSMS: models.SourceHere}},
+			{"another task type", &election.ID, &tasks[1].ID, map[string]models.TemplateSource{inv: models.SourceInherited,
+				confMail: models.SourceInherited}},
 		} {
 			got, err := store.TemplateSources(ctx, db, c.electionID, c.taskType)
 			if err != nil || !reflect.DeepEqual(got, c.want) {

@@ -71,53 +71,17 @@ func TemplateFields(kind string) []string {
 	return append([]string(nil), templateKinds[kind].fields...)
 }
 
-// TemplateError says what is wrong with a template's text. Subject and Body
-// join the merge field errors of each part (models.FieldErrors lists them,
-// each with its line and column); Problems are the other faults, as keys
-// of the catalogs for the template's author. models.MergeFieldErrors(err) finds
-// every field error in a *TemplateError too.
-type TemplateError struct {
-	Subject  error
-	Body     error
-	Problems []*models.UserError
-}
-
-func (e *TemplateError) Error() string {
-	var parts []string
-	if e.Subject != nil {
-		parts = append(parts, "subject: "+e.Subject.Error())
-	}
-	if e.Body != nil {
-		parts = append(parts, "body: "+e.Body.Error())
-	}
-	for _, p := range e.Problems {
-		parts = append(parts, p.Error())
-	}
-	return strings.Join(parts, "\n")
-}
-
-// Unwrap returns the subject's and the body's errors.
-func (e *TemplateError) Unwrap() []error {
-	var out []error
-	for _, err := range []error{e.Subject, e.Body} {
-		if err != nil {
-			out = append(out, err)
-		}
-	}
-	return out
-}
-
 // CheckTemplate parses a subject and body for a kind of message on a
 // channel: only the kind's merge fields, none the channel forbids (CPR
 // numbers and party affiliation never go by e-mail or SMS), the fields the
 // kind cannot do without, and sensible sizes. Every problem is reported at
-// once, as a *TemplateError. The subject is ignored for SMS.
+// once, as a *models.TemplateError. The subject is ignored for SMS.
 func CheckTemplate(kind, channel, subject, body string) (subjectT, bodyT *models.Template, err error) {
 	k, err := kindFor(kind, channel)
 	if err != nil {
 		return nil, nil, err
 	}
-	te := &TemplateError{}
+	te := &models.TemplateError{}
 	if channel != "sms" {
 		switch {
 		case strings.TrimSpace(subject) == "":
@@ -247,7 +211,7 @@ func specificity(t models.MessageTemplate) int {
 
 // SaveTemplate stores an administrator's template for t's kind, channel and
 // scope (ElectionID, TaskTypeID), replacing the one stored there before. The
-// text is checked first (CheckTemplate); a *TemplateError lists everything
+// text is checked first (CheckTemplate); a *models.TemplateError lists everything
 // wrong with it. t.UpdatedAt is the time of the change (now when zero);
 // UpdatedBy is the actor. Administrators only (models.ErrForbidden).
 func SaveTemplate(ctx context.Context, db *gorm.DB, actor models.User, t models.MessageTemplate) error {
@@ -354,20 +318,11 @@ func TemplateChannels(kind string) []string {
 	return out
 }
 
-// TemplateSource says where the text sent in a scope comes from.
-type TemplateSource int
-
-const (
-	SourceDefault   TemplateSource = iota // the shipped default
-	SourceInherited                       // a template stored for a wider scope
-	SourceHere                            // a template stored for exactly this scope
-)
-
 // TemplateSources tells, for every kind and channel ("kind/channel") that
 // has a stored template applying in the scope, whether it is stored for
 // exactly that scope or inherited from a wider one; a key not in the map
 // sends the default. The scope is as for EffectiveTemplate.
-func TemplateSources(ctx context.Context, db *gorm.DB, electionID, taskTypeID *int64) (map[string]TemplateSource, error) {
+func TemplateSources(ctx context.Context, db *gorm.DB, electionID, taskTypeID *int64) (map[string]models.TemplateSource, error) {
 	scope := models.MessageTemplate{ElectionID: electionID, TaskTypeID: taskTypeID}
 	if err := checkScope(scope); err != nil {
 		return nil, err
@@ -377,11 +332,11 @@ func TemplateSources(ctx context.Context, db *gorm.DB, electionID, taskTypeID *i
 	if err := q.Select("kind", "channel", "election_id", "task_type_id").Find(&ts).Error; err != nil {
 		return nil, err
 	}
-	out := map[string]TemplateSource{}
+	out := map[string]models.TemplateSource{}
 	for _, t := range ts {
-		src := SourceInherited
+		src := models.SourceInherited
 		if specificity(t) == specificity(scope) {
-			src = SourceHere
+			src = models.SourceHere
 		}
 		key := t.Kind + "/" + t.Channel
 		if src > out[key] {

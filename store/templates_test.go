@@ -186,7 +186,7 @@ func TestSaveTemplateRefusesBadTextWithEveryPosition(t *testing.T) {
 		tpl := customInvitation("Kære [user:nmae],\n\nDit CPR-nummer: [participant:cpr]\nLink: [user:one-time-login-url] og [Site:Name]\n")
 		tpl.Subject = "Hej [user:navn]"
 		err := store.SaveTemplate(ctx, db, p.admin, tpl)
-		var te *store.TemplateError
+		var te *models.TemplateError
 		if !errors.As(err, &te) {
 			t.Fatalf("err = %v, want a *TemplateError", err)
 		}

@@ -11,8 +11,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/valghalla/valghalla/messaging"
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
 )
 
 // The message templates: every kind of message on every channel it goes by,
@@ -24,26 +24,9 @@ import (
 
 const messageTemplatesPath = "/admin/beskeder"
 
-// messageScope is where a template applies: municipality-wide (both nil),
-// one election, or one task type within an election.
-type messageScope struct {
-	Election *models.Election
-	TaskType *models.TaskType
-}
-
-func (sc messageScope) electionID() *int64 {
-	if sc.Election == nil {
-		return nil
-	}
-	return &sc.Election.ID
-}
-
-func (sc messageScope) taskTypeID() *int64 {
-	if sc.TaskType == nil {
-		return nil
-	}
-	return &sc.TaskType.ID
-}
+// messageScope is where a template applies (messaging.Scope), as the
+// pages carry it over links (Query).
+type messageScope struct{ messaging.Scope }
 
 // Query is the scope as a query string ("" municipality-wide), to carry it
 // over links and redirects.
@@ -65,33 +48,20 @@ func (sc messageScope) Query() string {
 // An unknown election or task type, or a task type without its election,
 // is not a scope (ok false).
 func (s *server) scopeOf(c *gin.Context) (sc messageScope, ok bool, err error) {
-	e, t := c.Request.FormValue("valg"), c.Request.FormValue("opgavetype")
-	if e == "" {
-		return sc, t == "", nil
+	var ids [2]*int64
+	for i, name := range []string{"valg", "opgavetype"} {
+		raw := c.Request.FormValue(name)
+		if raw == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil {
+			return sc, false, nil
+		}
+		ids[i] = &id
 	}
-	sc.Election = &models.Election{}
-	if ok, err := s.findByID(c, sc.Election, e); !ok || err != nil {
-		return sc, false, err
-	}
-	if t == "" {
-		return sc, true, nil
-	}
-	sc.TaskType = &models.TaskType{}
-	if ok, err := s.findByID(c, sc.TaskType, t); !ok || err != nil {
-		return sc, false, err
-	}
-	return sc, true, nil
-}
-
-// findByID loads the row with the id written in raw into dest; ok is false
-// when raw is no id or no row has it.
-func (s *server) findByID(c *gin.Context, dest any, raw string) (ok bool, err error) {
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil {
-		return false, nil
-	}
-	res := s.DB.WithContext(c.Request.Context()).Limit(1).Find(dest, id)
-	return res.RowsAffected == 1, res.Error
+	sc.Scope, ok, err = s.Messaging.TemplateScope(c.Request.Context(), ids[0], ids[1])
+	return sc, ok, err
 }
 
 // templateCell is one kind on one channel in the list.
@@ -126,7 +96,7 @@ func (s *server) messageTemplates(c *gin.Context) {
 		s.notFound(c)
 		return
 	}
-	sources, err := store.TemplateSources(c.Request.Context(), s.DB, sc.electionID(), sc.taskTypeID())
+	v, err := s.Messaging.Templates(c.Request.Context(), sc.Scope)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -134,38 +104,27 @@ func (s *server) messageTemplates(c *gin.Context) {
 	var rows []templateRow
 	for _, kind := range models.MessageKinds {
 		row := templateRow{Kind: kind}
-		channels := store.TemplateChannels(kind)
+		channels := messaging.TemplateChannels(kind)
 		for _, ch := range models.TemplateChannels {
 			cell := templateCell{Channel: ch, Exists: slices.Contains(channels, ch)}
 			if cell.Exists {
-				cell.Source = sourceName(sources[kind+"/"+ch])
+				cell.Source = sourceName(v.Sources[kind+"/"+ch])
 				cell.Link = messageTemplatesPath + "/" + kind + "/" + ch + sc.Query()
 			}
 			row.Cells = append(row.Cells, cell)
 		}
 		rows = append(rows, row)
 	}
-	var elections []models.Election
-	var taskTypes []models.TaskType
-	db := s.DB.WithContext(c.Request.Context())
-	if err := db.Order("election_day DESC, id DESC").Find(&elections).Error; err != nil {
-		s.fail(c, err)
-		return
-	}
-	if err := db.Order("name, id").Find(&taskTypes).Error; err != nil {
-		s.fail(c, err)
-		return
-	}
 	s.render(c, http.StatusOK, "message_templates.html", "msgtpl.title", map[string]any{
-		"Rows": rows, "Channels": models.TemplateChannels, "Scope": sc, "Elections": elections, "TaskTypes": taskTypes, "Problem": notice,
+		"Rows": rows, "Channels": models.TemplateChannels, "Scope": sc, "Elections": v.Elections, "TaskTypes": v.TaskTypes, "Problem": notice,
 	})
 }
 
-func sourceName(src store.TemplateSource) string {
+func sourceName(src models.TemplateSource) string {
 	switch src {
-	case store.SourceHere:
+	case models.SourceHere:
 		return "here"
-	case store.SourceInherited:
+	case models.SourceInherited:
 		return "inherited"
 	}
 	return "default"
@@ -196,7 +155,7 @@ type messagePreview struct {
 // a 404 written) when no such template exists or the scope is not one.
 func (s *server) templateTarget(c *gin.Context) (p messageTemplatePage, ok bool) {
 	p.Kind, p.Channel = c.Param("kind"), c.Param("channel")
-	if !slices.Contains(store.TemplateChannels(p.Kind), p.Channel) {
+	if !slices.Contains(messaging.TemplateChannels(p.Kind), p.Channel) {
 		s.notFound(c)
 		return p, false
 	}
@@ -210,7 +169,7 @@ func (s *server) templateTarget(c *gin.Context) (p messageTemplatePage, ok bool)
 		return p, false
 	}
 	p.Scope = sc
-	sources, err := store.TemplateSources(c.Request.Context(), s.DB, sc.electionID(), sc.taskTypeID())
+	sources, err := s.Messaging.TemplateSources(c.Request.Context(), sc.Scope)
 	if err != nil {
 		s.fail(c, err)
 		return p, false
@@ -225,7 +184,7 @@ func (s *server) messageTemplate(c *gin.Context) {
 	if !ok {
 		return
 	}
-	subject, body, _, err := store.EffectiveTemplate(c.Request.Context(), s.DB, p.Kind, p.Channel, p.Scope.electionID(), p.Scope.taskTypeID())
+	subject, body, err := s.Messaging.TemplateText(c.Request.Context(), p.Kind, p.Channel, p.Scope.Scope)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -256,10 +215,8 @@ func (s *server) saveMessageTemplate(c *gin.Context) {
 		return
 	}
 	typedMessage(c, &p)
-	err := store.SaveTemplate(c.Request.Context(), s.DB, *currentUser(c), models.MessageTemplate{
-		Kind: p.Kind, Channel: p.Channel, ElectionID: p.Scope.electionID(), TaskTypeID: p.Scope.taskTypeID(),
-		Subject: p.Subject, Body: p.Body, UpdatedAt: s.Now()})
-	var te *store.TemplateError
+	err := s.Messaging.SaveTemplate(c.Request.Context(), *currentUser(c), p.Kind, p.Channel, p.Scope.Scope, p.Subject, p.Body)
+	var te *models.TemplateError
 	switch {
 	case errors.As(err, &te):
 		p.Problems = problemsOf(c, te)
@@ -272,7 +229,6 @@ func (s *server) saveMessageTemplate(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.Log.InfoContext(c.Request.Context(), "message template saved", "kind", p.Kind, "channel", p.Channel, "user_id", currentUser(c).ID)
 	c.Redirect(http.StatusSeeOther, s.templateLink(p, "msgtpl.saved"))
 }
 
@@ -283,12 +239,11 @@ func (s *server) resetMessageTemplate(c *gin.Context) {
 	if !ok {
 		return
 	}
-	err := store.ResetTemplate(c.Request.Context(), s.DB, *currentUser(c), p.Kind, p.Channel, p.Scope.electionID(), p.Scope.taskTypeID())
+	err := s.Messaging.ResetTemplate(c.Request.Context(), *currentUser(c), p.Kind, p.Channel, p.Scope.Scope)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.Log.InfoContext(c.Request.Context(), "message template reset", "kind", p.Kind, "channel", p.Channel, "user_id", currentUser(c).ID)
 	c.Redirect(http.StatusSeeOther, s.templateLink(p, "msgtpl.wasreset"))
 }
 
@@ -337,8 +292,8 @@ func (s *server) typedPreview(c *gin.Context) (p messageTemplatePage, status int
 // withMessagePreview fills in p's text for a fictitious recipient, or lists
 // what is wrong with it.
 func (s *server) withMessagePreview(c *gin.Context, p *messageTemplatePage) {
-	st, bt, err := store.CheckTemplate(p.Kind, p.Channel, p.Subject, p.Body)
-	var te *store.TemplateError
+	st, bt, err := messaging.CheckTemplate(p.Kind, p.Channel, p.Subject, p.Body)
+	var te *models.TemplateError
 	switch {
 	case errors.As(err, &te):
 		p.Problems = append(p.Problems, problemsOf(c, te)...)
@@ -347,13 +302,7 @@ func (s *server) withMessagePreview(c *gin.Context, p *messageTemplatePage) {
 		p.Problems = append(p.Problems, templateProblem{Reason: errText(c, err)})
 		return
 	}
-	values := s.exampleValues(c)
-	if p.Scope.Election != nil {
-		values["election:name"] = p.Scope.Election.Title
-	}
-	if p.Scope.TaskType != nil {
-		values["task:name"] = p.Scope.TaskType.Name
-	}
+	values := s.exampleValues(c, p.Scope)
 	preview, err := renderMessagePreview(p.Channel, st, bt, values)
 	if err != nil {
 		for _, fe := range models.MergeFieldErrors(err) {
@@ -388,7 +337,7 @@ func renderMessagePreview(channel string, st, bt *models.Template, values map[st
 
 func (s *server) renderMessageTemplate(c *gin.Context, status int, p messageTemplatePage) {
 	var fields []mergeField
-	for _, f := range store.TemplateFields(p.Kind) {
+	for _, f := range messaging.TemplateFields(p.Kind) {
 		fields = append(fields, mergeField{Name: f, Key: "templates.field." + f})
 	}
 	action := messageTemplatesPath + "/" + p.Kind + "/" + p.Channel

@@ -271,7 +271,7 @@ func New(d Deps) http.Handler {
 		d.People = people.New(people.Config{DB: d.DB, Keys: d.Keys, Log: d.Log, Now: d.Now})
 	}
 	if d.Messaging == nil {
-		d.Messaging = messaging.New(messaging.Config{DB: d.DB, Log: d.Log, Now: d.Now})
+		d.Messaging = messaging.New(messaging.Config{DB: d.DB, Temporal: d.Temporal, TaskQueue: d.TaskQueue, Log: d.Log, Now: d.Now})
 	}
 	s := &server{Deps: d, pages: template.Must(template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/*.html"))}
 

@@ -8,7 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
 )
 
 // The pieces the message template editor (messages_admin.go) shares with
@@ -45,7 +44,7 @@ type mergeField struct{ Name, Key string }
 // problemsOf lists what a *TemplateError found: the subject's field
 // errors first, then the body's, each part's in the order they occur, then
 // the rest.
-func problemsOf(c *gin.Context, te *store.TemplateError) []templateProblem {
+func problemsOf(c *gin.Context, te *models.TemplateError) []templateProblem {
 	var out []templateProblem
 	for _, part := range []struct {
 		key string
@@ -82,15 +81,9 @@ func renderPreview(st, bt *models.Template, values map[string]string) (mailPrevi
 	return mailPreview{Subject: subject, HTML: template.HTML(body), Text: text}, nil
 }
 
-// exampleValues are the fictitious values of the preview
-// (models.ExampleValues): a made-up person and slot, the municipality's
-// real name and example links on this site.
-func (s *server) exampleValues(c *gin.Context) map[string]string {
-	name := "Eksempel Kommune"
-	var m models.Municipality
-	if err := s.DB.WithContext(c.Request.Context()).Limit(1).Find(&m).Error; err == nil && m.Name != "" {
-		name = m.Name
-	}
+// exampleValues are the fictitious values of the preview in a scope
+// (messaging.ExampleValues), with links on this site.
+func (s *server) exampleValues(c *gin.Context, sc messageScope) map[string]string {
 	scheme := "https"
 	if !s.SecureCookies && c.Request.TLS == nil {
 		scheme = "http"
@@ -99,5 +92,5 @@ func (s *server) exampleValues(c *gin.Context) map[string]string {
 	if host == "" {
 		host = "valghalla.example"
 	}
-	return models.ExampleValues(name, "Kommunal- og regionsrådsvalg 2029", scheme+"://"+host)
+	return s.Messaging.ExampleValues(c.Request.Context(), scheme+"://"+host, sc.Scope)
 }

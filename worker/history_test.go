@@ -104,7 +104,7 @@ func TestRecordLifecycleHistories(t *testing.T) {
 	writeHistory(ctx, t, s.c, as[1].WorkflowID, "", "lifecycle-declined-replaced.json")
 	writeHistory(ctx, t, s.c, as[2].WorkflowID, "", "lifecycle-reminded-expired.json")
 
-	gm, err := store.CreateGroupMessage(ctx, s.db, s.seed.Staff, store.GroupFilter{}.On(models.GroupMessage{
+	gm, err := store.CreateGroupMessage(ctx, s.db, s.seed.Staff, models.GroupFilter{}.On(models.GroupMessage{
 		ElectionID: s.seed.Election.ID, Subject: "Nyt om [election:name]", Body: "Kære [participant:name]\nHusk mødet."}))
 	if err != nil {
 		t.Fatal(err)

@@ -83,7 +83,7 @@ func newGroupWorld(t *testing.T) *groupWorld {
 }
 
 // create records a group message to the people matching f.
-func (w *groupWorld) create(t *testing.T, f store.GroupFilter) models.GroupMessage {
+func (w *groupWorld) create(t *testing.T, f models.GroupFilter) models.GroupMessage {
 	t.Helper()
 	gm, err := store.CreateGroupMessage(context.Background(), w.db, w.seed.Staff, f.On(models.GroupMessage{
 		ElectionID: w.seed.Election.ID, Subject: "Nyt om [election:name]",
@@ -151,7 +151,7 @@ func (w *groupWorld) copies(t *testing.T, groupID int64) map[int64]models.Messag
 
 func TestGroupMessageReachesEveryoneOnceOnTheirChannel(t *testing.T) {
 	w := newGroupWorld(t)
-	gm := w.create(t, store.GroupFilter{})
+	gm := w.create(t, models.GroupFilter{})
 	if gm.Recipients != 4 {
 		t.Fatalf("counted %d recipients", gm.Recipients)
 	}
@@ -187,7 +187,7 @@ func TestGroupMessageReachesEveryoneOnceOnTheirChannel(t *testing.T) {
 	if c[people[2].ID].Channel != string(models.ChannelSMS) {
 		t.Errorf("person 3 reached by %q", c[people[2].ID].Channel)
 	}
-	if sends, _ := store.GroupSendsOf(context.Background(), w.db, gm.ID); sends != (store.GroupSends{Sent: 3, Failed: 1}) {
+	if sends, _ := store.GroupSendsOf(context.Background(), w.db, gm.ID); sends != (models.GroupSends{Sent: 3, Failed: 1}) {
 		t.Errorf("sends %+v", sends)
 	}
 
@@ -203,7 +203,7 @@ func TestGroupMessageReachesEveryoneOnceOnTheirChannel(t *testing.T) {
 
 func TestGroupMessageToTheDeclined(t *testing.T) {
 	w := newGroupWorld(t)
-	gm := w.create(t, store.GroupFilter{States: []models.AssignmentState{models.StateDeclined}})
+	gm := w.create(t, models.GroupFilter{States: []models.AssignmentState{models.StateDeclined}})
 	if p := w.run(t, gm.ID); p != (workflows.GroupMessageProgress{Sent: 1, Done: true}) {
 		t.Fatalf("progress %+v", p)
 	}
