@@ -46,6 +46,8 @@ func New(c Config) *Service {
 	return &s
 }
 
+func (s *Service) now() time.Time { return s.Now().UTC() }
+
 // ParticipantsOfParty is the people on a party's list, as actor may see
 // them (a party secretary only their own party's).
 func (s *Service) ParticipantsOfParty(ctx context.Context, actor models.User, partyID int64) ([]models.Participant, error) {

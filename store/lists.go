@@ -20,35 +20,6 @@ import (
 // and address protection (adressebeskyttelse) are never on a list: the
 // queries leave them out before anything else is read.
 
-// ListFilter narrows a participant list; an empty list or zero day means
-// all.
-type ListFilter struct {
-	StationIDs, TaskTypeIDs, PartyIDs []int64
-	States                            []models.AssignmentState
-	Day                               models.Date
-}
-
-// ListRow is one assignment on a participant list, with the person's
-// contact data decrypted. Party is filled for every actor who may read a
-// list at all: staff see every party, a party secretary only rows of their
-// own party.
-type ListRow struct {
-	AssignmentID  int64
-	ParticipantID int64
-	Station       models.PollingStation // Name and District (afstemningsområde)
-	TaskType      models.TaskType       // Name and AllowanceKr
-	Party         models.Party
-	Day           models.Date
-	Name          string
-	State         models.AssignmentState
-	SpecialDiet   string
-	Mobile        string
-	Email         string
-}
-
-// AllowanceKr is the diæt the task pays.
-func (r ListRow) AllowanceKr() int { return r.TaskType.AllowanceKr }
-
 // ListStates are the states a list may be filtered by, in the form's order.
 var ListStates = models.GroupStates
 
@@ -115,7 +86,7 @@ func ListScopeOf(ctx context.Context, db *gorm.DB, actor models.User, electionID
 
 // listQuery selects the assignments of the list in the actor's scope,
 // without anyone whose address is protected.
-func listQuery(db *gorm.DB, sc overviewScope, electionID int64, f ListFilter) *gorm.DB {
+func listQuery(db *gorm.DB, sc overviewScope, electionID int64, f models.ListFilter) *gorm.DB {
 	q := sc.where(db.Model(&models.Assignment{}), electionID, OverviewFilter{Day: f.Day})
 	if len(f.StationIDs) > 0 {
 		q = q.Where("station_id IN ?", f.StationIDs)
@@ -134,7 +105,7 @@ func listQuery(db *gorm.DB, sc overviewScope, electionID int64, f ListFilter) *g
 
 // checkListFilter refuses a filter outside the actor's scope (as the
 // overview does) and a state no assignment can be in.
-func checkListFilter(sc overviewScope, f ListFilter) error {
+func checkListFilter(sc overviewScope, f models.ListFilter) error {
 	for _, s := range f.States {
 		if !slices.Contains(ListStates, s) {
 			return fmt.Errorf("unknown assignment state %q", s)
@@ -155,15 +126,15 @@ func checkListFilter(sc overviewScope, f ListFilter) error {
 // staff see every party; a party secretary their own party (and only their
 // stations when limited), like the overview. A filter outside the actor's
 // scope is models.ErrForbidden. People with a protected address are never listed.
-func ParticipantList(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, f ListFilter) ([]ListRow, error) {
+func ParticipantList(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, f models.ListFilter) ([]models.ListRow, error) {
 	rows, _, err := participantList(ctx, db, actor, electionID, f, false)
 	return rows, err
 }
 
 // participantList is ParticipantList that may also return each row's CPR
 // number (digits), for the election-system export only.
-func participantList(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, f ListFilter,
-	withCPR bool) ([]ListRow, map[int64]string, error) {
+func participantList(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, f models.ListFilter,
+	withCPR bool) ([]models.ListRow, map[int64]string, error) {
 	scope, err := ListScopeOf(ctx, db, actor, electionID)
 	if err != nil {
 		return nil, nil, err
@@ -221,7 +192,7 @@ func participantList(ctx context.Context, db *gorm.DB, actor models.User, electi
 	for _, p := range parties {
 		partyOf[p.ID] = p
 	}
-	rows := make([]ListRow, 0, len(as))
+	rows := make([]models.ListRow, 0, len(as))
 	var cprs map[int64]string
 	if withCPR {
 		cprs = map[int64]string{}
@@ -231,14 +202,14 @@ func participantList(ctx context.Context, db *gorm.DB, actor models.User, electi
 		if !ok || p.ProtectedAddress { // protected between the two queries
 			continue
 		}
-		rows = append(rows, ListRow{AssignmentID: a.ID, ParticipantID: p.ID, Station: stationOf[a.StationID],
+		rows = append(rows, models.ListRow{AssignmentID: a.ID, ParticipantID: p.ID, Station: stationOf[a.StationID],
 			TaskType: taskTypeOf[a.TaskTypeID], Party: partyOf[a.PartyID], Day: a.Day, Name: p.Name, State: a.State,
 			SpecialDiet: p.SpecialDiet, Mobile: p.Mobile.Reveal(), Email: p.Email.Reveal()})
 		if withCPR {
 			cprs[p.ID] = p.CPR.Reveal()
 		}
 	}
-	sortList(rows, func(a, b ListRow, c *collate.Collator) int {
+	sortList(rows, func(a, b models.ListRow, c *collate.Collator) int {
 		if d := c.CompareString(a.Station.Name, b.Station.Name); d != 0 {
 			return d
 		}
@@ -252,9 +223,9 @@ func participantList(ctx context.Context, db *gorm.DB, actor models.User, electi
 
 // sortList sorts rows by first, then by name, person, day, task type and
 // assignment: the same rows always come in the same order.
-func sortList(rows []ListRow, first func(a, b ListRow, c *collate.Collator) int) {
+func sortList(rows []models.ListRow, first func(a, b models.ListRow, c *collate.Collator) int) {
 	c := collate.New(language.Danish) // not safe for concurrent use: one per sort
-	slices.SortStableFunc(rows, func(a, b ListRow) int {
+	slices.SortStableFunc(rows, func(a, b models.ListRow) int {
 		if d := first(a, b, c); d != 0 {
 			return d
 		}
@@ -286,8 +257,8 @@ func sign(d int64) int {
 
 // SortByName re-sorts a list by person (Danish order), for lists about
 // people rather than places, such as the diæt list.
-func SortByName(rows []ListRow) {
-	sortList(rows, func(a, b ListRow, c *collate.Collator) int { return c.CompareString(a.Name, b.Name) })
+func SortByName(rows []models.ListRow) {
+	sortList(rows, func(a, b models.ListRow, c *collate.Collator) int { return c.CompareString(a.Name, b.Name) })
 }
 
 // ElectionSystemRow is one line of the export to the election system: the
@@ -306,7 +277,7 @@ type ElectionSystemRow struct {
 // entry for the export with its count, and one per person exported, so a
 // subject-access request finds it. Administrators and staff only, never
 // read-only staff nor party secretaries: it holds full CPR numbers.
-func ElectionSystemExport(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, f ListFilter,
+func ElectionSystemExport(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, f models.ListFilter,
 	format string, now time.Time) ([]ElectionSystemRow, error) {
 	if !isStaff(actor) {
 		return nil, models.ErrForbidden
@@ -335,7 +306,7 @@ func ElectionSystemExport(ctx context.Context, db *gorm.DB, actor models.User, e
 		for _, r := range rows {
 			ids = append(ids, r.ParticipantID)
 		}
-		return recordExport(tx, actor, ExportRecord{ElectionID: electionID, List: "valgsystem", Format: format,
+		return recordExport(tx, actor, models.ExportRecord{ElectionID: electionID, List: "valgsystem", Format: format,
 			Rows: len(out), ParticipantIDs: ids}, now)
 	})
 	if err != nil {
@@ -344,25 +315,13 @@ func ElectionSystemExport(ctx context.Context, db *gorm.DB, actor models.User, e
 	return out, nil
 }
 
-// ExportRecord is what the audit log keeps of an export: which list of
-// which election, in which format, how many rows; and, for an export of
-// CPR numbers, whose.
-type ExportRecord struct {
-	ElectionID int64
-	List       string // e.g. "valgsteder", "diaeter"
-	Format     string // "csv" or "xlsx"
-	Rows       int
-	// ParticipantIDs get an entry each (AuditExport on the person).
-	ParticipantIDs []int64
-}
-
 // RecordExport writes an export to the audit log: who, which list, which
 // election, how many rows; never a name or CPR number in the text.
-func RecordExport(ctx context.Context, db *gorm.DB, actor models.User, r ExportRecord, now time.Time) error {
+func RecordExport(ctx context.Context, db *gorm.DB, actor models.User, r models.ExportRecord, now time.Time) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return recordExport(tx, actor, r, now) })
 }
 
-func recordExport(tx *gorm.DB, actor models.User, r ExportRecord, now time.Time) error {
+func recordExport(tx *gorm.DB, actor models.User, r models.ExportRecord, now time.Time) error {
 	if now.IsZero() {
 		now = time.Now()
 	}

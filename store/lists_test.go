@@ -71,7 +71,7 @@ func seedLists(t *testing.T, db *gorm.DB) listSeed {
 	return s
 }
 
-func names(rows []store.ListRow) []string {
+func names(rows []models.ListRow) []string {
 	var out []string
 	for _, r := range rows {
 		out = append(out, r.Name)
@@ -83,7 +83,7 @@ func TestParticipantListIsDanishScopedAndLeavesOutProtectedAddresses(t *testing.
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		s := seedLists(t, db)
 		id := s.Election.Election.ID
-		rows, err := store.ParticipantList(ctx, db, s.Staff, id, store.ListFilter{})
+		rows, err := store.ParticipantList(ctx, db, s.Staff, id, models.ListFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -107,14 +107,14 @@ func TestParticipantListIsDanishScopedAndLeavesOutProtectedAddresses(t *testing.
 		// Filters.
 		for _, tc := range []struct {
 			name string
-			f    store.ListFilter
+			f    models.ListFilter
 			want []string
 		}{
-			{"invited", store.ListFilter{States: []models.AssignmentState{models.StateInvited}}, []string{"Øster Hansen"}},
-			{"second station", store.ListFilter{StationIDs: []int64{s.Stations[1].ID}}, []string{"Bo Frivillig"}},
-			{"pool", store.ListFilter{PartyIDs: []int64{s.Pool.ID}}, []string{"Bo Frivillig"}},
-			{"other day", store.ListFilter{Day: s.Election.Election.ElectionDay.AddDays(-1)}, nil},
-			{"serving", store.ListFilter{States: store.ServingStates, StationIDs: []int64{s.Stations[0].ID}},
+			{"invited", models.ListFilter{States: []models.AssignmentState{models.StateInvited}}, []string{"Øster Hansen"}},
+			{"second station", models.ListFilter{StationIDs: []int64{s.Stations[1].ID}}, []string{"Bo Frivillig"}},
+			{"pool", models.ListFilter{PartyIDs: []int64{s.Pool.ID}}, []string{"Bo Frivillig"}},
+			{"other day", models.ListFilter{Day: s.Election.Election.ElectionDay.AddDays(-1)}, nil},
+			{"serving", models.ListFilter{States: store.ServingStates, StationIDs: []int64{s.Stations[0].ID}},
 				[]string{"Zacho Berg", "Ærø Jensen", "Aagaard Nielsen", "Åse Holm"}},
 		} {
 			rows, err := store.ParticipantList(ctx, db, s.readOnly, id, tc.f)
@@ -124,14 +124,14 @@ func TestParticipantListIsDanishScopedAndLeavesOutProtectedAddresses(t *testing.
 		}
 		// Not even asked by state or name: the protected person is
 		// never on a list.
-		rows, _ = store.ParticipantList(ctx, db, s.Staff, id, store.ListFilter{States: []models.AssignmentState{models.StateConfirmed}})
+		rows, _ = store.ParticipantList(ctx, db, s.Staff, id, models.ListFilter{States: []models.AssignmentState{models.StateConfirmed}})
 		if slices.Contains(names(rows), "Hemmelig Hansen") {
 			t.Error("a person with a protected address is listed")
 		}
-		if _, err := store.ParticipantList(ctx, db, s.Staff, id, store.ListFilter{States: []models.AssignmentState{"bogus"}}); err == nil {
+		if _, err := store.ParticipantList(ctx, db, s.Staff, id, models.ListFilter{States: []models.AssignmentState{"bogus"}}); err == nil {
 			t.Error("an unknown state is accepted")
 		}
-		if _, err := store.ParticipantList(ctx, db, s.Staff, id+100, store.ListFilter{}); !errors.Is(err, models.ErrNotFound) {
+		if _, err := store.ParticipantList(ctx, db, s.Staff, id+100, models.ListFilter{}); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("unknown election: %v", err)
 		}
 	})
@@ -141,7 +141,7 @@ func TestParticipantListOfAPartySecretary(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		s := seedLists(t, db)
 		id := s.Election.Election.ID
-		rows, err := store.ParticipantList(ctx, db, s.secretary, id, store.ListFilter{})
+		rows, err := store.ParticipantList(ctx, db, s.secretary, id, models.ListFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,7 +153,7 @@ func TestParticipantListOfAPartySecretary(t *testing.T) {
 				t.Errorf("secretary sees a row of party %d", r.Party.ID)
 			}
 		}
-		if _, err := store.ParticipantList(ctx, db, s.secretary, id, store.ListFilter{PartyIDs: []int64{s.Pool.ID}}); !errors.Is(err, models.ErrForbidden) {
+		if _, err := store.ParticipantList(ctx, db, s.secretary, id, models.ListFilter{PartyIDs: []int64{s.Pool.ID}}); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("secretary asking for the pool: %v", err)
 		}
 		scope, err := store.ListScopeOf(ctx, db, s.secretary, id)
@@ -163,17 +163,17 @@ func TestParticipantListOfAPartySecretary(t *testing.T) {
 
 		// Limited to the second station: nothing of party A is there.
 		db.Create(&models.UserStation{UserID: s.secretary.ID, StationID: s.Stations[1].ID})
-		rows, err = store.ParticipantList(ctx, db, s.secretary, id, store.ListFilter{})
+		rows, err = store.ParticipantList(ctx, db, s.secretary, id, models.ListFilter{})
 		if err != nil || len(rows) != 0 {
 			t.Errorf("limited secretary: %q (%v)", names(rows), err)
 		}
-		if _, err := store.ParticipantList(ctx, db, s.secretary, id, store.ListFilter{StationIDs: []int64{s.Stations[0].ID}}); !errors.Is(err, models.ErrForbidden) {
+		if _, err := store.ParticipantList(ctx, db, s.secretary, id, models.ListFilter{StationIDs: []int64{s.Stations[0].ID}}); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("limited secretary asking for another station: %v", err)
 		}
 
 		// Drafts are not theirs to list.
 		db.Model(&models.Election{}).Where("id = ?", id).Update("state", models.ElectionDraft)
-		if _, err := store.ParticipantList(ctx, db, s.secretary, id, store.ListFilter{}); !errors.Is(err, models.ErrNotFound) {
+		if _, err := store.ParticipantList(ctx, db, s.secretary, id, models.ListFilter{}); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("secretary listing a draft: %v", err)
 		}
 	})
@@ -187,11 +187,11 @@ func TestElectionSystemExportHasFullCPRAndIsAudited(t *testing.T) {
 		id := s.Election.Election.ID
 		now := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
 		for _, u := range []models.User{s.readOnly, s.secretary} {
-			if _, err := store.ElectionSystemExport(ctx, db, u, id, store.ListFilter{}, "csv", now); !errors.Is(err, models.ErrForbidden) {
+			if _, err := store.ElectionSystemExport(ctx, db, u, id, models.ListFilter{}, "csv", now); !errors.Is(err, models.ErrForbidden) {
 				t.Errorf("%s: %v", u.Role, err)
 			}
 		}
-		rows, err := store.ElectionSystemExport(ctx, db, s.Staff, id, store.ListFilter{}, "xlsx", now)
+		rows, err := store.ElectionSystemExport(ctx, db, s.Staff, id, models.ListFilter{}, "xlsx", now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -239,7 +239,7 @@ func TestRecordExportAndProtectedAddressAtRegistration(t *testing.T) {
 		s := seedLists(t, db)
 		keys := s.keys
 		now := time.Now().UTC()
-		if err := store.RecordExport(ctx, db, s.Staff, store.ExportRecord{ElectionID: s.Election.Election.ID, List: "diaeter",
+		if err := store.RecordExport(ctx, db, s.Staff, models.ExportRecord{ElectionID: s.Election.Election.ID, List: "diaeter",
 			Format: "csv", Rows: 4}, now); err != nil {
 			t.Fatal(err)
 		}

@@ -29,29 +29,16 @@ import (
 // ErrNotDue: the election's retention period has not ended yet.
 var ErrNotDue = errors.New("the retention period has not ended")
 
-// AttendanceRow is a person who was confirmed for a slot, for marking
-// whether they served.
-type AttendanceRow struct {
-	AssignmentID  int64
-	ParticipantID int64
-	Name          string
-	StationID     int64
-	StationName   string
-	TaskTypeName  string
-	Day           models.Date
-	State         models.AssignmentState
-}
-
 // attendanceStates are the states of a person who was to serve.
 var attendanceStates = []models.AssignmentState{models.StateConfirmed, models.StateCompleted, models.StateNoShow}
 
 // AttendanceOf lists an election's confirmed, completed and no-show people
 // by station, day and name. Staff (also read-only) only.
-func AttendanceOf(ctx context.Context, db *gorm.DB, actor models.User, electionID int64) ([]AttendanceRow, error) {
+func AttendanceOf(ctx context.Context, db *gorm.DB, actor models.User, electionID int64) ([]models.AttendanceRow, error) {
 	if !mayReadAllParties(actor) || actor.Role == models.RolePartySecretary {
 		return nil, models.ErrForbidden
 	}
-	var rows []AttendanceRow
+	var rows []models.AttendanceRow
 	err := db.WithContext(ctx).Table("assignments a").
 		Select("a.id AS assignment_id, a.participant_id, p.name, a.station_id, s.name AS station_name, tt.name AS task_type_name, a.day, a.state").
 		Joins("JOIN participants p ON p.id = a.participant_id").
@@ -70,8 +57,8 @@ func AttendanceOf(ctx context.Context, db *gorm.DB, actor models.User, electionI
 			rank[r.StationID] = len(rank)
 		}
 	}
-	models.SortDanish(rows, func(r AttendanceRow) string { return r.Name })
-	slices.SortStableFunc(rows, func(x, y AttendanceRow) int {
+	models.SortDanish(rows, func(r models.AttendanceRow) string { return r.Name })
+	slices.SortStableFunc(rows, func(x, y models.AttendanceRow) int {
 		if c := rank[x.StationID] - rank[y.StationID]; c != 0 {
 			return c
 		}

@@ -9,7 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/people"
 	"github.com/valghalla/valghalla/web/export"
 )
 
@@ -24,21 +24,21 @@ import (
 type listColumn struct {
 	Key   string // the query value (?kol=navn)
 	Label string // message key
-	value func(r store.ListRow, t func(string, ...any) string) any
+	value func(r models.ListRow, t func(string, ...any) string) any
 }
 
 var listColumns = []listColumn{
-	{"valgsted", "lists.col.station", func(r store.ListRow, _ func(string, ...any) string) any { return r.Station.Name }},
-	{"omraade", "lists.col.district", func(r store.ListRow, _ func(string, ...any) string) any { return r.Station.District }},
-	{"opgave", "lists.col.tasktype", func(r store.ListRow, _ func(string, ...any) string) any { return r.TaskType.Name }},
-	{"dag", "lists.col.day", func(r store.ListRow, _ func(string, ...any) string) any { return exportDate(r.Day) }},
-	{"parti", "lists.col.party", func(r store.ListRow, _ func(string, ...any) string) any { return partyLabel(r.Party) }},
-	{"navn", "lists.col.name", func(r store.ListRow, _ func(string, ...any) string) any { return r.Name }},
-	{"status", "lists.col.state", func(r store.ListRow, t func(string, ...any) string) any { return t("astate." + string(r.State)) }},
-	{"kost", "lists.col.diet", func(r store.ListRow, _ func(string, ...any) string) any { return r.SpecialDiet }},
-	{"diaet", "lists.col.allowance", func(r store.ListRow, _ func(string, ...any) string) any { return r.AllowanceKr() }},
-	{"mobil", "lists.col.mobile", func(r store.ListRow, _ func(string, ...any) string) any { return r.Mobile }},
-	{"email", "lists.col.email", func(r store.ListRow, _ func(string, ...any) string) any { return r.Email }},
+	{"valgsted", "lists.col.station", func(r models.ListRow, _ func(string, ...any) string) any { return r.Station.Name }},
+	{"omraade", "lists.col.district", func(r models.ListRow, _ func(string, ...any) string) any { return r.Station.District }},
+	{"opgave", "lists.col.tasktype", func(r models.ListRow, _ func(string, ...any) string) any { return r.TaskType.Name }},
+	{"dag", "lists.col.day", func(r models.ListRow, _ func(string, ...any) string) any { return exportDate(r.Day) }},
+	{"parti", "lists.col.party", func(r models.ListRow, _ func(string, ...any) string) any { return partyLabel(r.Party) }},
+	{"navn", "lists.col.name", func(r models.ListRow, _ func(string, ...any) string) any { return r.Name }},
+	{"status", "lists.col.state", func(r models.ListRow, t func(string, ...any) string) any { return t("astate." + string(r.State)) }},
+	{"kost", "lists.col.diet", func(r models.ListRow, _ func(string, ...any) string) any { return r.SpecialDiet }},
+	{"diaet", "lists.col.allowance", func(r models.ListRow, _ func(string, ...any) string) any { return r.AllowanceKr() }},
+	{"mobil", "lists.col.mobile", func(r models.ListRow, _ func(string, ...any) string) any { return r.Mobile }},
+	{"email", "lists.col.email", func(r models.ListRow, _ func(string, ...any) string) any { return r.Email }},
 }
 
 // defaultListColumns are shown until the user chooses.
@@ -55,7 +55,7 @@ func exportDate(d models.Date) string {
 // listForm is the list's filter and columns, from the query string so a
 // list can be bookmarked, printed and downloaded as shown.
 type listForm struct {
-	Filter  store.ListFilter
+	Filter  models.ListFilter
 	Columns []string // chosen column keys, in listColumns order
 	ticked  map[string]map[string]bool
 }
@@ -70,17 +70,24 @@ func queryIDs(c *gin.Context, name string) []int64 {
 	return ids
 }
 
-func listFormOf(c *gin.Context, oneParty bool) listForm {
-	f := listForm{Filter: store.ListFilter{StationIDs: queryIDs(c, "valgsted"), TaskTypeIDs: queryIDs(c, "opgave"),
-		PartyIDs: queryIDs(c, "parti")}, ticked: map[string]map[string]bool{}}
+// listFilterOf is the list's filter, from the query string.
+func listFilterOf(c *gin.Context) models.ListFilter {
+	f := models.ListFilter{StationIDs: queryIDs(c, "valgsted"), TaskTypeIDs: queryIDs(c, "opgave"), PartyIDs: queryIDs(c, "parti")}
 	for _, v := range c.QueryArray("status") {
-		if slices.Contains(store.ListStates, models.AssignmentState(v)) {
-			f.Filter.States = append(f.Filter.States, models.AssignmentState(v))
+		if slices.Contains(people.ListStates, models.AssignmentState(v)) {
+			f.States = append(f.States, models.AssignmentState(v))
 		}
 	}
 	if d, err := models.ParseDate(c.Query("dag")); err == nil {
-		f.Filter.Day = d
+		f.Day = d
 	}
+	return f
+}
+
+// listFormOf is the form of a list read with filter; oneParty (a party
+// secretary's list) has no party column.
+func listFormOf(c *gin.Context, filter models.ListFilter, oneParty bool) listForm {
+	f := listForm{Filter: filter, ticked: map[string]map[string]bool{}}
 	chosen := c.QueryArray("kol")
 	if len(chosen) == 0 {
 		chosen = defaultListColumns
@@ -107,7 +114,7 @@ func (f listForm) choice(name, value, label string) choice {
 }
 
 // sheet is the list as a table with the chosen columns.
-func (f listForm) sheet(t func(string, ...any) string, rows []store.ListRow) export.Sheet {
+func (f listForm) sheet(t func(string, ...any) string, rows []models.ListRow) export.Sheet {
 	var cols []listColumn
 	for _, col := range listColumns {
 		if slices.Contains(f.Columns, col.Key) {
@@ -132,19 +139,15 @@ func electionIDOf(c *gin.Context) int64 { return queryID(c.Param("id")) }
 
 // lists shows the list page, or its print view (?print=1).
 func (s *server) lists(c *gin.Context) {
-	ctx := c.Request.Context()
 	u := *currentUser(c)
-	scope, err := store.ListScopeOf(ctx, s.DB, u, electionIDOf(c))
+	filter := listFilterOf(c)
+	v, err := s.People.List(c.Request.Context(), u, electionIDOf(c), filter)
 	if err != nil {
 		s.overviewFailed(c, err)
 		return
 	}
-	form := listFormOf(c, scope.OneParty)
-	rows, err := store.ParticipantList(ctx, s.DB, u, scope.Election.ID, form.Filter)
-	if err != nil {
-		s.overviewFailed(c, err)
-		return
-	}
+	scope, rows := v.Scope, v.Rows
+	form := listFormOf(c, filter, scope.OneParty)
 	t := translator(c)
 	var stations, taskTypes, parties, states, columns []choice
 	for _, st := range scope.Stations {
@@ -156,7 +159,7 @@ func (s *server) lists(c *gin.Context) {
 	for _, p := range scope.Parties {
 		parties = append(parties, form.choice("parti", strconv.FormatInt(p.ID, 10), partyLabel(p)))
 	}
-	for _, st := range store.ListStates {
+	for _, st := range people.ListStates {
 		states = append(states, form.choice("status", string(st), t("astate."+string(st))))
 	}
 	for _, col := range listColumns {
@@ -184,26 +187,19 @@ func (s *server) lists(c *gin.Context) {
 
 // listDownload sends the list as shown on the page, as CSV or XLSX.
 func (s *server) listDownload(c *gin.Context) {
-	ctx := c.Request.Context()
-	u := *currentUser(c)
 	format, ok := exportFormat(c)
 	if !ok {
 		s.notFound(c)
 		return
 	}
-	scope, err := store.ListScopeOf(ctx, s.DB, u, electionIDOf(c))
+	filter := listFilterOf(c)
+	v, err := s.People.ExportList(c.Request.Context(), *currentUser(c), electionIDOf(c), filter, format)
 	if err != nil {
 		s.overviewFailed(c, err)
 		return
 	}
-	form := listFormOf(c, scope.OneParty)
-	rows, err := store.ParticipantList(ctx, s.DB, u, scope.Election.ID, form.Filter)
-	if err != nil {
-		s.overviewFailed(c, err)
-		return
-	}
-	sheet := form.sheet(translator(c), rows)
-	s.sendExport(c, scope.Election.ID, "liste", format, len(rows), []export.Sheet{sheet}, sheet)
+	sheet := listFormOf(c, filter, v.Scope.OneParty).sheet(translator(c), v.Rows)
+	s.writeExport(c, v.Scope.Election.ID, "liste", format, []export.Sheet{sheet}, sheet)
 }
 
 // exportFormat is the :format of an export's address: csv or xlsx.
@@ -212,21 +208,10 @@ func exportFormat(c *gin.Context) (string, bool) {
 	return f, f == "csv" || f == "xlsx"
 }
 
-// sendExport records the export in the audit log and sends it: the XLSX
-// workbook with sheets, or the CSV file of flat. The file name says the
-// list and the election.
-func (s *server) sendExport(c *gin.Context, electionID int64, list, format string, rows int, sheets []export.Sheet, flat export.Sheet) {
-	ctx := c.Request.Context()
-	if err := store.RecordExport(ctx, s.DB, *currentUser(c), store.ExportRecord{ElectionID: electionID, List: list,
-		Format: format, Rows: rows}, s.Now()); err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.writeExport(c, electionID, list, format, sheets, flat)
-}
-
-// writeExport sends an export already recorded. The file is built in
-// memory first, so a failure is a clean error page, not half a file.
+// writeExport sends an export already recorded (the use case records it):
+// the XLSX workbook with sheets, or the CSV file of flat. The file name
+// says the list and the election. The file is built in memory first, so a
+// failure is a clean error page, not half a file.
 func (s *server) writeExport(c *gin.Context, electionID int64, list, format string, sheets []export.Sheet, flat export.Sheet) {
 	var buf bytes.Buffer
 	contentType := "text/csv; charset=utf-8"

@@ -6,36 +6,28 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/people"
 	"github.com/valghalla/valghalla/web/export"
 )
 
 // The ready-made exports of an election's lists. Each is of the people who
 // serve (confirmed or completed), is written to the audit log, and leaves
-// out people with a protected address (the store does).
+// out people with a protected address (people.ExportServing does).
 
-// servingList is an election's list of the people who serve, for the
-// ready-made exports; ok is false when a page was already sent.
-func (s *server) servingList(c *gin.Context, f store.ListFilter) (models.Election, []store.ListRow, string, bool) {
-	ctx := c.Request.Context()
-	u := *currentUser(c)
+// servingList is a ready-made export's rows, in its order, the export
+// recorded; ok is false when a page was already sent.
+func (s *server) servingList(c *gin.Context, list people.ServingExport) (models.Election, []models.ListRow, string, bool) {
 	format, ok := exportFormat(c)
 	if !ok {
 		s.notFound(c)
 		return models.Election{}, nil, "", false
 	}
-	scope, err := store.ListScopeOf(ctx, s.DB, u, electionIDOf(c))
+	e, rows, err := s.People.ExportServing(c.Request.Context(), *currentUser(c), electionIDOf(c), list, format)
 	if err != nil {
 		s.overviewFailed(c, err)
 		return models.Election{}, nil, "", false
 	}
-	f.States = store.ServingStates
-	rows, err := store.ParticipantList(ctx, s.DB, u, scope.Election.ID, f)
-	if err != nil {
-		s.overviewFailed(c, err)
-		return models.Election{}, nil, "", false
-	}
-	return scope.Election, rows, format, true
+	return e, rows, format, true
 }
 
 // stationSheets is the list for the election day at each polling station,
@@ -43,12 +35,7 @@ func (s *server) servingList(c *gin.Context, f store.ListFilter) (models.Electio
 // station column in CSV.
 func (s *server) stationSheets(c *gin.Context) {
 	t := translator(c)
-	var e models.Election
-	if err := s.DB.WithContext(c.Request.Context()).Select("id", "election_day").First(&e, electionIDOf(c)).Error; err != nil {
-		s.notFound(c)
-		return
-	}
-	e, rows, format, ok := s.servingList(c, store.ListFilter{Day: e.ElectionDay})
+	e, rows, format, ok := s.servingList(c, people.StationSheets)
 	if !ok {
 		return
 	}
@@ -68,7 +55,7 @@ func (s *server) stationSheets(c *gin.Context) {
 	if len(sheets) == 0 {
 		sheets = []export.Sheet{{Name: t("lists.stations.title"), Header: header}}
 	}
-	s.sendExport(c, e.ID, "valgsteder", format, len(rows), sheets, flat)
+	s.writeExport(c, e.ID, string(people.StationSheets), format, sheets, flat)
 }
 
 // partyShort is a party's letter, or a pool's name.
@@ -84,11 +71,10 @@ func partyShort(p models.Party) string {
 // total at the end.
 func (s *server) allowanceList(c *gin.Context) {
 	t := translator(c)
-	e, rows, format, ok := s.servingList(c, store.ListFilter{})
+	e, rows, format, ok := s.servingList(c, people.AllowanceList)
 	if !ok {
 		return
 	}
-	store.SortByName(rows)
 	sheet := export.Sheet{Name: t("lists.allowance.title"), Header: []string{t("lists.col.name"), t("lists.col.tasktype"),
 		t("lists.col.day"), t("lists.col.station"), t("lists.col.allowance"), t("lists.col.persontotal")}}
 	total, personTotal := 0, 0
@@ -102,26 +88,23 @@ func (s *server) allowanceList(c *gin.Context) {
 		sheet.Rows = append(sheet.Rows, []any{r.Name, r.TaskType.Name, exportDate(r.Day), r.Station.Name, r.AllowanceKr(), sum})
 	}
 	sheet.Rows = append(sheet.Rows, []any{t("lists.total"), "", "", "", total, total})
-	s.sendExport(c, e.ID, "diaeter", format, len(rows), []export.Sheet{sheet}, sheet)
+	s.writeExport(c, e.ID, string(people.AllowanceList), format, []export.Sheet{sheet}, sheet)
 }
 
 // dietList is the special diets of the people who serve, station by
 // station, for the catering.
 func (s *server) dietList(c *gin.Context) {
 	t := translator(c)
-	e, rows, format, ok := s.servingList(c, store.ListFilter{})
+	e, rows, format, ok := s.servingList(c, people.DietList)
 	if !ok {
 		return
 	}
 	sheet := export.Sheet{Name: t("lists.diet.title"), Header: []string{t("lists.col.station"), t("lists.col.district"),
 		t("lists.col.name"), t("lists.col.tasktype"), t("lists.col.day"), t("lists.col.diet")}}
 	for _, r := range rows {
-		if r.SpecialDiet == "" {
-			continue
-		}
 		sheet.Rows = append(sheet.Rows, []any{r.Station.Name, r.Station.District, r.Name, r.TaskType.Name, exportDate(r.Day), r.SpecialDiet})
 	}
-	s.sendExport(c, e.ID, "kost", format, len(sheet.Rows), []export.Sheet{sheet}, sheet)
+	s.writeExport(c, e.ID, string(people.DietList), format, []export.Sheet{sheet}, sheet)
 }
 
 // electionSystemHeader is the export's header: fixed, in Danish, since
@@ -133,14 +116,13 @@ var electionSystemHeader = []string{"Opgavetype", "Navn", "Fødselsdato", "Afste
 // CPR numbers and the store writes an audit entry for the export and one
 // per person. Administrators and staff only.
 func (s *server) electionSystemExport(c *gin.Context) {
-	ctx := c.Request.Context()
 	format, ok := exportFormat(c)
 	if !ok {
 		s.notFound(c)
 		return
 	}
 	id := electionIDOf(c)
-	rows, err := store.ElectionSystemExport(ctx, s.DB, *currentUser(c), id, store.ListFilter{}, format, s.Now())
+	rows, err := s.People.ExportForElectionSystem(c.Request.Context(), *currentUser(c), id, format)
 	if err != nil {
 		s.overviewFailed(c, err)
 		return

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -12,7 +11,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
 )
 
 // The dev mailbox: everything `valghalla dev`'s fake providers received —
@@ -66,7 +64,7 @@ func (s *server) mailbox(c *gin.Context) {
 		key := string(m.Channel) + "|" + m.To
 		p := byKey[key]
 		if p == nil {
-			p = &mailboxPerson{Name: s.mailboxName(ctx, m), Address: mailboxAddress(m), Channel: m.Channel}
+			p = &mailboxPerson{Name: s.People.RecipientName(ctx, m.Channel, m.To), Address: mailboxAddress(m), Channel: m.Channel}
 			byKey[key] = p
 		}
 		e := mailboxEntry{MailboxMessage: m, Links: appLinks.FindAllString(m.Text, -1)}
@@ -88,32 +86,6 @@ func (s *server) mailbox(c *gin.Context) {
 	sort.SliceStable(people, func(i, j int) bool { return people[i].Latest.After(people[j].Latest) })
 	s.render(c, http.StatusOK, "mailbox.html", "mailbox.title", map[string]any{"People": people,
 		"CanReply": s.SMSReply != nil, "Reply": c.Query("svar"), "Self": c.Request.URL.Path})
-}
-
-// mailboxName names the person a fake provider's recipient is, when the
-// app knows them: by the blind index of their mobile number or CPR number.
-func (s *server) mailboxName(ctx context.Context, m MailboxMessage) string {
-	if s.Keys == nil {
-		return ""
-	}
-	q := s.DB.WithContext(ctx).Model(&models.Participant{}).Select("name")
-	switch m.Channel {
-	case models.ChannelSMS:
-		q = q.Where("mobile_index = ?", store.MobileIndex(s.Keys, m.To))
-	case models.ChannelDigitalPost:
-		number, err := models.ParseCPR(m.To)
-		if err != nil {
-			return ""
-		}
-		q = q.Where("cpr_index = ?", store.CPRIndex(s.Keys, number))
-	default:
-		return ""
-	}
-	var names []string
-	if q.Limit(1).Pluck("name", &names).Error != nil || len(names) == 0 {
-		return ""
-	}
-	return names[0]
 }
 
 // mailboxAddress shows where a message went; a CPR number masked, even in

@@ -11,7 +11,6 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/recruit"
-	"github.com/valghalla/valghalla/store"
 )
 
 // participantRow is a participant as a list shows it: the CPR number masked.
@@ -32,19 +31,8 @@ func maskedCPR(p models.Participant) string {
 // participants lists the people the user may see: a party secretary their
 // own party's, staff everyone (or one party's with ?parti=).
 func (s *server) participants(c *gin.Context) {
-	ctx := c.Request.Context()
-	u := *currentUser(c)
-	var list []models.Participant
-	var err error
-	switch {
-	case u.Role == models.RolePartySecretary && u.PartyID != nil:
-		list, err = store.ParticipantsOfParty(ctx, s.DB, u, *u.PartyID)
-	case c.Query("parti") != "":
-		id, _ := strconv.ParseInt(c.Query("parti"), 10, 64)
-		list, err = store.ParticipantsOfParty(ctx, s.DB, u, id)
-	default:
-		list, err = store.AllParticipants(ctx, s.DB, u)
-	}
+	partyID, _ := strconv.ParseInt(c.Query("parti"), 10, 64)
+	list, err := s.People.Participants(c.Request.Context(), *currentUser(c), partyID)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -68,15 +56,8 @@ func (s *server) renderParticipantForm(c *gin.Context, status int, errMsg, errKe
 // participantFormData fills the registration form. The CPR number is never
 // echoed back: the field starts empty again.
 func (s *server) participantFormData(c *gin.Context, data map[string]any) map[string]any {
-	var parties []models.Party
-	u := currentUser(c)
-	q := s.DB.WithContext(c.Request.Context())
-	if u.Role == models.RolePartySecretary {
-		q = q.Where("id = ?", *u.PartyID)
-	}
-	q.Find(&parties)
-	models.SortDanish(parties, func(p models.Party) string { return p.Name })
-	data["Parties"] = parties
+	// Unread parties leave the choice empty; registering reports any failure.
+	data["Parties"], _ = s.People.RegistrationParties(c.Request.Context(), *currentUser(c))
 	for _, k := range []string{"mobile", "email", "diet", "channel"} {
 		data[strings.ToUpper(k[:1])+k[1:]] = c.PostForm(k)
 	}
@@ -103,53 +84,45 @@ func (s *server) createParticipant(c *gin.Context) {
 // participant shows one person to a user who may see them; reading it is
 // logged in the audit log.
 func (s *server) participant(c *gin.Context) {
-	p, parties, ok := s.auditedParticipant(c, models.AuditParticipantRead, "")
-	if !ok {
+	u := currentUser(c)
+	v, err := s.People.Participant(c.Request.Context(), *u, participantIDOf(c))
+	if s.participantFailed(c, err) {
 		return
 	}
-	u := currentUser(c)
-	data := map[string]any{"P": p, "MaskedCPR": maskedCPR(p), "Parties": parties}
+	p := v.Participant
+	data := map[string]any{"P": p, "MaskedCPR": maskedCPR(p), "Parties": v.Parties}
 	if u.Role != models.RolePartySecretary {
-		log, _ := store.AuditLogOf(c.Request.Context(), s.DB, p.ID)
-		data["Audit"] = log
+		data["Audit"] = v.Audit
 		data["MayReveal"] = staffWrite.allows(u)
-		msgs, err := store.MessagesOf(c.Request.Context(), s.DB, p.ID)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		data["Messages"], data["ShowMessages"], data["MayRetry"] = msgs, true, staffWrite.allows(u)
+		data["Messages"], data["ShowMessages"], data["MayRetry"] = v.Messages, true, staffWrite.allows(u)
 	}
 	s.render(c, http.StatusOK, "participant.html", p.Name, data)
 }
 
-// auditedParticipant loads the participant of the :id parameter if the user
-// may see them, and logs the access as action. On false the response is
-// written (404 for a person the user may not see: the two look alike).
-func (s *server) auditedParticipant(c *gin.Context, action models.AuditAction, detail string) (models.Participant, []models.Party, bool) {
-	ctx := c.Request.Context()
-	u := currentUser(c)
+func participantIDOf(c *gin.Context) int64 {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	p, parties, err := store.ParticipantFor(ctx, s.DB, *u, id)
-	if errors.Is(err, models.ErrNotFound) {
+	return id
+}
+
+// participantFailed writes the response for a person that could not be
+// shown (404 for one the user may not see: the two look alike); false for
+// no error.
+func (s *server) participantFailed(c *gin.Context, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
-		return p, nil, false
-	}
-	if err == nil {
-		err = store.Audit(s.DB.WithContext(ctx), models.AuditEntry{At: s.Now().UTC(), ActorID: &u.ID,
-			Action: action, ParticipantID: &p.ID, Detail: detail})
-	}
-	if err != nil {
+	default:
 		s.fail(c, err)
-		return p, nil, false
 	}
-	return p, parties, true
+	return true
 }
 
 // revealCPR shows the full CPR number once, to staff, and logs it.
 func (s *server) revealCPR(c *gin.Context) {
-	p, _, ok := s.auditedParticipant(c, models.AuditCPRRevealed, "shown on screen")
-	if !ok {
+	p, err := s.People.RevealCPR(c.Request.Context(), *currentUser(c), participantIDOf(c))
+	if s.participantFailed(c, err) {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
@@ -168,22 +141,11 @@ func formatCPR(digits string) string {
 // person, as CSV (UTF-8 with a BOM so Excel reads æøå). The export itself is
 // logged. Staff only.
 func (s *server) auditExport(c *gin.Context) {
-	ctx := c.Request.Context()
-	p, _, ok := s.auditedParticipant(c, models.AuditExport, "audit log export (subject-access request)")
-	if !ok {
+	audit, err := s.People.AuditLogExport(c.Request.Context(), *currentUser(c), participantIDOf(c))
+	if s.participantFailed(c, err) {
 		return
 	}
-	entries, err := store.AuditLogOf(ctx, s.DB, p.ID)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	names := map[int64]string{}
-	var users []models.User
-	s.DB.WithContext(ctx).Find(&users)
-	for _, x := range users {
-		names[x.ID] = x.Name
-	}
+	p, entries, names := audit.Participant, audit.Entries, audit.Actors
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Header("Content-Disposition", `attachment; filename="logudtraek-`+strconv.FormatInt(p.ID, 10)+`.csv"`)
 	c.Header("Cache-Control", "no-store")

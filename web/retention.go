@@ -9,7 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/people"
 )
 
 // Closing an election (/valg/:id/afslutning): who served, when its
@@ -21,7 +21,7 @@ import (
 type stationAttendance struct {
 	StationID int64
 	Name      string
-	Rows      []store.AttendanceRow
+	Rows      []models.AttendanceRow
 	Confirmed int // still to be marked
 }
 
@@ -36,18 +36,17 @@ func (s *server) closing(c *gin.Context) {
 }
 
 func (s *server) renderClosing(c *gin.Context, status int, problem string) {
-	ctx := c.Request.Context()
 	u := currentUser(c)
-	var e models.Election
-	if err := s.DB.WithContext(ctx).First(&e, idParam(c)).Error; err != nil {
+	v, err := s.People.Closing(c.Request.Context(), *u, idParam(c))
+	switch {
+	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
 		return
-	}
-	rows, err := store.AttendanceOf(ctx, s.DB, *u, e.ID)
-	if err != nil {
+	case err != nil:
 		s.fail(c, err)
 		return
 	}
+	e, rows := v.Election, v.Attendance
 	var stations []*stationAttendance
 	for _, r := range rows {
 		if len(stations) == 0 || stations[len(stations)-1].StationID != r.StationID {
@@ -64,22 +63,12 @@ func (s *server) renderClosing(c *gin.Context, status int, problem string) {
 		"Today":        models.DateOf(s.Now().In(models.Copenhagen)),
 		"Due":          e.RetentionDue(),
 		"Notice":       noticeOf(c, "closing.marked", "closing.retention.saved"),
-		"DeletionWord": store.DeletionWord,
+		"DeletionWord": people.DeletionWord,
 	}
-	if e.AnonymisedAt != nil {
-		stats, err := store.ElectionStatistics(ctx, s.DB, e.ID)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		data["Stats"] = statRows(stats)
+	if v.Plan != nil {
+		data["Plan"] = *v.Plan
 	} else {
-		plan, err := store.PreviewRetention(ctx, s.DB, e.ID)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		data["Plan"] = plan
+		data["Stats"] = statRows(v.Stats)
 	}
 	s.render(c, status, "closing.html", "closing.title", data)
 }
@@ -101,16 +90,16 @@ func statRows(stats map[string]int64) []statRow {
 
 // markAttendance marks one person completed or no-show.
 func (s *server) markAttendance(c *gin.Context) {
-	err := store.MarkAttendance(c.Request.Context(), s.DB, *currentUser(c), formInt64(c, "assignment"),
-		models.AssignmentState(c.PostForm("state")), s.Now().UTC())
+	err := s.People.MarkAttendance(c.Request.Context(), *currentUser(c), formInt64(c, "assignment"),
+		models.AssignmentState(c.PostForm("state")))
 	s.afterClosingChange(c, err, "closing.marked")
 }
 
 // markStation marks every confirmed person of a station completed or
 // no-show.
 func (s *server) markStation(c *gin.Context) {
-	_, err := store.MarkStationAttendance(c.Request.Context(), s.DB, *currentUser(c), idParam(c), formInt64(c, "station"),
-		models.AssignmentState(c.PostForm("state")), s.Now().UTC())
+	_, err := s.People.MarkStation(c.Request.Context(), *currentUser(c), idParam(c), formInt64(c, "station"),
+		models.AssignmentState(c.PostForm("state")))
 	s.afterClosingChange(c, err, "closing.marked")
 }
 
@@ -151,7 +140,7 @@ func (s *server) deletionPage(c *gin.Context) {
 }
 
 func (s *server) renderDeletion(c *gin.Context, status int, problem string, checked map[int64]bool) {
-	ps, err := store.AllParticipants(c.Request.Context(), s.DB, *currentUser(c))
+	ps, err := s.People.Participants(c.Request.Context(), *currentUser(c), 0)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -161,7 +150,7 @@ func (s *server) renderDeletion(c *gin.Context, status int, problem string, chec
 		rows[i] = deletionRow{ID: p.ID, Name: p.Name, MaskedCPR: maskedCPR(p), KeepInPool: p.KeepInPool}
 	}
 	s.render(c, status, "deletion.html", "deletion.title", map[string]any{"People": rows, "Problem": problem,
-		"Checked": checked, "DeletionWord": store.DeletionWord, "Notice": noticeOf(c, "deletion.done")})
+		"Checked": checked, "DeletionWord": people.DeletionWord, "Notice": noticeOf(c, "deletion.done")})
 }
 
 // deleteParticipants deletes the chosen people once the confirmation word
@@ -175,7 +164,7 @@ func (s *server) deleteParticipants(c *gin.Context) {
 			checked[id] = true
 		}
 	}
-	n, err := store.DeleteParticipants(c.Request.Context(), s.DB, *currentUser(c), ids, c.PostForm("confirm"), s.Now().UTC())
+	n, err := s.People.DeleteParticipants(c.Request.Context(), *currentUser(c), ids, c.PostForm("confirm"))
 	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
@@ -191,7 +180,7 @@ func (s *server) deleteParticipants(c *gin.Context) {
 // the staff to hand to them; the export and the CPR number in it are
 // audited.
 func (s *server) subjectAccess(c *gin.Context) {
-	out, err := store.SubjectAccessOf(c.Request.Context(), s.DB, s.Keys, *currentUser(c), idParam(c), s.Now().UTC())
+	out, err := s.People.SubjectAccess(c.Request.Context(), *currentUser(c), idParam(c))
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
@@ -214,7 +203,7 @@ func (s *server) subjectAccess(c *gin.Context) {
 // reserve pool after their elections.
 func (s *server) savePoolConsent(c *gin.Context) {
 	id := idParam(c)
-	err := store.SetPoolConsent(c.Request.Context(), s.DB, *currentUser(c), id, c.PostForm("keep_in_pool") == "1", s.Now().UTC())
+	err := s.People.SetPoolConsent(c.Request.Context(), *currentUser(c), id, c.PostForm("keep_in_pool") == "1")
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
