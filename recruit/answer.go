@@ -114,12 +114,12 @@ func AnswerRefusal(err error) string {
 }
 
 // TaskByToken is the task the answer link with this token is about.
-func (s *Service) TaskByToken(ctx context.Context, token string) (store.TaskView, error) {
+func (s *Service) TaskByToken(ctx context.Context, token string) (models.TaskView, error) {
 	a, err := store.AssignmentByAnswerToken(ctx, s.DB, token)
 	if errors.Is(err, models.ErrNotFound) {
-		return store.TaskView{}, refuse(NotFound, "error.recruit.answer.unknown")
+		return models.TaskView{}, refuse(NotFound, "error.recruit.answer.unknown")
 	} else if err != nil {
-		return store.TaskView{}, err
+		return models.TaskView{}, err
 	}
 	return store.TaskOf(ctx, s.DB, a.ID)
 }
@@ -127,7 +127,7 @@ func (s *Service) TaskByToken(ctx context.Context, token string) (store.TaskView
 // AnswerByLink answers the invitation of the answer link with this token:
 // yes, no, "remove me", or withdraw after a yes. It returns the task as it
 // is after the answer (for a refusal, as it is now).
-func (s *Service) AnswerByLink(ctx context.Context, token string, choice Choice) (store.TaskView, error) {
+func (s *Service) AnswerByLink(ctx context.Context, token string, choice Choice) (models.TaskView, error) {
 	v, err := s.TaskByToken(ctx, token)
 	if err != nil {
 		return v, err
@@ -148,7 +148,7 @@ func (s *Service) AnswerByLink(ctx context.Context, token string, choice Choice)
 
 // Task is an assignment as staff see it: the task and the person's name.
 type Task struct {
-	View store.TaskView
+	View models.TaskView
 	Name string
 }
 

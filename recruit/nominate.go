@@ -13,7 +13,7 @@ import (
 // Placement is where a nomination puts a person: a vacant slot of the
 // party's in a cell (station, task type, day), or (Reserve) the party's
 // reserve list for a station (0: the whole municipality).
-type Placement = store.Placement
+type Placement = models.Placement
 
 // Nomination is one person to put on a slot or a reserve list.
 type Nomination struct {

@@ -216,27 +216,13 @@ func AssignmentByAnswerToken(ctx context.Context, db *gorm.DB, token string) (mo
 	return a, db.WithContext(ctx).First(&a, t.AssignmentID).Error
 }
 
-// TaskView is what the answer page and the staff's page of an assignment
-// show about the task: no CPR number, and no party (the answer page is the
-// person's own, but a party nomination is sensitive; it is not needed
-// there).
-type TaskView struct {
-	Assignment models.Assignment
-	Election   models.Election
-	TaskType   models.TaskType
-	Station    models.PollingStation
-	// LockFrom starts the lock period, after which the person cannot
-	// cancel by themselves.
-	LockFrom time.Time
-}
-
 // TaskOf reads the task of an assignment for its answer page.
-func TaskOf(ctx context.Context, db *gorm.DB, assignmentID int64) (TaskView, error) {
+func TaskOf(ctx context.Context, db *gorm.DB, assignmentID int64) (models.TaskView, error) {
 	f, err := LoadLifecycle(ctx, db, assignmentID)
 	if err != nil {
-		return TaskView{}, err
+		return models.TaskView{}, err
 	}
-	v := TaskView{Assignment: f.Assignment, Election: f.Election, TaskType: f.TaskType,
+	v := models.TaskView{Assignment: f.Assignment, Election: f.Election, TaskType: f.TaskType,
 		LockFrom: f.Assignment.Day.AddDays(-f.Election.LockDays).In(models.Copenhagen)}
 	return v, db.WithContext(ctx).First(&v.Station, f.Assignment.StationID).Error
 }
@@ -244,7 +230,7 @@ func TaskOf(ctx context.Context, db *gorm.DB, assignmentID int64) (TaskView, err
 // AssignmentFor returns an assignment with its task and the person's name
 // for staff, or for a secretary of the assignment's own party (and their
 // stations); models.ErrNotFound otherwise, so another party's people stay unseen.
-func AssignmentFor(ctx context.Context, db *gorm.DB, actor models.User, id int64) (TaskView, string, error) {
+func AssignmentFor(ctx context.Context, db *gorm.DB, actor models.User, id int64) (models.TaskView, string, error) {
 	v, err := TaskOf(ctx, db, id)
 	if errors.Is(err, models.ErrNotFound) {
 		return v, "", models.ErrNotFound
@@ -253,9 +239,9 @@ func AssignmentFor(ctx context.Context, db *gorm.DB, actor models.User, id int64
 	}
 	sc, err := scopeOf(ctx, db, actor)
 	if errors.Is(err, models.ErrForbidden) || err == nil && !sc.allows(v.Assignment.PartyID, v.Assignment.StationID) {
-		return TaskView{}, "", models.ErrNotFound
+		return models.TaskView{}, "", models.ErrNotFound
 	} else if err != nil {
-		return TaskView{}, "", err
+		return models.TaskView{}, "", err
 	}
 	var p models.Participant
 	if err := db.WithContext(ctx).Select("id", "name").First(&p, v.Assignment.ParticipantID).Error; err != nil {

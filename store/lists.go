@@ -87,7 +87,7 @@ func ListScopeOf(ctx context.Context, db *gorm.DB, actor models.User, electionID
 // listQuery selects the assignments of the list in the actor's scope,
 // without anyone whose address is protected.
 func listQuery(db *gorm.DB, sc overviewScope, electionID int64, f models.ListFilter) *gorm.DB {
-	q := sc.where(db.Model(&models.Assignment{}), electionID, OverviewFilter{Day: f.Day})
+	q := sc.where(db.Model(&models.Assignment{}), electionID, models.OverviewFilter{Day: f.Day})
 	if len(f.StationIDs) > 0 {
 		q = q.Where("station_id IN ?", f.StationIDs)
 	}

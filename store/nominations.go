@@ -264,22 +264,10 @@ func Unnominate(ctx context.Context, db *gorm.DB, actor models.User, assignmentI
 	})
 }
 
-// Placement is where a nomination puts a person: a vacant slot of the
-// party's in a cell, or (Reserve) the party's reserve list for the station,
-// StationID 0 meaning the whole municipality.
-type Placement struct {
-	ElectionID int64
-	PartyID    int64
-	StationID  int64
-	TaskTypeID int64
-	Day        models.Date
-	Reserve    bool
-}
-
 // CheckPlacement tells, before anyone is looked up in the CPR register,
 // whether the actor may place people where to says: their party and
 // stations, an open election, a task type they may fill.
-func CheckPlacement(ctx context.Context, db *gorm.DB, actor models.User, to Placement) error {
+func CheckPlacement(ctx context.Context, db *gorm.DB, actor models.User, to models.Placement) error {
 	db = db.WithContext(ctx)
 	var station *int64
 	if to.StationID != 0 || !to.Reserve {
@@ -308,7 +296,7 @@ func CheckPlacement(ctx context.Context, db *gorm.DB, actor models.User, to Plac
 }
 
 // Place puts a person already on the party's list where to says.
-func Place(ctx context.Context, db *gorm.DB, actor models.User, participantID int64, to Placement, now time.Time) error {
+func Place(ctx context.Context, db *gorm.DB, actor models.User, participantID int64, to models.Placement, now time.Time) error {
 	if to.Reserve {
 		var station *int64
 		if to.StationID != 0 {
@@ -324,7 +312,7 @@ func Place(ctx context.Context, db *gorm.DB, actor models.User, participantID in
 // RegisterAndPlace registers a person on the party's list (or finds them,
 // by the CPR blind index) and places them, in one transaction: a placement
 // that is refused leaves no registration behind.
-func RegisterAndPlace(ctx context.Context, db *gorm.DB, keys *vault.Keyring, actor models.User, in NewParticipant, to Placement,
+func RegisterAndPlace(ctx context.Context, db *gorm.DB, keys *vault.Keyring, actor models.User, in NewParticipant, to models.Placement,
 	now time.Time) (models.Participant, error) {
 	var p models.Participant
 	in.PartyID = to.PartyID
@@ -338,38 +326,11 @@ func RegisterAndPlace(ctx context.Context, db *gorm.DB, keys *vault.Keyring, act
 	return p, err
 }
 
-// SlotView is one of a party's slots with the person holding it, if any.
-type SlotView struct {
-	SlotID        int64
-	ByAgreement   bool
-	AssignmentID  int64
-	ParticipantID int64
-	Name          string
-	State         models.AssignmentState
-}
-
-// Held tells whether someone holds the slot.
-func (v SlotView) Held() bool { return v.AssignmentID != 0 }
-
-// NominationCell is a party's slots of one polling station × task type × day.
-type NominationCell struct {
-	Station  models.PollingStation
-	TaskType models.TaskType
-	Day      models.Date
-	Slots    []SlotView
-	Vacant   int
-}
-
-// Key names the cell in a form: station, task type and day.
-func (c NominationCell) Key() string {
-	return fmt.Sprintf("%d/%d/%s", c.Station.ID, c.TaskType.ID, c.Day)
-}
-
 // PartySlots lists a party's slots in an election, cell by cell (station
 // district, task type, day), with who holds each. Staff and read-only staff
 // see any party's; a party secretary only their own party's, and only their
 // stations when limited to some.
-func PartySlots(ctx context.Context, db *gorm.DB, actor models.User, electionID, partyID int64) ([]NominationCell, error) {
+func PartySlots(ctx context.Context, db *gorm.DB, actor models.User, electionID, partyID int64) ([]models.NominationCell, error) {
 	db = db.WithContext(ctx)
 	var limit []int64
 	if !mayReadAllParties(actor) {
@@ -417,17 +378,17 @@ func PartySlots(ctx context.Context, db *gorm.DB, actor models.User, electionID,
 	for _, t := range types {
 		typeOf[t.ID] = t
 	}
-	var cells []NominationCell
+	var cells []models.NominationCell
 	index := map[string]int{}
 	for _, r := range rows {
-		c := NominationCell{Station: stationOf[r.StationID], TaskType: typeOf[r.TaskTypeID], Day: r.Day}
+		c := models.NominationCell{Station: stationOf[r.StationID], TaskType: typeOf[r.TaskTypeID], Day: r.Day}
 		i, ok := index[c.Key()]
 		if !ok {
 			i = len(cells)
 			index[c.Key()] = i
 			cells = append(cells, c)
 		}
-		v := SlotView{SlotID: r.SlotID, ByAgreement: r.ByAgreement}
+		v := models.SlotView{SlotID: r.SlotID, ByAgreement: r.ByAgreement}
 		if r.AssignmentID != nil {
 			v.AssignmentID, v.ParticipantID, v.Name, v.State = *r.AssignmentID, *r.ParticipantID, *r.Name, models.AssignmentState(*r.State)
 		} else {
@@ -435,7 +396,7 @@ func PartySlots(ctx context.Context, db *gorm.DB, actor models.User, electionID,
 		}
 		cells[i].Slots = append(cells[i].Slots, v)
 	}
-	slices.SortStableFunc(cells, func(a, b NominationCell) int {
+	slices.SortStableFunc(cells, func(a, b models.NominationCell) int {
 		switch {
 		case a.Station.District != b.Station.District:
 			return a.Station.District - b.Station.District

@@ -132,7 +132,7 @@ type RowPlacer func(ctx context.Context, row PlaceRow) (name string, err error)
 type PlaceRow struct {
 	CPR           models.CPR
 	Mobile, Email string
-	To            Placement
+	To            models.Placement
 }
 
 // ImportTarget is what an upload fills: the party's slots on the election
@@ -251,7 +251,7 @@ func importRow(db *gorm.DB, actor models.User, target ImportTarget, election mod
 	if err := CheckContact(row.Mobile, row.Email, models.ChannelDefault, ""); err != nil {
 		return "", err
 	}
-	to := Placement{ElectionID: election.ID, PartyID: target.PartyID, StationID: station.ID, TaskTypeID: tt.ID,
+	to := models.Placement{ElectionID: election.ID, PartyID: target.PartyID, StationID: station.ID, TaskTypeID: tt.ID,
 		Day: election.ElectionDay, Reserve: target.Reserve}
 	// What can be refused without the register is refused before it is
 	// asked: a lookup is logged against the person.

@@ -297,7 +297,7 @@ func TestRegisterAndPlaceIsOneTransaction(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		f := newNomination(t, db)
 		st := f.stations[0]
-		to := store.Placement{ElectionID: f.election.ID, PartyID: f.a.ID, StationID: st.ID, TaskTypeID: f.tf.ID, Day: f.election.ElectionDay}
+		to := models.Placement{ElectionID: f.election.ID, PartyID: f.a.ID, StationID: st.ID, TaskTypeID: f.tf.ID, Day: f.election.ElectionDay}
 		in := store.NewParticipant{CPR: mustCPR(t, "0303901234"), Name: "Ny Person", Mobile: "20304050"}
 		if _, err := store.RegisterAndPlace(ctx, db, f.keys, f.secA, in, to, f.now); !errors.Is(err, store.ErrNoVacancy) {
 			t.Fatalf("no slot: %v", err)

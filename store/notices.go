@@ -3,32 +3,16 @@ package store
 import (
 	"context"
 	"slices"
-	"time"
 
 	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/models"
 )
 
-// NoticeView is a slot that became free again, as the staff and the
-// party's secretaries are told on the overview: where and when, and
-// whether the reserve list filled it. No names: the overview's declined
-// list names the people.
-type NoticeView struct {
-	At        time.Time
-	Station   string
-	TaskType  string
-	Day       models.Date
-	PartyID   int64
-	State     models.AssignmentState // how the lifecycle ended
-	Refilled  bool                   // a person from the reserve list took over
-	SlotState models.AssignmentState // the replacement's state, when refilled
-}
-
 // ReopenedSlots lists the newest reopened slots of an election, at most
 // limit: all for staff, the own party's (and stations') for a party
 // secretary.
-func ReopenedSlots(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, limit int) ([]NoticeView, error) {
+func ReopenedSlots(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, limit int) ([]models.NoticeView, error) {
 	q := db.WithContext(ctx).Table("notices").
 		Select(`notices.created_at AS at, polling_stations.name AS station, task_types.name AS task_type, a.day AS day,
 			a.party_id AS party_id, a.state AS state, r.id IS NOT NULL AS refilled, COALESCE(r.state, '') AS slot_state`).
@@ -47,7 +31,7 @@ func ReopenedSlots(ctx context.Context, db *gorm.DB, actor models.User, election
 	if sc.stations != nil {
 		q = q.Where("a.station_id IN ?", sc.stations)
 	}
-	var out []NoticeView
+	var out []models.NoticeView
 	err = q.Order("notices.created_at DESC, notices.id DESC").Limit(limit).Scan(&out).Error
 	return slices.Clip(out), err
 }

@@ -15,34 +15,8 @@ import (
 	"github.com/valghalla/valghalla/models"
 )
 
-// Counts are the numbers of one cell of the status overview, or a total.
-//
-// Slots = Vacant + Nominated + Invited + Confirmed + NoShow: those columns
-// count slots, by the state of the person holding each (see
-// models.AssignmentState.HoldsSlot). Declined and Ended count assignments
-// that no longer hold their slot: a slot declined by two people in turn
-// counts 2 in Declined, and it is vacant again (or held by the next person).
-// Ended is "ended without a confirmation": expired (no answer in time),
-// cancelled (retracted by staff or cancelled by the worker) and removed (no
-// longer eligible); its parts are kept apart for whoever needs them.
-type Counts struct {
-	Slots     int
-	Vacant    int
-	Nominated int // on the slot, not yet invited
-	Invited   int // invited, awaiting an answer
-	Confirmed int // confirmed or completed
-	NoShow    int // confirmed but did not turn up: still holds the slot
-	Declined  int
-	Expired   int
-	Cancelled int
-	Removed   int
-}
-
-// Ended is the number of assignments that ended without a confirmation
-// other than by declining: expired, cancelled or removed.
-func (c Counts) Ended() int { return c.Expired + c.Cancelled + c.Removed }
-
-func (c *Counts) add(o Counts) {
+// addCounts adds o to c: a total of cells.
+func addCounts(c *models.Counts, o models.Counts) {
 	c.Slots += o.Slots
 	c.Vacant += o.Vacant
 	c.Nominated += o.Nominated
@@ -55,80 +29,12 @@ func (c *Counts) add(o Counts) {
 	c.Removed += o.Removed
 }
 
-func (c Counts) held() int { return c.Nominated + c.Invited + c.Confirmed + c.NoShow }
-
-// OverviewFilter narrows the overview; zero values mean "all".
-type OverviewFilter struct {
-	Day        models.Date
-	PartyID    int64
-	TaskTypeID int64
-	StationID  int64
-}
-
-// PartyCounts is the finest cell: one party's slots of one task type at
-// one polling station (over all days, or the filtered day).
-type PartyCounts struct {
-	Party models.Party
-	Counts
-}
-
-// TaskTypeOverview is one task type at one station, party by party.
-type TaskTypeOverview struct {
-	TaskType models.TaskType
-	Parties  []PartyCounts
-	Total    Counts
-}
-
-// StationOverview is one polling station, task type by task type.
-type StationOverview struct {
-	Station   models.PollingStation
-	TaskTypes []TaskTypeOverview
-	Total     Counts
-}
-
-// AreaOverview is one area, station by station.
-type AreaOverview struct {
-	Area     models.Area
-	Stations []StationOverview
-	Total    Counts
-}
-
-// DeclinedInvitation is one "no" in the list under the overview: a name and
-// where, never a CPR number nor contact data.
-type DeclinedInvitation struct {
-	AssignmentID  int64
-	ParticipantID int64
-	Name          string
-	Station       models.PollingStation
-	TaskType      models.TaskType
-	Party         models.Party
-	Day           models.Date
-	Reason        models.DeclineReason
-	At            *time.Time // when they answered; nil if not recorded
-}
+// held is how many of the cell's slots someone holds.
+func held(c models.Counts) int { return c.Nominated + c.Invited + c.Confirmed + c.NoShow }
 
 // MaxDeclinedShown caps the list of declined invitations (newest first);
 // Overview.Total.Declined tells how many there are in all.
 const MaxDeclinedShown = 200
-
-// ElectionOverview is the status overview of one election as one actor
-// may see it.
-type ElectionOverview struct {
-	Election models.Election
-	Filter   OverviewFilter
-	// HasSlots tells whether the election has any slots the actor may see,
-	// whatever the filter: "no slots planned" differs from "none match".
-	HasSlots bool
-	Areas    []AreaOverview
-	Total    Counts
-	Declined []DeclinedInvitation
-	// What the filter form offers: the election's task days, the parties,
-	// task types and stations the actor may choose among.
-	Days      []models.Date
-	Parties   []models.Party
-	TaskTypes []models.TaskType
-	Stations  []models.PollingStation
-}
 
 // scanRows runs q and hands each row to fn.
 func scanRows(q *gorm.DB, fn func(scan func(...any) error) error) error {
@@ -172,7 +78,7 @@ func (sc overviewScope) allows(partyID, stationID int64) bool {
 }
 
 // where narrows a query on slots or assignments to the scope and filter.
-func (sc overviewScope) where(q *gorm.DB, electionID int64, f OverviewFilter) *gorm.DB {
+func (sc overviewScope) where(q *gorm.DB, electionID int64, f models.OverviewFilter) *gorm.DB {
 	q = q.Where("election_id = ?", electionID)
 	if sc.partyID != 0 {
 		q = q.Where("party_id = ?", sc.partyID)
@@ -261,8 +167,8 @@ type cellKey struct{ station, taskType, party int64 }
 // the election: two GROUP BY counts over the plan indexes (slots_plan,
 // assignments_overview), the declined invitations and the small lookup
 // tables; the tree is assembled here.
-func Overview(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, f OverviewFilter) (ElectionOverview, error) {
-	out := ElectionOverview{Filter: f}
+func Overview(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, f models.OverviewFilter) (models.ElectionOverview, error) {
+	out := models.ElectionOverview{Filter: f}
 	sc, err := scopeOf(ctx, db, actor)
 	if err != nil {
 		return out, err
@@ -287,11 +193,11 @@ func Overview(ctx context.Context, db *gorm.DB, actor models.User, electionID in
 	// The two counts. The snapshot is not atomic across them (a read
 	// transaction would take SQLite's write lock): a person nominated in
 	// between shows for a moment, and Vacant never goes below zero.
-	cells := map[cellKey]*Counts{}
-	cell := func(k cellKey) *Counts {
+	cells := map[cellKey]*models.Counts{}
+	cell := func(k cellKey) *models.Counts {
 		c := cells[k]
 		if c == nil {
-			c = &Counts{}
+			c = &models.Counts{}
 			cells[k] = c
 		}
 		return c
@@ -318,7 +224,7 @@ func Overview(ctx context.Context, db *gorm.DB, actor models.User, electionID in
 		Select("station_id, task_type_id, party_id, "+stateCounts).
 		Group("station_id, task_type_id, party_id"), func(scan func(...any) error) error {
 		var k cellKey
-		var r Counts
+		var r models.Counts
 		if err := scan(&k.station, &k.taskType, &k.party, &r.Nominated, &r.Invited, &r.Confirmed, &r.NoShow,
 			&r.Declined, &r.Expired, &r.Cancelled, &r.Removed); err != nil {
 			return err
@@ -331,7 +237,7 @@ func Overview(ctx context.Context, db *gorm.DB, actor models.User, electionID in
 		return out, err
 	}
 	for _, c := range cells {
-		c.Vacant = max(0, c.Slots-c.held())
+		c.Vacant = max(0, c.Slots-held(*c))
 	}
 
 	// The small tables, whole: at most a few hundred rows.
@@ -372,7 +278,7 @@ func Overview(ctx context.Context, db *gorm.DB, actor models.User, electionID in
 		out.HasSlots = true
 	} else {
 		var one []int64
-		if err := sc.where(db.Table("slots"), electionID, OverviewFilter{}).Limit(1).Pluck("id", &one).Error; err != nil {
+		if err := sc.where(db.Table("slots"), electionID, models.OverviewFilter{}).Limit(1).Pluck("id", &one).Error; err != nil {
 			return out, err
 		}
 		out.HasSlots = len(one) > 0
@@ -384,8 +290,8 @@ func Overview(ctx context.Context, db *gorm.DB, actor models.User, electionID in
 
 // assembleOverview builds the tree in display order from the cells, leaving
 // out every branch without a cell.
-func assembleOverview(cells map[cellKey]*Counts, areas []models.Area, stations []models.PollingStation,
-	taskTypes []models.TaskType, parties []models.Party, total *Counts) []AreaOverview {
+func assembleOverview(cells map[cellKey]*models.Counts, areas []models.Area, stations []models.PollingStation,
+	taskTypes []models.TaskType, parties []models.Party, total *models.Counts) []models.AreaOverview {
 	// Which stations, task types and parties occur, so the loops below
 	// visit only those (a party secretary's tree is a twelfth of staff's).
 	occurs := map[int64]bool{}
@@ -409,35 +315,35 @@ func assembleOverview(cells map[cellKey]*Counts, areas []models.Area, stations [
 			stationsIn[s.AreaID] = append(stationsIn[s.AreaID], s)
 		}
 	}
-	var out []AreaOverview
+	var out []models.AreaOverview
 	for _, a := range areas {
 		if len(stationsIn[a.ID]) == 0 {
 			continue
 		}
-		ao := AreaOverview{Area: a}
+		ao := models.AreaOverview{Area: a}
 		for _, s := range stationsIn[a.ID] {
-			so := StationOverview{Station: s}
+			so := models.StationOverview{Station: s}
 			for _, t := range taskTypes {
 				if !taskTypesAt[s.ID][t.ID] {
 					continue
 				}
-				to := TaskTypeOverview{TaskType: t}
+				to := models.TaskTypeOverview{TaskType: t}
 				for _, p := range parties {
 					if !partiesAt[[2]int64{s.ID, t.ID}][p.ID] {
 						continue
 					}
 					c := *cells[cellKey{s.ID, t.ID, p.ID}]
-					to.Parties = append(to.Parties, PartyCounts{Party: p, Counts: c})
-					to.Total.add(c)
+					to.Parties = append(to.Parties, models.PartyCounts{Party: p, Counts: c})
+					addCounts(&to.Total, c)
 				}
 				so.TaskTypes = append(so.TaskTypes, to)
-				so.Total.add(to.Total)
+				addCounts(&so.Total, to.Total)
 			}
 			ao.Stations = append(ao.Stations, so)
-			ao.Total.add(so.Total)
+			addCounts(&ao.Total, so.Total)
 		}
 		out = append(out, ao)
-		total.add(ao.Total)
+		addCounts(total, ao.Total)
 	}
 	return out
 }
@@ -460,8 +366,8 @@ func sortParties(ps []models.Party) {
 }
 
 // declinedInvitations lists the newest "no" answers in scope, by name only.
-func declinedInvitations(db *gorm.DB, sc overviewScope, electionID int64, f OverviewFilter,
-	stations []models.PollingStation, taskTypes []models.TaskType, parties []models.Party) ([]DeclinedInvitation, error) {
+func declinedInvitations(db *gorm.DB, sc overviewScope, electionID int64, f models.OverviewFilter,
+	stations []models.PollingStation, taskTypes []models.TaskType, parties []models.Party) ([]models.DeclinedInvitation, error) {
 	var rows []struct {
 		ID, ParticipantID              int64
 		Name                           string
@@ -490,9 +396,9 @@ func declinedInvitations(db *gorm.DB, sc overviewScope, electionID int64, f Over
 	for _, p := range parties {
 		partyOf[p.ID] = p
 	}
-	out := make([]DeclinedInvitation, len(rows))
+	out := make([]models.DeclinedInvitation, len(rows))
 	for i, r := range rows {
-		out[i] = DeclinedInvitation{AssignmentID: r.ID, ParticipantID: r.ParticipantID, Name: r.Name, Station: stationOf[r.StationID], TaskType: taskTypeOf[r.TaskTypeID],
+		out[i] = models.DeclinedInvitation{AssignmentID: r.ID, ParticipantID: r.ParticipantID, Name: r.Name, Station: stationOf[r.StationID], TaskType: taskTypeOf[r.TaskTypeID],
 			Party: partyOf[r.PartyID], Day: r.Day, Reason: r.DeclineReason, At: r.AnsweredAt}
 	}
 	return out, nil

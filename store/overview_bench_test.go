@@ -33,7 +33,7 @@ func BenchmarkOverview(b *testing.B) {
 		if err := db.Create(&secretary).Error; err != nil {
 			b.Fatal(err)
 		}
-		count := func(actor models.User, f store.OverviewFilter) func() (int, error) {
+		count := func(actor models.User, f models.OverviewFilter) func() (int, error) {
 			return func() (int, error) {
 				o, err := store.Overview(ctx, db, actor, pe.election.ID, f)
 				return o.Total.Slots, err
@@ -43,10 +43,10 @@ func BenchmarkOverview(b *testing.B) {
 			name string
 			run  func() (int, error)
 		}{
-			{"staff", count(pe.admin, store.OverviewFilter{})},
-			{"staff-one-day", count(pe.admin, store.OverviewFilter{Day: pe.election.ElectionDay})},
-			{"staff-one-party", count(pe.admin, store.OverviewFilter{PartyID: pe.parties[3].ID})},
-			{"secretary", count(secretary, store.OverviewFilter{})},
+			{"staff", count(pe.admin, models.OverviewFilter{})},
+			{"staff-one-day", count(pe.admin, models.OverviewFilter{Day: pe.election.ElectionDay})},
+			{"staff-one-party", count(pe.admin, models.OverviewFilter{PartyID: pe.parties[3].ID})},
+			{"secretary", count(secretary, models.OverviewFilter{})},
 			// The party secretary's list of their party's slots, each with
 			// who holds it (the nomination page).
 			{"secretary-list", func() (int, error) {

@@ -147,7 +147,7 @@ func planElection(tb testing.TB, db *gorm.DB, spec planSpec) plannedElection {
 
 // recount counts the overview the plain way: every slot and assignment
 // loaded and looked at one by one.
-func recount(tb testing.TB, db *gorm.DB, electionID int64, keep func(station, taskType, party int64, day models.Date) bool) map[[3]int64]store.Counts {
+func recount(tb testing.TB, db *gorm.DB, electionID int64, keep func(station, taskType, party int64, day models.Date) bool) map[[3]int64]models.Counts {
 	tb.Helper()
 	var slots []models.Slot
 	var as []models.Assignment
@@ -157,7 +157,7 @@ func recount(tb testing.TB, db *gorm.DB, electionID int64, keep func(station, ta
 	if err := db.Where("election_id = ?", electionID).Find(&as).Error; err != nil {
 		tb.Fatal(err)
 	}
-	out := map[[3]int64]store.Counts{}
+	out := map[[3]int64]models.Counts{}
 	holder := map[int64]models.AssignmentState{}
 	for _, a := range as {
 		if !keep(a.StationID, a.TaskTypeID, a.PartyID, a.Day) {
@@ -207,19 +207,19 @@ func all(int64, int64, int64, models.Date) bool { return true }
 
 // flatten returns the finest cells of an overview, and checks on the way
 // that every total is the sum of what is under it.
-func flatten(t *testing.T, o store.ElectionOverview) map[[3]int64]store.Counts {
+func flatten(t *testing.T, o models.ElectionOverview) map[[3]int64]models.Counts {
 	t.Helper()
-	out := map[[3]int64]store.Counts{}
-	var total store.Counts
+	out := map[[3]int64]models.Counts{}
+	var total models.Counts
 	for _, a := range o.Areas {
-		var at store.Counts
+		var at models.Counts
 		for _, s := range a.Stations {
-			var st store.Counts
+			var st models.Counts
 			if s.Station.AreaID != a.Area.ID {
 				t.Errorf("station %s under area %s", s.Station.Name, a.Area.Name)
 			}
 			for _, tt := range s.TaskTypes {
-				var tc store.Counts
+				var tc models.Counts
 				for _, p := range tt.Parties {
 					k := [3]int64{s.Station.ID, tt.TaskType.ID, p.Party.ID}
 					if _, dup := out[k]; dup {
@@ -249,13 +249,13 @@ func flatten(t *testing.T, o store.ElectionOverview) map[[3]int64]store.Counts {
 	return out
 }
 
-func sum(a, b store.Counts) store.Counts {
-	return store.Counts{Slots: a.Slots + b.Slots, Vacant: a.Vacant + b.Vacant, Nominated: a.Nominated + b.Nominated,
+func sum(a, b models.Counts) models.Counts {
+	return models.Counts{Slots: a.Slots + b.Slots, Vacant: a.Vacant + b.Vacant, Nominated: a.Nominated + b.Nominated,
 		Invited: a.Invited + b.Invited, Confirmed: a.Confirmed + b.Confirmed, NoShow: a.NoShow + b.NoShow,
 		Declined: a.Declined + b.Declined, Expired: a.Expired + b.Expired, Cancelled: a.Cancelled + b.Cancelled, Removed: a.Removed + b.Removed}
 }
 
-func sameCells(t *testing.T, what string, got, want map[[3]int64]store.Counts) {
+func sameCells(t *testing.T, what string, got, want map[[3]int64]models.Counts) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Errorf("%s: %d cells, recount has %d", what, len(got), len(want))
@@ -274,7 +274,7 @@ func smallPlan(t *testing.T, db *gorm.DB) plannedElection {
 func TestOverviewCountsMatchARecount(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		pe := smallPlan(t, db)
-		o, err := store.Overview(ctx, db, pe.admin, pe.election.ID, store.OverviewFilter{})
+		o, err := store.Overview(ctx, db, pe.admin, pe.election.ID, models.OverviewFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -322,14 +322,14 @@ func TestOverviewFilters(t *testing.T) {
 		day, party, taskType, station := pe.days[0], pe.parties[1].ID, pe.taskTypes[0].ID, pe.stations[2].ID
 		for _, tc := range []struct {
 			name string
-			f    store.OverviewFilter
+			f    models.OverviewFilter
 			keep func(s, tt, p int64, d models.Date) bool
 		}{
-			{"day", store.OverviewFilter{Day: day}, func(_, _, _ int64, d models.Date) bool { return d == day }},
-			{"party", store.OverviewFilter{PartyID: party}, func(_, _, p int64, _ models.Date) bool { return p == party }},
-			{"task type", store.OverviewFilter{TaskTypeID: taskType}, func(_, tt, _ int64, _ models.Date) bool { return tt == taskType }},
-			{"station", store.OverviewFilter{StationID: station}, func(s, _, _ int64, _ models.Date) bool { return s == station }},
-			{"all four", store.OverviewFilter{Day: day, PartyID: party, TaskTypeID: taskType, StationID: station},
+			{"day", models.OverviewFilter{Day: day}, func(_, _, _ int64, d models.Date) bool { return d == day }},
+			{"party", models.OverviewFilter{PartyID: party}, func(_, _, p int64, _ models.Date) bool { return p == party }},
+			{"task type", models.OverviewFilter{TaskTypeID: taskType}, func(_, tt, _ int64, _ models.Date) bool { return tt == taskType }},
+			{"station", models.OverviewFilter{StationID: station}, func(s, _, _ int64, _ models.Date) bool { return s == station }},
+			{"all four", models.OverviewFilter{Day: day, PartyID: party, TaskTypeID: taskType, StationID: station},
 				func(s, tt, p int64, d models.Date) bool {
 					return d == day && p == party && tt == taskType && s == station
 				}},
@@ -357,8 +357,8 @@ func TestOverviewFilters(t *testing.T) {
 		// A task type without slots: nothing matches, but the election has slots.
 		tt := models.TaskType{Name: "Ordstyrer", ShortName: "OS", Version: 1}
 		db.Create(&tt)
-		o, err := store.Overview(ctx, db, pe.admin, pe.election.ID, store.OverviewFilter{TaskTypeID: tt.ID})
-		if err != nil || len(o.Areas) != 0 || o.Total != (store.Counts{}) || !o.HasSlots {
+		o, err := store.Overview(ctx, db, pe.admin, pe.election.ID, models.OverviewFilter{TaskTypeID: tt.ID})
+		if err != nil || len(o.Areas) != 0 || o.Total != (models.Counts{}) || !o.HasSlots {
 			t.Errorf("filter matching nothing: %v, %d areas, %+v, has slots %v", err, len(o.Areas), o.Total, o.HasSlots)
 		}
 	})
@@ -382,7 +382,7 @@ func TestOverviewScopeOfAPartySecretary(t *testing.T) {
 			db.Create(&models.UserStation{UserID: limited.ID, StationID: s})
 		}
 
-		o, err := store.Overview(ctx, db, secA, pe.election.ID, store.OverviewFilter{})
+		o, err := store.Overview(ctx, db, secA, pe.election.ID, models.OverviewFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -399,7 +399,7 @@ func TestOverviewScopeOfAPartySecretary(t *testing.T) {
 			}
 		}
 
-		o, err = store.Overview(ctx, db, limited, pe.election.ID, store.OverviewFilter{Day: pe.days[1]})
+		o, err = store.Overview(ctx, db, limited, pe.election.ID, models.OverviewFilter{Day: pe.days[1]})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -415,7 +415,7 @@ func TestOverviewScopeOfAPartySecretary(t *testing.T) {
 			}
 		}
 
-		for name, f := range map[string]store.OverviewFilter{
+		for name, f := range map[string]models.OverviewFilter{
 			"another party":   {PartyID: partyV.ID},
 			"another station": {StationID: pe.stations[0].ID},
 		} {
@@ -424,13 +424,13 @@ func TestOverviewScopeOfAPartySecretary(t *testing.T) {
 			}
 		}
 
-		o, err = store.Overview(ctx, db, readOnly, pe.election.ID, store.OverviewFilter{})
+		o, err = store.Overview(ctx, db, readOnly, pe.election.ID, models.OverviewFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		sameCells(t, "read-only", flatten(t, o), recount(t, db, pe.election.ID, all))
 
-		if _, err := store.Overview(ctx, db, models.User{Role: "visitor"}, pe.election.ID, store.OverviewFilter{}); !errors.Is(err, models.ErrForbidden) {
+		if _, err := store.Overview(ctx, db, models.User{Role: "visitor"}, pe.election.ID, models.OverviewFilter{}); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("unknown role: %v", err)
 		}
 	})
@@ -470,14 +470,14 @@ func TestOverviewElectionsAndEmptyOnes(t *testing.T) {
 			t.Errorf("secretary chooser %v, want %v", got, want)
 		}
 
-		o, err := store.Overview(ctx, db, pe.admin, draft.ID, store.OverviewFilter{})
+		o, err := store.Overview(ctx, db, pe.admin, draft.ID, models.OverviewFilter{})
 		if err != nil || o.HasSlots || len(o.Areas) != 0 || o.Election.Title != "Kladde" {
 			t.Errorf("election without slots: %v, has slots %v, %d areas", err, o.HasSlots, len(o.Areas))
 		}
-		if _, err := store.Overview(ctx, db, sec, draft.ID, store.OverviewFilter{}); !errors.Is(err, models.ErrNotFound) {
+		if _, err := store.Overview(ctx, db, sec, draft.ID, models.OverviewFilter{}); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("secretary on a draft: %v", err)
 		}
-		if _, err := store.Overview(ctx, db, pe.admin, 99999, store.OverviewFilter{}); !errors.Is(err, models.ErrNotFound) {
+		if _, err := store.Overview(ctx, db, pe.admin, 99999, models.OverviewFilter{}); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("unknown election: %v", err)
 		}
 	})
@@ -486,7 +486,7 @@ func TestOverviewElectionsAndEmptyOnes(t *testing.T) {
 func TestOverviewDeclinedListNewestFirstWithReasons(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		pe := smallPlan(t, db)
-		o, err := store.Overview(ctx, db, pe.admin, pe.election.ID, store.OverviewFilter{})
+		o, err := store.Overview(ctx, db, pe.admin, pe.election.ID, models.OverviewFilter{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -91,22 +91,14 @@ func RemoveReserve(ctx context.Context, db *gorm.DB, actor models.User, reserveI
 	})
 }
 
-// ReserveEntry is a reserve with the person's name and the station's, for
-// the lists.
-type ReserveEntry struct {
-	models.Reserve
-	Name        string
-	StationName string // empty for the whole municipality
-}
-
 // ReservesOf lists a party's reserve list for an election, first come first
 // served. Staff and read-only staff see any party's, a secretary only their
 // own party's.
-func ReservesOf(ctx context.Context, db *gorm.DB, actor models.User, electionID, partyID int64) ([]ReserveEntry, error) {
+func ReservesOf(ctx context.Context, db *gorm.DB, actor models.User, electionID, partyID int64) ([]models.ReserveEntry, error) {
 	if !mayReadAllParties(actor) && (actor.Role != models.RolePartySecretary || actor.PartyID == nil || *actor.PartyID != partyID) {
 		return nil, models.ErrForbidden
 	}
-	var out []ReserveEntry
+	var out []models.ReserveEntry
 	err := db.WithContext(ctx).Table("reserves").
 		Select("reserves.*, p.name AS name, COALESCE(s.name, '') AS station_name").
 		Joins("JOIN participants p ON p.id = reserves.participant_id").

@@ -8,7 +8,6 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/recruit"
-	"github.com/valghalla/valghalla/store"
 )
 
 // The answer page: the link in every invitation leads here. No login: the
@@ -19,7 +18,7 @@ import (
 // answerNotices are the thank-you notes the page shows after an answer.
 var answerNotices = []string{"answer.thanks.ja", "answer.thanks.nej", "answer.thanks.fjern", "answer.thanks.afbud"}
 
-func (s *server) answerTask(c *gin.Context) (store.TaskView, bool) {
+func (s *server) answerTask(c *gin.Context) (models.TaskView, bool) {
 	v, err := s.Recruit.TaskByToken(c.Request.Context(), c.Param("token"))
 	if status, refused := refusalStatus(err); refused && status == http.StatusNotFound {
 		s.render(c, http.StatusNotFound, "answer_gone.html", "answer.unknown.title", map[string]any{"Message": "answer.unknown"})
@@ -39,7 +38,7 @@ func (s *server) answerForm(c *gin.Context) {
 	s.renderAnswer(c, http.StatusOK, v, noticeOf(c, answerNotices...), "")
 }
 
-func (s *server) renderAnswer(c *gin.Context, status int, v store.TaskView, notice, refusal string) {
+func (s *server) renderAnswer(c *gin.Context, status int, v models.TaskView, notice, refusal string) {
 	now := s.Now()
 	s.render(c, status, "answer.html", "answer.title", map[string]any{
 		"Task": v, "Notice": notice, "Refusal": refusal, "Self": c.Request.URL.Path,
@@ -93,7 +92,7 @@ func (s *server) assignment(c *gin.Context) {
 	s.renderAssignment(c, http.StatusOK, t.View, t.Name, noticeOf(c, "assignment.done"), "")
 }
 
-func (s *server) renderAssignment(c *gin.Context, status int, v store.TaskView, name, notice, refusal string) {
+func (s *server) renderAssignment(c *gin.Context, status int, v models.TaskView, name, notice, refusal string) {
 	st := v.Assignment.State
 	s.render(c, status, "assignment.html", "assignment.title", map[string]any{
 		"Task": v, "Name": name, "Notice": notice, "Refusal": refusal,

@@ -11,7 +11,6 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/recruit"
-	"github.com/valghalla/valghalla/store"
 )
 
 // Nominations through the JSON API: register a person by CPR number on a
@@ -129,14 +128,13 @@ func ineligibilityTexts(c *gin.Context, reasons []models.Ineligibility) []string
 // apiNominationElection loads the :id election for a nomination call: 404 when there
 // is none, or when it is a draft a party secretary has no business with.
 func (s *server) apiNominationElection(c *gin.Context) (models.Election, bool) {
-	var e models.Election
-	id := apiID(c, "id")
-	if err := s.DB.WithContext(c.Request.Context()).Where("id = ?", id).Limit(1).Find(&e).Error; err != nil {
-		s.apiFail(c, err)
-		return e, false
-	}
-	if e.ID == 0 || (e.State == models.ElectionDraft && currentUser(c).Role == models.RolePartySecretary) {
+	e, err := s.Recruit.NominationElection(c.Request.Context(), *currentUser(c), apiID(c, "id"))
+	switch {
+	case errors.Is(err, models.ErrNotFound):
 		apiError(c, http.StatusNotFound, translator(c)("api.notfound"))
+		return e, false
+	case err != nil:
+		s.apiFail(c, err)
 		return e, false
 	}
 	return e, true
@@ -172,7 +170,7 @@ func (s *server) apiPartySlots(c *gin.Context) {
 	if !ok {
 		return
 	}
-	cells, err := store.PartySlots(c.Request.Context(), s.DB, u, e.ID, partyID)
+	cells, err := s.Recruit.PartySlots(c.Request.Context(), u, e.ID, partyID)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return

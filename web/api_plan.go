@@ -134,7 +134,7 @@ type apiCounts struct {
 	Removed   int `json:"removed"`
 }
 
-func toAPICounts(n store.Counts) apiCounts {
+func toAPICounts(n models.Counts) apiCounts {
 	return apiCounts{n.Slots, n.Vacant, n.Nominated, n.Invited, n.Confirmed, n.NoShow, n.Declined, n.Expired, n.Cancelled, n.Removed}
 }
 
@@ -182,7 +182,7 @@ type apiDeclined struct {
 // apiOverview is the status overview of an election; a party secretary
 // gets their own party only (the store decides).
 func (s *server) apiOverview(c *gin.Context) {
-	var f store.OverviewFilter
+	var f models.OverviewFilter
 	ids := map[string]*int64{"party_id": &f.PartyID, "task_type_id": &f.TaskTypeID, "station_id": &f.StationID}
 	for name, dst := range ids {
 		if v := c.Query(name); v != "" {
@@ -202,7 +202,7 @@ func (s *server) apiOverview(c *gin.Context) {
 		}
 		f.Day = d
 	}
-	o, err := store.Overview(c.Request.Context(), s.DB, *currentUser(c), apiID(c, "id"), f)
+	o, err := s.Recruit.Overview(c.Request.Context(), *currentUser(c), apiID(c, "id"), f)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return

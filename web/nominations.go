@@ -13,13 +13,12 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/recruit"
-	"github.com/valghalla/valghalla/store"
 )
 
 // maxBody caps every request body; the largest legitimate one is a
-// nomination upload (store.MaxCSVBytes) with its form around it. A bigger
+// nomination upload (recruit.MaxCSVBytes) with its form around it. A bigger
 // body is refused before anything reads it (the CSRF check parses forms).
-const maxBody = store.MaxCSVBytes + 64<<10
+const maxBody = recruit.MaxCSVBytes + 64<<10
 
 func (s *server) limitBody(c *gin.Context) {
 	if c.Request.ContentLength > maxBody {
@@ -36,13 +35,8 @@ func (s *server) limitBody(c *gin.Context) {
 // nominationElections lists the elections one can nominate for: a party
 // secretary sees the active ones, staff every one that is not closed.
 func (s *server) nominationElections(c *gin.Context) {
-	u := currentUser(c)
-	q := s.DB.WithContext(c.Request.Context()).Where("state <> ?", models.ElectionClosed)
-	if u.Role == models.RolePartySecretary {
-		q = q.Where("state = ?", models.ElectionActive)
-	}
-	var es []models.Election
-	if err := q.Order("election_day").Find(&es).Error; err != nil {
+	es, err := s.Recruit.NominationElections(c.Request.Context(), *currentUser(c))
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -53,15 +47,14 @@ func (s *server) nominationElections(c *gin.Context) {
 // written) when there is none, or when it is a draft a party secretary
 // has no business with.
 func (s *server) electionOf(c *gin.Context) (models.Election, bool) {
-	var e models.Election
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	err := s.DB.WithContext(c.Request.Context()).Where("id = ?", id).Limit(1).Find(&e).Error
-	if err != nil {
-		s.fail(c, err)
-		return e, false
-	}
-	if e.ID == 0 || (e.State == models.ElectionDraft && currentUser(c).Role == models.RolePartySecretary) {
+	e, err := s.Recruit.NominationElection(c.Request.Context(), *currentUser(c), id)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
+		return e, false
+	case err != nil:
+		s.fail(c, err)
 		return e, false
 	}
 	return e, true
@@ -71,17 +64,8 @@ func (s *server) electionOf(c *gin.Context) (models.Election, bool) {
 // for staff the one chosen (raw, from ?parti= or the form); zero when
 // staff have chosen none.
 func (s *server) partyOf(c *gin.Context, raw string) (models.Party, error) {
-	var p models.Party
-	u := currentUser(c)
 	id, _ := strconv.ParseInt(raw, 10, 64)
-	if u.Role == models.RolePartySecretary {
-		id = *u.PartyID
-	}
-	if id == 0 {
-		return p, nil
-	}
-	err := s.DB.WithContext(c.Request.Context()).Where("id = ?", id).Limit(1).Find(&p).Error
-	return p, err
+	return s.Recruit.NominationParty(c.Request.Context(), *currentUser(c), id)
 }
 
 // formTarget is the election and party a nomination form posts for; it
@@ -129,83 +113,48 @@ func (s *server) nominationPage(c *gin.Context) {
 }
 
 func (s *server) renderNominations(c *gin.Context, status int, e models.Election, party models.Party, data map[string]any) {
-	ctx := c.Request.Context()
 	u := *currentUser(c)
-	db := s.DB.WithContext(ctx)
 	data["Election"], data["Party"] = e, party
 	data["MayWrite"] = registrar.allows(&u) && e.State != models.ElectionClosed
 	data["IsStaff"] = staffWrite.allows(&u)
 	data["NoRegister"] = !s.Recruit.HasRegister()
-	data["MaxRows"] = store.MaxCSVRows
+	data["MaxRows"] = recruit.MaxCSVRows
+	page, err := s.Recruit.NominationPage(c.Request.Context(), u, e.ID, party.ID)
+	if errors.Is(err, models.ErrForbidden) {
+		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	if u.Role != models.RolePartySecretary {
-		var parties []models.Party
-		if err := db.Find(&parties).Error; err != nil {
-			s.fail(c, err)
-			return
-		}
-		models.SortDanish(parties, func(p models.Party) string { return p.Name })
-		data["Parties"] = parties
+		data["Parties"] = page.Parties
 	}
 	if party.ID != 0 {
-		cells, err := store.PartySlots(ctx, s.DB, u, e.ID, party.ID)
-		if err == nil {
-			data["Cells"] = cells
-			var open []store.NominationCell
-			for _, cell := range cells {
-				if cell.Vacant > 0 && (!cell.TaskType.AppointedOnly || staffWrite.allows(&u)) {
-					open = append(open, cell)
-				}
+		// The cells the nomination form offers: vacant ones, of task
+		// types the user may fill.
+		var open []models.NominationCell
+		for _, cell := range page.Cells {
+			if cell.Vacant > 0 && (!cell.TaskType.AppointedOnly || staffWrite.allows(&u)) {
+				open = append(open, cell)
 			}
-			data["OpenCells"] = open
-			data["Reserves"], err = store.ReservesOf(ctx, s.DB, u, e.ID, party.ID)
 		}
-		var people []models.Participant
-		if err == nil {
-			people, err = store.ParticipantsOfParty(ctx, s.DB, u, party.ID)
-		}
-		var stations []models.PollingStation
-		if err == nil {
-			stations, err = s.stationsFor(ctx, u)
-		}
-		if errors.Is(err, models.ErrForbidden) {
-			s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
-			return
-		}
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		options := make([]personOption, len(people))
-		for i, p := range people {
+		options := make([]personOption, len(page.People))
+		for i, p := range page.People {
 			options[i] = personOption{p.ID, p.Name, maskedCPR(p)}
 		}
-		data["People"], data["Stations"] = options, stations
+		data["Cells"], data["OpenCells"], data["Reserves"] = page.Cells, open, page.Reserves
+		data["People"], data["Stations"] = options, page.Stations
 	}
 	s.render(c, status, "nominations.html", "nominations.title", data)
-}
-
-// stationsFor lists the stations a user may place reserves at, in
-// district order: a limited secretary's own, otherwise all.
-func (s *server) stationsFor(ctx context.Context, u models.User) ([]models.PollingStation, error) {
-	q := s.DB.WithContext(ctx).Order("district")
-	if u.Role == models.RolePartySecretary {
-		own, err := store.StationsOf(ctx, s.DB, u.ID)
-		if err != nil {
-			return nil, err
-		}
-		if len(own) > 0 {
-			q = q.Where("id IN ?", own)
-		}
-	}
-	var stations []models.PollingStation
-	return stations, q.Find(&stations).Error
 }
 
 // placementOf reads where the nomination form puts the person: a cell
 // ("station/task type/day") or the reserve list of a station ("" for the
 // whole municipality).
-func placementOf(c *gin.Context, e models.Election, partyID int64) (store.Placement, bool) {
-	to := store.Placement{ElectionID: e.ID, PartyID: partyID}
+func placementOf(c *gin.Context, e models.Election, partyID int64) (models.Placement, bool) {
+	to := models.Placement{ElectionID: e.ID, PartyID: partyID}
 	if c.PostForm("target") == "reserve" {
 		to.Reserve = true
 		if raw := c.PostForm("reserve_station"); raw != "" {
@@ -326,11 +275,11 @@ func (s *server) uploadNominations(c *gin.Context) {
 		return
 	}
 	defer file.Close()
-	if header.Size > store.MaxCSVBytes {
+	if header.Size > recruit.MaxCSVBytes {
 		again(http.StatusRequestEntityTooLarge, map[string]any{"ErrorKey": "nominations.toolarge"})
 		return
 	}
-	data, err := io.ReadAll(io.LimitReader(file, store.MaxCSVBytes+1))
+	data, err := io.ReadAll(io.LimitReader(file, recruit.MaxCSVBytes+1))
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -4,14 +4,12 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
 )
 
 // overview is the status overview, the start page of everyone logged in:
@@ -22,44 +20,35 @@ import (
 func (s *server) overview(c *gin.Context) {
 	ctx := c.Request.Context()
 	u := *currentUser(c)
-	elections, err := store.OverviewElections(ctx, s.DB, u)
-	if err != nil {
-		s.overviewFailed(c, err)
-		return
-	}
-	data := map[string]any{"Elections": elections}
-	if len(elections) == 0 {
-		s.render(c, http.StatusOK, "overview.html", "overview.title", data)
-		return
-	}
-	electionID := elections[0].ID
+	var electionID int64 // 0: the first the chooser offers
 	if v := c.Query("valg"); v != "" {
-		electionID = queryID(v)
-		if !slices.ContainsFunc(elections, func(e models.Election) bool { return e.ID == electionID }) {
+		if electionID = queryID(v); electionID == 0 {
 			s.notFound(c)
 			return
 		}
 	}
 	// A value that does not parse filters nothing: the form offers only
 	// valid ones, and a hand-edited address gets the whole picture.
-	f := store.OverviewFilter{PartyID: queryID(c.Query("parti")), TaskTypeID: queryID(c.Query("opgave")),
+	f := models.OverviewFilter{PartyID: queryID(c.Query("parti")), TaskTypeID: queryID(c.Query("opgave")),
 		StationID: queryID(c.Query("valgsted"))}
 	if d, err := models.ParseDate(c.Query("dag")); err == nil {
 		f.Day = d
 	}
-	o, err := store.Overview(ctx, s.DB, u, electionID, f)
+	page, err := s.Recruit.OverviewPage(ctx, u, electionID, f)
 	if err != nil {
 		s.overviewFailed(c, err)
 		return
 	}
-	data["Overview"] = o
-	if data["Reopened"], err = store.ReopenedSlots(ctx, s.DB, u, electionID, 50); err != nil {
-		s.overviewFailed(c, err)
+	data := map[string]any{"Elections": page.Elections}
+	if len(page.Elections) == 0 {
+		s.render(c, http.StatusOK, "overview.html", "overview.title", data)
 		return
 	}
+	o := page.Overview
+	data["Overview"], data["Reopened"] = o, page.Reopened
 	if staffOnly.allows(&u) {
 		// Messages no channel could deliver: staff look and send again.
-		if data["FailedMessages"], err = store.CountFailedMessages(ctx, s.DB, electionID); err != nil {
+		if data["FailedMessages"], err = s.Messaging.CountFailedMessages(ctx, o.Election.ID); err != nil {
 			s.overviewFailed(c, err)
 			return
 		}
@@ -100,7 +89,7 @@ func partyLabel(p models.Party) string {
 // countCells writes the eight number cells of an overview row, vacant ones
 // emphasised. Built here rather than by a nested template: a staff overview
 // has some 5,000 rows, and reflection per cell doubled its rendering time.
-func countCells(c store.Counts) template.HTML {
+func countCells(c models.Counts) template.HTML {
 	var b strings.Builder
 	cell := func(n int) {
 		b.WriteString("<td>")

@@ -352,7 +352,7 @@ func (s *faultStack) checkRound(t *testing.T) {
 		t.Errorf("%s: workflow says %q (%v), database %q; want invited", m.id, m.wf, m.err, m.proj)
 	}
 
-	ov, err := store.Overview(ctx, s.db, s.seed.Staff, s.seed.Election.ID, store.OverviewFilter{})
+	ov, err := store.Overview(ctx, s.db, s.seed.Staff, s.seed.Election.ID, models.OverviewFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
