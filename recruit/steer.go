@@ -156,7 +156,7 @@ func (s *Service) DistributeQuota(ctx context.Context, actor models.User, req Qu
 }
 
 // MoveSlot gives a never-used slot of one party in a cell to another.
-func (s *Service) MoveSlot(ctx context.Context, actor models.User, electionID int64, planVersion int, cell store.PlanCell,
+func (s *Service) MoveSlot(ctx context.Context, actor models.User, electionID int64, planVersion int, cell models.PlanCell,
 	fromParty, toParty int64) error {
 	return fromStore(store.MoveVacantSlot(ctx, s.DB, actor, electionID, planVersion, cell, fromParty, toParty, s.now()))
 }

@@ -38,3 +38,6 @@ func New(c Config) *Service {
 	}
 	return &s
 }
+
+// now is the time a change is stamped with.
+func (s *Service) now() time.Time { return s.Now().UTC() }

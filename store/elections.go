@@ -71,36 +71,6 @@ func CreateElection(ctx context.Context, db *gorm.DB, actor models.User, title s
 	return e, db.WithContext(ctx).Create(&e).Error
 }
 
-// ElectionSettings is the election page's form as typed: the store parses
-// and checks it, so every client gets the same messages.
-type ElectionSettings struct {
-	Title              string
-	Day                string // YYYY-MM-DD
-	TasksFrom          string // YYYY-MM-DD; empty means the election day
-	TasksUntil         string
-	LockDays           string
-	AnswerDays         string
-	ReminderEveryDays  string
-	ReminderDaysBefore string // "14,7,3"; empty for none
-	TaskReminderDays   string
-	EveningReminder    bool
-	AutoReplace        bool
-}
-
-// SettingsOf is the form of an election as it is.
-func SettingsOf(e models.Election) ElectionSettings {
-	date := func(d *models.Date) string {
-		if d == nil {
-			return ""
-		}
-		return d.String()
-	}
-	return ElectionSettings{Title: e.Title, Day: e.ElectionDay.String(), TasksFrom: date(e.TasksFrom), TasksUntil: date(e.TasksUntil),
-		LockDays: strconv.Itoa(e.LockDays), AnswerDays: strconv.Itoa(e.AnswerDays), ReminderEveryDays: strconv.Itoa(e.ReminderEveryDays),
-		ReminderDaysBefore: e.ReminderDaysBefore, TaskReminderDays: strconv.Itoa(e.TaskReminderDays),
-		EveningReminder: e.EveningReminder, AutoReplace: e.AutoReplace}
-}
-
 // Limits of the task period around the election day: brevstemmer may be
 // received weeks before, fintælling happens the days after.
 const (
@@ -111,7 +81,7 @@ const (
 // applySettings checks in and writes it onto e; old is the election as it
 // was (zero for a new one), to allow a day that has passed when it is not
 // changed.
-func applySettings(e *models.Election, in ElectionSettings, old models.Election, now time.Time) models.FieldErrors {
+func applySettings(e *models.Election, in models.ElectionSettings, old models.Election, now time.Time) models.FieldErrors {
 	errs := models.FieldErrors{}
 	e.Title = strings.TrimSpace(in.Title)
 	if e.Title == "" || len(e.Title) > 200 {
@@ -181,7 +151,7 @@ func applySettings(e *models.Election, in ElectionSettings, old models.Election,
 // version it was based on: models.ErrStale if someone else saved first. Wrong input
 // is a models.FieldErrors. Days with slots cannot fall outside the task period; a
 // closed election is not changed. Staff only.
-func UpdateElection(ctx context.Context, db *gorm.DB, actor models.User, id int64, version int, in ElectionSettings, now time.Time) (models.Election, error) {
+func UpdateElection(ctx context.Context, db *gorm.DB, actor models.User, id int64, version int, in models.ElectionSettings, now time.Time) (models.Election, error) {
 	if !isStaff(actor) {
 		return models.Election{}, models.ErrForbidden
 	}

@@ -25,67 +25,10 @@ import (
 // has ever had a person on it (any assignment row) is never deleted nor
 // moved; the foreign key from assignments protects it as well.
 
-// PlanCell names one cell of the plan.
-type PlanCell struct {
-	StationID  int64
-	TaskTypeID int64
-	Day        models.Date
-}
-
-// PartyCount is one party's slots in a cell.
-type PartyCount struct {
-	Slots  int // all slots
-	Held   int // held by a person (models.AssignmentState.HoldsSlot)
-	Used   int // with any assignment, held or ended: never removed nor moved
-	Agreed int // given by agreement (slots.by_agreement)
-}
-
-// Empty is the number of slots that were never used: the ones a change may
-// remove or move.
-func (c PartyCount) Empty() int { return c.Slots - c.Used }
-
-// Plan is an election's slot plan with what the plan page needs around it.
-type Plan struct {
-	Election  models.Election
-	Stations  []models.PollingStation // district order
-	TaskTypes []models.TaskType
-	Days      []models.Date
-	Groups    []models.Party // council groups, by letter
-	Pools     []models.Party
-	// Valggrupper names each valggruppe by ID.
-	Valggrupper map[int64]string
-	Cells       map[PlanCell]map[int64]PartyCount
-}
-
-// Count is a party's count in a cell.
-func (p Plan) Count(c PlanCell, partyID int64) PartyCount { return p.Cells[c][partyID] }
-
-// Total is the number of slots in a cell.
-func (p Plan) Total(c PlanCell) PartyCount {
-	var t PartyCount
-	for _, n := range p.Cells[c] {
-		t.Slots, t.Held, t.Used, t.Agreed = t.Slots+n.Slots, t.Held+n.Held, t.Used+n.Used, t.Agreed+n.Agreed
-	}
-	return t
-}
-
-// QuotaSlots is the number of council-group slots in a cell.
-func (p Plan) QuotaSlots(c PlanCell) int {
-	n := 0
-	for _, g := range p.Groups {
-		n += p.Cells[c][g.ID].Slots
-	}
-	return n
-}
-
-// Overridden tells whether a cell's counts were set by agreement: a
-// distribution by the quota then leaves it alone.
-func (p Plan) Overridden(c PlanCell) bool { return p.Total(c).Agreed > 0 }
-
 // LoadPlan reads an election's plan. Staff and read-only staff; party
 // secretaries see their own slots in the overview, not the plan.
-func LoadPlan(ctx context.Context, db *gorm.DB, actor models.User, electionID int64) (Plan, error) {
-	var p Plan
+func LoadPlan(ctx context.Context, db *gorm.DB, actor models.User, electionID int64) (models.Plan, error) {
+	var p models.Plan
 	if !mayReadAllParties(actor) {
 		return p, models.ErrForbidden
 	}
@@ -108,7 +51,7 @@ func LoadPlan(ctx context.Context, db *gorm.DB, actor models.User, electionID in
 		return p, err
 	}
 	var rows []struct {
-		PlanCell
+		models.PlanCell
 		PartyID                   int64
 		Slots, Held, Used, Agreed int
 	}
@@ -124,12 +67,12 @@ GROUP BY s.station_id, s.task_type_id, s.day, s.party_id`, electionID, holdingSt
 	if err != nil {
 		return p, err
 	}
-	p.Cells = map[PlanCell]map[int64]PartyCount{}
+	p.Cells = map[models.PlanCell]map[int64]models.PartyCount{}
 	for _, r := range rows {
 		if p.Cells[r.PlanCell] == nil {
-			p.Cells[r.PlanCell] = map[int64]PartyCount{}
+			p.Cells[r.PlanCell] = map[int64]models.PartyCount{}
 		}
-		p.Cells[r.PlanCell][r.PartyID] = PartyCount{Slots: r.Slots, Held: r.Held, Used: r.Used, Agreed: r.Agreed}
+		p.Cells[r.PlanCell][r.PartyID] = models.PartyCount{Slots: r.Slots, Held: r.Held, Used: r.Used, Agreed: r.Agreed}
 	}
 	return p, nil
 }
@@ -421,62 +364,14 @@ type QuotaRequest struct {
 	Confirm           bool
 }
 
-// Draw is one recorded d'Hondt computation: the slots, the seed derived for
-// it, the contenders' seats and the lots drawn.
-type Draw struct {
-	StationID int64          `json:"station_id,omitempty"` // 0: municipality-wide
-	Slots     int            `json:"slots"`
-	Seed      SeedText       `json:"seed"`
-	Seats     map[string]int `json:"seats"` // contender (party or valggruppe) → council seats
-	Lots      []models.Lot   `json:"lots"`
-	Result    map[string]int `json:"result"` // party → slots
-	parties   map[int64]int  // party ID → slots
-}
-
-// QuotaRecord is the detail of a plan.quota audit entry. Its first fields
-// are fixed so the entries of one election, task type and day can be found
-// by prefix.
-type QuotaRecord struct {
-	ElectionID int64     `json:"election_id"`
-	TaskTypeID int64     `json:"task_type_id"`
-	Day        string    `json:"day"`  // YYYY-MM-DD
-	Mode       string    `json:"mode"` // station or municipality
-	QuotaSeed  SeedText  `json:"quota_seed"`
-	Draws      []Draw    `json:"draws"`
-	Skipped    []int64   `json:"skipped,omitempty"` // stations set by agreement, left alone
-	At         time.Time `json:"-"`
-}
-
 func quotaPrefix(electionID, taskTypeID int64, day models.Date) string {
 	return fmt.Sprintf(`{"election_id":%d,"task_type_id":%d,"day":"%s",`, electionID, taskTypeID, day)
 }
 
-// SeedText is a seed written as four groups of hex digits ("1f2e.3d4c.…"):
-// readable aloud, and never mistaken for a CPR number in the audit log.
-type SeedText uint64
-
-// MarshalText writes the seed in groups.
-func (s SeedText) MarshalText() ([]byte, error) {
-	v := uint64(s)
-	return fmt.Appendf(nil, "%04x.%04x.%04x.%04x", v>>48, v>>32&0xffff, v>>16&0xffff, v&0xffff), nil
-}
-
-// UnmarshalText reads what MarshalText wrote.
-func (s *SeedText) UnmarshalText(b []byte) error {
-	var a, c, d, e uint64
-	if _, err := fmt.Sscanf(string(b), "%04x.%04x.%04x.%04x", &a, &c, &d, &e); err != nil {
-		return fmt.Errorf("seed %q: %w", b, err)
-	}
-	*s = SeedText(a<<48 | c<<32 | d<<16 | e)
-	return nil
-}
-
-func (s SeedText) String() string { b, _ := s.MarshalText(); return string(b) }
-
 // QuotaResult tells what a distribution did.
 type QuotaResult struct {
 	Added, Removed int
-	Record         QuotaRecord
+	Record         models.QuotaRecord
 }
 
 // DistributeByQuota sets the council groups' slots of a task type on a day,
@@ -537,7 +432,7 @@ func DistributeByQuota(ctx context.Context, db *gorm.DB, actor models.User, req 
 			e.ID, req.TaskTypeID, req.Day, stationIDs).Pluck("station_id", &agreed).Error; err != nil {
 			return err
 		}
-		record := QuotaRecord{ElectionID: e.ID, TaskTypeID: req.TaskTypeID, Day: req.Day.String(), Mode: "station", QuotaSeed: SeedText(e.QuotaSeed), Draws: []Draw{}}
+		record := models.QuotaRecord{ElectionID: e.ID, TaskTypeID: req.TaskTypeID, Day: req.Day.String(), Mode: "station", QuotaSeed: models.SeedText(e.QuotaSeed), Draws: []models.Draw{}}
 		var included []models.PollingStation
 		for _, s := range stations {
 			if slices.Contains(agreed, s.ID) && !req.ReleaseAgreements {
@@ -549,20 +444,22 @@ func DistributeByQuota(ctx context.Context, db *gorm.DB, actor models.User, req 
 		if len(included) == 0 {
 			return models.Refuse("error.plan.allagreed")
 		}
-		draw := func(station int64, n int) (Draw, error) {
+		// draw computes a station's (or the municipality's) shares: the
+		// recorded Draw, and the slots per party ID that the cells take.
+		draw := func(station int64, n int) (models.Draw, map[int64]int, error) {
 			seed := models.CellSeed(e.QuotaSeed, station, req.TaskTypeID, req.Day)
 			shares, lots, err := models.PartyQuota(n, quotaParties, seed)
 			if err != nil {
 				if errors.Is(err, models.ErrQuota) {
-					return Draw{}, models.Refuse("error.plan.noseats")
+					return models.Draw{}, nil, models.Refuse("error.plan.noseats")
 				}
-				return Draw{}, err
+				return models.Draw{}, nil, err
 			}
-			d := Draw{StationID: station, Slots: n, Seed: SeedText(seed), Seats: seats, Lots: lots, Result: map[string]int{}, parties: shares}
+			d := models.Draw{StationID: station, Slots: n, Seed: models.SeedText(seed), Seats: seats, Lots: lots, Result: map[string]int{}}
 			for _, g := range groups {
 				d.Result[g.Name] = shares[g.ID]
 			}
-			return d, nil
+			return d, shares, nil
 		}
 		cells := make([]cellPlan, len(included))
 		if req.MunicipalityWide {
@@ -573,14 +470,14 @@ func DistributeByQuota(ctx context.Context, db *gorm.DB, actor models.User, req 
 				counts[i] = req.Counts[s.ID]
 				total += counts[i]
 			}
-			d, err := draw(0, total)
+			d, shares, err := draw(0, total)
 			if err != nil {
 				return err
 			}
 			record.Draws = append(record.Draws, d)
 			totals := make([]int, len(groups))
 			for i, g := range groups {
-				totals[i] = d.parties[g.ID]
+				totals[i] = shares[g.ID]
 			}
 			spread, err := models.SpreadOverStations(totals, counts)
 			if err != nil {
@@ -594,14 +491,14 @@ func DistributeByQuota(ctx context.Context, db *gorm.DB, actor models.User, req 
 			}
 		} else {
 			for i, s := range included {
-				d, err := draw(s.ID, req.Counts[s.ID])
+				d, shares, err := draw(s.ID, req.Counts[s.ID])
 				if err != nil {
 					return err
 				}
 				if d.Slots > 0 {
 					record.Draws = append(record.Draws, d)
 				}
-				cells[i] = cellPlan{stationID: s.ID, target: d.parties, release: true}
+				cells[i] = cellPlan{stationID: s.ID, target: shares, release: true}
 			}
 		}
 		added, removed, err := applyCells(tx, e, req.TaskTypeID, req.Day, cells, req.Confirm, namer(tx), now)
@@ -633,7 +530,7 @@ func newSeed() (int64, error) {
 
 // QuotaRecords returns the recorded distributions of a task type on a day,
 // newest first (at most limit).
-func QuotaRecords(ctx context.Context, db *gorm.DB, actor models.User, electionID, taskTypeID int64, day models.Date, limit int) ([]QuotaRecord, error) {
+func QuotaRecords(ctx context.Context, db *gorm.DB, actor models.User, electionID, taskTypeID int64, day models.Date, limit int) ([]models.QuotaRecord, error) {
 	if !mayReadAllParties(actor) {
 		return nil, models.ErrForbidden
 	}
@@ -642,9 +539,9 @@ func QuotaRecords(ctx context.Context, db *gorm.DB, actor models.User, electionI
 		Order("id DESC").Limit(limit).Find(&entries).Error; err != nil {
 		return nil, err
 	}
-	out := make([]QuotaRecord, 0, len(entries))
+	out := make([]models.QuotaRecord, 0, len(entries))
 	for _, en := range entries {
-		var r QuotaRecord
+		var r models.QuotaRecord
 		if err := json.Unmarshal([]byte(en.Detail), &r); err != nil {
 			return nil, err
 		}
@@ -654,19 +551,8 @@ func QuotaRecords(ctx context.Context, db *gorm.DB, actor models.User, electionI
 	return out, nil
 }
 
-// CellRequest sets parties' counts in one cell by hand: pools always so,
-// council groups by agreement (the cell is then left alone by the quota
-// until an agreement is released by distributing it by the quota again).
-type CellRequest struct {
-	ElectionID  int64
-	PlanVersion int
-	Cell        PlanCell
-	Counts      map[int64]int // party → slots; parties not named keep theirs
-	Confirm     bool
-}
-
 // SetCellCounts sets the counts of a cell. Staff only.
-func SetCellCounts(ctx context.Context, db *gorm.DB, actor models.User, req CellRequest, now time.Time) error {
+func SetCellCounts(ctx context.Context, db *gorm.DB, actor models.User, req models.CellRequest, now time.Time) error {
 	return planTx(ctx, db, actor, req.ElectionID, req.PlanVersion, now, func(tx *gorm.DB, e models.Election) error {
 		if len(req.Counts) == 0 {
 			return models.Refuse("error.plan.nonumber")
@@ -707,7 +593,7 @@ func SetCellCounts(ctx context.Context, db *gorm.DB, actor models.User, req Cell
 // pool. Only a slot nobody was ever invited to (no assignment at all) moves;
 // it is then by agreement, so the cell keeps its counts when the quota is
 // computed again. Staff only.
-func MoveVacantSlot(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, version int, cell PlanCell, from, to int64, now time.Time) error {
+func MoveVacantSlot(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, version int, cell models.PlanCell, from, to int64, now time.Time) error {
 	return planTx(ctx, db, actor, electionID, version, now, func(tx *gorm.DB, e models.Election) error {
 		if from == to {
 			return models.Refuse("error.plan.sameparty")
@@ -750,35 +636,8 @@ func MoveVacantSlot(ctx context.Context, db *gorm.DB, actor models.User, electio
 	})
 }
 
-// ElectionSlots is an election's number of slots somewhere.
-type ElectionSlots struct {
-	ElectionID int64
-	Title      string
-	Slots      int
-}
-
-// StationImpact is what deleting a polling station would take with it.
-type StationImpact struct {
-	Station     models.PollingStation
-	Elections   []ElectionSlots // slots at the station, per election
-	Slots       int
-	Held        int // slots a person holds now
-	Used        int // slots anyone was ever on (held included)
-	Reserves    int // people on reserve lists for the station
-	Secretaries int // party secretaries limited to the station (among others)
-}
-
-// Deletable tells whether the station can be deleted at all: not while
-// anyone is or was on one of its slots.
-func (i StationImpact) Deletable() bool { return i.Used == 0 }
-
-// NeedsConfirmation tells whether deleting takes anything with it.
-func (i StationImpact) NeedsConfirmation() bool {
-	return i.Slots > 0 || i.Reserves > 0 || i.Secretaries > 0
-}
-
-func stationImpact(tx *gorm.DB, id int64) (StationImpact, error) {
-	var i StationImpact
+func stationImpact(tx *gorm.DB, id int64) (models.StationImpact, error) {
+	var i models.StationImpact
 	if err := tx.First(&i.Station, id).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 		return i, models.ErrNotFound
 	} else if err != nil {
@@ -817,9 +676,9 @@ WHERE s.station_id = ? GROUP BY e.id, e.title ORDER BY e.id`, id).Scan(&i.Electi
 
 // StationDeletion shows what deleting a polling station would do. Staff
 // only.
-func StationDeletion(ctx context.Context, db *gorm.DB, actor models.User, id int64) (StationImpact, error) {
+func StationDeletion(ctx context.Context, db *gorm.DB, actor models.User, id int64) (models.StationImpact, error) {
 	if !isStaff(actor) {
-		return StationImpact{}, models.ErrForbidden
+		return models.StationImpact{}, models.ErrForbidden
 	}
 	return stationImpact(db.WithContext(ctx), id)
 }

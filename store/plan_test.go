@@ -61,12 +61,12 @@ func (f *planFixture) version(t *testing.T) int {
 	return e.PlanVersion
 }
 
-func (f *planFixture) cell(station int) store.PlanCell {
-	return store.PlanCell{StationID: f.stations[station].ID, TaskTypeID: f.tt.ID, Day: f.day}
+func (f *planFixture) cell(station int) models.PlanCell {
+	return models.PlanCell{StationID: f.stations[station].ID, TaskTypeID: f.tt.ID, Day: f.day}
 }
 
 // counts is a cell's slots per party letter (or pool name).
-func (f *planFixture) counts(t *testing.T, c store.PlanCell) map[string]int {
+func (f *planFixture) counts(t *testing.T, c models.PlanCell) map[string]int {
 	t.Helper()
 	var slots []models.Slot
 	f.db.Where("election_id = ? AND station_id = ? AND task_type_id = ? AND day = ?", f.e.ID, c.StationID, c.TaskTypeID, c.Day).Find(&slots)
@@ -111,7 +111,7 @@ func (f *planFixture) occupy(t *testing.T, slot models.Slot, state models.Assign
 	}
 }
 
-func (f *planFixture) slotsOf(t *testing.T, c store.PlanCell, party string) []models.Slot {
+func (f *planFixture) slotsOf(t *testing.T, c models.PlanCell, party string) []models.Slot {
 	t.Helper()
 	var slots []models.Slot
 	f.db.Where("election_id = ? AND station_id = ? AND task_type_id = ? AND day = ? AND party_id = ?",
@@ -122,7 +122,7 @@ func (f *planFixture) slotsOf(t *testing.T, c store.PlanCell, party string) []mo
 func TestUpdateElectionSettings(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		f := newPlanFixture(t, db)
-		in := store.SettingsOf(f.e)
+		in := models.SettingsOf(f.e)
 		if in.AnswerDays != "14" || in.LockDays != "3" || !in.AutoReplace {
 			t.Fatalf("the schema's defaults are not there: %+v", in)
 		}
@@ -169,8 +169,8 @@ func TestUpdateElectionSettings(t *testing.T) {
 		}
 
 		// Slots before the election day: the period cannot shrink past them.
-		early := store.PlanCell{StationID: f.stations[0].ID, TaskTypeID: f.tt.ID, Day: f.day.AddDays(-21)}
-		if err := store.SetCellCounts(ctx, db, f.staff, store.CellRequest{ElectionID: f.e.ID, PlanVersion: f.version(t), Cell: early,
+		early := models.PlanCell{StationID: f.stations[0].ID, TaskTypeID: f.tt.ID, Day: f.day.AddDays(-21)}
+		if err := store.SetCellCounts(ctx, db, f.staff, models.CellRequest{ElectionID: f.e.ID, PlanVersion: f.version(t), Cell: early,
 			Counts: map[int64]int{f.parties["Frivillige"].ID: 2}}, f.now); err != nil {
 			t.Fatal(err)
 		}
@@ -232,7 +232,7 @@ func TestDistributeByQuotaPerStationRecordsSeedAndLots(t *testing.T) {
 		}
 		// Pools are outside the quota: set by hand, untouched by it.
 		cell := f.cell(0)
-		if err := store.SetCellCounts(ctx, db, f.staff, store.CellRequest{ElectionID: f.e.ID, PlanVersion: f.version(t), Cell: cell,
+		if err := store.SetCellCounts(ctx, db, f.staff, models.CellRequest{ElectionID: f.e.ID, PlanVersion: f.version(t), Cell: cell,
 			Counts: map[int64]int{f.parties["Frivillige"].ID: 3}}, f.now); err != nil {
 			t.Fatal(err)
 		}
@@ -288,7 +288,7 @@ func TestOverriddenCellKeepsItsCounts(t *testing.T) {
 			t.Fatal(err)
 		}
 		agreed := map[string]int{"A": 3, "V": 3, "F": 1, "Ø": 1, "C": 1, "O": 1}
-		req := store.CellRequest{ElectionID: f.e.ID, PlanVersion: f.version(t), Cell: f.cell(1), Counts: map[int64]int{}, Confirm: true}
+		req := models.CellRequest{ElectionID: f.e.ID, PlanVersion: f.version(t), Cell: f.cell(1), Counts: map[int64]int{}, Confirm: true}
 		for k, v := range agreed {
 			req.Counts[f.parties[k].ID] = v
 		}
@@ -342,7 +342,7 @@ func TestConcurrentPlanEditsLoseNothing(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				errs[i] = store.SetCellCounts(ctx, db, f.staff, store.CellRequest{ElectionID: f.e.ID, PlanVersion: v, Cell: f.cell(0),
+				errs[i] = store.SetCellCounts(ctx, db, f.staff, models.CellRequest{ElectionID: f.e.ID, PlanVersion: v, Cell: f.cell(0),
 					Counts: map[int64]int{f.parties["Frivillige"].ID: n}}, f.now)
 			}()
 		}
@@ -386,7 +386,7 @@ func TestLoweringCountsNeverDropsAPerson(t *testing.T) {
 		cell := f.cell(0)
 		a := f.parties["A"].ID
 		set := func(n int, confirm bool) error {
-			return store.SetCellCounts(ctx, db, f.staff, store.CellRequest{ElectionID: f.e.ID, PlanVersion: f.version(t), Cell: cell,
+			return store.SetCellCounts(ctx, db, f.staff, models.CellRequest{ElectionID: f.e.ID, PlanVersion: f.version(t), Cell: cell,
 				Counts: map[int64]int{a: n}, Confirm: confirm}, f.now)
 		}
 		if err := set(5, false); err != nil {
@@ -592,7 +592,7 @@ func TestDeleteStationWithSlots(t *testing.T) {
 func TestDuplicateElection(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		f := newPlanFixture(t, db)
-		in := store.SettingsOf(f.e)
+		in := models.SettingsOf(f.e)
 		in.TasksFrom, in.TasksUntil, in.LockDays, in.EveningReminder, in.ReminderDaysBefore = f.day.AddDays(-14).String(), f.day.AddDays(1).String(), "0", false, "7,3"
 		if _, err := store.UpdateElection(ctx, db, f.staff, f.e.ID, f.e.Version, in, f.now); err != nil {
 			t.Fatal(err)
@@ -600,8 +600,8 @@ func TestDuplicateElection(t *testing.T) {
 		if _, err := f.distribute(t, map[int]int{0: 9, 1: 7}, false); err != nil {
 			t.Fatal(err)
 		}
-		early := store.PlanCell{StationID: f.stations[0].ID, TaskTypeID: f.tt.ID, Day: f.day.AddDays(-14)}
-		if err := store.SetCellCounts(ctx, db, f.staff, store.CellRequest{ElectionID: f.e.ID, PlanVersion: f.version(t), Cell: early,
+		early := models.PlanCell{StationID: f.stations[0].ID, TaskTypeID: f.tt.ID, Day: f.day.AddDays(-14)}
+		if err := store.SetCellCounts(ctx, db, f.staff, models.CellRequest{ElectionID: f.e.ID, PlanVersion: f.version(t), Cell: early,
 			Counts: map[int64]int{f.parties["Frivillige"].ID: 2, f.parties["A"].ID: 1}}, f.now); err != nil {
 			t.Fatal(err)
 		}
@@ -668,7 +668,7 @@ func TestPlanRoles(t *testing.T) {
 			t.Errorf("read-only reading the plan: %v", err)
 		}
 		for _, u := range []models.User{f.p.secA, f.readOnly} {
-			if err := store.SetCellCounts(ctx, db, u, store.CellRequest{ElectionID: f.e.ID, PlanVersion: f.version(t), Cell: f.cell(0),
+			if err := store.SetCellCounts(ctx, db, u, models.CellRequest{ElectionID: f.e.ID, PlanVersion: f.version(t), Cell: f.cell(0),
 				Counts: map[int64]int{f.p.a.ID: 5}}, f.now); !errors.Is(err, models.ErrForbidden) {
 				t.Errorf("%s setting counts: %v", u.Role, err)
 			}
@@ -678,8 +678,8 @@ func TestPlanRoles(t *testing.T) {
 			}
 		}
 		var ue *models.UserError
-		if err := store.SetCellCounts(ctx, db, f.staff, store.CellRequest{ElectionID: f.e.ID, PlanVersion: f.version(t),
-			Cell:   store.PlanCell{StationID: f.stations[0].ID, TaskTypeID: f.tt.ID, Day: f.day.AddDays(5)},
+		if err := store.SetCellCounts(ctx, db, f.staff, models.CellRequest{ElectionID: f.e.ID, PlanVersion: f.version(t),
+			Cell:   models.PlanCell{StationID: f.stations[0].ID, TaskTypeID: f.tt.ID, Day: f.day.AddDays(5)},
 			Counts: map[int64]int{f.p.a.ID: 5}}, f.now); !errors.As(err, &ue) || !strings.Contains(danish(ue), "opgavedage") {
 			t.Errorf("a day outside the task days: %v", err)
 		}

@@ -6,7 +6,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
 )
 
 // The reusable catalogue: polling stations, task types and parties.
@@ -42,8 +41,8 @@ func toAPIStation(st models.PollingStation, areas map[int64]string) apiStation {
 
 // apiStations lists the polling stations in district order.
 func (s *server) apiStations(c *gin.Context) {
-	var stations []models.PollingStation
-	if err := s.DB.WithContext(c.Request.Context()).Order("district").Find(&stations).Error; err != nil {
+	stations, err := s.Setup.Stations(c.Request.Context())
+	if err != nil {
 		s.apiFail(c, err)
 		return
 	}
@@ -69,7 +68,7 @@ func (s *server) apiSaveStation(c *gin.Context) {
 		return
 	}
 	st.ID = id
-	saved, err := store.SaveStation(c.Request.Context(), s.DB, *currentUser(c), st)
+	saved, err := s.Setup.SaveStation(c.Request.Context(), *currentUser(c), st)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return
@@ -99,12 +98,11 @@ func toAPITaskType(t models.TaskType) apiTaskType {
 
 // apiTaskTypes lists the task types in Danish order.
 func (s *server) apiTaskTypes(c *gin.Context) {
-	var list []models.TaskType
-	if err := s.DB.WithContext(c.Request.Context()).Find(&list).Error; err != nil {
+	list, err := s.Setup.TaskTypes(c.Request.Context())
+	if err != nil {
 		s.apiFail(c, err)
 		return
 	}
-	models.SortDanish(list, func(t models.TaskType) string { return t.Name })
 	c.JSON(http.StatusOK, mapAll(list, toAPITaskType))
 }
 
@@ -126,7 +124,7 @@ func (s *server) apiSaveTaskType(c *gin.Context) {
 		return
 	}
 	t.ID = id
-	saved, err := store.SaveTaskType(c.Request.Context(), s.DB, *currentUser(c), t)
+	saved, err := s.Setup.SaveTaskType(c.Request.Context(), *currentUser(c), t)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return
@@ -155,7 +153,7 @@ type apiValggruppe struct {
 // apiParties lists the council groups (most seats first), the pools and the
 // valggrupper.
 func (s *server) apiParties(c *gin.Context) {
-	groups, pools, valggrupper, err := store.Parties(c.Request.Context(), s.DB)
+	groups, pools, valggrupper, err := s.Setup.Parties(c.Request.Context())
 	if err != nil {
 		s.apiFail(c, err)
 		return
@@ -180,12 +178,11 @@ func (s *server) apiParties(c *gin.Context) {
 // apiAreas lists the areas (which group the polling stations) in Danish
 // order.
 func (s *server) apiAreas(c *gin.Context) {
-	var areas []models.Area
-	if err := s.DB.WithContext(c.Request.Context()).Find(&areas).Error; err != nil {
+	areas, err := s.Setup.Areas(c.Request.Context())
+	if err != nil {
 		s.apiFail(c, err)
 		return
 	}
-	models.SortDanish(areas, func(a models.Area) string { return a.Name })
 	out := make([]apiNamed, len(areas))
 	for i, a := range areas {
 		out[i] = apiNamed{a.ID, a.Name}
@@ -207,7 +204,7 @@ func (s *server) apiSaveArea(c *gin.Context) {
 		return
 	}
 	a.ID = id
-	saved, err := store.SaveArea(c.Request.Context(), s.DB, *currentUser(c), a)
+	saved, err := s.Setup.SaveArea(c.Request.Context(), *currentUser(c), a)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return
@@ -238,7 +235,7 @@ func (s *server) apiSaveParty(c *gin.Context) {
 		return
 	}
 	p.ID = id
-	saved, err := store.SaveParty(c.Request.Context(), s.DB, *currentUser(c), p)
+	saved, err := s.Setup.SaveParty(c.Request.Context(), *currentUser(c), p)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return
@@ -248,7 +245,7 @@ func (s *server) apiSaveParty(c *gin.Context) {
 
 // apiValggrupper lists the valggrupper in Danish order.
 func (s *server) apiValggrupper(c *gin.Context) {
-	_, _, valggrupper, err := store.Parties(c.Request.Context(), s.DB)
+	_, _, valggrupper, err := s.Setup.Parties(c.Request.Context())
 	if err != nil {
 		s.apiFail(c, err)
 		return
@@ -269,7 +266,7 @@ func (s *server) apiCreateValggruppe(c *gin.Context) {
 	if !bindJSON(c, &in) {
 		return
 	}
-	v, err := store.CreateValggruppe(c.Request.Context(), s.DB, *currentUser(c), in.Name)
+	v, err := s.Setup.CreateValggruppe(c.Request.Context(), *currentUser(c), in.Name)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return
@@ -284,7 +281,7 @@ func (s *server) apiDeleteValggruppe(c *gin.Context) {
 		apiError(c, http.StatusNotFound, translator(c)("api.notfound"))
 		return
 	}
-	if err := store.DeleteValggruppe(c.Request.Context(), s.DB, *currentUser(c), id); err != nil {
+	if err := s.Setup.DeleteValggruppe(c.Request.Context(), *currentUser(c), id); err != nil {
 		s.apiStoreError(c, err)
 		return
 	}

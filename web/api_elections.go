@@ -9,7 +9,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
 )
 
 // apiElection is an election as the API shows it.
@@ -63,8 +62,8 @@ func toAPIElection(e models.Election) apiElection {
 
 // apiElections lists the elections, newest first.
 func (s *server) apiElections(c *gin.Context) {
-	var es []models.Election
-	if err := s.DB.WithContext(c.Request.Context()).Order("election_day DESC, id DESC").Find(&es).Error; err != nil {
+	es, err := s.Setup.Elections(c.Request.Context())
+	if err != nil {
 		s.apiFail(c, err)
 		return
 	}
@@ -81,7 +80,7 @@ func (s *server) apiCreateElection(c *gin.Context) {
 	if !bindJSON(c, &in) {
 		return
 	}
-	e, err := store.CreateElection(c.Request.Context(), s.DB, *currentUser(c), in.Title, models.ElectionKind(in.Kind), in.Day, s.Now())
+	e, err := s.Setup.CreateElection(c.Request.Context(), *currentUser(c), in.Title, models.ElectionKind(in.Kind), in.Day)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return
@@ -96,8 +95,8 @@ func (s *server) apiElection(c *gin.Context) {
 // apiElectionByID answers with the election as stored (its defaults and
 // version included).
 func (s *server) apiElectionByID(c *gin.Context, status int, id int64) {
-	var e models.Election
-	if id == 0 || s.DB.WithContext(c.Request.Context()).Limit(1).Find(&e, id).RowsAffected != 1 {
+	e, err := s.Setup.Election(c.Request.Context(), id)
+	if id == 0 || err != nil {
 		apiError(c, http.StatusNotFound, translator(c)("api.notfound"))
 		return
 	}
@@ -129,12 +128,12 @@ func (s *server) apiUpdateElection(c *gin.Context) {
 		return
 	}
 	id := apiID(c, "id")
-	var e models.Election
-	if id == 0 || s.DB.WithContext(c.Request.Context()).Limit(1).Find(&e, id).RowsAffected != 1 {
+	e, err := s.Setup.Election(c.Request.Context(), id)
+	if id == 0 || err != nil {
 		apiError(c, http.StatusNotFound, translator(c)("api.notfound"))
 		return
 	}
-	form := store.SettingsOf(e)
+	form := models.SettingsOf(e)
 	set := func(dst *string, v *string) {
 		if v != nil {
 			*dst = *v
@@ -166,7 +165,7 @@ func (s *server) apiUpdateElection(c *gin.Context) {
 	if in.AutoReplace != nil {
 		form.AutoReplace = *in.AutoReplace
 	}
-	if _, err := store.UpdateElection(c.Request.Context(), s.DB, *currentUser(c), id, in.Version, form, s.Now().UTC()); err != nil {
+	if _, err := s.Setup.UpdateElection(c.Request.Context(), *currentUser(c), id, in.Version, form); err != nil {
 		s.apiStoreError(c, err)
 		return
 	}
@@ -190,7 +189,7 @@ func (s *server) apiSetElectionState(c *gin.Context) {
 }
 
 // apiDuplicateElection starts a new draft from an election: its settings,
-// plan and seed (store.DuplicateElection).
+// plan and seed.
 func (s *server) apiDuplicateElection(c *gin.Context) {
 	var in struct {
 		Title string `json:"title"`
@@ -204,7 +203,7 @@ func (s *server) apiDuplicateElection(c *gin.Context) {
 		apiError(c, http.StatusNotFound, translator(c)("api.notfound"))
 		return
 	}
-	e, err := store.DuplicateElection(c.Request.Context(), s.DB, *currentUser(c), id, in.Title, in.Day, s.Now())
+	e, err := s.Setup.DuplicateElection(c.Request.Context(), *currentUser(c), id, in.Title, in.Day)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return

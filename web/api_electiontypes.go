@@ -6,7 +6,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
 )
 
 // Election types: the eligibility rules of each kind of election, read by
@@ -30,7 +29,7 @@ func toAPIElectionType(t models.ElectionType) apiElectionType {
 }
 
 func (s *server) apiElectionTypes(c *gin.Context) {
-	types, err := store.ElectionTypes(c.Request.Context(), s.DB)
+	types, err := s.Setup.ElectionTypes(c.Request.Context())
 	if err != nil {
 		s.apiFail(c, err)
 		return
@@ -57,7 +56,7 @@ func (s *server) apiSaveElectionType(c *gin.Context) {
 	t := models.ElectionType{Kind: models.ElectionKind(c.Param("kind")), Name: in.Name, Version: in.Version,
 		EligibilityRules: models.EligibilityRules{MinAge: in.MinAge, Citizenship: models.Citizenship(in.Citizenship),
 			ResidenceYears: in.ResidenceYears, GuardianshipExcludes: in.GuardianshipExcludes, MustLiveInMunicipality: in.MustLiveInMunicipality}}
-	_, err := store.SaveElectionType(c.Request.Context(), s.DB, *currentUser(c), t, s.Now())
+	_, err := s.Setup.SaveElectionType(c.Request.Context(), *currentUser(c), t)
 	s.apiElectionTypeWritten(c, t.Kind, err)
 }
 
@@ -70,7 +69,7 @@ func (s *server) apiResetElectionType(c *gin.Context) {
 		return
 	}
 	kind := models.ElectionKind(c.Param("kind"))
-	_, err := store.ResetElectionType(c.Request.Context(), s.DB, *currentUser(c), kind, in.Version, s.Now())
+	_, err := s.Setup.ResetElectionType(c.Request.Context(), *currentUser(c), kind, in.Version)
 	s.apiElectionTypeWritten(c, kind, err)
 }
 
@@ -80,7 +79,7 @@ func (s *server) apiElectionTypeWritten(c *gin.Context, kind models.ElectionKind
 		s.apiStoreError(c, err)
 		return
 	}
-	t, err := store.ElectionType(c.Request.Context(), s.DB, kind)
+	t, err := s.Setup.ElectionType(c.Request.Context(), kind)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return

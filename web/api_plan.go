@@ -31,7 +31,7 @@ type apiPlanCell struct {
 // apiPlan answers with an election's slot counts per station × task type ×
 // day × party; cells without slots are left out.
 func (s *server) apiPlan(c *gin.Context) {
-	p, err := store.LoadPlan(c.Request.Context(), s.DB, *currentUser(c), apiID(c, "id"))
+	p, err := s.Setup.Plan(c.Request.Context(), *currentUser(c), apiID(c, "id"))
 	if err != nil {
 		s.apiStoreError(c, err)
 		return
@@ -59,7 +59,7 @@ func (s *server) apiPlan(c *gin.Context) {
 }
 
 // apiDistributeByQuota sets the council groups' slots of a task type on a
-// day by d'Hondt (store.DistributeByQuota). A change that removes empty
+// day by d'Hondt (recruit.DistributeQuota). A change that removes empty
 // slots is refused with 409 and "removes" until it is sent with confirm.
 func (s *server) apiDistributeByQuota(c *gin.Context) {
 	var in struct {
@@ -266,17 +266,17 @@ type apiPlanCellInput struct {
 }
 
 // cell parses the day; a bad one is answered with 422 (false).
-func (in apiPlanCellInput) cell(c *gin.Context) (store.PlanCell, bool) {
+func (in apiPlanCellInput) cell(c *gin.Context) (models.PlanCell, bool) {
 	day, err := models.ParseDate(in.Day)
 	if err != nil {
 		msg := errText(c, models.RefuseField("day", "error.date"))
 		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: msg, Fields: map[string]string{"day": msg}})
-		return store.PlanCell{}, false
+		return models.PlanCell{}, false
 	}
-	return store.PlanCell{StationID: in.StationID, TaskTypeID: in.TaskTypeID, Day: day}, true
+	return models.PlanCell{StationID: in.StationID, TaskTypeID: in.TaskTypeID, Day: day}, true
 }
 
-// apiSetCellCounts sets parties' slots in one cell (store.SetCellCounts):
+// apiSetCellCounts sets parties' slots in one cell (setup.SetCellCounts):
 // pools by hand, council groups by agreement. Removing empty slots is
 // refused with 409 and "removes" until sent with confirm.
 func (s *server) apiSetCellCounts(c *gin.Context) {
@@ -295,11 +295,11 @@ func (s *server) apiSetCellCounts(c *gin.Context) {
 	if !ok {
 		return
 	}
-	req := store.CellRequest{ElectionID: apiID(c, "id"), PlanVersion: in.PlanVersion, Cell: cell, Counts: map[int64]int{}, Confirm: in.Confirm}
+	req := models.CellRequest{ElectionID: apiID(c, "id"), PlanVersion: in.PlanVersion, Cell: cell, Counts: map[int64]int{}, Confirm: in.Confirm}
 	for _, n := range in.Counts {
 		req.Counts[n.PartyID] = n.Slots
 	}
-	if err := store.SetCellCounts(c.Request.Context(), s.DB, *currentUser(c), req, s.Now().UTC()); err != nil {
+	if err := s.Setup.SetCellCounts(c.Request.Context(), *currentUser(c), req); err != nil {
 		s.apiStoreError(c, err)
 		return
 	}
@@ -307,7 +307,7 @@ func (s *server) apiSetCellCounts(c *gin.Context) {
 }
 
 // apiMoveVacantSlot gives a never-used slot of one party in a cell to
-// another (store.MoveVacantSlot).
+// another (recruit.MoveSlot).
 func (s *server) apiMoveVacantSlot(c *gin.Context) {
 	var in struct {
 		apiPlanCellInput

@@ -8,7 +8,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
 )
 
 // electionRow is an election with the state it may move to next.
@@ -19,8 +18,8 @@ type electionRow struct {
 
 // elections lists the elections, newest first, for staff.
 func (s *server) elections(c *gin.Context) {
-	var es []models.Election
-	if err := s.DB.WithContext(c.Request.Context()).Order("election_day DESC").Find(&es).Error; err != nil {
+	es, err := s.Setup.Elections(c.Request.Context())
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -56,8 +55,8 @@ func (s *server) setElectionState(c *gin.Context) {
 
 // createElection adds a draft election from the elections page.
 func (s *server) createElection(c *gin.Context) {
-	_, err := store.CreateElection(c.Request.Context(), s.DB, *currentUser(c), c.PostForm("title"),
-		models.ElectionKind(c.PostForm("kind")), c.PostForm("day"), s.Now())
+	_, err := s.Setup.CreateElection(c.Request.Context(), *currentUser(c), c.PostForm("title"),
+		models.ElectionKind(c.PostForm("kind")), c.PostForm("day"))
 	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
@@ -71,21 +70,21 @@ func (s *server) createElection(c *gin.Context) {
 
 // election shows an election's settings, with the form for staff.
 func (s *server) election(c *gin.Context) {
-	var e models.Election
-	if err := s.DB.WithContext(c.Request.Context()).First(&e, idParam(c)).Error; err != nil {
+	e, err := s.Setup.Election(c.Request.Context(), idParam(c))
+	if err != nil {
 		s.notFound(c)
 		return
 	}
-	s.renderElection(c, http.StatusOK, e, store.SettingsOf(e), nil, "")
+	s.renderElection(c, http.StatusOK, e, models.SettingsOf(e), nil, "")
 }
 
-func (s *server) renderElection(c *gin.Context, status int, e models.Election, form store.ElectionSettings, errs models.FieldErrors, errKey string) {
+func (s *server) renderElection(c *gin.Context, status int, e models.Election, form models.ElectionSettings, errs models.FieldErrors, errKey string) {
 	s.renderElectionWith(c, status, e, form, errs, errKey, nil)
 }
 
 // renderElectionWith renders the election page; dup holds what was typed
 // in the duplicate form, and its errors, when that failed.
-func (s *server) renderElectionWith(c *gin.Context, status int, e models.Election, form store.ElectionSettings, errs models.FieldErrors, errKey string, dup map[string]any) {
+func (s *server) renderElectionWith(c *gin.Context, status int, e models.Election, form models.ElectionSettings, errs models.FieldErrors, errKey string, dup map[string]any) {
 	s.render(c, status, "election.html", e.Title, map[string]any{
 		"E": e, "F": form, "Errors": fieldTexts(c, errs), "ErrorKey": errKey, "Dup": dup,
 		"MayEdit":  staffWrite.allows(currentUser(c)) && e.State != models.ElectionClosed,
@@ -100,15 +99,16 @@ func (s *server) renderElectionWith(c *gin.Context, status int, e models.Electio
 func (s *server) saveElection(c *gin.Context) {
 	id := idParam(c)
 	version, _ := strconv.Atoi(c.PostForm("version"))
-	form := store.ElectionSettings{Title: c.PostForm("title"), Day: c.PostForm("day"), TasksFrom: c.PostForm("tasks_from"),
+	form := models.ElectionSettings{Title: c.PostForm("title"), Day: c.PostForm("day"), TasksFrom: c.PostForm("tasks_from"),
 		TasksUntil: c.PostForm("tasks_until"), LockDays: c.PostForm("lock_days"), AnswerDays: c.PostForm("answer_days"),
 		ReminderEveryDays: c.PostForm("reminder_every_days"), ReminderDaysBefore: c.PostForm("reminder_days_before"),
 		TaskReminderDays: c.PostForm("task_reminder_days"), EveningReminder: c.PostForm("evening_reminder") == "1",
 		AutoReplace: c.PostForm("auto_replace") == "1"}
-	_, err := store.UpdateElection(c.Request.Context(), s.DB, *currentUser(c), id, version, form, s.Now().UTC())
+	_, err := s.Setup.UpdateElection(c.Request.Context(), *currentUser(c), id, version, form)
 	var current models.Election
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
-		if s.DB.WithContext(c.Request.Context()).First(&current, id).Error != nil {
+		var readErr error
+		if current, readErr = s.Setup.Election(c.Request.Context(), id); readErr != nil {
 			s.notFound(c)
 			return
 		}
@@ -122,7 +122,7 @@ func (s *server) saveElection(c *gin.Context) {
 		current.Version = version // keep the version the form was based on
 		s.renderElection(c, http.StatusUnprocessableEntity, current, form, fe, "")
 	case errors.Is(err, models.ErrStale):
-		s.renderElection(c, http.StatusConflict, current, store.SettingsOf(current), nil, "election.stale")
+		s.renderElection(c, http.StatusConflict, current, models.SettingsOf(current), nil, "election.stale")
 	case errors.As(err, &ue):
 		s.renderElection(c, http.StatusUnprocessableEntity, current, form, models.FieldErrors{"": ue}, "")
 	case errors.Is(err, models.ErrNotFound):
@@ -135,18 +135,18 @@ func (s *server) saveElection(c *gin.Context) {
 // duplicateElection starts a new draft from this election.
 func (s *server) duplicateElection(c *gin.Context) {
 	id := idParam(c)
-	e, err := store.DuplicateElection(c.Request.Context(), s.DB, *currentUser(c), id, c.PostForm("title"), c.PostForm("day"), s.Now())
+	e, err := s.Setup.DuplicateElection(c.Request.Context(), *currentUser(c), id, c.PostForm("title"), c.PostForm("day"))
 	var fe models.FieldErrors
 	switch {
 	case err == nil:
 		c.Redirect(http.StatusSeeOther, "/valg/"+strconv.FormatInt(e.ID, 10)+"?besked=election.duplicated")
 	case errors.As(err, &fe):
-		var src models.Election
-		if s.DB.WithContext(c.Request.Context()).First(&src, id).Error != nil {
+		src, err := s.Setup.Election(c.Request.Context(), id)
+		if err != nil {
 			s.notFound(c)
 			return
 		}
-		s.renderElectionWith(c, http.StatusUnprocessableEntity, src, store.SettingsOf(src), nil, "",
+		s.renderElectionWith(c, http.StatusUnprocessableEntity, src, models.SettingsOf(src), nil, "",
 			map[string]any{"Title": c.PostForm("title"), "Day": c.PostForm("day"), "Errors": fieldTexts(c, fe)})
 	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)

@@ -9,7 +9,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
 )
 
 // electionTypeRow is one election type on /valgtyper with its edit form:
@@ -34,7 +33,7 @@ func (s *server) electionTypes(c *gin.Context) {
 // renderElectionTypes renders the page; changed, if given, replaces the
 // stored row of its kind (a refused form, shown as typed with its messages).
 func (s *server) renderElectionTypes(c *gin.Context, status int, changed *electionTypeRow) {
-	types, err := store.ElectionTypes(c.Request.Context(), s.DB)
+	types, err := s.Setup.ElectionTypes(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -66,7 +65,7 @@ func (s *server) saveElectionType(c *gin.Context) {
 	if row.T.ResidenceYears, err = strconv.Atoi(row.ResidenceYears); err != nil {
 		row.T.ResidenceYears = -1
 	}
-	_, err = store.SaveElectionType(c.Request.Context(), s.DB, *currentUser(c), row.T, s.Now())
+	_, err = s.Setup.SaveElectionType(c.Request.Context(), *currentUser(c), row.T)
 	s.afterElectionTypeWrite(c, row, err, "etypes.saved")
 }
 
@@ -74,7 +73,7 @@ func (s *server) saveElectionType(c *gin.Context) {
 func (s *server) resetElectionType(c *gin.Context) {
 	version, _ := strconv.Atoi(c.PostForm("version"))
 	kind := models.ElectionKind(c.Param("kind"))
-	_, err := store.ResetElectionType(c.Request.Context(), s.DB, *currentUser(c), kind, version, s.Now())
+	_, err := s.Setup.ResetElectionType(c.Request.Context(), *currentUser(c), kind, version)
 	s.afterElectionTypeWrite(c, electionTypeRow{T: models.ElectionType{Kind: kind}}, err, "etypes.wasreset")
 }
 
@@ -85,7 +84,7 @@ func (s *server) afterElectionTypeWrite(c *gin.Context, row electionTypeRow, err
 		row.Errors = fieldTexts(c, fe)
 		s.renderElectionTypes(c, http.StatusUnprocessableEntity, &row)
 	case errors.Is(err, models.ErrStale):
-		current, _ := store.ElectionType(c.Request.Context(), s.DB, row.T.Kind)
+		current, _ := s.Setup.ElectionType(c.Request.Context(), row.T.Kind)
 		stale := rowOf(current)
 		stale.ErrorKey = "etypes.stale"
 		s.renderElectionTypes(c, http.StatusConflict, &stale)

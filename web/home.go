@@ -4,8 +4,6 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/valghalla/valghalla/models"
 )
 
 // home is the start page. Logged in, it is the status overview; anonymous,
@@ -16,33 +14,21 @@ func (s *server) home(c *gin.Context) {
 		s.overview(c)
 		return
 	}
-	db := s.DB.WithContext(c.Request.Context())
-	var m models.Municipality
-	if err := db.First(&m).Error; err != nil {
-		s.render(c, http.StatusOK, "empty.html", "empty.title", nil)
-		return
-	}
-	today := models.DateOf(s.Now().In(models.Copenhagen))
-	var next models.Election
-	hasNext := db.Where("election_day >= ? AND state <> ?", today, models.ElectionClosed).
-		Order("election_day").Limit(1).Find(&next).RowsAffected == 1
-	var stations []models.PollingStation
-	var areas []models.Area
-	if err := db.Order("district").Find(&stations).Error; err != nil {
+	v, err := s.Setup.StartPage(c.Request.Context())
+	if err != nil {
 		c.AbortWithStatus(http.StatusInternalServerError)
 		return
 	}
-	db.Find(&areas)
-	areaNames := map[int64]string{}
-	for _, a := range areas {
-		areaNames[a.ID] = a.Name
+	if !v.HasMunicipality {
+		s.render(c, http.StatusOK, "empty.html", "empty.title", nil)
+		return
 	}
-	s.render(c, http.StatusOK, "home.html", m.Name, map[string]any{
-		"Municipality": m,
-		"Election":     next,
-		"HasElection":  hasNext,
-		"DaysUntil":    next.ElectionDay.DaysUntil(s.Now()),
-		"Stations":     stations,
-		"AreaNames":    areaNames,
+	s.render(c, http.StatusOK, "home.html", v.Municipality.Name, map[string]any{
+		"Municipality": v.Municipality,
+		"Election":     v.Election,
+		"HasElection":  v.HasElection,
+		"DaysUntil":    v.Election.ElectionDay.DaysUntil(s.Now()),
+		"Stations":     v.Stations,
+		"AreaNames":    v.AreaNames,
 	})
 }

@@ -11,7 +11,6 @@ import (
 
 	"github.com/valghalla/valghalla/locale"
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
 )
 
 // The UI speaks Danish; English is a choice (?lang=en), remembered in a
@@ -71,7 +70,7 @@ var templateFuncs = template.FuncMap{
 	// clock shows an instant in Copenhagen time, the Danish way.
 	"clock":      func(t time.Time) string { return t.In(models.Copenhagen).Format("02.01.2006 15:04") },
 	"shortDate":  shortDate,
-	"seedText":   func(seed int64) string { return store.SeedText(seed).String() },
+	"seedText":   func(seed int64) string { return models.SeedText(seed).String() },
 	"joinNames":  func(names []string) string { return strings.Join(names, ", ") },
 	"countCells": countCells,
 	"partyLabel": partyLabel,

@@ -176,7 +176,7 @@ func TestMalformedInputIsRefusedAndWritesNothing(t *testing.T) {
 		if err := db.Where("kind = ?", models.Kommunalvalg).First(&kv).Error; err != nil {
 			t.Fatal(err)
 		}
-		settings := store.SettingsOf(n.election)
+		settings := models.SettingsOf(n.election)
 		electionPath := "/valg/" + itoa(n.election.ID)
 		textForms := []struct {
 			name  string

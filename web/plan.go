@@ -12,7 +12,6 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/recruit"
-	"github.com/valghalla/valghalla/store"
 )
 
 // The slot plan pages: a grid per task type and day (stations × parties),
@@ -33,8 +32,8 @@ func formInt64(c *gin.Context, key string) int64 {
 // planRow is one station in the grid.
 type planRow struct {
 	Station    models.PollingStation
-	Counts     []store.PartyCount // in the order of planView.Columns
-	Total      store.PartyCount
+	Counts     []models.PartyCount // in the order of planView.Columns
+	Total      models.PartyCount
 	Quota      int
 	Overridden bool
 	CellURL    string
@@ -42,13 +41,13 @@ type planRow struct {
 
 // planView is what plan.html and plan_cell.html show.
 type planView struct {
-	Plan     store.Plan
+	Plan     models.Plan
 	TaskType models.TaskType
 	Day      models.Date
 	Columns  []models.Party // council groups, then pools
 	Rows     []planRow
 	Summary  []summaryRow
-	Records  []store.QuotaRecord
+	Records  []models.QuotaRecord
 	Stations map[int64]string
 	GridURL  string
 }
@@ -70,39 +69,31 @@ func planURL(electionID, taskTypeID int64, day models.Date) string {
 	return fmt.Sprintf("/valg/%d/plan?opgavetype=%d&dag=%s", electionID, taskTypeID, day)
 }
 
-func cellURL(electionID int64, c store.PlanCell) string {
+func cellURL(electionID int64, c models.PlanCell) string {
 	return fmt.Sprintf("/valg/%d/plan/celle?valgsted=%d&opgavetype=%d&dag=%s", electionID, c.StationID, c.TaskTypeID, c.Day)
 }
 
-// loadPlanView reads the plan and picks the task type and day to show
-// (the first ones when none or unknown are asked for).
+// loadPlanView reads the plan with the task type and day to show (the
+// first ones when none or unknown are asked for) and builds the grid.
 func (s *server) loadPlanView(c *gin.Context, electionID, taskTypeID int64, day string) (planView, error) {
 	var v planView
-	plan, err := store.LoadPlan(c.Request.Context(), s.DB, *currentUser(c), electionID)
+	page, err := s.Setup.PlanPage(c.Request.Context(), *currentUser(c), electionID, taskTypeID, day)
 	if err != nil {
 		return v, err
 	}
-	v.Plan = plan
+	plan := page.Plan
+	v.Plan, v.TaskType, v.Day, v.Records = plan, page.TaskType, page.Day, page.Records
 	v.Columns = append(slices.Clone(plan.Groups), plan.Pools...)
 	v.Stations = map[int64]string{}
 	for _, st := range plan.Stations {
 		v.Stations[st.ID] = st.Name
-	}
-	for _, t := range plan.TaskTypes {
-		if t.ID == taskTypeID || v.TaskType.ID == 0 {
-			v.TaskType = t
-		}
-	}
-	v.Day = plan.Election.ElectionDay
-	if d, err := models.ParseDate(day); err == nil && slices.Contains(plan.Days, d) {
-		v.Day = d
 	}
 	if v.TaskType.ID == 0 {
 		return v, nil
 	}
 	v.GridURL = planURL(electionID, v.TaskType.ID, v.Day)
 	for _, st := range plan.Stations {
-		cell := store.PlanCell{StationID: st.ID, TaskTypeID: v.TaskType.ID, Day: v.Day}
+		cell := models.PlanCell{StationID: st.ID, TaskTypeID: v.TaskType.ID, Day: v.Day}
 		row := planRow{Station: st, Total: plan.Total(cell), Quota: plan.QuotaSlots(cell), Overridden: plan.Overridden(cell),
 			CellURL: cellURL(electionID, cell)}
 		for _, p := range v.Columns {
@@ -115,14 +106,13 @@ func (s *server) loadPlanView(c *gin.Context, electionID, taskTypeID int64, day 
 		for _, d := range plan.Days {
 			n := 0
 			for _, st := range plan.Stations {
-				n += plan.Total(store.PlanCell{StationID: st.ID, TaskTypeID: t.ID, Day: d}).Slots
+				n += plan.Total(models.PlanCell{StationID: st.ID, TaskTypeID: t.ID, Day: d}).Slots
 			}
 			sr.Cells = append(sr.Cells, summaryCell{Day: d, Slots: n, URL: planURL(electionID, t.ID, d), Shown: t.ID == v.TaskType.ID && d == v.Day})
 		}
 		v.Summary = append(v.Summary, sr)
 	}
-	v.Records, err = store.QuotaRecords(c.Request.Context(), s.DB, *currentUser(c), electionID, v.TaskType.ID, v.Day, 3)
-	return v, err
+	return v, nil
 }
 
 // plan shows the grid of one task type on one day.
@@ -208,8 +198,8 @@ func planTargetOf(c *gin.Context) planTarget {
 	return t
 }
 
-func (t planTarget) cell() store.PlanCell {
-	return store.PlanCell{StationID: t.stationID, TaskTypeID: t.taskTypeID, Day: t.day}
+func (t planTarget) cell() models.PlanCell {
+	return models.PlanCell{StationID: t.stationID, TaskTypeID: t.taskTypeID, Day: t.day}
 }
 
 // planResult answers a plan change: back to the page with a notice, a
@@ -309,7 +299,7 @@ func (s *server) distributePlan(c *gin.Context) {
 // agreement (council groups).
 func (s *server) saveCell(c *gin.Context) {
 	t := planTargetOf(c)
-	req := store.CellRequest{ElectionID: t.electionID, PlanVersion: t.version, Cell: t.cell(), Counts: map[int64]int{},
+	req := models.CellRequest{ElectionID: t.electionID, PlanVersion: t.version, Cell: t.cell(), Counts: map[int64]int{},
 		Confirm: c.PostForm("confirm") == "yes"}
 	for key, values := range c.Request.PostForm {
 		party, ok := strings.CutPrefix(key, "party_")
@@ -328,7 +318,7 @@ func (s *server) saveCell(c *gin.Context) {
 		s.notFound(c)
 		return
 	}
-	err := store.SetCellCounts(c.Request.Context(), s.DB, *currentUser(c), req, s.Now().UTC())
+	err := s.Setup.SetCellCounts(c.Request.Context(), *currentUser(c), req)
 	s.planResult(c, t, true, "plan.saved", err)
 }
 
@@ -350,7 +340,7 @@ func (s *server) parties(c *gin.Context) {
 }
 
 func (s *server) renderParties(c *gin.Context, status int, errText string) {
-	groups, pools, valggrupper, err := store.Parties(c.Request.Context(), s.DB)
+	groups, pools, valggrupper, err := s.Setup.Parties(c.Request.Context())
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -419,24 +409,24 @@ func (s *server) saveParty(c *gin.Context) {
 		}
 	}
 	if err == nil {
-		_, err = store.SaveParty(c.Request.Context(), s.DB, *currentUser(c), p)
+		_, err = s.Setup.SaveParty(c.Request.Context(), *currentUser(c), p)
 	}
 	s.partiesResult(c, notice, err)
 }
 
 func (s *server) createValggruppe(c *gin.Context) {
-	_, err := store.CreateValggruppe(c.Request.Context(), s.DB, *currentUser(c), c.PostForm("name"))
+	_, err := s.Setup.CreateValggruppe(c.Request.Context(), *currentUser(c), c.PostForm("name"))
 	s.partiesResult(c, "parties.groupcreated", err)
 }
 
 func (s *server) deleteValggruppe(c *gin.Context) {
-	err := store.DeleteValggruppe(c.Request.Context(), s.DB, *currentUser(c), idParam(c))
+	err := s.Setup.DeleteValggruppe(c.Request.Context(), *currentUser(c), idParam(c))
 	s.partiesResult(c, "parties.groupdeleted", err)
 }
 
 // stationDeletion shows what deleting a station would do and asks.
 func (s *server) stationDeletion(c *gin.Context) {
-	impact, err := store.StationDeletion(c.Request.Context(), s.DB, *currentUser(c), idParam(c))
+	impact, err := s.Setup.StationDeletion(c.Request.Context(), *currentUser(c), idParam(c))
 	if s.planLoadFailed(c, err) {
 		return
 	}
@@ -446,7 +436,7 @@ func (s *server) stationDeletion(c *gin.Context) {
 // deleteStation deletes a station once confirmed.
 func (s *server) deleteStation(c *gin.Context) {
 	id := idParam(c)
-	err := store.DeleteStation(c.Request.Context(), s.DB, *currentUser(c), id, c.PostForm("confirm") == "yes", s.Now().UTC())
+	err := s.Setup.DeleteStation(c.Request.Context(), *currentUser(c), id, c.PostForm("confirm") == "yes")
 	var ue *models.UserError
 	var confirm *models.NeedsConfirmation
 	switch {
@@ -455,10 +445,10 @@ func (s *server) deleteStation(c *gin.Context) {
 	case errors.As(err, &confirm):
 		s.stationDeletion(c)
 	case errors.As(err, &ue):
-		impact, _ := store.StationDeletion(c.Request.Context(), s.DB, *currentUser(c), id)
+		impact, _ := s.Setup.StationDeletion(c.Request.Context(), *currentUser(c), id)
 		s.render(c, http.StatusUnprocessableEntity, "station_delete.html", "stationdelete.title", map[string]any{"I": impact, "Error": errText(c, ue)})
 	case errors.Is(err, models.ErrStale):
-		impact, _ := store.StationDeletion(c.Request.Context(), s.DB, *currentUser(c), id)
+		impact, _ := s.Setup.StationDeletion(c.Request.Context(), *currentUser(c), id)
 		s.render(c, http.StatusConflict, "station_delete.html", "stationdelete.title", map[string]any{"I": impact, "ErrorKey": "stationdelete.stale"})
 	default:
 		s.planLoadFailed(c, err)

@@ -8,14 +8,12 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
 )
 
 // stations lists the polling stations with their areas, for staff.
 func (s *server) stations(c *gin.Context) {
-	db := s.DB.WithContext(c.Request.Context())
-	var stations []models.PollingStation
-	if err := db.Order("district").Find(&stations).Error; err != nil {
+	stations, err := s.Setup.Stations(c.Request.Context())
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
@@ -25,13 +23,9 @@ func (s *server) stations(c *gin.Context) {
 	})
 }
 
+// areaNames names each area by ID; a failed read shows no names.
 func (s *server) areaNames(c *gin.Context) map[int64]string {
-	var areas []models.Area
-	s.DB.WithContext(c.Request.Context()).Find(&areas)
-	names := map[int64]string{}
-	for _, a := range areas {
-		names[a.ID] = a.Name
-	}
+	names, _ := s.Setup.AreaNames(c.Request.Context())
 	return names
 }
 
@@ -39,7 +33,8 @@ func (s *server) stationForm(c *gin.Context) {
 	var st models.PollingStation
 	if id := c.Param("id"); id != "" {
 		n, _ := strconv.ParseInt(id, 10, 64)
-		if err := s.DB.WithContext(c.Request.Context()).First(&st, n).Error; err != nil {
+		var err error
+		if st, err = s.Setup.Station(c.Request.Context(), n); err != nil {
 			s.notFound(c)
 			return
 		}
@@ -48,9 +43,7 @@ func (s *server) stationForm(c *gin.Context) {
 }
 
 func (s *server) renderStationForm(c *gin.Context, status int, st models.PollingStation, errMsg, errKey string) {
-	var areas []models.Area
-	s.DB.WithContext(c.Request.Context()).Find(&areas)
-	models.SortDanish(areas, func(a models.Area) string { return a.Name })
+	areas, _ := s.Setup.Areas(c.Request.Context())
 	s.render(c, status, "station_edit.html", "stations.edit", map[string]any{"S": st, "Areas": areas, "Error": errMsg, "ErrorKey": errKey})
 }
 
@@ -65,14 +58,13 @@ func (s *server) saveStation(c *gin.Context) {
 	if id := c.Param("id"); id != "" {
 		st.ID, _ = strconv.ParseInt(id, 10, 64)
 	}
-	_, err := store.SaveStation(c.Request.Context(), s.DB, *currentUser(c), st)
+	_, err := s.Setup.SaveStation(c.Request.Context(), *currentUser(c), st)
 	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
 		s.renderStationForm(c, http.StatusUnprocessableEntity, st, errText(c, ue), "")
 	case errors.Is(err, models.ErrStale):
-		var current models.PollingStation
-		s.DB.WithContext(c.Request.Context()).First(&current, st.ID)
+		current, _ := s.Setup.Station(c.Request.Context(), st.ID)
 		s.renderStationForm(c, http.StatusConflict, current, "", "stations.stale")
 	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
@@ -85,7 +77,7 @@ func (s *server) saveStation(c *gin.Context) {
 
 // createArea adds an area from the stations page.
 func (s *server) createArea(c *gin.Context) {
-	_, err := store.SaveArea(c.Request.Context(), s.DB, *currentUser(c), models.Area{Name: c.PostForm("name")})
+	_, err := s.Setup.SaveArea(c.Request.Context(), *currentUser(c), models.Area{Name: c.PostForm("name")})
 	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):

@@ -8,17 +8,15 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
 )
 
 // taskTypes lists the task types, for staff.
 func (s *server) taskTypes(c *gin.Context) {
-	var list []models.TaskType
-	if err := s.DB.WithContext(c.Request.Context()).Find(&list).Error; err != nil {
+	list, err := s.Setup.TaskTypes(c.Request.Context())
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	models.SortDanish(list, func(t models.TaskType) string { return t.Name })
 	s.render(c, http.StatusOK, "tasktypes.html", "tasktypes.title", map[string]any{
 		"TaskTypes": list, "MayEdit": staffWrite.allows(currentUser(c)), "Notice": noticeOf(c, "tasktypes.saved")})
 }
@@ -27,7 +25,8 @@ func (s *server) taskTypeForm(c *gin.Context) {
 	t := models.TaskType{Validation: true, Reminders: true}
 	if id := c.Param("id"); id != "" {
 		n, _ := strconv.ParseInt(id, 10, 64)
-		if err := s.DB.WithContext(c.Request.Context()).First(&t, n).Error; err != nil {
+		var err error
+		if t, err = s.Setup.TaskType(c.Request.Context(), n); err != nil {
 			s.notFound(c)
 			return
 		}
@@ -47,14 +46,13 @@ func (s *server) saveTaskType(c *gin.Context) {
 	if id := c.Param("id"); id != "" {
 		t.ID, _ = strconv.ParseInt(id, 10, 64)
 	}
-	_, err := store.SaveTaskType(c.Request.Context(), s.DB, *currentUser(c), t)
+	_, err := s.Setup.SaveTaskType(c.Request.Context(), *currentUser(c), t)
 	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
 		s.render(c, http.StatusUnprocessableEntity, "tasktype_edit.html", "tasktypes.edit", map[string]any{"TT": t, "Error": errText(c, ue)})
 	case errors.Is(err, models.ErrStale):
-		var current models.TaskType
-		s.DB.WithContext(c.Request.Context()).First(&current, t.ID)
+		current, _ := s.Setup.TaskType(c.Request.Context(), t.ID)
 		s.render(c, http.StatusConflict, "tasktype_edit.html", "tasktypes.edit", map[string]any{"TT": current, "ErrorKey": "tasktypes.stale"})
 	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
