@@ -248,7 +248,7 @@ func (s *server) apiCreateToken(c *gin.Context) {
 	if !bindJSON(c, &in) {
 		return
 	}
-	token, t, err := store.CreateAPIToken(c.Request.Context(), s.DB, *currentUser(c), in.UserID, in.Name, s.Now().UTC())
+	token, t, err := s.Accounts.CreateAPIToken(c.Request.Context(), *currentUser(c), in.UserID, in.Name)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return
