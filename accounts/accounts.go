@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"time"
 
+	"go.temporal.io/sdk/client"
 	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/store"
@@ -21,9 +22,14 @@ import (
 
 // Service is the use cases with what they need.
 type Service struct {
-	DB  *gorm.DB
-	Log *slog.Logger
-	Now func() time.Time
+	DB *gorm.DB
+	// Temporal starts the workflow that e-mails a new login its one-time
+	// link; nil sends none (the creation still stands).
+	Temporal client.Client
+	// TaskQueue is where workflows are started.
+	TaskQueue string
+	Log       *slog.Logger
+	Now       func() time.Time
 }
 
 // Config is what New takes: the Service's fields.

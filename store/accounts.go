@@ -24,17 +24,9 @@ var (
 	ErrLinkExpired = errors.New("the link has expired")
 )
 
-// NewUser is what an administrator enters to create a login.
-type NewUser struct {
-	Email   string
-	Name    string
-	Role    models.Role
-	PartyID *int64
-}
-
 // CreateUser creates a login without a password; the person chooses one
 // through a one-time link. Administrators only.
-func CreateUser(ctx context.Context, db *gorm.DB, actor models.User, in NewUser, now time.Time) (models.User, error) {
+func CreateUser(ctx context.Context, db *gorm.DB, actor models.User, in models.NewUser, now time.Time) (models.User, error) {
 	if actor.Role != models.RoleAdmin {
 		return models.User{}, models.ErrForbidden
 	}

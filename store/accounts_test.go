@@ -16,10 +16,10 @@ func TestCreateUserAndOneTimeLink(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		p := seedPeople(t, db)
 		t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-		if _, err := store.CreateUser(ctx, db, p.secA, store.NewUser{Email: "x@x.example", Name: "X", Role: models.RoleStaff}, t0); !errors.Is(err, models.ErrForbidden) {
+		if _, err := store.CreateUser(ctx, db, p.secA, models.NewUser{Email: "x@x.example", Name: "X", Role: models.RoleStaff}, t0); !errors.Is(err, models.ErrForbidden) {
 			t.Fatalf("a party secretary created a user: %v", err)
 		}
-		for _, bad := range []store.NewUser{
+		for _, bad := range []models.NewUser{
 			{Email: "ikke en adresse", Name: "X", Role: models.RoleStaff},
 			{Email: "y@x.example", Name: " ", Role: models.RoleStaff},
 			{Email: "y@x.example", Name: "Y", Role: models.RolePartySecretary},
@@ -31,7 +31,7 @@ func TestCreateUserAndOneTimeLink(t *testing.T) {
 				t.Errorf("%+v: %v, want a UserError", bad, err)
 			}
 		}
-		u, err := store.CreateUser(ctx, db, p.admin, store.NewUser{Email: " Ny@X.example", Name: "Ny Sekretær",
+		u, err := store.CreateUser(ctx, db, p.admin, models.NewUser{Email: " Ny@X.example", Name: "Ny Sekretær",
 			Role: models.RolePartySecretary, PartyID: &p.v.ID}, t0)
 		if err != nil || u.Email != "ny@x.example" || u.PasswordHash != "" {
 			t.Fatalf("CreateUser: %+v, %v", u, err)

@@ -74,17 +74,9 @@ func RequestSecretary(ctx context.Context, db *gorm.DB, actor models.User, name,
 	return r, err
 }
 
-// SecretaryRequestView is a pending request as an administrator sees it.
-type SecretaryRequestView struct {
-	models.SecretaryRequest
-	PartyName     string
-	RequesterName string
-	Stations      []string
-}
-
 // PendingSecretaryRequests lists the requests awaiting a decision, oldest
 // first. Administrators only.
-func PendingSecretaryRequests(ctx context.Context, db *gorm.DB, actor models.User) ([]SecretaryRequestView, error) {
+func PendingSecretaryRequests(ctx context.Context, db *gorm.DB, actor models.User) ([]models.SecretaryRequestView, error) {
 	if actor.Role != models.RoleAdmin {
 		return nil, models.ErrForbidden
 	}
@@ -93,9 +85,9 @@ func PendingSecretaryRequests(ctx context.Context, db *gorm.DB, actor models.Use
 	if err := db.Where("state = ?", "pending").Order("created_at, id").Find(&rs).Error; err != nil {
 		return nil, err
 	}
-	out := make([]SecretaryRequestView, len(rs))
+	out := make([]models.SecretaryRequestView, len(rs))
 	for i, r := range rs {
-		v := SecretaryRequestView{SecretaryRequest: r}
+		v := models.SecretaryRequestView{SecretaryRequest: r}
 		var party models.Party
 		var requester models.User
 		db.First(&party, r.PartyID)
@@ -142,7 +134,7 @@ func DecideSecretaryRequest(ctx context.Context, db *gorm.DB, actor models.User,
 		if !approve {
 			return nil
 		}
-		u, err := CreateUser(ctx, tx, actor, NewUser{Email: r.Email, Name: r.Name, Role: models.RolePartySecretary, PartyID: &r.PartyID}, now)
+		u, err := CreateUser(ctx, tx, actor, models.NewUser{Email: r.Email, Name: r.Name, Role: models.RolePartySecretary, PartyID: &r.PartyID}, now)
 		if err != nil {
 			return err
 		}

@@ -17,8 +17,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.yaml.in/yaml/v4"
 
+	"github.com/valghalla/valghalla/accounts"
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
 )
 
 // The JSON API under /api/v1: the same store functions and role rules as the
@@ -70,9 +70,9 @@ func (s *server) apiAuth(c *gin.Context) {
 		apiError(c, http.StatusUnauthorized, translator(c)("api.badtoken"))
 		return
 	}
-	u, err := store.LookupAPIToken(c.Request.Context(), s.DB, strings.TrimSpace(token), s.Now())
+	u, err := s.Accounts.APITokenUser(c.Request.Context(), strings.TrimSpace(token))
 	switch {
-	case errors.Is(err, store.ErrNoAPIToken):
+	case errors.Is(err, accounts.ErrNoAPIToken):
 		apiError(c, http.StatusUnauthorized, translator(c)("api.badtoken"))
 		return
 	case err != nil:

@@ -12,7 +12,6 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/recruit"
-	"github.com/valghalla/valghalla/store"
 )
 
 // The slot plan, the d'Hondt quota and the status overview.
@@ -248,7 +247,7 @@ func (s *server) apiCreateToken(c *gin.Context) {
 	if !bindJSON(c, &in) {
 		return
 	}
-	token, t, err := store.CreateAPIToken(c.Request.Context(), s.DB, *currentUser(c), in.UserID, in.Name, s.Now().UTC())
+	token, t, err := s.Accounts.CreateAPIToken(c.Request.Context(), *currentUser(c), in.UserID, in.Name)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return

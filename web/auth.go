@@ -6,12 +6,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/valghalla/valghalla/accounts"
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
 )
 
 const (
@@ -20,19 +19,10 @@ const (
 	csrfField     = "csrf_token"
 	csrfHeader    = "X-CSRF-Token"
 
-	// Login throttling: after maxFailedLogins failures within loginWindow an
-	// account takes no more passwords until the window has passed.
-	maxFailedLogins = 5
-	loginWindow     = 15 * time.Minute
-
 	// maxPasswordBytes bounds a password: login refuses a longer one, so
 	// activation must too.
 	maxPasswordBytes = 1024
 )
-
-// dummyHash is verified when an unknown e-mail logs in, so a wrong address
-// takes as long as a wrong password and does not reveal who has an account.
-var dummyHash, _ = models.HashPassword("valghalla-ingen-bruger")
 
 // access says who may use a route; every route declares one.
 type access string
@@ -78,7 +68,7 @@ func (a access) allows(u *models.User) bool {
 func (s *server) loadSession(c *gin.Context) {
 	token, err := c.Cookie(sessionCookie)
 	if err == nil && token != "" {
-		sess, u, err := store.LookupSession(c.Request.Context(), s.DB, token, s.Now())
+		sess, u, err := s.Accounts.Session(c.Request.Context(), token)
 		switch {
 		case err == nil && sess.SecondFactorDue:
 			// Password right, code not yet given: only the code page.
@@ -87,7 +77,7 @@ func (s *server) loadSession(c *gin.Context) {
 		case err == nil:
 			c.Set("user", &u)
 			c.Set("session", &sess)
-		case errors.Is(err, store.ErrNoSession):
+		case errors.Is(err, accounts.ErrNoSession):
 			s.clearCookie(c, sessionCookie)
 		default:
 			s.Log.ErrorContext(c.Request.Context(), "session lookup failed", "error", err)
@@ -155,7 +145,7 @@ func (s *server) csrfToken(c *gin.Context) string {
 	}
 	token, err := c.Cookie(csrfCookie)
 	if err != nil || len(token) < 32 {
-		token = store.NewToken()
+		token = accounts.NewToken()
 		s.setCookie(c, csrfCookie, token, 0)
 	}
 	c.Set(csrfCookie, token)
@@ -197,8 +187,7 @@ func (s *server) loginForm(c *gin.Context) {
 }
 
 func (s *server) login(c *gin.Context) {
-	ctx := c.Request.Context()
-	email := store.NormalizeEmail(c.PostForm("email"))
+	email := accounts.NormalizeEmail(c.PostForm("email"))
 	password := c.PostForm("password")
 	next := localPath(c.PostForm("next"))
 	again := func(status int, msg string) {
@@ -209,58 +198,25 @@ func (s *server) login(c *gin.Context) {
 		again(http.StatusBadRequest, "login.missing")
 		return
 	}
-	now := s.Now()
-	failures, err := store.FailedLoginsSince(ctx, s.DB, email, now.Add(-loginWindow))
-	if err != nil {
-		c.AbortWithStatus(http.StatusInternalServerError)
-		return
-	}
-	if failures >= maxFailedLogins {
-		s.Log.WarnContext(ctx, "login throttled", "failures", failures)
+	old, _ := c.Cookie(sessionCookie)
+	login, err := s.Accounts.SignIn(c.Request.Context(), email, password, old)
+	switch {
+	case errors.Is(err, accounts.ErrThrottled):
 		again(http.StatusTooManyRequests, "login.throttled")
 		return
-	}
-	var u models.User
-	found := s.DB.WithContext(ctx).Where("email = ?", email).Limit(1).Find(&u).RowsAffected == 1
-	hash := dummyHash
-	if found && u.PasswordHash != "" {
-		hash = u.PasswordHash
-	}
-	ok, _ := models.VerifyPassword(hash, password)
-	ok = ok && found && u.PasswordHash != ""
-	if err := store.RecordLoginAttempt(ctx, s.DB, email, ok, now); err != nil {
-		c.AbortWithStatus(http.StatusInternalServerError)
-		return
-	}
-	if !ok {
+	case errors.Is(err, accounts.ErrWrongPassword):
 		again(http.StatusUnauthorized, "login.wrong")
 		return
-	}
-	// A new session at every login: a token planted before login is useless.
-	if old, err := c.Cookie(sessionCookie); err == nil {
-		store.DeleteSession(ctx, s.DB, old)
-	}
-	withCode, err := store.HasTOTP(ctx, s.DB, u.ID)
-	if err != nil {
+	case err != nil:
 		s.fail(c, err)
 		return
 	}
-	create := store.CreateSession
-	if withCode {
-		create = store.CreatePendingSession
-	}
-	token, err := create(ctx, s.DB, u.ID, now)
-	if err != nil {
-		c.AbortWithStatus(http.StatusInternalServerError)
-		return
-	}
-	s.setCookie(c, sessionCookie, token, int(store.SessionMax.Seconds()))
+	s.setCookie(c, sessionCookie, login.Token, int(accounts.SessionMax.Seconds()))
 	s.clearCookie(c, csrfCookie)
-	if withCode {
+	if login.CodeDue {
 		c.Redirect(http.StatusSeeOther, "/login/kode?next="+url.QueryEscape(next))
 		return
 	}
-	s.Log.InfoContext(ctx, "logged in", "user_id", u.ID, "role", u.Role)
 	if next == "" {
 		next = "/konto"
 	}
@@ -269,7 +225,7 @@ func (s *server) login(c *gin.Context) {
 
 func (s *server) logout(c *gin.Context) {
 	if token, err := c.Cookie(sessionCookie); err == nil {
-		store.DeleteSession(c.Request.Context(), s.DB, token)
+		s.Accounts.SignOut(c.Request.Context(), token)
 	}
 	s.clearCookie(c, sessionCookie)
 	c.Redirect(http.StatusSeeOther, "/")

@@ -7,9 +7,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/valghalla/valghalla/accounts"
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
-	"github.com/valghalla/valghalla/workflows"
 )
 
 // secretaryRequestForm lets a party secretary ask for an extra secretary
@@ -19,19 +18,11 @@ func (s *server) secretaryRequestForm(c *gin.Context) {
 }
 
 func (s *server) renderSecretaryRequest(c *gin.Context, status int, errMsg string) {
-	ctx := c.Request.Context()
-	u := currentUser(c)
-	own, err := store.StationsOf(ctx, s.DB, u.ID)
+	stations, err := s.Accounts.StationsToPassOn(c.Request.Context(), *currentUser(c))
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	q := s.DB.WithContext(ctx).Order("district")
-	if len(own) > 0 {
-		q = q.Where("id IN ?", own)
-	}
-	var stations []models.PollingStation
-	q.Find(&stations)
 	s.render(c, status, "secretary_request.html", "secretaries.title", map[string]any{
 		"Stations": stations, "Error": errMsg,
 		"Name": c.PostForm("name"), "Email": c.PostForm("email"),
@@ -45,7 +36,7 @@ func (s *server) requestSecretary(c *gin.Context) {
 			ids = append(ids, id)
 		}
 	}
-	_, err := store.RequestSecretary(c.Request.Context(), s.DB, *currentUser(c), c.PostForm("name"), c.PostForm("email"), ids, s.Now().UTC())
+	_, err := s.Accounts.RequestSecretary(c.Request.Context(), *currentUser(c), c.PostForm("name"), c.PostForm("email"), ids)
 	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
@@ -61,7 +52,7 @@ func (s *server) requestSecretary(c *gin.Context) {
 
 // secretaryRequests lists the pending requests for an administrator.
 func (s *server) secretaryRequests(c *gin.Context) {
-	list, err := store.PendingSecretaryRequests(c.Request.Context(), s.DB, *currentUser(c))
+	list, err := s.Accounts.PendingSecretaryRequests(c.Request.Context(), *currentUser(c))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -73,16 +64,15 @@ func (s *server) secretaryRequests(c *gin.Context) {
 // decideSecretaryRequest approves (creating the login and e-mailing its
 // one-time link) or rejects a request.
 func (s *server) decideSecretaryRequest(c *gin.Context) {
-	ctx := c.Request.Context()
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
 	approve := c.PostForm("decision") == "approve"
-	u, err := store.DecideSecretaryRequest(ctx, s.DB, *currentUser(c), id, approve, s.Now().UTC())
+	u, err := s.Accounts.DecideSecretaryRequest(c.Request.Context(), *currentUser(c), id, approve)
 	var ue *models.UserError
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
 		return
-	case errors.Is(err, store.ErrDecided):
+	case errors.Is(err, accounts.ErrDecided):
 		c.Redirect(http.StatusSeeOther, "/admin/anmodninger")
 		return
 	case errors.As(err, &ue):
@@ -95,9 +85,6 @@ func (s *server) decideSecretaryRequest(c *gin.Context) {
 	notice := "secretaries.rejected"
 	if u != nil {
 		notice = "secretaries.approved"
-		if _, err := workflows.StartAccountInvitation(ctx, s.Temporal, s.TaskQueue, u.ID, s.Now()); err != nil {
-			s.Log.ErrorContext(ctx, "account invitation not started", "user_id", u.ID, "error", err)
-		}
 	}
 	c.Redirect(http.StatusSeeOther, "/admin/anmodninger?besked="+notice)
 }

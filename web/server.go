@@ -262,7 +262,7 @@ func New(d Deps) http.Handler {
 			TaskQueue: d.TaskQueue, Log: d.Log, Now: d.Now})
 	}
 	if d.Accounts == nil {
-		d.Accounts = accounts.New(accounts.Config{DB: d.DB, Log: d.Log, Now: d.Now})
+		d.Accounts = accounts.New(accounts.Config{DB: d.DB, Temporal: d.Temporal, TaskQueue: d.TaskQueue, Log: d.Log, Now: d.Now})
 	}
 	if d.Setup == nil {
 		d.Setup = setup.New(setup.Config{DB: d.DB, Log: d.Log, Now: d.Now})

@@ -4,12 +4,11 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/valghalla/valghalla/accounts"
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
 )
 
 func pendingUser(c *gin.Context) *models.User {
@@ -29,39 +28,25 @@ func (s *server) codeForm(c *gin.Context) {
 }
 
 func (s *server) checkCode(c *gin.Context) {
-	ctx := c.Request.Context()
 	u := pendingUser(c)
 	if u == nil {
 		c.Redirect(http.StatusSeeOther, "/login")
 		return
 	}
 	next := localPath(c.PostForm("next"))
-	now := s.Now()
-	failures, err := store.FailedLoginsSince(ctx, s.DB, u.Email, now.Add(-loginWindow))
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if failures >= maxFailedLogins {
+	token, _ := c.Cookie(sessionCookie)
+	err := s.Accounts.CheckCode(c.Request.Context(), *u, token, c.PostForm("code"))
+	switch {
+	case errors.Is(err, accounts.ErrThrottled):
 		s.render(c, http.StatusTooManyRequests, "code.html", "code.title", map[string]any{"Error": "login.throttled", "Next": next})
 		return
-	}
-	err = store.CheckTOTP(ctx, s.DB, u.ID, c.PostForm("code"), now)
-	store.RecordLoginAttempt(ctx, s.DB, u.Email, err == nil, now)
-	if errors.Is(err, store.ErrWrongCode) {
+	case errors.Is(err, accounts.ErrWrongCode):
 		s.render(c, http.StatusUnauthorized, "code.html", "code.title", map[string]any{"Error": "code.wrong", "Next": next})
 		return
-	}
-	if err != nil {
+	case err != nil:
 		s.fail(c, err)
 		return
 	}
-	token, _ := c.Cookie(sessionCookie)
-	if err := store.CompleteSecondFactor(ctx, s.DB, token, now); err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.Log.InfoContext(ctx, "logged in with a second factor", "user_id", u.ID)
 	if next == "" {
 		next = "/konto"
 	}
@@ -72,7 +57,7 @@ func (s *server) checkCode(c *gin.Context) {
 // authenticator app, confirmed with one code from it.
 func (s *server) totpSetup(c *gin.Context) {
 	u := currentUser(c)
-	on, err := store.HasTOTP(c.Request.Context(), s.DB, u.ID)
+	on, err := s.Accounts.HasTOTP(c.Request.Context(), u.ID)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -90,20 +75,22 @@ func (s *server) totpSetup(c *gin.Context) {
 }
 
 func (s *server) renderTOTPSetup(c *gin.Context, status int, secret, errKey string) {
-	u := currentUser(c)
-	var m models.Municipality
-	s.DB.WithContext(c.Request.Context()).First(&m)
+	uri, err := s.Accounts.TOTPURI(c.Request.Context(), *currentUser(c), secret)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	c.Header("Cache-Control", "no-store")
 	s.render(c, status, "totp.html", "totp.title", map[string]any{
-		"Secret": secret, "Grouped": groupBy4(secret), "URI": models.TOTPURI(secret, "Valghalla – "+m.Name, u.Email), "Error": errKey,
+		"Secret": secret, "Grouped": groupBy4(secret), "URI": uri, "Error": errKey,
 	})
 }
 
 func (s *server) totpEnable(c *gin.Context) {
 	secret := c.PostForm("secret")
-	err := store.EnableTOTP(c.Request.Context(), s.DB, *currentUser(c), secret, c.PostForm("code"), s.Now().UTC().Truncate(time.Second))
+	err := s.Accounts.EnableTOTP(c.Request.Context(), *currentUser(c), secret, c.PostForm("code"))
 	switch {
-	case errors.Is(err, store.ErrWrongCode):
+	case errors.Is(err, accounts.ErrWrongCode):
 		s.renderTOTPSetup(c, http.StatusUnprocessableEntity, secret, "code.wrong")
 	case err != nil:
 		s.fail(c, err)

@@ -7,20 +7,21 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/valghalla/valghalla/accounts"
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/store"
-	"github.com/valghalla/valghalla/workflows"
 )
 
 // newUserForm shows the form that creates a login.
 func (s *server) newUserForm(c *gin.Context) {
-	s.renderUserForm(c, http.StatusOK, "", store.NewUser{Role: models.RolePartySecretary}, true)
+	s.renderUserForm(c, http.StatusOK, "", models.NewUser{Role: models.RolePartySecretary}, true)
 }
 
-func (s *server) renderUserForm(c *gin.Context, status int, errMsg string, in store.NewUser, sendMail bool) {
-	var parties []models.Party
-	s.DB.WithContext(c.Request.Context()).Find(&parties)
-	models.SortDanish(parties, func(p models.Party) string { return p.Name })
+func (s *server) renderUserForm(c *gin.Context, status int, errMsg string, in models.NewUser, sendMail bool) {
+	parties, err := s.Accounts.Parties(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	s.render(c, status, "user_new.html", "users.new", map[string]any{
 		"Error": errMsg, "Form": in, "Parties": parties, "SendMail": sendMail,
 		"Roles": []models.Role{models.RoleAdmin, models.RoleStaff, models.RoleReadOnly, models.RolePartySecretary},
@@ -30,12 +31,12 @@ func (s *server) renderUserForm(c *gin.Context, status int, errMsg string, in st
 // createUser creates a login and, with the tick box (the seed's «Påmind
 // bruger om ny konto»), e-mails the person a one-time link.
 func (s *server) createUser(c *gin.Context) {
-	in := store.NewUser{Email: c.PostForm("email"), Name: c.PostForm("name"), Role: models.Role(c.PostForm("role"))}
+	in := models.NewUser{Email: c.PostForm("email"), Name: c.PostForm("name"), Role: models.Role(c.PostForm("role"))}
 	if id, err := strconv.ParseInt(c.PostForm("party_id"), 10, 64); err == nil && id > 0 {
 		in.PartyID = &id
 	}
 	sendMail := c.PostForm("send_mail") == "on"
-	u, err := store.CreateUser(c.Request.Context(), s.DB, *currentUser(c), in, s.Now().UTC())
+	_, invited, err := s.Accounts.CreateUser(c.Request.Context(), *currentUser(c), in, sendMail)
 	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
@@ -46,20 +47,18 @@ func (s *server) createUser(c *gin.Context) {
 		return
 	}
 	notice := "users.created"
-	if sendMail {
-		if _, err := workflows.StartAccountInvitation(c.Request.Context(), s.Temporal, s.TaskQueue, u.ID, s.Now()); err != nil {
-			s.Log.ErrorContext(c.Request.Context(), "account invitation not started", "user_id", u.ID, "error", err)
-			notice = "users.created.nomail"
-		} else {
-			notice = "users.created.mail"
-		}
+	switch {
+	case invited:
+		notice = "users.created.mail"
+	case sendMail:
+		notice = "users.created.nomail"
 	}
 	c.Redirect(http.StatusSeeOther, "/admin/brugere?besked="+notice)
 }
 
 // activationForm is the page a one-time link opens: choose a password.
 func (s *server) activationForm(c *gin.Context) {
-	u, err := store.CheckAccountLink(c.Request.Context(), s.DB, c.Param("token"), s.Now())
+	u, err := s.Accounts.AccountLink(c.Request.Context(), c.Param("token"))
 	if err != nil {
 		s.linkProblem(c, err)
 		return
@@ -73,7 +72,7 @@ func (s *server) activationForm(c *gin.Context) {
 // link stays usable for another try.
 func (s *server) activate(c *gin.Context) {
 	token := c.Param("token")
-	u, err := store.CheckAccountLink(c.Request.Context(), s.DB, token, s.Now())
+	u, err := s.Accounts.AccountLink(c.Request.Context(), token)
 	if err != nil {
 		s.linkProblem(c, err)
 		return
@@ -94,7 +93,7 @@ func (s *server) activate(c *gin.Context) {
 		again(map[string]any{"ErrorText": translator(c)("activate.toolong", maxPasswordBytes)})
 		return
 	}
-	_, err = store.UseAccountLink(c.Request.Context(), s.DB, token, p1, s.Now())
+	_, err = s.Accounts.ChoosePassword(c.Request.Context(), token, p1)
 	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
@@ -111,11 +110,11 @@ func (s *server) activate(c *gin.Context) {
 // linkProblem explains a one-time link that does not work, as a page.
 func (s *server) linkProblem(c *gin.Context, err error) {
 	switch {
-	case errors.Is(err, store.ErrLinkUsed):
+	case errors.Is(err, accounts.ErrLinkUsed):
 		s.render(c, http.StatusGone, "error.html", "link.used.title", map[string]any{"Message": "link.used"})
-	case errors.Is(err, store.ErrLinkExpired):
+	case errors.Is(err, accounts.ErrLinkExpired):
 		s.render(c, http.StatusGone, "error.html", "link.expired.title", map[string]any{"Message": "link.expired"})
-	case errors.Is(err, store.ErrLinkUnknown):
+	case errors.Is(err, accounts.ErrLinkUnknown):
 		s.render(c, http.StatusNotFound, "error.html", "link.unknown.title", map[string]any{"Message": "link.unknown"})
 	default:
 		s.fail(c, err)

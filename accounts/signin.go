@@ -1,0 +1,143 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/store"
+)
+
+// Login throttling: after MaxFailedLogins failures within LoginWindow an
+// account takes no more passwords, nor codes, until the window has passed.
+const (
+	MaxFailedLogins = 5
+	LoginWindow     = 15 * time.Minute
+)
+
+// SessionMax is the longest a session lasts: its cookie's lifetime.
+const SessionMax = store.SessionMax
+
+// Why a sign-in or a session is refused. The web tells a wrong password
+// and an unknown address alike, so ErrWrongPassword stands for both.
+var (
+	ErrThrottled     = errors.New("too many failed logins")
+	ErrWrongPassword = errors.New("wrong e-mail or password")
+	ErrWrongCode     = store.ErrWrongCode
+	ErrNoSession     = store.ErrNoSession
+)
+
+// dummyHash is verified when an unknown e-mail logs in, so a wrong address
+// takes as long as a wrong password and does not reveal who has an account.
+var dummyHash, _ = models.HashPassword("valghalla-ingen-bruger")
+
+// NormalizeEmail is the one form an e-mail address is stored and compared in.
+func NormalizeEmail(email string) string { return store.NormalizeEmail(email) }
+
+// NewToken returns 256 random bits, URL-safe (a CSRF token before login).
+func NewToken() string { return store.NewToken() }
+
+// Login is a right password: the new session's token, and whether the
+// session still waits for a TOTP code (CheckCode).
+type Login struct {
+	User    models.User
+	Token   string
+	CodeDue bool
+}
+
+// SignIn checks a password for email and opens a new session, ending the
+// one of oldToken (a token planted before login is useless). Every attempt
+// is recorded; an account with too many recent failures is refused with
+// ErrThrottled before its password is looked at, and a wrong password or
+// an unknown address is ErrWrongPassword, alike in answer and in time.
+func (s *Service) SignIn(ctx context.Context, email, password, oldToken string) (Login, error) {
+	email = NormalizeEmail(email)
+	now := s.Now()
+	if failures, err := s.throttle(ctx, email, now); err != nil {
+		if errors.Is(err, ErrThrottled) {
+			s.Log.WarnContext(ctx, "login throttled", "failures", failures)
+		}
+		return Login{}, err
+	}
+	var u models.User
+	res := s.DB.WithContext(ctx).Where("email = ?", email).Limit(1).Find(&u)
+	if res.Error != nil {
+		return Login{}, res.Error
+	}
+	found := res.RowsAffected == 1 && u.PasswordHash != ""
+	hash := dummyHash
+	if found {
+		hash = u.PasswordHash
+	}
+	ok, _ := models.VerifyPassword(hash, password)
+	ok = ok && found
+	if err := store.RecordLoginAttempt(ctx, s.DB, email, ok, now); err != nil {
+		return Login{}, err
+	}
+	if !ok {
+		return Login{}, ErrWrongPassword
+	}
+	if oldToken != "" {
+		store.DeleteSession(ctx, s.DB, oldToken)
+	}
+	withCode, err := store.HasTOTP(ctx, s.DB, u.ID)
+	if err != nil {
+		return Login{}, err
+	}
+	create := store.CreateSession
+	if withCode {
+		create = store.CreatePendingSession
+	}
+	token, err := create(ctx, s.DB, u.ID, now)
+	if err != nil {
+		return Login{}, err
+	}
+	if !withCode {
+		s.Log.InfoContext(ctx, "logged in", "user_id", u.ID, "role", u.Role)
+	}
+	return Login{User: u, Token: token, CodeDue: withCode}, nil
+}
+
+// CheckCode is the second step of a login with a second factor: a right
+// TOTP code opens the pending session of token fully. Codes count against
+// the same throttle as passwords (ErrThrottled); a wrong or reused one is
+// ErrWrongCode.
+func (s *Service) CheckCode(ctx context.Context, u models.User, token, code string) error {
+	now := s.Now()
+	if _, err := s.throttle(ctx, u.Email, now); err != nil {
+		return err
+	}
+	err := store.CheckTOTP(ctx, s.DB, u.ID, code, now)
+	// A failure to record is no reason to refuse a right code.
+	store.RecordLoginAttempt(ctx, s.DB, u.Email, err == nil, now)
+	if err != nil {
+		return err
+	}
+	if err := store.CompleteSecondFactor(ctx, s.DB, token, now); err != nil {
+		return err
+	}
+	s.Log.InfoContext(ctx, "logged in with a second factor", "user_id", u.ID)
+	return nil
+}
+
+// throttle refuses an account with too many recent failed attempts, and
+// tells how many there were.
+func (s *Service) throttle(ctx context.Context, email string, now time.Time) (int64, error) {
+	failures, err := store.FailedLoginsSince(ctx, s.DB, email, now.Add(-LoginWindow))
+	if err == nil && failures >= MaxFailedLogins {
+		err = ErrThrottled
+	}
+	return failures, err
+}
+
+// Session is the live session of token and its user (marked seen); an
+// unknown, idle or expired one is ErrNoSession.
+func (s *Service) Session(ctx context.Context, token string) (models.Session, models.User, error) {
+	return store.LookupSession(ctx, s.DB, token, s.Now())
+}
+
+// SignOut ends the session of token.
+func (s *Service) SignOut(ctx context.Context, token string) error {
+	return store.DeleteSession(ctx, s.DB, token)
+}

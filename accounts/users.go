@@ -1,0 +1,191 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/workflows"
+)
+
+// Why a one-time link does not work, each with its own page; and a
+// secretary request that has been decided already.
+var (
+	ErrLinkUnknown = store.ErrLinkUnknown
+	ErrLinkUsed    = store.ErrLinkUsed
+	ErrLinkExpired = store.ErrLinkExpired
+	ErrDecided     = store.ErrDecided
+	ErrNoAPIToken  = store.ErrNoAPIToken
+)
+
+// AccountView is what the account page shows of a party secretary: their
+// party and the stations they are limited to (none: all of them).
+type AccountView struct {
+	Party    models.Party
+	Stations []models.PollingStation
+}
+
+// Account is what a user's account page shows besides the user.
+func (s *Service) Account(ctx context.Context, u models.User) (AccountView, error) {
+	var v AccountView
+	if u.PartyID == nil {
+		return v, nil
+	}
+	db := s.DB.WithContext(ctx)
+	if err := db.Where("id = ?", *u.PartyID).Limit(1).Find(&v.Party).Error; err != nil {
+		return v, err
+	}
+	ids, err := s.StationsOf(ctx, u.ID)
+	if err != nil || len(ids) == 0 {
+		return v, err
+	}
+	return v, db.Where("id IN ?", ids).Order("district").Find(&v.Stations).Error
+}
+
+// UsersView is the list of logins, in Danish order by name, and which of
+// them have a second factor.
+type UsersView struct {
+	Users []models.User
+	TOTP  map[int64]bool
+}
+
+// Users lists the logins for an administrator.
+func (s *Service) Users(ctx context.Context) (UsersView, error) {
+	var v UsersView
+	if err := s.DB.WithContext(ctx).Find(&v.Users).Error; err != nil {
+		return v, err
+	}
+	models.SortDanish(v.Users, func(u models.User) string { return u.Name })
+	var err error
+	v.TOTP, err = store.UsersWithTOTP(ctx, s.DB)
+	return v, err
+}
+
+// Parties are the parties a party secretary's login may belong to, in
+// Danish order by name.
+func (s *Service) Parties(ctx context.Context) ([]models.Party, error) {
+	var parties []models.Party
+	err := s.DB.WithContext(ctx).Find(&parties).Error
+	models.SortDanish(parties, func(p models.Party) string { return p.Name })
+	return parties, err
+}
+
+// CreateUser creates a login without a password (administrators only)
+// and, with invite, starts the e-mail of its one-time link. A failed start
+// is logged, not refused: the login exists either way; invited says
+// whether the e-mail is on its way.
+func (s *Service) CreateUser(ctx context.Context, actor models.User, in models.NewUser, invite bool) (u models.User, invited bool, err error) {
+	u, err = store.CreateUser(ctx, s.DB, actor, in, s.Now().UTC())
+	if err != nil || !invite {
+		return u, false, err
+	}
+	return u, s.invite(ctx, u.ID), nil
+}
+
+// invite starts the workflow that e-mails userID a one-time link.
+func (s *Service) invite(ctx context.Context, userID int64) bool {
+	err := errors.New("no Temporal client")
+	if s.Temporal != nil {
+		_, err = workflows.StartAccountInvitation(ctx, s.Temporal, s.TaskQueue, userID, s.Now())
+	}
+	if err != nil {
+		s.Log.ErrorContext(ctx, "account invitation not started", "user_id", userID, "error", err)
+		return false
+	}
+	return true
+}
+
+// AccountLink tells whose a live one-time link is; a link that does not
+// work is ErrLinkUnknown, ErrLinkUsed or ErrLinkExpired.
+func (s *Service) AccountLink(ctx context.Context, token string) (models.User, error) {
+	return store.CheckAccountLink(ctx, s.DB, token, s.Now())
+}
+
+// ChoosePassword sets the password of a one-time link's owner and uses
+// the link up; a password too weak is a keyed refusal and leaves the link
+// usable.
+func (s *Service) ChoosePassword(ctx context.Context, token, password string) (models.User, error) {
+	return store.UseAccountLink(ctx, s.DB, token, password, s.Now())
+}
+
+// HasTOTP tells whether the user logs in with a second factor.
+func (s *Service) HasTOTP(ctx context.Context, userID int64) (bool, error) {
+	return store.HasTOTP(ctx, s.DB, userID)
+}
+
+// TOTPURI is the otpauth URI an authenticator app reads for secret: the
+// product and the municipality name the issuer, the user's e-mail the
+// account.
+func (s *Service) TOTPURI(ctx context.Context, u models.User, secret string) (string, error) {
+	var m models.Municipality
+	if err := s.DB.WithContext(ctx).Limit(1).Find(&m).Error; err != nil {
+		return "", err
+	}
+	return models.TOTPURI(secret, "Valghalla – "+m.Name, u.Email), nil
+}
+
+// EnableTOTP turns a staff member's second factor on with secret, once a
+// code from their app shows it is set up (else ErrWrongCode).
+func (s *Service) EnableTOTP(ctx context.Context, u models.User, secret, code string) error {
+	return store.EnableTOTP(ctx, s.DB, u, secret, code, s.Now().UTC().Truncate(time.Second))
+}
+
+// ResetTOTP removes a user's lost second factor and ends their sessions.
+// Administrators only.
+func (s *Service) ResetTOTP(ctx context.Context, actor models.User, userID int64) error {
+	return store.ResetTOTP(ctx, s.DB, actor, userID, s.Now().UTC())
+}
+
+// StationsToPassOn are the polling stations a party secretary may ask an
+// extra secretary for: their own when they are limited, else all.
+func (s *Service) StationsToPassOn(ctx context.Context, actor models.User) ([]models.PollingStation, error) {
+	own, err := s.StationsOf(ctx, actor.ID)
+	if err != nil {
+		return nil, err
+	}
+	q := s.DB.WithContext(ctx).Order("district")
+	if len(own) > 0 {
+		q = q.Where("id IN ?", own)
+	}
+	var stations []models.PollingStation
+	return stations, q.Find(&stations).Error
+}
+
+// RequestSecretary records a party secretary's request for an extra
+// secretary for some of the party's stations.
+func (s *Service) RequestSecretary(ctx context.Context, actor models.User, name, email string, stationIDs []int64) (models.SecretaryRequest, error) {
+	return store.RequestSecretary(ctx, s.DB, actor, name, email, stationIDs, s.Now().UTC())
+}
+
+// PendingSecretaryRequests lists the requests awaiting a decision, oldest
+// first. Administrators only.
+func (s *Service) PendingSecretaryRequests(ctx context.Context, actor models.User) ([]models.SecretaryRequestView, error) {
+	return store.PendingSecretaryRequests(ctx, s.DB, actor)
+}
+
+// DecideSecretaryRequest approves a request — creating the login, limited
+// to the requested stations, and starting the e-mail of its one-time link —
+// or rejects it. It returns the login created, nil on a rejection. Of two
+// decisions at once, one wins and the other gets ErrDecided.
+// Administrators only.
+func (s *Service) DecideSecretaryRequest(ctx context.Context, actor models.User, id int64, approve bool) (*models.User, error) {
+	u, err := store.DecideSecretaryRequest(ctx, s.DB, actor, id, approve, s.Now().UTC())
+	if err == nil && u != nil {
+		s.invite(ctx, u.ID)
+	}
+	return u, err
+}
+
+// CreateAPIToken gives userID a named token for the JSON API; the token
+// is returned once and only its hash is kept. Administrators only.
+func (s *Service) CreateAPIToken(ctx context.Context, actor models.User, userID int64, name string) (string, models.APIToken, error) {
+	return store.CreateAPIToken(ctx, s.DB, actor, userID, name, s.Now().UTC())
+}
+
+// APITokenUser is the user a bearer token acts as (ErrNoAPIToken when it
+// names none); the use is noted.
+func (s *Service) APITokenUser(ctx context.Context, token string) (models.User, error) {
+	return store.LookupAPIToken(ctx, s.DB, token, s.Now())
+}
