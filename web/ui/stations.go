@@ -1,0 +1,98 @@
+package ui
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/store"
+)
+
+// stations lists the polling stations with their areas, for staff.
+func (s *server) stations(c *gin.Context) {
+	db := s.DB.WithContext(c.Request.Context())
+	var stations []models.PollingStation
+	if err := db.Order("district").Find(&stations).Error; err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "stations.html", "stations.title", map[string]any{
+		"Stations": stations, "AreaNames": s.areaNames(c), "MayEdit": staffWrite.Allows(currentUser(c)),
+		"Notice": noticeOf(c, "stations.saved", "stations.areasaved"),
+	})
+}
+
+func (s *server) areaNames(c *gin.Context) map[int64]string {
+	var areas []models.Area
+	s.DB.WithContext(c.Request.Context()).Find(&areas)
+	names := map[int64]string{}
+	for _, a := range areas {
+		names[a.ID] = a.Name
+	}
+	return names
+}
+
+func (s *server) stationForm(c *gin.Context) {
+	var st models.PollingStation
+	if id := c.Param("id"); id != "" {
+		n, _ := strconv.ParseInt(id, 10, 64)
+		if err := s.DB.WithContext(c.Request.Context()).First(&st, n).Error; err != nil {
+			s.notFound(c)
+			return
+		}
+	}
+	s.renderStationForm(c, http.StatusOK, st, "", "")
+}
+
+func (s *server) renderStationForm(c *gin.Context, status int, st models.PollingStation, errMsg, errKey string) {
+	var areas []models.Area
+	s.DB.WithContext(c.Request.Context()).Find(&areas)
+	models.SortDanish(areas, func(a models.Area) string { return a.Name })
+	s.render(c, status, "station_edit.html", "stations.edit", map[string]any{"S": st, "Areas": areas, "Error": errMsg, "ErrorKey": errKey})
+}
+
+// saveStation creates or changes a station. A change based on an older
+// version is refused and the form shows the current one: no lost update.
+func (s *server) saveStation(c *gin.Context) {
+	district, _ := strconv.Atoi(c.PostForm("district"))
+	area, _ := strconv.ParseInt(c.PostForm("area_id"), 10, 64)
+	version, _ := strconv.Atoi(c.PostForm("version"))
+	st := models.PollingStation{AreaID: area, Name: c.PostForm("name"), Address: c.PostForm("address"),
+		PostalCode: c.PostForm("postal_code"), City: c.PostForm("city"), District: district, Version: version}
+	if id := c.Param("id"); id != "" {
+		st.ID, _ = strconv.ParseInt(id, 10, 64)
+	}
+	_, err := store.SaveStation(c.Request.Context(), s.DB, *currentUser(c), st)
+	var ue *models.UserError
+	switch {
+	case errors.As(err, &ue):
+		s.renderStationForm(c, http.StatusUnprocessableEntity, st, errText(c, ue), "")
+	case errors.Is(err, models.ErrStale):
+		var current models.PollingStation
+		s.DB.WithContext(c.Request.Context()).First(&current, st.ID)
+		s.renderStationForm(c, http.StatusConflict, current, "", "stations.stale")
+	case errors.Is(err, models.ErrNotFound):
+		s.notFound(c)
+	case err != nil:
+		s.fail(c, err)
+	default:
+		c.Redirect(http.StatusSeeOther, "/valgsteder?besked=stations.saved")
+	}
+}
+
+// createArea adds an area from the stations page.
+func (s *server) createArea(c *gin.Context) {
+	_, err := store.SaveArea(c.Request.Context(), s.DB, *currentUser(c), models.Area{Name: c.PostForm("name")})
+	var ue *models.UserError
+	switch {
+	case errors.As(err, &ue):
+		s.render(c, http.StatusUnprocessableEntity, "error.html", "stations.title", map[string]any{"MessageText": errText(c, ue)})
+	case err != nil:
+		s.fail(c, err)
+	default:
+		c.Redirect(http.StatusSeeOther, "/valgsteder?besked=stations.areasaved")
+	}
+}
