@@ -174,7 +174,7 @@ func quietLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
 func TestEveryMessageKeyIsTranslated(t *testing.T) {
 	keys := map[string]bool{}
 	re := regexp.MustCompile(`call \$?\.T "([a-z0-9_.]+)"|"((?:login|auth|csrf|account|users|notfound|empty|role)\.[a-z_.]+)"`)
-	for _, dir := range []string{"ui/templates/*.html", "*.go", "ui/*.go", "api/*.go", "site/*.go"} {
+	for _, dir := range []string{"ui/templates/*/*.html", "*.go", "ui/*.go", "api/*.go", "site/*.go"} {
 		files, _ := filepath.Glob(dir)
 		for _, f := range files {
 			if strings.HasSuffix(f, "_test.go") {

@@ -15,7 +15,7 @@ import (
 	"github.com/valghalla/valghalla/web/site"
 )
 
-//go:embed templates/*.html
+//go:embed templates
 var templateFS embed.FS
 
 // Static is the stylesheet, scripts and images the pages link to, served
@@ -46,7 +46,7 @@ type server struct {
 // New returns the pages over d.
 func New(d site.Deps) *Pages {
 	s := &server{Deps: d, cookies: site.Cookies{Secure: d.SecureCookies},
-		pages: template.Must(template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/*.html"))}
+		pages: template.Must(template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/*/*.html"))}
 	return &Pages{Routes: s.routes(), NotFound: s.notFound, CheckFormText: s.checkFormText, LimitBody: s.limitBody,
 		Refuse: func(c *gin.Context, status int, title, message string) {
 			s.render(c, status, "error.html", title, map[string]any{"Message": message})
