@@ -49,6 +49,9 @@ var layerRules = append([]layerRule{
 	{"workflows", append([]string{"web", "worker", "providers", "fakes", "devserver", "bench", "cmd", "locale"}, useCases...), "workflows are deterministic and know ids and activities only", nil},
 	{"worker", append([]string{"web", "fakes", "devserver", "bench", "cmd", "locale"}, useCases...), "the worker hosts workflows and activities", nil},
 	{"web", []string{"gorm.io/gorm", "store", "providers", "activities", "fakes", "worker", "devserver", "bench", "cmd"}, "a handler parses, authorises, calls one use case and renders", nil},
+	{"web/site", []string{"web/ui", "web/api"}, "what pages and API share knows neither", nil},
+	{"web/ui", []string{"web/api"}, "pages and API stand apart", nil},
+	{"web/api", []string{"web/ui"}, "pages and API stand apart", nil},
 }, useCaseRules()...)
 
 // useCaseRules: a use case serves the web and does not know it, nor the
