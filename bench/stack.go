@@ -37,6 +37,7 @@ import (
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/vault"
 	"github.com/valghalla/valghalla/web"
+	"github.com/valghalla/valghalla/web/site"
 	"github.com/valghalla/valghalla/worker"
 	"github.com/valghalla/valghalla/workflows"
 )
@@ -166,7 +167,7 @@ func Start(ctx context.Context, o Options, exempt []string) (s *Stack, err error
 	}
 	s.acts.DB, s.acts.Keys, s.acts.BaseURL = s.DB, s.Keys, s.WebURL
 	uses := recruit.New(recruit.Config{DB: s.DB, Temporal: s.Client, Keys: s.Keys, TaskQueue: taskQueue, Log: o.Log})
-	s.web.Config.Handler = web.New(web.Deps{DB: s.DB, Temporal: s.Client, Log: o.Log, Keys: s.Keys, TaskQueue: taskQueue,
+	s.web.Config.Handler = web.New(site.Deps{DB: s.DB, Temporal: s.Client, Log: o.Log, Keys: s.Keys, TaskQueue: taskQueue,
 		Recruit: uses, PublicURL: s.WebURL, SMSAuthToken: authToken})
 	s.web.Start()
 	if o.WorkerBinary != "" {

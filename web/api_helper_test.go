@@ -18,7 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/web"
+	"github.com/valghalla/valghalla/web/api"
 )
 
 // The API tests make every call through apiClient.do, which checks the
@@ -27,7 +27,7 @@ import (
 // way round) fails the test.
 
 var openAPI = sync.OnceValues(func() (*openapi3.T, error) {
-	doc, err := openapi3.NewLoader().LoadFromData(web.OpenAPIDocument())
+	doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPIDocument())
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/web"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // apiNominations is the demo municipality with the real SF1520 client
@@ -45,7 +46,7 @@ func newAPINominations(t *testing.T, db *gorm.DB) *apiNominations {
 	keys := storetest.WithKeys(t, db)
 	register, client := fakeRegister(t)
 	n := &apiNominations{fixture: f, register: register, temporal: &recordedUpdates{}}
-	f.app = web.New(web.Deps{DB: db, Temporal: n.temporal, Now: func() time.Time { return now }, Log: quietLog(),
+	f.app = web.New(site.Deps{DB: db, Temporal: n.temporal, Now: func() time.Time { return now }, Log: quietLog(),
 		Keys: keys, Recruit: recruit.New(recruit.Config{DB: db, Temporal: n.temporal, CPR: client, Keys: keys,
 			Now: func() time.Time { return now }, Log: quietLog()}), PublicURL: publicURL, SMSAuthToken: authToken})
 	db.First(&n.election)

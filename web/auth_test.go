@@ -15,6 +15,7 @@ import (
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/web"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // browser keeps cookies across requests to one app, as a browser does.
@@ -102,7 +103,7 @@ func newFixture(t *testing.T, db *gorm.DB, secure bool) *fixture {
 		}
 		f.users[role] = u
 	}
-	f.app = web.New(web.Deps{DB: db, Temporal: temporalHealth{}, Now: func() time.Time { return now }, SecureCookies: secure,
+	f.app = web.New(site.Deps{DB: db, Temporal: temporalHealth{}, Now: func() time.Time { return now }, SecureCookies: secure,
 		Log: quietLog()})
 	return f
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/web"
+	"github.com/valghalla/valghalla/web/site"
 	"github.com/valghalla/valghalla/workflows/payload"
 )
 
@@ -37,7 +38,7 @@ func TestMessageLogAndRetry(t *testing.T) {
 	db := storetest.SQLite(t)
 	f := newFixture(t, db, false)
 	started := &startedWorkflows{}
-	f.app = web.New(web.Deps{DB: db, Temporal: started, Now: func() time.Time { return now }, Log: quietLog()})
+	f.app = web.New(site.Deps{DB: db, Temporal: started, Now: func() time.Time { return now }, Log: quietLog()})
 	var e models.Election
 	db.First(&e)
 	ctx := context.Background()

@@ -14,6 +14,7 @@ import (
 	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/web"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // fakeRegister starts the fake CPR register with the fixture people over
@@ -40,7 +41,7 @@ func newRegisterFixture(t *testing.T) (*fixture, *cprfake.Server) {
 	f := newFixture(t, db, false)
 	keys := storetest.WithKeys(t, db)
 	fake, client := fakeRegister(t)
-	f.app = web.New(web.Deps{DB: db, Temporal: temporalHealth{}, Now: func() time.Time { return now }, Log: quietLog(),
+	f.app = web.New(site.Deps{DB: db, Temporal: temporalHealth{}, Now: func() time.Time { return now }, Log: quietLog(),
 		Keys: keys, Recruit: recruit.New(recruit.Config{DB: db, Temporal: temporalHealth{}, CPR: client, Keys: keys,
 			Now: func() time.Time { return now }, Log: quietLog()})})
 	return f, fake

@@ -12,6 +12,7 @@ import (
 	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/web"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // recruitSetup is the demo municipality with the fake CPR register, the use
@@ -36,7 +37,7 @@ func newRecruitSetup(t *testing.T) *recruitSetup {
 	clock := func() time.Time { return now }
 	r := &recruitSetup{fixture: f, svc: recruit.New(recruit.Config{DB: db, Temporal: temporalHealth{}, CPR: client, Keys: keys,
 		Now: clock, Log: quietLog()})}
-	f.app = web.New(web.Deps{DB: db, Temporal: temporalHealth{}, Recruit: r.svc, Now: clock, Log: quietLog()})
+	f.app = web.New(site.Deps{DB: db, Temporal: temporalHealth{}, Recruit: r.svc, Now: clock, Log: quietLog()})
 	db.First(&r.election)
 	db.Order("district").First(&r.station)
 	db.Where("short_name = ?", "TF").First(&r.tf)

@@ -13,6 +13,7 @@ import (
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/web"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // retentionTemporal records the workflows started and the signals sent.
@@ -37,7 +38,7 @@ func newClosingPage(t *testing.T, clock func(day models.Date) time.Time) (*group
 	g := newGroupPage(t)
 	rt := &retentionTemporal{}
 	at := clock(g.election.ElectionDay)
-	g.app = web.New(web.Deps{DB: g.db, Temporal: rt, Now: func() time.Time { return at }, Log: quietLog()})
+	g.app = web.New(site.Deps{DB: g.db, Temporal: rt, Now: func() time.Time { return at }, Log: quietLog()})
 	return g, rt
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/valghalla/valghalla/locale"
 	"github.com/valghalla/valghalla/recruit"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // Twilio's webhooks: replies to our SMS (JA / NEJ, STOP) and delivery
@@ -59,8 +60,8 @@ func (s *server) smsReply(c *gin.Context) {
 	ctx := c.Request.Context()
 	r, err := s.Recruit.ReplyToSMS(ctx, form)
 	text := ""
-	if status, refused := refusalStatus(err); refused && status == http.StatusUnprocessableEntity {
-		c.String(http.StatusBadRequest, errText(c, err))
+	if status, refused := site.RefusalStatus(err); refused && status == http.StatusUnprocessableEntity {
+		c.String(http.StatusBadRequest, site.ErrText(c, err))
 		return
 	} else if err != nil {
 		s.Log.ErrorContext(ctx, "sms reply not handled", "error", err)
@@ -80,8 +81,8 @@ func (s *server) smsStatus(c *gin.Context) {
 		return
 	}
 	err := s.Recruit.RecordSMSStatus(c.Request.Context(), form, c.Query(recruit.SMSCallbackParam))
-	if status, refused := refusalStatus(err); refused && status == http.StatusUnprocessableEntity {
-		c.String(http.StatusBadRequest, errText(c, err))
+	if status, refused := site.RefusalStatus(err); refused && status == http.StatusUnprocessableEntity {
+		c.String(http.StatusBadRequest, site.ErrText(c, err))
 		return
 	} else if err != nil {
 		s.fail(c, err)

@@ -21,6 +21,7 @@ import (
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/vault"
 	"github.com/valghalla/valghalla/web"
+	"github.com/valghalla/valghalla/web/site"
 	"github.com/valghalla/valghalla/workflows"
 )
 
@@ -111,7 +112,7 @@ func newSMSFixture(t *testing.T, db *gorm.DB) *smsFixture {
 		}
 		f.open = append(f.open, a)
 	}
-	f.app = web.New(web.Deps{DB: db, Temporal: f.temporal, Now: func() time.Time { return now }, Log: quietLog(), Keys: keys,
+	f.app = web.New(site.Deps{DB: db, Temporal: f.temporal, Now: func() time.Time { return now }, Log: quietLog(), Keys: keys,
 		PublicURL: publicURL, SMSAuthToken: authToken})
 	return f
 }

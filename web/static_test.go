@@ -11,7 +11,7 @@ import (
 )
 
 // dkfdsCSS is the stylesheet of Det Fælles Designsystem vendored under
-// web/static/dkfds (see its README.md).
+// web/ui/static/dkfds (see its README.md).
 const dkfdsCSS = "/static/dkfds/css/dkfds-borgerdk.min.css"
 
 var (

@@ -22,6 +22,7 @@ import (
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/web"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // temporalHealth stands in for the Temporal client in these handler tests;
@@ -42,7 +43,7 @@ func newApp(t testing.TB, db *gorm.DB, temporalErr error, logs *bytes.Buffer) ht
 	if logs == nil {
 		logs = &bytes.Buffer{}
 	}
-	return web.New(web.Deps{
+	return web.New(site.Deps{
 		DB: db, Temporal: temporalHealth{err: temporalErr},
 		Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now: func() time.Time { return now },
@@ -173,7 +174,7 @@ func quietLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
 func TestEveryMessageKeyIsTranslated(t *testing.T) {
 	keys := map[string]bool{}
 	re := regexp.MustCompile(`call \$?\.T "([a-z0-9_.]+)"|"((?:login|auth|csrf|account|users|notfound|empty|role)\.[a-z_.]+)"`)
-	for _, dir := range []string{"templates/*.html", "*.go"} {
+	for _, dir := range []string{"ui/templates/*/*.html", "*.go", "ui/*.go", "api/*.go", "site/*.go"} {
 		files, _ := filepath.Glob(dir)
 		for _, f := range files {
 			if strings.HasSuffix(f, "_test.go") {

@@ -15,6 +15,7 @@ import (
 	"github.com/valghalla/valghalla/providers/sms"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/web"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // channels are the fake Digital Post and Twilio, with the real clients in
@@ -35,7 +36,7 @@ func (s *stack) withChannels(t *testing.T, exempt ...string) *channels {
 	s.web.Close()
 	s.web = httptest.NewUnstartedServer(nil)
 	base := "http://" + s.web.Listener.Addr().String()
-	s.web.Config.Handler = web.New(web.Deps{DB: s.db, Temporal: s.c, Keys: s.keys, TaskQueue: s.queue,
+	s.web.Config.Handler = web.New(site.Deps{DB: s.db, Temporal: s.c, Keys: s.keys, TaskQueue: s.queue,
 		PublicURL: base, SMSAuthToken: fakeAuthToken})
 	s.web.Start()
 	t.Cleanup(s.web.Close)

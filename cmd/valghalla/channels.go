@@ -20,6 +20,7 @@ import (
 	"github.com/valghalla/valghalla/providers/digitalpost"
 	"github.com/valghalla/valghalla/providers/sms"
 	"github.com/valghalla/valghalla/web"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // digitalPost builds the Næste generation Digital Post client from
@@ -127,9 +128,9 @@ func (d *devChannels) Close() {
 
 // mailbox shows everything the fakes received — e-mails, SMS and Digital
 // Post letters — in the web app's dev mailbox.
-func (d *devChannels) mailbox(mailServer *mailfake.Server) func() []web.MailboxMessage {
-	return func() []web.MailboxMessage {
-		var out []web.MailboxMessage
+func (d *devChannels) mailbox(mailServer *mailfake.Server) func() []site.MailboxMessage {
+	return func() []site.MailboxMessage {
+		var out []site.MailboxMessage
 		if mailServer != nil {
 			for _, m := range mailServer.Messages() {
 				to := ""
@@ -137,18 +138,18 @@ func (d *devChannels) mailbox(mailServer *mailfake.Server) func() []web.MailboxM
 					to = m.To[0].Address
 				}
 				at, _ := m.Header.Date()
-				out = append(out, web.MailboxMessage{Channel: models.ChannelEmail, To: to, Subject: m.Subject, Text: m.Text, At: at})
+				out = append(out, site.MailboxMessage{Channel: models.ChannelEmail, To: to, Subject: m.Subject, Text: m.Text, At: at})
 			}
 		}
 		for _, m := range d.sms.Messages() {
 			if m.Direction == smsfake.DirectionInbound {
-				out = append(out, web.MailboxMessage{Channel: models.ChannelSMS, From: m.From, To: m.From, Text: m.Body, At: m.Created, Inbound: true})
+				out = append(out, site.MailboxMessage{Channel: models.ChannelSMS, From: m.From, To: m.From, Text: m.Body, At: m.Created, Inbound: true})
 				continue
 			}
-			out = append(out, web.MailboxMessage{Channel: models.ChannelSMS, To: m.To, Text: m.Body, At: m.Created, Status: m.Status})
+			out = append(out, site.MailboxMessage{Channel: models.ChannelSMS, To: m.To, Text: m.Body, At: m.Created, Status: m.Status})
 		}
 		for _, l := range d.digitalPost.Deliveries() {
-			out = append(out, web.MailboxMessage{Channel: models.ChannelDigitalPost, To: l.Letter.RecipientCPR,
+			out = append(out, site.MailboxMessage{Channel: models.ChannelDigitalPost, To: l.Letter.RecipientCPR,
 				Subject: l.Letter.Label, Text: htmlText(l.Letter.HTML), At: l.Received, Status: l.Receipt.Status})
 		}
 		return out

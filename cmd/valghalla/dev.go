@@ -20,6 +20,7 @@ import (
 	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/web"
+	"github.com/valghalla/valghalla/web/site"
 	"github.com/valghalla/valghalla/worker"
 	"github.com/valghalla/valghalla/workflows"
 )
@@ -160,7 +161,7 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 	fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 
 	uses := recruit.New(recruit.Config{DB: db, Temporal: c, CPR: register, Keys: keys, TaskQueue: cfg.TaskQueue, Log: log})
-	deps := web.Deps{DB: db, Temporal: c, Log: log, TemporalUIURL: temporalServer.UIURL(), TaskQueue: cfg.TaskQueue,
+	deps := site.Deps{DB: db, Temporal: c, Log: log, TemporalUIURL: temporalServer.UIURL(), TaskQueue: cfg.TaskQueue,
 		Recruit: uses, Keys: keys}
 	deps.PublicURL, deps.SMSAuthToken = webURL, channels.sms.AuthToken()
 	deps.Mailbox, deps.SMSReply = channels.mailbox(mailServer), channels.reply

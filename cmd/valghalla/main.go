@@ -28,6 +28,7 @@ import (
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/vault"
 	"github.com/valghalla/valghalla/web"
+	"github.com/valghalla/valghalla/web/site"
 	"github.com/valghalla/valghalla/worker"
 	"github.com/valghalla/valghalla/workflows"
 )
@@ -197,7 +198,7 @@ func runWeb(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) erro
 	}
 	log.Info("web app listening", "addr", ln.Addr().String())
 	uses := recruit.New(recruit.Config{DB: db, Temporal: c, CPR: register, Keys: keys, TaskQueue: cfg.TaskQueue, Log: log})
-	return serveHTTP(ctx, ln, web.New(web.Deps{DB: db, Temporal: c, Log: log, TaskQueue: cfg.TaskQueue, Recruit: uses,
+	return serveHTTP(ctx, ln, web.New(site.Deps{DB: db, Temporal: c, Log: log, TaskQueue: cfg.TaskQueue, Recruit: uses,
 		Keys: keys, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
 		PublicURL: cfg.BaseURL, SMSAuthToken: cfg.TwilioAuthToken}), log)
 }

@@ -1,0 +1,56 @@
+package site
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/valghalla/valghalla/models"
+)
+
+// The request context's keys, set by web's middleware.
+const (
+	userKey        = "user"
+	pendingUserKey = "pending_user"
+	sessionKey     = "session"
+	apiTokenKey    = "api_token"
+	langKey        = "lang"
+)
+
+// User is who is logged in; nil for nobody.
+func User(c *gin.Context) *models.User { return get[*models.User](c, userKey) }
+
+// PendingUser is who gave the right password and has yet to give the
+// code; nil for nobody.
+func PendingUser(c *gin.Context) *models.User { return get[*models.User](c, pendingUserKey) }
+
+// Session is the logged-in (or pending) session; nil without one.
+func Session(c *gin.Context) *models.Session { return get[*models.Session](c, sessionKey) }
+
+// ByAPIToken tells whether the request was authenticated by an API token.
+func ByAPIToken(c *gin.Context) bool { return c.GetBool(apiTokenKey) }
+
+// SignedIn records a logged-in user and their session (nil for an API
+// token, which has none).
+func SignedIn(c *gin.Context, u *models.User, sess *models.Session) {
+	c.Set(userKey, u)
+	if sess != nil {
+		c.Set(sessionKey, sess)
+	} else {
+		c.Set(apiTokenKey, true)
+	}
+}
+
+// Pending records a session whose second factor is due.
+func Pending(c *gin.Context, u *models.User, sess *models.Session) {
+	c.Set(pendingUserKey, u)
+	c.Set(sessionKey, sess)
+}
+
+func get[T any](c *gin.Context, key string) T {
+	var zero T
+	v, ok := c.Get(key)
+	if !ok {
+		return zero
+	}
+	t, _ := v.(T)
+	return t
+}

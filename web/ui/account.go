@@ -1,0 +1,46 @@
+package ui
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/valghalla/valghalla/models"
+)
+
+// account shows who is logged in and with which role.
+func (s *server) account(c *gin.Context) {
+	v, err := s.Accounts.Account(c.Request.Context(), *currentUser(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "account.html", "account.title", map[string]any{"Party": v.Party, "Stations": v.Stations})
+}
+
+// users lists the logins; administrators only.
+func (s *server) users(c *gin.Context) {
+	v, err := s.Accounts.Users(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	notice := noticeOf(c, "users.created", "users.created.mail", "users.created.nomail", "users.totpreset")
+	s.render(c, http.StatusOK, "users.html", "users.title", map[string]any{"Users": v.Users, "Notice": notice, "TOTP": v.TOTP})
+}
+
+// resetTOTP removes a user's lost second factor.
+func (s *server) resetTOTP(c *gin.Context) {
+	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
+	err := s.Accounts.ResetTOTP(c.Request.Context(), *currentUser(c), id)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		s.notFound(c)
+	case err != nil:
+		s.fail(c, err)
+	default:
+		c.Redirect(http.StatusSeeOther, "/admin/brugere?besked=users.totpreset")
+	}
+}

@@ -1,0 +1,99 @@
+package ui
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/valghalla/valghalla/accounts"
+	"github.com/valghalla/valghalla/models"
+)
+
+const (
+	// maxPasswordBytes bounds a password: login refuses a longer one, so
+	// activation must too.
+	maxPasswordBytes = 1024
+)
+
+// csrfToken is the token forms on this request must carry: the session's,
+// or before login the double-submit cookie's (set here when missing).
+func (s *server) csrfToken(c *gin.Context) string {
+	if sess := currentSession(c); sess != nil {
+		return sess.CSRFToken
+	}
+	if v, ok := c.Get(csrfCookie); ok {
+		return v.(string)
+	}
+	token, err := c.Cookie(csrfCookie)
+	if err != nil || len(token) < 32 {
+		token = accounts.NewToken()
+		s.cookies.Set(c, csrfCookie, token, 0)
+	}
+	c.Set(csrfCookie, token)
+	return token
+}
+
+func (s *server) loginForm(c *gin.Context) {
+	if currentUser(c) != nil {
+		c.Redirect(http.StatusSeeOther, "/konto")
+		return
+	}
+	s.render(c, http.StatusOK, "login.html", "login.title", map[string]any{"Next": localPath(c.Query("next"))})
+}
+
+func (s *server) login(c *gin.Context) {
+	email := accounts.NormalizeEmail(c.PostForm("email"))
+	password := c.PostForm("password")
+	next := localPath(c.PostForm("next"))
+	again := func(status int, msg string) {
+		s.render(c, status, "login.html", "login.title", map[string]any{"Error": msg, "Email": email, "Next": next})
+	}
+	// Malformed input is refused before the attempt is recorded.
+	if email == "" || password == "" || len(email) > 254 || len(password) > maxPasswordBytes || !models.CleanText(c.PostForm("email")) || !models.CleanText(password) {
+		again(http.StatusBadRequest, "login.missing")
+		return
+	}
+	old, _ := c.Cookie(sessionCookie)
+	login, err := s.Accounts.SignIn(c.Request.Context(), email, password, old)
+	switch {
+	case errors.Is(err, accounts.ErrThrottled):
+		again(http.StatusTooManyRequests, "login.throttled")
+		return
+	case errors.Is(err, accounts.ErrWrongPassword):
+		again(http.StatusUnauthorized, "login.wrong")
+		return
+	case err != nil:
+		s.fail(c, err)
+		return
+	}
+	s.cookies.Set(c, sessionCookie, login.Token, int(accounts.SessionMax.Seconds()))
+	s.cookies.Clear(c, csrfCookie)
+	if login.CodeDue {
+		c.Redirect(http.StatusSeeOther, "/login/kode?next="+url.QueryEscape(next))
+		return
+	}
+	if next == "" {
+		next = "/konto"
+	}
+	c.Redirect(http.StatusSeeOther, next)
+}
+
+func (s *server) logout(c *gin.Context) {
+	if token, err := c.Cookie(sessionCookie); err == nil {
+		s.Accounts.SignOut(c.Request.Context(), token)
+	}
+	s.cookies.Clear(c, sessionCookie)
+	c.Redirect(http.StatusSeeOther, "/")
+}
+
+// localPath keeps a redirect target on this site: "/konto" yes,
+// "//evil.example" and "https://evil.example" no.
+func localPath(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+		return ""
+	}
+	return p
+}

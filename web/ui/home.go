@@ -1,0 +1,34 @@
+package ui
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// home is the start page. Logged in, it is the status overview; anonymous,
+// the municipality, its next election and its polling stations, with
+// nothing on it that is personal data.
+func (s *server) home(c *gin.Context) {
+	if currentUser(c) != nil {
+		s.overview(c)
+		return
+	}
+	v, err := s.Setup.StartPage(c.Request.Context())
+	if err != nil {
+		c.AbortWithStatus(http.StatusInternalServerError)
+		return
+	}
+	if !v.HasMunicipality {
+		s.render(c, http.StatusOK, "empty.html", "empty.title", nil)
+		return
+	}
+	s.render(c, http.StatusOK, "home.html", v.Municipality.Name, map[string]any{
+		"Municipality": v.Municipality,
+		"Election":     v.Election,
+		"HasElection":  v.HasElection,
+		"DaysUntil":    v.Election.ElectionDay.DaysUntil(s.Now()),
+		"Stations":     v.Stations,
+		"AreaNames":    v.AreaNames,
+	})
+}

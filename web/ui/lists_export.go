@@ -1,0 +1,135 @@
+package ui
+
+import (
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/people"
+	"github.com/valghalla/valghalla/web/export"
+)
+
+// The ready-made exports of an election's lists. Each is of the people who
+// serve (confirmed or completed), is written to the audit log, and leaves
+// out people with a protected address (people.ExportServing does).
+
+// servingList is a ready-made export's rows, in its order, the export
+// recorded; ok is false when a page was already sent.
+func (s *server) servingList(c *gin.Context, list people.ServingExport) (models.Election, []models.ListRow, string, bool) {
+	format, ok := exportFormat(c)
+	if !ok {
+		s.notFound(c)
+		return models.Election{}, nil, "", false
+	}
+	e, rows, err := s.People.ExportServing(c.Request.Context(), *currentUser(c), electionIDOf(c), list, format)
+	if err != nil {
+		s.overviewFailed(c, err)
+		return models.Election{}, nil, "", false
+	}
+	return e, rows, format, true
+}
+
+// stationSheets is the list for the election day at each polling station,
+// with a column to sign in: one sheet per station in XLSX, one file with a
+// station column in CSV.
+func (s *server) stationSheets(c *gin.Context) {
+	t := translator(c)
+	e, rows, format, ok := s.servingList(c, people.StationSheets)
+	if !ok {
+		return
+	}
+	header := []string{t("lists.col.name"), t("lists.col.tasktype"), t("lists.col.party"), t("lists.col.mobile"), t("lists.col.signature")}
+	flat := export.Sheet{Name: t("lists.stations.title"),
+		Header: append([]string{t("lists.col.station"), t("lists.col.district")}, header...), Wide: []int{len(header) + 1}}
+	var sheets []export.Sheet
+	for i, r := range rows {
+		if i == 0 || r.Station.ID != rows[i-1].Station.ID {
+			sheets = append(sheets, export.Sheet{Name: strconv.Itoa(r.Station.District) + ". " + r.Station.Name,
+				Header: header, Wide: []int{len(header) - 1}})
+		}
+		row := []any{r.Name, r.TaskType.Name, partyShort(r.Party), r.Mobile, ""}
+		sheets[len(sheets)-1].Rows = append(sheets[len(sheets)-1].Rows, row)
+		flat.Rows = append(flat.Rows, append([]any{r.Station.Name, r.Station.District}, row...))
+	}
+	if len(sheets) == 0 {
+		sheets = []export.Sheet{{Name: t("lists.stations.title"), Header: header}}
+	}
+	s.writeExport(c, e.ID, string(people.StationSheets), format, sheets, flat)
+}
+
+// partyShort is a party's letter, or a pool's name.
+func partyShort(p models.Party) string {
+	if p.Letter != "" {
+		return p.Letter
+	}
+	return p.Name
+}
+
+// allowanceList is the diæt list: every task of each person who served,
+// with the allowance, and the person's total on their last row; a grand
+// total at the end.
+func (s *server) allowanceList(c *gin.Context) {
+	t := translator(c)
+	e, rows, format, ok := s.servingList(c, people.AllowanceList)
+	if !ok {
+		return
+	}
+	sheet := export.Sheet{Name: t("lists.allowance.title"), Header: []string{t("lists.col.name"), t("lists.col.tasktype"),
+		t("lists.col.day"), t("lists.col.station"), t("lists.col.allowance"), t("lists.col.persontotal")}}
+	total, personTotal := 0, 0
+	for i, r := range rows {
+		personTotal += r.AllowanceKr()
+		total += r.AllowanceKr()
+		var sum any = ""
+		if i == len(rows)-1 || rows[i+1].ParticipantID != r.ParticipantID {
+			sum, personTotal = personTotal, 0
+		}
+		sheet.Rows = append(sheet.Rows, []any{r.Name, r.TaskType.Name, exportDate(r.Day), r.Station.Name, r.AllowanceKr(), sum})
+	}
+	sheet.Rows = append(sheet.Rows, []any{t("lists.total"), "", "", "", total, total})
+	s.writeExport(c, e.ID, string(people.AllowanceList), format, []export.Sheet{sheet}, sheet)
+}
+
+// dietList is the special diets of the people who serve, station by
+// station, for the catering.
+func (s *server) dietList(c *gin.Context) {
+	t := translator(c)
+	e, rows, format, ok := s.servingList(c, people.DietList)
+	if !ok {
+		return
+	}
+	sheet := export.Sheet{Name: t("lists.diet.title"), Header: []string{t("lists.col.station"), t("lists.col.district"),
+		t("lists.col.name"), t("lists.col.tasktype"), t("lists.col.day"), t("lists.col.diet")}}
+	for _, r := range rows {
+		sheet.Rows = append(sheet.Rows, []any{r.Station.Name, r.Station.District, r.Name, r.TaskType.Name, exportDate(r.Day), r.SpecialDiet})
+	}
+	s.writeExport(c, e.ID, string(people.DietList), format, []export.Sheet{sheet}, sheet)
+}
+
+// electionSystemHeader is the export's header: fixed, in Danish, since
+// it is read by the election system rather than by a person.
+var electionSystemHeader = []string{"Opgavetype", "Navn", "Fødselsdato", "Afstemningsområde", "CPR-nummer"}
+
+// electionSystemExport sends the people who serve with their full CPR
+// numbers, for the election system. A POST with the CSRF token: it reveals
+// CPR numbers and the store writes an audit entry for the export and one
+// per person. Administrators and staff only.
+func (s *server) electionSystemExport(c *gin.Context) {
+	format, ok := exportFormat(c)
+	if !ok {
+		s.notFound(c)
+		return
+	}
+	id := electionIDOf(c)
+	rows, err := s.People.ExportForElectionSystem(c.Request.Context(), *currentUser(c), id, format)
+	if err != nil {
+		s.overviewFailed(c, err)
+		return
+	}
+	sheet := export.Sheet{Name: "Valgsystem", Header: electionSystemHeader}
+	for _, r := range rows {
+		sheet.Rows = append(sheet.Rows, []any{r.TaskType, r.Name, exportDate(r.BirthDate), r.District, r.CPR})
+	}
+	s.writeExport(c, id, "valgsystem", format, []export.Sheet{sheet}, sheet)
+}

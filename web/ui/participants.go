@@ -1,0 +1,163 @@
+package ui
+
+import (
+	"encoding/csv"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/recruit"
+)
+
+// participantRow is a participant as a list shows it: the CPR number masked.
+type participantRow struct {
+	ID        int64
+	Name      string
+	MaskedCPR string
+}
+
+func maskedCPR(p models.Participant) string {
+	c, err := models.ParseCPR(p.CPR.Reveal())
+	if err != nil {
+		return "–"
+	}
+	return c.Masked()
+}
+
+// participants lists the people the user may see: a party secretary their
+// own party's, staff everyone (or one party's with ?parti=).
+func (s *server) participants(c *gin.Context) {
+	partyID, _ := strconv.ParseInt(c.Query("parti"), 10, 64)
+	list, err := s.People.Participants(c.Request.Context(), *currentUser(c), partyID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	rows := make([]participantRow, len(list))
+	for i, p := range list {
+		rows[i] = participantRow{p.ID, p.Name, maskedCPR(p)}
+	}
+	s.render(c, http.StatusOK, "participants.html", "participants.title", map[string]any{"Rows": rows})
+}
+
+func (s *server) newParticipantForm(c *gin.Context) {
+	s.renderParticipantForm(c, http.StatusOK, "", "")
+}
+
+func (s *server) renderParticipantForm(c *gin.Context, status int, errMsg, errKey string) {
+	s.render(c, status, "participant_new.html", "participants.new", s.participantFormData(c,
+		map[string]any{"Error": errMsg, "ErrorKey": errKey}))
+}
+
+// participantFormData fills the registration form. The CPR number is never
+// echoed back: the field starts empty again.
+func (s *server) participantFormData(c *gin.Context, data map[string]any) map[string]any {
+	// Unread parties leave the choice empty; registering reports any failure.
+	data["Parties"], _ = s.People.RegistrationParties(c.Request.Context(), *currentUser(c))
+	for _, k := range []string{"mobile", "email", "diet", "channel"} {
+		data[strings.ToUpper(k[:1])+k[1:]] = c.PostForm(k)
+	}
+	return data
+}
+
+// createParticipant registers a person by CPR number
+// (recruit.RegisterParticipant): the number is checked, looked up in the
+// CPR register for the name and status, encrypted and stored; the same
+// number twice is the same person.
+func (s *server) createParticipant(c *gin.Context) {
+	partyID, _ := strconv.ParseInt(c.PostForm("party_id"), 10, 64)
+	r, err := s.Recruit.RegisterParticipant(c.Request.Context(), *currentUser(c), recruit.Registration{PartyID: partyID,
+		Person: recruit.Person{CPR: c.PostForm("cpr"), Mobile: c.PostForm("mobile"), Email: c.PostForm("email"),
+			Channel: models.Channel(c.PostForm("channel")), Diet: c.PostForm("diet")}})
+	if s.pageRefused(c, err, func(status int, data map[string]any) {
+		s.render(c, status, "participant_new.html", "participants.new", s.participantFormData(c, data))
+	}) {
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/deltagere/"+strconv.FormatInt(r.Participant.ID, 10))
+}
+
+// participant shows one person to a user who may see them; reading it is
+// logged in the audit log.
+func (s *server) participant(c *gin.Context) {
+	u := currentUser(c)
+	v, err := s.People.Participant(c.Request.Context(), *u, participantIDOf(c))
+	if s.participantFailed(c, err) {
+		return
+	}
+	p := v.Participant
+	data := map[string]any{"P": p, "MaskedCPR": maskedCPR(p), "Parties": v.Parties}
+	if u.Role != models.RolePartySecretary {
+		data["Audit"] = v.Audit
+		data["MayReveal"] = staffWrite.Allows(u)
+		data["Messages"], data["ShowMessages"], data["MayRetry"] = v.Messages, true, staffWrite.Allows(u)
+	}
+	s.render(c, http.StatusOK, "participant.html", p.Name, data)
+}
+
+func participantIDOf(c *gin.Context) int64 {
+	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
+	return id
+}
+
+// participantFailed writes the response for a person that could not be
+// shown (404 for one the user may not see: the two look alike); false for
+// no error.
+func (s *server) participantFailed(c *gin.Context, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, models.ErrNotFound):
+		s.notFound(c)
+	default:
+		s.fail(c, err)
+	}
+	return true
+}
+
+// revealCPR shows the full CPR number once, to staff, and logs it.
+func (s *server) revealCPR(c *gin.Context) {
+	p, err := s.People.RevealCPR(c.Request.Context(), *currentUser(c), participantIDOf(c))
+	if s.participantFailed(c, err) {
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	s.render(c, http.StatusOK, "participant.html", p.Name, map[string]any{"P": p, "MaskedCPR": maskedCPR(p),
+		"FullCPR": formatCPR(p.CPR.Reveal())})
+}
+
+func formatCPR(digits string) string {
+	if len(digits) != 10 {
+		return "–"
+	}
+	return digits[:6] + "-" + digits[6:]
+}
+
+// auditExport answers a subject-access request: every audit entry about the
+// person, as CSV (UTF-8 with a BOM so Excel reads æøå). The export itself is
+// logged. Staff only.
+func (s *server) auditExport(c *gin.Context) {
+	audit, err := s.People.AuditLogExport(c.Request.Context(), *currentUser(c), participantIDOf(c))
+	if s.participantFailed(c, err) {
+		return
+	}
+	p, entries, names := audit.Participant, audit.Entries, audit.Actors
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Header("Content-Disposition", `attachment; filename="logudtraek-`+strconv.FormatInt(p.ID, 10)+`.csv"`)
+	c.Header("Cache-Control", "no-store")
+	w := csv.NewWriter(c.Writer)
+	c.Writer.WriteString("\ufeff")
+	w.Write([]string{"tidspunkt", "handling", "udført af", "detaljer"})
+	for _, e := range entries {
+		actor := "system"
+		if e.ActorID != nil {
+			actor = names[*e.ActorID]
+		}
+		w.Write([]string{e.At.In(models.Copenhagen).Format("2006-01-02 15:04:05"), string(e.Action), actor, e.Detail})
+	}
+	w.Flush()
+}

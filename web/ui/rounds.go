@@ -1,0 +1,103 @@
+package ui
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/recruit"
+	"github.com/valghalla/valghalla/workflows"
+)
+
+// rounds shows an election's recruitment rounds with progress bars and the
+// form that launches a new one (recruit.Rounds). The page refreshes itself
+// while a round runs; it needs no JavaScript.
+func (s *server) rounds(c *gin.Context) {
+	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
+	v, err := s.Recruit.Rounds(c.Request.Context(), *currentUser(c), id)
+	if s.roundRefused(c, err, http.StatusConflict) {
+		return
+	}
+	s.render(c, http.StatusOK, "rounds.html", "rounds.title", map[string]any{
+		"Election": v.Election, "Rounds": v.Rounds, "Refresh": v.AnyRunning, "MayLaunch": staffWrite.Allows(currentUser(c)),
+		"Stations": v.Stations, "TaskTypes": v.TaskTypes, "Parties": v.Parties,
+		"Notice": noticeOf(c, "rounds.launched", "rounds.signalled", "rounds.revalidate.started"),
+	})
+}
+
+// roundRefused answers a round use case's error and reports whether there
+// was one; a conflict is answered with conflict (a launch's form shows it
+// as 422, as every refusal of what was chosen).
+func (s *server) roundRefused(c *gin.Context, err error, conflict int) bool {
+	if err == nil {
+		return false
+	}
+	status, refused := refusalStatus(err)
+	switch {
+	case !refused:
+		s.fail(c, err)
+	case status == http.StatusNotFound:
+		s.notFound(c)
+	case status == http.StatusForbidden:
+		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
+	default:
+		if status == http.StatusConflict {
+			status = conflict
+		}
+		s.render(c, status, "error.html", "rounds.title", map[string]any{"MessageText": errText(c, err)})
+	}
+	return true
+}
+
+func formIDs(c *gin.Context, name string) []int64 {
+	var ids []int64
+	for _, v := range c.PostFormArray(name) {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// launchRound records a round and starts its workflow (recruit.LaunchRound).
+func (s *server) launchRound(c *gin.Context) {
+	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
+	f := recruit.RoundFilter{StationIDs: formIDs(c, "station"), TaskTypeIDs: formIDs(c, "tasktype"), PartyIDs: formIDs(c, "party")}
+	_, err := s.Recruit.LaunchRound(c.Request.Context(), *currentUser(c), id, f)
+	if s.roundRefused(c, err, http.StatusUnprocessableEntity) {
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/valg/"+c.Param("id")+"/runder?besked=rounds.launched")
+}
+
+// signalRound pauses, resumes or cancels a round (recruit.SignalRound).
+func (s *server) signalRound(c *gin.Context) {
+	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
+	r, err := s.Recruit.SignalRound(c.Request.Context(), *currentUser(c), id, recruit.RoundSignal(c.Param("signal")))
+	if s.roundRefused(c, err, http.StatusConflict) {
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/valg/"+strconv.FormatInt(r.ElectionID, 10)+"/runder?besked=rounds.signalled")
+}
+
+// revalidate starts the check of an election's invited and confirmed
+// people against the CPR register.
+func (s *server) revalidate(c *gin.Context) {
+	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
+	var e models.Election
+	if err := s.DB.WithContext(c.Request.Context()).First(&e, id).Error; err != nil {
+		s.notFound(c)
+		return
+	}
+	if e.State != models.ElectionActive {
+		s.render(c, http.StatusUnprocessableEntity, "error.html", "rounds.title", map[string]any{"Message": "rounds.revalidate.inactive"})
+		return
+	}
+	if _, err := workflows.StartRevalidation(c.Request.Context(), s.Temporal, s.TaskQueue, id, s.Now()); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/valg/"+c.Param("id")+"/runder?besked=rounds.revalidate.started")
+}

@@ -1,0 +1,90 @@
+package ui
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/valghalla/valghalla/models"
+)
+
+// stations lists the polling stations with their areas, for staff.
+func (s *server) stations(c *gin.Context) {
+	stations, err := s.Setup.Stations(c.Request.Context())
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "stations.html", "stations.title", map[string]any{
+		"Stations": stations, "AreaNames": s.areaNames(c), "MayEdit": staffWrite.Allows(currentUser(c)),
+		"Notice": noticeOf(c, "stations.saved", "stations.areasaved"),
+	})
+}
+
+// areaNames names each area by ID; a failed read shows no names.
+func (s *server) areaNames(c *gin.Context) map[int64]string {
+	names, _ := s.Setup.AreaNames(c.Request.Context())
+	return names
+}
+
+func (s *server) stationForm(c *gin.Context) {
+	var st models.PollingStation
+	if id := c.Param("id"); id != "" {
+		n, _ := strconv.ParseInt(id, 10, 64)
+		var err error
+		if st, err = s.Setup.Station(c.Request.Context(), n); err != nil {
+			s.notFound(c)
+			return
+		}
+	}
+	s.renderStationForm(c, http.StatusOK, st, "", "")
+}
+
+func (s *server) renderStationForm(c *gin.Context, status int, st models.PollingStation, errMsg, errKey string) {
+	areas, _ := s.Setup.Areas(c.Request.Context())
+	s.render(c, status, "station_edit.html", "stations.edit", map[string]any{"S": st, "Areas": areas, "Error": errMsg, "ErrorKey": errKey})
+}
+
+// saveStation creates or changes a station. A change based on an older
+// version is refused and the form shows the current one: no lost update.
+func (s *server) saveStation(c *gin.Context) {
+	district, _ := strconv.Atoi(c.PostForm("district"))
+	area, _ := strconv.ParseInt(c.PostForm("area_id"), 10, 64)
+	version, _ := strconv.Atoi(c.PostForm("version"))
+	st := models.PollingStation{AreaID: area, Name: c.PostForm("name"), Address: c.PostForm("address"),
+		PostalCode: c.PostForm("postal_code"), City: c.PostForm("city"), District: district, Version: version}
+	if id := c.Param("id"); id != "" {
+		st.ID, _ = strconv.ParseInt(id, 10, 64)
+	}
+	_, err := s.Setup.SaveStation(c.Request.Context(), *currentUser(c), st)
+	var ue *models.UserError
+	switch {
+	case errors.As(err, &ue):
+		s.renderStationForm(c, http.StatusUnprocessableEntity, st, errText(c, ue), "")
+	case errors.Is(err, models.ErrStale):
+		current, _ := s.Setup.Station(c.Request.Context(), st.ID)
+		s.renderStationForm(c, http.StatusConflict, current, "", "stations.stale")
+	case errors.Is(err, models.ErrNotFound):
+		s.notFound(c)
+	case err != nil:
+		s.fail(c, err)
+	default:
+		c.Redirect(http.StatusSeeOther, "/valgsteder?besked=stations.saved")
+	}
+}
+
+// createArea adds an area from the stations page.
+func (s *server) createArea(c *gin.Context) {
+	_, err := s.Setup.SaveArea(c.Request.Context(), *currentUser(c), models.Area{Name: c.PostForm("name")})
+	var ue *models.UserError
+	switch {
+	case errors.As(err, &ue):
+		s.render(c, http.StatusUnprocessableEntity, "error.html", "stations.title", map[string]any{"MessageText": errText(c, ue)})
+	case err != nil:
+		s.fail(c, err)
+	default:
+		c.Redirect(http.StatusSeeOther, "/valgsteder?besked=stations.areasaved")
+	}
+}
