@@ -33,8 +33,8 @@ import (
 	"github.com/valghalla/valghalla/providers/digitalpost"
 	"github.com/valghalla/valghalla/providers/mail"
 	"github.com/valghalla/valghalla/providers/sms"
-	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/usecases"
 	"github.com/valghalla/valghalla/vault"
 	"github.com/valghalla/valghalla/web"
 	"github.com/valghalla/valghalla/web/site"
@@ -166,9 +166,9 @@ func Start(ctx context.Context, o Options, exempt []string) (s *Stack, err error
 		return nil, err
 	}
 	s.acts.DB, s.acts.Keys, s.acts.BaseURL = s.DB, s.Keys, s.WebURL
-	uses := recruit.New(recruit.Config{DB: s.DB, Temporal: s.Client, Keys: s.Keys, TaskQueue: taskQueue, Log: o.Log})
-	s.web.Config.Handler = web.New(site.Deps{DB: s.DB, Temporal: s.Client, Log: o.Log, Keys: s.Keys, TaskQueue: taskQueue,
-		Recruit: uses, PublicURL: s.WebURL, SMSAuthToken: authToken})
+	s.web.Config.Handler = web.New(site.Deps{
+		UseCases: usecases.New(usecases.Config{DB: s.DB, Temporal: s.Client, Log: o.Log, Keys: s.Keys, TaskQueue: taskQueue}),
+		Log:      o.Log, PublicURL: s.WebURL, SMSAuthToken: authToken})
 	s.web.Start()
 	if o.WorkerBinary != "" {
 		return s, s.startWorkerProcess()

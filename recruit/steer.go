@@ -208,3 +208,20 @@ func (s *Service) SaveRetention(ctx context.Context, actor models.User, election
 	}
 	return workflows.RescheduleRetention(ctx, s.Temporal, e.ID)
 }
+
+// Revalidate starts the check of an active election's invited and
+// confirmed people against the CPR register (the Revalidation workflow).
+func (s *Service) Revalidate(ctx context.Context, electionID int64) error {
+	var e models.Election
+	if err := s.DB.WithContext(ctx).Where("id = ?", electionID).Limit(1).Find(&e).Error; err != nil {
+		return err
+	}
+	switch {
+	case e.ID == 0:
+		return refuse(NotFound, "error.recruit.notfound")
+	case e.State != models.ElectionActive:
+		return refuse(Conflict, "error.recruit.revalidate.inactive")
+	}
+	_, err := workflows.StartRevalidation(ctx, s.Temporal, s.TaskQueue, electionID, s.Now())
+	return err
+}

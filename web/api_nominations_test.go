@@ -17,8 +17,8 @@ import (
 	"github.com/valghalla/valghalla/fakes/cprfake"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/providers/cpr"
-	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/store/storetest"
+	"github.com/valghalla/valghalla/usecases"
 	"github.com/valghalla/valghalla/web"
 	"github.com/valghalla/valghalla/web/site"
 )
@@ -46,9 +46,8 @@ func newAPINominations(t *testing.T, db *gorm.DB) *apiNominations {
 	keys := storetest.WithKeys(t, db)
 	register, client := fakeRegister(t)
 	n := &apiNominations{fixture: f, register: register, temporal: &recordedUpdates{}}
-	f.app = web.New(site.Deps{DB: db, Temporal: n.temporal, Now: func() time.Time { return now }, Log: quietLog(),
-		Keys: keys, Recruit: recruit.New(recruit.Config{DB: db, Temporal: n.temporal, CPR: client, Keys: keys,
-			Now: func() time.Time { return now }, Log: quietLog()}), PublicURL: publicURL, SMSAuthToken: authToken})
+	f.app = web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: db, Temporal: n.temporal, CPR: client, Keys: keys,
+		Now: func() time.Time { return now }, Log: quietLog()}), Now: func() time.Time { return now }, Log: quietLog(), PublicURL: publicURL, SMSAuthToken: authToken})
 	db.First(&n.election)
 	db.Order("district").Find(&n.stations)
 	db.Where("short_name = ?", "TF").First(&n.tf)

@@ -14,6 +14,7 @@ import (
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
+	"github.com/valghalla/valghalla/usecases"
 	"github.com/valghalla/valghalla/web"
 	"github.com/valghalla/valghalla/web/site"
 )
@@ -103,8 +104,7 @@ func newFixture(t *testing.T, db *gorm.DB, secure bool) *fixture {
 		}
 		f.users[role] = u
 	}
-	f.app = web.New(site.Deps{DB: db, Temporal: temporalHealth{}, Now: func() time.Time { return now }, SecureCookies: secure,
-		Log: quietLog()})
+	f.app = web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: db, Temporal: temporalHealth{}, Now: func() time.Time { return now }, Log: quietLog()}), Now: func() time.Time { return now }, SecureCookies: secure, Log: quietLog()})
 	return f
 }
 

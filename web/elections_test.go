@@ -9,6 +9,7 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store/storetest"
+	"github.com/valghalla/valghalla/usecases"
 	"github.com/valghalla/valghalla/web"
 	"github.com/valghalla/valghalla/web/site"
 )
@@ -16,7 +17,7 @@ import (
 func TestElectionStateChanges(t *testing.T) {
 	f := newFixture(t, storetest.SQLite(t), false)
 	started := &startRecorder{}
-	f.app = web.New(site.Deps{DB: f.db, Temporal: started, Now: func() time.Time { return now }, Log: quietLog()})
+	f.app = web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: f.db, Temporal: started, Now: func() time.Time { return now }, Log: quietLog()}), Now: func() time.Time { return now }, Log: quietLog()})
 	var e models.Election
 	f.db.First(&e) // the demo election is active
 	staff := f.loggedIn(t, models.RoleStaff)

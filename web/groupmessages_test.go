@@ -16,6 +16,7 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store/storetest"
+	"github.com/valghalla/valghalla/usecases"
 	"github.com/valghalla/valghalla/web"
 	"github.com/valghalla/valghalla/web/site"
 	"github.com/valghalla/valghalla/workflows/payload"
@@ -54,7 +55,7 @@ func newGroupPage(t *testing.T) *groupPage {
 	f := newFixture(t, db, false)
 	storetest.WithKeys(t, db)
 	g := &groupPage{fixture: f, temporal: &startRecorder{}}
-	f.app = web.New(site.Deps{DB: db, Temporal: g.temporal, Now: func() time.Time { return now }, Log: quietLog()})
+	f.app = web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: db, Temporal: g.temporal, Now: func() time.Time { return now }, Log: quietLog()}), Now: func() time.Time { return now }, Log: quietLog()})
 	db.First(&g.election)
 	var stations []models.PollingStation
 	var tt models.TaskType

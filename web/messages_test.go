@@ -15,6 +15,7 @@ import (
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
+	"github.com/valghalla/valghalla/usecases"
 	"github.com/valghalla/valghalla/web"
 	"github.com/valghalla/valghalla/web/site"
 	"github.com/valghalla/valghalla/workflows/payload"
@@ -38,7 +39,7 @@ func TestMessageLogAndRetry(t *testing.T) {
 	db := storetest.SQLite(t)
 	f := newFixture(t, db, false)
 	started := &startedWorkflows{}
-	f.app = web.New(site.Deps{DB: db, Temporal: started, Now: func() time.Time { return now }, Log: quietLog()})
+	f.app = web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: db, Temporal: started, Now: func() time.Time { return now }, Log: quietLog()}), Now: func() time.Time { return now }, Log: quietLog()})
 	var e models.Election
 	db.First(&e)
 	ctx := context.Background()

@@ -11,8 +11,8 @@ import (
 	"github.com/valghalla/valghalla/fakes/cprfake"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/providers/cpr"
-	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/store/storetest"
+	"github.com/valghalla/valghalla/usecases"
 	"github.com/valghalla/valghalla/web"
 	"github.com/valghalla/valghalla/web/site"
 )
@@ -41,9 +41,8 @@ func newRegisterFixture(t *testing.T) (*fixture, *cprfake.Server) {
 	f := newFixture(t, db, false)
 	keys := storetest.WithKeys(t, db)
 	fake, client := fakeRegister(t)
-	f.app = web.New(site.Deps{DB: db, Temporal: temporalHealth{}, Now: func() time.Time { return now }, Log: quietLog(),
-		Keys: keys, Recruit: recruit.New(recruit.Config{DB: db, Temporal: temporalHealth{}, CPR: client, Keys: keys,
-			Now: func() time.Time { return now }, Log: quietLog()})})
+	f.app = web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: db, Temporal: temporalHealth{}, CPR: client, Keys: keys,
+		Now: func() time.Time { return now }, Log: quietLog()}), Now: func() time.Time { return now }, Log: quietLog()})
 	return f, fake
 }
 

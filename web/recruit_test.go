@@ -11,6 +11,7 @@ import (
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/store/storetest"
+	"github.com/valghalla/valghalla/usecases"
 	"github.com/valghalla/valghalla/web"
 	"github.com/valghalla/valghalla/web/site"
 )
@@ -35,9 +36,9 @@ func newRecruitSetup(t *testing.T) *recruitSetup {
 	keys := storetest.WithKeys(t, db)
 	_, client := fakeRegister(t)
 	clock := func() time.Time { return now }
-	r := &recruitSetup{fixture: f, svc: recruit.New(recruit.Config{DB: db, Temporal: temporalHealth{}, CPR: client, Keys: keys,
-		Now: clock, Log: quietLog()})}
-	f.app = web.New(site.Deps{DB: db, Temporal: temporalHealth{}, Recruit: r.svc, Now: clock, Log: quietLog()})
+	uses := usecases.New(usecases.Config{DB: db, Temporal: temporalHealth{}, CPR: client, Keys: keys, Now: clock, Log: quietLog()})
+	r := &recruitSetup{fixture: f, svc: uses.Recruit}
+	f.app = web.New(site.Deps{UseCases: uses, Now: clock, Log: quietLog()})
 	db.First(&r.election)
 	db.Order("district").First(&r.station)
 	db.Where("short_name = ?", "TF").First(&r.tf)

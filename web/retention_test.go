@@ -12,6 +12,7 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/usecases"
 	"github.com/valghalla/valghalla/web"
 	"github.com/valghalla/valghalla/web/site"
 )
@@ -38,7 +39,7 @@ func newClosingPage(t *testing.T, clock func(day models.Date) time.Time) (*group
 	g := newGroupPage(t)
 	rt := &retentionTemporal{}
 	at := clock(g.election.ElectionDay)
-	g.app = web.New(site.Deps{DB: g.db, Temporal: rt, Now: func() time.Time { return at }, Log: quietLog()})
+	g.app = web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: g.db, Temporal: rt, Now: func() time.Time { return at }, Log: quietLog()}), Now: func() time.Time { return at }, Log: quietLog()})
 	return g, rt
 }
 

@@ -15,11 +15,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/valghalla/valghalla/accounts"
-	"github.com/valghalla/valghalla/messaging"
-	"github.com/valghalla/valghalla/people"
-	"github.com/valghalla/valghalla/recruit"
-	"github.com/valghalla/valghalla/setup"
 	"github.com/valghalla/valghalla/web/api"
 	"github.com/valghalla/valghalla/web/site"
 	"github.com/valghalla/valghalla/web/ui"
@@ -63,22 +58,6 @@ func newServer(d site.Deps) *server {
 	}
 	if d.Now == nil {
 		d.Now = time.Now
-	}
-	if d.Recruit == nil {
-		d.Recruit = recruit.New(recruit.Config{DB: d.DB, Temporal: d.Temporal, Keys: d.Keys,
-			TaskQueue: d.TaskQueue, Log: d.Log, Now: d.Now})
-	}
-	if d.Accounts == nil {
-		d.Accounts = accounts.New(accounts.Config{DB: d.DB, Temporal: d.Temporal, TaskQueue: d.TaskQueue, Log: d.Log, Now: d.Now})
-	}
-	if d.Setup == nil {
-		d.Setup = setup.New(setup.Config{DB: d.DB, Log: d.Log, Now: d.Now})
-	}
-	if d.People == nil {
-		d.People = people.New(people.Config{DB: d.DB, Keys: d.Keys, Log: d.Log, Now: d.Now})
-	}
-	if d.Messaging == nil {
-		d.Messaging = messaging.New(messaging.Config{DB: d.DB, Temporal: d.Temporal, TaskQueue: d.TaskQueue, Log: d.Log, Now: d.Now})
 	}
 	return &server{Deps: d, pages: ui.New(d), cookies: site.Cookies{Secure: d.SecureCookies}}
 }

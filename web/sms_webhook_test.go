@@ -19,6 +19,7 @@ import (
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
+	"github.com/valghalla/valghalla/usecases"
 	"github.com/valghalla/valghalla/vault"
 	"github.com/valghalla/valghalla/web"
 	"github.com/valghalla/valghalla/web/site"
@@ -112,8 +113,7 @@ func newSMSFixture(t *testing.T, db *gorm.DB) *smsFixture {
 		}
 		f.open = append(f.open, a)
 	}
-	f.app = web.New(site.Deps{DB: db, Temporal: f.temporal, Now: func() time.Time { return now }, Log: quietLog(), Keys: keys,
-		PublicURL: publicURL, SMSAuthToken: authToken})
+	f.app = web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: db, Temporal: f.temporal, Now: func() time.Time { return now }, Log: quietLog(), Keys: keys}), Now: func() time.Time { return now }, Log: quietLog(), PublicURL: publicURL, SMSAuthToken: authToken})
 	return f
 }
 

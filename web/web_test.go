@@ -21,6 +21,7 @@ import (
 
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
+	"github.com/valghalla/valghalla/usecases"
 	"github.com/valghalla/valghalla/web"
 	"github.com/valghalla/valghalla/web/site"
 )
@@ -43,11 +44,7 @@ func newApp(t testing.TB, db *gorm.DB, temporalErr error, logs *bytes.Buffer) ht
 	if logs == nil {
 		logs = &bytes.Buffer{}
 	}
-	return web.New(site.Deps{
-		DB: db, Temporal: temporalHealth{err: temporalErr},
-		Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Now: func() time.Time { return now },
-	})
+	return web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: db, Temporal: temporalHealth{err: temporalErr}, Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: func() time.Time { return now }}), Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: func() time.Time { return now }})
 }
 
 func get(t testing.TB, h http.Handler, target string, header ...string) *httptest.ResponseRecorder {

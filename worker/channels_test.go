@@ -14,6 +14,7 @@ import (
 	"github.com/valghalla/valghalla/providers/digitalpost"
 	"github.com/valghalla/valghalla/providers/sms"
 	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/usecases"
 	"github.com/valghalla/valghalla/web"
 	"github.com/valghalla/valghalla/web/site"
 )
@@ -36,8 +37,7 @@ func (s *stack) withChannels(t *testing.T, exempt ...string) *channels {
 	s.web.Close()
 	s.web = httptest.NewUnstartedServer(nil)
 	base := "http://" + s.web.Listener.Addr().String()
-	s.web.Config.Handler = web.New(site.Deps{DB: s.db, Temporal: s.c, Keys: s.keys, TaskQueue: s.queue,
-		PublicURL: base, SMSAuthToken: fakeAuthToken})
+	s.web.Config.Handler = web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: s.db, Temporal: s.c, Keys: s.keys, TaskQueue: s.queue}), PublicURL: base, SMSAuthToken: fakeAuthToken})
 	s.web.Start()
 	t.Cleanup(s.web.Close)
 	s.acts.BaseURL = base

@@ -25,6 +25,7 @@ import (
 	"github.com/valghalla/valghalla/providers/mail"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
+	"github.com/valghalla/valghalla/usecases"
 	"github.com/valghalla/valghalla/vault"
 	"github.com/valghalla/valghalla/web"
 	"github.com/valghalla/valghalla/web/site"
@@ -71,7 +72,7 @@ func newStack(t *testing.T, slots, people, secondsPerDay int) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.web = httptest.NewServer(web.New(site.Deps{DB: s.db, Temporal: c, Keys: s.keys, TaskQueue: s.queue}))
+	s.web = httptest.NewServer(web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: s.db, Temporal: c, Keys: s.keys, TaskQueue: s.queue})}))
 	t.Cleanup(s.web.Close)
 	s.acts = &activities.Activities{DB: s.db, Mail: sender, Keys: s.keys, BaseURL: s.web.URL,
 		CompressTime: 86400 / float64(secondsPerDay)}

@@ -17,8 +17,8 @@ import (
 	"github.com/valghalla/valghalla/activities"
 	"github.com/valghalla/valghalla/devserver"
 	"github.com/valghalla/valghalla/models"
-	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/usecases"
 	"github.com/valghalla/valghalla/web"
 	"github.com/valghalla/valghalla/web/site"
 	"github.com/valghalla/valghalla/worker"
@@ -160,9 +160,9 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 	}
 	fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 
-	uses := recruit.New(recruit.Config{DB: db, Temporal: c, CPR: register, Keys: keys, TaskQueue: cfg.TaskQueue, Log: log})
-	deps := site.Deps{DB: db, Temporal: c, Log: log, TemporalUIURL: temporalServer.UIURL(), TaskQueue: cfg.TaskQueue,
-		Recruit: uses, Keys: keys}
+	deps := site.Deps{
+		UseCases: usecases.New(usecases.Config{DB: db, Temporal: c, CPR: register, Keys: keys, TaskQueue: cfg.TaskQueue, Log: log}),
+		Log:      log, TemporalUIURL: temporalServer.UIURL()}
 	deps.PublicURL, deps.SMSAuthToken = webURL, channels.sms.AuthToken()
 	deps.Mailbox, deps.SMSReply = channels.mailbox(mailServer), channels.reply
 	handler := web.New(deps)

@@ -24,8 +24,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/activities"
-	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/usecases"
 	"github.com/valghalla/valghalla/vault"
 	"github.com/valghalla/valghalla/web"
 	"github.com/valghalla/valghalla/web/site"
@@ -197,9 +197,9 @@ func runWeb(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) erro
 		return err
 	}
 	log.Info("web app listening", "addr", ln.Addr().String())
-	uses := recruit.New(recruit.Config{DB: db, Temporal: c, CPR: register, Keys: keys, TaskQueue: cfg.TaskQueue, Log: log})
-	return serveHTTP(ctx, ln, web.New(site.Deps{DB: db, Temporal: c, Log: log, TaskQueue: cfg.TaskQueue, Recruit: uses,
-		Keys: keys, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
+	return serveHTTP(ctx, ln, web.New(site.Deps{
+		UseCases: usecases.New(usecases.Config{DB: db, Temporal: c, CPR: register, Keys: keys, TaskQueue: cfg.TaskQueue, Log: log}),
+		Log:      log, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
 		PublicURL: cfg.BaseURL, SMSAuthToken: cfg.TwilioAuthToken}), log)
 }
 

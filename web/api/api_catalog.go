@@ -46,7 +46,11 @@ func (s *server) apiStations(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	areas := s.areaNames(c)
+	areas, err := s.Setup.AreaNames(c.Request.Context())
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
 	out := make([]apiStation, len(stations))
 	for i, st := range stations {
 		out[i] = toAPIStation(st, areas)
@@ -68,12 +72,18 @@ func (s *server) apiSaveStation(c *gin.Context) {
 		return
 	}
 	st.ID = id
+	// The names first: a failed read then writes nothing.
+	areas, err := s.Setup.AreaNames(c.Request.Context())
+	if err != nil {
+		s.apiFail(c, err)
+		return
+	}
 	saved, err := s.Setup.SaveStation(c.Request.Context(), *currentUser(c), st)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return
 	}
-	c.JSON(status, toAPIStation(saved, s.areaNames(c)))
+	c.JSON(status, toAPIStation(saved, areas))
 }
 
 type apiTaskType struct {

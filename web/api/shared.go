@@ -1,9 +1,6 @@
 package api
 
 import (
-	"github.com/gin-gonic/gin"
-
-	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/web/site"
 )
 
@@ -19,14 +16,3 @@ var (
 )
 
 const apiPrefix = site.APIPrefix
-
-// areaNames: TEMPORARY until setup has it (merge of uc-setup).
-func (s *server) areaNames(c *gin.Context) map[int64]string {
-	var areas []models.Area
-	s.DB.WithContext(c.Request.Context()).Find(&areas)
-	names := map[int64]string{}
-	for _, a := range areas {
-		names[a.ID] = a.Name
-	}
-	return names
-}

@@ -6,9 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/recruit"
-	"github.com/valghalla/valghalla/workflows"
 )
 
 // rounds shows an election's recruitment rounds with progress bars and the
@@ -86,17 +84,10 @@ func (s *server) signalRound(c *gin.Context) {
 // people against the CPR register.
 func (s *server) revalidate(c *gin.Context) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	var e models.Election
-	if err := s.DB.WithContext(c.Request.Context()).First(&e, id).Error; err != nil {
-		s.notFound(c)
-		return
-	}
-	if e.State != models.ElectionActive {
-		s.render(c, http.StatusUnprocessableEntity, "error.html", "rounds.title", map[string]any{"Message": "rounds.revalidate.inactive"})
-		return
-	}
-	if _, err := workflows.StartRevalidation(c.Request.Context(), s.Temporal, s.TaskQueue, id, s.Now()); err != nil {
-		s.fail(c, err)
+	err := s.Recruit.Revalidate(c.Request.Context(), id)
+	if s.pageRefused(c, err, func(status int, refusal map[string]any) {
+		s.render(c, status, "error.html", "rounds.title", map[string]any{"MessageText": refusal["Error"]})
+	}) {
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/valg/"+c.Param("id")+"/runder?besked=rounds.revalidate.started")

@@ -1,0 +1,57 @@
+// Package usecases builds the use-case layer in one go: each area's
+// service (recruit, accounts, setup, people, messaging) over the same
+// database, Temporal client, CPR register and keys. The web app takes the
+// result; it never sees what the services are built from.
+package usecases
+
+import (
+	"log/slog"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"gorm.io/gorm"
+
+	"github.com/valghalla/valghalla/accounts"
+	"github.com/valghalla/valghalla/messaging"
+	"github.com/valghalla/valghalla/people"
+	"github.com/valghalla/valghalla/providers/cpr"
+	"github.com/valghalla/valghalla/recruit"
+	"github.com/valghalla/valghalla/setup"
+	"github.com/valghalla/valghalla/vault"
+)
+
+// Config is what the services are built from.
+type Config struct {
+	DB       *gorm.DB
+	Temporal client.Client
+	// CPR is the CPR register; nil refuses registration (see recruit).
+	CPR cpr.Register
+	// Keys encrypt personal data and compute the blind index.
+	Keys *vault.Keyring
+	// TaskQueue is where workflows are started.
+	TaskQueue string
+	Log       *slog.Logger
+	Now       func() time.Time
+}
+
+// UseCases is every area's service.
+type UseCases struct {
+	Recruit   *recruit.Service
+	Accounts  *accounts.Service
+	Setup     *setup.Service
+	People    *people.Service
+	Messaging *messaging.Service
+}
+
+// New builds every service over c.
+func New(c Config) UseCases {
+	return UseCases{
+		Recruit: recruit.New(recruit.Config{DB: c.DB, Temporal: c.Temporal, CPR: c.CPR, Keys: c.Keys,
+			TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now}),
+		Accounts: accounts.New(accounts.Config{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now}),
+		Setup:    setup.New(setup.Config{DB: c.DB, Log: c.Log, Now: c.Now}),
+		People:   people.New(people.Config{DB: c.DB, Keys: c.Keys, Log: c.Log, Now: c.Now}),
+		Messaging: messaging.New(messaging.Config{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue,
+			Log: c.Log, Now: c.Now}),
+	}
+}
