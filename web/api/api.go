@@ -24,6 +24,7 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/recruit"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 //go:embed openapi.yaml
@@ -67,23 +68,23 @@ func apiError(c *gin.Context, status int, msg string) {
 
 func (s *server) apiFail(c *gin.Context, err error) {
 	s.Log.ErrorContext(c.Request.Context(), "request failed", "route", c.FullPath(), "error", err)
-	apiError(c, http.StatusInternalServerError, translator(c)("api.failed"))
+	apiError(c, http.StatusInternalServerError, site.T(c)("api.failed"))
 }
 
 // apiStoreError answers with what a store error means: 422 for the store's
 // validation messages (per field where it gives them), 409 for a stale
 // version or a change to confirm, 403, 404, else 500.
 func (s *server) apiStoreError(c *gin.Context, err error) {
-	T := translator(c)
+	T := site.T(c)
 	var fe models.FieldErrors
 	var refused *models.PlanRefused
 	var confirm *models.NeedsConfirmation
 	switch {
-	case isKeyed(err) && !errors.As(err, &confirm) && !errors.As(err, &refused):
+	case site.IsKeyed(err) && !errors.As(err, &confirm) && !errors.As(err, &refused):
 		// A keyed refusal, in the request's language, on its field.
 		s.apiRefused(c, err)
 	case errors.As(err, &fe):
-		fields := fieldTexts(c, fe)
+		fields := site.FieldTexts(c, fe)
 		parts := make([]string, 0, len(fields))
 		for k, v := range fields {
 			parts = append(parts, k+": "+v)
@@ -91,7 +92,7 @@ func (s *server) apiStoreError(c *gin.Context, err error) {
 		slices.Sort(parts)
 		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: strings.Join(parts, "; "), Fields: fields})
 	case errors.As(err, &refused):
-		problems := refusalTexts(c, refused.Problems)
+		problems := site.RefusalTexts(c, refused.Problems)
 		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: strings.Join(problems, " "), Problems: problems})
 	case errors.As(err, &confirm):
 		c.AbortWithStatusJSON(http.StatusConflict, apiErrorBody{Error: T("api.confirm", confirm.Removes), Removes: confirm.Removes})
@@ -113,7 +114,7 @@ func (s *server) apiStoreError(c *gin.Context, err error) {
 // that cannot be stored (422); either names the field, and nothing is
 // written.
 func bindJSON(c *gin.Context, dst any) bool {
-	T := translator(c)
+	T := site.T(c)
 	raw, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		apiError(c, http.StatusBadRequest, T("api.malformed", err.Error())) // past the site's body limit
@@ -210,18 +211,18 @@ func mapAll[T, U any](xs []T, f func(T) U) []U {
 // apiRefused answers a use case's error in the API: {"error": …} in the
 // request's language, the field at fault and the reasons when there are.
 func (s *server) apiRefused(c *gin.Context, err error) {
-	status, ok := refusalStatus(err)
+	status, ok := site.RefusalStatus(err)
 	if !ok {
 		s.apiFail(c, err)
 		return
 	}
-	body := apiErrorBody{Error: errText(c, err)}
+	body := apiErrorBody{Error: site.ErrText(c, err)}
 	if ue, keyed := models.AsUserError(err); keyed && ue.Field != "" {
 		body.Fields = map[string]string{ue.Field: body.Error}
 	}
 	if r, isRefusal := recruit.AsRefusal(err); isRefusal {
 		if r.Field != "" && r.Kind == recruit.Invalid {
-			body.Error = translator(c)("api.invalid") + " " + body.Error
+			body.Error = site.T(c)("api.invalid") + " " + body.Error
 		}
 		if len(r.Ineligible) > 0 {
 			body.Problems = ineligibilityTexts(c, r.Ineligible)

@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // The reusable catalogue: polling stations, task types and parties.
@@ -78,7 +79,7 @@ func (s *server) apiSaveStation(c *gin.Context) {
 		s.apiFail(c, err)
 		return
 	}
-	saved, err := s.Setup.SaveStation(c.Request.Context(), *currentUser(c), st)
+	saved, err := s.Setup.SaveStation(c.Request.Context(), *site.User(c), st)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return
@@ -134,7 +135,7 @@ func (s *server) apiSaveTaskType(c *gin.Context) {
 		return
 	}
 	t.ID = id
-	saved, err := s.Setup.SaveTaskType(c.Request.Context(), *currentUser(c), t)
+	saved, err := s.Setup.SaveTaskType(c.Request.Context(), *site.User(c), t)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return
@@ -214,7 +215,7 @@ func (s *server) apiSaveArea(c *gin.Context) {
 		return
 	}
 	a.ID = id
-	saved, err := s.Setup.SaveArea(c.Request.Context(), *currentUser(c), a)
+	saved, err := s.Setup.SaveArea(c.Request.Context(), *site.User(c), a)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return
@@ -245,7 +246,7 @@ func (s *server) apiSaveParty(c *gin.Context) {
 		return
 	}
 	p.ID = id
-	saved, err := s.Setup.SaveParty(c.Request.Context(), *currentUser(c), p)
+	saved, err := s.Setup.SaveParty(c.Request.Context(), *site.User(c), p)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return
@@ -276,7 +277,7 @@ func (s *server) apiCreateValggruppe(c *gin.Context) {
 	if !bindJSON(c, &in) {
 		return
 	}
-	v, err := s.Setup.CreateValggruppe(c.Request.Context(), *currentUser(c), in.Name)
+	v, err := s.Setup.CreateValggruppe(c.Request.Context(), *site.User(c), in.Name)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return
@@ -288,10 +289,10 @@ func (s *server) apiCreateValggruppe(c *gin.Context) {
 func (s *server) apiDeleteValggruppe(c *gin.Context) {
 	id := apiID(c, "id")
 	if id == 0 {
-		apiError(c, http.StatusNotFound, translator(c)("api.notfound"))
+		apiError(c, http.StatusNotFound, site.T(c)("api.notfound"))
 		return
 	}
-	if err := s.Setup.DeleteValggruppe(c.Request.Context(), *currentUser(c), id); err != nil {
+	if err := s.Setup.DeleteValggruppe(c.Request.Context(), *site.User(c), id); err != nil {
 		s.apiStoreError(c, err)
 		return
 	}
@@ -306,7 +307,7 @@ func saveTarget(c *gin.Context) (status int, id int64, ok bool) {
 		return http.StatusCreated, 0, true
 	}
 	if id = apiID(c, "id"); id == 0 {
-		apiError(c, http.StatusNotFound, translator(c)("api.notfound"))
+		apiError(c, http.StatusNotFound, site.T(c)("api.notfound"))
 		return 0, 0, false
 	}
 	return http.StatusOK, id, true

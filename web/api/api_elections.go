@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // apiElection is an election as the API shows it.
@@ -80,7 +81,7 @@ func (s *server) apiCreateElection(c *gin.Context) {
 	if !bindJSON(c, &in) {
 		return
 	}
-	e, err := s.Setup.CreateElection(c.Request.Context(), *currentUser(c), in.Title, models.ElectionKind(in.Kind), in.Day)
+	e, err := s.Setup.CreateElection(c.Request.Context(), *site.User(c), in.Title, models.ElectionKind(in.Kind), in.Day)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return
@@ -97,7 +98,7 @@ func (s *server) apiElection(c *gin.Context) {
 func (s *server) apiElectionByID(c *gin.Context, status int, id int64) {
 	e, err := s.Setup.Election(c.Request.Context(), id)
 	if id == 0 || err != nil {
-		apiError(c, http.StatusNotFound, translator(c)("api.notfound"))
+		apiError(c, http.StatusNotFound, site.T(c)("api.notfound"))
 		return
 	}
 	c.JSON(status, toAPIElection(e))
@@ -130,7 +131,7 @@ func (s *server) apiUpdateElection(c *gin.Context) {
 	id := apiID(c, "id")
 	e, err := s.Setup.Election(c.Request.Context(), id)
 	if id == 0 || err != nil {
-		apiError(c, http.StatusNotFound, translator(c)("api.notfound"))
+		apiError(c, http.StatusNotFound, site.T(c)("api.notfound"))
 		return
 	}
 	form := models.SettingsOf(e)
@@ -165,7 +166,7 @@ func (s *server) apiUpdateElection(c *gin.Context) {
 	if in.AutoReplace != nil {
 		form.AutoReplace = *in.AutoReplace
 	}
-	if _, err := s.Setup.UpdateElection(c.Request.Context(), *currentUser(c), id, in.Version, form); err != nil {
+	if _, err := s.Setup.UpdateElection(c.Request.Context(), *site.User(c), id, in.Version, form); err != nil {
 		s.apiStoreError(c, err)
 		return
 	}
@@ -181,7 +182,7 @@ func (s *server) apiSetElectionState(c *gin.Context) {
 		return
 	}
 	id := apiID(c, "id")
-	if err := s.Recruit.SetElectionState(c.Request.Context(), *currentUser(c), id, models.ElectionState(in.State)); err != nil {
+	if err := s.Recruit.SetElectionState(c.Request.Context(), *site.User(c), id, models.ElectionState(in.State)); err != nil {
 		s.apiStoreError(c, err)
 		return
 	}
@@ -200,10 +201,10 @@ func (s *server) apiDuplicateElection(c *gin.Context) {
 	}
 	id := apiID(c, "id")
 	if id == 0 {
-		apiError(c, http.StatusNotFound, translator(c)("api.notfound"))
+		apiError(c, http.StatusNotFound, site.T(c)("api.notfound"))
 		return
 	}
-	e, err := s.Setup.DuplicateElection(c.Request.Context(), *currentUser(c), id, in.Title, in.Day)
+	e, err := s.Setup.DuplicateElection(c.Request.Context(), *site.User(c), id, in.Title, in.Day)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return

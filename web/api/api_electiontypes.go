@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // Election types: the eligibility rules of each kind of election, read by
@@ -56,7 +57,7 @@ func (s *server) apiSaveElectionType(c *gin.Context) {
 	t := models.ElectionType{Kind: models.ElectionKind(c.Param("kind")), Name: in.Name, Version: in.Version,
 		EligibilityRules: models.EligibilityRules{MinAge: in.MinAge, Citizenship: models.Citizenship(in.Citizenship),
 			ResidenceYears: in.ResidenceYears, GuardianshipExcludes: in.GuardianshipExcludes, MustLiveInMunicipality: in.MustLiveInMunicipality}}
-	_, err := s.Setup.SaveElectionType(c.Request.Context(), *currentUser(c), t)
+	_, err := s.Setup.SaveElectionType(c.Request.Context(), *site.User(c), t)
 	s.apiElectionTypeWritten(c, t.Kind, err)
 }
 
@@ -69,7 +70,7 @@ func (s *server) apiResetElectionType(c *gin.Context) {
 		return
 	}
 	kind := models.ElectionKind(c.Param("kind"))
-	_, err := s.Setup.ResetElectionType(c.Request.Context(), *currentUser(c), kind, in.Version)
+	_, err := s.Setup.ResetElectionType(c.Request.Context(), *site.User(c), kind, in.Version)
 	s.apiElectionTypeWritten(c, kind, err)
 }
 

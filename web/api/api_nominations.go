@@ -11,6 +11,7 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/recruit"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // Nominations through the JSON API: register a person by CPR number on a
@@ -81,7 +82,7 @@ type apiSlot struct {
 // bindSmallJSON is bindJSON with the body capped at maxAPIBody (413 past
 // it).
 func bindSmallJSON(c *gin.Context, dst any) bool {
-	T := translator(c)
+	T := site.T(c)
 	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxAPIBody))
 	var tooLarge *http.MaxBytesError
 	switch {
@@ -103,7 +104,7 @@ func (s *server) apiRegisterParticipant(c *gin.Context) {
 	if !bindSmallJSON(c, &in) {
 		return
 	}
-	r, err := s.Recruit.RegisterParticipant(c.Request.Context(), *currentUser(c), recruit.Registration{PartyID: in.PartyID,
+	r, err := s.Recruit.RegisterParticipant(c.Request.Context(), *site.User(c), recruit.Registration{PartyID: in.PartyID,
 		Person: recruit.Person{CPR: in.CPR, Mobile: in.Mobile, Email: in.Email, Channel: models.Channel(in.Channel), Diet: in.Diet}})
 	if err != nil {
 		s.apiRefused(c, err)
@@ -120,7 +121,7 @@ func (s *server) apiRegisterParticipant(c *gin.Context) {
 func ineligibilityTexts(c *gin.Context, reasons []models.Ineligibility) []string {
 	out := make([]string, len(reasons))
 	for i, r := range reasons {
-		out[i] = errText(c, r.Reason)
+		out[i] = site.ErrText(c, r.Reason)
 	}
 	return out
 }
@@ -128,10 +129,10 @@ func ineligibilityTexts(c *gin.Context, reasons []models.Ineligibility) []string
 // apiNominationElection loads the :id election for a nomination call: 404 when there
 // is none, or when it is a draft a party secretary has no business with.
 func (s *server) apiNominationElection(c *gin.Context) (models.Election, bool) {
-	e, err := s.Recruit.NominationElection(c.Request.Context(), *currentUser(c), apiID(c, "id"))
+	e, err := s.Recruit.NominationElection(c.Request.Context(), *site.User(c), apiID(c, "id"))
 	switch {
 	case errors.Is(err, models.ErrNotFound):
-		apiError(c, http.StatusNotFound, translator(c)("api.notfound"))
+		apiError(c, http.StatusNotFound, site.T(c)("api.notfound"))
 		return e, false
 	case err != nil:
 		s.apiFail(c, err)
@@ -144,8 +145,8 @@ func (s *server) apiNominationElection(c *gin.Context) (models.Election, bool) {
 // the page's order: the ids a nomination names. A party secretary sees
 // their own party's (at their own stations); staff name the party.
 func (s *server) apiPartySlots(c *gin.Context) {
-	u := *currentUser(c)
-	T := translator(c)
+	u := *site.User(c)
+	T := site.T(c)
 	var partyID int64
 	if v := c.Query("party_id"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
@@ -192,7 +193,7 @@ func (s *server) apiPartySlots(c *gin.Context) {
 // the others 409 with the reason. Like the page, it asks the CPR register
 // whether the person may take the task before the claim.
 func (s *server) apiNominate(c *gin.Context) {
-	T := translator(c)
+	T := site.T(c)
 	var in apiNominationInput
 	if !bindSmallJSON(c, &in) {
 		return
@@ -212,7 +213,7 @@ func (s *server) apiNominate(c *gin.Context) {
 	if !ok {
 		return
 	}
-	n, err := s.Recruit.Nominate(c.Request.Context(), *currentUser(c), recruit.Nomination{ElectionID: e.ID, SlotID: in.SlotID,
+	n, err := s.Recruit.Nominate(c.Request.Context(), *site.User(c), recruit.Nomination{ElectionID: e.ID, SlotID: in.SlotID,
 		ParticipantID: in.ParticipantID})
 	if err != nil {
 		s.apiRefused(c, err)

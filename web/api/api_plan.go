@@ -12,6 +12,7 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/recruit"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // The slot plan, the d'Hondt quota and the status overview.
@@ -30,7 +31,7 @@ type apiPlanCell struct {
 // apiPlan answers with an election's slot counts per station × task type ×
 // day × party; cells without slots are left out.
 func (s *server) apiPlan(c *gin.Context) {
-	p, err := s.Setup.Plan(c.Request.Context(), *currentUser(c), apiID(c, "id"))
+	p, err := s.Setup.Plan(c.Request.Context(), *site.User(c), apiID(c, "id"))
 	if err != nil {
 		s.apiStoreError(c, err)
 		return
@@ -78,7 +79,7 @@ func (s *server) apiDistributeByQuota(c *gin.Context) {
 	}
 	day, err := models.ParseDate(in.Day)
 	if err != nil {
-		msg := errText(c, models.RefuseField("day", "error.date"))
+		msg := site.ErrText(c, models.RefuseField("day", "error.date"))
 		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: msg, Fields: map[string]string{"day": msg}})
 		return
 	}
@@ -87,7 +88,7 @@ func (s *server) apiDistributeByQuota(c *gin.Context) {
 	for _, n := range in.Counts {
 		req.Counts[n.StationID] = n.Slots
 	}
-	res, err := s.Recruit.DistributeQuota(c.Request.Context(), *currentUser(c), req)
+	res, err := s.Recruit.DistributeQuota(c.Request.Context(), *site.User(c), req)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return
@@ -111,7 +112,7 @@ func (s *server) apiQuota(c *gin.Context) {
 	}
 	alloc, err := models.DHondt(in.Seats, in.Contenders, in.Seed)
 	if errors.Is(err, models.ErrQuota) {
-		apiError(c, http.StatusUnprocessableEntity, errText(c, err))
+		apiError(c, http.StatusUnprocessableEntity, site.ErrText(c, err))
 		return
 	} else if err != nil {
 		s.apiFail(c, err)
@@ -187,7 +188,7 @@ func (s *server) apiOverview(c *gin.Context) {
 		if v := c.Query(name); v != "" {
 			id, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || id < 1 {
-				apiError(c, http.StatusBadRequest, translator(c)("api.malformed", name))
+				apiError(c, http.StatusBadRequest, site.T(c)("api.malformed", name))
 				return
 			}
 			*dst = id
@@ -196,12 +197,12 @@ func (s *server) apiOverview(c *gin.Context) {
 	if v := c.Query("day"); v != "" {
 		d, err := models.ParseDate(v)
 		if err != nil {
-			apiError(c, http.StatusBadRequest, translator(c)("api.malformed", err.Error()))
+			apiError(c, http.StatusBadRequest, site.T(c)("api.malformed", err.Error()))
 			return
 		}
 		f.Day = d
 	}
-	o, err := s.Recruit.Overview(c.Request.Context(), *currentUser(c), apiID(c, "id"), f)
+	o, err := s.Recruit.Overview(c.Request.Context(), *site.User(c), apiID(c, "id"), f)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return
@@ -247,7 +248,7 @@ func (s *server) apiCreateToken(c *gin.Context) {
 	if !bindJSON(c, &in) {
 		return
 	}
-	token, t, err := s.Accounts.CreateAPIToken(c.Request.Context(), *currentUser(c), in.UserID, in.Name)
+	token, t, err := s.Accounts.CreateAPIToken(c.Request.Context(), *site.User(c), in.UserID, in.Name)
 	if err != nil {
 		s.apiStoreError(c, err)
 		return
@@ -268,7 +269,7 @@ type apiPlanCellInput struct {
 func (in apiPlanCellInput) cell(c *gin.Context) (models.PlanCell, bool) {
 	day, err := models.ParseDate(in.Day)
 	if err != nil {
-		msg := errText(c, models.RefuseField("day", "error.date"))
+		msg := site.ErrText(c, models.RefuseField("day", "error.date"))
 		c.AbortWithStatusJSON(http.StatusUnprocessableEntity, apiErrorBody{Error: msg, Fields: map[string]string{"day": msg}})
 		return models.PlanCell{}, false
 	}
@@ -298,7 +299,7 @@ func (s *server) apiSetCellCounts(c *gin.Context) {
 	for _, n := range in.Counts {
 		req.Counts[n.PartyID] = n.Slots
 	}
-	if err := s.Setup.SetCellCounts(c.Request.Context(), *currentUser(c), req); err != nil {
+	if err := s.Setup.SetCellCounts(c.Request.Context(), *site.User(c), req); err != nil {
 		s.apiStoreError(c, err)
 		return
 	}
@@ -320,7 +321,7 @@ func (s *server) apiMoveVacantSlot(c *gin.Context) {
 	if !ok {
 		return
 	}
-	err := s.Recruit.MoveSlot(c.Request.Context(), *currentUser(c), apiID(c, "id"), in.PlanVersion, cell,
+	err := s.Recruit.MoveSlot(c.Request.Context(), *site.User(c), apiID(c, "id"), in.PlanVersion, cell,
 		in.FromPartyID, in.ToPartyID)
 	if err != nil {
 		s.apiStoreError(c, err)

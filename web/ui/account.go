@@ -8,11 +8,12 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // account shows who is logged in and with which role.
 func (s *server) account(c *gin.Context) {
-	v, err := s.Accounts.Account(c.Request.Context(), *currentUser(c))
+	v, err := s.Accounts.Account(c.Request.Context(), *site.User(c))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -34,7 +35,7 @@ func (s *server) users(c *gin.Context) {
 // resetTOTP removes a user's lost second factor.
 func (s *server) resetTOTP(c *gin.Context) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	err := s.Accounts.ResetTOTP(c.Request.Context(), *currentUser(c), id)
+	err := s.Accounts.ResetTOTP(c.Request.Context(), *site.User(c), id)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/recruit"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // The answer page: the link in every invitation leads here. No login: the
@@ -20,7 +21,7 @@ var answerNotices = []string{"answer.thanks.ja", "answer.thanks.nej", "answer.th
 
 func (s *server) answerTask(c *gin.Context) (models.TaskView, bool) {
 	v, err := s.Recruit.TaskByToken(c.Request.Context(), c.Param("token"))
-	if status, refused := refusalStatus(err); refused && status == http.StatusNotFound {
+	if status, refused := site.RefusalStatus(err); refused && status == http.StatusNotFound {
 		s.render(c, http.StatusNotFound, "answer_gone.html", "answer.unknown.title", map[string]any{"Message": "answer.unknown"})
 		return v, false
 	} else if err != nil {
@@ -56,12 +57,12 @@ func (s *server) answer(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, c.Request.URL.Path+"?besked=answer.thanks."+choice)
 		return
 	}
-	status, refused := refusalStatus(err)
+	status, refused := site.RefusalStatus(err)
 	switch {
 	case refused && status == http.StatusNotFound:
 		s.render(c, http.StatusNotFound, "answer_gone.html", "answer.unknown.title", map[string]any{"Message": "answer.unknown"})
 	case refused:
-		s.renderAnswer(c, answerStatus(status), v, "", errText(c, err))
+		s.renderAnswer(c, answerStatus(status), v, "", site.ErrText(c, err))
 	default:
 		s.fail(c, err)
 	}
@@ -81,8 +82,8 @@ func answerStatus(status int) int {
 // behalf.
 func (s *server) assignment(c *gin.Context) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	t, err := s.Recruit.AssignmentFor(c.Request.Context(), *currentUser(c), id)
-	if status, refused := refusalStatus(err); refused && status == http.StatusNotFound {
+	t, err := s.Recruit.AssignmentFor(c.Request.Context(), *site.User(c), id)
+	if status, refused := site.RefusalStatus(err); refused && status == http.StatusNotFound {
 		s.notFound(c)
 		return
 	} else if err != nil {
@@ -96,7 +97,7 @@ func (s *server) renderAssignment(c *gin.Context, status int, v models.TaskView,
 	st := v.Assignment.State
 	s.render(c, status, "assignment.html", "assignment.title", map[string]any{
 		"Task": v, "Name": name, "Notice": notice, "Refusal": refusal,
-		"MayAct":    staffWrite.Allows(currentUser(c)) && (st == models.StateInvited || st == models.StateConfirmed),
+		"MayAct":    site.StaffWrite.Allows(site.User(c)) && (st == models.StateInvited || st == models.StateConfirmed),
 		"MayAnswer": st == models.StateInvited,
 	})
 }
@@ -106,19 +107,19 @@ func (s *server) renderAssignment(c *gin.Context, status int, v models.TaskView,
 // period does not bind them.
 func (s *server) actOnAssignment(c *gin.Context) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	t, err := s.Recruit.ActOnAssignment(c.Request.Context(), *currentUser(c), id, recruit.Choice(c.PostForm("handling")))
+	t, err := s.Recruit.ActOnAssignment(c.Request.Context(), *site.User(c), id, recruit.Choice(c.PostForm("handling")))
 	if err == nil {
 		c.Redirect(http.StatusSeeOther, "/tildelinger/"+c.Param("id")+"?besked=assignment.done")
 		return
 	}
-	status, refused := refusalStatus(err)
+	status, refused := site.RefusalStatus(err)
 	switch {
 	case refused && status == http.StatusNotFound:
 		s.notFound(c)
 	case refused && status == http.StatusForbidden:
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
 	case refused:
-		s.renderAssignment(c, answerStatus(status), t.View, t.Name, "", errText(c, err))
+		s.renderAssignment(c, answerStatus(status), t.View, t.Name, "", site.ErrText(c, err))
 	default:
 		s.fail(c, err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/valghalla/valghalla/accounts"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 const (
@@ -21,23 +22,23 @@ const (
 // csrfToken is the token forms on this request must carry: the session's,
 // or before login the double-submit cookie's (set here when missing).
 func (s *server) csrfToken(c *gin.Context) string {
-	if sess := currentSession(c); sess != nil {
+	if sess := site.Session(c); sess != nil {
 		return sess.CSRFToken
 	}
-	if v, ok := c.Get(csrfCookie); ok {
+	if v, ok := c.Get(site.CSRFCookie); ok {
 		return v.(string)
 	}
-	token, err := c.Cookie(csrfCookie)
+	token, err := c.Cookie(site.CSRFCookie)
 	if err != nil || len(token) < 32 {
 		token = accounts.NewToken()
-		s.cookies.Set(c, csrfCookie, token, 0)
+		s.cookies.Set(c, site.CSRFCookie, token, 0)
 	}
-	c.Set(csrfCookie, token)
+	c.Set(site.CSRFCookie, token)
 	return token
 }
 
 func (s *server) loginForm(c *gin.Context) {
-	if currentUser(c) != nil {
+	if site.User(c) != nil {
 		c.Redirect(http.StatusSeeOther, "/konto")
 		return
 	}
@@ -56,7 +57,7 @@ func (s *server) login(c *gin.Context) {
 		again(http.StatusBadRequest, "login.missing")
 		return
 	}
-	old, _ := c.Cookie(sessionCookie)
+	old, _ := c.Cookie(site.SessionCookie)
 	login, err := s.Accounts.SignIn(c.Request.Context(), email, password, old)
 	switch {
 	case errors.Is(err, accounts.ErrThrottled):
@@ -69,8 +70,8 @@ func (s *server) login(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.cookies.Set(c, sessionCookie, login.Token, int(accounts.SessionMax.Seconds()))
-	s.cookies.Clear(c, csrfCookie)
+	s.cookies.Set(c, site.SessionCookie, login.Token, int(accounts.SessionMax.Seconds()))
+	s.cookies.Clear(c, site.CSRFCookie)
 	if login.CodeDue {
 		c.Redirect(http.StatusSeeOther, "/login/kode?next="+url.QueryEscape(next))
 		return
@@ -82,10 +83,10 @@ func (s *server) login(c *gin.Context) {
 }
 
 func (s *server) logout(c *gin.Context) {
-	if token, err := c.Cookie(sessionCookie); err == nil {
+	if token, err := c.Cookie(site.SessionCookie); err == nil {
 		s.Accounts.SignOut(c.Request.Context(), token)
 	}
-	s.cookies.Clear(c, sessionCookie)
+	s.cookies.Clear(c, site.SessionCookie)
 	c.Redirect(http.StatusSeeOther, "/")
 }
 

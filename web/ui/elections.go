@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // electionRow is an election with the state it may move to next.
@@ -29,14 +30,14 @@ func (s *server) elections(c *gin.Context) {
 		rows[i].Next, _ = models.NextElectionState(e.State)
 	}
 	s.render(c, http.StatusOK, "elections.html", "elections.title", map[string]any{
-		"Elections": rows, "MayEdit": staffWrite.Allows(currentUser(c)), "Notice": noticeOf(c, "elections.changed", "elections.created"),
+		"Elections": rows, "MayEdit": site.StaffWrite.Allows(site.User(c)), "Notice": noticeOf(c, "elections.changed", "elections.created"),
 	})
 }
 
 // setElectionState moves an election on: draft → active → closed.
 func (s *server) setElectionState(c *gin.Context) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	err := s.Recruit.SetElectionState(c.Request.Context(), *currentUser(c), id, models.ElectionState(c.PostForm("state")))
+	err := s.Recruit.SetElectionState(c.Request.Context(), *site.User(c), id, models.ElectionState(c.PostForm("state")))
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
@@ -44,8 +45,8 @@ func (s *server) setElectionState(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/valg")
 	case errors.Is(err, models.ErrForbidden):
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
-	case isKeyed(err):
-		s.render(c, http.StatusUnprocessableEntity, "error.html", "elections.title", map[string]any{"MessageText": errText(c, err)})
+	case site.IsKeyed(err):
+		s.render(c, http.StatusUnprocessableEntity, "error.html", "elections.title", map[string]any{"MessageText": site.ErrText(c, err)})
 	case err != nil:
 		s.fail(c, err)
 	default:
@@ -55,12 +56,12 @@ func (s *server) setElectionState(c *gin.Context) {
 
 // createElection adds a draft election from the elections page.
 func (s *server) createElection(c *gin.Context) {
-	_, err := s.Setup.CreateElection(c.Request.Context(), *currentUser(c), c.PostForm("title"),
+	_, err := s.Setup.CreateElection(c.Request.Context(), *site.User(c), c.PostForm("title"),
 		models.ElectionKind(c.PostForm("kind")), c.PostForm("day"))
 	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
-		s.render(c, http.StatusUnprocessableEntity, "error.html", "elections.title", map[string]any{"MessageText": errText(c, ue)})
+		s.render(c, http.StatusUnprocessableEntity, "error.html", "elections.title", map[string]any{"MessageText": site.ErrText(c, ue)})
 	case err != nil:
 		s.fail(c, err)
 	default:
@@ -86,9 +87,9 @@ func (s *server) renderElection(c *gin.Context, status int, e models.Election, f
 // in the duplicate form, and its errors, when that failed.
 func (s *server) renderElectionWith(c *gin.Context, status int, e models.Election, form models.ElectionSettings, errs models.FieldErrors, errKey string, dup map[string]any) {
 	s.render(c, status, "election.html", e.Title, map[string]any{
-		"E": e, "F": form, "Errors": fieldTexts(c, errs), "ErrorKey": errKey, "Dup": dup,
-		"MayEdit":  staffWrite.Allows(currentUser(c)) && e.State != models.ElectionClosed,
-		"MayCopy":  staffWrite.Allows(currentUser(c)),
+		"E": e, "F": form, "Errors": site.FieldTexts(c, errs), "ErrorKey": errKey, "Dup": dup,
+		"MayEdit":  site.StaffWrite.Allows(site.User(c)) && e.State != models.ElectionClosed,
+		"MayCopy":  site.StaffWrite.Allows(site.User(c)),
 		"TaskDays": len(e.TaskDays()),
 		"Notice":   noticeOf(c, "election.saved", "election.duplicated"),
 	})
@@ -104,7 +105,7 @@ func (s *server) saveElection(c *gin.Context) {
 		ReminderEveryDays: c.PostForm("reminder_every_days"), ReminderDaysBefore: c.PostForm("reminder_days_before"),
 		TaskReminderDays: c.PostForm("task_reminder_days"), EveningReminder: c.PostForm("evening_reminder") == "1",
 		AutoReplace: c.PostForm("auto_replace") == "1"}
-	_, err := s.Setup.UpdateElection(c.Request.Context(), *currentUser(c), id, version, form)
+	_, err := s.Setup.UpdateElection(c.Request.Context(), *site.User(c), id, version, form)
 	var current models.Election
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		var readErr error
@@ -135,7 +136,7 @@ func (s *server) saveElection(c *gin.Context) {
 // duplicateElection starts a new draft from this election.
 func (s *server) duplicateElection(c *gin.Context) {
 	id := idParam(c)
-	e, err := s.Setup.DuplicateElection(c.Request.Context(), *currentUser(c), id, c.PostForm("title"), c.PostForm("day"))
+	e, err := s.Setup.DuplicateElection(c.Request.Context(), *site.User(c), id, c.PostForm("title"), c.PostForm("day"))
 	var fe models.FieldErrors
 	switch {
 	case err == nil:
@@ -147,7 +148,7 @@ func (s *server) duplicateElection(c *gin.Context) {
 			return
 		}
 		s.renderElectionWith(c, http.StatusUnprocessableEntity, src, models.SettingsOf(src), nil, "",
-			map[string]any{"Title": c.PostForm("title"), "Day": c.PostForm("day"), "Errors": fieldTexts(c, fe)})
+			map[string]any{"Title": c.PostForm("title"), "Day": c.PostForm("day"), "Errors": site.FieldTexts(c, fe)})
 	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
 	default:

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // electionTypeRow is one election type on /valgtyper with its edit form:
@@ -46,7 +47,7 @@ func (s *server) renderElectionTypes(c *gin.Context, status int, changed *electi
 		}
 	}
 	s.render(c, status, "electiontypes.html", "etypes.title", map[string]any{
-		"Rows": rows, "Citizenships": models.Citizenships, "MayEdit": adminOnly.Allows(currentUser(c)),
+		"Rows": rows, "Citizenships": models.Citizenships, "MayEdit": site.AdminOnly.Allows(site.User(c)),
 		"Notice": noticeOf(c, "etypes.saved", "etypes.wasreset")})
 }
 
@@ -65,7 +66,7 @@ func (s *server) saveElectionType(c *gin.Context) {
 	if row.T.ResidenceYears, err = strconv.Atoi(row.ResidenceYears); err != nil {
 		row.T.ResidenceYears = -1
 	}
-	_, err = s.Setup.SaveElectionType(c.Request.Context(), *currentUser(c), row.T)
+	_, err = s.Setup.SaveElectionType(c.Request.Context(), *site.User(c), row.T)
 	s.afterElectionTypeWrite(c, row, err, "etypes.saved")
 }
 
@@ -73,7 +74,7 @@ func (s *server) saveElectionType(c *gin.Context) {
 func (s *server) resetElectionType(c *gin.Context) {
 	version, _ := strconv.Atoi(c.PostForm("version"))
 	kind := models.ElectionKind(c.Param("kind"))
-	_, err := s.Setup.ResetElectionType(c.Request.Context(), *currentUser(c), kind, version)
+	_, err := s.Setup.ResetElectionType(c.Request.Context(), *site.User(c), kind, version)
 	s.afterElectionTypeWrite(c, electionTypeRow{T: models.ElectionType{Kind: kind}}, err, "etypes.wasreset")
 }
 
@@ -81,7 +82,7 @@ func (s *server) afterElectionTypeWrite(c *gin.Context, row electionTypeRow, err
 	var fe models.FieldErrors
 	switch {
 	case errors.As(err, &fe):
-		row.Errors = fieldTexts(c, fe)
+		row.Errors = site.FieldTexts(c, fe)
 		s.renderElectionTypes(c, http.StatusUnprocessableEntity, &row)
 	case errors.Is(err, models.ErrStale):
 		current, _ := s.Setup.ElectionType(c.Request.Context(), row.T.Kind)

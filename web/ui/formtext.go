@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // The staff forms store what is typed. A NUL byte or broken UTF-8 makes
@@ -37,7 +38,7 @@ func (s *server) checkFormText(c *gin.Context) {
 		c.Next()
 		return
 	}
-	T := translator(c)
+	T := site.T(c)
 	label := field
 	if key, ok := fieldLabels[field]; ok {
 		label = T(key)
@@ -49,7 +50,7 @@ func (s *server) checkFormText(c *gin.Context) {
 // badFormField returns the first field, by name, of the posted form whose
 // value is not clean text; "" when there is none.
 func badFormField(c *gin.Context) string {
-	c.PostFormArray(csrfField) // parses the body once, as the handler's own reads do
+	c.PostFormArray(site.CSRFField) // parses the body once, as the handler's own reads do
 	form := c.Request.PostForm
 	for _, name := range slices.Sorted(maps.Keys(form)) {
 		for _, v := range form[name] {

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // Group messages: the staff write to everyone in an election who matches
@@ -72,7 +73,7 @@ func (s *server) groupMessages(c *gin.Context) {
 func (s *server) previewGroupMessage(c *gin.Context) {
 	form := groupFormOf(c)
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	pv, err := s.Messaging.PreviewGroupMessage(c.Request.Context(), *currentUser(c), id, form.Filter, groupPreviewNames)
+	pv, err := s.Messaging.PreviewGroupMessage(c.Request.Context(), *site.User(c), id, form.Filter, groupPreviewNames)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -85,10 +86,10 @@ func (s *server) previewGroupMessage(c *gin.Context) {
 func (s *server) sendGroupMessage(c *gin.Context) {
 	form := groupFormOf(c)
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	_, err := s.Recruit.SendGroupMessage(c.Request.Context(), *currentUser(c), form.Filter.On(models.GroupMessage{
+	_, err := s.Recruit.SendGroupMessage(c.Request.Context(), *site.User(c), form.Filter.On(models.GroupMessage{
 		ElectionID: id, Subject: form.Subject, Body: form.Body}))
 	var te *models.TemplateError
-	status, refused := refusalStatus(err)
+	status, refused := site.RefusalStatus(err)
 	switch {
 	case err == nil:
 		c.Redirect(http.StatusSeeOther, "/valg/"+strconv.FormatInt(id, 10)+"/beskeder?besked=groupmsg.sent")
@@ -99,7 +100,7 @@ func (s *server) sendGroupMessage(c *gin.Context) {
 	case refused && status == http.StatusForbidden:
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
 	case refused:
-		s.renderGroupMessages(c, http.StatusUnprocessableEntity, form, nil, []templateProblem{{Reason: errText(c, err)}})
+		s.renderGroupMessages(c, http.StatusUnprocessableEntity, form, nil, []templateProblem{{Reason: site.ErrText(c, err)}})
 	default:
 		s.fail(c, err)
 	}
@@ -107,7 +108,7 @@ func (s *server) sendGroupMessage(c *gin.Context) {
 
 func (s *server) renderGroupMessages(c *gin.Context, status int, form groupMessageForm, pv *models.GroupPreview, problems []templateProblem) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	v, err := s.Messaging.GroupMessages(c.Request.Context(), *currentUser(c), id)
+	v, err := s.Messaging.GroupMessages(c.Request.Context(), *site.User(c), id)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
@@ -116,7 +117,7 @@ func (s *server) renderGroupMessages(c *gin.Context, status int, form groupMessa
 		s.fail(c, err)
 		return
 	}
-	t := translator(c)
+	t := site.T(c)
 	var stationChoices, taskTypeChoices, partyChoices, stateChoices []choice
 	for _, st := range v.Stations {
 		stationChoices = append(stationChoices, form.choice("station", strconv.FormatInt(st.ID, 10), fmt.Sprintf("%d. %s", st.District, st.Name)))
@@ -142,7 +143,7 @@ func (s *server) renderGroupMessages(c *gin.Context, status int, form groupMessa
 		// No automatic refresh (as on the rounds page): it would throw
 		// away a text being typed.
 		"Election": v.Election, "Messages": v.Messages,
-		"MayWrite": staffWrite.Allows(currentUser(c)), "Form": form, "Preview": pv, "Problems": problems,
+		"MayWrite": site.StaffWrite.Allows(site.User(c)), "Form": form, "Preview": pv, "Problems": problems,
 		"Filters": []filterGroup{{"station", "rounds.filter.stations", stationChoices},
 			{"tasktype", "rounds.filter.tasktypes", taskTypeChoices}, {"party", "rounds.filter.parties", partyChoices},
 			{"state", "groupmsg.filter.states", stateChoices}},

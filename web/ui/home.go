@@ -4,13 +4,15 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // home is the start page. Logged in, it is the status overview; anonymous,
 // the municipality, its next election and its polling stations, with
 // nothing on it that is personal data.
 func (s *server) home(c *gin.Context) {
-	if currentUser(c) != nil {
+	if site.User(c) != nil {
 		s.overview(c)
 		return
 	}

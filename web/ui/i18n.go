@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 var (
@@ -18,7 +19,7 @@ var (
 // longDate writes a civil date the way each language does:
 // "tirsdag den 19. januar 2027", "Tuesday 19 January 2027".
 func longDate(l string, d models.Date) string {
-	if l == english {
+	if l == site.English {
 		return fmt.Sprintf("%s %d %s %d", englishWeekdays[d.In(time.UTC).Weekday()], d.Day, englishMonths[d.Month-1], d.Year)
 	}
 	return models.DanishLongDate(d)
@@ -40,13 +41,13 @@ var templateFuncs = template.FuncMap{
 // shortDate is a date for a column heading: "tir 19.01.", "Tue 19/01".
 func shortDate(l string, d models.Date) string {
 	wd := []rune(models.DanishWeekday(d))
-	if l == english {
+	if l == site.English {
 		wd = []rune(englishWeekdays[d.In(time.UTC).Weekday()])
 	}
 	if len(wd) > 3 {
 		wd = wd[:3]
 	}
-	if l == english {
+	if l == site.English {
 		return fmt.Sprintf("%s %02d/%02d", string(wd), d.Day, d.Month)
 	}
 	return fmt.Sprintf("%s %02d.%02d.", string(wd), d.Day, d.Month)

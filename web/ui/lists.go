@@ -11,6 +11,7 @@ import (
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/people"
 	"github.com/valghalla/valghalla/web/export"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // Lists of the people staffing an election (/valg/:id/lister): a list the
@@ -139,7 +140,7 @@ func electionIDOf(c *gin.Context) int64 { return queryID(c.Param("id")) }
 
 // lists shows the list page, or its print view (?print=1).
 func (s *server) lists(c *gin.Context) {
-	u := *currentUser(c)
+	u := *site.User(c)
 	filter := listFilterOf(c)
 	v, err := s.People.List(c.Request.Context(), u, electionIDOf(c), filter)
 	if err != nil {
@@ -148,7 +149,7 @@ func (s *server) lists(c *gin.Context) {
 	}
 	scope, rows := v.Scope, v.Rows
 	form := listFormOf(c, filter, scope.OneParty)
-	t := translator(c)
+	t := site.T(c)
 	var stations, taskTypes, parties, states, columns []choice
 	for _, st := range scope.Stations {
 		stations = append(stations, form.choice("valgsted", strconv.FormatInt(st.ID, 10), strconv.Itoa(st.District)+". "+st.Name))
@@ -181,7 +182,7 @@ func (s *server) lists(c *gin.Context) {
 	s.render(c, http.StatusOK, "lists.html", "lists.title", map[string]any{
 		"Scope": scope, "Election": scope.Election, "Filters": filters, "Form": form, "Days": scope.Election.TaskDays(),
 		"Sheet": form.sheet(t, rows), "Count": len(rows), "Query": q.Encode(), "Print": c.Query("print") != "",
-		"MayExport": staffOnly.Allows(&u), "MaySystemExport": staffWrite.Allows(&u),
+		"MayExport": site.StaffOnly.Allows(&u), "MaySystemExport": site.StaffWrite.Allows(&u),
 	})
 }
 
@@ -193,12 +194,12 @@ func (s *server) listDownload(c *gin.Context) {
 		return
 	}
 	filter := listFilterOf(c)
-	v, err := s.People.ExportList(c.Request.Context(), *currentUser(c), electionIDOf(c), filter, format)
+	v, err := s.People.ExportList(c.Request.Context(), *site.User(c), electionIDOf(c), filter, format)
 	if err != nil {
 		s.overviewFailed(c, err)
 		return
 	}
-	sheet := listFormOf(c, filter, v.Scope.OneParty).sheet(translator(c), v.Rows)
+	sheet := listFormOf(c, filter, v.Scope.OneParty).sheet(site.T(c), v.Rows)
 	s.writeExport(c, v.Scope.Election.ID, "liste", format, []export.Sheet{sheet}, sheet)
 }
 

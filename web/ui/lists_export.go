@@ -8,6 +8,7 @@ import (
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/people"
 	"github.com/valghalla/valghalla/web/export"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // The ready-made exports of an election's lists. Each is of the people who
@@ -22,7 +23,7 @@ func (s *server) servingList(c *gin.Context, list people.ServingExport) (models.
 		s.notFound(c)
 		return models.Election{}, nil, "", false
 	}
-	e, rows, err := s.People.ExportServing(c.Request.Context(), *currentUser(c), electionIDOf(c), list, format)
+	e, rows, err := s.People.ExportServing(c.Request.Context(), *site.User(c), electionIDOf(c), list, format)
 	if err != nil {
 		s.overviewFailed(c, err)
 		return models.Election{}, nil, "", false
@@ -34,7 +35,7 @@ func (s *server) servingList(c *gin.Context, list people.ServingExport) (models.
 // with a column to sign in: one sheet per station in XLSX, one file with a
 // station column in CSV.
 func (s *server) stationSheets(c *gin.Context) {
-	t := translator(c)
+	t := site.T(c)
 	e, rows, format, ok := s.servingList(c, people.StationSheets)
 	if !ok {
 		return
@@ -70,7 +71,7 @@ func partyShort(p models.Party) string {
 // with the allowance, and the person's total on their last row; a grand
 // total at the end.
 func (s *server) allowanceList(c *gin.Context) {
-	t := translator(c)
+	t := site.T(c)
 	e, rows, format, ok := s.servingList(c, people.AllowanceList)
 	if !ok {
 		return
@@ -94,7 +95,7 @@ func (s *server) allowanceList(c *gin.Context) {
 // dietList is the special diets of the people who serve, station by
 // station, for the catering.
 func (s *server) dietList(c *gin.Context) {
-	t := translator(c)
+	t := site.T(c)
 	e, rows, format, ok := s.servingList(c, people.DietList)
 	if !ok {
 		return
@@ -122,7 +123,7 @@ func (s *server) electionSystemExport(c *gin.Context) {
 		return
 	}
 	id := electionIDOf(c)
-	rows, err := s.People.ExportForElectionSystem(c.Request.Context(), *currentUser(c), id, format)
+	rows, err := s.People.ExportForElectionSystem(c.Request.Context(), *site.User(c), id, format)
 	if err != nil {
 		s.overviewFailed(c, err)
 		return

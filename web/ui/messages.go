@@ -9,6 +9,7 @@ import (
 
 	"github.com/valghalla/valghalla/messaging"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // The message log: every message of an election with its channel and
@@ -37,14 +38,14 @@ func (s *server) messageLog(c *gin.Context) {
 		return
 	}
 	s.render(c, http.StatusOK, "message_log.html", "messagelog.title", map[string]any{"Election": v.Election, "Messages": v.Messages,
-		"Status": string(status), "Failed": v.Failed, "MayRetry": staffWrite.Allows(currentUser(c)),
+		"Status": string(status), "Failed": v.Failed, "MayRetry": site.StaffWrite.Allows(site.User(c)),
 		"Notice": noticeOf(c, "messagelog.retrying", "messagelog.notretryable"), "Capped": len(v.Messages) == messageLogLimit})
 }
 
 // retryMessage sends a failed message again, on the channels that reach the
 // person now.
 func (s *server) retryMessage(c *gin.Context) {
-	m, err := s.Messaging.RetryMessage(c.Request.Context(), *currentUser(c), c.Param("id"))
+	m, err := s.Messaging.RetryMessage(c.Request.Context(), *site.User(c), c.Param("id"))
 	back := "/valg/" + strconv.FormatInt(derefID(m.ElectionID), 10) + "/beskedlog?status=failed"
 	switch {
 	case errors.Is(err, models.ErrNotFound):

@@ -13,6 +13,7 @@ import (
 
 	"github.com/valghalla/valghalla/messaging"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // The message templates: every kind of message on every channel it goes by,
@@ -215,7 +216,7 @@ func (s *server) saveMessageTemplate(c *gin.Context) {
 		return
 	}
 	typedMessage(c, &p)
-	err := s.Messaging.SaveTemplate(c.Request.Context(), *currentUser(c), p.Kind, p.Channel, p.Scope.Scope, p.Subject, p.Body)
+	err := s.Messaging.SaveTemplate(c.Request.Context(), *site.User(c), p.Kind, p.Channel, p.Scope.Scope, p.Subject, p.Body)
 	var te *models.TemplateError
 	switch {
 	case errors.As(err, &te):
@@ -239,7 +240,7 @@ func (s *server) resetMessageTemplate(c *gin.Context) {
 	if !ok {
 		return
 	}
-	err := s.Messaging.ResetTemplate(c.Request.Context(), *currentUser(c), p.Kind, p.Channel, p.Scope.Scope)
+	err := s.Messaging.ResetTemplate(c.Request.Context(), *site.User(c), p.Kind, p.Channel, p.Scope.Scope)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -299,17 +300,17 @@ func (s *server) withMessagePreview(c *gin.Context, p *messageTemplatePage) {
 		p.Problems = append(p.Problems, problemsOf(c, te)...)
 		return
 	case err != nil:
-		p.Problems = append(p.Problems, templateProblem{Reason: errText(c, err)})
+		p.Problems = append(p.Problems, templateProblem{Reason: site.ErrText(c, err)})
 		return
 	}
 	values := s.exampleValues(c, p.Scope)
 	preview, err := renderMessagePreview(p.Channel, st, bt, values)
 	if err != nil {
 		for _, fe := range models.MergeFieldErrors(err) {
-			p.Problems = append(p.Problems, templateProblem{Field: fe.Field, Line: fe.Line, Col: fe.Col, Reason: errText(c, fe.Refusal())})
+			p.Problems = append(p.Problems, templateProblem{Field: fe.Field, Line: fe.Line, Col: fe.Col, Reason: site.ErrText(c, fe.Refusal())})
 		}
 		if len(p.Problems) == 0 {
-			p.Problems = append(p.Problems, templateProblem{Reason: errText(c, err)})
+			p.Problems = append(p.Problems, templateProblem{Reason: site.ErrText(c, err)})
 		}
 		return
 	}
@@ -341,7 +342,7 @@ func (s *server) renderMessageTemplate(c *gin.Context, status int, p messageTemp
 		fields = append(fields, mergeField{Name: f, Key: "templates.field." + f})
 	}
 	action := messageTemplatesPath + "/" + p.Kind + "/" + p.Channel
-	u := currentUser(c)
+	u := site.User(c)
 	s.render(c, status, "message_template_edit.html", "msgtpl.kind."+p.Kind, map[string]any{
 		"Page": p, "Scope": p.Scope, "Fields": fields, "Action": action, "Back": messageTemplatesPath + p.Scope.Query(),
 		"CanSave": u != nil && u.Role == models.RoleAdmin,

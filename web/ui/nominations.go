@@ -13,6 +13,7 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/recruit"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // maxBody caps every request body; the largest legitimate one is a
@@ -35,7 +36,7 @@ func (s *server) limitBody(c *gin.Context) {
 // nominationElections lists the elections one can nominate for: a party
 // secretary sees the active ones, staff every one that is not closed.
 func (s *server) nominationElections(c *gin.Context) {
-	es, err := s.Recruit.NominationElections(c.Request.Context(), *currentUser(c))
+	es, err := s.Recruit.NominationElections(c.Request.Context(), *site.User(c))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -48,7 +49,7 @@ func (s *server) nominationElections(c *gin.Context) {
 // has no business with.
 func (s *server) electionOf(c *gin.Context) (models.Election, bool) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	e, err := s.Recruit.NominationElection(c.Request.Context(), *currentUser(c), id)
+	e, err := s.Recruit.NominationElection(c.Request.Context(), *site.User(c), id)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
@@ -65,7 +66,7 @@ func (s *server) electionOf(c *gin.Context) (models.Election, bool) {
 // staff have chosen none.
 func (s *server) partyOf(c *gin.Context, raw string) (models.Party, error) {
 	id, _ := strconv.ParseInt(raw, 10, 64)
-	return s.Recruit.NominationParty(c.Request.Context(), *currentUser(c), id)
+	return s.Recruit.NominationParty(c.Request.Context(), *site.User(c), id)
 }
 
 // formTarget is the election and party a nomination form posts for; it
@@ -113,10 +114,10 @@ func (s *server) nominationPage(c *gin.Context) {
 }
 
 func (s *server) renderNominations(c *gin.Context, status int, e models.Election, party models.Party, data map[string]any) {
-	u := *currentUser(c)
+	u := *site.User(c)
 	data["Election"], data["Party"] = e, party
-	data["MayWrite"] = registrar.Allows(&u) && e.State != models.ElectionClosed
-	data["IsStaff"] = staffWrite.Allows(&u)
+	data["MayWrite"] = site.Registrar.Allows(&u) && e.State != models.ElectionClosed
+	data["IsStaff"] = site.StaffWrite.Allows(&u)
 	data["NoRegister"] = !s.Recruit.HasRegister()
 	data["MaxRows"] = recruit.MaxCSVRows
 	page, err := s.Recruit.NominationPage(c.Request.Context(), u, e.ID, party.ID)
@@ -136,7 +137,7 @@ func (s *server) renderNominations(c *gin.Context, status int, e models.Election
 		// types the user may fill.
 		var open []models.NominationCell
 		for _, cell := range page.Cells {
-			if cell.Vacant > 0 && (!cell.TaskType.AppointedOnly || staffWrite.Allows(&u)) {
+			if cell.Vacant > 0 && (!cell.TaskType.AppointedOnly || site.StaffWrite.Allows(&u)) {
 				open = append(open, cell)
 			}
 		}
@@ -203,7 +204,7 @@ func (s *server) nominate(c *gin.Context) {
 			return
 		}
 	}
-	_, err := s.Recruit.Nominate(c.Request.Context(), *currentUser(c), in)
+	_, err := s.Recruit.Nominate(c.Request.Context(), *site.User(c), in)
 	if s.pageRefused(c, err, again) {
 		return
 	}
@@ -216,7 +217,7 @@ func (s *server) nominate(c *gin.Context) {
 
 func (s *server) backToPage(c *gin.Context, e models.Election, party models.Party, notice string) {
 	q := url.Values{"besked": {notice}}
-	if currentUser(c).Role != models.RolePartySecretary {
+	if site.User(c).Role != models.RolePartySecretary {
 		q.Set("parti", strconv.FormatInt(party.ID, 10))
 	}
 	c.Redirect(http.StatusSeeOther, "/valg/"+strconv.FormatInt(e.ID, 10)+"/indstilling?"+q.Encode())
@@ -248,7 +249,7 @@ func (s *server) takeOff(c *gin.Context, notice string, remove func(context.Cont
 		return
 	}
 	id, _ := strconv.ParseInt(c.PostForm(field), 10, 64)
-	err = remove(c.Request.Context(), *currentUser(c), id)
+	err = remove(c.Request.Context(), *site.User(c), id)
 	if s.pageRefused(c, err, func(status int, data map[string]any) { s.renderNominations(c, status, e, party, data) }) {
 		return
 	}
@@ -284,7 +285,7 @@ func (s *server) uploadNominations(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	report, err := s.Recruit.ImportNominations(c.Request.Context(), *currentUser(c), recruit.ImportTarget{ElectionID: e.ID,
+	report, err := s.Recruit.ImportNominations(c.Request.Context(), *site.User(c), recruit.ImportTarget{ElectionID: e.ID,
 		PartyID: party.ID, Reserve: c.PostForm("reserve") != ""}, data)
 	if s.pageRefused(c, err, again) {
 		return
@@ -305,7 +306,7 @@ func (s *server) uploadNominations(c *gin.Context) {
 
 func backLink(c *gin.Context, e models.Election, party models.Party) string {
 	link := "/valg/" + strconv.FormatInt(e.ID, 10) + "/indstilling"
-	if currentUser(c).Role != models.RolePartySecretary {
+	if site.User(c).Role != models.RolePartySecretary {
 		link += "?parti=" + strconv.FormatInt(party.ID, 10)
 	}
 	return link

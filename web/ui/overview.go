@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // overview is the status overview, the start page of everyone logged in:
@@ -19,7 +20,7 @@ import (
 // store.
 func (s *server) overview(c *gin.Context) {
 	ctx := c.Request.Context()
-	u := *currentUser(c)
+	u := *site.User(c)
 	var electionID int64 // 0: the first the chooser offers
 	if v := c.Query("valg"); v != "" {
 		if electionID = queryID(v); electionID == 0 {
@@ -46,7 +47,7 @@ func (s *server) overview(c *gin.Context) {
 	}
 	o := page.Overview
 	data["Overview"], data["Reopened"] = o, page.Reopened
-	if staffOnly.Allows(&u) {
+	if site.StaffOnly.Allows(&u) {
 		// Messages no channel could deliver: staff look and send again.
 		if data["FailedMessages"], err = s.Messaging.CountFailedMessages(ctx, o.Election.ID); err != nil {
 			s.overviewFailed(c, err)

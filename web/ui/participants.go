@@ -11,6 +11,7 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/recruit"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // participantRow is a participant as a list shows it: the CPR number masked.
@@ -32,7 +33,7 @@ func maskedCPR(p models.Participant) string {
 // own party's, staff everyone (or one party's with ?parti=).
 func (s *server) participants(c *gin.Context) {
 	partyID, _ := strconv.ParseInt(c.Query("parti"), 10, 64)
-	list, err := s.People.Participants(c.Request.Context(), *currentUser(c), partyID)
+	list, err := s.People.Participants(c.Request.Context(), *site.User(c), partyID)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -57,7 +58,7 @@ func (s *server) renderParticipantForm(c *gin.Context, status int, errMsg, errKe
 // echoed back: the field starts empty again.
 func (s *server) participantFormData(c *gin.Context, data map[string]any) map[string]any {
 	// Unread parties leave the choice empty; registering reports any failure.
-	data["Parties"], _ = s.People.RegistrationParties(c.Request.Context(), *currentUser(c))
+	data["Parties"], _ = s.People.RegistrationParties(c.Request.Context(), *site.User(c))
 	for _, k := range []string{"mobile", "email", "diet", "channel"} {
 		data[strings.ToUpper(k[:1])+k[1:]] = c.PostForm(k)
 	}
@@ -70,7 +71,7 @@ func (s *server) participantFormData(c *gin.Context, data map[string]any) map[st
 // number twice is the same person.
 func (s *server) createParticipant(c *gin.Context) {
 	partyID, _ := strconv.ParseInt(c.PostForm("party_id"), 10, 64)
-	r, err := s.Recruit.RegisterParticipant(c.Request.Context(), *currentUser(c), recruit.Registration{PartyID: partyID,
+	r, err := s.Recruit.RegisterParticipant(c.Request.Context(), *site.User(c), recruit.Registration{PartyID: partyID,
 		Person: recruit.Person{CPR: c.PostForm("cpr"), Mobile: c.PostForm("mobile"), Email: c.PostForm("email"),
 			Channel: models.Channel(c.PostForm("channel")), Diet: c.PostForm("diet")}})
 	if s.pageRefused(c, err, func(status int, data map[string]any) {
@@ -84,7 +85,7 @@ func (s *server) createParticipant(c *gin.Context) {
 // participant shows one person to a user who may see them; reading it is
 // logged in the audit log.
 func (s *server) participant(c *gin.Context) {
-	u := currentUser(c)
+	u := site.User(c)
 	v, err := s.People.Participant(c.Request.Context(), *u, participantIDOf(c))
 	if s.participantFailed(c, err) {
 		return
@@ -93,8 +94,8 @@ func (s *server) participant(c *gin.Context) {
 	data := map[string]any{"P": p, "MaskedCPR": maskedCPR(p), "Parties": v.Parties}
 	if u.Role != models.RolePartySecretary {
 		data["Audit"] = v.Audit
-		data["MayReveal"] = staffWrite.Allows(u)
-		data["Messages"], data["ShowMessages"], data["MayRetry"] = v.Messages, true, staffWrite.Allows(u)
+		data["MayReveal"] = site.StaffWrite.Allows(u)
+		data["Messages"], data["ShowMessages"], data["MayRetry"] = v.Messages, true, site.StaffWrite.Allows(u)
 	}
 	s.render(c, http.StatusOK, "participant.html", p.Name, data)
 }
@@ -121,7 +122,7 @@ func (s *server) participantFailed(c *gin.Context, err error) bool {
 
 // revealCPR shows the full CPR number once, to staff, and logs it.
 func (s *server) revealCPR(c *gin.Context) {
-	p, err := s.People.RevealCPR(c.Request.Context(), *currentUser(c), participantIDOf(c))
+	p, err := s.People.RevealCPR(c.Request.Context(), *site.User(c), participantIDOf(c))
 	if s.participantFailed(c, err) {
 		return
 	}
@@ -141,7 +142,7 @@ func formatCPR(digits string) string {
 // person, as CSV (UTF-8 with a BOM so Excel reads æøå). The export itself is
 // logged. Staff only.
 func (s *server) auditExport(c *gin.Context) {
-	audit, err := s.People.AuditLogExport(c.Request.Context(), *currentUser(c), participantIDOf(c))
+	audit, err := s.People.AuditLogExport(c.Request.Context(), *site.User(c), participantIDOf(c))
 	if s.participantFailed(c, err) {
 		return
 	}

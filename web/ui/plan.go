@@ -12,6 +12,7 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/recruit"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // The slot plan pages: a grid per task type and day (stations × parties),
@@ -77,7 +78,7 @@ func cellURL(electionID int64, c models.PlanCell) string {
 // first ones when none or unknown are asked for) and builds the grid.
 func (s *server) loadPlanView(c *gin.Context, electionID, taskTypeID int64, day string) (planView, error) {
 	var v planView
-	page, err := s.Setup.PlanPage(c.Request.Context(), *currentUser(c), electionID, taskTypeID, day)
+	page, err := s.Setup.PlanPage(c.Request.Context(), *site.User(c), electionID, taskTypeID, day)
 	if err != nil {
 		return v, err
 	}
@@ -136,7 +137,7 @@ func (s *server) renderPlan(c *gin.Context, status int, id, taskTypeID int64, da
 		return
 	}
 	s.render(c, status, "plan.html", "plan.title", map[string]any{
-		"V": v, "E": v.Plan.Election, "MayEdit": staffWrite.Allows(currentUser(c)) && v.Plan.Election.State != models.ElectionClosed,
+		"V": v, "E": v.Plan.Election, "MayEdit": site.StaffWrite.Allows(site.User(c)) && v.Plan.Election.State != models.ElectionClosed,
 		"Error": msg, "Notice": noticeOf(c, "plan.distributed", "plan.saved", "plan.moved"),
 	})
 }
@@ -178,7 +179,7 @@ func (s *server) renderCell(c *gin.Context, status int, id, stationID, taskTypeI
 		return
 	}
 	s.render(c, status, "plan_cell.html", "plan.cell.title", map[string]any{
-		"V": v, "E": v.Plan.Election, "Row": row, "MayEdit": staffWrite.Allows(currentUser(c)) && v.Plan.Election.State != models.ElectionClosed,
+		"V": v, "E": v.Plan.Election, "Row": row, "MayEdit": site.StaffWrite.Allows(site.User(c)) && v.Plan.Election.State != models.ElectionClosed,
 		"Error": msg, "Notice": noticeOf(c, "plan.distributed", "plan.saved", "plan.moved"),
 	})
 }
@@ -222,17 +223,17 @@ func (s *server) planResult(c *gin.Context, t planTarget, toCell bool, notice st
 		}
 		c.Redirect(http.StatusSeeOther, target+"&besked="+notice)
 	case errors.As(err, &confirm):
-		s.renderConfirm(c, "plan.confirm.title", translator(c)("plan.confirm.removes", confirm.Removes), cancelURL(t, toCell))
+		s.renderConfirm(c, "plan.confirm.title", site.T(c)("plan.confirm.removes", confirm.Removes), cancelURL(t, toCell))
 	case errors.Is(err, models.ErrStale):
 		back(http.StatusConflict, &planMessage{Key: "plan.stale"})
 	case errors.As(err, &refused):
-		back(http.StatusUnprocessableEntity, &planMessage{Key: "plan.refused", Problems: refusalTexts(c, refused.Problems)})
+		back(http.StatusUnprocessableEntity, &planMessage{Key: "plan.refused", Problems: site.RefusalTexts(c, refused.Problems)})
 	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
 	case errors.Is(err, models.ErrForbidden):
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
-	case isKeyed(err):
-		back(http.StatusUnprocessableEntity, &planMessage{Text: errText(c, err)})
+	case site.IsKeyed(err):
+		back(http.StatusUnprocessableEntity, &planMessage{Text: site.ErrText(c, err)})
 	default:
 		s.fail(c, err)
 	}
@@ -254,7 +255,7 @@ type formField struct{ Name, Value string }
 func (s *server) renderConfirm(c *gin.Context, title, what, cancel string) {
 	var fields []formField
 	for name, values := range c.Request.PostForm {
-		if name == csrfField || name == "confirm" {
+		if name == site.CSRFField || name == "confirm" {
 			continue
 		}
 		for _, v := range values {
@@ -291,7 +292,7 @@ func (s *server) distributePlan(c *gin.Context) {
 		s.planResult(c, t, false, "", models.Refuse("error.plan.noday"))
 		return
 	}
-	_, err := s.Recruit.DistributeQuota(c.Request.Context(), *currentUser(c), req)
+	_, err := s.Recruit.DistributeQuota(c.Request.Context(), *site.User(c), req)
 	s.planResult(c, t, t.stationID != 0, "plan.distributed", err)
 }
 
@@ -318,7 +319,7 @@ func (s *server) saveCell(c *gin.Context) {
 		s.notFound(c)
 		return
 	}
-	err := s.Setup.SetCellCounts(c.Request.Context(), *currentUser(c), req)
+	err := s.Setup.SetCellCounts(c.Request.Context(), *site.User(c), req)
 	s.planResult(c, t, true, "plan.saved", err)
 }
 
@@ -329,7 +330,7 @@ func (s *server) moveSlot(c *gin.Context) {
 		s.notFound(c)
 		return
 	}
-	err := s.Recruit.MoveSlot(c.Request.Context(), *currentUser(c), t.electionID, t.version, t.cell(),
+	err := s.Recruit.MoveSlot(c.Request.Context(), *site.User(c), t.electionID, t.version, t.cell(),
 		formInt64(c, "fra"), formInt64(c, "til"))
 	s.planResult(c, t, true, "plan.moved", err)
 }
@@ -361,7 +362,7 @@ func (s *server) renderParties(c *gin.Context, status int, errText string) {
 	}
 	s.render(c, status, "parties.html", "parties.title", map[string]any{
 		"Groups": groups, "Pools": pools, "Valggrupper": valggrupper, "GroupNames": names, "Members": members, "GroupSeats": seats,
-		"TotalSeats": total, "MayEdit": staffWrite.Allows(currentUser(c)), "Error": errText,
+		"TotalSeats": total, "MayEdit": site.StaffWrite.Allows(site.User(c)), "Error": errText,
 		"Notice": noticeOf(c, "parties.saved", "parties.created", "parties.groupcreated", "parties.groupdeleted"),
 	})
 }
@@ -372,7 +373,7 @@ func (s *server) partiesResult(c *gin.Context, notice string, err error) {
 	case err == nil:
 		c.Redirect(http.StatusSeeOther, "/partier?besked="+notice)
 	case errors.As(err, &ue):
-		s.renderParties(c, http.StatusUnprocessableEntity, errText(c, ue))
+		s.renderParties(c, http.StatusUnprocessableEntity, site.ErrText(c, ue))
 	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
 	case errors.Is(err, models.ErrForbidden):
@@ -409,24 +410,24 @@ func (s *server) saveParty(c *gin.Context) {
 		}
 	}
 	if err == nil {
-		_, err = s.Setup.SaveParty(c.Request.Context(), *currentUser(c), p)
+		_, err = s.Setup.SaveParty(c.Request.Context(), *site.User(c), p)
 	}
 	s.partiesResult(c, notice, err)
 }
 
 func (s *server) createValggruppe(c *gin.Context) {
-	_, err := s.Setup.CreateValggruppe(c.Request.Context(), *currentUser(c), c.PostForm("name"))
+	_, err := s.Setup.CreateValggruppe(c.Request.Context(), *site.User(c), c.PostForm("name"))
 	s.partiesResult(c, "parties.groupcreated", err)
 }
 
 func (s *server) deleteValggruppe(c *gin.Context) {
-	err := s.Setup.DeleteValggruppe(c.Request.Context(), *currentUser(c), idParam(c))
+	err := s.Setup.DeleteValggruppe(c.Request.Context(), *site.User(c), idParam(c))
 	s.partiesResult(c, "parties.groupdeleted", err)
 }
 
 // stationDeletion shows what deleting a station would do and asks.
 func (s *server) stationDeletion(c *gin.Context) {
-	impact, err := s.Setup.StationDeletion(c.Request.Context(), *currentUser(c), idParam(c))
+	impact, err := s.Setup.StationDeletion(c.Request.Context(), *site.User(c), idParam(c))
 	if s.planLoadFailed(c, err) {
 		return
 	}
@@ -436,7 +437,7 @@ func (s *server) stationDeletion(c *gin.Context) {
 // deleteStation deletes a station once confirmed.
 func (s *server) deleteStation(c *gin.Context) {
 	id := idParam(c)
-	err := s.Setup.DeleteStation(c.Request.Context(), *currentUser(c), id, c.PostForm("confirm") == "yes")
+	err := s.Setup.DeleteStation(c.Request.Context(), *site.User(c), id, c.PostForm("confirm") == "yes")
 	var ue *models.UserError
 	var confirm *models.NeedsConfirmation
 	switch {
@@ -445,10 +446,10 @@ func (s *server) deleteStation(c *gin.Context) {
 	case errors.As(err, &confirm):
 		s.stationDeletion(c)
 	case errors.As(err, &ue):
-		impact, _ := s.Setup.StationDeletion(c.Request.Context(), *currentUser(c), id)
-		s.render(c, http.StatusUnprocessableEntity, "station_delete.html", "stationdelete.title", map[string]any{"I": impact, "Error": errText(c, ue)})
+		impact, _ := s.Setup.StationDeletion(c.Request.Context(), *site.User(c), id)
+		s.render(c, http.StatusUnprocessableEntity, "station_delete.html", "stationdelete.title", map[string]any{"I": impact, "Error": site.ErrText(c, ue)})
 	case errors.Is(err, models.ErrStale):
-		impact, _ := s.Setup.StationDeletion(c.Request.Context(), *currentUser(c), id)
+		impact, _ := s.Setup.StationDeletion(c.Request.Context(), *site.User(c), id)
 		s.render(c, http.StatusConflict, "station_delete.html", "stationdelete.title", map[string]any{"I": impact, "ErrorKey": "stationdelete.stale"})
 	default:
 		s.planLoadFailed(c, err)

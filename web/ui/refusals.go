@@ -6,6 +6,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/recruit"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // pageRefused answers a use case's error on a page and reports whether
@@ -16,7 +17,7 @@ func (s *server) pageRefused(c *gin.Context, err error, again func(int, map[stri
 	if err == nil {
 		return false
 	}
-	status, ok := refusalStatus(err)
+	status, ok := site.RefusalStatus(err)
 	switch {
 	case !ok:
 		s.fail(c, err)
@@ -33,7 +34,7 @@ func (s *server) pageRefused(c *gin.Context, err error, again func(int, map[stri
 		if r, isRefusal := recruit.AsRefusal(err); isRefusal && len(r.Ineligible) > 0 {
 			again(status, map[string]any{"Ineligible": r.Ineligible, "Election": r.Election})
 		} else {
-			again(status, map[string]any{"Error": errText(c, err)})
+			again(status, map[string]any{"Error": site.ErrText(c, err)})
 		}
 	}
 	return true

@@ -10,6 +10,7 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/people"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // Closing an election (/valg/:id/afslutning): who served, when its
@@ -36,7 +37,7 @@ func (s *server) closing(c *gin.Context) {
 }
 
 func (s *server) renderClosing(c *gin.Context, status int, problem string) {
-	u := currentUser(c)
+	u := site.User(c)
 	v, err := s.People.Closing(c.Request.Context(), *u, idParam(c))
 	switch {
 	case errors.Is(err, models.ErrNotFound):
@@ -59,7 +60,7 @@ func (s *server) renderClosing(c *gin.Context, status int, problem string) {
 		}
 	}
 	data := map[string]any{"E": e, "Stations": stations, "Problem": problem,
-		"MayEdit":      staffWrite.Allows(u),
+		"MayEdit":      site.StaffWrite.Allows(u),
 		"Today":        models.DateOf(s.Now().In(models.Copenhagen)),
 		"Due":          e.RetentionDue(),
 		"Notice":       noticeOf(c, "closing.marked", "closing.retention.saved"),
@@ -90,7 +91,7 @@ func statRows(stats map[string]int64) []statRow {
 
 // markAttendance marks one person completed or no-show.
 func (s *server) markAttendance(c *gin.Context) {
-	err := s.People.MarkAttendance(c.Request.Context(), *currentUser(c), formInt64(c, "assignment"),
+	err := s.People.MarkAttendance(c.Request.Context(), *site.User(c), formInt64(c, "assignment"),
 		models.AssignmentState(c.PostForm("state")))
 	s.afterClosingChange(c, err, "closing.marked")
 }
@@ -98,7 +99,7 @@ func (s *server) markAttendance(c *gin.Context) {
 // markStation marks every confirmed person of a station completed or
 // no-show.
 func (s *server) markStation(c *gin.Context) {
-	_, err := s.People.MarkStation(c.Request.Context(), *currentUser(c), idParam(c), formInt64(c, "station"),
+	_, err := s.People.MarkStation(c.Request.Context(), *site.User(c), idParam(c), formInt64(c, "station"),
 		models.AssignmentState(c.PostForm("state")))
 	s.afterClosingChange(c, err, "closing.marked")
 }
@@ -106,7 +107,7 @@ func (s *server) markStation(c *gin.Context) {
 // saveRetention changes how long the election's personal data is kept and
 // wakes its Retention workflow to read the new date (recruit.SaveRetention).
 func (s *server) saveRetention(c *gin.Context) {
-	err := s.Recruit.SaveRetention(c.Request.Context(), *currentUser(c), idParam(c), c.PostForm("retention_days"))
+	err := s.Recruit.SaveRetention(c.Request.Context(), *site.User(c), idParam(c), c.PostForm("retention_days"))
 	s.afterClosingChange(c, err, "closing.retention.saved")
 }
 
@@ -117,9 +118,9 @@ func (s *server) afterClosingChange(c *gin.Context, err error, notice string) {
 	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
 	case errors.Is(err, models.ErrStale):
-		s.renderClosing(c, http.StatusConflict, translator(c)("closing.stale"))
-	case isKeyed(err):
-		s.renderClosing(c, http.StatusUnprocessableEntity, errText(c, err))
+		s.renderClosing(c, http.StatusConflict, site.T(c)("closing.stale"))
+	case site.IsKeyed(err):
+		s.renderClosing(c, http.StatusUnprocessableEntity, site.ErrText(c, err))
 	default:
 		s.fail(c, err)
 	}
@@ -140,7 +141,7 @@ func (s *server) deletionPage(c *gin.Context) {
 }
 
 func (s *server) renderDeletion(c *gin.Context, status int, problem string, checked map[int64]bool) {
-	ps, err := s.People.Participants(c.Request.Context(), *currentUser(c), 0)
+	ps, err := s.People.Participants(c.Request.Context(), *site.User(c), 0)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -164,11 +165,11 @@ func (s *server) deleteParticipants(c *gin.Context) {
 			checked[id] = true
 		}
 	}
-	n, err := s.People.DeleteParticipants(c.Request.Context(), *currentUser(c), ids, c.PostForm("confirm"))
+	n, err := s.People.DeleteParticipants(c.Request.Context(), *site.User(c), ids, c.PostForm("confirm"))
 	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
-		s.renderDeletion(c, http.StatusUnprocessableEntity, errText(c, ue), checked)
+		s.renderDeletion(c, http.StatusUnprocessableEntity, site.ErrText(c, ue), checked)
 	case err != nil:
 		s.fail(c, err)
 	default:
@@ -180,7 +181,7 @@ func (s *server) deleteParticipants(c *gin.Context) {
 // the staff to hand to them; the export and the CPR number in it are
 // audited.
 func (s *server) subjectAccess(c *gin.Context) {
-	out, err := s.People.SubjectAccess(c.Request.Context(), *currentUser(c), idParam(c))
+	out, err := s.People.SubjectAccess(c.Request.Context(), *site.User(c), idParam(c))
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
@@ -203,7 +204,7 @@ func (s *server) subjectAccess(c *gin.Context) {
 // reserve pool after their elections.
 func (s *server) savePoolConsent(c *gin.Context) {
 	id := idParam(c)
-	err := s.People.SetPoolConsent(c.Request.Context(), *currentUser(c), id, c.PostForm("keep_in_pool") == "1")
+	err := s.People.SetPoolConsent(c.Request.Context(), *site.User(c), id, c.PostForm("keep_in_pool") == "1")
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)

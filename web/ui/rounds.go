@@ -7,6 +7,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/recruit"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // rounds shows an election's recruitment rounds with progress bars and the
@@ -14,12 +15,12 @@ import (
 // while a round runs; it needs no JavaScript.
 func (s *server) rounds(c *gin.Context) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	v, err := s.Recruit.Rounds(c.Request.Context(), *currentUser(c), id)
+	v, err := s.Recruit.Rounds(c.Request.Context(), *site.User(c), id)
 	if s.roundRefused(c, err, http.StatusConflict) {
 		return
 	}
 	s.render(c, http.StatusOK, "rounds.html", "rounds.title", map[string]any{
-		"Election": v.Election, "Rounds": v.Rounds, "Refresh": v.AnyRunning, "MayLaunch": staffWrite.Allows(currentUser(c)),
+		"Election": v.Election, "Rounds": v.Rounds, "Refresh": v.AnyRunning, "MayLaunch": site.StaffWrite.Allows(site.User(c)),
 		"Stations": v.Stations, "TaskTypes": v.TaskTypes, "Parties": v.Parties,
 		"Notice": noticeOf(c, "rounds.launched", "rounds.signalled", "rounds.revalidate.started"),
 	})
@@ -32,7 +33,7 @@ func (s *server) roundRefused(c *gin.Context, err error, conflict int) bool {
 	if err == nil {
 		return false
 	}
-	status, refused := refusalStatus(err)
+	status, refused := site.RefusalStatus(err)
 	switch {
 	case !refused:
 		s.fail(c, err)
@@ -44,7 +45,7 @@ func (s *server) roundRefused(c *gin.Context, err error, conflict int) bool {
 		if status == http.StatusConflict {
 			status = conflict
 		}
-		s.render(c, status, "error.html", "rounds.title", map[string]any{"MessageText": errText(c, err)})
+		s.render(c, status, "error.html", "rounds.title", map[string]any{"MessageText": site.ErrText(c, err)})
 	}
 	return true
 }
@@ -63,7 +64,7 @@ func formIDs(c *gin.Context, name string) []int64 {
 func (s *server) launchRound(c *gin.Context) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
 	f := recruit.RoundFilter{StationIDs: formIDs(c, "station"), TaskTypeIDs: formIDs(c, "tasktype"), PartyIDs: formIDs(c, "party")}
-	_, err := s.Recruit.LaunchRound(c.Request.Context(), *currentUser(c), id, f)
+	_, err := s.Recruit.LaunchRound(c.Request.Context(), *site.User(c), id, f)
 	if s.roundRefused(c, err, http.StatusUnprocessableEntity) {
 		return
 	}
@@ -73,7 +74,7 @@ func (s *server) launchRound(c *gin.Context) {
 // signalRound pauses, resumes or cancels a round (recruit.SignalRound).
 func (s *server) signalRound(c *gin.Context) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	r, err := s.Recruit.SignalRound(c.Request.Context(), *currentUser(c), id, recruit.RoundSignal(c.Param("signal")))
+	r, err := s.Recruit.SignalRound(c.Request.Context(), *site.User(c), id, recruit.RoundSignal(c.Param("signal")))
 	if s.roundRefused(c, err, http.StatusConflict) {
 		return
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/valghalla/valghalla/accounts"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // secretaryRequestForm lets a party secretary ask for an extra secretary
@@ -18,7 +19,7 @@ func (s *server) secretaryRequestForm(c *gin.Context) {
 }
 
 func (s *server) renderSecretaryRequest(c *gin.Context, status int, errMsg string) {
-	stations, err := s.Accounts.StationsToPassOn(c.Request.Context(), *currentUser(c))
+	stations, err := s.Accounts.StationsToPassOn(c.Request.Context(), *site.User(c))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -36,11 +37,11 @@ func (s *server) requestSecretary(c *gin.Context) {
 			ids = append(ids, id)
 		}
 	}
-	_, err := s.Accounts.RequestSecretary(c.Request.Context(), *currentUser(c), c.PostForm("name"), c.PostForm("email"), ids)
+	_, err := s.Accounts.RequestSecretary(c.Request.Context(), *site.User(c), c.PostForm("name"), c.PostForm("email"), ids)
 	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
-		s.renderSecretaryRequest(c, http.StatusUnprocessableEntity, errText(c, ue))
+		s.renderSecretaryRequest(c, http.StatusUnprocessableEntity, site.ErrText(c, ue))
 	case errors.Is(err, models.ErrForbidden):
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
 	case err != nil:
@@ -52,7 +53,7 @@ func (s *server) requestSecretary(c *gin.Context) {
 
 // secretaryRequests lists the pending requests for an administrator.
 func (s *server) secretaryRequests(c *gin.Context) {
-	list, err := s.Accounts.PendingSecretaryRequests(c.Request.Context(), *currentUser(c))
+	list, err := s.Accounts.PendingSecretaryRequests(c.Request.Context(), *site.User(c))
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -66,7 +67,7 @@ func (s *server) secretaryRequests(c *gin.Context) {
 func (s *server) decideSecretaryRequest(c *gin.Context) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
 	approve := c.PostForm("decision") == "approve"
-	u, err := s.Accounts.DecideSecretaryRequest(c.Request.Context(), *currentUser(c), id, approve)
+	u, err := s.Accounts.DecideSecretaryRequest(c.Request.Context(), *site.User(c), id, approve)
 	var ue *models.UserError
 	switch {
 	case errors.Is(err, models.ErrNotFound):
@@ -76,7 +77,7 @@ func (s *server) decideSecretaryRequest(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/admin/anmodninger")
 		return
 	case errors.As(err, &ue):
-		s.render(c, http.StatusUnprocessableEntity, "error.html", "secretaries.requests", map[string]any{"MessageText": errText(c, ue)})
+		s.render(c, http.StatusUnprocessableEntity, "error.html", "secretaries.requests", map[string]any{"MessageText": site.ErrText(c, ue)})
 		return
 	case err != nil:
 		s.fail(c, err)

@@ -171,17 +171,17 @@ func (s *server) render(c *gin.Context, status int, name, title string, data map
 	if data == nil {
 		data = map[string]any{}
 	}
-	data["T"] = translator(c)
+	data["T"] = site.T(c)
 	data["TErr"] = func(ue *models.UserError) string { // a refusal, translated
 		if ue == nil {
 			return ""
 		}
-		return errText(c, ue)
+		return site.ErrText(c, ue)
 	}
-	data["Title"] = translator(c)(title)
-	data["User"] = currentUser(c)
+	data["Title"] = site.T(c)(title)
+	data["User"] = site.User(c)
 	data["CSRF"] = s.csrfToken(c)
-	data["Lang"] = lang(c)
+	data["Lang"] = site.Lang(c)
 	data["TemporalUIURL"] = s.TemporalUIURL
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Status(status)
@@ -202,8 +202,8 @@ func noticeOf(c *gin.Context, allowed ...string) string {
 }
 
 func (s *server) notFound(c *gin.Context) {
-	if isAPI(c) {
-		c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"error": translator(c)("api.notfound")})
+	if site.IsAPI(c) {
+		c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"error": site.T(c)("api.notfound")})
 		return
 	}
 	s.render(c, http.StatusNotFound, "notfound.html", "notfound.title", nil)

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // stations lists the polling stations with their areas, for staff.
@@ -18,7 +19,7 @@ func (s *server) stations(c *gin.Context) {
 		return
 	}
 	s.render(c, http.StatusOK, "stations.html", "stations.title", map[string]any{
-		"Stations": stations, "AreaNames": s.areaNames(c), "MayEdit": staffWrite.Allows(currentUser(c)),
+		"Stations": stations, "AreaNames": s.areaNames(c), "MayEdit": site.StaffWrite.Allows(site.User(c)),
 		"Notice": noticeOf(c, "stations.saved", "stations.areasaved"),
 	})
 }
@@ -58,11 +59,11 @@ func (s *server) saveStation(c *gin.Context) {
 	if id := c.Param("id"); id != "" {
 		st.ID, _ = strconv.ParseInt(id, 10, 64)
 	}
-	_, err := s.Setup.SaveStation(c.Request.Context(), *currentUser(c), st)
+	_, err := s.Setup.SaveStation(c.Request.Context(), *site.User(c), st)
 	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
-		s.renderStationForm(c, http.StatusUnprocessableEntity, st, errText(c, ue), "")
+		s.renderStationForm(c, http.StatusUnprocessableEntity, st, site.ErrText(c, ue), "")
 	case errors.Is(err, models.ErrStale):
 		current, _ := s.Setup.Station(c.Request.Context(), st.ID)
 		s.renderStationForm(c, http.StatusConflict, current, "", "stations.stale")
@@ -77,11 +78,11 @@ func (s *server) saveStation(c *gin.Context) {
 
 // createArea adds an area from the stations page.
 func (s *server) createArea(c *gin.Context) {
-	_, err := s.Setup.SaveArea(c.Request.Context(), *currentUser(c), models.Area{Name: c.PostForm("name")})
+	_, err := s.Setup.SaveArea(c.Request.Context(), *site.User(c), models.Area{Name: c.PostForm("name")})
 	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
-		s.render(c, http.StatusUnprocessableEntity, "error.html", "stations.title", map[string]any{"MessageText": errText(c, ue)})
+		s.render(c, http.StatusUnprocessableEntity, "error.html", "stations.title", map[string]any{"MessageText": site.ErrText(c, ue)})
 	case err != nil:
 		s.fail(c, err)
 	default:

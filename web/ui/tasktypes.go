@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // taskTypes lists the task types, for staff.
@@ -18,7 +19,7 @@ func (s *server) taskTypes(c *gin.Context) {
 		return
 	}
 	s.render(c, http.StatusOK, "tasktypes.html", "tasktypes.title", map[string]any{
-		"TaskTypes": list, "MayEdit": staffWrite.Allows(currentUser(c)), "Notice": noticeOf(c, "tasktypes.saved")})
+		"TaskTypes": list, "MayEdit": site.StaffWrite.Allows(site.User(c)), "Notice": noticeOf(c, "tasktypes.saved")})
 }
 
 func (s *server) taskTypeForm(c *gin.Context) {
@@ -46,11 +47,11 @@ func (s *server) saveTaskType(c *gin.Context) {
 	if id := c.Param("id"); id != "" {
 		t.ID, _ = strconv.ParseInt(id, 10, 64)
 	}
-	_, err := s.Setup.SaveTaskType(c.Request.Context(), *currentUser(c), t)
+	_, err := s.Setup.SaveTaskType(c.Request.Context(), *site.User(c), t)
 	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
-		s.render(c, http.StatusUnprocessableEntity, "tasktype_edit.html", "tasktypes.edit", map[string]any{"TT": t, "Error": errText(c, ue)})
+		s.render(c, http.StatusUnprocessableEntity, "tasktype_edit.html", "tasktypes.edit", map[string]any{"TT": t, "Error": site.ErrText(c, ue)})
 	case errors.Is(err, models.ErrStale):
 		current, _ := s.Setup.TaskType(c.Request.Context(), t.ID)
 		s.render(c, http.StatusConflict, "tasktype_edit.html", "tasktypes.edit", map[string]any{"TT": current, "ErrorKey": "tasktypes.stale"})

@@ -8,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // The pieces the message template editor (messages_admin.go) shares with
@@ -51,11 +52,11 @@ func problemsOf(c *gin.Context, te *models.TemplateError) []templateProblem {
 		err error
 	}{{"templates.subject", te.Subject}, {"templates.body", te.Body}} {
 		for _, fe := range models.MergeFieldErrors(part.err) {
-			out = append(out, templateProblem{PartKey: part.key, Field: fe.Field, Line: fe.Line, Col: fe.Col, Reason: errText(c, fe.Refusal())})
+			out = append(out, templateProblem{PartKey: part.key, Field: fe.Field, Line: fe.Line, Col: fe.Col, Reason: site.ErrText(c, fe.Refusal())})
 		}
 	}
 	for _, reason := range te.Problems {
-		out = append(out, templateProblem{Reason: errText(c, reason)})
+		out = append(out, templateProblem{Reason: site.ErrText(c, reason)})
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/valghalla/valghalla/accounts"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 func pendingUser(c *gin.Context) *models.User {
@@ -34,7 +35,7 @@ func (s *server) checkCode(c *gin.Context) {
 		return
 	}
 	next := localPath(c.PostForm("next"))
-	token, _ := c.Cookie(sessionCookie)
+	token, _ := c.Cookie(site.SessionCookie)
 	err := s.Accounts.CheckCode(c.Request.Context(), *u, token, c.PostForm("code"))
 	switch {
 	case errors.Is(err, accounts.ErrThrottled):
@@ -56,7 +57,7 @@ func (s *server) checkCode(c *gin.Context) {
 // totpSetup offers staff a second factor: a fresh secret to put in an
 // authenticator app, confirmed with one code from it.
 func (s *server) totpSetup(c *gin.Context) {
-	u := currentUser(c)
+	u := site.User(c)
 	on, err := s.Accounts.HasTOTP(c.Request.Context(), u.ID)
 	if err != nil {
 		s.fail(c, err)
@@ -75,7 +76,7 @@ func (s *server) totpSetup(c *gin.Context) {
 }
 
 func (s *server) renderTOTPSetup(c *gin.Context, status int, secret, errKey string) {
-	uri, err := s.Accounts.TOTPURI(c.Request.Context(), *currentUser(c), secret)
+	uri, err := s.Accounts.TOTPURI(c.Request.Context(), *site.User(c), secret)
 	if err != nil {
 		s.fail(c, err)
 		return
@@ -88,7 +89,7 @@ func (s *server) renderTOTPSetup(c *gin.Context, status int, secret, errKey stri
 
 func (s *server) totpEnable(c *gin.Context) {
 	secret := c.PostForm("secret")
-	err := s.Accounts.EnableTOTP(c.Request.Context(), *currentUser(c), secret, c.PostForm("code"))
+	err := s.Accounts.EnableTOTP(c.Request.Context(), *site.User(c), secret, c.PostForm("code"))
 	switch {
 	case errors.Is(err, accounts.ErrWrongCode):
 		s.renderTOTPSetup(c, http.StatusUnprocessableEntity, secret, "code.wrong")

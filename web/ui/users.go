@@ -9,6 +9,7 @@ import (
 
 	"github.com/valghalla/valghalla/accounts"
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/web/site"
 )
 
 // newUserForm shows the form that creates a login.
@@ -36,11 +37,11 @@ func (s *server) createUser(c *gin.Context) {
 		in.PartyID = &id
 	}
 	sendMail := c.PostForm("send_mail") == "on"
-	_, invited, err := s.Accounts.CreateUser(c.Request.Context(), *currentUser(c), in, sendMail)
+	_, invited, err := s.Accounts.CreateUser(c.Request.Context(), *site.User(c), in, sendMail)
 	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
-		s.renderUserForm(c, http.StatusUnprocessableEntity, errText(c, ue), in, sendMail)
+		s.renderUserForm(c, http.StatusUnprocessableEntity, site.ErrText(c, ue), in, sendMail)
 		return
 	case err != nil:
 		s.fail(c, err)
@@ -90,14 +91,14 @@ func (s *server) activate(c *gin.Context) {
 		again(map[string]any{"Error": "activate.badchars"})
 		return
 	case len(p1) > maxPasswordBytes:
-		again(map[string]any{"ErrorText": translator(c)("activate.toolong", maxPasswordBytes)})
+		again(map[string]any{"ErrorText": site.T(c)("activate.toolong", maxPasswordBytes)})
 		return
 	}
 	_, err = s.Accounts.ChoosePassword(c.Request.Context(), token, p1)
 	var ue *models.UserError
 	switch {
 	case errors.As(err, &ue):
-		again(map[string]any{"ErrorText": errText(c, ue)})
+		again(map[string]any{"ErrorText": site.ErrText(c, ue)})
 		return
 	case err != nil:
 		s.linkProblem(c, err)
