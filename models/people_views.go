@@ -56,3 +56,15 @@ type AttendanceRow struct {
 	Day           Date
 	State         AssignmentState
 }
+
+// ListScope is what an actor may list in an election: the election itself
+// and, for the filter form, the stations and parties in scope (all task
+// types). ErrNotFound for an election the actor may not see (a party
+// secretary and a draft).
+type ListScope struct {
+	Election  Election
+	Stations  []PollingStation // Danish order
+	TaskTypes []TaskType
+	Parties   []Party
+	OneParty  bool // a party secretary: the party column says nothing
+}

@@ -19,7 +19,7 @@ var ListStates = store.ListStates
 // ListView is an election's list as actor may see it, with what the filter
 // form offers (Scope).
 type ListView struct {
-	Scope store.ListScope
+	Scope models.ListScope
 	Rows  []models.ListRow
 }
 

@@ -28,21 +28,9 @@ var ListStates = models.GroupStates
 // them only.
 var ServingStates = []models.AssignmentState{models.StateConfirmed, models.StateCompleted}
 
-// ListScope is what an actor may list in an election: the election itself
-// and, for the filter form, the stations and parties in scope (all task
-// types). models.ErrNotFound for an election the actor may not see (a party
-// secretary and a draft).
-type ListScope struct {
-	Election  models.Election
-	Stations  []models.PollingStation // Danish order
-	TaskTypes []models.TaskType
-	Parties   []models.Party
-	OneParty  bool // a party secretary: the party column says nothing
-}
-
 // ListScopeOf returns what actor may list in an election.
-func ListScopeOf(ctx context.Context, db *gorm.DB, actor models.User, electionID int64) (ListScope, error) {
-	var out ListScope
+func ListScopeOf(ctx context.Context, db *gorm.DB, actor models.User, electionID int64) (models.ListScope, error) {
+	var out models.ListScope
 	sc, err := scopeOf(ctx, db, actor)
 	if err != nil {
 		return out, err

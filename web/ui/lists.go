@@ -179,11 +179,26 @@ func (s *server) lists(c *gin.Context) {
 	q.Del("print")
 	q.Del("lang")
 	c.Header("Cache-Control", "no-store")
-	s.render(c, http.StatusOK, "lists.html", "lists.title", map[string]any{
-		"Scope": scope, "Election": scope.Election, "Filters": filters, "Form": form, "Days": scope.Election.TaskDays(),
-		"Sheet": form.sheet(t, rows), "Count": len(rows), "Query": q.Encode(), "Print": c.Query("print") != "",
-		"MayExport": site.StaffOnly.Allows(&u), "MaySystemExport": site.StaffWrite.Allows(&u),
+	s.renderView(c, http.StatusOK, "lists.html", "lists.title", &listsView{
+		Scope: scope, Election: scope.Election, Filters: filters, Form: form, Days: scope.Election.TaskDays(),
+		Sheet: form.sheet(t, rows), Count: len(rows), Query: q.Encode(), Print: c.Query("print") != "",
+		MayExport: site.StaffOnly.Allows(&u), MaySystemExport: site.StaffWrite.Allows(&u),
 	})
+}
+
+// listsView is the lists page: the filters chosen and the list they give.
+type listsView struct {
+	Page
+	Scope                      models.ListScope
+	Election                   models.Election
+	Filters                    []filterGroup
+	Form                       listForm
+	Days                       []models.Date
+	Sheet                      export.Sheet
+	Count                      int
+	Query                      string
+	Print                      bool
+	MayExport, MaySystemExport bool
 }
 
 // listDownload sends the list as shown on the page, as CSV or XLSX.

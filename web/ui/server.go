@@ -165,24 +165,59 @@ func (s *server) routes() []site.Route {
 	}
 }
 
+// Page is what every page's template reads besides its own data: the
+// translator, the title, who is logged in, the form token, the language.
+// A page with more than a few fields of its own has a view type that
+// embeds Page; render fills it in.
+type Page struct {
+	T             func(string, ...any) string
+	TErr          func(*models.UserError) string // a refusal, translated
+	Title         string
+	User          *models.User
+	CSRF          string
+	Lang          string
+	TemporalUIURL string
+	// Refresh reloads the page every few seconds (a round in progress).
+	Refresh bool
+}
+
+func (p *Page) page() *Page { return p }
+
+// view is a page's typed data: a struct that embeds Page.
+type view interface{ page() *Page }
+
+// fill sets what the layout reads, leaving what the handler set.
+func (s *server) fill(c *gin.Context, title string, p *Page) {
+	T := site.T(c)
+	p.T, p.Title, p.User, p.CSRF, p.Lang, p.TemporalUIURL = T, T(title), site.User(c), s.csrfToken(c), site.Lang(c), s.TemporalUIURL
+	p.TErr = func(ue *models.UserError) string {
+		if ue == nil {
+			return ""
+		}
+		return site.ErrText(c, ue)
+	}
+}
+
 // render writes the page name; title is a message key or, when it is not
 // one, the title itself.
 func (s *server) render(c *gin.Context, status int, name, title string, data map[string]any) {
 	if data == nil {
 		data = map[string]any{}
 	}
-	data["T"] = site.T(c)
-	data["TErr"] = func(ue *models.UserError) string { // a refusal, translated
-		if ue == nil {
-			return ""
-		}
-		return site.ErrText(c, ue)
-	}
-	data["Title"] = site.T(c)(title)
-	data["User"] = site.User(c)
-	data["CSRF"] = s.csrfToken(c)
-	data["Lang"] = site.Lang(c)
-	data["TemporalUIURL"] = s.TemporalUIURL
+	var p Page
+	s.fill(c, title, &p)
+	data["T"], data["TErr"], data["Title"], data["User"] = p.T, p.TErr, p.Title, p.User
+	data["CSRF"], data["Lang"], data["TemporalUIURL"] = p.CSRF, p.Lang, p.TemporalUIURL
+	s.execute(c, status, name, data)
+}
+
+// renderView writes the page name from its typed view v.
+func (s *server) renderView(c *gin.Context, status int, name, title string, v view) {
+	s.fill(c, title, v.page())
+	s.execute(c, status, name, v)
+}
+
+func (s *server) execute(c *gin.Context, status int, name string, data any) {
 	c.Header("Content-Type", "text/html; charset=utf-8")
 	c.Status(status)
 	if err := s.pages.ExecuteTemplate(c.Writer, name, data); err != nil {
