@@ -86,13 +86,28 @@ func (s *server) renderElection(c *gin.Context, status int, e models.Election, f
 // renderElectionWith renders the election page; dup holds what was typed
 // in the duplicate form, and its errors, when that failed.
 func (s *server) renderElectionWith(c *gin.Context, status int, e models.Election, form models.ElectionSettings, errs models.FieldErrors, errKey string, dup map[string]any) {
-	s.render(c, status, "election.html", e.Title, map[string]any{
-		"E": e, "F": form, "Errors": site.FieldTexts(c, errs), "ErrorKey": errKey, "Dup": dup,
-		"MayEdit":  site.StaffWrite.Allows(site.User(c)) && e.State != models.ElectionClosed,
-		"MayCopy":  site.StaffWrite.Allows(site.User(c)),
-		"TaskDays": len(e.TaskDays()),
-		"Notice":   noticeOf(c, "election.saved", "election.duplicated"),
+	s.renderView(c, status, "election.html", e.Title, &electionView{
+		E: e, F: form, Errors: site.FieldTexts(c, errs), ErrorKey: errKey, Dup: dup,
+		MayEdit:  site.StaffWrite.Allows(site.User(c)) && e.State != models.ElectionClosed,
+		MayCopy:  site.StaffWrite.Allows(site.User(c)),
+		TaskDays: len(e.TaskDays()),
+		Notice:   noticeOf(c, "election.saved", "election.duplicated"),
 	})
+}
+
+// electionView is one election's settings form and its duplicate form.
+type electionView struct {
+	Page
+	E        models.Election
+	F        models.ElectionSettings
+	Errors   map[string]string // per field, translated
+	ErrorKey string
+	// Dup is what was typed in the duplicate form, and its errors, when
+	// that failed.
+	Dup              map[string]any
+	MayEdit, MayCopy bool
+	TaskDays         int
+	Notice           string
 }
 
 // saveElection changes an election's settings; a change based on an older

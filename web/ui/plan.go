@@ -360,11 +360,26 @@ func (s *server) renderParties(c *gin.Context, status int, errText string) {
 			seats[*g.ValggruppeID] += g.CouncilSeats
 		}
 	}
-	s.render(c, status, "parties.html", "parties.title", map[string]any{
-		"Groups": groups, "Pools": pools, "Valggrupper": valggrupper, "GroupNames": names, "Members": members, "GroupSeats": seats,
-		"TotalSeats": total, "MayEdit": site.StaffWrite.Allows(site.User(c)), "Error": errText,
-		"Notice": noticeOf(c, "parties.saved", "parties.created", "parties.groupcreated", "parties.groupdeleted"),
+	s.renderView(c, status, "parties.html", "parties.title", &partiesView{
+		Groups: groups, Pools: pools, Valggrupper: valggrupper, GroupNames: names, Members: members, GroupSeats: seats,
+		TotalSeats: total, MayEdit: site.StaffWrite.Allows(site.User(c)), Error: errText,
+		Notice: noticeOf(c, "parties.saved", "parties.created", "parties.groupcreated", "parties.groupdeleted"),
 	})
+}
+
+// partiesView is the council groups, the pools and the valggrupper that
+// join groups for the d'Hondt distribution.
+type partiesView struct {
+	Page
+	Groups, Pools []models.Party
+	Valggrupper   []models.Valggruppe
+	GroupNames    map[int64]string   // valggruppe → name
+	Members       map[int64][]string // valggruppe → its groups' names
+	GroupSeats    map[int64]int      // valggruppe → council seats
+	TotalSeats    int
+	MayEdit       bool
+	Error         string
+	Notice        string
 }
 
 func (s *server) partiesResult(c *gin.Context, notice string, err error) {

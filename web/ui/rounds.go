@@ -19,35 +19,31 @@ func (s *server) rounds(c *gin.Context) {
 	if s.roundRefused(c, err, http.StatusConflict) {
 		return
 	}
-	s.render(c, http.StatusOK, "rounds.html", "rounds.title", map[string]any{
-		"Election": v.Election, "Rounds": v.Rounds, "Refresh": v.AnyRunning, "MayLaunch": site.StaffWrite.Allows(site.User(c)),
-		"Stations": v.Stations, "TaskTypes": v.TaskTypes, "Parties": v.Parties,
-		"Notice": noticeOf(c, "rounds.launched", "rounds.signalled", "rounds.revalidate.started"),
+	s.renderView(c, http.StatusOK, "rounds.html", "rounds.title", &roundsView{
+		Page: Page{Refresh: v.AnyRunning}, RoundsView: v, MayLaunch: site.StaffWrite.Allows(site.User(c)),
+		Notice: noticeOf(c, "rounds.launched", "rounds.signalled", "rounds.revalidate.started"),
 	})
 }
 
-// roundRefused answers a round use case's error and reports whether there
-// was one; a conflict is answered with conflict (a launch's form shows it
-// as 422, as every refusal of what was chosen).
+// roundsView is an election's rounds, refreshed while one runs, and the
+// form that launches the next.
+type roundsView struct {
+	Page
+	recruit.RoundsView
+	MayLaunch bool
+	Notice    string
+}
+
+// roundRefused answers a round use case's error on the error page and
+// reports whether there was one; a conflict is answered with conflict (a
+// launch's form shows it as 422, as every refusal of what was chosen).
 func (s *server) roundRefused(c *gin.Context, err error, conflict int) bool {
-	if err == nil {
-		return false
-	}
-	status, refused := site.RefusalStatus(err)
-	switch {
-	case !refused:
-		s.fail(c, err)
-	case status == http.StatusNotFound:
-		s.notFound(c)
-	case status == http.StatusForbidden:
-		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
-	default:
-		if status == http.StatusConflict {
+	return s.pageRefused(c, err, func(status int, refusal map[string]any) {
+		if st, _ := site.RefusalStatus(err); st == http.StatusConflict {
 			status = conflict
 		}
-		s.render(c, status, "error.html", "rounds.title", map[string]any{"MessageText": site.ErrText(c, err)})
-	}
-	return true
+		s.render(c, status, "error.html", "rounds.title", map[string]any{"MessageText": refusal["Error"]})
+	})
 }
 
 func formIDs(c *gin.Context, name string) []int64 {
@@ -85,10 +81,7 @@ func (s *server) signalRound(c *gin.Context) {
 // people against the CPR register.
 func (s *server) revalidate(c *gin.Context) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	err := s.Recruit.Revalidate(c.Request.Context(), id)
-	if s.pageRefused(c, err, func(status int, refusal map[string]any) {
-		s.render(c, status, "error.html", "rounds.title", map[string]any{"MessageText": refusal["Error"]})
-	}) {
+	if s.roundRefused(c, s.Recruit.Revalidate(c.Request.Context(), id), http.StatusUnprocessableEntity) {
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/valg/"+c.Param("id")+"/runder?besked=rounds.revalidate.started")
