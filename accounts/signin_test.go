@@ -21,7 +21,7 @@ func TestSignInThrottlesAndAsksForTheCode(t *testing.T) {
 	db := storetest.SQLite(t)
 	storetest.WithKeys(t, db) // the TOTP secret is stored encrypted
 	now := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
-	svc := accounts.New(accounts.Config{DB: db, Now: func() time.Time { return now }, Log: slog.New(slog.DiscardHandler)})
+	svc := &accounts.Service{DB: db, Now: func() time.Time { return now }, Log: slog.New(slog.DiscardHandler)}
 	hash, _ := models.HashPassword("en lang og god adgangskode")
 	u := models.User{Email: "a@x.example", Name: "A", Role: models.RoleStaff, PasswordHash: hash, CreatedAt: now}
 	if err := db.Create(&u).Error; err != nil {

@@ -31,11 +31,9 @@ type GroupMessageRow struct {
 // GroupMessagesView is an election's group messages page: the messages
 // sent, and what a new one can be filtered by.
 type GroupMessagesView struct {
-	Election  models.Election
-	Messages  []GroupMessageRow
-	Stations  []models.PollingStation
-	TaskTypes []models.TaskType
-	Parties   []models.Party
+	Election models.Election
+	Messages []GroupMessageRow
+	models.Choices
 }
 
 // groupQueryTimeout bounds the wait for a group message's progress.
@@ -61,15 +59,8 @@ func (s *Service) GroupMessages(ctx context.Context, actor models.User, election
 	for i, gm := range gms {
 		v.Messages[i] = s.groupMessageRow(ctx, gm)
 	}
-	for _, q := range []struct {
-		order string
-		into  any
-	}{{"district", &v.Stations}, {"name", &v.TaskTypes}, {"kind, letter, name", &v.Parties}} {
-		if err := db.Order(q.order).Find(q.into).Error; err != nil {
-			return v, err
-		}
-	}
-	return v, nil
+	v.Choices, err = store.ChoicesOf(ctx, s.DB)
+	return v, err
 }
 
 // groupMessageRow asks the workflow for its progress; a workflow that does

@@ -20,7 +20,8 @@ import (
 	"github.com/valghalla/valghalla/store"
 )
 
-// Service is the use cases with what they need.
+// Service is the use cases with what they need; usecases.New builds it
+// (every field set).
 type Service struct {
 	DB *gorm.DB
 	// Temporal starts the retry of a failed message and answers a group
@@ -30,21 +31,6 @@ type Service struct {
 	TaskQueue string
 	Log       *slog.Logger
 	Now       func() time.Time
-}
-
-// Config is what New takes: the Service's fields.
-type Config = Service
-
-// New returns the use cases over what c names; Log and Now get defaults.
-func New(c Config) *Service {
-	s := c
-	if s.Log == nil {
-		s.Log = slog.Default()
-	}
-	if s.Now == nil {
-		s.Now = time.Now
-	}
-	return &s
 }
 
 // CountFailedMessages is how many of an election's messages could not be

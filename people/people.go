@@ -22,28 +22,14 @@ import (
 	"github.com/valghalla/valghalla/vault"
 )
 
-// Service is the use cases with what they need.
+// Service is the use cases with what they need; usecases.New builds it
+// (every field set).
 type Service struct {
 	DB *gorm.DB
 	// Keys decrypt CPR numbers and compute their blind indexes.
 	Keys *vault.Keyring
 	Log  *slog.Logger
 	Now  func() time.Time
-}
-
-// Config is what New takes: the Service's fields.
-type Config = Service
-
-// New returns the use cases over what c names; Log and Now get defaults.
-func New(c Config) *Service {
-	s := c
-	if s.Log == nil {
-		s.Log = slog.Default()
-	}
-	if s.Now == nil {
-		s.Now = time.Now
-	}
-	return &s
 }
 
 func (s *Service) now() time.Time { return s.Now().UTC() }

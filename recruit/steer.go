@@ -36,9 +36,7 @@ type RoundsView struct {
 	Election   models.Election
 	Rounds     []RoundRow
 	AnyRunning bool
-	Stations   []models.PollingStation
-	TaskTypes  []models.TaskType
-	Parties    []models.Party
+	models.Choices
 }
 
 // roundQueryTimeout bounds the wait for a round's progress.
@@ -65,15 +63,8 @@ func (s *Service) Rounds(ctx context.Context, actor models.User, electionID int6
 		}
 		v.AnyRunning = v.AnyRunning || v.Rounds[i].Running
 	}
-	for _, q := range []struct {
-		order string
-		into  any
-	}{{"district", &v.Stations}, {"name", &v.TaskTypes}, {"kind, letter, name", &v.Parties}} {
-		if err := db.Order(q.order).Find(q.into).Error; err != nil {
-			return v, err
-		}
-	}
-	return v, nil
+	v.Choices, err = store.ChoicesOf(ctx, s.DB)
+	return v, err
 }
 
 func (s *Service) roundRow(ctx context.Context, r models.Round) (RoundRow, error) {

@@ -108,3 +108,19 @@ func SaveArea(ctx context.Context, db *gorm.DB, actor models.User, a models.Area
 	}
 	return a, err
 }
+
+// ChoicesOf is every polling station (by district), task type (by name)
+// and party (groups before pools, by letter), for a filter's choices.
+func ChoicesOf(ctx context.Context, db *gorm.DB) (models.Choices, error) {
+	var ch models.Choices
+	db = db.WithContext(ctx)
+	for _, q := range []struct {
+		order string
+		into  any
+	}{{"district", &ch.Stations}, {"name", &ch.TaskTypes}, {"kind, letter, name", &ch.Parties}} {
+		if err := db.Order(q.order).Find(q.into).Error; err != nil {
+			return ch, err
+		}
+	}
+	return ch, nil
+}

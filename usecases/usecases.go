@@ -43,15 +43,20 @@ type UseCases struct {
 	Messaging *messaging.Service
 }
 
-// New builds every service over c.
+// New builds every service over c; Log and Now get defaults.
 func New(c Config) UseCases {
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
 	return UseCases{
 		Recruit: recruit.New(recruit.Config{DB: c.DB, Temporal: c.Temporal, CPR: c.CPR, Keys: c.Keys,
 			TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now}),
-		Accounts: accounts.New(accounts.Config{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now}),
-		Setup:    setup.New(setup.Config{DB: c.DB, Log: c.Log, Now: c.Now}),
-		People:   people.New(people.Config{DB: c.DB, Keys: c.Keys, Log: c.Log, Now: c.Now}),
-		Messaging: messaging.New(messaging.Config{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue,
-			Log: c.Log, Now: c.Now}),
+		Accounts:  &accounts.Service{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now},
+		Setup:     &setup.Service{DB: c.DB, Log: c.Log, Now: c.Now},
+		People:    &people.Service{DB: c.DB, Keys: c.Keys, Log: c.Log, Now: c.Now},
+		Messaging: &messaging.Service{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now},
 	}
 }
