@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/providers/mtls"
 )
 
 // Defaults for the zero values of ClientConfig.
@@ -124,61 +125,10 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	retries := cfg.RetryMax
-	switch {
-	case retries == 0:
-		retries = DefaultRetryMax
-	case retries < 0:
-		retries = 0
-	case retries > maxRetries:
-		retries = maxRetries
-	}
-	waitMin, waitMax := cfg.RetryWaitMin, cfg.RetryWaitMax
-	if waitMin <= 0 {
-		waitMin = DefaultRetryWaitMin
-	}
-	if waitMax <= 0 {
-		waitMax = DefaultRetryWaitMax
-	}
-	if waitMax < waitMin {
-		waitMax = waitMin
-	}
-
-	cert := cfg.Certificate
-	transport := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          10,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		TLSClientConfig: &tls.Config{
-			MinVersion: tls.VersionTLS12,
-			RootCAs:    cfg.RootCAs,
-			// Always present the system certificate. (With Certificates, Go
-			// silently sends none when the server's list of acceptable CAs
-			// does not name its issuer, which only shows up as a refusal.)
-			GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-				return &cert, nil
-			},
-		},
-	}
-	rc := &retryablehttp.Client{
-		HTTPClient:   &http.Client{Transport: transport, Timeout: timeout},
-		Logger:       nil, // its messages carry nothing we need; ours are below
-		RetryWaitMin: waitMin,
-		RetryWaitMax: waitMax,
-		RetryMax:     retries,
-		CheckRetry:   checkRetry,
-		Backoff: func(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
-			// DefaultBackoff honours Retry-After without a bound; keep it bounded.
-			return boundedBackoff(retryablehttp.DefaultBackoff(min, max, attempt, resp), max)
-		},
-		// The last response comes back as is, so a fault's text survives.
-		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
-		RequestLogHook: countAttempt,
-	}
+	retry := mtls.Retry{Max: cfg.RetryMax, WaitMin: cfg.RetryWaitMin, WaitMax: cfg.RetryWaitMax}.Within(
+		mtls.Retry{Max: DefaultRetryMax, WaitMin: DefaultRetryWaitMin, WaitMax: DefaultRetryWaitMax}, maxRetries)
+	rc, transport := mtls.NewClient(mtls.Config{Certificate: cfg.Certificate, RootCAs: cfg.RootCAs, Timeout: timeout,
+		Retry: retry, CheckRetry: checkRetry, Backoff: backoff, RequestLogHook: countAttempt})
 	return &Client{
 		endpoint: cfg.Endpoint,
 		cvr:      cfg.CVR,
@@ -193,6 +143,12 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		transport: transport,
 		logger:    cfg.Logger,
 	}, nil
+}
+
+// backoff is go-retryablehttp's, which honours Retry-After without a
+// bound: here bounded by max.
+func backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+	return boundedBackoff(retryablehttp.DefaultBackoff(min, max, attempt, resp), max)
 }
 
 func boundedBackoff(d, max time.Duration) time.Duration {

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/valghalla/valghalla/providers/mtls"
 )
 
 // Defaults for the zero values of Config.
@@ -115,58 +117,10 @@ func NewClient(cfg Config) (*Client, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	retries := cfg.RetryMax
-	switch {
-	case retries == 0:
-		retries = DefaultRetryMax
-	case retries < 0:
-		retries = 0
-	case retries > maxRetries:
-		retries = maxRetries
-	}
-	waitMin, waitMax := cfg.RetryWaitMin, cfg.RetryWaitMax
-	if waitMin <= 0 {
-		waitMin = DefaultRetryWaitMin
-	}
-	if waitMax <= 0 {
-		waitMax = DefaultRetryWaitMax
-	}
-	if waitMax < waitMin {
-		waitMax = waitMin
-	}
-
-	cert := cfg.Certificate
-	transport := &http.Transport{
-		Proxy:                 http.ProxyFromEnvironment,
-		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          10,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		TLSClientConfig: &tls.Config{
-			MinVersion: tls.VersionTLS12,
-			RootCAs:    cfg.RootCAs,
-			// Always present the system certificate (with Certificates, Go
-			// sends none when the server's acceptable-CA list does not name
-			// its issuer, which only shows up as a refusal).
-			GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) {
-				return &cert, nil
-			},
-		},
-	}
-	rc := &retryablehttp.Client{
-		HTTPClient:   &http.Client{Transport: transport, Timeout: timeout},
-		Logger:       nil, // ours are below, without URLs or bodies
-		RetryWaitMin: waitMin,
-		RetryWaitMax: waitMax,
-		RetryMax:     retries,
-		CheckRetry:   checkRetry,
-		Backoff:      backoff,
-		// The last response comes back as is, so its body reaches the error.
-		ErrorHandler:   retryablehttp.PassthroughErrorHandler,
-		RequestLogHook: countAttempt,
-	}
+	retry := mtls.Retry{Max: cfg.RetryMax, WaitMin: cfg.RetryWaitMin, WaitMax: cfg.RetryWaitMax}.Within(
+		mtls.Retry{Max: DefaultRetryMax, WaitMin: DefaultRetryWaitMin, WaitMax: DefaultRetryWaitMax}, maxRetries)
+	rc, transport := mtls.NewClient(mtls.Config{Certificate: cfg.Certificate, RootCAs: cfg.RootCAs, Timeout: timeout,
+		Retry: retry, CheckRetry: checkRetry, Backoff: backoff, RequestLogHook: countAttempt})
 	return &Client{
 		memosURL:    strings.TrimRight(cfg.BaseURL, "/") + MemosPath,
 		senderCVR:   cfg.SenderCVR,
