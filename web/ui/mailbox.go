@@ -95,11 +95,12 @@ func (s *server) mailboxReply(c *gin.Context) {
 	}
 	from, body := strings.TrimSpace(c.PostForm("from")), strings.TrimSpace(c.PostForm("body"))
 	answer, err := s.SMSReply(c.Request.Context(), from, body)
+	T := site.T(c)
 	if err != nil {
-		answer = "Fejl: " + err.Error()
+		answer = T("mailbox.reply.failed", err.Error())
 	}
 	if answer == "" {
-		answer = "(intet svar)"
+		answer = T("mailbox.reply.none")
 	}
 	c.Redirect(http.StatusSeeOther, "/dev/postkasse?svar="+url.QueryEscape(answer))
 }
