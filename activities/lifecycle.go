@@ -21,7 +21,6 @@ type LifecyclePlan struct {
 	// inactive election ends at once and leaves the person nominated.
 	Active   bool
 	State    models.AssignmentState
-	Ref      payload.LifecycleRef
 	Schedule models.LifecycleSchedule
 }
 
@@ -34,7 +33,7 @@ func (a *Activities) BeginLifecycle(ctx context.Context, assignmentID int64) (Li
 	} else if err != nil {
 		return LifecyclePlan{}, err
 	}
-	p := LifecyclePlan{Active: f.Election.State == models.ElectionActive, State: f.Assignment.State, Ref: payload.RefOf(f.Assignment)}
+	p := LifecyclePlan{Active: f.Election.State == models.ElectionActive, State: f.Assignment.State}
 	if !p.Active || (p.State != models.StateNominated && p.State != models.StateInvited) {
 		return p, nil
 	}
