@@ -109,17 +109,35 @@ func (s *server) nominationPage(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.renderNominations(c, http.StatusOK, e, party, map[string]any{
-		"Notice": noticeOf(c, "nominations.done", "nominations.reserved", "nominations.removed", "nominations.reserveremoved")})
+	s.renderNominations(c, http.StatusOK, e, party, nominationsView{
+		Notice: noticeOf(c, "nominations.done", "nominations.reserved", "nominations.removed", "nominations.reserveremoved")})
 }
 
-func (s *server) renderNominations(c *gin.Context, status int, e models.Election, party models.Party, data map[string]any) {
+// nominationsView is an election's nomination page for a party: its
+// cells and who holds them, the forms to nominate, the reserve list and the
+// CSV upload, and what the last form left to say.
+type nominationsView struct {
+	Page
+	refusal
+	Party                         models.Party
+	MayWrite, IsStaff, NoRegister bool
+	MaxRows                       int
+	Parties                       []models.Party // staff choose the party
+	Cells, OpenCells              []models.NominationCell
+	Reserves                      []models.ReserveEntry
+	People                        []personOption
+	Stations                      []models.PollingStation
+	Notice                        string
+	Mobile, Email                 string // typed in the refused form
+}
+
+func (s *server) renderNominations(c *gin.Context, status int, e models.Election, party models.Party, v nominationsView) {
 	u := *site.User(c)
-	data["Election"], data["Party"] = e, party
-	data["MayWrite"] = site.Registrar.Allows(&u) && e.State != models.ElectionClosed
-	data["IsStaff"] = site.StaffWrite.Allows(&u)
-	data["NoRegister"] = !s.Recruit.HasRegister()
-	data["MaxRows"] = recruit.MaxCSVRows
+	v.Election, v.Party = e, party
+	v.MayWrite = site.Registrar.Allows(&u) && e.State != models.ElectionClosed
+	v.IsStaff = site.StaffWrite.Allows(&u)
+	v.NoRegister = !s.Recruit.HasRegister()
+	v.MaxRows = recruit.MaxCSVRows
 	page, err := s.Recruit.NominationPage(c.Request.Context(), u, e.ID, party.ID)
 	if errors.Is(err, models.ErrForbidden) {
 		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
@@ -130,25 +148,23 @@ func (s *server) renderNominations(c *gin.Context, status int, e models.Election
 		return
 	}
 	if u.Role != models.RolePartySecretary {
-		data["Parties"] = page.Parties
+		v.Parties = page.Parties
 	}
 	if party.ID != 0 {
 		// The cells the nomination form offers: vacant ones, of task
 		// types the user may fill.
-		var open []models.NominationCell
 		for _, cell := range page.Cells {
-			if cell.Vacant > 0 && (!cell.TaskType.AppointedOnly || site.StaffWrite.Allows(&u)) {
-				open = append(open, cell)
+			if cell.Vacant > 0 && (!cell.TaskType.AppointedOnly || v.IsStaff) {
+				v.OpenCells = append(v.OpenCells, cell)
 			}
 		}
-		options := make([]personOption, len(page.People))
+		v.People = make([]personOption, len(page.People))
 		for i, p := range page.People {
-			options[i] = personOption{p.ID, p.Name, maskedCPR(p)}
+			v.People[i] = personOption{p.ID, p.Name, maskedCPR(p)}
 		}
-		data["Cells"], data["OpenCells"], data["Reserves"] = page.Cells, open, page.Reserves
-		data["People"], data["Stations"] = options, page.Stations
+		v.Cells, v.Reserves, v.Stations = page.Cells, page.Reserves, page.Stations
 	}
-	s.render(c, status, "nominations.html", "nominations.title", data)
+	s.renderView(c, status, "nominations.html", "nominations.title", &v)
 }
 
 // placementOf reads where the nomination form puts the person: a cell
@@ -186,13 +202,12 @@ func (s *server) nominate(c *gin.Context) {
 	if !ok {
 		return
 	}
-	again := func(status int, data map[string]any) {
-		data["Mobile"], data["Email"] = c.PostForm("mobile"), c.PostForm("email")
-		s.renderNominations(c, status, e, party, data)
+	again := func(status int, r refusal) {
+		s.renderNominations(c, status, e, party, nominationsView{refusal: r, Mobile: c.PostForm("mobile"), Email: c.PostForm("email")})
 	}
 	to, ok := placementOf(c, e, party.ID)
 	if !ok {
-		again(http.StatusUnprocessableEntity, map[string]any{"ErrorKey": "nominations.where"})
+		again(http.StatusUnprocessableEntity, refusal{ErrorKey: "nominations.where"})
 		return
 	}
 	in := recruit.Nomination{ElectionID: e.ID, To: to,
@@ -250,7 +265,7 @@ func (s *server) takeOff(c *gin.Context, notice string, remove func(context.Cont
 	}
 	id, _ := strconv.ParseInt(c.PostForm(field), 10, 64)
 	err = remove(c.Request.Context(), *site.User(c), id)
-	if s.pageRefused(c, err, func(status int, data map[string]any) { s.renderNominations(c, status, e, party, data) }) {
+	if s.pageRefused(c, err, func(status int, r refusal) { s.renderNominations(c, status, e, party, nominationsView{refusal: r}) }) {
 		return
 	}
 	s.backToPage(c, e, party, notice)
@@ -265,19 +280,19 @@ func (s *server) uploadNominations(c *gin.Context) {
 	if !ok {
 		return
 	}
-	again := func(status int, data map[string]any) { s.renderNominations(c, status, e, party, data) }
+	again := func(status int, r refusal) { s.renderNominations(c, status, e, party, nominationsView{refusal: r}) }
 	if !s.Recruit.HasRegister() {
-		again(http.StatusServiceUnavailable, map[string]any{"ErrorKey": "participants.noregister"})
+		again(http.StatusServiceUnavailable, refusal{ErrorKey: "participants.noregister"})
 		return
 	}
 	file, header, err := c.Request.FormFile("file")
 	if err != nil {
-		again(http.StatusUnprocessableEntity, map[string]any{"ErrorKey": "nominations.nofile"})
+		again(http.StatusUnprocessableEntity, refusal{ErrorKey: "nominations.nofile"})
 		return
 	}
 	defer file.Close()
 	if header.Size > recruit.MaxCSVBytes {
-		again(http.StatusRequestEntityTooLarge, map[string]any{"ErrorKey": "nominations.toolarge"})
+		again(http.StatusRequestEntityTooLarge, refusal{ErrorKey: "nominations.toolarge"})
 		return
 	}
 	data, err := io.ReadAll(io.LimitReader(file, recruit.MaxCSVBytes+1))

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -50,19 +49,24 @@ func (s *server) newParticipantForm(c *gin.Context) {
 }
 
 func (s *server) renderParticipantForm(c *gin.Context, status int, errMsg, errKey string) {
-	s.render(c, status, "participant_new.html", "participants.new", s.participantFormData(c,
-		map[string]any{"Error": errMsg, "ErrorKey": errKey}))
+	s.renderView(c, status, "participant_new.html", "participants.new", s.participantForm(c, refusal{Error: errMsg, ErrorKey: errKey}))
 }
 
-// participantFormData fills the registration form. The CPR number is never
+// participantNewView is the registration form. The CPR number is never
 // echoed back: the field starts empty again.
-func (s *server) participantFormData(c *gin.Context, data map[string]any) map[string]any {
+type participantNewView struct {
+	Page
+	refusal
+	Parties                      []models.Party
+	Mobile, Email, Diet, Channel string
+}
+
+func (s *server) participantForm(c *gin.Context, r refusal) *participantNewView {
+	v := &participantNewView{refusal: r, Mobile: c.PostForm("mobile"), Email: c.PostForm("email"), Diet: c.PostForm("diet"),
+		Channel: c.PostForm("channel")}
 	// Unread parties leave the choice empty; registering reports any failure.
-	data["Parties"], _ = s.People.RegistrationParties(c.Request.Context(), *site.User(c))
-	for _, k := range []string{"mobile", "email", "diet", "channel"} {
-		data[strings.ToUpper(k[:1])+k[1:]] = c.PostForm(k)
-	}
-	return data
+	v.Parties, _ = s.People.RegistrationParties(c.Request.Context(), *site.User(c))
+	return v
 }
 
 // createParticipant registers a person by CPR number
@@ -74,8 +78,8 @@ func (s *server) createParticipant(c *gin.Context) {
 	r, err := s.Recruit.RegisterParticipant(c.Request.Context(), *site.User(c), recruit.Registration{PartyID: partyID,
 		Person: recruit.Person{CPR: c.PostForm("cpr"), Mobile: c.PostForm("mobile"), Email: c.PostForm("email"),
 			Channel: models.Channel(c.PostForm("channel")), Diet: c.PostForm("diet")}})
-	if s.pageRefused(c, err, func(status int, data map[string]any) {
-		s.render(c, status, "participant_new.html", "participants.new", s.participantFormData(c, data))
+	if s.pageRefused(c, err, func(status int, r refusal) {
+		s.renderView(c, status, "participant_new.html", "participants.new", s.participantForm(c, r))
 	}) {
 		return
 	}

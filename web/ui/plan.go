@@ -136,10 +136,24 @@ func (s *server) renderPlan(c *gin.Context, status int, id, taskTypeID int64, da
 	if s.planLoadFailed(c, err) {
 		return
 	}
-	s.render(c, status, "plan.html", "plan.title", map[string]any{
-		"V": v, "E": v.Plan.Election, "MayEdit": site.StaffWrite.Allows(site.User(c)) && v.Plan.Election.State != models.ElectionClosed,
-		"Error": msg, "Notice": noticeOf(c, "plan.distributed", "plan.saved", "plan.moved"),
-	})
+	s.renderView(c, status, "plan.html", "plan.title", s.planPage(c, v, nil, msg))
+}
+
+// planPage is the plan (or, with row, one cell of it) as the page shows it.
+type planPage struct {
+	Page
+	V       planView
+	E       models.Election
+	Row     *planRow // the cell's station, on the cell's page
+	MayEdit bool
+	Error   *planMessage
+	Notice  string
+}
+
+func (s *server) planPage(c *gin.Context, v planView, row *planRow, msg *planMessage) *planPage {
+	e := v.Plan.Election
+	return &planPage{V: v, E: e, Row: row, MayEdit: site.StaffWrite.Allows(site.User(c)) && e.State != models.ElectionClosed,
+		Error: msg, Notice: noticeOf(c, "plan.distributed", "plan.saved", "plan.moved")}
 }
 
 func (s *server) planLoadFailed(c *gin.Context, err error) bool {
@@ -178,10 +192,7 @@ func (s *server) renderCell(c *gin.Context, status int, id, stationID, taskTypeI
 		s.notFound(c)
 		return
 	}
-	s.render(c, status, "plan_cell.html", "plan.cell.title", map[string]any{
-		"V": v, "E": v.Plan.Election, "Row": row, "MayEdit": site.StaffWrite.Allows(site.User(c)) && v.Plan.Election.State != models.ElectionClosed,
-		"Error": msg, "Notice": noticeOf(c, "plan.distributed", "plan.saved", "plan.moved"),
-	})
+	s.renderView(c, status, "plan_cell.html", "plan.cell.title", s.planPage(c, v, row, msg))
 }
 
 // planTarget is where a plan form came from and goes back to.

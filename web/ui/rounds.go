@@ -38,11 +38,11 @@ type roundsView struct {
 // reports whether there was one; a conflict is answered with conflict (a
 // launch's form shows it as 422, as every refusal of what was chosen).
 func (s *server) roundRefused(c *gin.Context, err error, conflict int) bool {
-	return s.pageRefused(c, err, func(status int, refusal map[string]any) {
+	return s.pageRefused(c, err, func(status int, r refusal) {
 		if st, _ := site.RefusalStatus(err); st == http.StatusConflict {
 			status = conflict
 		}
-		s.render(c, status, "error.html", "rounds.title", map[string]any{"MessageText": refusal["Error"]})
+		s.render(c, status, "error.html", "rounds.title", map[string]any{"MessageText": r.Error})
 	})
 }
 
