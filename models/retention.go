@@ -76,3 +76,22 @@ func CheckAttendance(from, to AssignmentState, day, today Date) error {
 	}
 	return Refuse("error.attendance.notconfirmed", string(from))
 }
+
+// RetentionCounts is what deleting an election's personal data removes and
+// keeps: the dry run shown before it happens, and the result after.
+type RetentionCounts struct {
+	Due          time.Time
+	AnonymisedAt *time.Time
+	// People: everyone with an assignment or reserve entry in the election.
+	People        int
+	Deleted       int // deleted with their contact data and party memberships
+	KeptConsent   int // consented to stay in the reserve pool
+	KeptOther     int // in another election
+	Assignments   int64
+	Reserves      int64
+	Messages      int64
+	MessageEvents int64
+	Tokens        int64
+	GroupMessages int64
+	AuditEntries  int // entries whose person and detail are blanked
+}

@@ -12,9 +12,9 @@ import (
 // kept (Stats).
 type ClosingView struct {
 	Election   models.Election
-	Attendance []models.AttendanceRow // by station, day and name
-	Plan       *store.RetentionPlan   // nil once anonymised
-	Stats      map[string]int64       // once anonymised
+	Attendance []models.AttendanceRow  // by station, day and name
+	Plan       *models.RetentionCounts // nil once anonymised
+	Stats      map[string]int64        // once anonymised
 }
 
 // Closing is an election's closing page. Staff only.
@@ -35,7 +35,7 @@ func (s *Service) Closing(ctx context.Context, actor models.User, electionID int
 		return v, err
 	}
 	plan, err := store.PreviewRetention(ctx, s.DB, v.Election.ID)
-	v.Plan = &plan
+	v.Plan = &plan.RetentionCounts
 	return v, err
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -59,19 +60,30 @@ func (s *server) renderClosing(c *gin.Context, status int, problem string) {
 			st.Confirmed++
 		}
 	}
-	data := map[string]any{"E": e, "Stations": stations, "Problem": problem,
-		"MayEdit":      site.StaffWrite.Allows(u),
-		"Today":        models.DateOf(s.Now().In(models.Copenhagen)),
-		"Due":          e.RetentionDue(),
-		"Notice":       noticeOf(c, "closing.marked", "closing.retention.saved"),
-		"DeletionWord": people.DeletionWord,
+	view := &closingView{E: e, Stations: stations, Problem: problem, MayEdit: site.StaffWrite.Allows(u),
+		Today: models.DateOf(s.Now().In(models.Copenhagen)), Due: e.RetentionDue(),
+		Notice:       noticeOf(c, "closing.marked", "closing.retention.saved"),
+		DeletionWord: people.DeletionWord, Plan: v.Plan}
+	if v.Plan == nil {
+		view.Stats = statRows(v.Stats)
 	}
-	if v.Plan != nil {
-		data["Plan"] = *v.Plan
-	} else {
-		data["Stats"] = statRows(v.Stats)
-	}
-	s.render(c, status, "closing.html", "closing.title", data)
+	s.renderView(c, status, "closing.html", "closing.title", view)
+}
+
+// closingView is an election's closing: who served, per station, and what
+// deleting its personal data will remove (or, once done, the counts kept).
+type closingView struct {
+	Page
+	E            models.Election
+	Stations     []*stationAttendance
+	Problem      string
+	MayEdit      bool
+	Today        models.Date
+	Due          time.Time
+	Notice       string
+	DeletionWord string
+	Plan         *models.RetentionCounts // nil once anonymised
+	Stats        []statRow               // once anonymised
 }
 
 // statRow is one kept count, for the table.
