@@ -109,12 +109,7 @@ func (s *server) sendGroupMessage(c *gin.Context) {
 func (s *server) renderGroupMessages(c *gin.Context, status int, form groupMessageForm, pv *models.GroupPreview, problems []templateProblem) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
 	v, err := s.Messaging.GroupMessages(c.Request.Context(), *site.User(c), id)
-	switch {
-	case errors.Is(err, models.ErrNotFound):
-		s.notFound(c)
-		return
-	case err != nil:
-		s.fail(c, err)
+	if s.readFailed(c, err) {
 		return
 	}
 	t := site.T(c)

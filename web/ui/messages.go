@@ -29,12 +29,7 @@ func (s *server) messageLog(c *gin.Context) {
 		status = ""
 	}
 	v, err := s.Messaging.MessageLog(c.Request.Context(), id, status, messageLogLimit)
-	switch {
-	case errors.Is(err, models.ErrNotFound):
-		s.notFound(c)
-		return
-	case err != nil:
-		s.fail(c, err)
+	if s.readFailed(c, err) {
 		return
 	}
 	s.render(c, http.StatusOK, "message_log.html", "messagelog.title", map[string]any{"Election": v.Election, "Messages": v.Messages,

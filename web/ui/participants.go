@@ -2,7 +2,6 @@ package ui
 
 import (
 	"encoding/csv"
-	"errors"
 	"net/http"
 	"strconv"
 
@@ -91,7 +90,7 @@ func (s *server) createParticipant(c *gin.Context) {
 func (s *server) participant(c *gin.Context) {
 	u := site.User(c)
 	v, err := s.People.Participant(c.Request.Context(), *u, participantIDOf(c))
-	if s.participantFailed(c, err) {
+	if s.readFailed(c, err) {
 		return
 	}
 	p := v.Participant
@@ -109,25 +108,10 @@ func participantIDOf(c *gin.Context) int64 {
 	return id
 }
 
-// participantFailed writes the response for a person that could not be
-// shown (404 for one the user may not see: the two look alike); false for
-// no error.
-func (s *server) participantFailed(c *gin.Context, err error) bool {
-	switch {
-	case err == nil:
-		return false
-	case errors.Is(err, models.ErrNotFound):
-		s.notFound(c)
-	default:
-		s.fail(c, err)
-	}
-	return true
-}
-
 // revealCPR shows the full CPR number once, to staff, and logs it.
 func (s *server) revealCPR(c *gin.Context) {
 	p, err := s.People.RevealCPR(c.Request.Context(), *site.User(c), participantIDOf(c))
-	if s.participantFailed(c, err) {
+	if s.readFailed(c, err) {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
@@ -147,7 +131,7 @@ func formatCPR(digits string) string {
 // logged. Staff only.
 func (s *server) auditExport(c *gin.Context) {
 	audit, err := s.People.AuditLogExport(c.Request.Context(), *site.User(c), participantIDOf(c))
-	if s.participantFailed(c, err) {
+	if s.readFailed(c, err) {
 		return
 	}
 	p, entries, names := audit.Participant, audit.Entries, audit.Actors

@@ -40,12 +40,7 @@ func (s *server) closing(c *gin.Context) {
 func (s *server) renderClosing(c *gin.Context, status int, problem string) {
 	u := site.User(c)
 	v, err := s.People.Closing(c.Request.Context(), *u, idParam(c))
-	switch {
-	case errors.Is(err, models.ErrNotFound):
-		s.notFound(c)
-		return
-	case err != nil:
-		s.fail(c, err)
+	if s.readFailed(c, err) {
 		return
 	}
 	e, rows := v.Election, v.Attendance
@@ -194,12 +189,7 @@ func (s *server) deleteParticipants(c *gin.Context) {
 // audited.
 func (s *server) subjectAccess(c *gin.Context) {
 	out, err := s.People.SubjectAccess(c.Request.Context(), *site.User(c), idParam(c))
-	switch {
-	case errors.Is(err, models.ErrNotFound):
-		s.notFound(c)
-		return
-	case err != nil:
-		s.fail(c, err)
+	if s.readFailed(c, err) {
 		return
 	}
 	body, err := json.MarshalIndent(out, "", "  ")

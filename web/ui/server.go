@@ -6,6 +6,7 @@ package ui
 
 import (
 	"embed"
+	"errors"
 	"html/template"
 	"net/http"
 
@@ -242,4 +243,19 @@ func (s *server) notFound(c *gin.Context) {
 		return
 	}
 	s.render(c, http.StatusNotFound, "notfound.html", "notfound.title", nil)
+}
+
+// readFailed answers a read's error and reports whether there was one:
+// 404 for what does not exist or is not the user's to see (the two look
+// alike), 500 for anything else.
+func (s *server) readFailed(c *gin.Context, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, models.ErrNotFound):
+		s.notFound(c)
+	default:
+		s.fail(c, err)
+	}
+	return true
 }
