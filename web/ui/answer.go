@@ -41,12 +41,21 @@ func (s *server) answerForm(c *gin.Context) {
 
 func (s *server) renderAnswer(c *gin.Context, status int, v models.TaskView, notice, refusal string) {
 	now := s.Now()
-	s.render(c, status, "answer.html", "answer.title", map[string]any{
-		"Task": v, "Notice": notice, "Refusal": refusal, "Self": c.Request.URL.Path,
-		"Open":        v.Assignment.State == models.StateInvited && (v.Assignment.AnswerDeadline == nil || now.Before(*v.Assignment.AnswerDeadline)),
-		"MayWithdraw": v.Assignment.State == models.StateConfirmed && now.Before(v.LockFrom),
-		"Locked":      v.Assignment.State == models.StateConfirmed && !now.Before(v.LockFrom),
+	s.renderView(c, status, "answer.html", "answer.title", &answerView{
+		Task: v, Notice: notice, Refusal: refusal, Self: c.Request.URL.Path,
+		Open:        v.Assignment.State == models.StateInvited && (v.Assignment.AnswerDeadline == nil || now.Before(*v.Assignment.AnswerDeadline)),
+		MayWithdraw: v.Assignment.State == models.StateConfirmed && now.Before(v.LockFrom),
+		Locked:      v.Assignment.State == models.StateConfirmed && !now.Before(v.LockFrom),
 	})
+}
+
+// answerView is the answer page: the task offered and what its person may do now.
+type answerView struct {
+	Page
+	Task                      models.TaskView
+	Notice, Refusal           string
+	Self                      string // the page's own path, which the citizen layout links to
+	Open, MayWithdraw, Locked bool
 }
 
 // answer answers the invitation of the link (recruit.AnswerByLink).
@@ -95,11 +104,19 @@ func (s *server) assignment(c *gin.Context) {
 
 func (s *server) renderAssignment(c *gin.Context, status int, v models.TaskView, name, notice, refusal string) {
 	st := v.Assignment.State
-	s.render(c, status, "assignment.html", "assignment.title", map[string]any{
-		"Task": v, "Name": name, "Notice": notice, "Refusal": refusal,
-		"MayAct":    site.StaffWrite.Allows(site.User(c)) && (st == models.StateInvited || st == models.StateConfirmed),
-		"MayAnswer": st == models.StateInvited,
+	s.renderView(c, status, "assignment.html", "assignment.title", &assignmentView{
+		Task: v, Name: name, Notice: notice, Refusal: refusal,
+		MayAct:    site.StaffWrite.Allows(site.User(c)) && (st == models.StateInvited || st == models.StateConfirmed),
+		MayAnswer: st == models.StateInvited,
 	})
+}
+
+// assignmentView is the staff's page of one person on one slot.
+type assignmentView struct {
+	Page
+	Task                  models.TaskView
+	Name, Notice, Refusal string
+	MayAct, MayAnswer     bool
 }
 
 // actOnAssignment answers on a person's behalf (phone, letter) or cancels

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/valghalla/valghalla/messaging"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/web/site"
 )
@@ -134,14 +135,28 @@ func (s *server) renderGroupMessages(c *gin.Context, status int, form groupMessa
 	for i, f := range models.GroupMessageFields {
 		fields[i] = mergeField{Name: f, Key: "groupmsg.field." + f}
 	}
-	s.render(c, status, "groupmessages.html", "groupmsg.title", map[string]any{
+	s.renderView(c, status, "groupmessages.html", "groupmsg.title", &groupMessagesView{
 		// No automatic refresh (as on the rounds page): it would throw
 		// away a text being typed.
-		"Election": v.Election, "Messages": v.Messages,
-		"MayWrite": site.StaffWrite.Allows(site.User(c)), "Form": form, "Preview": pv, "Problems": problems,
-		"Filters": []filterGroup{{"station", "rounds.filter.stations", stationChoices},
+		Election: v.Election, Messages: v.Messages,
+		MayWrite: site.StaffWrite.Allows(site.User(c)), Form: form, Preview: pv, Problems: problems,
+		Filters: []filterGroup{{"station", "rounds.filter.stations", stationChoices},
 			{"tasktype", "rounds.filter.tasktypes", taskTypeChoices}, {"party", "rounds.filter.parties", partyChoices},
 			{"state", "groupmsg.filter.states", stateChoices}},
-		"Fields": fields, "Notice": noticeOf(c, "groupmsg.sent"),
+		Fields: fields, Notice: noticeOf(c, "groupmsg.sent"),
 	})
+}
+
+// groupMessagesView is the group messages page: the messages sent and the form.
+type groupMessagesView struct {
+	Page
+	Election models.Election
+	Messages []messaging.GroupMessageRow
+	MayWrite bool
+	Form     groupMessageForm
+	Preview  *models.GroupPreview
+	Problems []templateProblem
+	Filters  []filterGroup
+	Fields   []mergeField
+	Notice   string
 }

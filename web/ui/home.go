@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/web/site"
 )
 
@@ -25,12 +26,23 @@ func (s *server) home(c *gin.Context) {
 		s.render(c, http.StatusOK, "empty.html", "empty.title", nil)
 		return
 	}
-	s.render(c, http.StatusOK, "home.html", v.Municipality.Name, map[string]any{
-		"Municipality": v.Municipality,
-		"Election":     v.Election,
-		"HasElection":  v.HasElection,
-		"DaysUntil":    v.Election.ElectionDay.DaysUntil(s.Now()),
-		"Stations":     v.Stations,
-		"AreaNames":    v.AreaNames,
+	s.renderView(c, http.StatusOK, "home.html", v.Municipality.Name, &homeView{
+		Municipality: v.Municipality,
+		Election:     v.Election,
+		HasElection:  v.HasElection,
+		DaysUntil:    v.Election.ElectionDay.DaysUntil(s.Now()),
+		Stations:     v.Stations,
+		AreaNames:    v.AreaNames,
 	})
+}
+
+// homeView is the public start page: the municipality, its next election and stations.
+type homeView struct {
+	Page
+	Municipality models.Municipality
+	Election     models.Election
+	HasElection  bool
+	DaysUntil    int
+	Stations     []models.PollingStation
+	AreaNames    map[int64]string
 }

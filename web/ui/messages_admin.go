@@ -116,9 +116,20 @@ func (s *server) messageTemplates(c *gin.Context) {
 		}
 		rows = append(rows, row)
 	}
-	s.render(c, http.StatusOK, "message_templates.html", "msgtpl.title", map[string]any{
-		"Rows": rows, "Channels": models.TemplateChannels, "Scope": sc, "Elections": v.Elections, "TaskTypes": v.TaskTypes, "Problem": notice,
+	s.renderView(c, http.StatusOK, "message_templates.html", "msgtpl.title", &messageTemplatesView{
+		Rows: rows, Channels: models.TemplateChannels, Scope: sc, Elections: v.Elections, TaskTypes: v.TaskTypes, Problem: notice,
 	})
+}
+
+// messageTemplatesView is the list of message templates in a scope.
+type messageTemplatesView struct {
+	Page
+	Rows      []templateRow
+	Channels  []string
+	Scope     messageScope
+	Elections []models.Election
+	TaskTypes []models.TaskType
+	Problem   string // a message key
 }
 
 func sourceName(src models.TemplateSource) string {
@@ -343,8 +354,23 @@ func (s *server) renderMessageTemplate(c *gin.Context, status int, p messageTemp
 	}
 	action := messageTemplatesPath + "/" + p.Kind + "/" + p.Channel
 	u := site.User(c)
-	s.render(c, status, "message_template_edit.html", "msgtpl.kind."+p.Kind, map[string]any{
-		"Page": p, "Scope": p.Scope, "Fields": fields, "Action": action, "Back": messageTemplatesPath + p.Scope.Query(),
-		"CanSave": u != nil && u.Role == models.RoleAdmin,
+	s.renderView(c, status, "message_template_edit.html", "msgtpl.kind."+p.Kind, &messageTemplateView{
+		Page: p, Scope: p.Scope, Fields: fields, Action: action, Back: messageTemplatesPath + p.Scope.Query(),
+		CanSave: u != nil && u.Role == models.RoleAdmin,
 	})
+}
+
+// layoutPage is Page under another name, for a view whose template reads a
+// field of its own called Page.
+type layoutPage = Page
+
+// messageTemplateView is one message template's page. The template reads the
+// template as .Page, so the layout's Page is embedded as layoutPage.
+type messageTemplateView struct {
+	layoutPage
+	Page         messageTemplatePage
+	Scope        messageScope
+	Fields       []mergeField
+	Action, Back string
+	CanSave      bool
 }
