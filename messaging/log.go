@@ -20,7 +20,7 @@ var ErrNotRetryable = store.ErrNotRetryable
 // history, and how many could not be delivered.
 type MessageLogView struct {
 	Election models.Election
-	Messages []store.MessageLog
+	Messages []models.MessageLog
 	Failed   int64
 }
 

@@ -98,3 +98,9 @@ type GroupPreview struct {
 
 // GroupSends counts a group message's copies by how their send went.
 type GroupSends struct{ Sent, Failed, Pending int }
+
+// MessageLog is a message with its history, for the message log pages.
+type MessageLog struct {
+	Message
+	Events []MessageEvent
+}

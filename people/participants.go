@@ -42,7 +42,7 @@ type ParticipantView struct {
 	// Audit and Messages are read for staff only: a party secretary sees
 	// neither the audit log nor the messages.
 	Audit    []models.AuditEntry
-	Messages []store.MessageLog
+	Messages []models.MessageLog
 }
 
 // Participant shows one person to actor, if actor may see them; the

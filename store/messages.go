@@ -150,15 +150,9 @@ func providerOutcome(status string) models.MessageStatus {
 	return ""
 }
 
-// MessageLog is a message with its history, for the message log pages.
-type MessageLog struct {
-	models.Message
-	Events []models.MessageEvent
-}
-
 // MessagesOf returns a person's messages, newest first, each with its
 // history in order.
-func MessagesOf(ctx context.Context, db *gorm.DB, participantID int64) ([]MessageLog, error) {
+func MessagesOf(ctx context.Context, db *gorm.DB, participantID int64) ([]models.MessageLog, error) {
 	var ms []models.Message
 	if err := db.WithContext(ctx).Where("participant_id = ?", participantID).Order("created_at DESC, id").Find(&ms).Error; err != nil {
 		return nil, err
@@ -168,7 +162,7 @@ func MessagesOf(ctx context.Context, db *gorm.DB, participantID int64) ([]Messag
 
 // FailedMessages returns an election's messages that no channel could
 // deliver, newest first, for the overview (at most limit).
-func FailedMessages(ctx context.Context, db *gorm.DB, electionID int64, limit int) ([]MessageLog, error) {
+func FailedMessages(ctx context.Context, db *gorm.DB, electionID int64, limit int) ([]models.MessageLog, error) {
 	var ms []models.Message
 	if err := db.WithContext(ctx).Where("election_id = ? AND status = ?", electionID, models.MessageFailed).
 		Order("created_at DESC, id").Limit(limit).Find(&ms).Error; err != nil {
@@ -184,8 +178,8 @@ func CountFailedMessages(ctx context.Context, db *gorm.DB, electionID int64) (in
 	return n, err
 }
 
-func withEvents(ctx context.Context, db *gorm.DB, ms []models.Message) ([]MessageLog, error) {
-	out := make([]MessageLog, len(ms))
+func withEvents(ctx context.Context, db *gorm.DB, ms []models.Message) ([]models.MessageLog, error) {
+	out := make([]models.MessageLog, len(ms))
 	ids := make([]string, len(ms))
 	at := map[string]int{}
 	for i, m := range ms {
@@ -259,7 +253,7 @@ func OpenInvitationsByMobile(ctx context.Context, db *gorm.DB, mobileIndex strin
 
 // ElectionMessages returns an election's messages, newest first, each with
 // its history: all of them, or only those with status (at most limit).
-func ElectionMessages(ctx context.Context, db *gorm.DB, electionID int64, status models.MessageStatus, limit int) ([]MessageLog, error) {
+func ElectionMessages(ctx context.Context, db *gorm.DB, electionID int64, status models.MessageStatus, limit int) ([]models.MessageLog, error) {
 	q := db.WithContext(ctx).Where("election_id = ?", electionID)
 	if status != "" {
 		q = q.Where("status = ?", status)

@@ -32,9 +32,18 @@ func (s *server) messageLog(c *gin.Context) {
 	if s.readFailed(c, err) {
 		return
 	}
-	s.render(c, http.StatusOK, "message_log.html", "messagelog.title", map[string]any{"Election": v.Election, "Messages": v.Messages,
-		"Status": string(status), "Failed": v.Failed, "MayRetry": site.StaffWrite.Allows(site.User(c)),
-		"Notice": noticeOf(c, "messagelog.retrying", "messagelog.notretryable"), "Capped": len(v.Messages) == messageLogLimit})
+	s.renderView(c, http.StatusOK, "message_log.html", "messagelog.title", &messageLogView{MessageLogView: v,
+		Status: string(status), MayRetry: site.StaffWrite.Allows(site.User(c)),
+		Notice: noticeOf(c, "messagelog.retrying", "messagelog.notretryable"), Capped: len(v.Messages) == messageLogLimit})
+}
+
+// messageLogView is an election's messages with their histories.
+type messageLogView struct {
+	Page
+	messaging.MessageLogView
+	Status           string // the filter: "" for every message
+	MayRetry, Capped bool
+	Notice           string
 }
 
 // retryMessage sends a failed message again, on the channels that reach the

@@ -282,7 +282,7 @@ func (s *server) previewMessageTemplate(c *gin.Context) {
 // typed text, for the script that refreshes it as the author types.
 func (s *server) liveMessagePreview(c *gin.Context) {
 	if p, status, ok := s.typedPreview(c); ok {
-		s.render(c, status, "message_preview", "msgtpl.title", map[string]any{"Page": p})
+		s.render(c, status, "message_preview", "msgtpl.title", map[string]any{"Template": p})
 	}
 }
 
@@ -355,20 +355,15 @@ func (s *server) renderMessageTemplate(c *gin.Context, status int, p messageTemp
 	action := messageTemplatesPath + "/" + p.Kind + "/" + p.Channel
 	u := site.User(c)
 	s.renderView(c, status, "message_template_edit.html", "msgtpl.kind."+p.Kind, &messageTemplateView{
-		Page: p, Scope: p.Scope, Fields: fields, Action: action, Back: messageTemplatesPath + p.Scope.Query(),
+		Template: p, Scope: p.Scope, Fields: fields, Action: action, Back: messageTemplatesPath + p.Scope.Query(),
 		CanSave: u != nil && u.Role == models.RoleAdmin,
 	})
 }
 
-// layoutPage is Page under another name, for a view whose template reads a
-// field of its own called Page.
-type layoutPage = Page
-
-// messageTemplateView is one message template's page. The template reads the
-// template as .Page, so the layout's Page is embedded as layoutPage.
+// messageTemplateView is one message template's page.
 type messageTemplateView struct {
-	layoutPage
-	Page         messageTemplatePage
+	Page
+	Template     messageTemplatePage
 	Scope        messageScope
 	Fields       []mergeField
 	Action, Back string
