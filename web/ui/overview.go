@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/web/site"
 )
 
@@ -40,23 +41,26 @@ func (s *server) overview(c *gin.Context) {
 		s.overviewFailed(c, err)
 		return
 	}
-	data := map[string]any{"Elections": page.Elections}
-	if len(page.Elections) == 0 {
-		s.render(c, http.StatusOK, "overview.html", "overview.title", data)
-		return
-	}
-	o := page.Overview
-	data["Overview"], data["Reopened"] = o, page.Reopened
-	if site.StaffOnly.Allows(&u) {
+	v := &overviewView{OverviewPage: page}
+	if len(page.Elections) > 0 && site.StaffOnly.Allows(&u) {
 		// Messages no channel could deliver: staff look and send again.
-		if data["FailedMessages"], err = s.Messaging.CountFailedMessages(ctx, o.Election.ID); err != nil {
+		if v.FailedMessages, err = s.Messaging.CountFailedMessages(ctx, page.Overview.Election.ID); err != nil {
 			s.overviewFailed(c, err)
 			return
 		}
 	}
-	data["OneParty"] = len(o.Parties) == 1
-	data["DeclinedCapped"] = o.Total.Declined > len(o.Declined)
-	s.render(c, http.StatusOK, "overview.html", "overview.title", data)
+	v.OneParty = len(page.Overview.Parties) == 1
+	v.DeclinedCapped = page.Overview.Total.Declined > len(page.Overview.Declined)
+	s.renderView(c, http.StatusOK, "overview.html", "overview.title", v)
+}
+
+// overviewView is the status of one election (of those the user may
+// choose) as the start page of a logged-in user shows it.
+type overviewView struct {
+	Page
+	recruit.OverviewPage
+	FailedMessages           int64 // staff only
+	OneParty, DeclinedCapped bool
 }
 
 func queryID(v string) int64 {

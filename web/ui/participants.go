@@ -94,13 +94,26 @@ func (s *server) participant(c *gin.Context) {
 		return
 	}
 	p := v.Participant
-	data := map[string]any{"P": p, "MaskedCPR": maskedCPR(p), "Parties": v.Parties}
+	view := &participantView{P: p, MaskedCPR: maskedCPR(p), Parties: v.Parties}
 	if u.Role != models.RolePartySecretary {
-		data["Audit"] = v.Audit
-		data["MayReveal"] = site.StaffWrite.Allows(u)
-		data["Messages"], data["ShowMessages"], data["MayRetry"] = v.Messages, true, site.StaffWrite.Allows(u)
+		view.Audit, view.Messages, view.ShowMessages = v.Audit, v.Messages, true
+		view.MayReveal, view.MayRetry = site.StaffWrite.Allows(u), site.StaffWrite.Allows(u)
 	}
-	s.render(c, http.StatusOK, "participant.html", p.Name, data)
+	s.renderView(c, http.StatusOK, "participant.html", p.Name, view)
+}
+
+// participantView is one person as the user may see them: a party
+// secretary neither the audit log nor the messages; FullCPR only once
+// revealed.
+type participantView struct {
+	Page
+	P                   models.Participant
+	MaskedCPR, FullCPR  string
+	Parties             []models.Party
+	Audit               []models.AuditEntry
+	Messages            []models.MessageLog
+	ShowMessages        bool
+	MayReveal, MayRetry bool
 }
 
 func participantIDOf(c *gin.Context) int64 {
@@ -115,8 +128,8 @@ func (s *server) revealCPR(c *gin.Context) {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	s.render(c, http.StatusOK, "participant.html", p.Name, map[string]any{"P": p, "MaskedCPR": maskedCPR(p),
-		"FullCPR": formatCPR(p.CPR.Reveal())})
+	s.renderView(c, http.StatusOK, "participant.html", p.Name, &participantView{P: p, MaskedCPR: maskedCPR(p),
+		FullCPR: formatCPR(p.CPR.Reveal())})
 }
 
 func formatCPR(digits string) string {
