@@ -23,6 +23,7 @@ import (
 type server struct {
 	site.Deps
 	pages   *ui.Pages
+	api     *api.API
 	cookies site.Cookies
 }
 
@@ -39,7 +40,8 @@ func (s *server) own() []site.Route {
 // Route describes a registered endpoint, for tests and documentation.
 type Route struct{ Method, Path, Access string }
 
-// Routes lists every endpoint with its access rule.
+// Routes lists every endpoint with its access rule: the app's own, the
+// pages' and the API's.
 func Routes() []Route {
 	var out []Route
 	for _, r := range newServer(site.Deps{}).all() {
@@ -49,7 +51,7 @@ func Routes() []Route {
 }
 
 func (s *server) all() []site.Route {
-	return slices.Concat(s.own(), s.pages.Routes, api.New(s.Deps).Routes)
+	return slices.Concat(s.own(), s.pages.Routes, s.api.Routes)
 }
 
 func newServer(d site.Deps) *server {
@@ -59,7 +61,7 @@ func newServer(d site.Deps) *server {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &server{Deps: d, pages: ui.New(d), cookies: site.Cookies{Secure: d.SecureCookies}}
+	return &server{Deps: d, pages: ui.New(d), api: api.New(d), cookies: site.Cookies{Secure: d.SecureCookies}}
 }
 
 // New returns the web app's handler.
