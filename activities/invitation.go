@@ -47,7 +47,7 @@ func (a *Activities) SendAccountInvitation(ctx context.Context, userID int64) er
 	values := map[string]string{
 		"user:name":               u.Name,
 		"site:name":               m.Name,
-		"user:one-time-login-url": a.BaseURL + "/konto/aktiver/" + token,
+		"user:one-time-login-url": models.AccountLinkURL(a.BaseURL, token),
 		"site:login-url":          a.BaseURL + "/login",
 	}
 	// The administrator's own text when there is one, else the shipped

@@ -53,7 +53,7 @@ func seed(ctx context.Context, db *gorm.DB, keys *vault.Keyring, people int) (el
 	day := models.DateOf(now.In(models.Copenhagen)).AddDays(60)
 	var e election
 	err := db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&models.Municipality{Code: "0999", Name: "Benchrup Kommune", CVR: "12345678", CreatedAt: now}).Error; err != nil {
+		if err := tx.Create(&models.Municipality{Code: "0999", Name: "Benchrup Kommune", CVR: "12345674", CreatedAt: now}).Error; err != nil {
 			return err
 		}
 		area := models.Area{Name: "Midt"}

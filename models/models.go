@@ -4,10 +4,16 @@ import "time"
 
 // Municipality is the one municipality a deployment serves.
 type Municipality struct {
-	ID        int64
-	Code      string // four digits, e.g. "0607"
-	Name      string
-	CVR       string // eight digits; the sender of Digital Post
+	ID int64
+	// Code is the kommunekode (101–860) stored in four digits with a leading
+	// zero, as CPR reports an address's municipality: "0607" for 607
+	// (ParseMunicipalityCode). The demo and test seeds use the fictitious
+	// "0999", which no real municipality has.
+	Code string
+	Name string
+	// CVR is eight digits that pass the modulus-11 check (ValidCVR); the
+	// sender of Digital Post.
+	CVR       string
 	CreatedAt time.Time
 }
 
@@ -221,6 +227,12 @@ type AccountToken struct {
 	ExpiresAt time.Time
 	UsedAt    *time.Time
 }
+
+// AccountLinkURL is the address of a one-time login link: the page under
+// baseURL (BASE_URL, no trailing slash) where its owner chooses a password.
+// The account e-mail carries it, and `valghalla setup` prints the first
+// administrator's.
+func AccountLinkURL(baseURL, token string) string { return baseURL + "/konto/aktiver/" + token }
 
 // UserStation limits a party secretary to a polling station; a secretary
 // with none works for all of the party's stations.

@@ -40,7 +40,7 @@ func SeedDemo(ctx context.Context, db *gorm.DB, now time.Time) (bool, error) {
 func seedDemo(tx *gorm.DB, now time.Time) error {
 	create := func(v any) error { return tx.Create(v).Error }
 
-	if err := create(&models.Municipality{Code: "0999", Name: "Sønderå Kommune", CVR: "12345678", CreatedAt: now}); err != nil {
+	if err := create(&models.Municipality{Code: "0999", Name: "Sønderå Kommune", CVR: "12345674", CreatedAt: now}); err != nil {
 		return err
 	}
 	areas := []models.Area{{Name: "Midtby"}, {Name: "Nord"}, {Name: "Syd"}}

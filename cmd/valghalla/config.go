@@ -72,7 +72,7 @@ type setting struct {
 }
 
 var settings = []setting{
-	{"DATABASE_URL", "", "app database: postgres://… (web, worker, migrate); dev uses sqlite:<data>/valghalla.db",
+	{"DATABASE_URL", "", "app database: postgres://… (web, worker, migrate, setup); dev uses sqlite:<data>/valghalla.db",
 		func(c *config, v string) error { c.DatabaseURL = v; return nil }},
 	{"TEMPORAL_ADDRESS", "127.0.0.1:7233", "Temporal frontend host:port; dev serves its embedded server there",
 		func(c *config, v string) error { c.TemporalAddress = v; return checkHostPort(v) }},
@@ -290,6 +290,8 @@ Commands:
   worker          the Temporal worker (production)
   migrate         bring the app database schema up to date
   temporal-setup  create the Temporal namespace and search attributes (idempotent)
+  setup           on an empty database: the municipality and its first administrator; prints the administrator's one-time link
+                  valghalla setup --municipality-name NAME --municipality-code 101…860 --cvr NNNNNNNN --admin-email E --admin-name N
   selfcheck       a workflow through Temporal and a worker to the app database and back
   probe URL       exit 0 when URL answers 2xx (the container health check)
   keygen          print new encryption and blind-index keys

@@ -72,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runQuota(args[1:], stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
+	case "setup":
+		return runSetup(ctx, args[1:], getenv, stdout, stderr)
 	}
 	cmd, ok := commands[name]
 	if !ok {

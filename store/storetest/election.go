@@ -39,7 +39,7 @@ func SeedElection(t testing.TB, db *gorm.DB, day models.Date, stations, slots, p
 		}
 	}
 	var e Election
-	must(db.Create(&models.Municipality{Code: "0999", Name: "Testrup Kommune", CVR: "12345678", CreatedAt: now}).Error)
+	must(db.Create(&models.Municipality{Code: "0999", Name: "Testrup Kommune", CVR: "12345674", CreatedAt: now}).Error)
 	area := models.Area{Name: "Midt"}
 	must(db.Create(&area).Error)
 	for i := range stations {

@@ -1,0 +1,70 @@
+package setup
+
+import (
+	"context"
+	"net/mail"
+	"strings"
+
+	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/store"
+)
+
+// InstallInput is what `valghalla setup` asks for: the municipality and its
+// first administrator. A refusal names its field by these names:
+// municipality_name, municipality_code, cvr, admin_email, admin_name.
+type InstallInput struct {
+	MunicipalityName string
+	MunicipalityCode string // the kommunekode, 101–860 ("607" or "0607")
+	CVR              string
+	AdminEmail       string
+	AdminName        string
+}
+
+// CheckInstall checks in without the database and gives it back cleaned
+// (trimmed, the code in its stored four digits, the e-mail in lower case);
+// a bad value is a keyed refusal naming its field, the first in the order
+// of InstallInput.
+func CheckInstall(in InstallInput) (InstallInput, error) {
+	in.MunicipalityName = strings.TrimSpace(in.MunicipalityName)
+	in.CVR = strings.TrimSpace(in.CVR)
+	in.AdminEmail = store.NormalizeEmail(in.AdminEmail)
+	in.AdminName = strings.TrimSpace(in.AdminName)
+	if in.MunicipalityName == "" || len(in.MunicipalityName) > 200 {
+		return in, models.RefuseField("municipality_name", "error.municipality.name")
+	}
+	code, ok := models.ParseMunicipalityCode(strings.TrimSpace(in.MunicipalityCode))
+	if !ok {
+		return in, models.RefuseField("municipality_code", "error.municipality.code")
+	}
+	in.MunicipalityCode = code
+	if !models.ValidCVR(in.CVR) {
+		return in, models.RefuseField("cvr", "error.municipality.cvr")
+	}
+	if a, err := mail.ParseAddress(in.AdminEmail); err != nil || a.Address != in.AdminEmail {
+		return in, models.RefuseField("admin_email", "error.user.email")
+	}
+	if in.AdminName == "" || len(in.AdminName) > 200 {
+		return in, models.RefuseField("admin_name", "error.user.name")
+	}
+	return in, nil
+}
+
+// Install sets up an empty database: it creates the municipality and its
+// first administrator in one transaction and returns the token of the
+// administrator's one-time account link, valid store.AccountLinkValidity
+// (models.AccountLinkURL makes its address). A database with a
+// municipality already is refused (error.municipality.exists) and left as
+// it was; so is any bad value (CheckInstall).
+func (s *Service) Install(ctx context.Context, in InstallInput) (token string, err error) {
+	in, err = CheckInstall(in)
+	if err != nil {
+		return "", err
+	}
+	_, token, err = store.InstallMunicipality(ctx, s.DB,
+		models.Municipality{Code: in.MunicipalityCode, Name: in.MunicipalityName, CVR: in.CVR},
+		models.NewUser{Email: in.AdminEmail, Name: in.AdminName, Role: models.RoleAdmin}, s.now())
+	if ue, ok := models.AsUserError(err); ok && ue.Field == "email" {
+		return "", models.RefuseField("admin_email", ue.Key, ue.Args...)
+	}
+	return token, err
+}
