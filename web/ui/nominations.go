@@ -315,8 +315,18 @@ func (s *server) uploadNominations(c *gin.Context) {
 		status = http.StatusUnprocessableEntity
 	}
 	c.Header("Cache-Control", "no-store")
-	s.render(c, status, "nomination_report.html", "nominations.report", map[string]any{
-		"Election": e, "Party": party, "Report": report, "Total": len(report.Rows), "Back": backLink(c, e, party)})
+	s.renderView(c, status, "nomination_report.html", "nominations.report", &nominationReportView{
+		Election: e, Party: party, Report: report, Total: len(report.Rows), Back: backLink(c, e, party)})
+}
+
+// nominationReportView is what a CSV upload did, row by row.
+type nominationReportView struct {
+	Page
+	Election models.Election
+	Party    models.Party
+	Report   recruit.ImportReport
+	Total    int
+	Back     string
 }
 
 func backLink(c *gin.Context, e models.Election, party models.Party) string {

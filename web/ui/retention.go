@@ -157,8 +157,17 @@ func (s *server) renderDeletion(c *gin.Context, status int, problem string, chec
 	for i, p := range ps {
 		rows[i] = deletionRow{ID: p.ID, Name: p.Name, MaskedCPR: maskedCPR(p), KeepInPool: p.KeepInPool}
 	}
-	s.render(c, status, "deletion.html", "deletion.title", map[string]any{"People": rows, "Problem": problem,
-		"Checked": checked, "DeletionWord": people.DeletionWord, "Notice": noticeOf(c, "deletion.done")})
+	s.renderView(c, status, "deletion.html", "deletion.title", &deletionView{People: rows, Problem: problem,
+		Checked: checked, DeletionWord: people.DeletionWord, Notice: noticeOf(c, "deletion.done")})
+}
+
+// deletionView is everyone, to pick whom to delete on request.
+type deletionView struct {
+	Page
+	People          []deletionRow
+	Checked         map[int64]bool // ticked in a refused form
+	Problem, Notice string
+	DeletionWord    string // typed to confirm
 }
 
 // deleteParticipants deletes the chosen people once the confirmation word

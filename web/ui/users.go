@@ -23,10 +23,21 @@ func (s *server) renderUserForm(c *gin.Context, status int, errMsg string, in mo
 		s.fail(c, err)
 		return
 	}
-	s.render(c, status, "user_new.html", "users.new", map[string]any{
-		"Error": errMsg, "Form": in, "Parties": parties, "SendMail": sendMail,
-		"Roles": []models.Role{models.RoleAdmin, models.RoleStaff, models.RoleReadOnly, models.RolePartySecretary},
+	s.renderView(c, status, "user_new.html", "users.new", &userFormView{
+		Error: errMsg, Form: in, Parties: parties, SendMail: sendMail,
+		Roles: []models.Role{models.RoleAdmin, models.RoleStaff, models.RoleReadOnly, models.RolePartySecretary},
 	})
+}
+
+// userFormView is the form that creates a login, again with what was typed
+// when it was refused.
+type userFormView struct {
+	Page
+	Error    string
+	Form     models.NewUser
+	Parties  []models.Party
+	Roles    []models.Role
+	SendMail bool // e-mail the one-time link
 }
 
 // createUser creates a login and, with the tick box (the seed's «Påmind
