@@ -194,11 +194,29 @@ func TestSubjectAccessDownload(t *testing.T) {
 	var aase models.Participant
 	g.db.Where("name = ?", "Åse Andersen").First(&aase)
 	path := "/deltagere/" + itoa(aase.ID) + "/indsigt"
-	if rec := g.loggedIn(t, models.RoleReadOnly).do(http.MethodGet, path, nil); rec.Code != http.StatusForbidden {
+	ro := g.loggedIn(t, models.RoleReadOnly)
+	if rec := ro.do(http.MethodPost, path, url.Values{"csrf_token": {ro.csrf()}}); rec.Code != http.StatusForbidden {
 		t.Errorf("read-only: %d", rec.Code)
 	}
 	staff := g.loggedIn(t, models.RoleStaff)
-	rec := staff.do(http.MethodGet, path, nil)
+	// A GET writes nothing: the export (which reveals and audits) is a POST
+	// with the form's token.
+	if rec := staff.do(http.MethodGet, path, nil); rec.Code != http.StatusNotFound && rec.Code != http.StatusMethodNotAllowed {
+		t.Errorf("GET of the export: %d, want no such page", rec.Code)
+	}
+	if rec := staff.do(http.MethodPost, path, nil); rec.Code != http.StatusForbidden {
+		t.Errorf("export without the CSRF token: %d", rec.Code)
+	}
+	var none int64
+	g.db.Model(&models.AuditEntry{}).Where("participant_id = ?", aase.ID).Count(&none)
+	if none != 0 {
+		t.Fatalf("a refused export wrote %d audit entries", none)
+	}
+	page := staff.do(http.MethodGet, "/deltagere/"+itoa(aase.ID), nil).Body.String()
+	if !strings.Contains(page, `<form method="post" action="`+path+`">`) {
+		t.Fatal("the person's page offers no export form")
+	}
+	rec := staff.do(http.MethodPost, path, url.Values{"csrf_token": {staff.csrf()}})
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Header().Get("Content-Disposition"), "attachment") {
 		t.Fatalf("download: %d %v", rec.Code, rec.Header())
 	}
@@ -211,8 +229,8 @@ func TestSubjectAccessDownload(t *testing.T) {
 	}
 	var actions []string
 	g.db.Model(&models.AuditEntry{}).Where("participant_id = ?", aase.ID).Order("id").Pluck("action", &actions)
-	if strings.Join(actions, ",") != "cpr.revealed,export" {
-		t.Errorf("audit %v, want the CPR reveal and the export", actions)
+	if strings.Join(actions, ",") != "participant.read,cpr.revealed,export" {
+		t.Errorf("audit %v, want the page's read, the CPR reveal and the export", actions)
 	}
 	// Consent to the pool from the person's page.
 	if code, _ := g.post(staff, "/deltagere/"+itoa(aase.ID)+"/pulje", url.Values{"keep_in_pool": {"1"}}); code != http.StatusSeeOther {

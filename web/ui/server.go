@@ -123,7 +123,7 @@ func (s *server) routes() []site.Route {
 		site.Handle(http.MethodGet, "/deltagere/:id", site.AnyUser, s.participant),
 		site.Handle(http.MethodPost, "/deltagere/:id/cpr", site.StaffWrite, s.revealCPR),
 		site.Handle(http.MethodGet, "/deltagere/:id/log.csv", site.StaffOnly, s.auditExport),
-		site.Handle(http.MethodGet, "/deltagere/:id/indsigt", site.StaffWrite, s.subjectAccess),
+		site.Handle(http.MethodPost, "/deltagere/:id/indsigt", site.StaffWrite, s.subjectAccess),
 		site.Handle(http.MethodPost, "/deltagere/:id/pulje", site.StaffWrite, s.savePoolConsent),
 		site.Handle(http.MethodGet, "/valg/:id/afslutning", site.StaffOnly, s.closing),
 		site.Handle(http.MethodPost, "/valg/:id/afslutning/fremmoede", site.StaffWrite, s.markAttendance),
