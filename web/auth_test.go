@@ -268,6 +268,11 @@ func TestLoginRedirectStaysOnSite(t *testing.T) {
 	for next, want := range map[string]string{
 		"/admin/brugere": "/admin/brugere", "//evil.example/x": "/konto", "https://evil.example": "/konto",
 		"/\\evil.example": "/konto", "": "/konto",
+		// A browser drops a tab or line break in a URL: "/\t/evil" is "//evil".
+		"/\t/evil.example": "/konto", "/\n/evil.example": "/konto", "/\x7f/evil.example": "/konto",
+		"/x\\evil.example": "/konto", "https:evil.example": "/konto", "%2F%2Fevil.example": "/konto",
+		// Encoded, a slash stays a character of this site's path.
+		"/%2F%2Fevil.example": "/%2F%2Fevil.example",
 	} {
 		b := newBrowser(t, f.app)
 		rec := b.do(http.MethodPost, "/login", url.Values{"email": {"admin@sondera.example"}, "password": {testPassword},

@@ -90,10 +90,21 @@ func (s *server) logout(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, "/")
 }
 
-// localPath keeps a redirect target on this site: "/konto" yes,
-// "//evil.example" and "https://evil.example" no.
+// localPath keeps a redirect target on this site: a path that starts with
+// one slash, with no backslash (some browsers read it as a slash: "/\evil")
+// and no byte a browser drops or reads as a break (below 0x20, 0x7f: "/\t/evil"
+// becomes "//evil"). "/konto" yes; "//evil.example", "https://evil.example"
+// and those no: "".
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.Contains(p, "\\") {
+		return ""
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] < 0x20 || p[i] == 0x7f {
+			return ""
+		}
+	}
+	if u, err := url.Parse(p); err != nil || u.Scheme != "" || u.Host != "" {
 		return ""
 	}
 	return p
