@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"gorm.io/gorm"
 
+	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 )
 
@@ -33,8 +34,7 @@ type Service struct {
 	Now       func() time.Time
 }
 
-// StationsOf is the polling stations a party secretary is limited to;
-// none means every station.
-func (s *Service) StationsOf(ctx context.Context, userID int64) ([]int64, error) {
-	return store.StationsOf(ctx, s.DB, userID)
+// StationLimitOf is the polling stations u works for.
+func (s *Service) StationLimitOf(ctx context.Context, u models.User) (models.StationLimit, error) {
+	return store.StationLimitOf(ctx, s.DB, u)
 }

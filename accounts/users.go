@@ -23,7 +23,9 @@ var (
 // AccountView is what the account page shows of a party secretary: their
 // party and the stations they are limited to (none: all of them).
 type AccountView struct {
-	Party    models.Party
+	Party models.Party
+	// Limited: the secretary works for Stations only (none left: none).
+	Limited  bool
 	Stations []models.PollingStation
 }
 
@@ -37,11 +39,12 @@ func (s *Service) Account(ctx context.Context, u models.User) (AccountView, erro
 	if err := db.Where("id = ?", *u.PartyID).Limit(1).Find(&v.Party).Error; err != nil {
 		return v, err
 	}
-	ids, err := s.StationsOf(ctx, u.ID)
-	if err != nil || len(ids) == 0 {
+	limit, err := s.StationLimitOf(ctx, u)
+	if err != nil || !limit.Limited {
 		return v, err
 	}
-	return v, db.Where("id IN ?", ids).Order("district").Find(&v.Stations).Error
+	v.Limited = true
+	return v, db.Where("id IN ?", limit.IDs).Order("district").Find(&v.Stations).Error
 }
 
 // UsersView is the list of logins, in Danish order by name, and which of
@@ -141,13 +144,13 @@ func (s *Service) ResetTOTP(ctx context.Context, actor models.User, userID int64
 // StationsToPassOn are the polling stations a party secretary may ask an
 // extra secretary for: their own when they are limited, else all.
 func (s *Service) StationsToPassOn(ctx context.Context, actor models.User) ([]models.PollingStation, error) {
-	own, err := s.StationsOf(ctx, actor.ID)
+	own, err := s.StationLimitOf(ctx, actor)
 	if err != nil {
 		return nil, err
 	}
 	q := s.DB.WithContext(ctx).Order("district")
-	if len(own) > 0 {
-		q = q.Where("id IN ?", own)
+	if own.Limited {
+		q = q.Where("id IN ?", own.IDs)
 	}
 	var stations []models.PollingStation
 	return stations, q.Find(&stations).Error

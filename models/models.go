@@ -177,13 +177,17 @@ const (
 
 // User is a login: one per person, never shared.
 type User struct {
-	ID           int64
-	Email        string
-	Name         string
-	Role         Role
-	PartyID      *int64 // set for party secretaries only
-	PasswordHash string
-	CreatedAt    time.Time
+	ID      int64
+	Email   string
+	Name    string
+	Role    Role
+	PartyID *int64 // set for party secretaries only
+	// StationLimited: a party secretary who works for the stations in
+	// user_stations only. When those are deleted the limit stays: none left
+	// means none, never every station.
+	StationLimited bool
+	PasswordHash   string
+	CreatedAt      time.Time
 }
 
 // SystemCheck records one round trip web → Temporal → worker → database,
@@ -234,8 +238,8 @@ type AccountToken struct {
 // administrator's.
 func AccountLinkURL(baseURL, token string) string { return baseURL + "/konto/aktiver/" + token }
 
-// UserStation limits a party secretary to a polling station; a secretary
-// with none works for all of the party's stations.
+// UserStation limits a party secretary (User.StationLimited) to a polling
+// station.
 type UserStation struct {
 	UserID    int64 `gorm:"primaryKey"`
 	StationID int64 `gorm:"primaryKey"`

@@ -102,12 +102,12 @@ func (s *Service) NominationPage(ctx context.Context, actor models.User, electio
 func (s *Service) reserveStations(ctx context.Context, actor models.User) ([]models.PollingStation, error) {
 	q := s.DB.WithContext(ctx).Order("district")
 	if actor.Role == models.RolePartySecretary {
-		own, err := store.StationsOf(ctx, s.DB, actor.ID)
+		own, err := store.StationLimitOf(ctx, s.DB, actor)
 		if err != nil {
 			return nil, err
 		}
-		if len(own) > 0 {
-			q = q.Where("id IN ?", own)
+		if own.Limited {
+			q = q.Where("id IN ?", own.IDs)
 		}
 	}
 	var stations []models.PollingStation

@@ -162,7 +162,9 @@ func TestParticipantListOfAPartySecretary(t *testing.T) {
 		}
 
 		// Limited to the second station: nothing of party A is there.
-		db.Create(&models.UserStation{UserID: s.secretary.ID, StationID: s.Stations[1].ID})
+		if err := store.LimitToStations(db, &s.secretary, []int64{s.Stations[1].ID}); err != nil {
+			t.Fatal(err)
+		}
 		rows, err = store.ParticipantList(ctx, db, s.secretary, id, models.ListFilter{})
 		if err != nil || len(rows) != 0 {
 			t.Errorf("limited secretary: %q (%v)", names(rows), err)

@@ -493,4 +493,9 @@ CREATE TABLE election_statistics (
 );
 ALTER TABLE participants ADD COLUMN keep_in_pool BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE participants ADD COLUMN pool_consent_at {{timestamp}}`},
+	// A party secretary's station limit is a flag of its own, so deleting
+	// their last station leaves them with none rather than every station.
+	{20, "users: station limit fails closed", `
+ALTER TABLE users ADD COLUMN station_limited BOOLEAN NOT NULL DEFAULT FALSE;
+UPDATE users SET station_limited = TRUE WHERE EXISTS (SELECT 1 FROM user_stations s WHERE s.user_id = users.id)`},
 }

@@ -51,11 +51,11 @@ func mayNominate(db *gorm.DB, actor models.User, partyID int64, stationID *int64
 	if actor.Role != models.RolePartySecretary || actor.PartyID == nil || *actor.PartyID != partyID {
 		return models.ErrForbidden
 	}
-	own, err := StationsOf(db.Statement.Context, db, actor.ID)
-	if err != nil || len(own) == 0 {
+	own, err := StationLimitOf(db.Statement.Context, db, actor)
+	if err != nil || !own.Limited {
 		return err
 	}
-	if stationID == nil || !slices.Contains(own, *stationID) {
+	if stationID == nil || !own.Allows(*stationID) {
 		return models.ErrForbidden
 	}
 	return nil
@@ -332,13 +332,13 @@ func RegisterAndPlace(ctx context.Context, db *gorm.DB, keys *vault.Keyring, act
 // stations when limited to some.
 func PartySlots(ctx context.Context, db *gorm.DB, actor models.User, electionID, partyID int64) ([]models.NominationCell, error) {
 	db = db.WithContext(ctx)
-	var limit []int64
+	var limit models.StationLimit
 	if !mayReadAllParties(actor) {
 		if actor.Role != models.RolePartySecretary || actor.PartyID == nil || *actor.PartyID != partyID {
 			return nil, models.ErrForbidden
 		}
 		var err error
-		if limit, err = StationsOf(ctx, db, actor.ID); err != nil {
+		if limit, err = StationLimitOf(ctx, db, actor); err != nil {
 			return nil, err
 		}
 	}
@@ -356,8 +356,8 @@ func PartySlots(ctx context.Context, db *gorm.DB, actor models.User, electionID,
 		Joins("LEFT JOIN assignments a ON a.slot_id = slots.id AND a.state IN ?", holdingStates).
 		Joins("LEFT JOIN participants p ON p.id = a.participant_id").
 		Where("slots.election_id = ? AND slots.party_id = ?", electionID, partyID)
-	if len(limit) > 0 {
-		q = q.Where("slots.station_id IN ?", limit)
+	if limit.Limited {
+		q = q.Where("slots.station_id IN ?", limit.IDs)
 	}
 	if err := q.Order("slots.id").Scan(&rows).Error; err != nil {
 		return nil, err

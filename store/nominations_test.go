@@ -124,7 +124,9 @@ func TestNominationRules(t *testing.T) {
 		}
 
 		// A secretary limited to station 1 cannot nominate at station 2.
-		db.Create(&models.UserStation{UserID: f.secA.ID, StationID: st1.ID})
+		if err := store.LimitToStations(db, &f.secA, []int64{st1.ID}); err != nil {
+			t.Fatal(err)
+		}
 		x := f.person(t, f.a)
 		if _, err := store.Nominate(ctx, db, f.secA, st2Slot.ID, x.ID, f.now); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("outside the secretary's stations: %v", err)

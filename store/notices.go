@@ -42,7 +42,7 @@ func ReopenedSlots(ctx context.Context, db *gorm.DB, actor models.User, election
 func SecretariesOf(ctx context.Context, db *gorm.DB, partyID, stationID int64) ([]models.User, error) {
 	var us []models.User
 	err := db.WithContext(ctx).Where("role = ? AND party_id = ?", models.RolePartySecretary, partyID).
-		Where("NOT EXISTS (SELECT 1 FROM user_stations s WHERE s.user_id = users.id) OR EXISTS (SELECT 1 FROM user_stations s WHERE s.user_id = users.id AND s.station_id = ?)", stationID).
+		Where("NOT users.station_limited OR EXISTS (SELECT 1 FROM user_stations s WHERE s.user_id = users.id AND s.station_id = ?)", stationID).
 		Order("id").Find(&us).Error
 	return us, err
 }

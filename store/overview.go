@@ -65,11 +65,12 @@ func scopeOf(ctx context.Context, db *gorm.DB, actor models.User) (overviewScope
 	if actor.Role != models.RolePartySecretary || actor.PartyID == nil {
 		return overviewScope{}, models.ErrForbidden
 	}
-	stations, err := StationsOf(ctx, db, actor.ID)
-	if len(stations) == 0 {
-		stations = nil
+	limit, err := StationLimitOf(ctx, db, actor)
+	sc := overviewScope{partyID: *actor.PartyID}
+	if limit.Limited {
+		sc.stations = limit.IDs // not nil: none left is none
 	}
-	return overviewScope{partyID: *actor.PartyID, stations: stations}, err
+	return sc, err
 }
 
 // allows tells whether a record of partyID at stationID is in the scope.

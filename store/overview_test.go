@@ -378,8 +378,8 @@ func TestOverviewScopeOfAPartySecretary(t *testing.T) {
 			}
 		}
 		mine := []int64{pe.stations[1].ID, pe.stations[5].ID}
-		for _, s := range mine {
-			db.Create(&models.UserStation{UserID: limited.ID, StationID: s})
+		if err := store.LimitToStations(db, &limited, mine); err != nil {
+			t.Fatal(err)
 		}
 
 		o, err := store.Overview(ctx, db, secA, pe.election.ID, models.OverviewFilter{})

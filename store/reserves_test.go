@@ -104,7 +104,9 @@ func TestReserveListOrderAndRules(t *testing.T) {
 		}
 
 		// A secretary limited to station 1 adds only there.
-		db.Create(&models.UserStation{UserID: f.secA.ID, StationID: st1})
+		if err := store.LimitToStations(db, &f.secA, []int64{st1}); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := add(f.secA, f.a, nil, f.person(t, f.a)); !errors.Is(err, models.ErrForbidden) {
 			t.Errorf("limited secretary, whole municipality: %v", err)
 		}

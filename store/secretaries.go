@@ -17,12 +17,31 @@ import (
 // ErrDecided: the request has been approved or rejected already.
 var ErrDecided = errors.New("the request has been decided already")
 
-// StationsOf returns the polling stations a user is limited to; none means
-// all of the party's stations.
-func StationsOf(ctx context.Context, db *gorm.DB, userID int64) ([]int64, error) {
-	var ids []int64
-	err := db.WithContext(ctx).Model(&models.UserStation{}).Where("user_id = ?", userID).Order("station_id").Pluck("station_id", &ids).Error
-	return ids, err
+// StationLimitOf returns the polling stations u works for. A limited user
+// whose stations were all deleted works for none: the limit fails closed.
+func StationLimitOf(ctx context.Context, db *gorm.DB, u models.User) (models.StationLimit, error) {
+	if !u.StationLimited {
+		return models.StationLimit{}, nil
+	}
+	ids := []int64{}
+	err := db.WithContext(ctx).Model(&models.UserStation{}).Where("user_id = ?", u.ID).Order("station_id").Pluck("station_id", &ids).Error
+	if ids == nil {
+		ids = []int64{}
+	}
+	return models.StationLimit{Limited: true, IDs: ids}, err
+}
+
+// LimitToStations limits u (a party secretary) to stationIDs, in tx: the
+// rows and the flag that keeps the limit when the stations go (u's is set
+// too).
+func LimitToStations(tx *gorm.DB, u *models.User, stationIDs []int64) error {
+	for _, s := range stationIDs {
+		if err := tx.Create(&models.UserStation{UserID: u.ID, StationID: s}).Error; err != nil {
+			return err
+		}
+	}
+	u.StationLimited = true
+	return tx.Model(&models.User{}).Where("id = ?", u.ID).Update("station_limited", true).Error
 }
 
 // RequestSecretary records a party secretary's request for an extra
@@ -43,12 +62,12 @@ func RequestSecretary(ctx context.Context, db *gorm.DB, actor models.User, name,
 	if len(stationIDs) == 0 {
 		return r, models.RefuseField("stations", "error.secretary.nostation")
 	}
-	own, err := StationsOf(ctx, db, actor.ID)
+	own, err := StationLimitOf(ctx, db, actor)
 	if err != nil {
 		return r, err
 	}
 	for _, id := range stationIDs {
-		if len(own) > 0 && !slices.Contains(own, id) {
+		if !own.Allows(id) {
 			return r, models.ErrForbidden
 		}
 	}
@@ -142,8 +161,8 @@ func DecideSecretaryRequest(ctx context.Context, db *gorm.DB, actor models.User,
 		if err := tx.Model(&models.SecretaryRequestStation{}).Where("request_id = ?", id).Pluck("station_id", &stations).Error; err != nil {
 			return err
 		}
-		for _, s := range stations {
-			if err := tx.Create(&models.UserStation{UserID: u.ID, StationID: s}).Error; err != nil {
+		if len(stations) > 0 {
+			if err := LimitToStations(tx, &u, stations); err != nil {
 				return err
 			}
 		}

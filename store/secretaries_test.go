@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -48,8 +49,8 @@ func TestExtraSecretaryLimitedToStations(t *testing.T) {
 		if err != nil || u == nil || u.Role != models.RolePartySecretary || *u.PartyID != p.a.ID || u.Email != "karen@parti-a.example" {
 			t.Fatalf("approve: %+v, %v", u, err)
 		}
-		if got, _ := store.StationsOf(ctx, db, u.ID); len(got) != 2 || got[0] != min(s1, s2) || got[1] != max(s1, s2) {
-			t.Fatalf("the new secretary's stations: %v", got)
+		if got, _ := store.StationLimitOf(ctx, db, *u); !got.Limited || len(got.IDs) != 2 || got.IDs[0] != min(s1, s2) || got.IDs[1] != max(s1, s2) {
+			t.Fatalf("the new secretary's stations: %+v", got)
 		}
 		if _, err := store.DecideSecretaryRequest(ctx, db, p.admin, r.ID, false, now); !errors.Is(err, store.ErrDecided) {
 			t.Fatalf("deciding twice: %v", err)
@@ -65,6 +66,56 @@ func TestExtraSecretaryLimitedToStations(t *testing.T) {
 		}
 		if u, err := store.DecideSecretaryRequest(ctx, db, p.admin, r2.ID, false, now); err != nil || u != nil {
 			t.Fatalf("reject: %v %v", u, err)
+		}
+	})
+}
+
+// A secretary limited to one station whose station is deleted works for no
+// station, not for every one: the limit fails closed.
+func TestStationLimitFailsClosed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		p := seedPeople(t, db)
+		now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+		var e models.Election
+		db.First(&e)
+		var s1 models.PollingStation
+		db.Order("district").First(&s1)
+		var tt models.TaskType
+		db.First(&tt)
+		lone := models.PollingStation{AreaID: s1.AreaID, Name: "Forsamlingshuset", Address: "Vej 1", PostalCode: "9999",
+			City: "Sønderå", District: 99}
+		if err := db.Create(&lone).Error; err != nil {
+			t.Fatal(err)
+		}
+		r, err := store.RequestSecretary(ctx, db, p.secA, "Lone Ø", "lone@x.example", []int64{lone.ID}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := store.DecideSecretaryRequest(ctx, db, p.admin, r.ID, true, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		elsewhere := models.Placement{ElectionID: e.ID, PartyID: p.a.ID, StationID: s1.ID, TaskTypeID: tt.ID, Day: e.ElectionDay}
+		if err := store.CheckPlacement(ctx, db, *u, elsewhere); !errors.Is(err, models.ErrForbidden) {
+			t.Fatalf("a limited secretary at another station: %v", err)
+		}
+
+		if err := store.DeleteStation(ctx, db, p.admin, lone.ID, true, now); err != nil {
+			t.Fatal(err)
+		}
+		var after models.User
+		db.First(&after, u.ID)
+		if got, err := store.StationLimitOf(ctx, db, after); err != nil || !got.Limited || len(got.IDs) != 0 {
+			t.Fatalf("after the last station went: %+v, %v; want limited to none", got, err)
+		}
+		if err := store.CheckPlacement(ctx, db, after, elsewhere); !errors.Is(err, models.ErrForbidden) {
+			t.Errorf("with no station left, placing at another: %v, want forbidden", err)
+		}
+		if cells, err := store.PartySlots(ctx, db, after, e.ID, p.a.ID); err != nil || len(cells) != 0 {
+			t.Errorf("with no station left, the party's slots: %d cells, %v; want none", len(cells), err)
+		}
+		if sec, err := store.SecretariesOf(ctx, db, p.a.ID, s1.ID); err != nil || slices.ContainsFunc(sec, func(x models.User) bool { return x.ID == u.ID }) {
+			t.Errorf("with no station left, told about slots at another: %v", err)
 		}
 	})
 }

@@ -177,7 +177,10 @@ func TestNominationRoleRules(t *testing.T) {
 		t.Errorf("appointed only by a secretary: %d, %d lookups", rec.Code, lookups()-before)
 	}
 	// Limited to station 2: station 1 is refused before any lookup.
-	n.db.Create(&models.UserStation{UserID: n.users[models.RolePartySecretary].ID, StationID: n.stations[1].ID})
+	sec := n.users[models.RolePartySecretary]
+	if err := store.LimitToStations(n.db, &sec, []int64{n.stations[1].ID}); err != nil {
+		t.Fatal(err)
+	}
 	rec = n.nominate(secA, url.Values{"cell": {n.cell(n.stations[0], n.tf)}, "cpr": {"0101704001"}})
 	if rec.Code != http.StatusForbidden || lookups() != before {
 		t.Errorf("outside the secretary's stations: %d", rec.Code)

@@ -150,7 +150,10 @@ func TestOverviewOfAPartySecretaryShowsTheirPartyOnly(t *testing.T) {
 	}
 
 	// Limited to one station, the secretary sees that station only.
-	f.db.Create(&models.UserStation{UserID: f.users[models.RolePartySecretary].ID, StationID: p.syd.ID})
+	sec := f.users[models.RolePartySecretary]
+	if err := store.LimitToStations(f.db, &sec, []int64{p.syd.ID}); err != nil {
+		t.Fatal(err)
+	}
 	body = b.do(http.MethodGet, "/oversigt", nil).Body.String()
 	if strings.Contains(body, `id="valgsted-`+itoa(p.aby.ID)+`"`) || !strings.Contains(body, `id="valgsted-`+itoa(p.syd.ID)+`"`) ||
 		strings.Contains(body, "Dorte Dahl") {

@@ -11,6 +11,7 @@ import (
 	"github.com/valghalla/valghalla/fakes/cprfake"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/providers/cpr"
+	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/usecases"
 	"github.com/valghalla/valghalla/web"
@@ -251,7 +252,9 @@ func TestStationLimitedSecretaryStaysInTheirStations(t *testing.T) {
 	var stations []models.PollingStation
 	f.db.Order("district").Find(&stations)
 	sec := f.users[models.RolePartySecretary]
-	f.db.Create(&models.UserStation{UserID: sec.ID, StationID: stations[0].ID})
+	if err := store.LimitToStations(f.db, &sec, []int64{stations[0].ID}); err != nil {
+		t.Fatal(err)
+	}
 	b := f.loggedIn(t, models.RolePartySecretary)
 	form := b.do(http.MethodGet, "/konto/ekstra-sekretaer", nil).Body.String()
 	if strings.Contains(form, stations[1].Name) || !strings.Contains(form, stations[0].Name) {

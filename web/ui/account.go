@@ -18,7 +18,7 @@ func (s *server) account(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "account.html", "account.title", map[string]any{"Party": v.Party, "Stations": v.Stations})
+	s.render(c, http.StatusOK, "account.html", "account.title", map[string]any{"Party": v.Party, "Limited": v.Limited, "Stations": v.Stations})
 }
 
 // users lists the logins; administrators only.
