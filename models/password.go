@@ -21,6 +21,23 @@ const (
 	argonSaltLen = 16
 )
 
+// maxHashing bounds the argon2id derivations that run at once: each takes
+// argonMemory (64 MiB), so a burst of logins (or of made-up addresses,
+// which cost a hash too) queues instead of exhausting the server's memory.
+const maxHashing = 4
+
+var hashing = make(chan struct{}, maxHashing)
+
+// deriveKey is argon2id within the bound.
+var deriveKey = func(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
+	hashing <- struct{}{}
+	defer func() { <-hashing }()
+	return idKey(password, salt, time, memory, threads, keyLen)
+}
+
+// idKey is the derivation itself (a test counts how many run at once).
+var idKey = argon2.IDKey
+
 // MinPasswordLength follows NIST SP 800-63B for user-chosen secrets.
 const MinPasswordLength = 12
 
@@ -33,7 +50,7 @@ func HashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := deriveKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	enc := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, argonMemory, argonTime, argonThreads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
@@ -67,6 +84,6 @@ func VerifyPassword(hash, password string) (bool, error) {
 	if err != nil || len(want) == 0 {
 		return false, errBadHash
 	}
-	got := argon2.IDKey([]byte(password), salt, time, memory, threads, uint32(len(want)))
+	got := deriveKey([]byte(password), salt, time, memory, threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
