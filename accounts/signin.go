@@ -14,6 +14,9 @@ import (
 const (
 	MaxFailedLogins = 5
 	LoginWindow     = 15 * time.Minute
+	// MaxCodeAttempts is how many TOTP codes one login with the right
+	// password may try; then the password must be given again.
+	MaxCodeAttempts = 5
 )
 
 // SessionMax is the longest a session lasts: its cookie's lifetime.
@@ -26,6 +29,9 @@ var (
 	ErrWrongPassword = errors.New("wrong e-mail or password")
 	ErrWrongCode     = store.ErrWrongCode
 	ErrNoSession     = store.ErrNoSession
+	// ErrCodesUsed: the login's code attempts are used up and it is
+	// dropped; the password must be given again.
+	ErrCodesUsed = errors.New("the login's code attempts are used up")
 )
 
 // dummyHash is verified when an unknown e-mail logs in, so a wrong address
@@ -100,18 +106,34 @@ func (s *Service) SignIn(ctx context.Context, email, password, oldToken string) 
 }
 
 // CheckCode is the second step of a login with a second factor: a right
-// TOTP code opens the pending session of token fully. Codes count against
-// the same throttle as passwords (ErrThrottled); a wrong or reused one is
-// ErrWrongCode.
+// TOTP code opens the pending session of token fully. A login tries at
+// most MaxCodeAttempts codes, claimed atomically however many requests
+// race (then ErrCodesUsed: it is dropped); wrong codes are throttled
+// apart from passwords (ErrThrottled), so a right password does not buy
+// new tries; a wrong or reused code is ErrWrongCode.
 func (s *Service) CheckCode(ctx context.Context, u models.User, token, code string) error {
 	now := s.Now()
-	if _, err := s.throttle(ctx, u.Email, now); err != nil {
+	codes := codeAccount(u.Email)
+	if _, err := s.throttle(ctx, codes, now); err != nil {
 		return err
+	}
+	switch ok, err := store.TakeCodeAttempt(ctx, s.DB, token, MaxCodeAttempts); {
+	case err != nil:
+		return err
+	case !ok:
+		s.Log.WarnContext(ctx, "login dropped: code attempts used up", "user_id", u.ID)
+		return ErrCodesUsed
 	}
 	err := store.CheckTOTP(ctx, s.DB, u.ID, code, now)
 	// A failure to record is no reason to refuse a right code.
-	store.RecordLoginAttempt(ctx, s.DB, u.Email, err == nil, now)
+	store.RecordLoginAttempt(ctx, s.DB, codes, err == nil, now)
 	if err != nil {
+		if errors.Is(err, ErrWrongCode) {
+			// The last try gone, the login goes too.
+			if derr := store.DropSpentLogin(ctx, s.DB, token, MaxCodeAttempts); derr != nil {
+				return derr
+			}
+		}
 		return err
 	}
 	if err := store.CompleteSecondFactor(ctx, s.DB, token, now); err != nil {
@@ -120,6 +142,11 @@ func (s *Service) CheckCode(ctx context.Context, u models.User, token, code stri
 	s.Log.InfoContext(ctx, "logged in with a second factor", "user_id", u.ID)
 	return nil
 }
+
+// codeAccount is the account under which an e-mail's TOTP codes are
+// counted: apart from its passwords, so that logging in with the right
+// password again does not wipe the count of wrong codes.
+func codeAccount(email string) string { return "totp:" + NormalizeEmail(email) }
 
 // throttle refuses an account with too many recent failed attempts, and
 // tells how many there were.

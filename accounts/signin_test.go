@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/accounts"
 	"github.com/valghalla/valghalla/models"
@@ -79,4 +83,72 @@ func TestSignInThrottlesAndAsksForTheCode(t *testing.T) {
 	if sess, _, err := svc.Session(ctx, login.Token); err != nil || sess.SecondFactorDue {
 		t.Fatalf("the session after the code: %+v %v", sess, err)
 	}
+}
+
+// Twenty wrong codes sent at once after one right password: at most
+// MaxCodeAttempts are tried, the login is then dropped, and not even the
+// right code opens it; the password must be given again.
+func TestCodeAttemptsHoldUnderARace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		storetest.WithKeys(t, db)
+		now := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+		svc := &accounts.Service{DB: db, Now: func() time.Time { return now }, Log: slog.New(slog.DiscardHandler)}
+		hash, _ := models.HashPassword("en lang og god adgangskode")
+		u := models.User{Email: "a@x.example", Name: "A", Role: models.RoleStaff, PasswordHash: hash, CreatedAt: now}
+		if err := db.Create(&u).Error; err != nil {
+			t.Fatal(err)
+		}
+		secret, _ := models.NewTOTPSecret()
+		code, _ := models.TOTPCode(secret, now)
+		if err := svc.EnableTOTP(ctx, u, secret, code); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(30 * time.Second)
+		login, err := svc.SignIn(ctx, "a@x.example", "en lang og god adgangskode", "")
+		if err != nil || !login.CodeDue {
+			t.Fatalf("password: %+v %v", login, err)
+		}
+
+		var tried, stopped atomic.Int32
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Go(func() {
+				switch err := svc.CheckCode(ctx, u, login.Token, "000000"); {
+				case errors.Is(err, accounts.ErrWrongCode):
+					tried.Add(1)
+				case errors.Is(err, accounts.ErrCodesUsed), errors.Is(err, accounts.ErrThrottled):
+					stopped.Add(1)
+				default:
+					t.Errorf("a wrong code: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		if n := tried.Load(); n < 1 || n > accounts.MaxCodeAttempts {
+			t.Errorf("%d codes were tried, want at most %d", n, accounts.MaxCodeAttempts)
+		}
+		if tried.Load()+stopped.Load() != 20 {
+			t.Errorf("%d tried + %d stopped, want 20", tried.Load(), stopped.Load())
+		}
+		if code, _ = models.TOTPCode(secret, now); svc.CheckCode(ctx, u, login.Token, code) == nil {
+			t.Error("the dropped login opened with the right code")
+		}
+		if _, _, err := svc.Session(ctx, login.Token); !errors.Is(err, accounts.ErrNoSession) {
+			t.Errorf("the login lives on: %v", err)
+		}
+		// The right password again buys no new codes: the wrong ones are
+		// counted apart, until the window has passed.
+		again, err := svc.SignIn(ctx, "a@x.example", "en lang og god adgangskode", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.CheckCode(ctx, u, again.Token, code); !errors.Is(err, accounts.ErrThrottled) {
+			t.Errorf("a new login's code right after: %v, want throttled", err)
+		}
+		now = now.Add(accounts.LoginWindow + time.Second)
+		if code, _ = models.TOTPCode(secret, now); svc.CheckCode(ctx, u, again.Token, code) != nil {
+			t.Error("after the window the right code is refused")
+		}
+	})
 }

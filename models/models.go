@@ -211,6 +211,9 @@ type Session struct {
 	// SecondFactorDue: the password was right, the TOTP code is still to
 	// come; the session opens nothing but the code page until then.
 	SecondFactorDue bool
+	// CodeAttempts counts the codes tried on a pending session; past the
+	// limit it is dropped and the password must be given again.
+	CodeAttempts int
 }
 
 // LoginAttempt records one try to log in to an account (its e-mail,

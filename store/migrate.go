@@ -498,4 +498,8 @@ ALTER TABLE participants ADD COLUMN pool_consent_at {{timestamp}}`},
 	{20, "users: station limit fails closed", `
 ALTER TABLE users ADD COLUMN station_limited BOOLEAN NOT NULL DEFAULT FALSE;
 UPDATE users SET station_limited = TRUE WHERE EXISTS (SELECT 1 FROM user_stations s WHERE s.user_id = users.id)`},
+	// The TOTP codes tried on a pending login, counted on its session row
+	// so that parallel requests cannot try more than the limit.
+	{21, "sessions: code attempts", `
+ALTER TABLE sessions ADD COLUMN code_attempts INTEGER NOT NULL DEFAULT 0`},
 }

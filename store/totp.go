@@ -59,6 +59,28 @@ func CheckTOTP(ctx context.Context, db *gorm.DB, userID int64, code string, now 
 	})
 }
 
+// TakeCodeAttempt claims one of max code attempts of the pending session
+// of token, in one statement: however many requests race, at most max
+// claims succeed. When none is left (or the session is not pending) it
+// drops the session, so the password must be given again, and says false.
+func TakeCodeAttempt(ctx context.Context, db *gorm.DB, token string, max int) (bool, error) {
+	db = db.WithContext(ctx)
+	res := db.Model(&models.Session{}).
+		Where("token_hash = ? AND second_factor_due AND code_attempts < ?", hashToken(token), max).
+		Update("code_attempts", gorm.Expr("code_attempts + 1"))
+	if res.Error != nil || res.RowsAffected == 1 {
+		return res.Error == nil, res.Error
+	}
+	return false, db.Where("token_hash = ? AND second_factor_due", hashToken(token)).Delete(&models.Session{}).Error
+}
+
+// DropSpentLogin ends the pending session of token once it has tried max
+// codes: the password must be given again.
+func DropSpentLogin(ctx context.Context, db *gorm.DB, token string, max int) error {
+	return db.WithContext(ctx).Where("token_hash = ? AND second_factor_due AND code_attempts >= ?", hashToken(token), max).
+		Delete(&models.Session{}).Error
+}
+
 // CompleteSecondFactor opens a session whose password step is done, for
 // the full session lifetime from now.
 func CompleteSecondFactor(ctx context.Context, db *gorm.DB, token string, now time.Time) error {

@@ -41,6 +41,11 @@ func (s *server) checkCode(c *gin.Context) {
 	case errors.Is(err, accounts.ErrThrottled):
 		s.render(c, http.StatusTooManyRequests, "code.html", "code.title", map[string]any{"Error": "login.throttled", "Next": next})
 		return
+	case errors.Is(err, accounts.ErrCodesUsed):
+		// The login is gone: back to the password.
+		s.cookies.Clear(c, site.SessionCookie)
+		s.render(c, http.StatusTooManyRequests, "login.html", "login.title", map[string]any{"Error": "code.used", "Next": next})
+		return
 	case errors.Is(err, accounts.ErrWrongCode):
 		s.render(c, http.StatusUnauthorized, "code.html", "code.title", map[string]any{"Error": "code.wrong", "Next": next})
 		return
