@@ -325,15 +325,17 @@ func TestWeb(t *testing.T) {
 	if got, _ := env(web, "BASE_URL"); got == "" {
 		t.Error("web: no BASE_URL")
 	}
+	// Plain http stays on the host: the TLS-terminating proxy runs beside it.
 	published := false
 	for _, port := range web.Ports {
-		if port.Target == 8080 && port.Published == "8080" {
+		if port.Target == 8080 && port.Published == "8080" && port.HostIP == "127.0.0.1" {
 			published = true
 		}
 	}
-	if !published {
-		t.Errorf("web: container port 8080 is not published as 8080: %+v", web.Ports)
+	if len(web.Ports) != 1 || !published {
+		t.Errorf("web: container port 8080 is not published as 127.0.0.1:8080 (and only so): %+v", web.Ports)
 	}
+
 	hc := web.HealthCheck
 	if hc == nil || len(hc.Test) < 2 || !strings.Contains(strings.Join(hc.Test, " "), "/readyz") {
 		t.Fatalf("web: healthcheck does not probe /readyz: %+v", hc)
@@ -344,6 +346,32 @@ func TestWeb(t *testing.T) {
 	}
 	if !slices.Contains(finalStageFiles(t), hc.Test[1]) {
 		t.Errorf("web: healthcheck runs %s, which deploy/Dockerfile does not put in the final image", hc.Test[1])
+	}
+}
+
+// web, worker and setup refuse a plain-http BASE_URL except to a loopback
+// host (cmd/valghalla TestBaseURLMustBeHTTPS). The default is such a local
+// trial, so the stack starts on a laptop; a production BASE_URL reaches web
+// (and setup, run in web's container) and the worker alike.
+func TestBaseURL(t *testing.T) {
+	for _, c := range []struct {
+		env  []string
+		want string
+	}{
+		{nil, "http://127.0.0.1:8080"},
+		{[]string{"BASE_URL=https://valg.sondera.example"}, "https://valg.sondera.example"},
+	} {
+		p := loadProject(t, c.env...)
+		for _, name := range []string{"web", "worker"} {
+			got, _ := env(service(t, p, name), "BASE_URL")
+			if got != c.want {
+				t.Errorf("%s with %v: BASE_URL=%q, want %q", name, c.env, got, c.want)
+			}
+			u, err := url.Parse(got)
+			if err != nil || !(u.Scheme == "https" || u.Scheme == "http" && u.Hostname() == "127.0.0.1") {
+				t.Errorf("%s with %v: BASE_URL=%q would be refused at start-up", name, c.env, got)
+			}
+		}
 	}
 }
 
@@ -358,18 +386,17 @@ func TestWorkerScales(t *testing.T) {
 	}
 }
 
-// Only the web app is published to the world; everything else without
-// authentication (the Temporal UI above all) is bound to loopback.
+// Every published port is bound to loopback: the web app's plain http is
+// for the TLS-terminating proxy on the host, and the rest has no
+// authentication (the Temporal UI above all).
 func TestPublishedPortsBoundToLoopback(t *testing.T) {
 	p := loadProject(t)
-	ui := service(t, p, "temporal-ui")
-	if len(ui.Ports) == 0 {
-		t.Error("temporal-ui: no published port")
+	for _, name := range []string{"temporal-ui", "web"} {
+		if len(service(t, p, name).Ports) == 0 {
+			t.Errorf("%s: no published port", name)
+		}
 	}
 	for _, s := range p.Services {
-		if s.Name == "web" {
-			continue
-		}
 		for _, port := range s.Ports {
 			if port.HostIP != "127.0.0.1" {
 				t.Errorf("%s: port %d published on %q, want 127.0.0.1", s.Name, port.Target, port.HostIP)

@@ -69,7 +69,7 @@ func New(d site.Deps) http.Handler {
 	s := newServer(d)
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(s.recoverer, s.logRequests, securityHeaders, site.Language, s.pages.LimitBody)
+	r.Use(s.recoverer, s.logRequests, s.securityHeaders, site.Language, s.pages.LimitBody)
 
 	static, _ := fs.Sub(ui.Static, "static")
 	r.StaticFS("/static", http.FS(static))
@@ -127,8 +127,14 @@ func (s *server) recoverer(c *gin.Context) {
 	c.Next()
 }
 
-func securityHeaders(c *gin.Context) {
+// securityHeaders sets the headers every answer carries. Served over https
+// (SecureCookies: BASE_URL is https) it adds HSTS, so a browser that has
+// been here once never again asks over plain http; dev, on http, does not.
+func (s *server) securityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
+	if s.SecureCookies {
+		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	}
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	// Answer links carry a token: it must not leak to another site.

@@ -164,6 +164,26 @@ func TestSecurityHeadersAndLogsWithoutPathOrQuery(t *testing.T) {
 	}
 }
 
+// Served over https, every answer (pages, API, static files, health checks,
+// refusals) carries HSTS; over http (dev) none does: a browser would ignore
+// it there, and dev must stay reachable without TLS.
+func TestHSTSOnlyOverHTTPS(t *testing.T) {
+	const want = "max-age=31536000; includeSubDomains"
+	for _, secure := range []bool{true, false} {
+		f := newFixture(t, storetest.SQLite(t), secure)
+		for _, path := range []string{"/", "/login", "/healthz", "/static/valghalla.css", "/findes/ikke", "/api/v1/findes-ikke", "/svar/ukendt-token"} {
+			rec := get(t, f.app, path)
+			got, sent := rec.Header().Get("Strict-Transport-Security"), rec.Header().Values("Strict-Transport-Security") != nil
+			if secure && got != want {
+				t.Errorf("https: %s (%d): Strict-Transport-Security = %q, want %q", path, rec.Code, got, want)
+			}
+			if !secure && sent {
+				t.Errorf("http: %s (%d): Strict-Transport-Security = %q, want none", path, rec.Code, got)
+			}
+		}
+	}
+}
+
 func quietLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // Every message key a template or handler names exists in both languages:

@@ -7,12 +7,15 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/worker"
 )
 
@@ -82,9 +85,9 @@ var settings = []setting{
 		func(c *config, v string) error { c.TaskQueue = v; return nil }},
 	{"TEMPORAL_RETENTION", "180d", "how long closed workflows are kept (temporal-setup, dev)",
 		func(c *config, v string) (err error) { c.Retention, err = parseRetention(v); return }},
-	{"LISTEN_ADDR", "127.0.0.1:8080", "address the web app listens on (0.0.0.0:8080 in a container)",
+	{"LISTEN_ADDR", "127.0.0.1:8080", "address the web app listens on (0.0.0.0:8080 in a container); dev: a loopback address only (127.0.0.0/8, ::1, localhost)",
 		func(c *config, v string) error { c.ListenAddr = v; return checkHostPort(v) }},
-	{"BASE_URL", "http://127.0.0.1:8080", "public URL of the web app, used in links sent to people",
+	{"BASE_URL", "http://127.0.0.1:8080", "public URL of the web app, used in links sent to people; web, worker, setup: https:// (http only to a loopback host, a local trial)",
 		func(c *config, v string) error { c.BaseURL = strings.TrimRight(v, "/"); return nil }},
 	{"TEMPORAL_UI_ADDR", "127.0.0.1:8233", "dev: address of the embedded Temporal Web UI",
 		func(c *config, v string) error { c.TemporalUIAddr = v; return checkHostPort(v) }},
@@ -214,8 +217,86 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet, args []string, dev
 		if c.DatabaseURL == "" {
 			c.DatabaseURL = "sqlite:" + filepath.Join(abs, "valghalla.db")
 		}
+		if err := c.checkDev(listenFlagSet(fs)); err != nil {
+			return c, err
+		}
 	}
 	return c, nil
+}
+
+// devExposes is why dev stays on this machine and off real data.
+const devExposes = "dev's mailbox (/dev/postkasse) shows every message and link it sends, to anyone who opens it, and its demo login is public"
+
+// checkDev keeps dev a developer's own: it listens on loopback only and runs
+// on SQLite only, so neither the network nor a real database meets it.
+func (c config) checkDev(listenFromFlag bool) error {
+	if host, _, err := net.SplitHostPort(c.ListenAddr); err == nil && !isLoopbackHost(host) {
+		name := fmt.Sprintf("LISTEN_ADDR=%q", c.ListenAddr)
+		if listenFromFlag {
+			name = fmt.Sprintf("--listen %q", c.ListenAddr)
+		}
+		return fmt.Errorf("%s: dev listens on a loopback address only (127.0.0.1, ::1 or localhost): %s", name, devExposes)
+	}
+	if dialect, _, err := store.ParseURL(c.DatabaseURL); err != nil || dialect != store.SQLite {
+		// Not the value: it may carry a password.
+		scheme, _, _ := strings.Cut(c.DatabaseURL, ":")
+		return fmt.Errorf("DATABASE_URL (%s:…): dev runs on SQLite only (sqlite:FILE, or unset for <data>/valghalla.db): %s", scheme, devExposes)
+	}
+	return nil
+}
+
+// listenFlagSet reports whether --listen was given on the command line.
+func listenFlagSet(fs *flag.FlagSet) bool {
+	set := false
+	if fs != nil {
+		fs.Visit(func(f *flag.Flag) { set = set || f.Name == "listen" })
+	}
+	return set
+}
+
+// isLoopbackHost reports whether host (no port, no brackets) is this machine
+// only: localhost or an address in 127.0.0.0/8 or ::1.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.Unmap().IsLoopback()
+}
+
+// https reports whether the site is served over https: BASE_URL says so.
+// Cookies are Secure and the web app sends HSTS then.
+func (c config) https() bool {
+	u, err := url.Parse(c.BaseURL)
+	return err == nil && u.Scheme == "https" && u.Host != ""
+}
+
+// checkBaseURL is the rule for the commands that put BASE_URL before people
+// (web: cookies and pages; worker: links in messages; setup: the first
+// administrator's link): an https URL. Plain http is accepted for a loopback
+// host only, a local trial (docker compose up on one machine, tests): its
+// traffic never leaves the machine and its links reach nobody else, and the
+// web app then runs without Secure cookies and without HSTS (it warns).
+func (c config) checkBaseURL() error {
+	u, err := url.Parse(c.BaseURL)
+	switch {
+	case err == nil && u.Host != "" && u.User == nil && u.Scheme == "https":
+		return nil
+	case err == nil && u.Host != "" && u.User == nil && u.Scheme == "http" && isLoopbackHost(u.Hostname()):
+		return nil
+	}
+	return fmt.Errorf("BASE_URL=%q: must be the site's public https:// address, e.g. https://valg.kommune.dk "+
+		"(sign-in cookies and the links in messages travel over it); plain http only to a loopback host "+
+		"(127.0.0.1, ::1, localhost) for a local trial", c.BaseURL)
+}
+
+// warnOfLocalTrial says, at start-up, that an http BASE_URL (loopback,
+// checkBaseURL) serves no one else.
+func (c config) warnOfLocalTrial(log *slog.Logger) {
+	if !c.https() {
+		log.Warn("BASE_URL is plain http on a loopback host: a local trial only (links reach this machine only; "+
+			"cookies are not Secure and no HSTS is sent); set BASE_URL to the site's https address in production", "base_url", c.BaseURL)
+	}
 }
 
 // useEUCountryCodes puts the configured EU country codes in force; the

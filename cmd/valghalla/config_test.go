@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -246,6 +249,122 @@ func TestEUCountryCodesSetting(t *testing.T) {
 		cfg.useEUCountryCodes(slog.New(slog.DiscardHandler))
 		if got := models.CheckEligibility(models.EuropaParlamentsvalg, day, "0607", person, true); len(got) != c.want {
 			t.Errorf("%q at EP: %v", c.value, got)
+		}
+	}
+}
+
+// Outside dev, the commands that put BASE_URL before people (web: cookies and
+// pages; worker: links in messages; setup: the administrator's link) refuse
+// a plain-http BASE_URL unless its host is loopback (a local trial); the
+// commands that never read it (migrate) do not care.
+func TestBaseURLMustBeHTTPS(t *testing.T) {
+	runWith := func(baseURL string, args ...string) (int, string) {
+		var stdout, stderr bytes.Buffer
+		env := map[string]string{"BASE_URL": baseURL}
+		code := run(context.Background(), args, func(k string) string { return env[k] }, &stdout, &stderr)
+		return code, stderr.String()
+	}
+	commands := [][]string{{"web"}, {"worker"}, setupArgs(nil)}
+	for _, bad := range []string{
+		"http://example.dk", "http://valg.kommune.dk:8080/", "valg.kommune.dk", "https://", "ftp://valg.kommune.dk",
+		"http://0.0.0.0:8080", "http://192.168.1.20:8080", "http://[::]:8080", "http://localhost.evil.example",
+		"http://127.0.0.1@evil.example", "https://user:pw@valg.kommune.dk",
+	} {
+		for _, args := range commands {
+			code, stderr := runWith(bad, args...)
+			want := fmt.Sprintf("valghalla %s: BASE_URL=%q: must be the site's public https:// address", args[0], strings.TrimRight(bad, "/"))
+			if code != exitUsage || !strings.Contains(stderr, want) {
+				t.Errorf("%s with BASE_URL %q: exit %d, stderr %q; want %d and %q", args[0], bad, code, stderr, exitUsage, want)
+			}
+		}
+	}
+	// Accepted: the command goes on and stops at the missing database.
+	for _, c := range []struct {
+		baseURL    string
+		localTrial bool
+	}{
+		{"https://valg.kommune.dk", false},
+		{"https://valg.kommune.dk:8443/", false},
+		{"http://127.0.0.1:8080", true},
+		{"http://127.1.2.3", true},
+		{"http://localhost:8080/", true},
+		{"http://[::1]:8080", true},
+		{"", true}, // the default, http://127.0.0.1:8080
+	} {
+		for _, args := range commands {
+			code, stderr := runWith(c.baseURL, args...)
+			if code != exitFailure || !strings.Contains(stderr, "DATABASE_URL is not set") || strings.Contains(stderr, "BASE_URL=") {
+				t.Errorf("%s with BASE_URL %q: exit %d, stderr %q; want %d and no database", args[0], c.baseURL, code, stderr, exitFailure)
+			}
+			warned := strings.Contains(stderr, "a local trial only")
+			if args[0] != "setup" && warned != c.localTrial {
+				t.Errorf("%s with BASE_URL %q: warned of a local trial %v, want %v: %s", args[0], c.baseURL, warned, c.localTrial, stderr)
+			}
+		}
+	}
+	if code, stderr := runWith("http://example.dk", "migrate"); code != exitFailure || strings.Contains(stderr, "BASE_URL=") {
+		t.Errorf("migrate (reads no BASE_URL) with http://example.dk: exit %d, %s", code, stderr)
+	}
+	// The web app's Secure cookies and HSTS follow the same reading.
+	for u, want := range map[string]bool{"https://valg.kommune.dk": true, "HTTPS://valg.kommune.dk": true, "http://127.0.0.1:8080": false, "https://": false} {
+		if got := (config{BaseURL: u}).https(); got != want {
+			t.Errorf("https() of %q = %v, want %v", u, got, want)
+		}
+	}
+}
+
+// dev's mailbox shows every link it sends and its demo login is public: it
+// refuses to listen beyond this machine and to run on a database other than
+// its own SQLite file, before it creates or binds anything.
+func TestDevRefusesExposure(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{"LISTEN_ADDR": "0.0.0.0:8080"}, nil, `LISTEN_ADDR="0.0.0.0:8080": dev listens on a loopback address only`},
+		{map[string]string{"LISTEN_ADDR": ":8080"}, nil, `LISTEN_ADDR=":8080": dev listens on a loopback address only`},
+		{map[string]string{"LISTEN_ADDR": "[::]:8080"}, nil, `LISTEN_ADDR="[::]:8080"`},
+		{map[string]string{"LISTEN_ADDR": "192.168.1.20:8080"}, nil, `LISTEN_ADDR="192.168.1.20:8080"`},
+		{map[string]string{"LISTEN_ADDR": "valg.kommune.dk:8080"}, nil, `LISTEN_ADDR="valg.kommune.dk:8080"`},
+		{nil, []string{"--listen", "0.0.0.0:8080"}, `--listen "0.0.0.0:8080": dev listens on a loopback address only`},
+		{map[string]string{"LISTEN_ADDR": "0.0.0.0:8080"}, []string{"--listen", "0.0.0.0:9090"}, `--listen "0.0.0.0:9090"`},
+		{map[string]string{"DATABASE_URL": "postgres://valghalla:s3cret@db.kommune.dk:5432/valghalla"}, nil,
+			"DATABASE_URL (postgres:…): dev runs on SQLite only"},
+		{map[string]string{"DATABASE_URL": "postgresql://valghalla:s3cret@localhost/valghalla"}, nil,
+			"DATABASE_URL (postgresql:…): dev runs on SQLite only"},
+		{map[string]string{"DATABASE_URL": "mysql://valghalla:s3cret@localhost/valghalla"}, nil, "DATABASE_URL (mysql:…): dev runs on SQLite only"},
+	} {
+		data := filepath.Join(t.TempDir(), "data")
+		env := map[string]string{"VALGHALLA_DATA_DIR": data}
+		for k, v := range c.env {
+			env[k] = v
+		}
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), append([]string{"dev"}, c.args...), func(k string) string { return env[k] }, &stdout, &stderr)
+		if code != exitUsage || !strings.Contains(stderr.String(), "valghalla dev: "+c.want) ||
+			!strings.Contains(stderr.String(), "/dev/postkasse") || strings.Contains(stderr.String(), "s3cret") {
+			t.Errorf("dev %v %v: exit %d, stderr %q; want %d and %q", c.env, c.args, code, stderr.String(), exitUsage, c.want)
+		}
+		if _, err := os.Stat(data); !os.IsNotExist(err) {
+			t.Errorf("dev %v %v: created its data folder before refusing", c.env, c.args)
+		}
+	}
+	// Loopback addresses, SQLite files and a BASE_URL dev does not read pass.
+	for _, c := range []struct {
+		env  map[string]string
+		args []string
+	}{
+		{nil, nil},
+		{map[string]string{"LISTEN_ADDR": "localhost:8080"}, nil},
+		{map[string]string{"LISTEN_ADDR": "127.0.0.2:0"}, nil},
+		{map[string]string{"LISTEN_ADDR": "0.0.0.0:8080"}, []string{"--listen", "[::1]:8080"}},
+		{map[string]string{"DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "v.db")}, nil},
+		{map[string]string{"BASE_URL": "http://example.dk"}, nil},
+	} {
+		fs := flag.NewFlagSet("valghalla dev", flag.ContinueOnError)
+		if _, err := loadConfig(func(k string) string { return c.env[k] }, fs, c.args, true); err != nil {
+			t.Errorf("dev %v %v: %v", c.env, c.args, err)
 		}
 	}
 }

@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -93,7 +92,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return exitUsage
 	}
+	if name == "web" || name == "worker" {
+		if err := cfg.checkBaseURL(); err != nil {
+			fmt.Fprintf(stderr, "valghalla %s: %v\n", name, err)
+			return exitUsage
+		}
+	}
 	log := cfg.logger(stderr)
+	if name == "web" || name == "worker" {
+		cfg.warnOfLocalTrial(log)
+	}
 	if err := cmd(ctx, cfg, log, stdout); err != nil {
 		fmt.Fprintf(stderr, "valghalla %s: %v\n", name, err)
 		return exitFailure
@@ -201,7 +209,7 @@ func runWeb(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) erro
 	log.Info("web app listening", "addr", ln.Addr().String())
 	return serveHTTP(ctx, ln, web.New(site.Deps{
 		UseCases: usecases.New(usecases.Config{DB: db, Temporal: c, CPR: register, Keys: keys, TaskQueue: cfg.TaskQueue, Log: log}),
-		Log:      log, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
+		Log:      log, SecureCookies: cfg.https(),
 		PublicURL: cfg.BaseURL, SMSAuthToken: cfg.TwilioAuthToken}), log)
 }
 

@@ -55,6 +55,10 @@ func runSetup(ctx context.Context, args []string, getenv func(string) string, st
 		return exitUsage
 	}
 	cfg, err := loadConfig(getenv, nil, nil, false)
+	if err == nil {
+		// The link it prints is sent to the administrator.
+		err = cfg.checkBaseURL()
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "valghalla setup: %v\n", err)
 		return exitUsage

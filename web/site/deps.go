@@ -19,8 +19,9 @@ type Deps struct {
 	Now func() time.Time
 	// TemporalUIURL is linked from the pages for operators; empty hides it.
 	TemporalUIURL string
-	// SecureCookies marks cookies Secure: on whenever the site is served
-	// over https (everywhere but `valghalla dev`).
+	// SecureCookies marks cookies Secure and sends HSTS: on whenever the
+	// site is served over https (everywhere but `valghalla dev` and a local
+	// trial on a loopback http BASE_URL).
 	SecureCookies bool
 	// Mailbox lists the e-mails the dev SMTP server received; nil outside
 	// `valghalla dev`, and then /dev/postkasse does not exist.
