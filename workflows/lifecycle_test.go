@@ -16,6 +16,7 @@ import (
 	"github.com/valghalla/valghalla/activities"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/providers/mail"
+	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/store/storetest"
 	"github.com/valghalla/valghalla/workflows"
 	"github.com/valghalla/valghalla/workflows/payload"
@@ -357,7 +358,9 @@ func TestDeclineNotifiesThePartysSecretaries(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	le.db.Exec("INSERT INTO user_stations (user_id, station_id) VALUES (?, ?)", users[1].ID, other.ID)
+	if err := store.LimitToStations(le.db, &users[1], []int64{other.ID}); err != nil {
+		t.Fatal(err)
+	}
 
 	a := le.nominate(t, 0, 0)
 	no := le.update(time.Hour, workflows.AnswerUpdate, workflows.Answer{Reason: models.DeclineNotThisTime, By: "link"})
