@@ -77,7 +77,7 @@ type setting struct {
 var settings = []setting{
 	{"DATABASE_URL", "", "app database: postgres://… (web, worker, migrate, setup); dev uses sqlite:<data>/valghalla.db",
 		func(c *config, v string) error { c.DatabaseURL = v; return nil }},
-	{"TEMPORAL_ADDRESS", "127.0.0.1:7233", "Temporal frontend host:port; dev serves its embedded server there",
+	{"TEMPORAL_ADDRESS", "127.0.0.1:7233", "Temporal frontend host:port; dev serves its embedded server there, on a loopback address only",
 		func(c *config, v string) error { c.TemporalAddress = v; return checkHostPort(v) }},
 	{"TEMPORAL_NAMESPACE", "valghalla", "Temporal namespace",
 		func(c *config, v string) error { c.TemporalNamespace = v; return nil }},
@@ -89,7 +89,7 @@ var settings = []setting{
 		func(c *config, v string) error { c.ListenAddr = v; return checkHostPort(v) }},
 	{"BASE_URL", "http://127.0.0.1:8080", "public URL of the web app, used in links sent to people; web, worker, setup: https:// (http only to a loopback host, a local trial)",
 		func(c *config, v string) error { c.BaseURL = strings.TrimRight(v, "/"); return nil }},
-	{"TEMPORAL_UI_ADDR", "127.0.0.1:8233", "dev: address of the embedded Temporal Web UI",
+	{"TEMPORAL_UI_ADDR", "127.0.0.1:8233", "dev: address of the embedded Temporal Web UI, a loopback address only",
 		func(c *config, v string) error { c.TemporalUIAddr = v; return checkHostPort(v) }},
 	{"VALGHALLA_DATA_DIR", "data", "dev: folder for all data (Temporal and app SQLite files)",
 		func(c *config, v string) error { c.DataDir = v; return nil }},
@@ -227,9 +227,17 @@ func loadConfig(getenv func(string) string, fs *flag.FlagSet, args []string, dev
 // devExposes is why dev stays on this machine and off real data.
 const devExposes = "dev's mailbox (/dev/postkasse) shows every message and link it sends, to anyone who opens it, and its demo login is public"
 
-// checkDev keeps dev a developer's own: it listens on loopback only and runs
-// on SQLite only, so neither the network nor a real database meets it.
+// checkDev keeps dev a developer's own: it listens on loopback only (the
+// web app, and the embedded Temporal server and Web UI, which have no
+// login) and runs on SQLite only, so neither the network nor a real
+// database meets it.
 func (c config) checkDev(listenFromFlag bool) error {
+	for _, s := range []struct{ name, addr string }{{"TEMPORAL_ADDRESS", c.TemporalAddress}, {"TEMPORAL_UI_ADDR", c.TemporalUIAddr}} {
+		if host, _, err := net.SplitHostPort(s.addr); err == nil && !isLoopbackHost(host) {
+			return fmt.Errorf("%s=%q: dev serves its embedded Temporal server and Web UI on a loopback address only "+
+				"(127.0.0.1, ::1 or localhost): they have no login, and show every workflow", s.name, s.addr)
+		}
+	}
 	if host, _, err := net.SplitHostPort(c.ListenAddr); err == nil && !isLoopbackHost(host) {
 		name := fmt.Sprintf("LISTEN_ADDR=%q", c.ListenAddr)
 		if listenFromFlag {
