@@ -121,21 +121,23 @@ func (f *fixture) loggedIn(t *testing.T, role models.Role) *browser {
 	return b
 }
 
+// allowed is who may use a route of each access rule ("" is nobody logged in).
+var allowed = map[string]map[models.Role]bool{
+	"public":          {"": true, models.RoleAdmin: true, models.RoleStaff: true, models.RoleReadOnly: true, models.RolePartySecretary: true},
+	"any user":        {models.RoleAdmin: true, models.RoleStaff: true, models.RoleReadOnly: true, models.RolePartySecretary: true},
+	"staff":           {models.RoleAdmin: true, models.RoleStaff: true, models.RoleReadOnly: true},
+	"admin only":      {models.RoleAdmin: true},
+	"registrar":       {models.RoleAdmin: true, models.RoleStaff: true, models.RolePartySecretary: true},
+	"staff write":     {models.RoleAdmin: true, models.RoleStaff: true},
+	"party secretary": {models.RolePartySecretary: true},
+	// Webhooks: a session is no signature; without one all are refused.
+	"provider signed": {},
+}
+
 // Every route × every role: the access each route declares is what the
 // server enforces.
 func TestAuthorizationMatrix(t *testing.T) {
 	f := newFixture(t, storetest.SQLite(t), false)
-	allowed := map[string]map[models.Role]bool{
-		"public":          {"": true, models.RoleAdmin: true, models.RoleStaff: true, models.RoleReadOnly: true, models.RolePartySecretary: true},
-		"any user":        {models.RoleAdmin: true, models.RoleStaff: true, models.RoleReadOnly: true, models.RolePartySecretary: true},
-		"staff":           {models.RoleAdmin: true, models.RoleStaff: true, models.RoleReadOnly: true},
-		"admin only":      {models.RoleAdmin: true},
-		"registrar":       {models.RoleAdmin: true, models.RoleStaff: true, models.RolePartySecretary: true},
-		"staff write":     {models.RoleAdmin: true, models.RoleStaff: true},
-		"party secretary": {models.RolePartySecretary: true},
-		// Webhooks: a session is no signature; without one all are refused.
-		"provider signed": {},
-	}
 	for _, r := range web.Routes() {
 		if allowed[r.Access] == nil {
 			t.Fatalf("%s %s has no known access rule %q", r.Method, r.Path, r.Access)
@@ -292,5 +294,83 @@ func TestPartySecretarySeesOwnPartyAndNoAdminPages(t *testing.T) {
 	}
 	if strings.Contains(body, "/admin/brugere") || strings.Contains(body, "Temporal") {
 		t.Error("a party secretary is offered staff links")
+	}
+}
+
+// The same matrix for the callers that are not a plain session: a session
+// whose TOTP code is still due is nobody on every route; an API token is
+// its user on the API and nobody on the pages (which read no
+// Authorization header); a secretary limited to a station has the role's
+// routes.
+func TestAuthorizationMatrixOfOtherCallers(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t), false)
+	ctx := context.Background()
+	tokens := map[models.Role]string{}
+	var err error
+	for _, role := range []models.Role{models.RoleAdmin, models.RoleStaff, models.RoleReadOnly, models.RolePartySecretary} {
+		if tokens[role], _, err = store.CreateAPIToken(ctx, f.db, f.users[models.RoleAdmin], f.users[role].ID, "matrix", now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sec := f.users[models.RolePartySecretary]
+	var first models.PollingStation
+	f.db.Order("district").First(&first)
+	if err := store.LimitToStations(f.db, &sec, []int64{first.ID}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Each check starts afresh: a POST /logout must not end the next one's
+	// session.
+	send := func(b *browser, method, path string, header ...string) *httptest.ResponseRecorder {
+		var form url.Values
+		if method != http.MethodGet && !strings.HasPrefix(path, "/api/") {
+			form = url.Values{"csrf_token": {b.csrf()}}
+		}
+		return b.do(method, path, form, header...)
+	}
+	type caller struct {
+		name string
+		as   models.Role // whose access applies
+		do   func(method, path string) *httptest.ResponseRecorder
+	}
+	callers := []caller{
+		{"a pending TOTP login", "", func(method, path string) *httptest.ResponseRecorder {
+			b := newBrowser(t, f.app)
+			token, err := store.CreatePendingSession(ctx, f.db, f.users[models.RoleStaff].ID, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.cookies["valghalla_session"] = &http.Cookie{Name: "valghalla_session", Value: token}
+			return send(b, method, path)
+		}},
+		{"a station-limited secretary", models.RolePartySecretary, func(method, path string) *httptest.ResponseRecorder {
+			b := f.loggedIn(t, models.RolePartySecretary)
+			var header []string
+			if method != http.MethodGet && strings.HasPrefix(path, "/api/") {
+				header = []string{"X-CSRF-Token", b.csrf()}
+			}
+			return send(b, method, path, header...)
+		}},
+	}
+	for role, tok := range tokens {
+		callers = append(callers, caller{"an API token of " + string(role), role, func(method, path string) *httptest.ResponseRecorder {
+			return send(newBrowser(t, f.app), method, path, "Authorization", "Bearer "+tok)
+		}})
+	}
+	for _, r := range web.Routes() {
+		api := strings.HasPrefix(r.Path, "/api/")
+		for _, c := range callers {
+			as := c.as
+			if strings.HasPrefix(c.name, "an API token") && !api {
+				as = "" // pages ignore the header: nobody is logged in
+			}
+			rec := c.do(r.Method, r.Path)
+			refused := rec.Code == http.StatusForbidden || rec.Code == http.StatusUnauthorized ||
+				(rec.Code == http.StatusSeeOther && strings.HasPrefix(rec.Header().Get("Location"), "/login?"))
+			if want := allowed[r.Access][as]; refused == want {
+				t.Errorf("%s %s as %s: status %d (Location %q); allowed = %v", r.Method, r.Path, c.name, rec.Code,
+					rec.Header().Get("Location"), want)
+			}
+		}
 	}
 }
