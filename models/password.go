@@ -29,7 +29,7 @@ const maxHashing = 4
 var hashing = make(chan struct{}, maxHashing)
 
 // deriveKey is argon2id within the bound.
-var deriveKey = func(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
+func deriveKey(password, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
 	hashing <- struct{}{}
 	defer func() { <-hashing }()
 	return idKey(password, salt, time, memory, threads, keyLen)

@@ -71,7 +71,7 @@ func TakeCodeAttempt(ctx context.Context, db *gorm.DB, token string, max int) (b
 	if res.Error != nil || res.RowsAffected == 1 {
 		return res.Error == nil, res.Error
 	}
-	return false, db.Where("token_hash = ? AND second_factor_due", hashToken(token)).Delete(&models.Session{}).Error
+	return false, DropSpentLogin(ctx, db, token, max)
 }
 
 // DropSpentLogin ends the pending session of token once it has tried max

@@ -50,7 +50,8 @@ func runSetup(ctx context.Context, args []string, getenv func(string) string, st
 		CVR: *values["cvr"], AdminEmail: *values["admin_email"], AdminName: *values["admin_name"],
 	}
 	// Bad values are refused before the database is opened: nothing is written.
-	if _, err := setup.CheckInstall(in); err != nil {
+	clean, err := setup.CheckInstall(in)
+	if err != nil {
 		fmt.Fprintf(stderr, "valghalla setup: %s\n", setupRefusal(err, values))
 		return exitUsage
 	}
@@ -80,9 +81,8 @@ func runSetup(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		return exitFailure
 	}
-	in, _ = setup.CheckInstall(in)
 	fmt.Fprintf(stdout, "Set up %s (kommunekode %s, CVR %s) with its first administrator, %s <%s>.\n",
-		in.MunicipalityName, in.MunicipalityCode, in.CVR, in.AdminName, in.AdminEmail)
+		clean.MunicipalityName, clean.MunicipalityCode, clean.CVR, clean.AdminName, clean.AdminEmail)
 	fmt.Fprintf(stdout, "Give the administrator this one-time link to choose a password; it works once, until %s:\n%s\n",
 		now.Add(store.AccountLinkValidity).Format("2006-01-02 15:04 MST"), models.AccountLinkURL(cfg.BaseURL, token))
 	return exitOK

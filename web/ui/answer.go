@@ -134,7 +134,7 @@ func (s *server) actOnAssignment(c *gin.Context) {
 	case refused && status == http.StatusNotFound:
 		s.notFound(c)
 	case refused && status == http.StatusForbidden:
-		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
+		s.forbidden(c)
 	case refused:
 		s.renderAssignment(c, answerStatus(status), t.View, t.Name, "", site.ErrText(c, err))
 	default:

@@ -44,7 +44,7 @@ func (s *server) setElectionState(c *gin.Context) {
 	case errors.Is(err, models.ErrStale):
 		c.Redirect(http.StatusSeeOther, "/valg")
 	case errors.Is(err, models.ErrForbidden):
-		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
+		s.forbidden(c)
 	case site.IsKeyed(err):
 		s.render(c, http.StatusUnprocessableEntity, "error.html", "elections.title", map[string]any{"MessageText": site.ErrText(c, err)})
 	case err != nil:

@@ -99,7 +99,7 @@ func (s *server) sendGroupMessage(c *gin.Context) {
 	case refused && status == http.StatusNotFound:
 		s.notFound(c)
 	case refused && status == http.StatusForbidden:
-		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
+		s.forbidden(c)
 	case refused:
 		s.renderGroupMessages(c, http.StatusUnprocessableEntity, form, nil, []templateProblem{{Reason: site.ErrText(c, err)}})
 	default:

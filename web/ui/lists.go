@@ -144,7 +144,7 @@ func (s *server) lists(c *gin.Context) {
 	filter := listFilterOf(c)
 	v, err := s.People.List(c.Request.Context(), u, electionIDOf(c), filter)
 	if err != nil {
-		s.overviewFailed(c, err)
+		s.readFailed(c, err)
 		return
 	}
 	scope, rows := v.Scope, v.Rows
@@ -211,7 +211,7 @@ func (s *server) listDownload(c *gin.Context) {
 	filter := listFilterOf(c)
 	v, err := s.People.ExportList(c.Request.Context(), *site.User(c), electionIDOf(c), filter, format)
 	if err != nil {
-		s.overviewFailed(c, err)
+		s.readFailed(c, err)
 		return
 	}
 	sheet := listFormOf(c, filter, v.Scope.OneParty).sheet(site.T(c), v.Rows)

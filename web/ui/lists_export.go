@@ -25,7 +25,7 @@ func (s *server) servingList(c *gin.Context, list people.ServingExport) (models.
 	}
 	e, rows, err := s.People.ExportServing(c.Request.Context(), *site.User(c), electionIDOf(c), list, format)
 	if err != nil {
-		s.overviewFailed(c, err)
+		s.readFailed(c, err)
 		return models.Election{}, nil, "", false
 	}
 	return e, rows, format, true
@@ -125,7 +125,7 @@ func (s *server) electionSystemExport(c *gin.Context) {
 	id := electionIDOf(c)
 	rows, err := s.People.ExportForElectionSystem(c.Request.Context(), *site.User(c), id, format)
 	if err != nil {
-		s.overviewFailed(c, err)
+		s.readFailed(c, err)
 		return
 	}
 	sheet := export.Sheet{Name: "Valgsystem", Header: electionSystemHeader}

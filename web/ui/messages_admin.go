@@ -235,7 +235,7 @@ func (s *server) saveMessageTemplate(c *gin.Context) {
 		s.renderMessageTemplate(c, http.StatusUnprocessableEntity, p)
 		return
 	case errors.Is(err, models.ErrForbidden):
-		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
+		s.forbidden(c)
 		return
 	case err != nil:
 		s.fail(c, err)

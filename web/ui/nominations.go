@@ -140,7 +140,7 @@ func (s *server) renderNominations(c *gin.Context, status int, e models.Election
 	v.MaxRows = recruit.MaxCSVRows
 	page, err := s.Recruit.NominationPage(c.Request.Context(), u, e.ID, party.ID)
 	if errors.Is(err, models.ErrForbidden) {
-		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
+		s.forbidden(c)
 		return
 	}
 	if err != nil {

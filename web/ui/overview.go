@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -38,14 +37,14 @@ func (s *server) overview(c *gin.Context) {
 	}
 	page, err := s.Recruit.OverviewPage(ctx, u, electionID, f)
 	if err != nil {
-		s.overviewFailed(c, err)
+		s.readFailed(c, err)
 		return
 	}
 	v := &overviewView{OverviewPage: page}
 	if len(page.Elections) > 0 && site.StaffOnly.Allows(&u) {
 		// Messages no channel could deliver: staff look and send again.
 		if v.FailedMessages, err = s.Messaging.CountFailedMessages(ctx, page.Overview.Election.ID); err != nil {
-			s.overviewFailed(c, err)
+			s.readFailed(c, err)
 			return
 		}
 	}
@@ -69,17 +68,6 @@ func queryID(v string) int64 {
 		return 0
 	}
 	return id
-}
-
-func (s *server) overviewFailed(c *gin.Context, err error) {
-	switch {
-	case errors.Is(err, models.ErrForbidden):
-		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
-	case errors.Is(err, models.ErrNotFound):
-		s.notFound(c)
-	default:
-		s.fail(c, err)
-	}
 }
 
 // partyLabel names a party by letter and name ("A · Socialdemokratiet"),

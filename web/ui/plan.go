@@ -133,7 +133,7 @@ type planMessage struct {
 
 func (s *server) renderPlan(c *gin.Context, status int, id, taskTypeID int64, day string, msg *planMessage) {
 	v, err := s.loadPlanView(c, id, taskTypeID, day)
-	if s.planLoadFailed(c, err) {
+	if s.readFailed(c, err) {
 		return
 	}
 	s.renderView(c, status, "plan.html", "plan.title", s.planPage(c, v, nil, msg))
@@ -156,20 +156,6 @@ func (s *server) planPage(c *gin.Context, v planView, row *planRow, msg *planMes
 		Error: msg, Notice: noticeOf(c, "plan.distributed", "plan.saved", "plan.moved")}
 }
 
-func (s *server) planLoadFailed(c *gin.Context, err error) bool {
-	switch {
-	case errors.Is(err, models.ErrNotFound):
-		s.notFound(c)
-	case errors.Is(err, models.ErrForbidden):
-		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
-	case err != nil:
-		s.fail(c, err)
-	default:
-		return false
-	}
-	return true
-}
-
 // planCell shows one cell: its parties' counts and the forms that change it.
 func (s *server) planCell(c *gin.Context) {
 	station, _ := strconv.ParseInt(c.Query("valgsted"), 10, 64)
@@ -179,7 +165,7 @@ func (s *server) planCell(c *gin.Context) {
 
 func (s *server) renderCell(c *gin.Context, status int, id, stationID, taskTypeID int64, day string, msg *planMessage) {
 	v, err := s.loadPlanView(c, id, taskTypeID, day)
-	if s.planLoadFailed(c, err) {
+	if s.readFailed(c, err) {
 		return
 	}
 	var row *planRow
@@ -242,7 +228,7 @@ func (s *server) planResult(c *gin.Context, t planTarget, toCell bool, notice st
 	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
 	case errors.Is(err, models.ErrForbidden):
-		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
+		s.forbidden(c)
 	case site.IsKeyed(err):
 		back(http.StatusUnprocessableEntity, &planMessage{Text: site.ErrText(c, err)})
 	default:
@@ -403,7 +389,7 @@ func (s *server) partiesResult(c *gin.Context, notice string, err error) {
 	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
 	case errors.Is(err, models.ErrForbidden):
-		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
+		s.forbidden(c)
 	default:
 		s.fail(c, err)
 	}
@@ -454,7 +440,7 @@ func (s *server) deleteValggruppe(c *gin.Context) {
 // stationDeletion shows what deleting a station would do and asks.
 func (s *server) stationDeletion(c *gin.Context) {
 	impact, err := s.Setup.StationDeletion(c.Request.Context(), *site.User(c), idParam(c))
-	if s.planLoadFailed(c, err) {
+	if s.readFailed(c, err) {
 		return
 	}
 	s.render(c, http.StatusOK, "station_delete.html", "stationdelete.title", map[string]any{"I": impact})
@@ -478,6 +464,6 @@ func (s *server) deleteStation(c *gin.Context) {
 		impact, _ := s.Setup.StationDeletion(c.Request.Context(), *site.User(c), id)
 		s.render(c, http.StatusConflict, "station_delete.html", "stationdelete.title", map[string]any{"I": impact, "ErrorKey": "stationdelete.stale"})
 	default:
-		s.planLoadFailed(c, err)
+		s.readFailed(c, err)
 	}
 }

@@ -33,7 +33,7 @@ func (s *server) pageRefused(c *gin.Context, err error, again func(int, refusal)
 	case !ok:
 		s.fail(c, err)
 	case status == http.StatusForbidden:
-		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
+		s.forbidden(c)
 	case status == http.StatusNotFound:
 		s.notFound(c)
 	default:

@@ -43,7 +43,7 @@ func (s *server) requestSecretary(c *gin.Context) {
 	case errors.As(err, &ue):
 		s.renderSecretaryRequest(c, http.StatusUnprocessableEntity, site.ErrText(c, ue))
 	case errors.Is(err, models.ErrForbidden):
-		s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
+		s.forbidden(c)
 	case err != nil:
 		s.fail(c, err)
 	default:

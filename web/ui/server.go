@@ -247,15 +247,23 @@ func (s *server) notFound(c *gin.Context) {
 
 // readFailed answers a read's error and reports whether there was one:
 // 404 for what does not exist or is not the user's to see (the two look
-// alike), 500 for anything else.
+// alike), 403 for what the user may not do, 500 for anything else.
 func (s *server) readFailed(c *gin.Context, err error) bool {
 	switch {
 	case err == nil:
 		return false
 	case errors.Is(err, models.ErrNotFound):
 		s.notFound(c)
+	case errors.Is(err, models.ErrForbidden):
+		s.forbidden(c)
 	default:
 		s.fail(c, err)
 	}
 	return true
+}
+
+// forbidden is the page of a request the user's role or party does not
+// allow.
+func (s *server) forbidden(c *gin.Context) {
+	s.render(c, http.StatusForbidden, "error.html", "auth.forbidden", map[string]any{"Message": "auth.forbidden"})
 }
