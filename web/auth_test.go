@@ -2,10 +2,12 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,15 +21,22 @@ import (
 	"github.com/valghalla/valghalla/web/site"
 )
 
-// browser keeps cookies across requests to one app, as a browser does.
+// browser keeps cookies across requests to one app, as a browser does,
+// and comes from an address of its own, as people on their own machines
+// do (the app's rate limits count per client address).
 type browser struct {
 	t       *testing.T
 	app     http.Handler
 	cookies map[string]*http.Cookie
+	addr    string
 }
 
+var browsers atomic.Uint32
+
 func newBrowser(t *testing.T, app http.Handler) *browser {
-	return &browser{t: t, app: app, cookies: map[string]*http.Cookie{}}
+	n := browsers.Add(1)
+	addr := fmt.Sprintf("10.%d.%d.%d:4711", n>>16&0xff, n>>8&0xff, n&0xff)
+	return &browser{t: t, app: app, cookies: map[string]*http.Cookie{}, addr: addr}
 }
 
 func (b *browser) do(method, target string, form url.Values, header ...string) *httptest.ResponseRecorder {
@@ -39,6 +48,7 @@ func (b *browser) do(method, target string, form url.Values, header ...string) *
 	} else {
 		req = httptest.NewRequest(method, target, nil)
 	}
+	req.RemoteAddr = b.addr
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}

@@ -25,6 +25,7 @@ type server struct {
 	pages   *ui.Pages
 	api     *api.API
 	cookies site.Cookies
+	limits  rateLimits
 }
 
 // own is the routes the web app serves itself: probes and webhooks.
@@ -61,7 +62,7 @@ func newServer(d site.Deps) *server {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
-	return &server{Deps: d, pages: ui.New(d), api: api.New(d), cookies: site.Cookies{Secure: d.SecureCookies}}
+	return &server{Deps: d, pages: ui.New(d), api: api.New(d), cookies: site.Cookies{Secure: d.SecureCookies}, limits: newRateLimits(d.Now)}
 }
 
 // New returns the web app's handler.
@@ -69,6 +70,13 @@ func New(d site.Deps) http.Handler {
 	s := newServer(d)
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
+	// The client address of a request is its peer's unless the peer is a
+	// proxy of ours: gin would otherwise believe anyone's X-Forwarded-For,
+	// and the rate limits would count what a client claims to be.
+	if err := r.SetTrustedProxies(s.TrustedProxies); err != nil {
+		s.Log.Error("TRUSTED_PROXIES refused: no proxy is trusted", "error", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	r.Use(s.recoverer, s.logRequests, s.securityHeaders, site.Language, s.pages.LimitBody)
 
 	static, _ := fs.Sub(ui.Static, "static")
@@ -89,6 +97,9 @@ func New(d site.Deps) http.Handler {
 				// A logged-in user's form: its text checked once it is
 				// authorised, before the handler.
 				handlers = slices.Insert(handlers, len(handlers)-1, s.pages.CheckFormText)
+			} else {
+				// Anyone's door: counted per client address.
+				handlers = slices.Insert(handlers, 1, s.limit)
 			}
 		}
 		r.Handle(rt.Method, rt.Path, handlers...)

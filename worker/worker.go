@@ -33,6 +33,7 @@ func Register(r sdkworker.Registry, c client.Client, acts *activities.Activities
 	r.RegisterWorkflow(workflows.RetryMessage)
 	r.RegisterWorkflow(workflows.GroupMessage)
 	r.RegisterWorkflow(workflows.Retention)
+	r.RegisterWorkflow(workflows.Housekeeping)
 	r.RegisterActivity(acts)
 	r.RegisterActivity(&activities.Starter{Client: c})
 }

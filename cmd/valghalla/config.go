@@ -29,6 +29,7 @@ type config struct {
 	TaskQueue         string
 	Retention         time.Duration
 	ListenAddr        string
+	TrustedProxies    []string
 	BaseURL           string
 	TemporalUIAddr    string
 	DataDir           string
@@ -87,6 +88,8 @@ var settings = []setting{
 		func(c *config, v string) (err error) { c.Retention, err = parseRetention(v); return }},
 	{"LISTEN_ADDR", "127.0.0.1:8080", "address the web app listens on (0.0.0.0:8080 in a container); dev: a loopback address only (127.0.0.0/8, ::1, localhost)",
 		func(c *config, v string) error { c.ListenAddr = v; return checkHostPort(v) }},
+	{"TRUSTED_PROXIES", "", "web: addresses (IPs or CIDRs, comma-separated) of the reverse proxies in front of the app, whose X-Forwarded-For names the client; empty: the peer is the client (rate limits count per client address)",
+		func(c *config, v string) (err error) { c.TrustedProxies, err = parseProxies(v); return }},
 	{"BASE_URL", "http://127.0.0.1:8080", "public URL of the web app, used in links sent to people; web, worker, setup: https:// (http only to a loopback host, a local trial)",
 		func(c *config, v string) error { c.BaseURL = strings.TrimRight(v, "/"); return nil }},
 	{"TEMPORAL_UI_ADDR", "127.0.0.1:8233", "dev: address of the embedded Temporal Web UI, a loopback address only",
@@ -347,6 +350,22 @@ func checkHostPort(v string) error {
 		return errors.New("must be host:port")
 	}
 	return nil
+}
+
+// parseProxies reads TRUSTED_PROXIES: IPs or CIDRs, comma-separated.
+func parseProxies(v string) ([]string, error) {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return nil, fmt.Errorf("TRUSTED_PROXIES: %q is neither an IP address nor a CIDR", p)
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // parseRetention accepts a Go duration ("4320h") or days ("180d").

@@ -80,6 +80,9 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 	if err := worker.EnsureNamespace(ctx, c, cfg.TemporalNamespace, cfg.Retention, workflows.SearchAttributes()); err != nil {
 		return err
 	}
+	if err := worker.EnsureHousekeeping(ctx, c, cfg.TaskQueue); err != nil {
+		return err
+	}
 
 	if cfg, err = devKeys(cfg); err != nil {
 		return err

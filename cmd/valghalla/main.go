@@ -175,7 +175,10 @@ func runTemporalSetup(ctx context.Context, cfg config, log *slog.Logger, stdout 
 	if err := worker.EnsureNamespace(ctx, c, cfg.TemporalNamespace, cfg.Retention, workflows.SearchAttributes()); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "namespace %s ready: retention %s, %d search attributes\n",
+	if err := worker.EnsureHousekeeping(ctx, c, cfg.TaskQueue); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "namespace %s ready: retention %s, %d search attributes, daily housekeeping scheduled\n",
 		cfg.TemporalNamespace, cfg.Retention, len(workflows.SearchAttributes()))
 	return nil
 }
@@ -210,7 +213,7 @@ func runWeb(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) erro
 	return serveHTTP(ctx, ln, web.New(site.Deps{
 		UseCases: usecases.New(usecases.Config{DB: db, Temporal: c, CPR: register, Keys: keys, TaskQueue: cfg.TaskQueue, Log: log}),
 		Log:      log, SecureCookies: cfg.https(),
-		PublicURL: cfg.BaseURL, SMSAuthToken: cfg.TwilioAuthToken}), log)
+		PublicURL: cfg.BaseURL, SMSAuthToken: cfg.TwilioAuthToken, TrustedProxies: cfg.TrustedProxies}), log)
 }
 
 func runWorker(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) error {

@@ -32,6 +32,10 @@ type Deps struct {
 	// PublicURL is the site's address as the outside world (Twilio) sees
 	// it; webhook signatures are checked against it.
 	PublicURL string
+	// TrustedProxies are the addresses (IPs or CIDRs) of the reverse
+	// proxies in front of the app, whose X-Forwarded-For is believed; none:
+	// the peer's address is the client's.
+	TrustedProxies []string
 	// SMSAuthToken checks the signature of Twilio's webhooks; empty refuses
 	// them all.
 	SMSAuthToken string

@@ -1,0 +1,47 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// LoginAttemptsKept is how long the login attempts are kept: long enough
+// to look into an attack afterwards, short enough not to keep a record
+// of who logged in when for good.
+const LoginAttemptsKept = 30 * 24 * time.Hour
+
+// Purged counts what Purge deleted.
+type Purged struct {
+	Sessions, LoginAttempts, AccountLinks int64
+}
+
+// Purge deletes what has outlived its use: sessions past their expiry or
+// idle too long (they open nothing any more, see LookupSession), login attempts older
+// than LoginAttemptsKept, and one-time account links that expired more
+// than LoginAttemptsKept ago. Run again, it deletes nothing more.
+func Purge(ctx context.Context, db *gorm.DB, now time.Time) (Purged, error) {
+	var p Purged
+	old := now.Add(-LoginAttemptsKept)
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		steps := []struct {
+			n     *int64
+			query string
+			args  []any
+		}{
+			{&p.Sessions, "DELETE FROM sessions WHERE expires_at < ? OR last_seen_at < ?", []any{now, now.Add(-SessionIdle)}},
+			{&p.LoginAttempts, "DELETE FROM login_attempts WHERE at < ?", []any{old}},
+			{&p.AccountLinks, "DELETE FROM account_tokens WHERE expires_at < ?", []any{old}},
+		}
+		for _, s := range steps {
+			res := tx.Exec(s.query, s.args...)
+			if res.Error != nil {
+				return res.Error
+			}
+			*s.n = res.RowsAffected
+		}
+		return nil
+	})
+	return p, err
+}

@@ -1,0 +1,58 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/valghalla/valghalla/workflows"
+)
+
+// HousekeepingScheduleID names the Temporal Schedule of the daily
+// Housekeeping workflow; operators see it in the Web UI under Schedules.
+const HousekeepingScheduleID = "valghalla-housekeeping"
+
+// housekeepingSpec runs at 03:17 Copenhagen time, when nobody works.
+var housekeepingSpec = client.ScheduleSpec{
+	Calendars:    []client.ScheduleCalendarSpec{{Hour: []client.ScheduleRange{{Start: 3}}, Minute: []client.ScheduleRange{{Start: 17}}}},
+	TimeZoneName: "Europe/Copenhagen",
+}
+
+// EnsureHousekeeping makes the daily schedule of the Housekeeping
+// workflow exist, starting it on taskQueue; idempotent like
+// EnsureNamespace: an existing schedule is brought to this spec and queue.
+// A run still going when the next is due makes the next one skip.
+func EnsureHousekeeping(ctx context.Context, c client.Client, taskQueue string) error {
+	action := &client.ScheduleWorkflowAction{
+		ID:                       "housekeeping",
+		Workflow:                 workflows.Housekeeping,
+		TaskQueue:                taskQueue,
+		WorkflowExecutionTimeout: 23 * time.Hour,
+	}
+	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+		ID: HousekeepingScheduleID, Spec: housekeepingSpec, Action: action,
+		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
+	})
+	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
+		if err != nil {
+			return fmt.Errorf("create the housekeeping schedule: %w", err)
+		}
+		return nil
+	}
+	h := c.ScheduleClient().GetHandle(ctx, HousekeepingScheduleID)
+	err = h.Update(ctx, client.ScheduleUpdateOptions{DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
+		s := in.Description.Schedule
+		spec := housekeepingSpec
+		s.Spec, s.Action = &spec, action
+		return &client.ScheduleUpdate{Schedule: &s}, nil
+	}})
+	if err != nil {
+		return fmt.Errorf("update the housekeeping schedule: %w", err)
+	}
+	return nil
+}
