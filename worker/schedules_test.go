@@ -85,4 +85,3 @@ func TestHousekeepingScheduleIsIdempotentAndPurges(t *testing.T) {
 		t.Errorf("the run reports %+v, want one session purged", purged)
 	}
 }
-
