@@ -9,11 +9,15 @@ import (
 	"github.com/valghalla/valghalla/store"
 )
 
-// Login throttling: after MaxFailedLogins failures within LoginWindow an
-// account takes no more passwords, nor codes, until the window has passed.
+// Login throttling: after MaxFailedLogins failures with no success
+// between (within FailureMemory) an account backs off: it takes the next
+// password (or code) LockBase after the latest failure, twice as long
+// after each further one, at most LoginWindow (throttle).
 const (
 	MaxFailedLogins = 5
 	LoginWindow     = 15 * time.Minute
+	LockBase        = 30 * time.Second
+	FailureMemory   = 24 * time.Hour
 	// MaxCodeAttempts is how many TOTP codes one login with the right
 	// password may try; then the password must be given again.
 	MaxCodeAttempts = 5
@@ -149,13 +153,26 @@ func (s *Service) CheckCode(ctx context.Context, u models.User, token, code stri
 func codeAccount(email string) string { return "totp:" + NormalizeEmail(email) }
 
 // throttle refuses an account with too many recent failed attempts, and
-// tells how many there were.
+// tells how many there were. Past MaxFailedLogins the account backs off rather than locks: the next try is taken LockBase after
+// the latest failure, and each further failure doubles the wait up to
+// LoginWindow. Its owner, after five typos on election morning, waits half
+// a minute; a guesser gets a handful of tries an hour.
 func (s *Service) throttle(ctx context.Context, email string, now time.Time) (int64, error) {
-	failures, err := store.FailedLoginsSince(ctx, s.DB, email, now.Add(-LoginWindow))
-	if err == nil && failures >= MaxFailedLogins {
+	f, err := store.FailedLoginsSince(ctx, s.DB, email, now.Add(-FailureMemory))
+	if err == nil && f.Count >= MaxFailedLogins && now.Before(f.Last.Add(backoff(f.Count))) {
 		err = ErrThrottled
 	}
-	return failures, err
+	return f.Count, err
+}
+
+// backoff is how long after the latest of failures failed attempts the
+// next is taken.
+func backoff(failures int64) time.Duration {
+	wait := LockBase
+	for n := failures; n > MaxFailedLogins && wait < LoginWindow; n-- {
+		wait *= 2
+	}
+	return min(wait, LoginWindow)
 }
 
 // Session is the live session of token and its user (marked seen); an

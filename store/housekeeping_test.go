@@ -58,8 +58,8 @@ func TestPurgeDeletesWhatHasOutlivedItsUse(t *testing.T) {
 				t.Errorf("%s session purged: %v", name, err)
 			}
 		}
-		if n, _ := store.FailedLoginsSince(ctx, db, "a@x.example", now.Add(-60*24*time.Hour)); n != 1 {
-			t.Errorf("%d attempts left, want the one 29 days old", n)
+		if f, _ := store.FailedLoginsSince(ctx, db, "a@x.example", now.Add(-60*24*time.Hour)); f.Count != 1 {
+			t.Errorf("%d attempts left, want the one 29 days old", f.Count)
 		}
 		if _, err := store.CheckAccountLink(ctx, db, live, now); err != nil {
 			t.Errorf("live link purged: %v", err)

@@ -105,20 +105,32 @@ func RecordLoginAttempt(ctx context.Context, db *gorm.DB, account string, succes
 	return db.WithContext(ctx).Create(&models.LoginAttempt{Account: NormalizeEmail(account), Success: success, At: now}).Error
 }
 
+// Failures is an account's failed attempts since its last success.
+type Failures struct {
+	Count int64
+	Last  time.Time // the latest failure; zero when Count is 0
+}
+
 // FailedLoginsSince counts the failed attempts on account since t that no
-// successful login has followed.
-func FailedLoginsSince(ctx context.Context, db *gorm.DB, account string, t time.Time) (int64, error) {
+// successful login has followed, and tells when the latest was.
+func FailedLoginsSince(ctx context.Context, db *gorm.DB, account string, t time.Time) (Failures, error) {
 	db = db.WithContext(ctx)
 	account = NormalizeEmail(account)
 	var lastSuccess models.LoginAttempt
 	if err := db.Where("account = ? AND success AND at >= ?", account, t).Order("at DESC").Limit(1).
 		Find(&lastSuccess).Error; err != nil {
-		return 0, err
+		return Failures{}, err
 	}
 	if lastSuccess.ID != 0 {
 		t = lastSuccess.At
 	}
-	var n int64
-	err := db.Model(&models.LoginAttempt{}).Where("account = ? AND NOT success AND at > ?", account, t).Count(&n).Error
-	return n, err
+	var f Failures
+	q := db.Model(&models.LoginAttempt{}).Where("account = ? AND NOT success AND at > ?", account, t)
+	if err := q.Count(&f.Count).Error; err != nil || f.Count == 0 {
+		return f, err
+	}
+	var last models.LoginAttempt
+	err := db.Where("account = ? AND NOT success AND at > ?", account, t).Order("at DESC").Limit(1).Find(&last).Error
+	f.Last = last.At
+	return f, err
 }

@@ -61,19 +61,19 @@ func TestFailedLoginsResetBySuccess(t *testing.T) {
 		for i := range 3 {
 			store.RecordLoginAttempt(ctx, db, "A@X.example ", false, t0.Add(time.Duration(i)*time.Minute))
 		}
-		if n, _ := store.FailedLoginsSince(ctx, db, "a@x.example", t0.Add(-time.Minute)); n != 3 {
-			t.Fatalf("%d failures, want 3", n)
+		if f, _ := store.FailedLoginsSince(ctx, db, "a@x.example", t0.Add(-time.Minute)); f.Count != 3 || !f.Last.Equal(t0.Add(2*time.Minute)) {
+			t.Fatalf("%+v, want 3 failures, the last at %v", f, t0.Add(2*time.Minute))
 		}
-		if n, _ := store.FailedLoginsSince(ctx, db, "a@x.example", t0.Add(90*time.Second)); n != 1 {
-			t.Fatalf("%d failures in the window, want 1", n)
+		if f, _ := store.FailedLoginsSince(ctx, db, "a@x.example", t0.Add(90*time.Second)); f.Count != 1 {
+			t.Fatalf("%d failures in the window, want 1", f.Count)
 		}
 		store.RecordLoginAttempt(ctx, db, "a@x.example", true, t0.Add(5*time.Minute))
 		store.RecordLoginAttempt(ctx, db, "a@x.example", false, t0.Add(6*time.Minute))
-		if n, _ := store.FailedLoginsSince(ctx, db, "a@x.example", t0); n != 1 {
-			t.Fatalf("%d failures after a success, want 1", n)
+		if f, _ := store.FailedLoginsSince(ctx, db, "a@x.example", t0); f.Count != 1 {
+			t.Fatalf("%d failures after a success, want 1", f.Count)
 		}
-		if n, _ := store.FailedLoginsSince(ctx, db, "b@x.example", t0); n != 0 {
-			t.Fatalf("another account has %d failures", n)
+		if f, _ := store.FailedLoginsSince(ctx, db, "b@x.example", t0); f.Count != 0 {
+			t.Fatalf("another account has %d failures", f.Count)
 		}
 	})
 }
