@@ -30,11 +30,13 @@ import (
 
 // Message is one e-mail: HTML with a plain-text alternative.
 type Message struct {
-	To      string // a bare address, e.g. "anna@example.dk"
-	ToName  string // optional display name
-	Subject string
-	Text    string // the text/plain part; required
-	HTML    string // the text/html part; optional (empty: a text-only e-mail)
+	// FromName is the sender's display name; empty: Config.FromName.
+	FromName string
+	To       string // a bare address, e.g. "anna@example.dk"
+	ToName   string // optional display name
+	Subject  string
+	Text     string // the text/plain part; required
+	HTML     string // the text/html part; optional (empty: a text-only e-mail)
 
 	// MessageID becomes the Message-ID header: "<local@domain>" or
 	// "local@domain". The caller makes it once (NewMessageID), stores it
@@ -245,8 +247,15 @@ func (s *Sender) compose(m Message) (*gomail.Msg, error) {
 		return nil, invalid("Message-ID missing or not of the form local@domain")
 	}
 
+	fromName := s.cfg.FromName
+	if m.FromName != "" {
+		if hasControl(m.FromName) {
+			return nil, invalid("sender name contains a line break or control character")
+		}
+		fromName = m.FromName
+	}
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
-	if err := msg.FromFormat(s.cfg.FromName, s.cfg.From); err != nil {
+	if err := msg.FromFormat(fromName, s.cfg.From); err != nil {
 		return nil, &Error{Stage: "config", msg: "from address rejected"}
 	}
 	if err := msg.AddToFormat(m.ToName, m.To); err != nil {
