@@ -59,7 +59,7 @@ func TestMunicipalitySettingsPage(t *testing.T) {
 	}
 
 	// A bad CVR number: 422 naming the field, nothing changed.
-	rec := admin.do(http.MethodPost, municipalityPage, municipalityForm(admin, "cvr", "12345678", "secretariat_phone", "+45 72 10 00 00"))
+	rec := admin.do(http.MethodPost, municipalityPage, municipalityForm(admin, "cvr", "12345678", "code", "607", "secretariat_phone", "+45 72 10 00 00"))
 	body := rec.Body.String()
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(body, `id="cvr-error"`) ||
 		!strings.Contains(body, "modulus 11") || !strings.Contains(body, `value="12345678"`) || strings.Contains(body, `id="name-error"`) {
@@ -71,19 +71,20 @@ func TestMunicipalitySettingsPage(t *testing.T) {
 		t.Fatalf("a refused save wrote: %+v", after)
 	}
 
-	// The administrator saves: a notice, the values and an audit entry.
-	rec = admin.do(http.MethodPost, municipalityPage, municipalityForm(admin, "secretariat_phone", "+45 72 10 00 00",
+	// The administrator saves: a notice, the values and an audit entry. (The
+	// demo's fictitious kommunekode 999 is no real one: it must be changed.)
+	rec = admin.do(http.MethodPost, municipalityPage, municipalityForm(admin, "code", "607", "secretariat_phone", "+45 72 10 00 00",
 		"secretariat_address", "Rådhuset, Torvet 1, 9999 Sønderå", "secretariat_email", "valg@sondera.example",
 		"email_sender_name", "Valgsekretariatet, Sønderå Kommune"))
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != municipalityPage+"?besked=municipality.saved" {
 		t.Fatalf("save: %d %s", rec.Code, rec.Body)
 	}
 	if page := admin.do(http.MethodGet, rec.Header().Get("Location"), nil).Body.String(); !strings.Contains(page, "Indstillingerne er gemt.") ||
-		!strings.Contains(page, `value="+45 72 10 00 00"`) {
+		!strings.Contains(page, `72 10 00 00"`) || !strings.Contains(page, `value="607"`) {
 		t.Errorf("after saving the page shows: %s", page)
 	}
 	f.db.First(&after)
-	if after.SecretariatPhone != "+45 72 10 00 00" || after.EmailSender() != "Valgsekretariatet, Sønderå Kommune" ||
+	if after.SecretariatPhone != "+45 72 10 00 00" || after.Code != "0607" || after.EmailSender() != "Valgsekretariatet, Sønderå Kommune" ||
 		after.DigitalPostSender() != "Sønderå Kommune" || after.CVR != before.CVR {
 		t.Fatalf("saved: %+v", after)
 	}
@@ -116,7 +117,7 @@ func TestMunicipalitySettingsPage(t *testing.T) {
 	}{{"/svar/" + token, http.StatusOK}, {"/svar/" + strings.Repeat("0", 64), http.StatusNotFound}} {
 		rec := anon.do(http.MethodGet, c.path, nil)
 		if body := rec.Body.String(); rec.Code != c.status || !strings.Contains(body, "Kontakt valgsekretariatet") ||
-			!strings.Contains(body, "+45 72 10 00 00") || !strings.Contains(body, "Rådhuset, Torvet 1, 9999 Sønderå") {
+			!strings.Contains(body, "72 10 00 00</a>") || !strings.Contains(body, "Rådhuset, Torvet 1, 9999 Sønderå") {
 			t.Errorf("GET %s: %d %s", c.path, rec.Code, body)
 		}
 	}
@@ -126,8 +127,21 @@ func TestMunicipalitySettingsPage(t *testing.T) {
 // answer link's token.
 func invitedAnswerToken(t *testing.T, f *fixture) string {
 	t.Helper()
-	var slot models.Slot
-	f.db.Order("id").First(&slot)
+	storetest.WithKeys(t, f.db)
+	var (
+		e     models.Election
+		st    models.PollingStation
+		tt    models.TaskType
+		party models.Party
+	)
+	f.db.First(&e)
+	f.db.First(&st)
+	f.db.First(&tt)
+	f.db.Where("letter = ?", "A").First(&party)
+	slot := models.Slot{ElectionID: e.ID, StationID: st.ID, TaskTypeID: tt.ID, Day: e.ElectionDay, PartyID: party.ID, CreatedAt: now}
+	if err := f.db.Create(&slot).Error; err != nil {
+		t.Fatal(err)
+	}
 	p := models.Participant{CPR: models.NewSecret("0101704002"), CPRIndex: "test-0101704002", Name: "Ida Ørsted",
 		Mobile: models.NewSecret(""), Email: models.NewSecret("ida@example.dk"), CreatedAt: now, UpdatedAt: now}
 	if err := f.db.Create(&p).Error; err != nil {
