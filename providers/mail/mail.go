@@ -30,19 +30,20 @@ import (
 
 // Message is one e-mail: HTML with a plain-text alternative.
 type Message struct {
-	// FromName is the sender's display name; empty: Config.FromName.
-	FromName string
-	To       string // a bare address, e.g. "anna@example.dk"
-	ToName   string // optional display name
-	Subject  string
-	Text     string // the text/plain part; required
-	HTML     string // the text/html part; optional (empty: a text-only e-mail)
+	To      string // a bare address, e.g. "anna@example.dk"
+	ToName  string // optional display name
+	Subject string
+	Text    string // the text/plain part; required
+	HTML    string // the text/html part; optional (empty: a text-only e-mail)
 
 	// MessageID becomes the Message-ID header: "<local@domain>" or
 	// "local@domain". The caller makes it once (NewMessageID), stores it
 	// before the first attempt and passes the same one on every retry, so
 	// a retry after a lost reply is recognisable as the same e-mail.
 	MessageID string
+
+	// FromName is the sender's display name; empty: Config.FromName.
+	FromName string
 }
 
 // TLSMode is how the connection to the SMTP server is protected.
