@@ -236,15 +236,23 @@ func (a *Activities) sendOn(ctx context.Context, msg models.Message, ch models.C
 		if a.DigitalPost == nil {
 			return "", "", errNotConfigured(ch)
 		}
+		m, err := store.MunicipalityOf(ctx, a.DB)
+		if err != nil {
+			return "", "", err
+		}
 		rc, err := a.DigitalPost.Send(ctx, digitalpost.Letter{MessageUUID: msg.ID, RecipientCPR: r.to,
-			Label: r.subject, HTML: letterHTML(r.subject, r.html), Created: a.now()})
+			SenderLabel: m.DigitalPostSender(), Label: r.subject, HTML: letterHTML(r.subject, r.html), Created: a.now()})
 		return rc.MessageUUID, rc.Status, err
 	case models.ChannelEmail:
 		if a.Mail == nil {
 			return "", "", errNotConfigured(ch)
 		}
+		m, err := store.MunicipalityOf(ctx, a.DB)
+		if err != nil {
+			return "", "", err
+		}
 		id := fmt.Sprintf("<%s@%s>", msg.ID, a.mailDomain())
-		return id, "", a.Mail.Send(ctx, mail.Message{To: r.to, ToName: r.toName, Subject: r.subject, Text: r.text, HTML: r.html, MessageID: id})
+		return id, "", a.Mail.Send(ctx, mail.Message{FromName: m.EmailSender(), To: r.to, ToName: r.toName, Subject: r.subject, Text: r.text, HTML: r.html, MessageID: id})
 	case models.ChannelSMS:
 		if a.SMS == nil {
 			return "", "", errNotConfigured(ch)

@@ -75,6 +75,6 @@ func (a *Activities) renderGroup(ctx context.Context, msg models.Message, ch mod
 	if err := db.First(&m).Error; err != nil {
 		return rendered{}, err
 	}
-	values := map[string]string{"participant:name": p.Name, "site:name": m.Name, "election:name": e.Title}
+	values := models.WithSite(map[string]string{"participant:name": p.Name, "election:name": e.Title}, m)
 	return renderFor(ch, gm.Subject, gm.Body, models.GroupMessageFields, values, p)
 }

@@ -44,12 +44,11 @@ func (a *Activities) SendAccountInvitation(ctx context.Context, userID int64) er
 	if err != nil {
 		return err
 	}
-	values := map[string]string{
+	values := models.WithSite(map[string]string{
 		"user:name":               u.Name,
-		"site:name":               m.Name,
 		"user:one-time-login-url": models.AccountLinkURL(a.BaseURL, token),
 		"site:login-url":          a.BaseURL + "/login",
-	}
+	}, m)
 	// The administrator's own text when there is one, else the shipped
 	// default. A database error is worth retrying; a text that does not
 	// render is not.
@@ -62,7 +61,7 @@ func (a *Activities) SendAccountInvitation(ctx context.Context, userID int64) er
 		return temporal.NewNonRetryableApplicationError("account invitation template: "+err.Error(), "Template", nil)
 	}
 	info := activity.GetInfo(ctx)
-	msg := mail.Message{To: u.Email, ToName: u.Name, Subject: subject, Text: text, HTML: html,
+	msg := mail.Message{FromName: m.EmailSender(), To: u.Email, ToName: u.Name, Subject: subject, Text: text, HTML: html,
 		MessageID: fmt.Sprintf("<%s@%s>", info.WorkflowExecution.ID, a.mailDomain())}
 	if err := a.Mail.Send(ctx, msg); err != nil {
 		if mail.IsPermanent(err) {

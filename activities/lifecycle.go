@@ -119,9 +119,8 @@ func (a *Activities) messageValues(ctx context.Context, f store.LifecycleFacts, 
 	if f.TaskType.EndTime != "" {
 		taskTime = "kl. " + f.TaskType.StartTime + "–" + f.TaskType.EndTime
 	}
-	values := map[string]string{
+	values := models.WithSite(map[string]string{
 		"participant:name": p.Name,
-		"site:name":        m.Name,
 		"election:name":    f.Election.Title,
 		"task:name":        f.TaskType.Name,
 		"task:date":        models.DanishLongDate(f.Assignment.Day),
@@ -131,7 +130,7 @@ func (a *Activities) messageValues(ctx context.Context, f store.LifecycleFacts, 
 		"answer:link":      a.BaseURL + AnswerLink(token),
 		"answer:deadline":  deadline,
 		"answer:code":      code,
-	}
+	}, m)
 	return values, p, nil
 }
 

@@ -53,15 +53,14 @@ func (a *Activities) NotifyPartySecretaries(ctx context.Context, assignmentID in
 			}
 			continue
 		}
-		values := map[string]string{
+		values := models.WithSite(map[string]string{
 			"user:name":     u.Name,
-			"site:name":     m.Name,
 			"election:name": f.Election.Title,
 			"task:name":     f.TaskType.Name,
 			"task:date":     models.DanishLongDate(f.Assignment.Day),
 			"station:name":  st.Name,
 			"overview:link": fmt.Sprintf("%s/oversigt?valg=%d", a.BaseURL, f.Election.ID),
-		}
+		}, m)
 		subject, text, html, err := renderEmail(subjectSrc, bodySrc, models.ReplacementNoticeFields, values)
 		if err != nil {
 			if err := store.MarkMessage(ctx, a.DB, msg.ID, models.MessageFailed, models.ChannelEmail, "template: "+err.Error(), now); err != nil {
@@ -70,7 +69,7 @@ func (a *Activities) NotifyPartySecretaries(ctx context.Context, assignmentID in
 			continue
 		}
 		id := fmt.Sprintf("<%s@%s>", msg.ID, a.mailDomain())
-		err = a.Mail.Send(ctx, mail.Message{To: u.Email, ToName: u.Name, Subject: subject, Text: text, HTML: html, MessageID: id})
+		err = a.Mail.Send(ctx, mail.Message{FromName: m.EmailSender(), To: u.Email, ToName: u.Name, Subject: subject, Text: text, HTML: html, MessageID: id})
 		status, detail := models.MessageSent, ""
 		switch {
 		case mail.IsPermanent(err):

@@ -117,16 +117,16 @@ func (s *Service) ResetTemplate(ctx context.Context, actor models.User, kind, ch
 
 // ExampleValues are the fictitious values a preview fills in
 // (models.ExampleValues): a made-up person and slot, the municipality's real
-// name, the scope's election and task type, and links on baseURL.
+// name and secretariat's contact details, the scope's election and task
+// type, and links on baseURL.
 func (s *Service) ExampleValues(ctx context.Context, baseURL string, sc Scope) map[string]string {
-	name := "Eksempel Kommune"
+	values := models.ExampleValues("Eksempel Kommune", "Kommunal- og regionsrådsvalg 2029", baseURL)
 	var m models.Municipality
 	// A preview without the real name is still a preview: the error only
-	// costs the name.
+	// costs the name and contact details.
 	if err := s.DB.WithContext(ctx).Limit(1).Find(&m).Error; err == nil && m.Name != "" {
-		name = m.Name
+		values = models.WithSite(values, m)
 	}
-	values := models.ExampleValues(name, "Kommunal- og regionsrådsvalg 2029", baseURL)
 	if sc.Election != nil {
 		values["election:name"] = sc.Election.Title
 	}

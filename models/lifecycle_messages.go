@@ -19,10 +19,15 @@ const (
 // LifecycleFields are the merge fields every lifecycle message offers.
 // [task:date] is a long Danish date with its weekday ("tirsdag den 16.
 // november 2027"), so a text writes "ved valget [task:date]", not "den
-// [task:date]".
+// [task:date]". [site:address], [site:phone] and [site:email] are the
+// election secretariat's contact details from the municipality's settings
+// (SiteFields), "ikke oplyst" when not set.
 var LifecycleFields = []string{
 	"participant:name",
 	"site:name",
+	"site:address",
+	"site:phone",
+	"site:email",
 	"election:name",
 	"task:name",
 	"task:date",

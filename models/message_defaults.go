@@ -33,10 +33,14 @@ const (
 )
 
 // ReplacementNoticeFields are the merge fields of the replacement notice.
-// [user:name] is the secretary, the recipient.
+// [user:name] is the secretary, the recipient; the site:* fields are the
+// municipality's (SiteFields).
 var ReplacementNoticeFields = []string{
 	"user:name",
 	"site:name",
+	"site:address",
+	"site:phone",
+	"site:email",
 	"election:name",
 	"task:name",
 	"task:date",
@@ -44,10 +48,14 @@ var ReplacementNoticeFields = []string{
 	"overview:link",
 }
 
-// GroupMessageFields are the merge fields of a group message.
+// GroupMessageFields are the merge fields of a group message; the site:*
+// fields are the municipality's (SiteFields).
 var GroupMessageFields = []string{
 	"participant:name",
 	"site:name",
+	"site:address",
+	"site:phone",
+	"site:email",
 	"election:name",
 }
 
@@ -207,13 +215,17 @@ Valgsekretariatet, [site:name]
 
 // ExampleValues are fictitious values for every merge field, for previews
 // and tests: a made-up person and slot, the given municipality and
-// election names and links on baseURL. They are as long as real values, so
+// election names, the secretariat's contact details not given (NotGiven;
+// WithSite fills in the real ones) and links on baseURL. They are as long as real values, so
 // an SMS counted with them is counted right.
 func ExampleValues(site, election, baseURL string) map[string]string {
 	return map[string]string{
 		"participant:name":        "Karen Mortensen",
 		"user:name":               "Mette Fiktiv",
 		"site:name":               site,
+		"site:address":            NotGiven,
+		"site:phone":              NotGiven,
+		"site:email":              NotGiven,
 		"election:name":           election,
 		"task:name":               "Tilforordnet",
 		"task:date":               "tirsdag den 16. november 2027",

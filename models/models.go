@@ -13,8 +13,19 @@ type Municipality struct {
 	Name string
 	// CVR is eight digits that pass the modulus-11 check (ValidCVR); the
 	// sender of Digital Post.
-	CVR       string
-	CreatedAt time.Time
+	CVR string
+	// EmailSenderName and DigitalPostSenderName are the sender names of
+	// e-mail and Digital Post; empty means the municipality's name
+	// (EmailSender, DigitalPostSender).
+	EmailSenderName       string
+	DigitalPostSenderName string
+	// The election secretariat's contact details, shown in messages
+	// ([site:address], [site:phone], [site:email]) and on the answer page;
+	// each may be empty.
+	SecretariatAddress string
+	SecretariatPhone   string
+	SecretariatEmail   string
+	CreatedAt          time.Time
 }
 
 // Area groups polling stations for the overviews (område).

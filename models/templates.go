@@ -7,10 +7,14 @@ package models
 // force since 2018, and the seed's slips are mended. It names no party and
 // holds no CPR number, so it may go by e-mail.
 
-// AccountInvitationFields are the merge fields the account invitation offers.
+// AccountInvitationFields are the merge fields the account invitation
+// offers; the site:* fields are the municipality's (SiteFields).
 var AccountInvitationFields = []string{
 	"user:name",
 	"site:name",
+	"site:address",
+	"site:phone",
+	"site:email",
 	"user:one-time-login-url",
 	"site:login-url",
 }

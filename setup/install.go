@@ -2,7 +2,6 @@ package setup
 
 import (
 	"context"
-	"net/mail"
 	"strings"
 
 	"github.com/valghalla/valghalla/models"
@@ -25,22 +24,18 @@ type InstallInput struct {
 // a bad value is a keyed refusal naming its field, the first in the order
 // of InstallInput.
 func CheckInstall(in InstallInput) (InstallInput, error) {
-	in.MunicipalityName = strings.TrimSpace(in.MunicipalityName)
-	in.CVR = strings.TrimSpace(in.CVR)
 	in.AdminEmail = store.NormalizeEmail(in.AdminEmail)
 	in.AdminName = strings.TrimSpace(in.AdminName)
-	if in.MunicipalityName == "" || len(in.MunicipalityName) > 200 {
-		return in, models.RefuseField("municipality_name", "error.municipality.name")
+	// The settings page's rules (models.MunicipalitySettings.Check), under
+	// this command's field names.
+	m, errs := models.MunicipalitySettings{Name: in.MunicipalityName, Code: in.MunicipalityCode, CVR: in.CVR}.Check()
+	for _, f := range [...][2]string{{"name", "municipality_name"}, {"code", "municipality_code"}, {"cvr", "cvr"}} {
+		if ue := errs[f[0]]; ue != nil {
+			return in, models.RefuseField(f[1], ue.Key, ue.Args...)
+		}
 	}
-	code, ok := models.ParseMunicipalityCode(strings.TrimSpace(in.MunicipalityCode))
-	if !ok {
-		return in, models.RefuseField("municipality_code", "error.municipality.code")
-	}
-	in.MunicipalityCode = code
-	if !models.ValidCVR(in.CVR) {
-		return in, models.RefuseField("cvr", "error.municipality.cvr")
-	}
-	if a, err := mail.ParseAddress(in.AdminEmail); err != nil || a.Address != in.AdminEmail {
+	in.MunicipalityName, in.MunicipalityCode, in.CVR = m.Name, m.Code, m.CVR
+	if !models.ValidEmail(in.AdminEmail) {
 		return in, models.RefuseField("admin_email", "error.user.email")
 	}
 	if in.AdminName == "" || len(in.AdminName) > 200 {

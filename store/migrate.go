@@ -502,4 +502,14 @@ UPDATE users SET station_limited = TRUE WHERE EXISTS (SELECT 1 FROM user_station
 	// so that parallel requests cannot try more than the limit.
 	{21, "sessions: code attempts", `
 ALTER TABLE sessions ADD COLUMN code_attempts INTEGER NOT NULL DEFAULT 0`},
+	// The municipality's settings page: the sender names of e-mail and
+	// Digital Post (empty: the municipality's name) and the election
+	// secretariat's contact details, shown in messages and on the answer
+	// page (empty: not shown).
+	{22, "municipalities: sender names and the secretariat's contact details", `
+ALTER TABLE municipalities ADD COLUMN email_sender_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE municipalities ADD COLUMN digital_post_sender_name TEXT NOT NULL DEFAULT '';
+ALTER TABLE municipalities ADD COLUMN secretariat_address TEXT NOT NULL DEFAULT '';
+ALTER TABLE municipalities ADD COLUMN secretariat_phone TEXT NOT NULL DEFAULT '';
+ALTER TABLE municipalities ADD COLUMN secretariat_email TEXT NOT NULL DEFAULT ''`},
 }

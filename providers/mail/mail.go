@@ -41,6 +41,9 @@ type Message struct {
 	// before the first attempt and passes the same one on every retry, so
 	// a retry after a lost reply is recognisable as the same e-mail.
 	MessageID string
+
+	// FromName is the sender's display name; empty: Config.FromName.
+	FromName string
 }
 
 // TLSMode is how the connection to the SMTP server is protected.
@@ -245,8 +248,15 @@ func (s *Sender) compose(m Message) (*gomail.Msg, error) {
 		return nil, invalid("Message-ID missing or not of the form local@domain")
 	}
 
+	fromName := s.cfg.FromName
+	if m.FromName != "" {
+		if hasControl(m.FromName) {
+			return nil, invalid("sender name contains a line break or control character")
+		}
+		fromName = m.FromName
+	}
 	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
-	if err := msg.FromFormat(s.cfg.FromName, s.cfg.From); err != nil {
+	if err := msg.FromFormat(fromName, s.cfg.From); err != nil {
 		return nil, &Error{Stage: "config", msg: "from address rejected"}
 	}
 	if err := msg.AddToFormat(m.ToName, m.To); err != nil {

@@ -22,13 +22,29 @@ var answerNotices = []string{"answer.thanks.ja", "answer.thanks.nej", "answer.th
 func (s *server) answerTask(c *gin.Context) (models.TaskView, bool) {
 	v, err := s.Recruit.TaskByToken(c.Request.Context(), c.Param("token"))
 	if status, refused := site.RefusalStatus(err); refused && status == http.StatusNotFound {
-		s.render(c, http.StatusNotFound, "answer_gone.html", "answer.unknown.title", map[string]any{"Message": "answer.unknown"})
+		s.answerGone(c)
 		return v, false
 	} else if err != nil {
 		s.fail(c, err)
 		return v, false
 	}
 	return v, true
+}
+
+// answerGone is the page of a link that leads nowhere (unknown, replaced
+// or expired): it shows the secretariat's contact details as the answer
+// page does, so the two differ only in what the link may know.
+func (s *server) answerGone(c *gin.Context) {
+	s.render(c, http.StatusNotFound, "answer_gone.html", "answer.unknown.title",
+		map[string]any{"Message": "answer.unknown", "Contact": s.secretariat(c)})
+}
+
+// secretariat is the election secretariat's contact details for the
+// citizen's pages; none when they cannot be read (the page is still
+// useful without them).
+func (s *server) secretariat(c *gin.Context) models.Municipality {
+	m, _ := s.Setup.Municipality(c.Request.Context())
+	return m
 }
 
 func (s *server) answerForm(c *gin.Context) {
@@ -42,7 +58,7 @@ func (s *server) answerForm(c *gin.Context) {
 func (s *server) renderAnswer(c *gin.Context, status int, v models.TaskView, notice, refusal string) {
 	now := s.Now()
 	s.renderView(c, status, "answer.html", "answer.title", &answerView{
-		Task: v, Notice: notice, Refusal: refusal, Self: c.Request.URL.Path,
+		Task: v, Notice: notice, Refusal: refusal, Self: c.Request.URL.Path, Contact: s.secretariat(c),
 		Open:        v.Assignment.State == models.StateInvited && (v.Assignment.AnswerDeadline == nil || now.Before(*v.Assignment.AnswerDeadline)),
 		MayWithdraw: v.Assignment.State == models.StateConfirmed && now.Before(v.LockFrom),
 		Locked:      v.Assignment.State == models.StateConfirmed && !now.Before(v.LockFrom),
@@ -56,6 +72,7 @@ type answerView struct {
 	Notice, Refusal           string
 	Self                      string // the page's own path, which the citizen layout links to
 	Open, MayWithdraw, Locked bool
+	Contact                   models.Municipality // the secretariat's contact details, where set
 }
 
 // answer answers the invitation of the link (recruit.AnswerByLink).
@@ -69,7 +86,7 @@ func (s *server) answer(c *gin.Context) {
 	status, refused := site.RefusalStatus(err)
 	switch {
 	case refused && status == http.StatusNotFound:
-		s.render(c, http.StatusNotFound, "answer_gone.html", "answer.unknown.title", map[string]any{"Message": "answer.unknown"})
+		s.answerGone(c)
 	case refused:
 		s.renderAnswer(c, answerStatus(status), v, "", site.ErrText(c, err))
 	default:

@@ -76,6 +76,8 @@ func (s *server) routes() []site.Route {
 		site.Handle(http.MethodGet, "/admin/brugere/ny", site.AdminOnly, s.newUserForm),
 		site.Handle(http.MethodPost, "/admin/brugere", site.AdminOnly, s.createUser),
 		site.Handle(http.MethodPost, "/admin/brugere/:id/totp/nulstil", site.AdminOnly, s.resetTOTP),
+		site.Handle(http.MethodGet, municipalityPath, site.AdminOnly, s.municipality),
+		site.Handle(http.MethodPost, municipalityPath, site.AdminOnly, s.saveMunicipality),
 		site.Handle(http.MethodGet, invitationTemplatePath, site.StaffOnly, s.invitationTemplate),
 		site.Handle(http.MethodGet, messageTemplatesPath, site.StaffOnly, s.messageTemplates),
 		site.Handle(http.MethodGet, messageTemplatesPath+"/:kind/:channel", site.StaffOnly, s.messageTemplate),
