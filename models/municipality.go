@@ -74,6 +74,10 @@ type MunicipalitySettings struct {
 	SecretariatAddress    string
 	SecretariatPhone      string
 	SecretariatEmail      string
+	// StoredCode is the code stored now, accepted unchanged even outside
+	// 101–860: the demo and test seeds' fictitious "0999" must not stop
+	// the other settings being saved.
+	StoredCode string
 }
 
 // Settings is the form of a municipality as it is, its code as a person
@@ -124,6 +128,9 @@ func (in MunicipalitySettings) Check() (Municipality, FieldErrors) {
 		errs["name"] = RefuseField("name", "error.municipality.name")
 	}
 	code, ok := ParseMunicipalityCode(strings.TrimSpace(in.Code))
+	if in.StoredCode != "" && strings.TrimSpace(in.Code) == in.StoredCode {
+		code, ok = in.StoredCode, true
+	}
 	if !ok {
 		errs["code"] = RefuseField("code", "error.municipality.code")
 	}

@@ -102,5 +102,17 @@ func TestMunicipalitySettingsSaveAndRefusals(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%d audit entries after an unchanged save, want 1", n)
 		}
+		// The seeds' fictitious code, kept as it is, is no reason to refuse
+		// the rest; changed to another code outside 101–860 it is.
+		db.Exec("UPDATE municipalities SET code = '0999'")
+		demo := good
+		demo.Code = "0999"
+		if m, err := s.SaveMunicipality(ctx, admin, demo); err != nil || m.Code != "0999" {
+			t.Fatalf("the seeds' code kept: %+v %v", m, err)
+		}
+		demo.Code = "0998"
+		if _, err := s.SaveMunicipality(ctx, admin, demo); err == nil {
+			t.Fatal("another code outside 101–860 was saved")
+		}
 	})
 }

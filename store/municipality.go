@@ -31,6 +31,9 @@ func SaveMunicipality(ctx context.Context, db *gorm.DB, actor models.User, in mo
 	if actor.Role != models.RoleAdmin {
 		return models.Municipality{}, models.ErrForbidden
 	}
+	if stored, err := MunicipalityOf(ctx, db); err == nil {
+		in.StoredCode = stored.Code
+	}
 	m, errs := in.Check()
 	if len(errs) > 0 {
 		return models.Municipality{}, errs
