@@ -110,7 +110,7 @@ var settings = []setting{
 		func(c *config, v string) error { c.SMTPPassword = v; return nil }},
 	{"SMTP_FROM", "valghalla@localhost", "worker: sender address of e-mail",
 		func(c *config, v string) error { c.SMTPFrom = v; return nil }},
-	{"SMTP_FROM_NAME", "Valgsekretariatet", "worker: sender name of e-mail",
+	{"SMTP_FROM_NAME", "Valgsekretariatet", "worker: sender name of e-mail sent before the municipality exists; afterwards its settings page's e-mail sender name, else its name",
 		func(c *config, v string) error { c.SMTPFromName = v; return nil }},
 	{"SMTP_TLS", "starttls", "worker: starttls, tls or none (none only to a loopback host)",
 		func(c *config, v string) error { c.SMTPTLS = v; return nil }},
