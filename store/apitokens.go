@@ -78,13 +78,10 @@ func LookupAPIToken(ctx context.Context, db *gorm.DB, token string, now time.Tim
 		return u, ErrNoAPIToken
 	}
 	err := db.Where("token_hash = ?", hashToken(token)).First(&t).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && t.StateAt(now) != models.APITokenActive) {
 		return u, ErrNoAPIToken
 	} else if err != nil {
 		return u, err
-	}
-	if t.StateAt(now) != models.APITokenActive {
-		return u, ErrNoAPIToken
 	}
 	if err := db.First(&u, t.UserID).Error; err != nil {
 		return u, err
