@@ -181,14 +181,41 @@ func (s *Service) DecideSecretaryRequest(ctx context.Context, actor models.User,
 	return u, err
 }
 
-// CreateAPIToken gives userID a named token for the JSON API; the token
-// is returned once and only its hash is kept. Administrators only.
-func (s *Service) CreateAPIToken(ctx context.Context, actor models.User, userID int64, name string) (string, models.APIToken, error) {
-	return store.CreateAPIToken(ctx, s.DB, actor, userID, name, s.Now().UTC())
+// CreateAPIToken gives in.UserID a named token for the JSON API that
+// expires after in.ExpiresInDays days (0: 90, at most 365); the token is
+// returned once and only its hash is kept. Administrators only, never for
+// another administrator. A request made with a token must not come here:
+// web refuses it first (a token creates no tokens).
+func (s *Service) CreateAPIToken(ctx context.Context, actor models.User, in models.NewAPIToken) (string, models.APIToken, error) {
+	return store.IssueAPIToken(ctx, s.DB, actor, in, s.Now().UTC())
 }
 
-// APITokenUser is the user a bearer token acts as (ErrNoAPIToken when it
-// names none); the use is noted.
-func (s *Service) APITokenUser(ctx context.Context, token string) (models.User, error) {
-	return store.LookupAPIToken(ctx, s.DB, token, s.Now())
+// APITokenUser is the user a bearer token acts as and the token itself
+// (ErrNoAPIToken when it names none, or one expired or revoked); the use
+// is noted.
+func (s *Service) APITokenUser(ctx context.Context, token string) (models.User, models.APIToken, error) {
+	u, err := store.LookupAPIToken(ctx, s.DB, token, s.Now())
+	if err != nil {
+		return u, models.APIToken{}, err
+	}
+	t, err := store.APITokenOf(ctx, s.DB, token)
+	return u, t, err
+}
+
+// APITokens lists API tokens with their state: every token for an
+// administrator with all, else the actor's own.
+func (s *Service) APITokens(ctx context.Context, actor models.User, all bool) ([]models.APITokenView, error) {
+	return store.APITokens(ctx, s.DB, actor, all, s.Now())
+}
+
+// RevokeAPIToken ends a token at once: its owner or an administrator;
+// anyone else is told it does not exist (ErrNotFound).
+func (s *Service) RevokeAPIToken(ctx context.Context, actor models.User, id int64) (models.APIToken, error) {
+	return store.RevokeAPIToken(ctx, s.DB, actor, id, s.Now().UTC())
+}
+
+// AuditAPITokenUse records a request made with token t as u: method,
+// route pattern and status.
+func (s *Service) AuditAPITokenUse(ctx context.Context, u models.User, t models.APIToken, method, route string, status int) error {
+	return store.AuditAPITokenUse(ctx, s.DB, u, t, method, route, status, s.Now().UTC())
 }

@@ -5,13 +5,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/valghalla/valghalla/fakes/visitor"
 
 	"github.com/valghalla/valghalla/models"
 )
@@ -119,8 +120,7 @@ func answerByLink(ctx context.Context, link string) (time.Time, time.Duration, e
 	if link == "" {
 		return time.Time{}, 0, fmt.Errorf("no answer link")
 	}
-	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	hc := visitor.New()
 	resp, err := hc.Get(link)
 	if err != nil {
 		return time.Time{}, 0, err

@@ -20,6 +20,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/valghalla/valghalla/fakes/visitor"
+
 	"github.com/jackc/pgx/v5"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
@@ -168,7 +170,10 @@ func Start(ctx context.Context, o Options, exempt []string) (s *Stack, err error
 	s.acts.DB, s.acts.Keys, s.acts.BaseURL = s.DB, s.Keys, s.WebURL
 	s.web.Config.Handler = web.New(site.Deps{
 		UseCases: usecases.New(usecases.Config{DB: s.DB, Temporal: s.Client, Log: o.Log, Keys: s.Keys, TaskQueue: taskQueue}),
-		Log:      o.Log, PublicURL: s.WebURL, SMSAuthToken: authToken})
+		Log:      o.Log, PublicURL: s.WebURL, SMSAuthToken: authToken,
+		// Hundreds of people answer through loopback, each at their own
+		// address (fakes/visitor).
+		TrustedProxies: visitor.Proxy})
 	s.web.Start()
 	if o.WorkerBinary != "" {
 		return s, s.startWorkerProcess()

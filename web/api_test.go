@@ -135,7 +135,7 @@ func TestAPIAuthentication(t *testing.T) {
 	if res := api[models.RoleStaff].do(http.MethodPost, "/api/v1/api-tokens", map[string]any{"user_id": f.users[models.RoleStaff].ID, "name": "x"}); res.Status != http.StatusForbidden {
 		t.Errorf("staff creating a token: %d", res.Status)
 	}
-	if res := api[models.RoleAdmin].do(http.MethodPost, "/api/v1/api-tokens", map[string]any{"user_id": 99999, "name": "x"}); res.Status != http.StatusUnprocessableEntity {
+	if res := f.sessionAPI(t, models.RoleAdmin).do(http.MethodPost, "/api/v1/api-tokens", map[string]any{"user_id": 99999, "name": "x"}); res.Status != http.StatusUnprocessableEntity {
 		t.Errorf("token for an unknown user: %d", res.Status)
 	}
 	if res := api[models.RoleReadOnly].do(http.MethodPost, "/api/v1/elections", newElection); res.Status != http.StatusForbidden {

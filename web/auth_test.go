@@ -374,6 +374,9 @@ func TestAuthorizationMatrixOfOtherCallers(t *testing.T) {
 			if strings.HasPrefix(c.name, "an API token") && !api {
 				as = "" // pages ignore the header: nobody is logged in
 			}
+			if strings.HasPrefix(c.name, "an API token") && strings.HasPrefix(r.Path, "/api/v1/api-tokens") {
+				as = "" // a token neither creates nor revokes tokens
+			}
 			rec := c.do(r.Method, r.Path)
 			refused := rec.Code == http.StatusForbidden || rec.Code == http.StatusUnauthorized ||
 				(rec.Code == http.StatusSeeOther && strings.HasPrefix(rec.Header().Get("Location"), "/login?"))

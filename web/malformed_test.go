@@ -37,7 +37,15 @@ func tableChecksums(t *testing.T, db *gorm.DB) map[string]string {
 	}
 	out := map[string]string{}
 	for _, table := range tables {
-		rows, err := db.Raw(`SELECT * FROM "` + table + `"`).Rows()
+		query := `SELECT * FROM "` + table + `"`
+		// A request made with an API token is audited, refused or not.
+		switch table {
+		case "audit_log":
+			query += ` WHERE action <> 'api_token.used'`
+		case "sqlite_sequence":
+			query += ` WHERE name <> 'audit_log'`
+		}
+		rows, err := db.Raw(query).Rows()
 		if err != nil {
 			t.Fatalf("%s: %v", table, err)
 		}
@@ -242,8 +250,12 @@ func TestMalformedInputIsRefusedAndWritesNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 			raw = bytes.Replace(raw, []byte("@BAD@"), []byte(bad), 1)
+			header := []string{"Authorization", "Bearer " + api[a.role].token}
+			if a.path == "/api/v1/api-tokens" { // a token creates no tokens: the administrator's session does
+				header = []string{"Cookie", "valghalla_session=" + admin.cookies["valghalla_session"].Value, "X-CSRF-Token", admin.csrf()}
+			}
 			return func() *httptest.ResponseRecorder {
-				return send(a.method, a.path, "application/json", raw, "Authorization", "Bearer "+api[a.role].token)
+				return send(a.method, a.path, "application/json", raw, header...)
 			}
 		}
 		// A one-time link to choose a password, and its form filled in.

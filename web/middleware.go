@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/subtle"
 	"errors"
 	"net/http"
@@ -111,7 +112,7 @@ func (s *server) apiAuth(c *gin.Context) {
 		apiError(c, http.StatusUnauthorized, site.T(c)("api.badtoken"))
 		return
 	}
-	u, err := s.Accounts.APITokenUser(c.Request.Context(), strings.TrimSpace(token))
+	u, t, err := s.Accounts.APITokenUser(c.Request.Context(), strings.TrimSpace(token))
 	switch {
 	case errors.Is(err, accounts.ErrNoAPIToken):
 		apiError(c, http.StatusUnauthorized, site.T(c)("api.badtoken"))
@@ -121,8 +122,14 @@ func (s *server) apiAuth(c *gin.Context) {
 		apiError(c, http.StatusInternalServerError, site.T(c)("api.failed"))
 		return
 	}
-	site.SignedIn(c, &u, nil)
+	site.SignedInByToken(c, &u, &t)
 	c.Next()
+	// Every request made with a token is audited, refused ones included,
+	// with the token's name: the route's pattern, never its path or query.
+	ctx := context.WithoutCancel(c.Request.Context())
+	if err := s.Accounts.AuditAPITokenUse(ctx, u, t, c.Request.Method, c.FullPath(), c.Writer.Status()); err != nil {
+		s.Log.ErrorContext(ctx, "audit of an API token's use failed", "token_id", t.ID, "error", err)
+	}
 }
 
 // apiCSRF asks a state-changing request made with a session for the

@@ -3,12 +3,13 @@ package worker_test
 import (
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/valghalla/valghalla/fakes/visitor"
 
 	"github.com/valghalla/valghalla/models"
 )
@@ -20,8 +21,7 @@ type page struct {
 }
 
 func newVisitor(t *testing.T) *page {
-	jar, _ := cookiejar.New(nil)
-	return &page{t, &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	return &page{t, visitor.New()}
 }
 
 func (p *page) get(link string) (int, string) {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/valghalla/valghalla/fakes/visitor"
+
 	"github.com/valghalla/valghalla/fakes/dpfake"
 	"github.com/valghalla/valghalla/fakes/smsfake"
 	"github.com/valghalla/valghalla/models"
@@ -37,7 +39,7 @@ func (s *stack) withChannels(t *testing.T, exempt ...string) *channels {
 	s.web.Close()
 	s.web = httptest.NewUnstartedServer(nil)
 	base := "http://" + s.web.Listener.Addr().String()
-	s.web.Config.Handler = web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: s.db, Temporal: s.c, Keys: s.keys, TaskQueue: s.queue}), PublicURL: base, SMSAuthToken: fakeAuthToken})
+	s.web.Config.Handler = web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: s.db, Temporal: s.c, Keys: s.keys, TaskQueue: s.queue}), PublicURL: base, SMSAuthToken: fakeAuthToken, TrustedProxies: visitor.Proxy})
 	s.web.Start()
 	t.Cleanup(s.web.Close)
 	s.acts.BaseURL = base

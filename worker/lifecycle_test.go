@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
@@ -13,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/valghalla/valghalla/fakes/visitor"
 
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -72,7 +73,7 @@ func newStack(t *testing.T, slots, people, secondsPerDay int) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.web = httptest.NewServer(web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: s.db, Temporal: c, Keys: s.keys, TaskQueue: s.queue})}))
+	s.web = httptest.NewServer(web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: s.db, Temporal: c, Keys: s.keys, TaskQueue: s.queue}), TrustedProxies: visitor.Proxy}))
 	t.Cleanup(s.web.Close)
 	s.acts = &activities.Activities{DB: s.db, Mail: sender, Keys: s.keys, BaseURL: s.web.URL,
 		CompressTime: 86400 / float64(secondsPerDay)}
@@ -135,8 +136,7 @@ func personOf(m mailfake.Received) int {
 
 // answer opens the link as a browser would and posts the choice.
 func answer(t *testing.T, link, choice string) {
-	jar, _ := cookiejar.New(nil)
-	hc := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	hc := visitor.New()
 	resp, err := hc.Get(link)
 	if err != nil {
 		t.Error(err)

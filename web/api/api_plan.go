@@ -238,24 +238,6 @@ func (s *server) apiOverview(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-// apiCreateToken gives a user an API token; the token is in this answer
-// only. Administrators only.
-func (s *server) apiCreateToken(c *gin.Context) {
-	var in struct {
-		UserID int64  `json:"user_id"`
-		Name   string `json:"name"`
-	}
-	if !bindJSON(c, &in) {
-		return
-	}
-	token, t, err := s.Accounts.CreateAPIToken(c.Request.Context(), *site.User(c), in.UserID, in.Name)
-	if err != nil {
-		s.apiStoreError(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, gin.H{"token": token, "user_id": t.UserID, "name": t.Name, "created_at": t.CreatedAt.UTC()})
-}
-
 // apiPlanCellInput names one cell of the plan and the plan version a
 // change is based on.
 type apiPlanCellInput struct {

@@ -61,5 +61,6 @@ func (s *server) routes() []site.Route {
 		site.Handle(http.MethodDelete, site.APIPrefix+"/valggrupper/:id", site.StaffWrite, s.apiDeleteValggruppe),
 		site.Handle(http.MethodPost, site.APIPrefix+"/quota", site.AnyUser, s.apiQuota),
 		site.Handle(http.MethodPost, site.APIPrefix+"/api-tokens", site.AdminOnly, s.apiCreateToken),
+		site.Handle(http.MethodDelete, site.APIPrefix+"/api-tokens/:id", site.AdminOnly, s.apiRevokeToken),
 	}
 }

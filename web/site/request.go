@@ -12,6 +12,7 @@ const (
 	pendingUserKey = "pending_user"
 	sessionKey     = "session"
 	apiTokenKey    = "api_token"
+	tokenKey       = "api_token_row"
 	langKey        = "lang"
 )
 
@@ -38,6 +39,16 @@ func SignedIn(c *gin.Context, u *models.User, sess *models.Session) {
 		c.Set(apiTokenKey, true)
 	}
 }
+
+// SignedInByToken records the user an API token acts as, and the token
+// (its id and name, for the audit of the request).
+func SignedInByToken(c *gin.Context, u *models.User, t *models.APIToken) {
+	SignedIn(c, u, nil)
+	c.Set(tokenKey, t)
+}
+
+// Token is the API token the request was authenticated by; nil for none.
+func Token(c *gin.Context) *models.APIToken { return get[*models.APIToken](c, tokenKey) }
 
 // Pending records a session whose second factor is due.
 func Pending(c *gin.Context, u *models.User, sess *models.Session) {
