@@ -61,7 +61,7 @@ func TestMigrateIsIdempotentAndMatchesTheModels(t *testing.T) {
 		for _, m := range []any{&models.Municipality{}, &models.Area{}, &models.PollingStation{}, &models.Party{},
 			&models.TaskType{}, &models.Election{}, &models.User{}, &models.SystemCheck{}, &models.Session{}, &models.LoginAttempt{},
 			&models.Participant{}, &models.PartyMembership{}, &models.AuditEntry{}, &models.AccountToken{}, &models.UserTOTP{},
-			&models.UserStation{}, &models.SecretaryRequest{}, &models.SecretaryRequestStation{}} {
+			&models.UserStation{}, &models.SecretaryRequest{}, &models.SecretaryRequestStation{}, &models.PasswordReset{}} {
 			stmt := &gorm.Statement{DB: db}
 			if err := stmt.Parse(m); err != nil {
 				t.Fatal(err)
@@ -134,8 +134,8 @@ func TestConcurrentMigrateOnPostgres(t *testing.T) {
 	db := storetest.Open(t, rawURL)
 	var n int64
 	db.Raw("SELECT COUNT(*) FROM schema_migrations").Scan(&n)
-	if n != int64(store.LatestVersion()) {
-		t.Fatalf("%d migrations recorded, want %d", n, store.LatestVersion())
+	if n != int64(store.MigrationCount()) {
+		t.Fatalf("%d migrations recorded, want %d", n, store.MigrationCount())
 	}
 }
 
