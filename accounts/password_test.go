@@ -64,8 +64,8 @@ func TestChangePasswordCountsAWrongCurrentPassword(t *testing.T) {
 			t.Fatalf("wrong current password %d: %v", i+1, err)
 		}
 	}
-	if n, _ := store.FailedLoginsSince(ctx, db, u.Email, now.Add(-time.Hour)); n != int64(accounts.MaxFailedLogins) {
-		t.Fatalf("%d failures counted", n)
+	if n, _ := store.FailedLoginsSince(ctx, db, u.Email, now.Add(-time.Hour)); n.Count != int64(accounts.MaxFailedLogins) {
+		t.Fatalf("%d failures counted", n.Count)
 	}
 	if err := svc.ChangePassword(ctx, u, "", "en lang og god adgangskode", "en helt ny og lang adgangskode"); !errors.Is(err, accounts.ErrThrottled) {
 		t.Fatalf("after %d failures: %v, want ErrThrottled", accounts.MaxFailedLogins, err)

@@ -278,8 +278,8 @@ func TestPasswordChangeKeepsThisSessionAndEndsTheOthers(t *testing.T) {
 	if code, body := change("forkert adgangskode", chosen, chosen); code != http.StatusUnprocessableEntity || !strings.Contains(body, "Den nuværende adgangskode er forkert") {
 		t.Fatalf("a wrong current password: %d %.300s", code, body)
 	}
-	if n, _ := store.FailedLoginsSince(context.Background(), f.db, sec.Email, now.Add(-time.Hour)); n != 1 {
-		t.Fatalf("%d failed logins counted, want 1", n)
+	if n, _ := store.FailedLoginsSince(context.Background(), f.db, sec.Email, now.Add(-time.Hour)); n.Count != 1 {
+		t.Fatalf("%d failed logins counted, want 1", n.Count)
 	}
 	if code, body := change(testPassword, chosen, chosen+"x"); code != http.StatusUnprocessableEntity || !strings.Contains(body, "ikke ens") {
 		t.Fatalf("two different new passwords: %d", code)
