@@ -182,3 +182,22 @@ func TestChangePasswordKeepsTheCurrentSessionOnly(t *testing.T) {
 		}
 	})
 }
+
+// Housekeeping deletes reset links that expired long ago, as it does
+// account links, and keeps the recent ones (they count towards the limit).
+func TestPurgeDeletesLongExpiredResetLinks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		t0 := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+		now := t0.Add(40 * 24 * time.Hour)
+		u, _ := resetUser(t, db, "glemsom@x.example", 0, t0)
+		resetLink(t, db, u.Email, t0)
+		recent := resetLink(t, db, u.Email, now.Add(-10*time.Minute))
+		p, err := store.Purge(ctx, db, now)
+		if err != nil || p.PasswordResets != 1 {
+			t.Fatalf("purged %+v, %v; want one reset link", p, err)
+		}
+		if _, err := store.CheckPasswordReset(ctx, db, recent, now); err != nil {
+			t.Fatalf("the recent link: %v", err)
+		}
+	})
+}
