@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -30,13 +31,8 @@ func (a *Activities) SendAccountInvitation(ctx context.Context, userID int64) er
 	if a.Mail == nil {
 		return temporal.NewNonRetryableApplicationError(ErrMailNotConfigured.Error(), "MailNotConfigured", nil)
 	}
-	db := a.DB.WithContext(ctx)
 	var u models.User
-	if err := db.First(&u, userID).Error; err != nil {
-		return err
-	}
-	var m models.Municipality
-	if err := db.First(&m).Error; err != nil {
+	if err := a.DB.WithContext(ctx).First(&u, userID).Error; err != nil {
 		return err
 	}
 	now := a.now()
@@ -44,21 +40,33 @@ func (a *Activities) SendAccountInvitation(ctx context.Context, userID int64) er
 	if err != nil {
 		return err
 	}
+	return a.sendAccountMail(ctx, u, models.KindAccountInvitation, models.AccountLinkURL(a.BaseURL, token), "account invitation", now)
+}
+
+// sendAccountMail e-mails u the message kind (the account invitation or a
+// password reset) with its one-time link, and audits it; what names the
+// kind in errors and the audit. The administrator's own text is used when
+// there is one, else the shipped default.
+func (a *Activities) sendAccountMail(ctx context.Context, u models.User, kind, link, what string, now time.Time) error {
+	db := a.DB.WithContext(ctx)
+	var m models.Municipality
+	if err := db.First(&m).Error; err != nil {
+		return err
+	}
 	values := models.WithSite(map[string]string{
 		"user:name":               u.Name,
-		"user:one-time-login-url": models.AccountLinkURL(a.BaseURL, token),
+		"user:one-time-login-url": link,
 		"site:login-url":          a.BaseURL + "/login",
 	}, m)
-	// The administrator's own text when there is one, else the shipped
-	// default. A database error is worth retrying; a text that does not
-	// render is not.
-	subjectSrc, bodySrc, _, err := store.EffectiveTemplate(ctx, a.DB, models.KindAccountInvitation, "email", nil, nil)
+	// A database error is worth retrying; a text that does not render is
+	// not.
+	subjectSrc, bodySrc, _, err := store.EffectiveTemplate(ctx, a.DB, kind, "email", nil, nil)
 	if err != nil {
 		return err
 	}
-	subject, text, html, err := renderEmail(subjectSrc, bodySrc, models.AccountInvitationFields, values)
+	subject, text, html, err := renderEmail(subjectSrc, bodySrc, models.MessageFields(kind), values)
 	if err != nil {
-		return temporal.NewNonRetryableApplicationError("account invitation template: "+err.Error(), "Template", nil)
+		return temporal.NewNonRetryableApplicationError(what+" template: "+err.Error(), "Template", nil)
 	}
 	info := activity.GetInfo(ctx)
 	msg := mail.Message{FromName: m.EmailSender(), To: u.Email, ToName: u.Name, Subject: subject, Text: text, HTML: html,
@@ -70,7 +78,7 @@ func (a *Activities) SendAccountInvitation(ctx context.Context, userID int64) er
 		return err
 	}
 	return store.Audit(db, models.AuditEntry{At: now, Action: models.AuditMessageSent,
-		Detail: fmt.Sprintf("account invitation e-mail to user %d", u.ID)})
+		Detail: fmt.Sprintf("%s e-mail to user %d", what, u.ID)})
 }
 
 // mailDomain is the right-hand side of Message-IDs: the site's host.

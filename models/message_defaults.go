@@ -73,6 +73,7 @@ var MessageKinds = []string{
 	KindReplacementNotice,
 	KindGroupMessage,
 	KindAccountInvitation,
+	KindPasswordReset,
 }
 
 // MessageText is a template's subject and body. Subject is empty for SMS.
@@ -82,7 +83,7 @@ type MessageText struct{ Subject, Body string }
 // kind.
 func MessageFields(kind string) []string {
 	switch kind {
-	case KindAccountInvitation:
+	case KindAccountInvitation, KindPasswordReset:
 		return AccountInvitationFields
 	case KindReplacementNotice:
 		return ReplacementNoticeFields
@@ -106,7 +107,7 @@ func RequiredFields(kind, channel string) []string {
 			return []string{"answer:link", "answer:code"}
 		}
 		return []string{"answer:link"}
-	case KindAccountInvitation:
+	case KindAccountInvitation, KindPasswordReset:
 		return []string{"user:one-time-login-url"}
 	}
 	return nil
@@ -201,6 +202,9 @@ Valgsekretariatet, [site:name]
 	},
 	KindAccountInvitation: {
 		tplEmail: {AccountInvitationSubjectDefault, AccountInvitationDefault},
+	},
+	KindPasswordReset: {
+		tplEmail: {PasswordResetSubjectDefault, PasswordResetDefault},
 	},
 }
 

@@ -14,13 +14,14 @@ const LoginAttemptsKept = 30 * 24 * time.Hour
 
 // Purged counts what Purge deleted.
 type Purged struct {
-	Sessions, LoginAttempts, AccountLinks int64
+	Sessions, LoginAttempts, AccountLinks, PasswordResets int64
 }
 
 // Purge deletes what has outlived its use: sessions past their expiry or
 // idle too long (they open nothing any more, see LookupSession), login attempts older
 // than LoginAttemptsKept, and one-time account links that expired more
-// than LoginAttemptsKept ago. Run again, it deletes nothing more.
+// than LoginAttemptsKept ago, and so password reset links. Run again, it
+// deletes nothing more.
 func Purge(ctx context.Context, db *gorm.DB, now time.Time) (Purged, error) {
 	var p Purged
 	old := now.Add(-LoginAttemptsKept)
@@ -33,6 +34,7 @@ func Purge(ctx context.Context, db *gorm.DB, now time.Time) (Purged, error) {
 			{&p.Sessions, "DELETE FROM sessions WHERE expires_at < ? OR last_seen_at < ?", []any{now, now.Add(-SessionIdle)}},
 			{&p.LoginAttempts, "DELETE FROM login_attempts WHERE at < ?", []any{old}},
 			{&p.AccountLinks, "DELETE FROM account_tokens WHERE expires_at < ?", []any{old}},
+			{&p.PasswordResets, "DELETE FROM password_resets WHERE expires_at < ?", []any{old}},
 		}
 		for _, s := range steps {
 			res := tx.Exec(s.query, s.args...)

@@ -516,6 +516,23 @@ ALTER TABLE municipalities ADD COLUMN digital_post_sender_name TEXT NOT NULL DEF
 ALTER TABLE municipalities ADD COLUMN secretariat_address TEXT NOT NULL DEFAULT '';
 ALTER TABLE municipalities ADD COLUMN secretariat_phone TEXT NOT NULL DEFAULT '';
 ALTER TABLE municipalities ADD COLUMN secretariat_email TEXT NOT NULL DEFAULT ''`},
+	// Password reset links (issue 17) in a table of their own rather than a
+	// purpose column on account_tokens: a new invitation deletes the user's
+	// unused account links and a reset must not cancel an invitation nor
+	// an invitation a reset; the two live 7 days and 1 hour; a reset row
+	// is made when it is asked for (it counts towards the limit per hour)
+	// and gets its token hash only in the e-mail's activity, so token_hash
+	// is NULL until then; and /konto/aktiver must never take a reset token.
+	{24, "password reset links", `
+CREATE TABLE password_resets (
+	id {{id}},
+	token_hash TEXT UNIQUE,
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	created_at {{timestamp}} NOT NULL,
+	expires_at {{timestamp}} NOT NULL,
+	used_at {{timestamp}}
+);
+CREATE INDEX password_resets_user ON password_resets(user_id, created_at)`},
 	// API tokens get an id to revoke them by, their creator, a required
 	// expiry and their revocation. The table is made anew (SQLite cannot add
 	// a primary key); nothing has been released, so the tokens of before,

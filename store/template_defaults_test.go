@@ -78,11 +78,12 @@ func TestEveryDefaultTemplateChecksAndRenders(t *testing.T) {
 		}
 	}
 	// 9 lifecycle kinds and the group message on three channels, the
-	// replacement notice and the account invitation by e-mail only.
-	if n != 10*3+2 {
-		t.Errorf("%d defaults, want 32", n)
+	// replacement notice, the account invitation and the password reset by
+	// e-mail only.
+	if n != 10*3+3 {
+		t.Errorf("%d defaults, want 33", n)
 	}
-	for _, kind := range []string{models.KindReplacementNotice, models.KindAccountInvitation} {
+	for _, kind := range []string{models.KindReplacementNotice, models.KindAccountInvitation, models.KindPasswordReset} {
 		if got := store.TemplateChannels(kind); !slices.Equal(got, []string{"email"}) {
 			t.Errorf("%s goes by %v, want e-mail only", kind, got)
 		}

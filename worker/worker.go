@@ -27,6 +27,7 @@ func Options() sdkworker.Options {
 func Register(r sdkworker.Registry, c client.Client, acts *activities.Activities) {
 	r.RegisterWorkflow(workflows.SelfCheck)
 	r.RegisterWorkflow(workflows.AccountInvitation)
+	r.RegisterWorkflow(workflows.PasswordReset)
 	r.RegisterWorkflow(workflows.Lifecycle)
 	r.RegisterWorkflow(workflows.Round)
 	r.RegisterWorkflow(workflows.Revalidation)

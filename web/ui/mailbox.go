@@ -19,8 +19,9 @@ import (
 // answer as the person would: by opening the real link, or by an SMS reply
 // that goes through the fake Twilio to the real, signed webhook.
 
-// appLinks finds the app's answer and activation links in a message.
-var appLinks = regexp.MustCompile(`https?://[^\s/]+/(svar|konto/aktiver)/[0-9A-Za-z_-]+`)
+// appLinks finds the app's answer, activation and password reset links in a
+// message.
+var appLinks = regexp.MustCompile(`https?://[^\s/]+/(svar|konto/aktiver|login/nulstil)/[0-9A-Za-z_-]+`)
 
 // smsCodes finds the reply code an SMS invitation carries ("JA 4821").
 var smsCodes = regexp.MustCompile(`\b(?:JA|NEJ) (\d{4})\b`)

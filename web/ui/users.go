@@ -93,16 +93,9 @@ func (s *server) activate(c *gin.Context) {
 		data["Account"], data["Token"] = u, token
 		s.render(c, http.StatusUnprocessableEntity, "activate.html", "activate.title", data)
 	}
-	p1, p2 := c.PostForm("password"), c.PostForm("password2")
-	switch {
-	case p1 != p2:
-		again(map[string]any{"Error": "activate.mismatch"})
-		return
-	case !models.CleanText(p1):
-		again(map[string]any{"Error": "activate.badchars"})
-		return
-	case len(p1) > maxPasswordBytes:
-		again(map[string]any{"ErrorText": site.T(c)("activate.toolong", maxPasswordBytes)})
+	p1 := c.PostForm("password")
+	if r, bad := newPasswordRefused(c, p1, c.PostForm("password2"), "activate."); bad {
+		again(map[string]any{"Error": r.ErrorKey, "ErrorText": r.Error})
 		return
 	}
 	_, err = s.Accounts.ChoosePassword(c.Request.Context(), token, p1)

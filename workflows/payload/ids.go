@@ -50,6 +50,12 @@ func AccountInvitationID(userID int64, at time.Time) string {
 	return fmt.Sprintf("account-invitation-user-%d-%d", userID, at.UnixNano())
 }
 
+// PasswordResetID is the id of the e-mail of a password reset link: one
+// per link, so a start repeated is one e-mail.
+func PasswordResetID(resetID int64) string {
+	return fmt.Sprintf("password-reset-%d", resetID)
+}
+
 // SelfCheckID is the id of a system check run at an instant.
 func SelfCheckID(at time.Time) string {
 	return "selfcheck-" + at.UTC().Format("20060102T150405.000000000")
