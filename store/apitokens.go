@@ -62,7 +62,7 @@ func LookupAPIToken(ctx context.Context, db *gorm.DB, token string, now time.Tim
 	} else if err != nil {
 		return u, err
 	}
-	if err := db.First(&u, t.UserID).Error; err != nil {
+	if err := activeUser(db, t.UserID, &u, ErrNoAPIToken); err != nil {
 		return u, err
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {

@@ -502,4 +502,9 @@ UPDATE users SET station_limited = TRUE WHERE EXISTS (SELECT 1 FROM user_station
 	// so that parallel requests cannot try more than the limit.
 	{21, "sessions: code attempts", `
 ALTER TABLE sessions ADD COLUMN code_attempts INTEGER NOT NULL DEFAULT 0`},
+	// A deactivated user logs in no more (their sessions and API tokens end
+	// with it); the users page shows when each last logged in.
+	{23, "users: deactivation, last login", `
+ALTER TABLE users ADD COLUMN deactivated_at {{timestamp}} NULL;
+ALTER TABLE users ADD COLUMN last_login_at {{timestamp}} NULL`},
 }
