@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -296,6 +298,34 @@ func TestResendEndsTheOldLinkAndLoginIsNoted(t *testing.T) {
 		db.First(&u, p.secA.ID)
 		if u.LastLoginAt == nil || !u.LastLoginAt.Equal(t0) {
 			t.Errorf("last login %v, want %v", u.LastLoginAt, t0)
+		}
+	})
+}
+
+// Two administrators deactivating each other at the same moment: one
+// wins, and an active administrator is left.
+func TestAdministratorsDeactivatingEachOtherAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		p := seedPeople(t, db)
+		t0 := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+		for round := range 5 {
+			a := p.admin
+			b, err := store.CreateUser(ctx, db, a, models.NewUser{Email: fmt.Sprintf("b%d@x.example", round), Name: "B", Role: models.RoleAdmin}, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			db.Model(&models.User{}).Where("role = ? AND id NOT IN ?", models.RoleAdmin, []int64{a.ID, b.ID}).Update("deactivated_at", t0)
+			db.Model(&models.User{}).Where("id = ?", a.ID).Update("deactivated_at", nil)
+			var wg sync.WaitGroup
+			errs := make([]error, 2)
+			wg.Go(func() { errs[0] = store.DeactivateUser(ctx, db, a, b.ID, t0) })
+			wg.Go(func() { errs[1] = store.DeactivateUser(ctx, db, b, a.ID, t0) })
+			wg.Wait()
+			var active int64
+			db.Model(&models.User{}).Where("role = ? AND deactivated_at IS NULL", models.RoleAdmin).Count(&active)
+			if active != 1 {
+				t.Fatalf("round %d: %d active administrators left (%v)", round, active, errs)
+			}
 		}
 	})
 }
