@@ -37,7 +37,7 @@ func dialectSQL(d Dialect, sql string) string {
 // several processes at once: PostgreSQL serialises them with an advisory lock,
 // SQLite with its write lock.
 func Migrate(ctx context.Context, db *gorm.DB, log *slog.Logger) error {
-	return migrateTo(ctx, db, log, len(migrations))
+	return migrateTo(ctx, db, log, LatestVersion())
 }
 
 // SchemaVersion returns the newest applied migration, 0 for an empty database.
@@ -48,7 +48,7 @@ func SchemaVersion(ctx context.Context, db *gorm.DB) (int, error) {
 }
 
 // LatestVersion is the version Migrate brings a database to.
-func LatestVersion() int { return len(migrations) }
+func LatestVersion() int { return migrations[len(migrations)-1].version }
 
 func migrateTo(ctx context.Context, db *gorm.DB, log *slog.Logger, target int) error {
 	if log == nil {
@@ -76,10 +76,13 @@ func migrateTo(ctx context.Context, db *gorm.DB, log *slog.Logger, target int) e
 		if err := tx.Raw("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current).Error; err != nil {
 			return err
 		}
-		if current > len(migrations) {
-			return fmt.Errorf("the database is at schema version %d, newer than this binary's %d: run a newer valghalla", current, len(migrations))
+		if current > LatestVersion() {
+			return fmt.Errorf("the database is at schema version %d, newer than this binary's %d: run a newer valghalla", current, LatestVersion())
 		}
-		for _, m := range migrations[current:target] {
+		for _, m := range migrations {
+			if m.version <= current || m.version > target {
+				continue
+			}
 			for _, stmt := range strings.Split(dialectSQL(d, m.sql), ";\n") {
 				if strings.TrimSpace(stmt) == "" {
 					continue
@@ -105,7 +108,8 @@ func migrateTo(ctx context.Context, db *gorm.DB, log *slog.Logger, target int) e
 	return nil
 }
 
-// migrations, oldest first; version i+1 is at index i.
+// migrations, oldest first, by version. Each is applied by its version; a
+// version may be missing while branches that each add one are merged.
 var migrations = []migration{
 	{1, "municipality, areas, polling stations, parties, task types, elections, users", `
 CREATE TABLE municipalities (
