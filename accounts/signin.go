@@ -75,7 +75,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, oldToken string) 
 	if res.Error != nil {
 		return Login{}, res.Error
 	}
-	found := res.RowsAffected == 1 && u.PasswordHash != ""
+	found := res.RowsAffected == 1 && u.PasswordHash != "" && u.DeactivatedAt == nil
 	hash := dummyHash
 	if found {
 		hash = u.PasswordHash
@@ -104,6 +104,7 @@ func (s *Service) SignIn(ctx context.Context, email, password, oldToken string) 
 		return Login{}, err
 	}
 	if !withCode {
+		store.NoteLogin(ctx, s.DB, u.ID, now) // a failure to note is no reason to refuse
 		s.Log.InfoContext(ctx, "logged in", "user_id", u.ID, "role", u.Role)
 	}
 	return Login{User: u, Token: token, CodeDue: withCode}, nil
@@ -143,6 +144,7 @@ func (s *Service) CheckCode(ctx context.Context, u models.User, token, code stri
 	if err := store.CompleteSecondFactor(ctx, s.DB, token, now); err != nil {
 		return err
 	}
+	store.NoteLogin(ctx, s.DB, u.ID, now)
 	s.Log.InfoContext(ctx, "logged in with a second factor", "user_id", u.ID)
 	return nil
 }

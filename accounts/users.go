@@ -47,23 +47,36 @@ func (s *Service) Account(ctx context.Context, u models.User) (AccountView, erro
 	return v, db.Where("id IN ?", limit.IDs).Order("district").Find(&v.Stations).Error
 }
 
-// UsersView is the list of logins, in Danish order by name, and which of
-// them have a second factor.
+// UsersView is the list of logins whose name or e-mail contains Query,
+// in Danish order by name; which of them have a second factor; the
+// parties by id; and the stations of each station-limited secretary.
 type UsersView struct {
-	Users []models.User
-	TOTP  map[int64]bool
+	Query    string
+	Users    []models.User
+	TOTP     map[int64]bool
+	Parties  map[int64]models.Party
+	Stations map[int64][]models.PollingStation
 }
 
-// Users lists the logins for an administrator.
-func (s *Service) Users(ctx context.Context) (UsersView, error) {
-	var v UsersView
-	if err := s.DB.WithContext(ctx).Find(&v.Users).Error; err != nil {
+// Users lists the logins for an administrator, those matching query (in
+// name or e-mail, any case) when it is not empty.
+func (s *Service) Users(ctx context.Context, query string) (UsersView, error) {
+	v := UsersView{Query: query, Parties: map[int64]models.Party{}, Stations: map[int64][]models.PollingStation{}}
+	var err error
+	if v.Users, err = store.SearchUsers(ctx, s.DB, query); err != nil {
 		return v, err
 	}
-	models.SortDanish(v.Users, func(u models.User) string { return u.Name })
-	var err error
-	v.TOTP, err = store.UsersWithTOTP(ctx, s.DB)
-	return v, err
+	if v.TOTP, err = store.UsersWithTOTP(ctx, s.DB); err != nil {
+		return v, err
+	}
+	parties, err := s.Parties(ctx)
+	if err != nil {
+		return v, err
+	}
+	for _, p := range parties {
+		v.Parties[p.ID] = p
+	}
+	return v, s.limitedStations(ctx, v.Stations)
 }
 
 // Parties are the parties a party secretary's login may belong to, in

@@ -35,6 +35,10 @@ func (a *Activities) SendAccountInvitation(ctx context.Context, userID int64) er
 	if err := a.DB.WithContext(ctx).First(&u, userID).Error; err != nil {
 		return err
 	}
+	if u.DeactivatedAt != nil {
+		// Deactivated after the invitation was started: no link, no mail.
+		return nil
+	}
 	now := a.now()
 	token, err := store.CreateAccountLink(ctx, a.DB, u.ID, now)
 	if err != nil {

@@ -199,6 +199,11 @@ type User struct {
 	StationLimited bool
 	PasswordHash   string
 	CreatedAt      time.Time
+	// DeactivatedAt: the user may no longer log in, nor use a session, an
+	// API token or a one-time link (nil: active).
+	DeactivatedAt *time.Time
+	// LastLoginAt is when the user's last login completed.
+	LastLoginAt *time.Time
 }
 
 // SystemCheck records one round trip web → Temporal → worker → database,

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/mail"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -30,35 +28,23 @@ func CreateUser(ctx context.Context, db *gorm.DB, actor models.User, in models.N
 	if actor.Role != models.RoleAdmin {
 		return models.User{}, models.ErrForbidden
 	}
-	in.Email, in.Name = NormalizeEmail(in.Email), strings.TrimSpace(in.Name)
-	if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email {
-		return models.User{}, models.RefuseField("email", "error.user.email")
-	}
-	if in.Name == "" || len(in.Name) > 200 {
-		return models.User{}, models.RefuseField("name", "error.user.name")
-	}
-	switch in.Role {
-	case models.RoleAdmin, models.RoleStaff, models.RoleReadOnly:
-		in.PartyID = nil
-	case models.RolePartySecretary:
-		if in.PartyID == nil {
-			return models.User{}, models.RefuseField("party_id", "error.user.noparty")
-		}
-	default:
-		return models.User{}, models.RefuseField("role", "error.user.role")
+	if err := checkUser(&in); err != nil {
+		return models.User{}, err
 	}
 	u := models.User{Email: in.Email, Name: in.Name, Role: in.Role, PartyID: in.PartyID, CreatedAt: now}
-	err := db.WithContext(ctx).Create(&u).Error
-	switch {
-	case errors.Is(err, gorm.ErrDuplicatedKey):
-		return u, models.RefuseField("email", "error.user.emailtaken")
-	case errors.Is(err, gorm.ErrForeignKeyViolated):
-		return u, models.RefuseField("party_id", "error.party.unknown")
-	case err != nil:
-		return u, err
-	}
-	return u, Audit(db.WithContext(ctx), models.AuditEntry{At: now, ActorID: &actor.ID, Action: models.AuditUserCreated,
-		Detail: fmt.Sprintf("user %d, role %s", u.ID, u.Role)})
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&u).Error; err != nil {
+			return userWriteError(err)
+		}
+		if in.StationLimited {
+			if err := setStationLimit(tx, &u, in); err != nil {
+				return err
+			}
+		}
+		return Audit(tx, models.AuditEntry{At: now, ActorID: &actor.ID, Action: models.AuditUserCreated,
+			Detail: fmt.Sprintf("user %d, role %s", u.ID, u.Role)})
+	})
+	return u, err
 }
 
 // CreateAccountLink makes a one-time link token for user, valid for
@@ -91,7 +77,7 @@ func CheckAccountLink(ctx context.Context, db *gorm.DB, token string, now time.T
 	case !now.Before(t.ExpiresAt):
 		return u, ErrLinkExpired
 	}
-	return u, db.WithContext(ctx).First(&u, t.UserID).Error
+	return u, activeUser(db.WithContext(ctx), t.UserID, &u, ErrLinkUnknown)
 }
 
 // UseAccountLink sets the user's password through the link, once: of two

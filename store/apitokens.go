@@ -45,7 +45,8 @@ func IssueAPIToken(ctx context.Context, db *gorm.DB, actor models.User, in model
 	}
 	db = db.WithContext(ctx)
 	var u models.User
-	if err := db.Where("id = ?", in.UserID).Limit(1).Find(&u).Error; err != nil {
+	// A deactivated user's token would never work: as good as unknown.
+	if err := activeUser(db, in.UserID, &u, nil); err != nil {
 		return "", t, err
 	}
 	switch {
@@ -83,7 +84,7 @@ func LookupAPIToken(ctx context.Context, db *gorm.DB, token string, now time.Tim
 	} else if err != nil {
 		return u, err
 	}
-	if err := db.First(&u, t.UserID).Error; err != nil {
+	if err := activeUser(db, t.UserID, &u, ErrNoAPIToken); err != nil {
 		return u, err
 	}
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {

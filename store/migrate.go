@@ -516,6 +516,11 @@ ALTER TABLE municipalities ADD COLUMN digital_post_sender_name TEXT NOT NULL DEF
 ALTER TABLE municipalities ADD COLUMN secretariat_address TEXT NOT NULL DEFAULT '';
 ALTER TABLE municipalities ADD COLUMN secretariat_phone TEXT NOT NULL DEFAULT '';
 ALTER TABLE municipalities ADD COLUMN secretariat_email TEXT NOT NULL DEFAULT ''`},
+	// A deactivated user logs in no more (their sessions and API tokens end
+	// with it); the users page shows when each last logged in.
+	{23, "users: deactivation, last login", `
+ALTER TABLE users ADD COLUMN deactivated_at {{timestamp}} NULL;
+ALTER TABLE users ADD COLUMN last_login_at {{timestamp}} NULL`},
 	// Password reset links (issue 17) in a table of their own rather than a
 	// purpose column on account_tokens: a new invitation deletes the user's
 	// unused account links and a reset must not cancel an invitation nor

@@ -28,10 +28,10 @@ var (
 // has a password. A login still waiting for its invitation chooses its
 // first password through that link, not this one. It is the one place
 // that decides; CreatePasswordReset, IssuePasswordResetToken and
-// CheckPasswordReset all ask it, so a rule added here (e.g. no link for a
-// deactivated user, users.deactivated_at) holds for a link already sent.
+// CheckPasswordReset all ask it, so a rule holds for a link already sent
+// too: an account with a password that is not deactivated.
 func resettable(u models.User) bool {
-	return u.PasswordHash != ""
+	return u.PasswordHash != "" && u.DeactivatedAt == nil
 }
 
 // CreatePasswordReset makes a reset link for the account of email, valid

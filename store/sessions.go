@@ -82,7 +82,7 @@ func LookupSession(ctx context.Context, db *gorm.DB, token string, now time.Time
 		db.Where("token_hash = ?", s.TokenHash).Delete(&models.Session{})
 		return s, u, ErrNoSession
 	}
-	if err := db.First(&u, s.UserID).Error; err != nil {
+	if err := activeUser(db, s.UserID, &u, ErrNoSession); err != nil {
 		return s, u, err
 	}
 	// Refresh at most once a minute: no write per request.

@@ -29,7 +29,8 @@ func TestEveryPageRendersWhole(t *testing.T) {
 	f.db.First(&e)
 	var p models.Participant
 	f.db.First(&p)
-	ids := strings.NewReplacer("/valg/:id", "/valg/"+itoa(e.ID), "/deltagere/:id", "/deltagere/"+itoa(p.ID))
+	ids := strings.NewReplacer("/valg/:id", "/valg/"+itoa(e.ID), "/deltagere/:id", "/deltagere/"+itoa(p.ID),
+		"/admin/brugere/:id", "/admin/brugere/"+itoa(f.users[models.RolePartySecretary].ID))
 	pages := 0
 	for _, r := range web.Routes() {
 		path := ids.Replace(r.Path)

@@ -21,17 +21,6 @@ func (s *server) account(c *gin.Context) {
 	s.render(c, http.StatusOK, "account.html", "account.title", map[string]any{"Party": v.Party, "Limited": v.Limited, "Stations": v.Stations})
 }
 
-// users lists the logins; administrators only.
-func (s *server) users(c *gin.Context) {
-	v, err := s.Accounts.Users(c.Request.Context())
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	notice := noticeOf(c, "users.created", "users.created.mail", "users.created.nomail", "users.totpreset")
-	s.render(c, http.StatusOK, "users.html", "users.title", map[string]any{"Users": v.Users, "Notice": notice, "TOTP": v.TOTP})
-}
-
 // resetTOTP removes a user's lost second factor.
 func (s *server) resetTOTP(c *gin.Context) {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)

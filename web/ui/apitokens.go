@@ -53,14 +53,15 @@ func (s *server) renderAdminTokens(c *gin.Context, status int, v *apiTokensView)
 	if s.readFailed(c, err) {
 		return
 	}
-	users, err := s.Accounts.Users(ctx)
+	users, err := s.Accounts.Users(ctx, "")
 	if s.readFailed(c, err) {
 		return
 	}
 	v.Admin, v.Action, v.Tokens, v.MaxDays = true, adminTokensPath, tokens, models.APITokenMaxDays
 	for _, u := range users.Users {
-		// Never another administrator's: an administrator's token is theirs.
-		if u.Role != models.RoleAdmin || u.ID == me.ID {
+		// Never another administrator's: an administrator's token is theirs;
+		// nor a deactivated user's, whose token would never work.
+		if (u.Role != models.RoleAdmin || u.ID == me.ID) && u.DeactivatedAt == nil {
 			v.Users = append(v.Users, u)
 		}
 	}
