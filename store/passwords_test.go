@@ -201,3 +201,27 @@ func TestPurgeDeletesLongExpiredResetLinks(t *testing.T) {
 		}
 	})
 }
+
+// A deactivated user gets no reset link, and a link sent before the
+// deactivation no longer works.
+func TestDeactivatedUserGetsNoPasswordReset(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		t0 := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+		u, _ := resetUser(t, db, "forladt@x.example", 0, t0)
+		sent := resetLink(t, db, u.Email, t0)
+		admin := models.User{Email: "admin@x.example", Name: "Admin", Role: models.RoleAdmin, CreatedAt: t0}
+		db.Create(&admin)
+		if err := store.DeactivateUser(ctx, db, admin, u.ID, t0.Add(time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.CheckPasswordReset(ctx, db, sent, t0.Add(2*time.Minute)); err == nil {
+			t.Error("a link sent before the deactivation still works")
+		}
+		if _, _, err := store.CreatePasswordReset(ctx, db, u.Email, 3, t0.Add(2*time.Minute)); !errors.Is(err, store.ErrNoReset) {
+			t.Errorf("a reset for a deactivated user: %v, want ErrNoReset", err)
+		}
+		if _, _, err := store.IssueAPIToken(ctx, db, admin, models.NewAPIToken{UserID: u.ID, Name: "script"}, t0.Add(2*time.Minute)); err == nil {
+			t.Error("an API token was issued to a deactivated user")
+		}
+	})
+}
