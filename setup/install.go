@@ -63,3 +63,11 @@ func (s *Service) Install(ctx context.Context, in InstallInput) (token string, e
 	}
 	return token, err
 }
+
+// OperatorAccountLink makes a new one-time account link (7 days; the old
+// ones die) for the active login of email, for an operator to hand over:
+// the way back in when the first administrator's link expired unused.
+// An unknown or deactivated address is models.ErrNotFound.
+func (s *Service) OperatorAccountLink(ctx context.Context, email string) (models.User, string, error) {
+	return store.OperatorAccountLink(ctx, s.DB, email, s.now())
+}

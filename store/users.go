@@ -305,3 +305,22 @@ func EndAccountLinks(ctx context.Context, db *gorm.DB, actor models.User, id int
 func NoteLogin(ctx context.Context, db *gorm.DB, userID int64, now time.Time) error {
 	return db.WithContext(ctx).Model(&models.User{}).Where("id = ?", userID).Update("last_login_at", now.UTC()).Error
 }
+
+// OperatorAccountLink makes a new one-time link for the active login of
+// email — the old links die — on an operator's command (`valghalla
+// account-link`), audited without an actor: the way back in for the first
+// administrator whose link expired unused, or the last one locked out.
+// An unknown or deactivated address is models.ErrNotFound.
+func OperatorAccountLink(ctx context.Context, db *gorm.DB, email string, now time.Time) (models.User, string, error) {
+	var u models.User
+	res := db.WithContext(ctx).Where("email = ? AND deactivated_at IS NULL", NormalizeEmail(email)).Limit(1).Find(&u)
+	if res.Error != nil || res.RowsAffected == 0 {
+		return u, "", cmpErr(res.Error, models.ErrNotFound)
+	}
+	token, err := CreateAccountLink(ctx, db, u.ID, now)
+	if err != nil {
+		return u, "", err
+	}
+	return u, token, Audit(db.WithContext(ctx), models.AuditEntry{At: now, Action: models.AuditAccountLinkSent,
+		Detail: fmt.Sprintf("user %d, by an operator's command", u.ID)})
+}

@@ -400,6 +400,7 @@ Commands:
   temporal-setup  create the Temporal namespace and search attributes (idempotent)
   setup           on an empty database: the municipality and its first administrator; prints the administrator's one-time link
                   valghalla setup --municipality-name NAME --municipality-code 101…860 --cvr NNNNNNNN --admin-email E --admin-name N
+  account-link    print a new one-time link for a login (the old ones die): valghalla account-link --email E
   selfcheck       a workflow through Temporal and a worker to the app database and back
   probe URL       exit 0 when URL answers 2xx (the container health check)
   keygen          print new encryption and blind-index keys

@@ -73,6 +73,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runBench(ctx, args[1:], stdout, stderr)
 	case "setup":
 		return runSetup(ctx, args[1:], getenv, stdout, stderr)
+	case "account-link":
+		return runAccountLink(ctx, args[1:], getenv, stdout, stderr)
 	}
 	cmd, ok := commands[name]
 	if !ok {

@@ -162,4 +162,28 @@ func testSetupCommand(t *testing.T, dbURL string) {
 	if _, err := store.CheckAccountLink(ctx, db, link[1], time.Now()); err != nil {
 		t.Errorf("the first link after a second setup: %v", err)
 	}
+
+	// The first link lost: an operator prints a new one, and the old dies.
+	if code, _, stderr := cmd("account-link", "--email", "ingen@sondera.example"); code != exitFailure || !strings.Contains(stderr, `no active login has the e-mail address "ingen@sondera.example"`) {
+		t.Errorf("account-link for an unknown address: exit %d, %s", code, stderr)
+	}
+	if code, _, stderr := cmd("account-link"); code != exitUsage || !strings.Contains(stderr, "give --email") {
+		t.Errorf("account-link without --email: exit %d, %s", code, stderr)
+	}
+	code, stdout, stderr = cmd("account-link", "--email", "IT@sondera.example")
+	again := regexp.MustCompile(`(?m)^https://valg\.sondera\.example/konto/aktiver/([A-Za-z0-9_-]+)$`).FindStringSubmatch(stdout)
+	if code != 0 || again == nil || !strings.Contains(stdout, "Mette Fiktiv <it@sondera.example>") {
+		t.Fatalf("account-link: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if u, err := store.CheckAccountLink(ctx, db, again[1], time.Now()); err != nil || u.Email != "it@sondera.example" {
+		t.Errorf("the new link: %+v %v", u, err)
+	}
+	if _, err := store.CheckAccountLink(ctx, db, link[1], time.Now()); err == nil {
+		t.Error("the first link still works after account-link")
+	}
+	var audited int64
+	db.Model(&models.AuditEntry{}).Where("action = ? AND actor_id IS NULL", models.AuditAccountLinkSent).Count(&audited)
+	if audited != 1 {
+		t.Errorf("%d audit entries of the operator's link, want 1", audited)
+	}
 }
