@@ -502,4 +502,23 @@ UPDATE users SET station_limited = TRUE WHERE EXISTS (SELECT 1 FROM user_station
 	// so that parallel requests cannot try more than the limit.
 	{21, "sessions: code attempts", `
 ALTER TABLE sessions ADD COLUMN code_attempts INTEGER NOT NULL DEFAULT 0`},
+	// PLACEHOLDERS, branch totp only: versions 22–24 are other branches'
+	// migrations of issue 17; they keep this branch's versions contiguous
+	// (the runner counts by position) and are dropped when those land.
+	{22, "placeholder (issue 17, another branch)", ``},
+	{23, "placeholder (issue 17, another branch)", ``},
+	{24, "placeholder (issue 17, another branch)", ``},
+	// TOTP required of staff: recovery codes (only their hashes) for a
+	// lost phone, each used once; and the session of a right password
+	// whose user must still set TOTP up.
+	{25, "totp: recovery codes, forced enrolment", `
+CREATE TABLE totp_recovery_codes (
+	id {{id}},
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	code_hash TEXT NOT NULL UNIQUE,
+	created_at {{timestamp}} NOT NULL,
+	used_at {{timestamp}}
+);
+CREATE INDEX totp_recovery_codes_user ON totp_recovery_codes(user_id);
+ALTER TABLE sessions ADD COLUMN enrolment_due BOOLEAN NOT NULL DEFAULT FALSE`},
 }
