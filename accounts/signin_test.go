@@ -100,9 +100,13 @@ func TestCodeAttemptsHoldUnderARace(t *testing.T) {
 		if err := db.Create(&u).Error; err != nil {
 			t.Fatal(err)
 		}
+		first, err := svc.SignIn(ctx, "a@x.example", "en lang og god adgangskode", "")
+		if err != nil || !first.EnrolmentDue {
+			t.Fatalf("first login: %+v %v", first, err)
+		}
 		secret, _ := models.NewTOTPSecret()
 		code, _ := models.TOTPCode(secret, now)
-		if _, err := svc.EnableTOTP(ctx, u, "", secret, code); err != nil {
+		if _, err := svc.EnableTOTP(ctx, u, first.Token, secret, code); err != nil {
 			t.Fatal(err)
 		}
 		now = now.Add(30 * time.Second)
@@ -193,6 +197,11 @@ func TestForcedEnrolmentAndRecoveryCodes(t *testing.T) {
 		e, err := svc.EnableTOTP(ctx, u, login.Token, secret, code)
 		if err != nil || len(e.RecoveryCodes) != models.RecoveryCodeCount || e.Token == login.Token {
 			t.Fatalf("enable: %+v %v", e, err)
+		}
+		// The session it was set up in is replaced once: a second request
+		// with it enables nothing.
+		if _, err := svc.EnableTOTP(ctx, u, login.Token, secret, code); !errors.Is(err, accounts.ErrNoSession) {
+			t.Fatalf("enable again with the replaced session: %v", err)
 		}
 		if _, _, err := svc.Session(ctx, login.Token); !errors.Is(err, accounts.ErrNoSession) {
 			t.Fatalf("the enrolment session lives on: %v", err)

@@ -61,9 +61,15 @@ func CreateEnrolmentSession(ctx context.Context, db *gorm.DB, userID int64, now 
 // RotateSession ends the session of token and opens a full one for userID
 // in its place (a new token, as a login gives): once the second factor is
 // set up, the session of the password alone is not the one to go on with.
+// A session that is gone already (ended, or rotated by a request just
+// before) is ErrNoSession: each is replaced once.
 func RotateSession(ctx context.Context, db *gorm.DB, token string, userID int64, now time.Time) (string, error) {
-	if err := DeleteSession(ctx, db, token); err != nil {
-		return "", err
+	res := db.WithContext(ctx).Where("token_hash = ? AND user_id = ?", hashToken(token), userID).Delete(&models.Session{})
+	if res.Error != nil {
+		return "", res.Error
+	}
+	if res.RowsAffected != 1 {
+		return "", ErrNoSession
 	}
 	return CreateSession(ctx, db, userID, now)
 }

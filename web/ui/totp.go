@@ -127,6 +127,11 @@ func (s *server) totpEnable(c *gin.Context) {
 	case errors.Is(err, accounts.ErrWrongCode):
 		s.renderTOTPSetup(c, http.StatusUnprocessableEntity, secret, "code.wrong")
 		return
+	case errors.Is(err, accounts.ErrNoSession):
+		// Replaced by a request just before, or ended: nothing was changed.
+		s.cookies.Clear(c, site.SessionCookie)
+		c.Redirect(http.StatusSeeOther, "/login")
+		return
 	case err != nil:
 		s.fail(c, err)
 		return
