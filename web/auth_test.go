@@ -81,6 +81,8 @@ type fixture struct {
 	db    *gorm.DB
 	app   http.Handler
 	users map[models.Role]models.User
+	// clock is the app's time, for the TOTP code of a login; nil is now.
+	clock func() time.Time
 }
 
 const testPassword = "en lang og god adgangskode"
@@ -154,7 +156,11 @@ func (f *fixture) codeStep(t *testing.T, b *browser, u models.User, next string)
 	if err := f.db.Model(&models.UserTOTP{}).Where("user_id = ?", u.ID).Update("last_counter", 0).Error; err != nil {
 		t.Fatal(err)
 	}
-	code, _ := models.TOTPCode(fixtureTOTPSecret, now)
+	at := now
+	if f.clock != nil {
+		at = f.clock()
+	}
+	code, _ := models.TOTPCode(fixtureTOTPSecret, at)
 	return b.do(http.MethodPost, "/login/kode", url.Values{"code": {code}, "next": {next}, "csrf_token": {b.csrfFrom("/login/kode")}})
 }
 
