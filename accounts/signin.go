@@ -49,11 +49,13 @@ func NormalizeEmail(email string) string { return store.NormalizeEmail(email) }
 func NewToken() string { return store.NewToken() }
 
 // Login is a right password: the new session's token, and whether the
-// session still waits for a TOTP code (CheckCode).
+// session still waits for a TOTP code (CheckCode) or, for a user whose
+// role must have TOTP and who has none, for its enrolment (EnableTOTP).
 type Login struct {
-	User    models.User
-	Token   string
-	CodeDue bool
+	User         models.User
+	Token        string
+	CodeDue      bool
+	EnrolmentDue bool
 }
 
 // SignIn checks a password for email and opens a new session, ending the
@@ -95,23 +97,31 @@ func (s *Service) SignIn(ctx context.Context, email, password, oldToken string) 
 	if err != nil {
 		return Login{}, err
 	}
+	mustEnrol := !withCode && models.RequiresTOTP(u.Role)
 	create := store.CreateSession
-	if withCode {
+	switch {
+	case withCode:
 		create = store.CreatePendingSession
+	case mustEnrol:
+		create = store.CreateEnrolmentSession
 	}
 	token, err := create(ctx, s.DB, u.ID, now)
 	if err != nil {
 		return Login{}, err
 	}
-	if !withCode {
+	switch {
+	case mustEnrol:
+		s.Log.InfoContext(ctx, "logged in to set up TOTP", "user_id", u.ID, "role", u.Role)
+	case !withCode:
 		store.NoteLogin(ctx, s.DB, u.ID, now) // a failure to note is no reason to refuse
 		s.Log.InfoContext(ctx, "logged in", "user_id", u.ID, "role", u.Role)
 	}
-	return Login{User: u, Token: token, CodeDue: withCode}, nil
+	return Login{User: u, Token: token, CodeDue: withCode, EnrolmentDue: mustEnrol}, nil
 }
 
 // CheckCode is the second step of a login with a second factor: a right
-// TOTP code opens the pending session of token fully. A login tries at
+// TOTP code, or one of the user's unused recovery codes (spent by this),
+// opens the pending session of token fully. A login tries at
 // most MaxCodeAttempts codes, claimed atomically however many requests
 // race (then ErrCodesUsed: it is dropped); wrong codes are throttled
 // apart from passwords (ErrThrottled), so a right password does not buy
@@ -129,7 +139,11 @@ func (s *Service) CheckCode(ctx context.Context, u models.User, token, code stri
 		s.Log.WarnContext(ctx, "login dropped: code attempts used up", "user_id", u.ID)
 		return ErrCodesUsed
 	}
-	err := store.CheckTOTP(ctx, s.DB, u.ID, code, now)
+	check, how := store.CheckTOTP, "a second factor"
+	if _, recovery := models.NormalizeRecoveryCode(code); recovery {
+		check, how = store.UseRecoveryCode, "a recovery code"
+	}
+	err := check(ctx, s.DB, u.ID, code, now)
 	// A failure to record is no reason to refuse a right code.
 	store.RecordLoginAttempt(ctx, s.DB, codes, err == nil, now)
 	if err != nil {
@@ -145,7 +159,7 @@ func (s *Service) CheckCode(ctx context.Context, u models.User, token, code stri
 		return err
 	}
 	store.NoteLogin(ctx, s.DB, u.ID, now)
-	s.Log.InfoContext(ctx, "logged in with a second factor", "user_id", u.ID)
+	s.Log.InfoContext(ctx, "logged in with "+how, "user_id", u.ID)
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -36,7 +37,7 @@ func TestSignInThrottlesAndAsksForTheCode(t *testing.T) {
 		t.Fatalf("unknown address: %v", err)
 	}
 	first, err := svc.SignIn(ctx, " A@X.example", "en lang og god adgangskode", "")
-	if err != nil || first.CodeDue || first.User.ID != u.ID {
+	if err != nil || first.CodeDue || !first.EnrolmentDue || first.User.ID != u.ID {
 		t.Fatalf("right password: %+v %v", first, err)
 	}
 	second, err := svc.SignIn(ctx, "a@x.example", "en lang og god adgangskode", first.Token)
@@ -63,7 +64,7 @@ func TestSignInThrottlesAndAsksForTheCode(t *testing.T) {
 
 	secret, _ := models.NewTOTPSecret()
 	code, _ := models.TOTPCode(secret, now)
-	if err := svc.EnableTOTP(ctx, u, secret, code); err != nil {
+	if _, err := svc.EnableTOTP(ctx, u, second.Token, secret, code); err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(30 * time.Second)
@@ -99,9 +100,13 @@ func TestCodeAttemptsHoldUnderARace(t *testing.T) {
 		if err := db.Create(&u).Error; err != nil {
 			t.Fatal(err)
 		}
+		first, err := svc.SignIn(ctx, "a@x.example", "en lang og god adgangskode", "")
+		if err != nil || !first.EnrolmentDue {
+			t.Fatalf("first login: %+v %v", first, err)
+		}
 		secret, _ := models.NewTOTPSecret()
 		code, _ := models.TOTPCode(secret, now)
-		if err := svc.EnableTOTP(ctx, u, secret, code); err != nil {
+		if _, err := svc.EnableTOTP(ctx, u, first.Token, secret, code); err != nil {
 			t.Fatal(err)
 		}
 		now = now.Add(30 * time.Second)
@@ -149,6 +154,111 @@ func TestCodeAttemptsHoldUnderARace(t *testing.T) {
 		now = now.Add(accounts.LoginWindow + time.Second)
 		if code, _ = models.TOTPCode(secret, now); svc.CheckCode(ctx, u, again.Token, code) != nil {
 			t.Error("after the window the right code is refused")
+		}
+	})
+}
+
+// Staff without TOTP get a session that must enrol; enabling turns it
+// into a full session with a new token and gives ten recovery codes,
+// stored hashed, each good for one login; a party secretary needs none.
+func TestForcedEnrolmentAndRecoveryCodes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		ctx := context.Background()
+		storetest.WithKeys(t, db)
+		now := time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
+		svc := &accounts.Service{DB: db, Now: func() time.Time { return now }, Log: slog.New(slog.DiscardHandler)}
+		hash, _ := models.HashPassword("en lang og god adgangskode")
+		u := models.User{Email: "ro@x.example", Name: "R", Role: models.RoleReadOnly, PasswordHash: hash, CreatedAt: now}
+		party := models.Party{Name: "Partiet", Letter: "P", Kind: "council_group"}
+		if err := db.Create(&party).Error; err != nil {
+			t.Fatal(err)
+		}
+		sec := models.User{Email: "sec@x.example", Name: "S", Role: models.RolePartySecretary, PartyID: &party.ID, PasswordHash: hash, CreatedAt: now}
+		for _, x := range []*models.User{&u, &sec} {
+			if err := db.Create(x).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if l, err := svc.SignIn(ctx, sec.Email, "en lang og god adgangskode", ""); err != nil || l.EnrolmentDue || l.CodeDue {
+			t.Fatalf("party secretary: %+v %v", l, err)
+		}
+		login, err := svc.SignIn(ctx, u.Email, "en lang og god adgangskode", "")
+		if err != nil || !login.EnrolmentDue || login.CodeDue {
+			t.Fatalf("read-only without TOTP: %+v %v", login, err)
+		}
+		if sess, _, err := svc.Session(ctx, login.Token); err != nil || !sess.EnrolmentDue || sess.SecondFactorDue {
+			t.Fatalf("the enrolment session: %+v %v", sess, err)
+		}
+		secret, _ := models.NewTOTPSecret()
+		code, _ := models.TOTPCode(secret, now)
+		if _, err := svc.EnableTOTP(ctx, u, login.Token, secret, "000000"); !errors.Is(err, accounts.ErrWrongCode) {
+			t.Fatalf("a wrong code: %v", err)
+		}
+		e, err := svc.EnableTOTP(ctx, u, login.Token, secret, code)
+		if err != nil || len(e.RecoveryCodes) != models.RecoveryCodeCount || e.Token == login.Token {
+			t.Fatalf("enable: %+v %v", e, err)
+		}
+		// The session it was set up in is replaced once: a second request
+		// with it enables nothing.
+		if _, err := svc.EnableTOTP(ctx, u, login.Token, secret, code); !errors.Is(err, accounts.ErrNoSession) {
+			t.Fatalf("enable again with the replaced session: %v", err)
+		}
+		if _, _, err := svc.Session(ctx, login.Token); !errors.Is(err, accounts.ErrNoSession) {
+			t.Fatalf("the enrolment session lives on: %v", err)
+		}
+		if sess, _, err := svc.Session(ctx, e.Token); err != nil || sess.EnrolmentDue || sess.SecondFactorDue {
+			t.Fatalf("the session after enabling: %+v %v", sess, err)
+		}
+		var hashes []string
+		db.Model(&models.TOTPRecoveryCode{}).Where("user_id = ?", u.ID).Pluck("code_hash", &hashes)
+		if len(hashes) != models.RecoveryCodeCount {
+			t.Fatalf("%d recovery codes stored", len(hashes))
+		}
+		for _, h := range hashes {
+			for _, c := range e.RecoveryCodes {
+				n, _ := models.NormalizeRecoveryCode(c)
+				if h == c || h == n {
+					t.Fatal("a recovery code is stored in clear")
+				}
+			}
+		}
+
+		// A recovery code opens a pending login once, in any case, with or
+		// without dashes.
+		now = now.Add(time.Minute)
+		recovery := e.RecoveryCodes[3]
+		l, _ := svc.SignIn(ctx, u.Email, "en lang og god adgangskode", "")
+		if !l.CodeDue {
+			t.Fatalf("with TOTP: %+v", l)
+		}
+		if err := svc.CheckCode(ctx, u, l.Token, strings.ToUpper(strings.ReplaceAll(recovery, "-", " "))); err != nil {
+			t.Fatalf("a recovery code: %v", err)
+		}
+		l, _ = svc.SignIn(ctx, u.Email, "en lang og god adgangskode", "")
+		if err := svc.CheckCode(ctx, u, l.Token, recovery); !errors.Is(err, accounts.ErrWrongCode) {
+			t.Fatalf("a recovery code again: %v", err)
+		}
+		if f, err := svc.SecondFactorOf(ctx, u); err != nil || !f.Enabled || f.RecoveryCodesLeft != models.RecoveryCodeCount-1 {
+			t.Fatalf("second factor: %+v %v", f, err)
+		}
+
+		// A fresh set takes a current code; the old set dies.
+		now = now.Add(time.Minute)
+		if _, err := svc.NewRecoveryCodes(ctx, u, "000000"); !errors.Is(err, accounts.ErrWrongCode) {
+			t.Fatalf("new codes with a wrong code: %v", err)
+		}
+		code, _ = models.TOTPCode(secret, now)
+		fresh, err := svc.NewRecoveryCodes(ctx, u, code)
+		if err != nil || len(fresh) != models.RecoveryCodeCount {
+			t.Fatalf("new codes: %v %v", fresh, err)
+		}
+		now = now.Add(time.Minute)
+		l, _ = svc.SignIn(ctx, u.Email, "en lang og god adgangskode", "")
+		if err := svc.CheckCode(ctx, u, l.Token, e.RecoveryCodes[0]); !errors.Is(err, accounts.ErrWrongCode) {
+			t.Fatalf("an old code after a new set: %v", err)
+		}
+		if err := svc.CheckCode(ctx, u, l.Token, fresh[0]); err != nil {
+			t.Fatalf("a new code: %v", err)
 		}
 	})
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/workflows"
@@ -142,13 +144,65 @@ func (s *Service) TOTPURI(ctx context.Context, u models.User, secret string) (st
 	return models.TOTPURI(secret, "Valghalla – "+m.Name, u.Email), nil
 }
 
-// EnableTOTP turns a staff member's second factor on with secret, once a
-// code from their app shows it is set up (else ErrWrongCode).
-func (s *Service) EnableTOTP(ctx context.Context, u models.User, secret, code string) error {
-	return store.EnableTOTP(ctx, s.DB, u, secret, code, s.Now().UTC().Truncate(time.Second))
+// Enabled is a second factor just turned on: the token of the full
+// session that replaces the one it was set up in, and the recovery codes,
+// in clear this once.
+type Enabled struct {
+	Token         string
+	RecoveryCodes []string
 }
 
-// ResetTOTP removes a user's lost second factor and ends their sessions.
+// EnableTOTP turns a user's second factor on with secret, once a code from
+// their app shows it is set up (else ErrWrongCode), with a fresh set of
+// recovery codes; the session of token (a must-enrol one, or a full one)
+// is replaced by a full session with a new token, as a login does.
+func (s *Service) EnableTOTP(ctx context.Context, u models.User, token, secret, code string) (Enabled, error) {
+	now := s.Now().UTC().Truncate(time.Second)
+	var e Enabled
+	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		if e.RecoveryCodes, err = store.EnableTOTP(ctx, tx, u, secret, code, now); err != nil {
+			return err
+		}
+		e.Token, err = store.RotateSession(ctx, tx, token, u.ID, s.Now())
+		return err
+	})
+	if err != nil {
+		return Enabled{}, err
+	}
+	s.Log.InfoContext(ctx, "TOTP enabled", "user_id", u.ID, "role", u.Role)
+	return e, nil
+}
+
+// SecondFactor is a user's TOTP as their pages show it.
+type SecondFactor struct {
+	Enabled bool
+	// RecoveryCodesLeft counts the unused recovery codes.
+	RecoveryCodesLeft int64
+}
+
+// SecondFactorOf tells whether u has TOTP and how many recovery codes are left.
+func (s *Service) SecondFactorOf(ctx context.Context, u models.User) (SecondFactor, error) {
+	on, err := store.HasTOTP(ctx, s.DB, u.ID)
+	if err != nil || !on {
+		return SecondFactor{}, err
+	}
+	left, err := store.RecoveryCodesLeft(ctx, s.DB, u.ID)
+	return SecondFactor{Enabled: true, RecoveryCodesLeft: left}, err
+}
+
+// NewRecoveryCodes gives u a fresh set of recovery codes, once a current
+// TOTP code shows it is them (else ErrWrongCode); the old ones die.
+func (s *Service) NewRecoveryCodes(ctx context.Context, u models.User, code string) ([]string, error) {
+	codes, err := store.NewRecoveryCodes(ctx, s.DB, u.ID, code, s.Now().UTC().Truncate(time.Second))
+	if err == nil {
+		s.Log.InfoContext(ctx, "new TOTP recovery codes", "user_id", u.ID)
+	}
+	return codes, err
+}
+
+// ResetTOTP removes a user's lost second factor and recovery codes and
+// ends all their sessions.
 // Administrators only.
 func (s *Service) ResetTOTP(ctx context.Context, actor models.User, userID int64) error {
 	return store.ResetTOTP(ctx, s.DB, actor, userID, s.Now().UTC())

@@ -230,6 +230,10 @@ type Session struct {
 	// CodeAttempts counts the codes tried on a pending session; past the
 	// limit it is dropped and the password must be given again.
 	CodeAttempts int
+	// EnrolmentDue: the password was right, but the user's role must have
+	// TOTP and they have none yet; the session opens nothing but the
+	// enrolment page (and logout) until they have set it up.
+	EnrolmentDue bool
 }
 
 // LoginAttempt records one try to log in to an account (its e-mail,

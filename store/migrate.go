@@ -538,6 +538,19 @@ CREATE TABLE password_resets (
 	used_at {{timestamp}}
 );
 CREATE INDEX password_resets_user ON password_resets(user_id, created_at)`},
+	// TOTP required of staff: recovery codes (only their hashes) for a
+	// lost phone, each used once; and the session of a right password
+	// whose user must still set TOTP up.
+	{25, "totp: recovery codes, forced enrolment", `
+CREATE TABLE totp_recovery_codes (
+	id {{id}},
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	code_hash TEXT NOT NULL UNIQUE,
+	created_at {{timestamp}} NOT NULL,
+	used_at {{timestamp}}
+);
+CREATE INDEX totp_recovery_codes_user ON totp_recovery_codes(user_id);
+ALTER TABLE sessions ADD COLUMN enrolment_due BOOLEAN NOT NULL DEFAULT FALSE`},
 	// API tokens get an id to revoke them by, their creator, a required
 	// expiry and their revocation. The table is made anew (SQLite cannot add
 	// a primary key); nothing has been released, so the tokens of before,

@@ -44,20 +44,54 @@ func hashToken(token string) string {
 // CreateSession starts a session for userID and returns the token for the
 // cookie; the database keeps only its hash.
 func CreateSession(ctx context.Context, db *gorm.DB, userID int64, now time.Time) (token string, err error) {
-	return createSession(ctx, db, userID, now, false)
+	return createSession(ctx, db, userID, now, sessionFull)
 }
 
 // CreatePendingSession starts a session that waits for the second factor.
 func CreatePendingSession(ctx context.Context, db *gorm.DB, userID int64, now time.Time) (token string, err error) {
-	return createSession(ctx, db, userID, now, true)
+	return createSession(ctx, db, userID, now, sessionPending)
 }
 
-func createSession(ctx context.Context, db *gorm.DB, userID int64, now time.Time, pending bool) (token string, err error) {
+// CreateEnrolmentSession starts the session of a user who must set TOTP
+// up before anything else (models.RequiresTOTP).
+func CreateEnrolmentSession(ctx context.Context, db *gorm.DB, userID int64, now time.Time) (token string, err error) {
+	return createSession(ctx, db, userID, now, sessionEnrolment)
+}
+
+// RotateSession ends the session of token and opens a full one for userID
+// in its place (a new token, as a login gives): once the second factor is
+// set up, the session of the password alone is not the one to go on with.
+// A session that is gone already (ended, or rotated by a request just
+// before) is ErrNoSession: each is replaced once.
+func RotateSession(ctx context.Context, db *gorm.DB, token string, userID int64, now time.Time) (string, error) {
+	res := db.WithContext(ctx).Where("token_hash = ? AND user_id = ?", hashToken(token), userID).Delete(&models.Session{})
+	if res.Error != nil {
+		return "", res.Error
+	}
+	if res.RowsAffected != 1 {
+		return "", ErrNoSession
+	}
+	return CreateSession(ctx, db, userID, now)
+}
+
+type sessionKind int
+
+const (
+	sessionFull sessionKind = iota
+	sessionPending
+	sessionEnrolment
+)
+
+func createSession(ctx context.Context, db *gorm.DB, userID int64, now time.Time, kind sessionKind) (token string, err error) {
 	token = randomToken()
 	s := models.Session{TokenHash: hashToken(token), UserID: userID, CSRFToken: randomToken(),
-		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(SessionMax), SecondFactorDue: pending}
-	if pending {
+		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(SessionMax),
+		SecondFactorDue: kind == sessionPending, EnrolmentDue: kind == sessionEnrolment}
+	switch kind {
+	case sessionPending:
 		s.ExpiresAt = now.Add(10 * time.Minute) // enough to open the app and type a code
+	case sessionEnrolment:
+		s.ExpiresAt = now.Add(30 * time.Minute) // enough to install an app and set it up
 	}
 	return token, db.WithContext(ctx).Create(&s).Error
 }

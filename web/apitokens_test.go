@@ -28,6 +28,7 @@ func TestAPITokenExpiryAndRevocation(t *testing.T) {
 	tick := func() time.Time { return clock }
 	f.app = web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: db, Temporal: temporalHealth{}, Now: tick, Log: quietLog()}),
 		Now: tick, Log: quietLog()})
+	f.clock = tick
 	other := models.User{Email: "admin2@sondera.example", Name: "Anden Administrator", Role: models.RoleAdmin, CreatedAt: now}
 	if err := db.Create(&other).Error; err != nil {
 		t.Fatal(err)

@@ -91,12 +91,19 @@ type fixture struct {
 	db    *gorm.DB
 	app   http.Handler
 	users map[models.Role]models.User
+	// clock is the app's time, for the TOTP code of a login; nil is now.
+	clock func() time.Time
 }
 
 const testPassword = "en lang og god adgangskode"
 
+// fixtureTOTPSecret is the second factor of the fixture's administrator,
+// staff and read-only users (models.RequiresTOTP).
+const fixtureTOTPSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
 func newFixture(t *testing.T, db *gorm.DB, secure bool) *fixture {
 	t.Helper()
+	storetest.WithKeys(t, db) // the TOTP secrets are stored encrypted
 	if _, err := store.SeedDemo(context.Background(), db, now); err != nil {
 		t.Fatal(err)
 	}
@@ -113,6 +120,13 @@ func newFixture(t *testing.T, db *gorm.DB, secure bool) *fixture {
 			t.Fatal(err)
 		}
 		f.users[role] = u
+		if models.RequiresTOTP(role) {
+			// Enrolled with the fixture's secret: loggedIn gives the code.
+			code, _ := models.TOTPCode(fixtureTOTPSecret, now.Add(-time.Hour))
+			if _, err := store.EnableTOTP(context.Background(), db, u, fixtureTOTPSecret, code, now.Add(-time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 	f.app = web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: db, Temporal: temporalHealth{}, Now: func() time.Time { return now }, Log: quietLog()}), Now: func() time.Time { return now }, SecureCookies: secure, Log: quietLog()})
 	return f
@@ -124,11 +138,40 @@ func (f *fixture) loggedIn(t *testing.T, role models.Role) *browser {
 	if role == "" {
 		return b
 	}
-	rec := b.do(http.MethodPost, "/login", url.Values{"email": {f.users[role].Email}, "password": {testPassword}, "csrf_token": {b.csrf()}})
+	u := f.users[role]
+	rec := b.do(http.MethodPost, "/login", url.Values{"email": {u.Email}, "password": {testPassword}, "csrf_token": {b.csrf()}})
 	if rec.Code != http.StatusSeeOther {
 		t.Fatalf("login as %s: %d %s", role, rec.Code, rec.Body)
 	}
+	if models.RequiresTOTP(role) {
+		f.giveCode(t, b, u)
+	}
 	return b
+}
+
+// giveCode completes the code step of a login of one of the fixture's
+// users with TOTP.
+func (f *fixture) giveCode(t *testing.T, b *browser, u models.User) {
+	t.Helper()
+	if rec := f.codeStep(t, b, u, ""); rec.Code != http.StatusSeeOther {
+		t.Fatalf("code step of %s: %d %s", u.Email, rec.Code, rec.Body)
+	}
+}
+
+// codeStep posts the code of the fixed clock's step (and next) to the code
+// page. That code is spent after one login, so the step last used is
+// forgotten first: every login on the fixture's clock takes the same code.
+func (f *fixture) codeStep(t *testing.T, b *browser, u models.User, next string) *httptest.ResponseRecorder {
+	t.Helper()
+	if err := f.db.Model(&models.UserTOTP{}).Where("user_id = ?", u.ID).Update("last_counter", 0).Error; err != nil {
+		t.Fatal(err)
+	}
+	at := now
+	if f.clock != nil {
+		at = f.clock()
+	}
+	code, _ := models.TOTPCode(fixtureTOTPSecret, at)
+	return b.do(http.MethodPost, "/login/kode", url.Values{"code": {code}, "next": {next}, "csrf_token": {b.csrfFrom("/login/kode")}})
 }
 
 // allowed is who may use a route of each access rule ("" is nobody logged in).
@@ -194,8 +237,12 @@ func TestLoginSessionAndLogout(t *testing.T) {
 		tok := b.csrf()
 		rec = b.do(http.MethodPost, "/login", url.Values{"email": {" STAFF@Sondera.example"}, "password": {testPassword},
 			"csrf_token": {tok}, "next": {"/konto"}})
-		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/konto" {
-			t.Fatalf("login: %d %s", rec.Code, rec.Body)
+		if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/login/kode?next=%2Fkonto" {
+			t.Fatalf("login: %d %s %s", rec.Code, rec.Header().Get("Location"), rec.Body)
+		}
+		// Staff have TOTP: the code from the app, and on to next.
+		if rec = f.codeStep(t, b, f.users[models.RoleStaff], "/konto"); rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/konto" {
+			t.Fatalf("code: %d %s", rec.Code, rec.Header().Get("Location"))
 		}
 		c := b.cookies["valghalla_session"]
 		if c == nil || !c.HttpOnly || !c.Secure || c.SameSite != http.SameSiteLaxMode {
@@ -278,17 +325,27 @@ func TestLoginThrottling(t *testing.T) {
 func TestLoginRedirectStaysOnSite(t *testing.T) {
 	f := newFixture(t, storetest.SQLite(t), false)
 	for next, want := range map[string]string{
-		"/admin/brugere": "/admin/brugere", "//evil.example/x": "/konto", "https://evil.example": "/konto",
-		"/\\evil.example": "/konto", "": "/konto",
+		"/admin/brugere": "/admin/brugere", "//evil.example/x": "/", "https://evil.example": "/",
+		"/\\evil.example": "/", "": "/",
 		// A browser drops a tab or line break in a URL: "/\t/evil" is "//evil".
-		"/\t/evil.example": "/konto", "/\n/evil.example": "/konto", "/\x7f/evil.example": "/konto",
-		"/x\\evil.example": "/konto", "https:evil.example": "/konto", "%2F%2Fevil.example": "/konto",
+		"/\t/evil.example": "/", "/\n/evil.example": "/", "/\x7f/evil.example": "/",
+		"/x\\evil.example": "/", "https:evil.example": "/", "%2F%2Fevil.example": "/",
 		// Encoded, a slash stays a character of this site's path.
 		"/%2F%2Fevil.example": "/%2F%2Fevil.example",
 	} {
 		b := newBrowser(t, f.app)
 		rec := b.do(http.MethodPost, "/login", url.Values{"email": {"admin@sondera.example"}, "password": {testPassword},
 			"csrf_token": {b.csrf()}, "next": {next}})
+		// The next of the password step goes on to the code step, and is
+		// checked there again (the form is the user's to change).
+		kept := "" // an unsafe next is dropped at once
+		if want != "/" {
+			kept = want
+		}
+		if got := rec.Header().Get("Location"); got != "/login/kode?next="+url.QueryEscape(kept) {
+			t.Errorf("next=%q: the password step redirected to %q", next, got)
+		}
+		rec = f.codeStep(t, b, f.users[models.RoleAdmin], next)
 		if got := rec.Header().Get("Location"); got != want {
 			t.Errorf("next=%q redirected to %q, want %q", next, got, want)
 		}
@@ -343,6 +400,13 @@ func TestAuthorizationMatrixOfOtherCallers(t *testing.T) {
 		as   models.Role // whose access applies
 		do   func(method, path string) *httptest.ResponseRecorder
 	}
+	// A staff member without TOTP, whose right password opened a session
+	// that must enrol: nobody, but for the enrolment's routes.
+	fresh := models.User{Email: "ny@sondera.example", Name: "Ny", Role: models.RoleStaff, PasswordHash: f.users[models.RoleStaff].PasswordHash, CreatedAt: now}
+	if err := f.db.Create(&fresh).Error; err != nil {
+		t.Fatal(err)
+	}
+	enrolment := map[string]bool{"GET /konto/totp": true, "POST /konto/totp": true, "POST /logout": true}
 	callers := []caller{
 		{"a pending TOTP login", "", func(method, path string) *httptest.ResponseRecorder {
 			b := newBrowser(t, f.app)
@@ -352,6 +416,19 @@ func TestAuthorizationMatrixOfOtherCallers(t *testing.T) {
 			}
 			b.cookies["valghalla_session"] = &http.Cookie{Name: "valghalla_session", Value: token}
 			return send(b, method, path)
+		}},
+		{"a login that must enrol TOTP", "", func(method, path string) *httptest.ResponseRecorder {
+			b := newBrowser(t, f.app)
+			token, err := store.CreateEnrolmentSession(ctx, f.db, fresh.ID, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.cookies["valghalla_session"] = &http.Cookie{Name: "valghalla_session", Value: token}
+			var header []string
+			if method != http.MethodGet && strings.HasPrefix(path, "/api/") {
+				header = []string{"X-CSRF-Token", b.csrf()}
+			}
+			return send(b, method, path, header...)
 		}},
 		{"a station-limited secretary", models.RolePartySecretary, func(method, path string) *httptest.ResponseRecorder {
 			b := f.loggedIn(t, models.RolePartySecretary)
@@ -380,7 +457,27 @@ func TestAuthorizationMatrixOfOtherCallers(t *testing.T) {
 			rec := c.do(r.Method, r.Path)
 			refused := rec.Code == http.StatusForbidden || rec.Code == http.StatusUnauthorized ||
 				(rec.Code == http.StatusSeeOther && strings.HasPrefix(rec.Header().Get("Location"), "/login?"))
-			if want := allowed[r.Access][as]; refused == want {
+			want := allowed[r.Access][as]
+			if c.name == "a pending TOTP login" && r.Method == http.MethodPost && r.Path == "/login/kode" && rec.Code == http.StatusUnauthorized {
+				// No code is a wrong code: the code page, answered.
+				refused = !strings.Contains(rec.Body.String(), `action="/login/kode"`)
+			}
+			if c.name == "a login that must enrol TOTP" {
+				// Sent to the enrolment page from every other page; the
+				// API refuses it outright.
+				sent := rec.Code == http.StatusSeeOther && rec.Header().Get("Location") == "/konto/totp"
+				public := r.Access == "public" || r.Access == "provider signed"
+				switch {
+				case enrolment[r.Method+" "+r.Path]:
+					want = true
+				case !public && api && rec.Code != http.StatusForbidden:
+					t.Errorf("%s %s as %s: status %d, want 403", r.Method, r.Path, c.name, rec.Code)
+				case !public && !api && !sent:
+					t.Errorf("%s %s as %s: status %d (Location %q), want 303 to /konto/totp", r.Method, r.Path, c.name, rec.Code, rec.Header().Get("Location"))
+				}
+				refused = refused || sent
+			}
+			if refused == want {
 				t.Errorf("%s %s as %s: status %d (Location %q); allowed = %v", r.Method, r.Path, c.name, rec.Code,
 					rec.Header().Get("Location"), want)
 			}

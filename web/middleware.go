@@ -27,6 +27,9 @@ func (s *server) loadSession(c *gin.Context) {
 		case err == nil && sess.SecondFactorDue:
 			// Password right, code not yet given: only the code page.
 			site.Pending(c, &u, &sess)
+		case err == nil && sess.EnrolmentDue:
+			// Password right, TOTP still to set up: only the enrolment.
+			site.Enrolling(c, &u, &sess)
 		case err == nil:
 			site.SignedIn(c, &u, &sess)
 		case errors.Is(err, accounts.ErrNoSession):
@@ -38,6 +41,29 @@ func (s *server) loadSession(c *gin.Context) {
 		}
 	}
 	c.Next()
+}
+
+// enrolment keeps a session whose user must set TOTP up (and has not)
+// to the routes of the enrolment: there it is its user, before authorize;
+// every other page sends it to the enrolment page, every other API route
+// refuses it (403). On public routes it is nobody, as everywhere else.
+func (s *server) enrolment(rt site.Route) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		u := site.EnrollingUser(c)
+		switch {
+		case u == nil || rt.Access == site.Public || rt.Access == site.ProviderSigned:
+		case rt.Enrolment:
+			site.SignedIn(c, u, site.Session(c))
+		case site.IsAPI(c):
+			apiError(c, http.StatusForbidden, site.T(c)("api.forbidden"))
+			return
+		default:
+			c.Redirect(http.StatusSeeOther, "/konto/totp")
+			c.Abort()
+			return
+		}
+		c.Next()
+	}
 }
 
 // authorize enforces a route's access on the server, for every request.

@@ -40,6 +40,7 @@ func newClosingPage(t *testing.T, clock func(day models.Date) time.Time) (*group
 	rt := &retentionTemporal{}
 	at := clock(g.election.ElectionDay)
 	g.app = web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: g.db, Temporal: rt, Now: func() time.Time { return at }, Log: quietLog()}), Now: func() time.Time { return at }, Log: quietLog()})
+	g.clock = func() time.Time { return at } // the login's TOTP code
 	return g, rt
 }
 

@@ -82,12 +82,12 @@ func New(d site.Deps) http.Handler {
 	static, _ := fs.Sub(ui.Static, "static")
 	r.StaticFS("/static", http.FS(static))
 	for _, rt := range s.all() {
-		handlers := []gin.HandlerFunc{s.authorize(rt.Access), rt.Handler}
+		handlers := []gin.HandlerFunc{s.enrolment(rt), s.authorize(rt.Access), rt.Handler}
 		switch {
 		case strings.HasPrefix(rt.Path, site.APIPrefix+"/"):
 			// Session or bearer token; the CSRF check after authorize, so
 			// an anonymous call is told 401, not a missing token.
-			handlers = []gin.HandlerFunc{s.apiAuth, s.authorize(rt.Access), s.apiCSRF, rt.Handler}
+			handlers = []gin.HandlerFunc{s.apiAuth, s.enrolment(rt), s.authorize(rt.Access), s.apiCSRF, rt.Handler}
 		case rt.Access == site.ProviderSigned:
 			// Signed by the provider; no session, so no CSRF token.
 		case rt.Path != "/healthz" && rt.Path != "/readyz":

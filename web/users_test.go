@@ -141,7 +141,7 @@ func TestDeactivationRefusesSessionTokenAndPendingLoginAtOnce(t *testing.T) {
 	// (c) a staff member's login with the password given, the code not yet.
 	secret, _ := models.NewTOTPSecret()
 	code, _ := models.TOTPCode(secret, now.Add(-time.Minute))
-	if err := store.EnableTOTP(ctx, f.db, staff, secret, code, now.Add(-time.Minute)); err != nil {
+	if _, err := store.EnableTOTP(ctx, f.db, staff, secret, code, now.Add(-time.Minute)); err != nil {
 		t.Fatal(err)
 	}
 	pendingToken, err := store.CreatePendingSession(ctx, f.db, staff.ID, now)

@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 )
 
@@ -229,6 +230,23 @@ func TestBrowserJourney(t *testing.T) {
 	staff.do("fill in the login", chromedp.SendKeys(chromedp.CSS("#email"), store.DemoEmail),
 		chromedp.SendKeys(chromedp.CSS("#password"), store.DemoPassword))
 	staff.submit(`form[action="/login"] button[type=submit]`, "h1")
+	// The demo administrator has no TOTP yet: the first login leads to its
+	// enrolment. The key shown for typing goes into the "app" (here the
+	// models' TOTP), whose current code turns it on; the recovery codes
+	// are shown once.
+	secret := strings.ReplaceAll(staff.eval("the TOTP key", `(() => { const c = document.querySelector("#totp-secret"); return c ? c.textContent : ""; })()`), " ", "")
+	if secret == "" {
+		t.Fatalf("staff login did not lead to the TOTP enrolment: %s", staff.body())
+	}
+	staff.screenshot("totp-enrolment")
+	code, err := models.TOTPCode(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	staff.do("type the code from the app", chromedp.SendKeys(chromedp.CSS("#code"), code))
+	staff.submit(`form[action="/konto/totp"] button[type=submit]`, "#recovery-codes")
+	staff.screenshot("totp-recovery-codes")
+	staff.open("/konto", "h1")
 	if body := staff.body(); !strings.Contains(body, "Din konto") {
 		t.Fatalf("staff login: %s", body)
 	}

@@ -151,7 +151,7 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
   Temporal UI:  %s
   Temporal:     %s (namespace %s)
   Data folder:  %s
-  Demo login:   %s / %s
+  Demo login:   %s / %s (sets up two-step verification, TOTP, at first login)
   Dev mailbox:  %s/dev/postkasse
   CPR register: fake, over mutual TLS; fixture people 010170-4001 … -4021
   Channels:     fake Digital Post (mutual TLS), fake Twilio and SMTP, all in the dev mailbox

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 )
 
@@ -56,6 +57,29 @@ func (u *user) post(from, path string, form url.Values) (int, string) {
 	return resp.StatusCode, string(b)
 }
 
+var totpSecretRE = regexp.MustCompile(`<code id="totp-secret">([A-Z2-7 ]+)</code>`)
+
+// enrolTOTP sets up TOTP on the enrolment page as a person does: reads the
+// key shown for typing into the app, makes the current code with it and
+// sends it; the answer shows the recovery codes. It returns the secret.
+func (u *user) enrolTOTP() string {
+	u.t.Helper()
+	_, page := u.get("/konto/totp")
+	m := totpSecretRE.FindStringSubmatch(page)
+	if m == nil {
+		u.t.Fatalf("no TOTP key on the enrolment page: %s", page)
+	}
+	secret := strings.ReplaceAll(m[1], " ", "")
+	code, err := models.TOTPCode(secret, time.Now())
+	if err != nil {
+		u.t.Fatal(err)
+	}
+	if status, body := u.post("/konto/totp", "/konto/totp", url.Values{"secret": {secret}, "code": {code}}); status != 200 || !strings.Contains(body, `id="recovery-codes"`) {
+		u.t.Fatalf("enable TOTP: %d %s", status, body)
+	}
+	return secret
+}
+
 // The account journey of a party secretary on a running dev: the
 // administrator creates the login with the account e-mail ticked; the
 // e-mail goes through Temporal, the worker and SMTP to the dev mailbox; its
@@ -67,8 +91,14 @@ func TestDevAccountInvitationJourney(t *testing.T) {
 	base := "http://" + env["LISTEN_ADDR"]
 
 	admin := newUser(t, base)
-	if code, body := admin.post("/login", "/login", url.Values{"email": {store.DemoEmail}, "password": {store.DemoPassword}}); code != 200 || !strings.Contains(body, "Din konto") {
+	// The administrator has no TOTP yet: the first login leads to its
+	// enrolment and nowhere else, and enrolling opens the session.
+	if code, body := admin.post("/login", "/login", url.Values{"email": {store.DemoEmail}, "password": {store.DemoPassword}}); code != 200 || !strings.Contains(body, `id="totp-secret"`) {
 		t.Fatalf("admin login: %d", code)
+	}
+	admin.enrolTOTP()
+	if code, body := admin.get("/konto"); code != 200 || !strings.Contains(body, "Din konto") {
+		t.Fatalf("admin account after enrolling: %d", code)
 	}
 	_, form := admin.get("/admin/brugere/ny")
 	partyA := regexp.MustCompile(`<option value="(\d+)"[^>]*>Socialdemokratiet \(A\)`).FindStringSubmatch(form)

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"gorm.io/gorm"
@@ -96,6 +97,11 @@ func openMigrated(t testing.TB, rawURL string) *gorm.DB {
 // WithKeys gives db a fresh encryption keyring (vault.Plugin) and returns it.
 func WithKeys(t testing.TB, db *gorm.DB) *vault.Keyring {
 	t.Helper()
+	// Once per database: a second call (a fixture that needs keys, then
+	// its test) gets the same keyring.
+	if k, ok := keyrings.Load(db.Config); ok {
+		return k.(*vault.Keyring)
+	}
 	enc, blind, err := vault.GenerateConfig()
 	if err != nil {
 		t.Fatal(err)
@@ -107,8 +113,12 @@ func WithKeys(t testing.TB, db *gorm.DB) *vault.Keyring {
 	if err := db.Use(vault.Plugin(k)); err != nil {
 		t.Fatal(err)
 	}
+	keyrings.Store(db.Config, k)
 	return k
 }
+
+// keyrings is the keyring WithKeys gave each database (by its config).
+var keyrings sync.Map
 
 // Open opens rawURL without migrating, closing it when t ends.
 func Open(t testing.TB, rawURL string) *gorm.DB {

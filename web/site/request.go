@@ -10,6 +10,7 @@ import (
 const (
 	userKey        = "user"
 	pendingUserKey = "pending_user"
+	enrollingKey   = "enrolling_user"
 	sessionKey     = "session"
 	apiTokenKey    = "api_token"
 	tokenKey       = "api_token_row"
@@ -55,6 +56,21 @@ func Pending(c *gin.Context, u *models.User, sess *models.Session) {
 	c.Set(pendingUserKey, u)
 	c.Set(sessionKey, sess)
 }
+
+// Enrolling records a session whose user must set TOTP up before anything
+// else: nobody, but on the routes marked DuringEnrolment.
+func Enrolling(c *gin.Context, u *models.User, sess *models.Session) {
+	c.Set(enrollingKey, u)
+	c.Set(sessionKey, sess)
+}
+
+// EnrollingUser is who gave the right password and must set TOTP up
+// before anything else; nil for nobody.
+func EnrollingUser(c *gin.Context) *models.User { return get[*models.User](c, enrollingKey) }
+
+// Enrolled records that the request's session has just set TOTP up: it
+// is no longer one that must.
+func Enrolled(c *gin.Context) { c.Set(enrollingKey, (*models.User)(nil)) }
 
 func get[T any](c *gin.Context, key string) T {
 	var zero T

@@ -18,7 +18,13 @@ type Route struct {
 	Method, Path string
 	Access       Access
 	Handler      gin.HandlerFunc
+	// Enrolment: a session that must set TOTP up first reaches this route
+	// as its user (DuringEnrolment); it reaches no other but public ones.
+	Enrolment bool
 }
+
+// DuringEnrolment lets a session that must set TOTP up use the route.
+func (r Route) DuringEnrolment() Route { r.Enrolment = true; return r }
 
 // APIPrefix is where the JSON API lives.
 const APIPrefix = "/api/v1"

@@ -18,7 +18,12 @@ func (s *server) account(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "account.html", "account.title", map[string]any{"Party": v.Party, "Limited": v.Limited, "Stations": v.Stations})
+	f, err := s.Accounts.SecondFactorOf(c.Request.Context(), *site.User(c))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "account.html", "account.title", map[string]any{"Party": v.Party, "Limited": v.Limited, "Stations": v.Stations, "SecondFactor": f})
 }
 
 // resetTOTP removes a user's lost second factor.

@@ -76,8 +76,13 @@ func (s *server) login(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/login/kode?next="+url.QueryEscape(next))
 		return
 	}
+	if login.EnrolmentDue {
+		// Staff without TOTP set it up before anything else.
+		c.Redirect(http.StatusSeeOther, "/konto/totp")
+		return
+	}
 	if next == "" {
-		next = "/konto"
+		next = "/"
 	}
 	c.Redirect(http.StatusSeeOther, next)
 }

@@ -64,7 +64,7 @@ func (s *server) routes() []site.Route {
 		site.Handle(http.MethodPost, "/login", site.Public, s.login),
 		site.Handle(http.MethodGet, "/login/kode", site.Public, s.codeForm),
 		site.Handle(http.MethodPost, "/login/kode", site.Public, s.checkCode),
-		site.Handle(http.MethodPost, "/logout", site.AnyUser, s.logout),
+		site.Handle(http.MethodPost, "/logout", site.AnyUser, s.logout).DuringEnrolment(),
 		site.Handle(http.MethodGet, "/login/glemt", site.Public, s.forgotForm),
 		site.Handle(http.MethodPost, "/login/glemt", site.Public, s.forgot),
 		site.Handle(http.MethodGet, "/login/nulstil/:token", site.Public, s.resetForm),
@@ -75,8 +75,10 @@ func (s *server) routes() []site.Route {
 		site.Handle(http.MethodPost, "/konto/ekstra-sekretaer", site.SecretaryOnly, s.requestSecretary),
 		site.Handle(http.MethodGet, "/admin/anmodninger", site.AdminOnly, s.secretaryRequests),
 		site.Handle(http.MethodPost, "/admin/anmodninger/:id", site.AdminOnly, s.decideSecretaryRequest),
-		site.Handle(http.MethodGet, "/konto/totp", site.StaffOnly, s.totpSetup),
-		site.Handle(http.MethodPost, "/konto/totp", site.StaffOnly, s.totpEnable),
+		// TOTP: every user may set it up; staff must, before anything else.
+		site.Handle(http.MethodGet, "/konto/totp", site.AnyUser, s.totpSetup).DuringEnrolment(),
+		site.Handle(http.MethodPost, "/konto/totp", site.AnyUser, s.totpEnable).DuringEnrolment(),
+		site.Handle(http.MethodPost, "/konto/totp/gendannelseskoder", site.AnyUser, s.newRecoveryCodes),
 		site.Handle(http.MethodGet, "/konto", site.AnyUser, s.account),
 		site.Handle(http.MethodGet, "/admin/brugere", site.AdminOnly, s.users),
 		site.Handle(http.MethodGet, "/admin/brugere/ny", site.AdminOnly, s.newUserForm),
@@ -198,6 +200,9 @@ type Page struct {
 	TemporalUIURL string
 	// Refresh reloads the page every few seconds (a round in progress).
 	Refresh bool
+	// Enrolling: the session must set TOTP up first; the layout offers
+	// no links it could not follow.
+	Enrolling bool
 }
 
 func (p *Page) page() *Page { return p }
@@ -209,6 +214,7 @@ type view interface{ page() *Page }
 func (s *server) fill(c *gin.Context, title string, p *Page) {
 	T := site.T(c)
 	p.T, p.Title, p.User, p.CSRF, p.Lang, p.TemporalUIURL = T, T(title), site.User(c), s.csrfToken(c), site.Lang(c), s.TemporalUIURL
+	p.Enrolling = site.EnrollingUser(c) != nil
 	p.TErr = func(ue *models.UserError) string {
 		if ue == nil {
 			return ""
@@ -227,6 +233,7 @@ func (s *server) render(c *gin.Context, status int, name, title string, data map
 	s.fill(c, title, &p)
 	data["T"], data["TErr"], data["Title"], data["User"] = p.T, p.TErr, p.Title, p.User
 	data["CSRF"], data["Lang"], data["TemporalUIURL"] = p.CSRF, p.Lang, p.TemporalUIURL
+	data["Enrolling"] = p.Enrolling
 	s.execute(c, status, name, data)
 }
 
