@@ -227,3 +227,17 @@ func TestDateSurvivesBothDatabases(t *testing.T) {
 		}
 	})
 }
+
+// Branches may each add a version while they are apart, but what is merged
+// numbers its migrations 1, 2, 3 … with no gap and no repeat: a gap would
+// be a migration that some database never ran.
+func TestMigrationVersionsCountUpWithoutAGap(t *testing.T) {
+	for i, v := range store.MigrationVersions() {
+		if v != i+1 {
+			t.Fatalf("migration %d has version %d, want %d", i+1, v, i+1)
+		}
+	}
+	if store.LatestVersion() != store.MigrationCount() {
+		t.Fatalf("latest version %d, %d migrations", store.LatestVersion(), store.MigrationCount())
+	}
+}
