@@ -22,7 +22,10 @@ func TestDeactivatedUserSignsInAsWithAWrongPassword(t *testing.T) {
 	svc := &accounts.Service{DB: db, Now: func() time.Time { return now }, Log: slog.New(slog.DiscardHandler)}
 	hash, _ := models.HashPassword("en lang og god adgangskode")
 	admin := models.User{Email: "admin@x.example", Name: "Admin", Role: models.RoleAdmin, PasswordHash: hash, CreatedAt: now}
-	u := models.User{Email: "a@x.example", Name: "A", Role: models.RoleStaff, PasswordHash: hash, CreatedAt: now}
+	party := models.Party{Name: "Parti", Letter: "A", Kind: models.CouncilGroup}
+	db.Create(&party)
+	// A party secretary: the password alone logs in (staff would set TOTP up first).
+	u := models.User{Email: "a@x.example", Name: "A", Role: models.RolePartySecretary, PartyID: &party.ID, PasswordHash: hash, CreatedAt: now}
 	for _, x := range []*models.User{&admin, &u} {
 		if err := db.Create(x).Error; err != nil {
 			t.Fatal(err)

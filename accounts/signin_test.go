@@ -209,6 +209,17 @@ func TestForcedEnrolmentAndRecoveryCodes(t *testing.T) {
 		if sess, _, err := svc.Session(ctx, e.Token); err != nil || sess.EnrolmentDue || sess.SecondFactorDue {
 			t.Fatalf("the session after enabling: %+v %v", sess, err)
 		}
+		// The set-up completes the login, and is audited.
+		var stored models.User
+		db.First(&stored, u.ID)
+		if stored.LastLoginAt == nil || !stored.LastLoginAt.Equal(now) {
+			t.Errorf("last login %v after the set-up, want %v", stored.LastLoginAt, now)
+		}
+		var audited int64
+		db.Model(&models.AuditEntry{}).Where("action = ? AND actor_id = ?", models.AuditTOTPEnabled, u.ID).Count(&audited)
+		if audited != 1 {
+			t.Errorf("%d audit entries of the set-up, want 1", audited)
+		}
 		var hashes []string
 		db.Model(&models.TOTPRecoveryCode{}).Where("user_id = ?", u.ID).Pluck("code_hash", &hashes)
 		if len(hashes) != models.RecoveryCodeCount {

@@ -164,8 +164,15 @@ func (s *Service) EnableTOTP(ctx context.Context, u models.User, token, secret, 
 		if e.RecoveryCodes, err = store.EnableTOTP(ctx, tx, u, secret, code, now); err != nil {
 			return err
 		}
-		e.Token, err = store.RotateSession(ctx, tx, token, u.ID, s.Now())
-		return err
+		if e.Token, err = store.RotateSession(ctx, tx, token, u.ID, s.Now()); err != nil {
+			return err
+		}
+		if models.RequiresTOTP(u.Role) {
+			// Only a login that had to set TOTP up gets here without one:
+			// the set-up completes that login.
+			return store.NoteLogin(ctx, tx, u.ID, now)
+		}
+		return nil
 	})
 	if err != nil {
 		return Enabled{}, err

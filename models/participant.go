@@ -68,9 +68,13 @@ const (
 	AuditMessageSent        AuditAction = "message.sent"
 	AuditUserCreated        AuditAction = "user.created"
 	AuditTOTPReset          AuditAction = "user.totp_reset"
-	AuditElectionState      AuditAction = "election.state"
-	AuditLifecycle          AuditAction = "lifecycle"
-	AuditRound              AuditAction = "round"
+	// AuditTOTPEnabled: a user set up their second factor and got
+	// recovery codes; AuditRecoveryCodesRenewed: a fresh set of them.
+	AuditTOTPEnabled          AuditAction = "user.totp_enabled"
+	AuditRecoveryCodesRenewed AuditAction = "user.recovery_codes_renewed"
+	AuditElectionState        AuditAction = "election.state"
+	AuditLifecycle            AuditAction = "lifecycle"
+	AuditRound                AuditAction = "round"
 )
 
 // AuditEntry is one line of the audit log: who did what to whose data, when.

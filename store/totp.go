@@ -39,8 +39,10 @@ func EnableTOTP(ctx context.Context, db *gorm.DB, u models.User, secret, code st
 			return err
 		}
 		var err error
-		codes, err = replaceRecoveryCodes(tx, u.ID, now)
-		return err
+		if codes, err = replaceRecoveryCodes(tx, u.ID, now); err != nil {
+			return err
+		}
+		return Audit(tx, models.AuditEntry{At: now, ActorID: &u.ID, Action: models.AuditTOTPEnabled, Detail: fmt.Sprintf("user %d", u.ID)})
 	})
 	return codes, err
 }
@@ -83,8 +85,10 @@ func NewRecoveryCodes(ctx context.Context, db *gorm.DB, userID int64, code strin
 			return err
 		}
 		var err error
-		codes, err = replaceRecoveryCodes(tx, userID, now)
-		return err
+		if codes, err = replaceRecoveryCodes(tx, userID, now); err != nil {
+			return err
+		}
+		return Audit(tx, models.AuditEntry{At: now, ActorID: &userID, Action: models.AuditRecoveryCodesRenewed, Detail: fmt.Sprintf("user %d", userID)})
 	})
 	return codes, err
 }

@@ -328,8 +328,12 @@ func TestBrowserJourney(t *testing.T) {
 	secretary.do("log in", chromedp.SendKeys(chromedp.CSS("#email"), "karin@parti-a.example"),
 		chromedp.SendKeys(chromedp.CSS("#password"), "en lang og hemmelig sætning"))
 	secretary.submit(`form[action="/login"] button[type=submit]`, "h1")
-	if body := secretary.body(); !strings.Contains(body, "Partisekretær") {
+	if body := secretary.body(); !strings.Contains(body, "Statusoversigt") {
 		t.Fatalf("secretary login: %s", body)
+	}
+	secretary.open("/konto", "h1")
+	if body := secretary.body(); !strings.Contains(body, "Partisekretær") {
+		t.Fatalf("secretary's account: %s", body)
 	}
 	secretary.screenshot("secretary-home")
 

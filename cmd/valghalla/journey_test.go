@@ -144,8 +144,11 @@ func TestDevAccountInvitationJourney(t *testing.T) {
 
 	secretary := newUser(t, base)
 	code, body = secretary.post("/login", "/login", url.Values{"email": {"soeren@parti-a.example"}, "password": {"en lang og hemmelig sætning"}})
-	if code != 200 || !strings.Contains(body, "Partisekretær") || !strings.Contains(body, "Socialdemokratiet (A)") {
+	if code != 200 || !strings.Contains(body, "Statusoversigt") {
 		t.Fatalf("secretary login: %d %s", code, body)
+	}
+	if code, body = secretary.get("/konto"); code != 200 || !strings.Contains(body, "Partisekretær") || !strings.Contains(body, "Socialdemokratiet (A)") {
+		t.Fatalf("secretary's account: %d %s", code, body)
 	}
 	if code, _ := secretary.get("/admin/brugere"); code != http.StatusForbidden {
 		t.Fatalf("secretary on the user admin page: %d", code)
