@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -36,7 +37,7 @@ const (
 // Timeout and the retry settings is required.
 type ClientConfig struct {
 	// Endpoint is the https URL of the service, e.g.
-	// https://prod.serviceplatformen.dk/service/CPR/PersonBaseDataExtended/4.
+	// https://prod.serviceplatformen.dk/service/CPR/PersonBaseDataExtended/5.
 	Endpoint string
 
 	// Certificate is the municipality's OCES system certificate (with its
@@ -107,15 +108,23 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if !cvrPattern.MatchString(cfg.CVR) {
 		return nil, errors.New("cpr: ClientConfig.CVR must be the municipality's CVR number, 8 digits")
 	}
-	for _, f := range []struct{ name, value string }{
-		{"ServiceAgreementUUID", cfg.ServiceAgreementUUID},
-		{"UserSystemUUID", cfg.UserSystemUUID},
-		{"UserUUID", cfg.UserUUID},
-		{"ServiceUUID", cfg.ServiceUUID},
+	// The Serviceplatformen InvocationContext schema (UUIDtype) allows
+	// lower-case hex only; the administration module may show them in upper
+	// case, so they are accepted in either and sent in lower case.
+	for _, f := range []struct {
+		name  string
+		value *string
+	}{
+		{"ServiceAgreementUUID", &cfg.ServiceAgreementUUID},
+		{"UserSystemUUID", &cfg.UserSystemUUID},
+		{"UserUUID", &cfg.UserUUID},
+		{"ServiceUUID", &cfg.ServiceUUID},
 	} {
-		if !uuidPattern.MatchString(f.value) {
+		v := strings.ToLower(strings.TrimSpace(*f.value))
+		if !uuidPattern.MatchString(v) {
 			return nil, fmt.Errorf("cpr: ClientConfig.%s must be a UUID", f.name)
 		}
+		*f.value = v
 	}
 	if len(cfg.AccountingInfo) > 255 {
 		return nil, errors.New("cpr: ClientConfig.AccountingInfo is too long")

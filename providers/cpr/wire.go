@@ -9,13 +9,13 @@ package cpr
 //     (the service contract KOMBIT publishes for PersonBaseDataExtended v4):
 //   - wsdl/context/PersonBaseDataExtendedService.wsdl: operation PersonLookup,
 //     SOAP 1.1 binding, style document, use literal, soapAction
-//     "http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/PersonLookup",
+//     "http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/5/PersonLookup",
 //     faults are spf:ServiceplatformFault
 //     (http://serviceplatformen.dk/xml/schemas/ServiceplatformFault/1/),
 //     endpoint path /service/CPR/PersonBaseDataExtended/4.
 //   - PersonBaseDataExtendedServiceMsg.xsd: request element PersonLookupRequest
 //     and response element PersonLookupResponse in the target namespace
-//     http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/
+//     http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/5/
 //     (elementFormDefault="qualified"); the request is the sequence
 //     callctx:CallContext?, autctx:AuthorityContext?, invctx:InvocationContext?,
 //     cpr:PNR with the namespaces .../schemas/CallContext/1/,
@@ -105,11 +105,15 @@ import (
 
 const (
 	nsSOAP       = "http://schemas.xmlsoap.org/soap/envelope/"
-	nsService    = "http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/"
+	nsService    = "http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/5/"
 	nsPNR        = "http://serviceplatformen.dk/xml/schemas/cpr/PNR/1/"
 	nsInvocation = "http://serviceplatformen.dk/xml/schemas/InvocationContext/1/"
 	nsAuthority  = "http://serviceplatformen.dk/xml/schemas/AuthorityContext/1/"
 	nsFault      = "http://serviceplatformen.dk/xml/schemas/ServiceplatformFault/1/"
+
+	// VærgemålType's values (SF1520 v5, VærgemålTypeType).
+	vaergemaalFuld   = "FULD"
+	vaergemaalDelvis = "DELVIS"
 
 	// SOAPAction is the action of PersonLookup (sent quoted, as SOAP 1.1 has it).
 	SOAPAction = nsService + "PersonLookup"
@@ -118,8 +122,8 @@ const (
 	ServiceUUID = "e6be2436-bf35-4df2-83fe-925142825dc2"
 
 	// EndpointPath is the path of the service on Serviceplatformen, e.g.
-	// https://exttest.serviceplatformen.dk/service/CPR/PersonBaseDataExtended/4.
-	EndpointPath = "/service/CPR/PersonBaseDataExtended/4"
+	// https://exttest.serviceplatformen.dk/service/CPR/PersonBaseDataExtended/5.
+	EndpointPath = "/service/CPR/PersonBaseDataExtended/5"
 
 	contentType = "text/xml; charset=utf-8"
 
@@ -136,7 +140,7 @@ type requestEnvelope struct {
 }
 
 type requestBody struct {
-	Request *personLookupRequest `xml:"http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/ PersonLookupRequest"`
+	Request *personLookupRequest `xml:"http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/5/ PersonLookupRequest"`
 }
 
 type personLookupRequest struct {
@@ -181,7 +185,7 @@ type responseEnvelope struct {
 
 type responseBody struct {
 	Fault    *soapFault            `xml:"http://schemas.xmlsoap.org/soap/envelope/ Fault"`
-	Response *personLookupResponse `xml:"http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/ PersonLookupResponse"`
+	Response *personLookupResponse `xml:"http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/5/ PersonLookupResponse"`
 }
 
 // soapFault's children are unqualified in SOAP 1.1.
@@ -247,9 +251,10 @@ type statsborgerskab struct {
 }
 
 type umyndiggoerelse struct {
-	Startdato    usikkerDato `xml:"umyndiggoerelseStartdato"`
-	Slettedato   string      `xml:"umyndiggoerelseSlettedato,omitempty"`
-	Umyndiggjort *string     `xml:"umyndiggjort"`
+	VaergemaalType *string     `xml:"VærgemålType"` // v5: FULD or DELVIS
+	Startdato      usikkerDato `xml:"umyndiggoerelseStartdato"`
+	Slettedato     string      `xml:"umyndiggoerelseSlettedato,omitempty"`
+	Umyndiggjort   *string     `xml:"umyndiggjort"`
 }
 
 type beskyttelse struct {
@@ -416,7 +421,19 @@ func personFromResponse(requested models.CPR, r *personLookupResponse) (Person, 
 			return Person{}, fmt.Errorf("persondata/umyndiggoerelse/umyndiggjort is not a boolean")
 		}
 		lifted := strings.TrimSpace(u.Slettedato) != ""
-		p.FullGuardianship = !lifted && (!known || v)
+		switch {
+		case u.VaergemaalType == nil:
+			// v4's meaning: a record not lifted and not umyndiggjort=false is
+			// full guardianship (fails closed when umyndiggjort is missing).
+			p.FullGuardianship = !lifted && (!known || v)
+		case lifted:
+		case strings.TrimSpace(*u.VaergemaalType) == vaergemaalFuld:
+			p.FullGuardianship = true
+		case strings.TrimSpace(*u.VaergemaalType) == vaergemaalDelvis:
+			p.PartialGuardianship = true
+		default:
+			return Person{}, fmt.Errorf("persondata/umyndiggoerelse/VærgemålType is neither FULD nor DELVIS")
+		}
 	}
 	if b := pd.Adressebeskyttelse; b != nil {
 		v, known, err := xsdBool(b.Beskyttet)
