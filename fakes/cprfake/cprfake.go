@@ -1,5 +1,5 @@
 // Package cprfake is a local CPR register: it answers SF1520
-// PersonBaseDataExtended PersonLookup over SOAP 1.1 behind mutual TLS (a
+// PersonBaseDataExtended version 5 PersonLookup over SOAP 1.1 behind mutual TLS (a
 // generated CA; client certificates required), for tests and for `valghalla
 // dev`, so the real client in providers/cpr runs against it. It writes and
 // reads the wire XML with its own types (wire.go), not the client's.

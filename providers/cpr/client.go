@@ -102,6 +102,9 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if err != nil || u.Scheme != "https" || u.Host == "" {
 		return nil, errors.New("cpr: ClientConfig.Endpoint must be an https URL")
 	}
+	if v, ok := endpointVersion(u.Path); ok && v != "5" {
+		return nil, fmt.Errorf("cpr: ClientConfig.Endpoint points at PersonBaseDataExtended version %.8q; this client speaks version 5 (%s)", v, EndpointPath)
+	}
 	if len(cfg.Certificate.Certificate) == 0 || cfg.Certificate.PrivateKey == nil {
 		return nil, errors.New("cpr: ClientConfig.Certificate must hold the OCES system certificate and its private key")
 	}
@@ -152,6 +155,18 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		transport: transport,
 		logger:    cfg.Logger,
 	}, nil
+}
+
+// endpointVersion is the version in a path ending in
+// /PersonBaseDataExtended/<version>, if it does.
+func endpointVersion(path string) (string, bool) {
+	path = strings.TrimSuffix(path, "/")
+	i := strings.LastIndex(path, "/PersonBaseDataExtended/")
+	if i < 0 {
+		return "", false
+	}
+	v := path[i+len("/PersonBaseDataExtended/"):]
+	return v, !strings.Contains(v, "/")
 }
 
 // backoff is go-retryablehttp's, which honours Retry-After without a

@@ -1,5 +1,5 @@
 // Package cpr looks people up in the CPR register through Serviceplatformen's
-// SF1520 "PersonBaseDataExtended" (Udvidet person stamdata, lokal): SOAP 1.1
+// SF1520 "PersonBaseDataExtended" version 5 (Udvidet person stamdata, lokal): SOAP 1.1
 // over HTTPS with mutual TLS, the municipality's OCES system certificate as
 // the client certificate.
 //

@@ -826,6 +826,7 @@ func TestNewClientChecksTheConfig(t *testing.T) {
 	cases := map[string]func(*cpr.ClientConfig){
 		"http endpoint":       func(c *cpr.ClientConfig) { c.Endpoint = strings.Replace(c.Endpoint, "https", "http", 1) },
 		"no endpoint":         func(c *cpr.ClientConfig) { c.Endpoint = "" },
+		"version 4 endpoint":  func(c *cpr.ClientConfig) { c.Endpoint = strings.Replace(c.Endpoint, "/5", "/4", 1) },
 		"no certificate":      func(c *cpr.ClientConfig) { c.Certificate = tls.Certificate{} },
 		"no private key":      func(c *cpr.ClientConfig) { c.Certificate.PrivateKey = nil },
 		"CVR 7 digits":        func(c *cpr.ClientConfig) { c.CVR = "1234567" },
