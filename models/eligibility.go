@@ -11,8 +11,13 @@ type PersonFacts struct {
 	Status           string // CPR status code "01","03","05","07" active; "20" no fixed address; "30" cancelled; "50" deleted; "60" changed; "70" disappeared; "80" emigrated; "90" dead
 	Citizenship      string // CPR country code, "5100" = Denmark
 	MunicipalityCode string // 4 digits, current address
-	FullGuardianship bool   // under guardianship with loss of legal capacity (umyndiggjort, værgemål efter § 6)
-	ResidentSince    Date   // start of the current continuous residence in Denmark (zero if unknown)
+	FullGuardianship bool   // under guardianship with loss of legal capacity (umyndiggjort, værgemål efter § 6; SF1520 v5 VærgemålType FULD)
+	// PartialGuardianship: SF1520 v5 reports VærgemålType DELVIS inside
+	// umyndiggoerelse. It takes the vote at no election (DOMAIN.md,
+	// "Eligibility": partial guardianship keeps the vote since 2019), so
+	// Check never refuses on it; FullGuardianship wins when both are set.
+	PartialGuardianship bool
+	ResidentSince       Date // start of the current continuous residence in Denmark (zero if unknown)
 }
 
 // Ineligibility is one reason a person may not take a task. Code is stable
@@ -122,6 +127,12 @@ func (r EligibilityRules) Check(electionDay Date, municipalityCode string, p Per
 		add(IneligibleCitizenship, key, args...)
 	}
 
+	// DOMAIN.md, "Eligibility": full guardianship with loss of legal
+	// capacity takes the vote at a Folketingsvalg and a national
+	// folkeafstemning (GuardianshipExcludes in their rule sets); partial
+	// guardianship (VærgemålType DELVIS) keeps it since 2019; at
+	// Kommunal- og regionsrådsvalg and Europa-Parlamentsvalg guardianship
+	// is irrelevant (the rule sets do not exclude).
 	if p.FullGuardianship && r.GuardianshipExcludes {
 		add(IneligibleGuardianship, "error.eligibility.guardianship")
 	}

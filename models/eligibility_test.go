@@ -88,6 +88,12 @@ func TestCheckEligibility(t *testing.T) {
 			want{citizenship, citizenship, citizenship, citizenship}},
 		{"full guardianship", func(p *PersonFacts) { p.FullGuardianship = true },
 			want{guardianship, guardianship, none, none}},
+		// SF1520 v5 VærgemålType DELVIS: partial guardianship keeps the vote
+		// everywhere (DOMAIN.md: since 2019).
+		{"partial guardianship", func(p *PersonFacts) { p.PartialGuardianship = true },
+			want{none, none, none, none}},
+		{"full and partial at once: full wins (fails closed)", func(p *PersonFacts) { p.FullGuardianship, p.PartialGuardianship = true, true },
+			want{guardianship, guardianship, none, none}},
 		{"18th birthday on election day", func(p *PersonFacts) { p.CPR = mustCPR(t, "1811074123") },
 			want{none, none, none, none}},
 		{"18th birthday the day after", func(p *PersonFacts) { p.CPR = mustCPR(t, "1911074123") },

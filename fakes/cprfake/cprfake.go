@@ -1,5 +1,5 @@
 // Package cprfake is a local CPR register: it answers SF1520
-// PersonBaseDataExtended PersonLookup over SOAP 1.1 behind mutual TLS (a
+// PersonBaseDataExtended version 5 PersonLookup over SOAP 1.1 behind mutual TLS (a
 // generated CA; client certificates required), for tests and for `valghalla
 // dev`, so the real client in providers/cpr runs against it. It writes and
 // reads the wire XML with its own types (wire.go), not the client's.
@@ -26,20 +26,23 @@ import (
 	"github.com/valghalla/valghalla/providers/cpr"
 )
 
-var (
-	cvrPattern  = regexp.MustCompile(`^[0-9]{8}$`)
-	uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-)
+var cvrPattern = regexp.MustCompile(`^[0-9]{8}$`)
 
 // Register is an in-memory CPR register that speaks SF1520's wire format: it
 // parses the SOAP PersonLookupRequest and answers with a
 // PersonLookupResponse, or a SOAP fault ("PNR not found" for a number it
 // does not know). Run it behind mutual TLS with Start.
 //
-// Like Serviceplatformen it refuses a request without SOAPAction
-// PersonLookup, AuthorityContext/MunicipalityCVR (8 digits), an
-// InvocationContext with its four UUIDs, or a 10-digit PNR, with a
-// soap:Client fault.
+// Like Serviceplatformen it refuses, with a soap:Client fault and a
+// ServiceplatformFault detail, a request that fails the published v5
+// schemas (schema.go: the v5 namespace — a version 4 request is refused —,
+// the sequence and namespaces of the request's elements, the context
+// schemas' required elements, CVR and lower-case UUID patterns and
+// lengths, a PNR of at most 10 characters), and one without SOAPAction
+// PersonLookup (v5), without AuthorityContext or InvocationContext (which
+// the schema leaves optional but the service needs), or whose PNR is not 10
+// digits. It checks before any scripted answer (FailNext, RespondNext), so a
+// client that drifts from the schema fails every test that uses the fake.
 //
 // For tests it can be told to fail (FailNext, FailAlways, RespondNext), and it
 // keeps the requests it parsed (Requests). It is safe for concurrent use.
@@ -139,13 +142,23 @@ func (f *Register) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	if r.URL.Path != endpointPath && r.URL.Path != endpointPath+"/" {
+		// Another version's path (…/PersonBaseDataExtended/4) is not here.
+		http.NotFound(w, r)
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil || len(body) > maxBody {
 		writeFault(w, http.StatusBadRequest, "Client", "Request body unreadable or too large", "REQUEST_INVALID")
 		return
 	}
+	schemaErr := checkRequestSchema(body)
 	req, err := decodeRequest(body)
 	if err != nil {
+		if se, ok := schemaErr.(*schemaError); ok {
+			writeFault(w, http.StatusInternalServerError, "Client", se.text, se.code)
+			return
+		}
 		writeFault(w, http.StatusInternalServerError, "Client", "Malformed PersonLookupRequest: "+xmlErrorText(err), "REQUEST_INVALID")
 		return
 	}
@@ -170,6 +183,30 @@ func (f *Register) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	f.mu.Lock()
 	f.requests = append(f.requests, got)
+	f.mu.Unlock()
+
+	// What the service refuses comes first: a scripted answer is for a
+	// request the service would have taken.
+	var se *schemaError
+	switch {
+	case strings.Trim(got.SOAPAction, `"`) != soapAction:
+		writeFault(w, http.StatusInternalServerError, "Client", "Unknown SOAPAction (PersonBaseDataExtended version 5 wants "+soapAction+")", "REQUEST_INVALID")
+		return
+	case errors.As(schemaErr, &se):
+		writeFault(w, http.StatusInternalServerError, "Client", se.text, se.code)
+		return
+	case req.AuthorityContext == nil || !cvrPattern.MatchString(got.MunicipalityCVR):
+		writeFault(w, http.StatusInternalServerError, "Client", "AuthorityContext/MunicipalityCVR missing or not 8 digits", "AUTHORITY_CONTEXT_INVALID")
+		return
+	case req.InvocationContext == nil:
+		writeFault(w, http.StatusInternalServerError, "Client", "InvocationContext missing or incomplete", "INVOCATION_CONTEXT_INVALID")
+		return
+	case len(got.PNR) != 10 || strings.Trim(got.PNR, "0123456789") != "":
+		writeFault(w, http.StatusInternalServerError, "Client", "PNR must be 10 digits", "PNR_INVALID")
+		return
+	}
+
+	f.mu.Lock()
 	var next *scripted
 	switch {
 	case len(f.script) > 0:
@@ -194,31 +231,20 @@ func (f *Register) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	switch {
-	case strings.Trim(got.SOAPAction, `"`) != cpr.SOAPAction:
-		writeFault(w, http.StatusInternalServerError, "Client", "Unknown SOAPAction", "REQUEST_INVALID")
-	case req.AuthorityContext == nil || !cvrPattern.MatchString(got.MunicipalityCVR):
-		writeFault(w, http.StatusInternalServerError, "Client", "AuthorityContext/MunicipalityCVR missing or not 8 digits", "AUTHORITY_CONTEXT_INVALID")
-	case req.InvocationContext == nil || !uuidPattern.MatchString(got.ServiceAgreementUUID) ||
-		!uuidPattern.MatchString(got.UserSystemUUID) || !uuidPattern.MatchString(got.UserUUID) ||
-		!uuidPattern.MatchString(got.ServiceUUID):
-		writeFault(w, http.StatusInternalServerError, "Client", "InvocationContext missing or incomplete", "INVOCATION_CONTEXT_INVALID")
-	case len(got.PNR) != 10 || strings.Trim(got.PNR, "0123456789") != "":
-		writeFault(w, http.StatusInternalServerError, "Client", "PNR must be 10 digits", "PNR_INVALID")
-	case !known:
+	if !known {
 		// Echo the number the way a careless server might: the client must
 		// scrub it.
 		writeFault(w, http.StatusInternalServerError, "Client", "PNR not found: "+got.PNR, "PNR_NOT_FOUND")
-	default:
-		out, err := ResponseBody(p)
-		if err != nil {
-			writeFault(w, http.StatusInternalServerError, "Server", "Internal error", "INTERNAL")
-			return
-		}
-		w.Header().Set("Content-Type", contentType)
-		w.WriteHeader(http.StatusOK)
-		_, _ = w.Write(out)
+		return
 	}
+	out, err := ResponseBody(p)
+	if err != nil {
+		writeFault(w, http.StatusInternalServerError, "Server", "Internal error", "INTERNAL")
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(out)
 }
 
 func writeFault(w http.ResponseWriter, status int, code, text, errorCode string) {
@@ -247,7 +273,7 @@ const (
 // requiring a client certificate signed by that CA.
 type Server struct {
 	Register    *Register
-	Endpoint    string          // https://127.0.0.1:port/service/CPR/PersonBaseDataExtended/4
+	Endpoint    string          // https://127.0.0.1:port/service/CPR/PersonBaseDataExtended/5
 	Certificate tls.Certificate // a client certificate the server accepts
 	RootCAs     *x509.CertPool  // trusts the server's certificate
 
@@ -294,7 +320,7 @@ func Start(people ...cpr.Person) (*Server, error) {
 	}
 	s := &Server{
 		Register:    fake,
-		Endpoint:    "https://" + ln.Addr().String() + cpr.EndpointPath,
+		Endpoint:    "https://" + ln.Addr().String() + endpointPath,
 		Certificate: clientCert,
 		RootCAs:     ca.Pool(),
 		ca:          ca,
@@ -342,7 +368,7 @@ func (s *Server) Close() {
 //	James Whitfield     British (outside the EU), resident exactly 4 years (KV)
 //	Olivia Bennett      British, resident 4 years less a day (nowhere)
 //	Åse Østergaard      Danish, full guardianship (KV, EP; not FV)
-//	Bjørn Løvgren       Danish, partial guardianship (not FullGuardianship: everywhere)
+//	Bjørn Løvgren       Danish, partial guardianship (VærgemålType DELVIS: everywhere)
 //	Gudrun Kjær         dead (90)
 //	Mads Dræby          disappeared (70)
 //	Kirsten Vestergård  emigrated (80)
@@ -413,7 +439,7 @@ func FixturePeople(municipalityCode string, electionDay models.Date) []cpr.Perso
 			p.ResidentSince = fourYears.AddDays(1)
 		}),
 		person(c(4008), "Åse", "Østergaard", func(p *cpr.Person) { p.FullGuardianship = true }),
-		person(c(4009), "Bjørn", "Løvgren", nil), // partial guardianship: keeps the vote
+		person(c(4009), "Bjørn", "Løvgren", func(p *cpr.Person) { p.PartialGuardianship = true }), // DELVIS: keeps the vote
 		person(c(4010), "Gudrun", "Kjær", func(p *cpr.Person) {
 			p.Status, p.MunicipalityCode, p.ResidentSince, p.PollingDistrict = "90", "", models.Date{}, ""
 		}),

@@ -21,7 +21,13 @@ import (
 
 const (
 	nsSOAP    = "http://schemas.xmlsoap.org/soap/envelope/"
-	nsService = "http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/"
+	nsService = "http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/5/"
+
+	// soapAction and endpointPath are PersonBaseDataExtended version 5's
+	// (PersonBaseDataExtendedService.wsdl: soap:operation soapAction,
+	// soap:address), written here apart from the client's.
+	soapAction   = nsService + "PersonLookup"
+	endpointPath = "/service/CPR/PersonBaseDataExtended/5"
 
 	contentType = "text/xml; charset=utf-8"
 	maxBody     = 1 << 20
@@ -32,7 +38,7 @@ const (
 type requestEnvelope struct {
 	XMLName xml.Name `xml:"http://schemas.xmlsoap.org/soap/envelope/ Envelope"`
 	Body    struct {
-		Request *lookupRequest `xml:"http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/ PersonLookupRequest"`
+		Request *lookupRequest `xml:"http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/5/ PersonLookupRequest"`
 	} `xml:"http://schemas.xmlsoap.org/soap/envelope/ Body"`
 }
 
@@ -79,7 +85,7 @@ type responseEnvelope struct {
 
 type responseBody struct {
 	Fault    *soapFault      `xml:"http://schemas.xmlsoap.org/soap/envelope/ Fault"`
-	Response *lookupResponse `xml:"http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/ PersonLookupResponse"`
+	Response *lookupResponse `xml:"http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/5/ PersonLookupResponse"`
 }
 
 // unqualified is an element SOAP 1.1 wants without a namespace inside
@@ -133,14 +139,19 @@ type persondata struct {
 	Statsborgerskab *struct {
 		Landekode string `xml:"landekode"`
 	} `xml:"statsborgerskab"`
-	Umyndiggoerelse *struct {
-		Startdato    dato   `xml:"umyndiggoerelseStartdato"`
-		Umyndiggjort string `xml:"umyndiggjort"`
-	} `xml:"umyndiggoerelse"`
+	Umyndiggoerelse    *umyndiggoerelse `xml:"umyndiggoerelse"`
 	Adressebeskyttelse *struct {
 		Beskyttet string `xml:"beskyttet"`
 	} `xml:"adressebeskyttelse"`
 	TilmeldtDigitalpost string `xml:"tilmeldtDigitalpost"`
+}
+
+// umyndiggoerelse in v5: VærgemålType (FULD or DELVIS) comes before the
+// start date.
+type umyndiggoerelse struct {
+	VaergemaalType string `xml:"VærgemålType"`
+	Startdato      dato   `xml:"umyndiggoerelseStartdato"`
+	Umyndiggjort   string `xml:"umyndiggjort"`
 }
 
 type adresse struct {
@@ -193,16 +204,19 @@ func responseFor(p cpr.Person) *lookupResponse {
 			Landekode string `xml:"landekode"`
 		}{Landekode: c}
 	}
-	if p.FullGuardianship {
+	if p.FullGuardianship || p.PartialGuardianship {
 		start := models.Date{Year: 2015, Month: time.January, Day: 1}
 		if !p.CPR.IsZero() { // the 18th birthday, a plausible start
 			b := p.CPR.BirthDate()
 			start = models.NewDate(b.Year+18, b.Month, b.Day)
 		}
-		pd.Umyndiggoerelse = &struct {
-			Startdato    dato   `xml:"umyndiggoerelseStartdato"`
-			Umyndiggjort string `xml:"umyndiggjort"`
-		}{Startdato: dato{Dato: xsdDate(start)}, Umyndiggjort: "true"}
+		// Both kinds are an umyndiggørelse (umyndiggjort=true); only
+		// VærgemålType tells them apart, so the client must read it.
+		kind := "FULD"
+		if !p.FullGuardianship {
+			kind = "DELVIS"
+		}
+		pd.Umyndiggoerelse = &umyndiggoerelse{VaergemaalType: kind, Startdato: dato{Dato: xsdDate(start)}, Umyndiggjort: "true"}
 	}
 	if p.ProtectedAddress {
 		pd.Adressebeskyttelse = &struct {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -36,7 +37,7 @@ const (
 // Timeout and the retry settings is required.
 type ClientConfig struct {
 	// Endpoint is the https URL of the service, e.g.
-	// https://prod.serviceplatformen.dk/service/CPR/PersonBaseDataExtended/4.
+	// https://prod.serviceplatformen.dk/service/CPR/PersonBaseDataExtended/5.
 	Endpoint string
 
 	// Certificate is the municipality's OCES system certificate (with its
@@ -101,21 +102,32 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if err != nil || u.Scheme != "https" || u.Host == "" {
 		return nil, errors.New("cpr: ClientConfig.Endpoint must be an https URL")
 	}
+	if v, ok := endpointVersion(u.Path); ok && v != "5" {
+		return nil, fmt.Errorf("cpr: ClientConfig.Endpoint points at PersonBaseDataExtended version %.8q; this client speaks version 5 (%s)", v, EndpointPath)
+	}
 	if len(cfg.Certificate.Certificate) == 0 || cfg.Certificate.PrivateKey == nil {
 		return nil, errors.New("cpr: ClientConfig.Certificate must hold the OCES system certificate and its private key")
 	}
 	if !cvrPattern.MatchString(cfg.CVR) {
 		return nil, errors.New("cpr: ClientConfig.CVR must be the municipality's CVR number, 8 digits")
 	}
-	for _, f := range []struct{ name, value string }{
-		{"ServiceAgreementUUID", cfg.ServiceAgreementUUID},
-		{"UserSystemUUID", cfg.UserSystemUUID},
-		{"UserUUID", cfg.UserUUID},
-		{"ServiceUUID", cfg.ServiceUUID},
+	// The Serviceplatformen InvocationContext schema (UUIDtype) allows
+	// lower-case hex only; the administration module may show them in upper
+	// case, so they are accepted in either and sent in lower case.
+	for _, f := range []struct {
+		name  string
+		value *string
+	}{
+		{"ServiceAgreementUUID", &cfg.ServiceAgreementUUID},
+		{"UserSystemUUID", &cfg.UserSystemUUID},
+		{"UserUUID", &cfg.UserUUID},
+		{"ServiceUUID", &cfg.ServiceUUID},
 	} {
-		if !uuidPattern.MatchString(f.value) {
+		v := strings.ToLower(strings.TrimSpace(*f.value))
+		if !uuidPattern.MatchString(v) {
 			return nil, fmt.Errorf("cpr: ClientConfig.%s must be a UUID", f.name)
 		}
+		*f.value = v
 	}
 	if len(cfg.AccountingInfo) > 255 {
 		return nil, errors.New("cpr: ClientConfig.AccountingInfo is too long")
@@ -143,6 +155,18 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		transport: transport,
 		logger:    cfg.Logger,
 	}, nil
+}
+
+// endpointVersion is the version in a path ending in
+// /PersonBaseDataExtended/<version>, if it does.
+func endpointVersion(path string) (string, bool) {
+	path = strings.TrimSuffix(path, "/")
+	i := strings.LastIndex(path, "/PersonBaseDataExtended/")
+	if i < 0 {
+		return "", false
+	}
+	v := path[i+len("/PersonBaseDataExtended/"):]
+	return v, !strings.Contains(v, "/")
 }
 
 // backoff is go-retryablehttp's, which honours Retry-After without a

@@ -1,5 +1,5 @@
 // Package cpr looks people up in the CPR register through Serviceplatformen's
-// SF1520 "PersonBaseDataExtended" (Udvidet person stamdata, lokal): SOAP 1.1
+// SF1520 "PersonBaseDataExtended" version 5 (Udvidet person stamdata, lokal): SOAP 1.1
 // over HTTPS with mutual TLS, the municipality's OCES system certificate as
 // the client certificate.
 //
@@ -44,7 +44,7 @@ type Register interface {
 // slog shows a Person without CPR number or name (LogValue); fmt's %v does
 // show the names, so do not format a Person into a message.
 type Person struct {
-	models.PersonFacts // CPR, Status, Citizenship, MunicipalityCode, FullGuardianship, ResidentSince
+	models.PersonFacts // CPR, Status, Citizenship, MunicipalityCode, Full/PartialGuardianship, ResidentSince
 
 	GivenName string // fornavn(e), with any mellemnavn appended
 	Surname   string // efternavn
@@ -62,6 +62,7 @@ func (p Person) LogValue() slog.Value {
 		slog.String("citizenship", p.Citizenship),
 		slog.String("municipality", p.MunicipalityCode),
 		slog.Bool("full_guardianship", p.FullGuardianship),
+		slog.Bool("partial_guardianship", p.PartialGuardianship),
 		slog.Bool("protected_address", p.ProtectedAddress),
 		slog.Bool("digital_post_exempt", p.DigitalPostExempt),
 	)

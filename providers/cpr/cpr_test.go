@@ -214,7 +214,12 @@ func TestEligibilityOverLookedUpFacts(t *testing.T) {
 		{"Olivia Bennett", models.Kommunalvalg, models.IneligibleCitizenship},
 		{"Åse Østergaard", models.Folketingsvalg, models.IneligibleGuardianship},
 		{"Åse Østergaard", models.Kommunalvalg, ""},
-		{"Bjørn Løvgren", models.Folketingsvalg, ""},
+		{"Åse Østergaard", models.Folkeafstemning, models.IneligibleGuardianship},
+		{"Åse Østergaard", models.EuropaParlamentsvalg, ""},
+		{"Bjørn Løvgren", models.Folketingsvalg, ""}, // VærgemålType DELVIS
+		{"Bjørn Løvgren", models.Folkeafstemning, ""},
+		{"Bjørn Løvgren", models.Kommunalvalg, ""},
+		{"Bjørn Løvgren", models.EuropaParlamentsvalg, ""},
 		{"Gudrun Kjær", models.Folketingsvalg, models.IneligibleDead},
 		{"Mads Dræby", models.Folketingsvalg, models.IneligibleNotResident},
 		{"Kirsten Vestergård", models.Kommunalvalg, models.IneligibleNotResident},
@@ -444,6 +449,10 @@ func TestMalformedResponses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	full, err := cprfake.ResponseBody(people[5]) // Åse Østergaard: VærgemålType FULD
+	if err != nil || !bytes.Contains(full, []byte(">FULD<")) {
+		t.Fatalf("%v\n%s", err, full)
+	}
 	other, err := cprfake.ResponseBody(people[1])
 	if err != nil {
 		t.Fatal(err)
@@ -462,7 +471,9 @@ func TestMalformedResponses(t *testing.T) {
 		{"HTML page", "<html><body>Vedligeholdelse</body></html>", "not a SOAP 1.1 envelope"},
 		{"empty", "", "empty"},
 		{"SOAP 1.2 envelope", string(bytes.ReplaceAll(good, []byte(cpr.NSSOAP), []byte("http://www.w3.org/2003/05/soap-envelope"))), "not a SOAP 1.1 envelope"},
-		{"wrong service namespace", string(bytes.ReplaceAll(good, []byte(cpr.NSService), []byte(strings.Replace(cpr.NSService, "/4/", "/5/", 1)))), "no PersonLookupResponse"},
+		{"a version 4 answer", string(bytes.ReplaceAll(good, []byte(cpr.NSService), []byte(strings.Replace(cpr.NSService, "/5/", "/4/", 1)))), "no PersonLookupResponse"},
+		{"VærgemålType neither FULD nor DELVIS", string(bytes.Replace(bytes.Replace(full, []byte(">FULD<"), []byte(">PARTIAL<"), 1),
+			[]byte(people[5].CPR.Digits()), []byte(someone.CPR.Digits()), 1)), "VærgemålType"},
 		{"truncated", string(good[:len(good)/2]), "XML syntax error"},
 		{"truncated at the end", string(good[:len(good)-3]), "XML syntax error"},
 		{"empty body element", `<Envelope xmlns="` + cpr.NSSOAP + `"><Body/></Envelope>`, "no PersonLookupResponse"},
@@ -582,63 +593,63 @@ const realisticResponse = `<?xml version="1.0" encoding="UTF-8"?>
 <soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
   <soap:Header/>
   <soap:Body>
-    <ns4:PersonLookupResponse xmlns:ns2="http://serviceplatformen.dk/xml/schemas/cpr/PNR/1/"
+    <ns5:PersonLookupResponse xmlns:ns2="http://serviceplatformen.dk/xml/schemas/cpr/PNR/1/"
         xmlns:ns3="http://serviceplatformen.dk/xml/schemas/InvocationContext/1/"
-        xmlns:ns4="http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/">
-      <ns4:persondata>
-        <ns4:personnummer>0101704001</ns4:personnummer>
-        <ns4:navn>
-          <ns4:personadresseringsnavn>Ærø,Søren Kierkegaard</ns4:personadresseringsnavn>
-          <ns4:fornavn>Søren</ns4:fornavn>
-          <ns4:mellemnavn>Kierkegaard</ns4:mellemnavn>
-          <ns4:efternavn>Ærø</ns4:efternavn>
-        </ns4:navn>
-        <ns4:foedselsdato><ns4:dato>1970-01-01+01:00</ns4:dato></ns4:foedselsdato>
-        <ns4:alder>55</ns4:alder>
-        <ns4:koen>M</ns4:koen>
-        <ns4:antalBoernUnder18>1</ns4:antalBoernUnder18>
-        <ns4:status>
-          <ns4:status>5</ns4:status>
-          <ns4:statusdato><ns4:dato>2019-02-28T23:00:00.000Z</ns4:dato></ns4:statusdato>
-        </ns4:status>
-        <ns4:civilstand><ns4:civilstand>G</ns4:civilstand></ns4:civilstand>
-        <ns4:statsborgerskab>
-          <ns4:landekode>5100</ns4:landekode>
-          <ns4:statsborgerskabDato><ns4:dato>1970-01-01T00:00:00.000+01:00</ns4:dato></ns4:statsborgerskabDato>
-        </ns4:statsborgerskab>
-        <ns4:umyndiggoerelse>
-          <ns4:umyndiggorelseRelationType>1</ns4:umyndiggorelseRelationType>
-          <ns4:relationPersonnummer>0101704999</ns4:relationPersonnummer>
-          <ns4:umyndiggoerelseStartdato><ns4:dato>2020-05-01+02:00</ns4:dato></ns4:umyndiggoerelseStartdato>
-          <ns4:umyndiggjort>false</ns4:umyndiggjort>
-        </ns4:umyndiggoerelse>
-        <ns4:adressebeskyttelse>
-          <ns4:startdato>2021-01-01+01:00</ns4:startdato>
-          <ns4:beskyttet>true</ns4:beskyttet>
-        </ns4:adressebeskyttelse>
-        <ns4:tilmeldtNemsms>false</ns4:tilmeldtNemsms>
-        <ns4:tilmeldtDigitalpost>0</ns4:tilmeldtDigitalpost>
-      </ns4:persondata>
-      <ns4:adresse>
-        <ns4:aktuelAdresse>
-          <ns4:kommuneCvr>69116418</ns4:kommuneCvr>
-          <ns4:kommunekode>607</ns4:kommunekode>
-          <ns4:vejkode>1234</ns4:vejkode>
-          <ns4:husnummer>012</ns4:husnummer>
-          <ns4:postnummer>7000</ns4:postnummer>
-          <ns4:postdistrikt>Fredericia</ns4:postdistrikt>
-          <ns4:vejnavn>Prinsessegade</ns4:vejnavn>
-          <ns4:distrikter>
-            <ns4:postnummer>7000</ns4:postnummer>
-            <ns4:valgdistriktKode>12</ns4:valgdistriktKode>
-            <ns4:valgdistrikt>Fredericia Midt</ns4:valgdistrikt>
-          </ns4:distrikter>
-        </ns4:aktuelAdresse>
-      </ns4:adresse>
-      <ns4:relationer>
-        <ns4:barn><ns4:personnummer>0101154002</ns4:personnummer></ns4:barn>
-      </ns4:relationer>
-    </ns4:PersonLookupResponse>
+        xmlns:ns5="http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/5/">
+      <ns5:persondata>
+        <ns5:personnummer>0101704001</ns5:personnummer>
+        <ns5:navn>
+          <ns5:personadresseringsnavn>Ærø,Søren Kierkegaard</ns5:personadresseringsnavn>
+          <ns5:fornavn>Søren</ns5:fornavn>
+          <ns5:mellemnavn>Kierkegaard</ns5:mellemnavn>
+          <ns5:efternavn>Ærø</ns5:efternavn>
+        </ns5:navn>
+        <ns5:foedselsdato><ns5:dato>1970-01-01+01:00</ns5:dato></ns5:foedselsdato>
+        <ns5:alder>55</ns5:alder>
+        <ns5:koen>M</ns5:koen>
+        <ns5:antalBoernUnder18>1</ns5:antalBoernUnder18>
+        <ns5:status>
+          <ns5:status>5</ns5:status>
+          <ns5:statusdato><ns5:dato>2019-02-28T23:00:00.000Z</ns5:dato></ns5:statusdato>
+        </ns5:status>
+        <ns5:civilstand><ns5:civilstand>G</ns5:civilstand></ns5:civilstand>
+        <ns5:statsborgerskab>
+          <ns5:landekode>5100</ns5:landekode>
+          <ns5:statsborgerskabDato><ns5:dato>1970-01-01T00:00:00.000+01:00</ns5:dato></ns5:statsborgerskabDato>
+        </ns5:statsborgerskab>
+        <ns5:umyndiggoerelse>
+          <ns5:umyndiggorelseRelationType>1</ns5:umyndiggorelseRelationType>
+          <ns5:relationPersonnummer>0101704999</ns5:relationPersonnummer>
+          <ns5:umyndiggoerelseStartdato><ns5:dato>2020-05-01+02:00</ns5:dato></ns5:umyndiggoerelseStartdato>
+          <ns5:umyndiggjort>false</ns5:umyndiggjort>
+        </ns5:umyndiggoerelse>
+        <ns5:adressebeskyttelse>
+          <ns5:startdato>2021-01-01+01:00</ns5:startdato>
+          <ns5:beskyttet>true</ns5:beskyttet>
+        </ns5:adressebeskyttelse>
+        <ns5:tilmeldtNemsms>false</ns5:tilmeldtNemsms>
+        <ns5:tilmeldtDigitalpost>0</ns5:tilmeldtDigitalpost>
+      </ns5:persondata>
+      <ns5:adresse>
+        <ns5:aktuelAdresse>
+          <ns5:kommuneCvr>69116418</ns5:kommuneCvr>
+          <ns5:kommunekode>607</ns5:kommunekode>
+          <ns5:vejkode>1234</ns5:vejkode>
+          <ns5:husnummer>012</ns5:husnummer>
+          <ns5:postnummer>7000</ns5:postnummer>
+          <ns5:postdistrikt>Fredericia</ns5:postdistrikt>
+          <ns5:vejnavn>Prinsessegade</ns5:vejnavn>
+          <ns5:distrikter>
+            <ns5:postnummer>7000</ns5:postnummer>
+            <ns5:valgdistriktKode>12</ns5:valgdistriktKode>
+            <ns5:valgdistrikt>Fredericia Midt</ns5:valgdistrikt>
+          </ns5:distrikter>
+        </ns5:aktuelAdresse>
+      </ns5:adresse>
+      <ns5:relationer>
+        <ns5:barn><ns5:personnummer>0101154002</ns5:personnummer></ns5:barn>
+      </ns5:relationer>
+    </ns5:PersonLookupResponse>
   </soap:Body>
 </soap:Envelope>`
 
@@ -659,7 +670,7 @@ func TestParseRealisticResponse(t *testing.T) {
 	want.Status = "05"
 	want.Citizenship = "5100"
 	want.MunicipalityCode = "0607"
-	want.FullGuardianship = false // umyndiggjort=false: partial
+	want.FullGuardianship = false // no VærgemålType (v4's meaning): umyndiggjort=false is not full guardianship
 	want.ResidentSince = models.Date{Year: 2019, Month: time.March, Day: 1}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("\n got %+v\nwant %+v", got, want)
@@ -671,20 +682,29 @@ func TestParseRealisticResponse(t *testing.T) {
 		new    string
 		change func(*cpr.Person)
 	}{
-		{"umyndiggjort", "<ns4:umyndiggjort>false</ns4:umyndiggjort>", "<ns4:umyndiggjort>true</ns4:umyndiggjort>",
+		{"umyndiggjort", "<ns5:umyndiggjort>false</ns5:umyndiggjort>", "<ns5:umyndiggjort>true</ns5:umyndiggjort>",
 			func(p *cpr.Person) { p.FullGuardianship = true }},
-		{"umyndiggjort missing: fail closed", "<ns4:umyndiggjort>false</ns4:umyndiggjort>", "",
+		{"umyndiggjort missing: fail closed", "<ns5:umyndiggjort>false</ns5:umyndiggjort>", "",
 			func(p *cpr.Person) { p.FullGuardianship = true }},
-		{"umyndiggørelse lifted", "<ns4:umyndiggjort>false</ns4:umyndiggjort>",
-			"<ns4:umyndiggoerelseSlettedato>2024-01-01+01:00</ns4:umyndiggoerelseSlettedato><ns4:umyndiggjort>true</ns4:umyndiggjort>", nil},
-		{"no Digital Post element: not exempt", "<ns4:tilmeldtDigitalpost>0</ns4:tilmeldtDigitalpost>", "",
+		{"umyndiggørelse lifted", "<ns5:umyndiggjort>false</ns5:umyndiggjort>",
+			"<ns5:umyndiggoerelseSlettedato>2024-01-01+01:00</ns5:umyndiggoerelseSlettedato><ns5:umyndiggjort>true</ns5:umyndiggjort>", nil},
+		{"VærgemålType FULD decides over umyndiggjort=false", "<ns5:umyndiggoerelseStartdato>",
+			"<ns5:VærgemålType>FULD</ns5:VærgemålType><ns5:umyndiggoerelseStartdato>",
+			func(p *cpr.Person) { p.FullGuardianship = true }},
+		{"VærgemålType DELVIS", "<ns5:umyndiggoerelseStartdato><ns5:dato>2020-05-01+02:00</ns5:dato></ns5:umyndiggoerelseStartdato>\n          <ns5:umyndiggjort>false</ns5:umyndiggjort>",
+			"<ns5:VærgemålType>DELVIS</ns5:VærgemålType><ns5:umyndiggoerelseStartdato><ns5:dato>2020-05-01+02:00</ns5:dato></ns5:umyndiggoerelseStartdato><ns5:umyndiggjort>true</ns5:umyndiggjort>",
+			func(p *cpr.Person) { p.PartialGuardianship = true }},
+		{"VærgemålType FULD lifted", "<ns5:umyndiggoerelseStartdato><ns5:dato>2020-05-01+02:00</ns5:dato></ns5:umyndiggoerelseStartdato>\n          <ns5:umyndiggjort>false</ns5:umyndiggjort>",
+			"<ns5:VærgemålType>FULD</ns5:VærgemålType><ns5:umyndiggoerelseStartdato><ns5:dato>2020-05-01+02:00</ns5:dato></ns5:umyndiggoerelseStartdato><ns5:umyndiggoerelseSlettedato>2024-01-01+01:00</ns5:umyndiggoerelseSlettedato><ns5:umyndiggjort>true</ns5:umyndiggjort>",
+			nil},
+		{"no Digital Post element: not exempt", "<ns5:tilmeldtDigitalpost>0</ns5:tilmeldtDigitalpost>", "",
 			func(p *cpr.Person) { p.DigitalPostExempt = false }},
-		{"address protection ended", "<ns4:beskyttet>true</ns4:beskyttet>", "<ns4:beskyttet>false</ns4:beskyttet>",
+		{"address protection ended", "<ns5:beskyttet>true</ns5:beskyttet>", "<ns5:beskyttet>false</ns5:beskyttet>",
 			func(p *cpr.Person) { p.ProtectedAddress = false }},
-		{"only the addressing name", "<ns4:fornavn>Søren</ns4:fornavn>\n          <ns4:mellemnavn>Kierkegaard</ns4:mellemnavn>\n          <ns4:efternavn>Ærø</ns4:efternavn>", "", nil},
-		{"dead: no residence date", "<ns4:status>5</ns4:status>", "<ns4:status>90</ns4:status>",
+		{"only the addressing name", "<ns5:fornavn>Søren</ns5:fornavn>\n          <ns5:mellemnavn>Kierkegaard</ns5:mellemnavn>\n          <ns5:efternavn>Ærø</ns5:efternavn>", "", nil},
+		{"dead: no residence date", "<ns5:status>5</ns5:status>", "<ns5:status>90</ns5:status>",
 			func(p *cpr.Person) { p.Status = "90"; p.ResidentSince = models.Date{} }},
-		{"status with a leading zero", "<ns4:status>5</ns4:status>", "<ns4:status>05</ns4:status>", nil},
+		{"status with a leading zero", "<ns5:status>5</ns5:status>", "<ns5:status>05</ns5:status>", nil},
 	}
 	for _, v := range variants {
 		body := strings.Replace(realisticResponse, v.old, v.new, 1)
@@ -806,6 +826,7 @@ func TestNewClientChecksTheConfig(t *testing.T) {
 	cases := map[string]func(*cpr.ClientConfig){
 		"http endpoint":       func(c *cpr.ClientConfig) { c.Endpoint = strings.Replace(c.Endpoint, "https", "http", 1) },
 		"no endpoint":         func(c *cpr.ClientConfig) { c.Endpoint = "" },
+		"version 4 endpoint":  func(c *cpr.ClientConfig) { c.Endpoint = strings.Replace(c.Endpoint, "/5", "/4", 1) },
 		"no certificate":      func(c *cpr.ClientConfig) { c.Certificate = tls.Certificate{} },
 		"no private key":      func(c *cpr.ClientConfig) { c.Certificate.PrivateKey = nil },
 		"CVR 7 digits":        func(c *cpr.ClientConfig) { c.CVR = "1234567" },

@@ -29,3 +29,9 @@ func WithoutClientCertificate(c *Client) {
 		return &tls.Certificate{}, nil
 	}
 }
+
+// RequestBody is the PersonLookup envelope c sends for number: what its
+// (normalised) configuration puts on the wire.
+func RequestBody(c *Client, number string) ([]byte, error) {
+	return encodeRequest(c.cvr, c.invocation, number)
+}

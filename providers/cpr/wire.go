@@ -1,40 +1,61 @@
 package cpr
 
-// The SF1520 wire format: SOAP 1.1, document/literal.
+// The SF1520 wire format: PersonBaseDataExtended VERSION 5, SOAP 1.1,
+// document/literal.
 //
-// VERIFIED, and from where (public code, read through the project's code
-// search):
+// SETTLED BY THE PUBLISHED SCHEMAS (../shared/xsd/sf1520-v5, KOMBIT's demo
+// client Serviceplatformen/demoservice-client-net @ a3d9ec66, the contract
+// OS2valghalla 3 uses too; conformance_test.go and fakes/cprfake's
+// schema_test.go validate with xmllint against them):
 //
-//   - itk-dev/serviceplatformen, resources/person-base-data-extended-service-contract/
-//     (the service contract KOMBIT publishes for PersonBaseDataExtended v4):
-//   - wsdl/context/PersonBaseDataExtendedService.wsdl: operation PersonLookup,
-//     SOAP 1.1 binding, style document, use literal, soapAction
-//     "http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/PersonLookup",
+//   - PersonBaseDataExtendedService.wsdl: operation PersonLookup, SOAP 1.1
+//     binding, style document, use literal, soapAction
+//     "http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/5/PersonLookup",
 //     faults are spf:ServiceplatformFault
 //     (http://serviceplatformen.dk/xml/schemas/ServiceplatformFault/1/),
-//     endpoint path /service/CPR/PersonBaseDataExtended/4.
+//     endpoint path /service/CPR/PersonBaseDataExtended/5 (KOMBIT's demo
+//     client calls https://exttest.serviceplatformen.dk/service/CPR/PersonBaseDataExtended/5).
 //   - PersonBaseDataExtendedServiceMsg.xsd: request element PersonLookupRequest
 //     and response element PersonLookupResponse in the target namespace
-//     http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/
+//     http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/5/
 //     (elementFormDefault="qualified"); the request is the sequence
 //     callctx:CallContext?, autctx:AuthorityContext?, invctx:InvocationContext?,
 //     cpr:PNR with the namespaces .../schemas/CallContext/1/,
 //     .../schemas/AuthorityContext/1/, .../schemas/InvocationContext/1/ and
 //     .../schemas/cpr/PNR/1/ (PNR: a string of at most 10 characters); the
-//     response is persondata?, adresse?, relationer?, notater*.
-//   - xsd/PersonBaseDataExtendedServiceTypes.xsd: every element name and its
+//     response is persondata?, adresse?, relationer?, notater*. A v4
+//     namespace is another element: a v4 answer is refused (ResponseError).
+//   - AuthorityContext_1.xsd and InvocationContext_1.xsd: their children are
+//     qualified in their namespaces (elementFormDefault="qualified");
+//     MunicipalityCVR is [0-9]{8}; ServiceAgreementUUID, UserSystemUUID,
+//     UserUUID and ServiceUUID are required, UUIDtype
+//     [a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12} — lower case
+//     only, so NewClient sends the configured UUIDs in lower case;
+//     AccountingInfo is at most 255 characters. Sending AuthorityContext and
+//     InvocationContext together is valid against the schema.
+//   - PersonBaseDataExtendedServiceTypes.xsd: every element name and its
 //     order used below: persondata/{personnummer, navn/{personadresseringsnavn,
 //     fornavn, mellemnavn, efternavn}, foedselsdato/dato, koen (K|M),
 //     antalBoernUnder18, status/{status (xsd:int 1,3,5,7,20,30,50,60,70,80,90 —
 //     no leading zero), statusdato/dato (xsd:dateTime)},
 //     statsborgerskab/landekode (xsd:integer), umyndiggoerelse/{…,
-//     umyndiggoerelseStartdato, umyndiggoerelseSlettedato, umyndiggjort
-//     (xsd:boolean)}, adressebeskyttelse/{startdato, slutdato, beskyttet
-//     (xsd:boolean)}, tilmeldtDigitalpost (xsd:boolean)};
+//     VærgemålType (v5: FULD | DELVIS, "Angivelse om fuld eller delvis
+//     værgemål"), umyndiggoerelseStartdato, umyndiggoerelseSlettedato,
+//     umyndiggjort (xsd:boolean)}, adressebeskyttelse/{startdato, slutdato,
+//     beskyttet (xsd:boolean)}, tilmeldtDigitalpost (xsd:boolean)};
 //     adresse/{aktuelAdresse/{kommunekode (xsd:integer, so 607 for 0607), …,
-//     distrikter/{…, valgdistriktKode (xsd:integer), valgdistrikt}},
-//     udrejseoplysninger/{udrejselandekode, udrejsedato}}.
-//   - service.properties: service UUID e6be2436-bf35-4df2-83fe-925142825dc2.
+//     distrikter/{…, valgdistriktKode (xsd:integer), valgdistrikt},
+//     AdresseUUID (v5)}, udrejseoplysninger/{udrejselandekode, udrejsedato}}.
+//     v5 also adds persondata/DeltBopælMarkering and DeltBopælStartDato
+//     (not read).
+//   - ServiceplatformFault_1.xsd: ServiceplatformFault/ErrorList/Error/
+//     {ErrorCode, ErrorText}, qualified in the fault namespace.
+//
+// VERIFIED ELSEWHERE (public code, read through the project's code search):
+//
+//   - itk-dev/serviceplatformen service.properties (v4 contract): service
+//     UUID e6be2436-bf35-4df2-83fe-925142825dc2 (KMD's Logic documentation
+//     links the PersonBaseDataExtended service under the same UUID).
 //   - OS2Valghalla/OS2valghalla-3, Valghalla.Integration.CPR.CPRService (the
 //     predecessor's SF1520 client): the municipality's CVR goes in
 //     AuthorityContext/MunicipalityCVR; given name = fornavn + " " +
@@ -44,34 +65,32 @@ package cpr
 //   - os2web_datalookup ServiceplatformenBase + ServiceplatformenCPRExtended
 //     (OS2forms): with a plain client certificate the request carries
 //     InvocationContext {ServiceAgreementUUID, UserSystemUUID, UserUUID,
-//     ServiceUUID, AccountingInfo} — in that order, as in Magenta's
-//     service_person_stamdata_udvidet envelope template, where the children
-//     are qualified in the InvocationContext namespace — and PNR without a
-//     dash; landekode 5100 is Denmark; foedselsdato/dato comes as a date with
-//     a zone offset ("Y-m-dP"), statsborgerskabDato/dato as an RFC 3339
-//     dateTime with milliseconds.
+//     ServiceUUID, AccountingInfo} and PNR without a dash; landekode 5100 is
+//     Denmark; foedselsdato/dato comes as a date with a zone offset
+//     ("Y-m-dP"), statsborgerskabDato/dato as an RFC 3339 dateTime with
+//     milliseconds.
 //   - itk-dev/serviceplatformen PersonBaseDataExtendedService: an unknown
 //     number comes back as a SOAP fault whose message contains "PNR not
 //     found".
-//   - A ServiceplatformFault carries ErrorList/Error/{ErrorCode, ErrorText}
-//     (KOMBIT's Java samples, SoapUtils.logError; os2forms' generated
-//     ServiceplatformFaultType/ErrorListType/ErrorType).
 //
-// ASSUMED (not verifiable from public material; check against the
+// ASSUMED (not settled by the schemas nor public code; check against the
 // exttest.serviceplatformen.dk test environment before go-live):
 //
-//   - Sending AuthorityContext (CVR) and InvocationContext (UUIDs) together
-//     is accepted; the schema allows both, the references each use one.
-//   - The children of AuthorityContext are qualified in its namespace, like
-//     those of InvocationContext (elementFormDefault="qualified", as in every
-//     Serviceplatformen schema seen).
+//   - The service UUID is unchanged in version 5 (the v5 package's
+//     service.properties is not among the published files), and the plain
+//     client-certificate call (InvocationContext, no STS token) is still
+//     offered for v5: KOMBIT's v5 demo client fetches a token from the STS
+//     for the service's entity ID (service.entityID in the contract's
+//     sp/service.properties, not published), which this client does not do.
+//   - Serviceplatformen accepts AuthorityContext and InvocationContext
+//     together (the schema allows it; the references each send one).
 //   - Children of persondata/adresse are read by local name only (the
-//     operation element PersonLookupResponse is checked against the v4
-//     namespace); fakes/cprfake writes them qualified in the v4 namespace, as the
-//     schema says.
+//     operation element PersonLookupResponse is checked against the v5
+//     namespace); fakes/cprfake writes them qualified, as the schema says.
 //   - "Not found" is recognised only by "PNR not found" in faultstring or an
 //     ErrorText (case-insensitive); its exact ErrorCode is unknown. Any other
-//     fault is a FaultError.
+//     fault is a FaultError. The fake's ErrorCodes (REQUEST_INVALID,
+//     INVOCATION_CONTEXT_INVALID, …) are its own.
 //   - SOAP faults arrive with HTTP 500 (SOAP 1.1); a fault is an answer and is
 //     not retried, while 502/503/504 (with or without a fault body), 429, a
 //     500 without a fault, and connection errors are.
@@ -80,16 +99,21 @@ package cpr
 //     (01/03/05/07): it changes when a person immigrates (80 → 01). It may be
 //     later than the true start (a change between active codes resets it),
 //     which errs towards "not 4 years yet", i.e. fails closed.
-//   - umyndiggoerelse present, not lifted (no umyndiggoerelseSlettedato) and
-//     umyndiggjort not false → FullGuardianship (fails closed when umyndiggjort
-//     is missing). Partial guardianship (værgemålslovens § 5) is not an
-//     umyndiggørelse and is expected to be absent or umyndiggjort=false.
+//   - Guardianship: an umyndiggoerelse with umyndiggoerelseSlettedato is
+//     lifted (nothing). Otherwise VærgemålType decides when present — FULD →
+//     FullGuardianship, DELVIS → PartialGuardianship (which takes no vote,
+//     DOMAIN.md), another value → ResponseError — whatever umyndiggjort says.
+//     A record without VærgemålType is read as the published v4 meaning was:
+//     umyndiggjort not false → FullGuardianship (fails closed when
+//     umyndiggjort is missing). That the register fills VærgemålType for
+//     every current record is not known.
 //   - adressebeskyttelse present and beskyttet not false → ProtectedAddress
 //     (errs towards protecting; slutdato is not evaluated).
 //   - PollingDistrict is distrikter/valgdistriktKode of the current address,
 //     taken to be the afstemningsområde number.
 //   - Request and response are UTF-8 (Magenta's client sends Latin-1; the
-//     request holds ASCII only, and the XML declaration names the encoding).
+//     request holds ASCII only unless AccountingInfo does not, and the XML
+//     declaration names the encoding).
 
 import (
 	"bytes"
@@ -105,11 +129,15 @@ import (
 
 const (
 	nsSOAP       = "http://schemas.xmlsoap.org/soap/envelope/"
-	nsService    = "http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/"
+	nsService    = "http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/5/"
 	nsPNR        = "http://serviceplatformen.dk/xml/schemas/cpr/PNR/1/"
 	nsInvocation = "http://serviceplatformen.dk/xml/schemas/InvocationContext/1/"
 	nsAuthority  = "http://serviceplatformen.dk/xml/schemas/AuthorityContext/1/"
 	nsFault      = "http://serviceplatformen.dk/xml/schemas/ServiceplatformFault/1/"
+
+	// VærgemålType's values (SF1520 v5, VærgemålTypeType).
+	vaergemaalFuld   = "FULD"
+	vaergemaalDelvis = "DELVIS"
 
 	// SOAPAction is the action of PersonLookup (sent quoted, as SOAP 1.1 has it).
 	SOAPAction = nsService + "PersonLookup"
@@ -118,8 +146,8 @@ const (
 	ServiceUUID = "e6be2436-bf35-4df2-83fe-925142825dc2"
 
 	// EndpointPath is the path of the service on Serviceplatformen, e.g.
-	// https://exttest.serviceplatformen.dk/service/CPR/PersonBaseDataExtended/4.
-	EndpointPath = "/service/CPR/PersonBaseDataExtended/4"
+	// https://exttest.serviceplatformen.dk/service/CPR/PersonBaseDataExtended/5.
+	EndpointPath = "/service/CPR/PersonBaseDataExtended/5"
 
 	contentType = "text/xml; charset=utf-8"
 
@@ -136,7 +164,7 @@ type requestEnvelope struct {
 }
 
 type requestBody struct {
-	Request *personLookupRequest `xml:"http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/ PersonLookupRequest"`
+	Request *personLookupRequest `xml:"http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/5/ PersonLookupRequest"`
 }
 
 type personLookupRequest struct {
@@ -181,7 +209,7 @@ type responseEnvelope struct {
 
 type responseBody struct {
 	Fault    *soapFault            `xml:"http://schemas.xmlsoap.org/soap/envelope/ Fault"`
-	Response *personLookupResponse `xml:"http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/4/ PersonLookupResponse"`
+	Response *personLookupResponse `xml:"http://serviceplatformen.dk/xml/wsdl/soap11/CPR/PersonBaseDataExtended/5/ PersonLookupResponse"`
 }
 
 // soapFault's children are unqualified in SOAP 1.1.
@@ -247,9 +275,10 @@ type statsborgerskab struct {
 }
 
 type umyndiggoerelse struct {
-	Startdato    usikkerDato `xml:"umyndiggoerelseStartdato"`
-	Slettedato   string      `xml:"umyndiggoerelseSlettedato,omitempty"`
-	Umyndiggjort *string     `xml:"umyndiggjort"`
+	VaergemaalType *string     `xml:"VærgemålType"` // v5: FULD or DELVIS
+	Startdato      usikkerDato `xml:"umyndiggoerelseStartdato"`
+	Slettedato     string      `xml:"umyndiggoerelseSlettedato,omitempty"`
+	Umyndiggjort   *string     `xml:"umyndiggjort"`
 }
 
 type beskyttelse struct {
@@ -416,7 +445,19 @@ func personFromResponse(requested models.CPR, r *personLookupResponse) (Person, 
 			return Person{}, fmt.Errorf("persondata/umyndiggoerelse/umyndiggjort is not a boolean")
 		}
 		lifted := strings.TrimSpace(u.Slettedato) != ""
-		p.FullGuardianship = !lifted && (!known || v)
+		switch {
+		case u.VaergemaalType == nil:
+			// v4's meaning: a record not lifted and not umyndiggjort=false is
+			// full guardianship (fails closed when umyndiggjort is missing).
+			p.FullGuardianship = !lifted && (!known || v)
+		case lifted:
+		case strings.TrimSpace(*u.VaergemaalType) == vaergemaalFuld:
+			p.FullGuardianship = true
+		case strings.TrimSpace(*u.VaergemaalType) == vaergemaalDelvis:
+			p.PartialGuardianship = true
+		default:
+			return Person{}, fmt.Errorf("persondata/umyndiggoerelse/VærgemålType is neither FULD nor DELVIS")
+		}
 	}
 	if b := pd.Adressebeskyttelse; b != nil {
 		v, known, err := xsdBool(b.Beskyttet)
