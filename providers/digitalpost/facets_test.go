@@ -109,7 +109,7 @@ func brokenDocs(version string) []brokenDoc {
 		{"File/language memoLanguageType maxLength 2", el("language", "da"), el("language", "dan"), "MainDocument/File/language: maxLength 2"},
 		{"File/language xs:language", el("language", "da"), el("language", "d1"), "MainDocument/File/language: must be an xs:language"},
 		{"File/language required", el("language", "da"), "", "MainDocument/File/language: required"},
-		{"File/content xs:base64Binary", "<memo:content>", "<memo:content>*", "MainDocument/File/content: must be xs:base64Binary"},
+		{"File/content xs:base64Binary", "<memo:content>", "<memo:content>a=", "MainDocument/File/content: must be xs:base64Binary"},
 		{"AdditionalDocument/label memoTextType maxLength", el("label", "Vejledning til tilforordnede.pdf"), el("label", long(257)), "AdditionalDocument/label: maxLength 256"},
 	}
 	if version == digitalpost.MeMo11 {
