@@ -1,9 +1,12 @@
 package digitalpost
 
 import (
+	"bytes"
 	"encoding/base64"
+	"encoding/xml"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -34,7 +37,10 @@ import (
 //	AdditionalDocument/label                 dt:memoTextType      optional; maxLength 256
 //
 // Every text must also consist of characters XML can carry. Lengths count
-// characters, as XML Schema does.
+// characters, as XML Schema does. ParseMeMo also holds the children of
+// Message, MessageHeader, Sender, Recipient, MessageBody, the documents and
+// File to the schema's sequences (checkStructure): no element the sequence
+// lacks, none out of order, none repeated that may occur once.
 
 // MeMo versions the builder writes and NgDP takes.
 const (
@@ -246,4 +252,101 @@ func xmlChars(s string) bool {
 		}
 	}
 	return true
+}
+
+// child is one element of a content model: its name and how often it may
+// occur (min 0 or 1; many: unbounded).
+type child struct {
+	name string
+	min  int
+	many bool
+}
+
+// contentModels are the sequences of MeMo_core.xsd for the elements a
+// letter has, in both versions (Representative is 1.2's). The children of
+// other elements (ContentData, AttentionData, Action, …) are not looked
+// into.
+func contentModels(version string) map[string][]child {
+	sender := []child{{"senderID", 1, false}, {"idType", 1, false}, {"idTypeLabel", 0, false}, {"label", 1, false},
+		{"AttentionData", 0, false}, {"ContactPoint", 0, false}}
+	mandatory := 1
+	if version == MeMo12 {
+		sender = append(sender, child{"Representative", 0, false})
+		mandatory = 0
+	}
+	document := func(id string) []child {
+		return []child{{id, 0, false}, {"label", 0, false}, {"File", 1, true}, {"Action", 0, true}}
+	}
+	return map[string][]child{
+		"Message": {{"MessageHeader", 1, false}, {"MessageBody", 0, false}},
+		"MessageHeader": {{"messageType", 1, false}, {"messageUUID", 1, false}, {"messageID", 0, false}, {"messageCode", 0, false},
+			{"label", 1, false}, {"notification", 0, false}, {"additionalNotification", 0, false}, {"reply", 0, false},
+			{"replyByDateTime", 0, false}, {"doNotDeliverUntilDate", 0, false}, {"mandatory", mandatory, false},
+			{"legalNotification", mandatory, false}, {"postType", 0, false}, {"Sender", 1, false}, {"Recipient", 1, false},
+			{"ContentData", 0, false}, {"ForwardData", 0, false}, {"ReplyData", 0, true}},
+		"Sender": sender,
+		"Recipient": {{"recipientID", 1, false}, {"idType", 1, false}, {"idTypeLabel", 0, false}, {"label", 0, false},
+			{"AttentionData", 0, false}, {"ContactPoint", 0, false}},
+		"MessageBody": {{"createdDateTime", 1, false}, {"MainDocument", 1, false}, {"AdditionalDocument", 0, true},
+			{"TechnicalDocument", 0, true}},
+		"MainDocument":       document("mainDocumentID"),
+		"AdditionalDocument": document("additionalDocumentID"),
+		"File":               {{"encodingFormat", 1, false}, {"filename", 1, false}, {"language", 1, false}, {"content", 1, false}},
+	}
+}
+
+// checkStructure checks the order and the names of the children of the
+// elements a letter has against the schema's sequences: an element the
+// sequence does not have, or one out of its place, or one too many, is
+// refused. (Missing required elements are checkFacets' to report.) The
+// document is well-formed: ParseMeMo has read it.
+func checkStructure(data []byte, version string) []error {
+	models := contentModels(version)
+	type open struct {
+		name  string
+		model []child // nil: not looked into
+		at    int     // index in model of the last child seen
+		count int     // how often model[at] was seen
+	}
+	var errs []error
+	var stack []*open
+	d := xml.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return errs
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			var parent *open
+			if len(stack) > 0 {
+				parent = stack[len(stack)-1]
+			}
+			name := tok.Name.Local
+			if parent != nil && parent.model != nil {
+				i := slices.IndexFunc(parent.model, func(c child) bool { return c.name == name })
+				switch {
+				case tok.Name.Space != MeMoNamespace || i < 0:
+					errs = append(errs, fmt.Errorf("%s/%s: not allowed", parent.name, name))
+				case i < parent.at:
+					errs = append(errs, fmt.Errorf("%s/%s: out of the schema's order", parent.name, name))
+				case i == parent.at && parent.count > 0 && !parent.model[i].many:
+					errs = append(errs, fmt.Errorf("%s/%s: allowed once", parent.name, name))
+				case i == parent.at:
+					parent.count++
+				default:
+					parent.at, parent.count = i, 1
+				}
+			}
+			o := &open{name: name}
+			if parent == nil || parent.model != nil {
+				o.model = models[name]
+			}
+			stack = append(stack, o)
+		case xml.EndElement:
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		}
+	}
 }

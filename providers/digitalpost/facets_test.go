@@ -111,6 +111,10 @@ func brokenDocs(version string) []brokenDoc {
 		{"File/language required", el("language", "da"), "", "MainDocument/File/language: required"},
 		{"File/content xs:base64Binary", "<memo:content>", "<memo:content>a=", "MainDocument/File/content: must be xs:base64Binary"},
 		{"AdditionalDocument/label memoTextType maxLength", el("label", "Vejledning til tilforordnede.pdf"), el("label", long(257)), "AdditionalDocument/label: maxLength 256"},
+		{"MessageHeader sequence: an element it does not have", el("messageType", "DIGITALPOST"), el("messageType", "DIGITALPOST") + el("priority", "high"), "MessageHeader/priority: not allowed"},
+		{"MessageHeader sequence: order", el("legalNotification", "true"), el("legalNotification", "true") + el("messageID", "42"), "MessageHeader/messageID: out of the schema's order"},
+		{"File sequence: once", el("language", "da"), el("language", "da") + el("language", "da"), "File/language: allowed once"},
+		{"MessageBody sequence: another namespace", el("createdDateTime", "2025-10-20T09:30:00Z"), el("createdDateTime", "2025-10-20T09:30:00Z") + `<x:note xmlns:x="urn:x">hej</x:note>`, "MessageBody/note: not allowed"},
 	}
 	if version == digitalpost.MeMo11 {
 		docs = append(docs,
@@ -118,6 +122,7 @@ func brokenDocs(version string) []brokenDoc {
 			brokenDoc{"memoSchVersion memoTextType maxLength", `memoSchVersion="1.1.0"`, `memoSchVersion="` + long(257) + `"`, "memoSchVersion: maxLength 256"},
 			brokenDoc{"mandatory required in 1.1", el("mandatory", "true"), "", "mandatory: required in MeMo 1.1"},
 			brokenDoc{"legalNotification required in 1.1", el("legalNotification", "true"), "", "legalNotification: required in MeMo 1.1"},
+			brokenDoc{"Sender sequence: no Representative in 1.1", el("label", "Fredericia Kommune"), el("label", "Fredericia Kommune") + representative, "Sender/Representative: not allowed"},
 		)
 	} else {
 		docs = append(docs,
@@ -125,6 +130,26 @@ func brokenDocs(version string) []brokenDoc {
 		)
 	}
 	return docs
+}
+
+// representative is a 1.2 Sender's Representative (partsrepræsentant).
+const representative = "<memo:Representative><memo:label>Advokat Hansen</memo:label></memo:Representative>"
+
+// allowedDocs are documents of version 1.2 that use what the schema allows
+// and the builder does not write; ParseMeMo and xmllint take each.
+func allowedDocs(t *testing.T) map[string]string {
+	t.Helper()
+	v12 := validDoc(t, digitalpost.MeMo12)
+	return map[string]string{
+		"1.2 without mandatory and legalNotification": strings.NewReplacer("<memo:mandatory>true</memo:mandatory>", "",
+			"<memo:legalNotification>true</memo:legalNotification>", "").Replace(v12),
+		"upper-case UUID": strings.Replace(v12, letterUUID, strings.ToUpper(letterUUID), 1),
+		"language and boolean with whitespace": strings.NewReplacer("<memo:language>da</memo:language>", "<memo:language> da </memo:language>",
+			"<memo:mandatory>true</memo:mandatory>", "<memo:mandatory> 1 </memo:mandatory>").Replace(v12),
+		"optional elements in their place": strings.NewReplacer("<memo:label>"+invitation().Label+"</memo:label>",
+			"<memo:label>"+invitation().Label+"</memo:label><memo:notification>Du har fået post</memo:notification>",
+			"<memo:label>Fredericia Kommune</memo:label>", "<memo:label>Fredericia Kommune</memo:label>"+representative).Replace(v12),
+	}
 }
 
 // validDoc is the MeMo of withAttachment in version.
@@ -173,16 +198,10 @@ func TestParseMeMoFacets(t *testing.T) {
 
 // What the schema allows, ParseMeMo takes: in 1.2 mandatory and
 // legalNotification may be left out (false), an upper-case UUID is a UUID,
-// and the collapsing types allow surrounding whitespace.
+// the collapsing types allow surrounding whitespace, and optional elements
+// the builder does not write may stand in their place.
 func TestParseMeMoTakesWhatTheSchemaAllows(t *testing.T) {
-	v12 := validDoc(t, digitalpost.MeMo12)
-	for name, doc := range map[string]string{
-		"1.2 without mandatory and legalNotification": strings.NewReplacer("<memo:mandatory>true</memo:mandatory>", "",
-			"<memo:legalNotification>true</memo:legalNotification>", "").Replace(v12),
-		"upper-case UUID": strings.Replace(v12, letterUUID, strings.ToUpper(letterUUID), 1),
-		"language and boolean with whitespace": strings.NewReplacer("<memo:language>da</memo:language>", "<memo:language> da </memo:language>",
-			"<memo:mandatory>true</memo:mandatory>", "<memo:mandatory> 1 </memo:mandatory>").Replace(v12),
-	} {
+	for name, doc := range allowedDocs(t) {
 		t.Run(name, func(t *testing.T) {
 			if _, err := digitalpost.ParseMeMo([]byte(doc)); err != nil {
 				t.Fatal(err)

@@ -213,7 +213,7 @@ func ParseMeMo(data []byte) (Letter, error) {
 	if h == nil || b == nil {
 		return Letter{}, errors.New("digitalpost: invalid MeMo: MessageHeader and MessageBody are required")
 	}
-	errs := checkFacets(m.fields())
+	errs := append(checkStructure(data, collapse(m.Version)), checkFacets(m.fields())...)
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if h.MessageType != memoMessageTypeDigitalPst {
 		bad("messageType must be DIGITALPOST")
