@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -40,7 +41,8 @@ import (
 // characters, as XML Schema does. ParseMeMo also holds the children of
 // Message, MessageHeader, Sender, Recipient, MessageBody, the documents and
 // File to the schema's sequences (checkStructure): no element the sequence
-// lacks, none out of order, none repeated that may occur once.
+// lacks, none out of order, none repeated that may occur once, no text
+// between them and no element inside a value.
 
 // MeMo versions the builder writes and NgDP takes.
 const (
@@ -305,6 +307,7 @@ func checkStructure(data []byte, version string) []error {
 	type open struct {
 		name  string
 		model []child // nil: not looked into
+		leaf  bool    // a value (MeMo names its simple-typed elements in lower case): no children
 		at    int     // index in model of the last child seen
 		count int     // how often model[at] was seen
 	}
@@ -323,6 +326,9 @@ func checkStructure(data []byte, version string) []error {
 				parent = stack[len(stack)-1]
 			}
 			name := tok.Name.Local
+			if parent != nil && parent.leaf {
+				errs = append(errs, fmt.Errorf("%s/%s: not allowed", parent.name, name))
+			}
 			if parent != nil && parent.model != nil {
 				i := slices.IndexFunc(parent.model, func(c child) bool { return c.name == name })
 				switch {
@@ -341,8 +347,13 @@ func checkStructure(data []byte, version string) []error {
 			o := &open{name: name}
 			if parent == nil || parent.model != nil {
 				o.model = models[name]
+				o.leaf = o.model == nil && name != "" && unicode.IsLower(rune(name[0]))
 			}
 			stack = append(stack, o)
+		case xml.CharData:
+			if n := len(stack); n > 0 && stack[n-1].model != nil && len(bytes.TrimSpace(tok)) > 0 {
+				errs = append(errs, fmt.Errorf("%s: text not allowed", stack[n-1].name))
+			}
 		case xml.EndElement:
 			if len(stack) > 0 {
 				stack = stack[:len(stack)-1]

@@ -114,6 +114,8 @@ func brokenDocs(version string) []brokenDoc {
 		{"MessageHeader sequence: an element it does not have", el("messageType", "DIGITALPOST"), el("messageType", "DIGITALPOST") + el("priority", "high"), "MessageHeader/priority: not allowed"},
 		{"MessageHeader sequence: order", el("legalNotification", "true"), el("legalNotification", "true") + el("messageID", "42"), "MessageHeader/messageID: out of the schema's order"},
 		{"File sequence: once", el("language", "da"), el("language", "da") + el("language", "da"), "File/language: allowed once"},
+		{"MessageHeader: element only, no text", el("messageType", "DIGITALPOST"), el("messageType", "DIGITALPOST") + "Hej", "MessageHeader: text not allowed"},
+		{"messageUUID: a value, no element", el("messageUUID", letterUUID), el("messageUUID", letterUUID+"<memo:x/>"), "messageUUID/x: not allowed"},
 		{"MessageBody sequence: another namespace", el("createdDateTime", "2025-10-20T09:30:00Z"), el("createdDateTime", "2025-10-20T09:30:00Z") + `<x:note xmlns:x="urn:x">hej</x:note>`, "MessageBody/note: not allowed"},
 	}
 	if version == digitalpost.MeMo11 {
