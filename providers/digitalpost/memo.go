@@ -20,9 +20,8 @@ import (
 // exactly that prefix), and the element order follows the MeMo schema.
 const (
 	MeMoNamespace = "https://DigitalPost.dk/MeMo-1"
-	// MeMoVersion is the version of the MeMo 1.1 schema; MeMoSchemaVersion
-	// its memoSchVersion, written in 1.1 only.
-	MeMoVersion       = MeMo11
+	// MeMoSchemaVersion is the memoSchVersion of a MeMo 1.1 message
+	// (1.2 has no such attribute).
 	MeMoSchemaVersion = "1.1.0"
 
 	// MainDocumentFilename is the filename the HTML main document gets.
