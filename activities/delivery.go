@@ -240,8 +240,7 @@ func (a *Activities) sendOn(ctx context.Context, msg models.Message, ch models.C
 		if err != nil {
 			return "", "", err
 		}
-		rc, err := a.DigitalPost.Send(ctx, digitalpost.Letter{MessageUUID: msg.ID, RecipientCPR: r.to,
-			SenderLabel: m.DigitalPostSender(), Label: r.subject, HTML: letterHTML(r.subject, r.html), Created: a.now()})
+		rc, err := a.DigitalPost.Send(ctx, digitalPostLetter(msg.ID, r, m.DigitalPostSender(), a.now()))
 		return rc.MessageUUID, rc.Status, err
 	case models.ChannelEmail:
 		if a.Mail == nil {
@@ -439,6 +438,14 @@ func renderSMS(bodySrc string, fields []string, values map[string]string) (strin
 		return "", err
 	}
 	return bt.Render(values, models.PlainText)
+}
+
+// digitalPostLetter is the Digital Post letter of a message rendered for
+// the channel: its id is the letter's messageUUID; the sender's CVR number
+// comes from the client's configuration.
+func digitalPostLetter(id string, r rendered, sender string, now time.Time) digitalpost.Letter {
+	return digitalpost.Letter{MessageUUID: id, RecipientCPR: r.to, SenderLabel: sender, Label: r.subject,
+		HTML: letterHTML(r.subject, r.html), Created: now}
 }
 
 // letterHTML wraps a letter's body in the HTML document Digital Post shows.

@@ -39,7 +39,7 @@ func (c config) digitalPost(log *slog.Logger) (activities.DigitalPostSender, err
 		return nil, fmt.Errorf("DIGITALPOST_CA_FILE: %w", err)
 	}
 	return digitalpost.NewClient(digitalpost.Config{BaseURL: c.DigitalPostURL, Certificate: cert, RootCAs: roots,
-		SenderCVR: c.DigitalPostSenderCVR, SenderLabel: c.DigitalPostSenderLabel, Logger: log.With("component", "digitalpost")})
+		SenderCVR: c.DigitalPostSenderCVR, SenderLabel: c.DigitalPostSenderLabel, MeMoVersion: c.DigitalPostMeMoVersion, Logger: log.With("component", "digitalpost")})
 }
 
 // loadRoots reads a PEM file of CA certificates; nil (the system's) for no

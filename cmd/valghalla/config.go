@@ -10,11 +10,13 @@ import (
 	"net/netip"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/providers/digitalpost"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/worker"
 )
@@ -61,6 +63,7 @@ type config struct {
 	DigitalPostCAFile      string
 	DigitalPostSenderCVR   string
 	DigitalPostSenderLabel string
+	DigitalPostMeMoVersion string
 
 	TwilioAccountSID          string
 	TwilioAuthToken           string
@@ -147,6 +150,14 @@ var settings = []setting{
 		func(c *config, v string) error { c.DigitalPostSenderCVR = v; return nil }},
 	{"DIGITALPOST_SENDER_LABEL", "Valgsekretariatet", "worker: the sender's name shown in Digital Post",
 		func(c *config, v string) error { c.DigitalPostSenderLabel = v; return nil }},
+	{"DIGITALPOST_MEMO_VERSION", digitalpost.DefaultMeMoVersion, "worker: the MeMo version the letters are written in, 1.1 or 1.2 (the current one, which NgDP takes and current clients send; 1.1 for a receiver that still wants it)",
+		func(c *config, v string) error {
+			if !slices.Contains(digitalpost.MeMoVersions, v) {
+				return errors.New("must be 1.1 or 1.2")
+			}
+			c.DigitalPostMeMoVersion = v
+			return nil
+		}},
 	{"TWILIO_ACCOUNT_SID", "", "worker: Twilio account for SMS; dev runs a fake Twilio when empty, elsewhere empty sends no SMS",
 		func(c *config, v string) error { c.TwilioAccountSID = v; return nil }},
 	{"TWILIO_AUTH_TOKEN", "", "worker and web: Twilio auth token (signs the SMS webhooks)",

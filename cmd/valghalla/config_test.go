@@ -372,3 +372,22 @@ func TestDevRefusesExposure(t *testing.T) {
 		}
 	}
 }
+
+// DIGITALPOST_MEMO_VERSION is 1.2 unless set to 1.1; anything else is
+// refused at start-up.
+func TestDigitalPostMeMoVersionConfig(t *testing.T) {
+	for env, want := range map[string]string{"": "1.2", "1.1": "1.1", "1.2": "1.2", "1.3": "", "1": ""} {
+		c, err := loadConfig(func(k string) string {
+			if k == "DIGITALPOST_MEMO_VERSION" {
+				return env
+			}
+			return ""
+		}, nil, nil, false)
+		switch {
+		case want == "" && (err == nil || !strings.Contains(err.Error(), "DIGITALPOST_MEMO_VERSION")):
+			t.Errorf("%q: error %v", env, err)
+		case want != "" && (err != nil || c.DigitalPostMeMoVersion != want):
+			t.Errorf("%q: %q, %v; want %q", env, c.DigitalPostMeMoVersion, err, want)
+		}
+	}
+}

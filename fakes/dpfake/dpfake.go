@@ -1,13 +1,19 @@
 // Package dpfake is a local Næste generation Digital Post: an HTTPS server on
 // 127.0.0.1 behind mutual TLS (a generated CA; client certificates required)
-// that takes MeMo 1.1 letters the way NgDP does, for tests and for
+// that takes MeMo 1.1 and 1.2 letters the way NgDP does, for tests and for
 // `valghalla dev`.
 //
 //   - POST /apis/v1/memos/?memo-message-uuid=<uuid> with a MeMo body: the
-//     message is parsed and validated with digitalpost.ParseMeMo; a bad one
-//     gets 400 and a JSON receipt with status INVALID and the reason. A good
-//     one gets 200 and a receipt RECEIVED, or NOT_ALLOWED when the recipient
-//     is exempt from Digital Post (Options.Exempt, Exempt).
+//     message is parsed and validated with digitalpost.ParseMeMo, which
+//     checks every facet of the MeMo schema on the elements a letter has
+//     (the rules the builder's Validate uses, digitalpost/facets.go: a
+//     version-4 messageUUID, no text over 256 characters — a MIME type
+//     neither —, the version's required elements and attributes, …), in Go,
+//     so `valghalla dev` needs no xmllint. A message the schema or NgDP
+//     would refuse gets NgDP's fault: 400 and a JSON receipt with status
+//     INVALID and the reason, never a success. A good one gets 200 and a
+//     receipt RECEIVED, or NOT_ALLOWED when the recipient is exempt from
+//     Digital Post (Options.Exempt, Exempt).
 //   - It is idempotent by messageUUID: posting a uuid again answers with the
 //     first receipt and stores nothing new.
 //   - GET /apis/v1/memos/<uuid>/receipt answers with the current receipt:
@@ -82,6 +88,7 @@ type Delivery struct {
 	Letter   digitalpost.Letter
 	Received time.Time
 	Receipt  digitalpost.Receipt
+	MeMo     []byte // the MeMo message as it arrived
 }
 
 // Request is one HTTP request the fake handled.
@@ -245,6 +252,7 @@ func (s *Server) Deliveries() []Delivery {
 	out := make([]Delivery, len(s.deliveries))
 	for i, d := range s.deliveries {
 		d.Letter = cloneLetter(d.Letter)
+		d.MeMo = slices.Clone(d.MeMo)
 		out[i] = d
 	}
 	return out
@@ -398,13 +406,14 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, uuid string) in
 		rcpt.Status = digitalpost.StatusNotAllowed
 		rcpt.Detail = "Modtageren er fritaget for Digital Post"
 	}
-	d := Delivery{Letter: letter, Received: s.now(), Receipt: rcpt}
+	d := Delivery{Letter: letter, Received: s.now(), Receipt: rcpt, MeMo: body}
 	s.byUUID[uuid] = len(s.deliveries)
 	s.deliveries = append(s.deliveries, d)
 	s.mu.Unlock()
 
 	if s.onDelivery != nil {
 		d.Letter = cloneLetter(d.Letter)
+		d.MeMo = slices.Clone(d.MeMo)
 		s.onDelivery(d)
 	}
 	writeJSON(w, http.StatusOK, toWire(rcpt))

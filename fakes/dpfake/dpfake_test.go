@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/valghalla/valghalla/fakes/dpfake"
+	"github.com/valghalla/valghalla/fakes/xsdcheck"
 	"github.com/valghalla/valghalla/providers/digitalpost"
 )
 
@@ -197,5 +198,83 @@ func TestFakeRequiresClientCertificate(t *testing.T) {
 	}
 	if n := len(srv.Requests()); n != 0 {
 		t.Errorf("the fake handled %d requests", n)
+	}
+}
+
+// withPDF is a MeMo of version with one attachment of MIME type mime.
+func withPDF(t *testing.T, uuid, version, mime string) []byte {
+	t.Helper()
+	b, err := digitalpost.BuildMeMoVersion(digitalpost.Letter{
+		MessageUUID: uuid, SenderCVR: dpfake.FakeCVR, SenderLabel: dpfake.FakeSenderLabel,
+		RecipientCPR: someoneCPR, Label: "Prøve", Created: time.Date(2025, 10, 20, 9, 0, 0, 0, time.UTC),
+		HTML:        "<p>Hej</p>",
+		Attachments: []digitalpost.Attachment{{Filename: "vejledning.pdf", MIME: mime, Content: []byte("%PDF-1.4\n")}},
+	}, version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// refusal is a MeMo the fake must refuse, posted with uuid.
+type refusal struct {
+	name, uuid string
+	body       []byte
+	want       string // what the fault's detail says
+}
+
+// The fake refuses what the MeMo schema refuses, with NgDP's fault (400,
+// INVALID), not a success: a messageUUID that is a UUID but not a
+// version-4 one, a MIME type of 257 characters, and the attributes of the
+// wrong version. Each document is shown refused by xmllint as well, when
+// it and ../shared are there; the same letters at the bounds are taken.
+func TestFakeRefusesWhatTheSchemaRefuses(t *testing.T) {
+	srv := start(t, dpfake.Options{})
+	c := rawClient(srv)
+	const v1 = "6f1c1c3e-5b7a-1d8e-9a51-2f1e0c9d8b7a" // a version-1 UUID
+	mime256 := "application/" + strings.Repeat("x", 256-len("application/"))
+	for _, version := range digitalpost.MeMoVersions {
+		schema := "memo/MeMo_core.xsd"
+		if version == digitalpost.MeMo12 {
+			schema = "memo/Version1.2/MeMo_core.xsd"
+		}
+		good := withPDF(t, uuidA, version, mime256)
+		cases := []refusal{
+			{"version-1 messageUUID", v1, bytes.ReplaceAll(good, []byte(uuidA), []byte(v1)), "messageUUID: pattern of a version-4 UUID"},
+			{"MIME type of 257 characters", uuidA, bytes.Replace(good, []byte(mime256), []byte(mime256+"x"), 1), "AdditionalDocument/File/encodingFormat: maxLength 256"},
+		}
+		if version == digitalpost.MeMo11 {
+			cases = append(cases, refusal{"1.1 without memoSchVersion", uuidA, bytes.Replace(good, []byte(` memoSchVersion="1.1.0"`), nil, 1), "memoSchVersion: required in MeMo 1.1"})
+		} else {
+			cases = append(cases, refusal{"1.2 with memoSchVersion", uuidA, bytes.Replace(good, []byte(`memoVersion="1.2"`), []byte(`memoVersion="1.2" memoSchVersion="1.2.0"`), 1), "memoSchVersion: not allowed in MeMo 1.2"})
+		}
+		for _, tc := range cases {
+			t.Run(version+"/"+tc.name, func(t *testing.T) {
+				if bytes.Equal(tc.body, good) {
+					t.Fatal("the case changed nothing")
+				}
+				a := post(t, c, srv, "?memo-message-uuid="+tc.uuid, "application/xml", tc.body)
+				if a.status != http.StatusBadRequest || a.body["status"] != digitalpost.StatusInvalid {
+					t.Errorf("answer %d %v, want 400 INVALID", a.status, a.body)
+				}
+				if !strings.Contains(a.body["detail"], tc.want) {
+					t.Errorf("detail %q does not say %q", a.body["detail"], tc.want)
+				}
+				if xsdcheck.Validate(xsdcheck.Schema(t, schema), tc.body) == nil {
+					t.Error("xmllint accepts what the fake refuses")
+				}
+			})
+		}
+		t.Run(version+"/at the bounds", func(t *testing.T) {
+			if a := post(t, c, srv, "?memo-message-uuid="+uuidA, "application/xml", good); a.status != http.StatusOK || a.body["status"] != digitalpost.StatusReceived {
+				t.Fatalf("answer %d %v, want 200 RECEIVED", a.status, a.body)
+			}
+			d := srv.Deliveries()
+			if len(d) != 1 || !bytes.Equal(d[0].MeMo, good) || d[0].Letter.Attachments[0].MIME != mime256 {
+				t.Fatalf("deliveries %+v", d)
+			}
+			xsdcheck.Valid(t, schema, d[0].MeMo)
+		})
+		srv.Reset()
 	}
 }

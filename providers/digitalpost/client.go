@@ -69,6 +69,10 @@ type Config struct {
 	// SenderCVR (8 digits) and SenderLabel fill a Letter's empty sender.
 	SenderCVR, SenderLabel string
 
+	// MeMoVersion is the MeMo version the letters are written in, MeMo11
+	// or MeMo12; "" means DefaultMeMoVersion.
+	MeMoVersion string
+
 	// RetryMax is how many times a failed attempt (connection error, 429,
 	// 5xx) is retried, with exponential backoff between RetryWaitMin and
 	// RetryWaitMax, or after the server's Retry-After (up to MaxRetryAfter).
@@ -91,6 +95,7 @@ type Client struct {
 	memosURL    string // BaseURL + MemosPath
 	senderCVR   string
 	senderLabel string
+	memoVersion string
 	http        *retryablehttp.Client
 	transport   *http.Transport
 	logger      *slog.Logger
@@ -112,6 +117,13 @@ func NewClient(cfg Config) (*Client, error) {
 	if strings.TrimSpace(cfg.SenderLabel) == "" {
 		return nil, errors.New("digitalpost: Config.SenderLabel must name the sender")
 	}
+	version := cfg.MeMoVersion
+	if version == "" {
+		version = DefaultMeMoVersion
+	}
+	if !validMeMoVersion(version) {
+		return nil, fmt.Errorf("digitalpost: Config.MeMoVersion must be %s or %s", MeMo11, MeMo12)
+	}
 
 	timeout := cfg.Timeout
 	if timeout <= 0 {
@@ -125,6 +137,7 @@ func NewClient(cfg Config) (*Client, error) {
 		memosURL:    strings.TrimRight(cfg.BaseURL, "/") + MemosPath,
 		senderCVR:   cfg.SenderCVR,
 		senderLabel: cfg.SenderLabel,
+		memoVersion: version,
 		http:        rc,
 		transport:   transport,
 		logger:      cfg.Logger,
@@ -156,10 +169,10 @@ func (c *Client) Send(ctx context.Context, l Letter) (Receipt, error) {
 	if l.Created.IsZero() {
 		l.Created = c.now()
 	}
-	body, err := BuildMeMo(l)
+	body, err := BuildMeMoVersion(l, c.memoVersion)
 	if err != nil {
 		e := &Error{Op: "send", Permanent: true, Err: err}
-		if uuidPattern.MatchString(l.MessageUUID) {
+		if memoUUIDPattern.MatchString(l.MessageUUID) {
 			e.MessageUUID = l.MessageUUID
 		}
 		return Receipt{}, e

@@ -14,6 +14,7 @@ import (
 
 	"github.com/valghalla/valghalla/fakes/dpfake"
 	"github.com/valghalla/valghalla/fakes/localpki"
+	"github.com/valghalla/valghalla/fakes/xsdcheck"
 	"github.com/valghalla/valghalla/providers/digitalpost"
 )
 
@@ -392,6 +393,7 @@ func TestNewClientChecksConfig(t *testing.T) {
 		{"no CVR", func(c *digitalpost.Config) { c.SenderCVR = "" }, "SenderCVR"},
 		{"no label", func(c *digitalpost.Config) { c.SenderLabel = "" }, "SenderLabel"},
 		{"no key", func(c *digitalpost.Config) { c.Certificate.PrivateKey = nil }, "Certificate"},
+		{"MeMo 1.0", func(c *digitalpost.Config) { c.MeMoVersion = "1.0" }, "Config.MeMoVersion must be 1.1 or 1.2"},
 	}
 	for _, tc := range cases {
 		cfg := srv.ClientConfig()
@@ -399,5 +401,29 @@ func TestNewClientChecksConfig(t *testing.T) {
 		if _, err := digitalpost.NewClient(cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: NewClient error %v, want one about %s", tc.name, err, tc.want)
 		}
+	}
+}
+
+// Config.MeMoVersion chooses the version the client writes ("" the
+// default, 1.2); what reaches the fake is valid against that version's
+// published schema.
+func TestSendWritesTheConfiguredMeMoVersion(t *testing.T) {
+	srv := startFake(t)
+	for i, version := range []string{"", digitalpost.MeMo11, digitalpost.MeMo12} {
+		c := newClient(t, srv, func(cfg *digitalpost.Config) { cfg.MeMoVersion = version })
+		uuid := []string{letterUUID, "0b5e1d1e-8c8f-4a57-9d0e-3c3f2d2a1b10", "3c9a7d2e-1f4b-4e6a-8b5c-7d9e0f1a2b3c"}[i]
+		if _, err := c.Send(context.Background(), letterFor(someoneCPR, uuid)); err != nil {
+			t.Fatalf("%q: Send: %v", version, err)
+		}
+		d := srv.Deliveries()
+		got := d[len(d)-1].MeMo
+		want := version
+		if want == "" {
+			want = digitalpost.DefaultMeMoVersion
+		}
+		if !bytes.Contains(got, []byte(`memoVersion="`+want+`"`)) {
+			t.Errorf("%q: the fake got %s", version, got)
+		}
+		xsdcheck.Valid(t, schemaOf(want), got)
 	}
 }

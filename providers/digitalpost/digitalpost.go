@@ -1,10 +1,15 @@
 // Package digitalpost sends letters to citizens' Digital Post mailboxes
-// through the Næste generation Digital Post (NgDP) REST API: a MeMo 1.1 XML
-// message posted over HTTPS with mutual TLS (the municipality's OCES3 system
-// certificate as the client certificate), answered with a JSON receipt.
+// through the Næste generation Digital Post (NgDP) REST API: a MeMo XML
+// message (version 1.2 by default, 1.1 by Config.MeMoVersion) posted over
+// HTTPS with mutual TLS (the municipality's OCES3 system certificate as the
+// client certificate), answered with a JSON receipt.
 //
-// BuildMeMo writes the message, Client sends it, and dpfake is a local NgDP
-// that speaks the same wire format for tests and `valghalla dev`.
+// BuildMeMoVersion writes the message, Client sends it, and dpfake is a
+// local NgDP that speaks the same wire format for tests and `valghalla dev`.
+// The MeMo schema's rules on every value written or read are in facets.go,
+// one place for the builder and for the fake, which refuses what the
+// schema refuses; the conformance tests hold both to the published schemas
+// with xmllint.
 //
 // Idempotency: the letter's MessageUUID is the NgDP idempotency key. The
 // caller generates it once, stores it before the first attempt and passes the

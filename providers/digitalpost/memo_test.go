@@ -51,15 +51,17 @@ func withAttachment() digitalpost.Letter {
 
 func TestBuildMeMoGolden(t *testing.T) {
 	cases := []struct {
-		golden string
-		letter digitalpost.Letter
+		golden, version string
+		letter          digitalpost.Letter
 	}{
-		{"letter.golden", invitation()},
-		{"letter_with_attachment.golden", withAttachment()},
+		{"letter.golden", digitalpost.MeMo11, invitation()},
+		{"letter_with_attachment.golden", digitalpost.MeMo11, withAttachment()},
+		{"letter_1.2.golden", digitalpost.MeMo12, invitation()},
+		{"letter_with_attachment_1.2.golden", digitalpost.MeMo12, withAttachment()},
 	}
 	for _, tc := range cases {
 		t.Run(tc.golden, func(t *testing.T) {
-			got, err := digitalpost.BuildMeMo(tc.letter)
+			got, err := digitalpost.BuildMeMoVersion(tc.letter, tc.version)
 			if err != nil {
 				t.Fatalf("BuildMeMo: %v", err)
 			}
@@ -89,8 +91,33 @@ func TestBuildMeMoGolden(t *testing.T) {
 	}
 }
 
+// MeMo 1.2 is the default; 1.1 is 1.2 with memoSchVersion.
+func TestBuildMeMoVersions(t *testing.T) {
+	if digitalpost.DefaultMeMoVersion != digitalpost.MeMo12 {
+		t.Errorf("default MeMo version %s", digitalpost.DefaultMeMoVersion)
+	}
+	def, err := digitalpost.BuildMeMo(invitation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v12, _ := digitalpost.BuildMeMoVersion(invitation(), digitalpost.MeMo12)
+	v11, _ := digitalpost.BuildMeMoVersion(invitation(), digitalpost.MeMo11)
+	if !bytes.Equal(def, v12) {
+		t.Error("BuildMeMo does not write the default version")
+	}
+	if !strings.Contains(string(v12), `<memo:Message xmlns:memo="https://DigitalPost.dk/MeMo-1" memoVersion="1.2">`) || strings.Contains(string(v12), "memoSchVersion") {
+		t.Errorf("MeMo 1.2:\n%s", v12)
+	}
+	if !strings.Contains(string(v11), `<memo:Message xmlns:memo="https://DigitalPost.dk/MeMo-1" memoVersion="1.1" memoSchVersion="1.1.0">`) {
+		t.Errorf("MeMo 1.1:\n%s", v11)
+	}
+	if _, err := digitalpost.BuildMeMoVersion(invitation(), "1.3"); err == nil || !strings.Contains(err.Error(), "MeMo version must be 1.1 or 1.2") {
+		t.Errorf("version 1.3: %v", err)
+	}
+}
+
 func TestBuildMeMoShape(t *testing.T) {
-	got, err := digitalpost.BuildMeMo(withAttachment())
+	got, err := digitalpost.BuildMeMoVersion(withAttachment(), digitalpost.MeMo11)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,14 +153,14 @@ func TestLetterValidation(t *testing.T) {
 		change func(*digitalpost.Letter)
 		want   string
 	}{
-		{"no uuid", func(l *digitalpost.Letter) { l.MessageUUID = "" }, "MessageUUID must be a UUID"},
-		{"bad uuid", func(l *digitalpost.Letter) { l.MessageUUID = "6f1c1c3e5b7a4d8e9a512f1e0c9d8b7a" }, "MessageUUID must be a UUID"},
+		{"no uuid", func(l *digitalpost.Letter) { l.MessageUUID = "" }, "messageUUID: pattern of a version-4 UUID"},
+		{"bad uuid", func(l *digitalpost.Letter) { l.MessageUUID = "6f1c1c3e5b7a4d8e9a512f1e0c9d8b7a" }, "messageUUID: pattern of a version-4 UUID"},
 		{"short CVR", func(l *digitalpost.Letter) { l.SenderCVR = "1234567" }, "SenderCVR must be a CVR number"},
 		{"no sender label", func(l *digitalpost.Letter) { l.SenderLabel = " " }, "SenderLabel must not be empty"},
 		{"CPR with dash", func(l *digitalpost.Letter) { l.RecipientCPR = "010170-4001" }, "RecipientCPR must be a CPR number"},
 		{"CPR too short", func(l *digitalpost.Letter) { l.RecipientCPR = "010170400" }, "RecipientCPR must be a CPR number"},
 		{"no label", func(l *digitalpost.Letter) { l.Label = "" }, "Label must not be empty"},
-		{"label too long", func(l *digitalpost.Letter) { l.Label = strings.Repeat("æ", 257) }, "Label is longer than 256"},
+		{"label too long", func(l *digitalpost.Letter) { l.Label = strings.Repeat("æ", 257) }, "MessageHeader/label: maxLength 256"},
 		{"no created", func(l *digitalpost.Letter) { l.Created = time.Time{} }, "Created must be set"},
 		{"no HTML", func(l *digitalpost.Letter) { l.HTML = "\n" }, "HTML must not be empty"},
 		{"HTML not UTF-8", func(l *digitalpost.Letter) { l.HTML = "\xff\xfe" }, "HTML must be UTF-8"},
@@ -171,12 +198,12 @@ func TestParseMeMoRefuses(t *testing.T) {
 		{"truncated", g[:len(g)/2], "not well-formed XML"},
 		{"wrong namespace", strings.Replace(g, "https://DigitalPost.dk/MeMo-1", "https://example.org/MeMo-2", 1), "namespace https://DigitalPost.dk/MeMo-1"},
 		{"no namespace", strings.NewReplacer(`xmlns:memo="https://DigitalPost.dk/MeMo-1"`, "", "memo:", "").Replace(g), "namespace https://DigitalPost.dk/MeMo-1"},
-		{"other version", strings.Replace(g, `memoVersion="1.1"`, `memoVersion="1.2"`, 1), "memoVersion must be 1.1"},
+		{"other version", strings.Replace(g, `memoVersion="1.2"`, `memoVersion="2.0"`, 1), "memoVersion: must be 1.1 or 1.2"},
 		{"NemSMS", strings.Replace(g, ">DIGITALPOST<", ">NEMSMS<", 1), "messageType must be DIGITALPOST"},
-		{"no recipient", cut(g, "<memo:Recipient>", "</memo:Recipient>"), "Recipient is required"},
+		{"no recipient", cut(g, "<memo:Recipient>", "</memo:Recipient>"), "Recipient: required"},
 		{"recipient by CVR", strings.Replace(g, "<memo:idType>CPR</memo:idType>", "<memo:idType>CVR</memo:idType>", 1), "Recipient/idType must be CPR"},
 		{"bad CPR", strings.Replace(g, someoneCPR, "01017040", 1), "RecipientCPR must be a CPR number"},
-		{"no main document", cut(g, "<memo:MainDocument>", "</memo:MainDocument>"), "MainDocument/File is required"},
+		{"no main document", cut(g, "<memo:MainDocument>", "</memo:MainDocument>"), "MainDocument: required"},
 		{"content not base64", strings.Replace(g, "<memo:content>", "<memo:content>*", 1), "content is not base64"},
 		{"no created", cut(g, "<memo:createdDateTime>", "</memo:createdDateTime>"), "createdDateTime"},
 		{"no header", cut(g, "<memo:MessageHeader>", "</memo:MessageHeader>"), "MessageHeader and MessageBody are required"},
