@@ -86,8 +86,8 @@ type devChannels struct {
 // startDevChannels starts the fakes. The fake Digital Post refuses the
 // fixture people who are exempt, as the real one would; the fake Twilio
 // posts status callbacks and the dev mailbox's replies to the web app at
-// webURL, signed as Twilio signs them.
-func startDevChannels(webURL string, log *slog.Logger) (*devChannels, error) {
+// webURL, signed as Twilio signs them. Letters are written in memoVersion.
+func startDevChannels(webURL, memoVersion string, log *slog.Logger) (*devChannels, error) {
 	var exempt []string
 	for _, p := range cprfake.FixturePeople("", models.Date{}) {
 		if p.DigitalPostExempt {
@@ -100,6 +100,7 @@ func startDevChannels(webURL string, log *slog.Logger) (*devChannels, error) {
 	}
 	dpCfg := dp.ClientConfig()
 	dpCfg.Logger = log.With("component", "digitalpost")
+	dpCfg.MeMoVersion = memoVersion // DIGITALPOST_MEMO_VERSION, as the worker of production reads it
 	dpClient, err := digitalpost.NewClient(dpCfg)
 	if err != nil {
 		dp.Close()

@@ -126,7 +126,7 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 	}
 	defer fakeRegister.Close()
 	webURL := "http://" + ln.Addr().String()
-	channels, err := startDevChannels(webURL, log)
+	channels, err := startDevChannels(webURL, cfg.DigitalPostMeMoVersion, log)
 	if err != nil {
 		return err
 	}
