@@ -80,8 +80,8 @@ package cpr
 //     service.properties is not among the published files), and the plain
 //     client-certificate call (InvocationContext, no STS token) is still
 //     offered for v5: KOMBIT's v5 demo client fetches a token from the STS
-//     for the service's entity ID (service.entityID in the contract's
-//     sp/service.properties, not published), which this client does not do.
+//     for the service's entity ID (EntityID; service.entityID in the
+//     contract's sp/service.properties), which this client does not do.
 //   - Serviceplatformen accepts AuthorityContext and InvocationContext
 //     together (the schema allows it; the references each send one).
 //   - Children of persondata/adresse are read by local name only (the
@@ -148,6 +148,12 @@ const (
 	// EndpointPath is the path of the service on Serviceplatformen, e.g.
 	// https://exttest.serviceplatformen.dk/service/CPR/PersonBaseDataExtended/5.
 	EndpointPath = "/service/CPR/PersonBaseDataExtended/5"
+
+	// EntityID is the v5 service's entity id, what a token from
+	// Serviceplatformen's STS is asked for (AppliesTo): the value KOMBIT's
+	// v5 demo client and public v5 clients use. The certificate-only call
+	// this client makes sends none; a token-based call will need it.
+	EntityID = "http://cpr.serviceplatformen.dk/service/personbasedataextended/5"
 
 	contentType = "text/xml; charset=utf-8"
 
