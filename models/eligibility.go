@@ -201,35 +201,26 @@ const (
 // the election laws care about. Codes not in the table (nor configured, see
 // countryOf) are countryNone.
 //
-// ==== VERIFY BEFORE PRODUCTION ====
-// These codes must be checked against CPR-kontoret's official list, "Lande og
-// landekoder" on cpr.dk (https://www.cpr.dk/kunder/gratis-download/lande-og-landekoder,
-// file CPR-LandeMyndighedskoder-20240104.csv), or CPR's myndighedsregister,
-// which cpr.dk says is the one to load into IT systems. That file could not be
-// read when this table was written. The codes come from secondary sources that
-// both say they follow CPR's classification:
+// The codes of the 8 member states missing from the first table (Estland,
+// Letland, Litauen, Tjekkiet, Slovakiet, Slovenien, Kroatien, Cypern) come
+// from ../shared/DOMAIN.md, where two independent sources agree on each: the
+// CPR authority-register extract shipped with Magenta's CPR Broker
+// (PART/Source/CprBroker/CPRDirect/Lookup/Init/Authority_4357.txt,
+// 2012-07-02, each row with its ISO codes) and Danmarks Statistik's STATSB
+// code list. The others come from secondary sources that both say they
+// follow CPR's classification:
 //   - LIFA, LOIS statistik PRO manual, "Kategorisering" of citizenship
 //     ("StatMynKode"; "samme metode som benyttes af Danmarks Statistik"),
-//     https://dok.lifa.dk/manual/LOISstatistikPRO2/html/kategorisering.htm —
-//     every code below;
+//     https://dok.lifa.dk/manual/LOISstatistikPRO2/html/kategorisering.htm;
 //   - Danmarks Statistik, variable LAND ("Statsborgerskabkode (jvf.
 //     klassificeringen i CPR)"),
 //     https://www.dst.dk/da/TilSalg/Forskningsservice/Dokumentation/hoejkvalitetsvariable/udlaendinge/land
 //     — confirms 5130 Frankrig, 5140 Nederlandene, 5170 Storbritannien and
 //     5180 Tyskland.
 //
-// MISSING: the codes of Estland, Letland, Litauen, Tjekkiet, Slovakiet,
-// Slovenien, Kroatien and Cypern are not in the part of the LIFA list that
-// could be read (5100–5199) and were not found elsewhere; they are not guessed
-// here. Until they are known their citizens are treated as non-EU — failing
-// closed: at KV they need 4 years' residence, at EP they are refused.
-// The municipality completes the table without a code change: look the 8
-// codes up in CPR's "Lande og landekoder" (above) and set them in
-// CPR_EU_COUNTRY_CODES (eucountries.go), e.g. CPR_EU_COUNTRY_CODES=5xxx,5yyy,…
-// for web, worker and dev alike. Until at least 8 extra codes are set, every
-// start logs a warning naming these states. When the codes are verified, add
-// them here and drop them from missingEUStates.
-// ==================================
+// CPR's own list, "Lande og landekoder" on cpr.dk, is the one to check them
+// against; should it ever differ, CPR_EU_COUNTRY_CODES (eucountries.go) adds
+// a code without a code change.
 //
 // Deliberately absent: 5170 Storbritannien (left the EU on 31 January 2020),
 // 5107 Liechtenstein and 5160 Schweiz (EEA/EFTA, but the laws name only
@@ -258,6 +249,16 @@ var cprCountries = map[string]countryGroup{
 	"5164": countryEU, // Spanien
 	"5174": countryEU, // Ungarn
 	"5180": countryEU, // Tyskland
+	// The eight of ../shared/DOMAIN.md (CPR Broker's authority register and
+	// Danmarks Statistik's STATSB agree on each).
+	"5422": countryEU, // Cypern
+	"5607": countryEU, // Estland
+	"5609": countryEU, // Letland
+	"5611": countryEU, // Litauen
+	"5750": countryEU, // Kroatien
+	"5752": countryEU, // Slovenien
+	"5776": countryEU, // Tjekkiet
+	"5778": countryEU, // Slovakiet
 	"5182": countryEU, // Østrig
 
 	"5105": countryIcelandNorway, // Island, "ligeret dansk" (the 1918 union's equal rights; Icelandic citizens)

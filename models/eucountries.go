@@ -8,13 +8,10 @@ import (
 	"sync/atomic"
 )
 
-// EUCountryCodesSetting is the environment variable that completes
-// cprCountries with the CPR codes of other EU member states.
+// EUCountryCodesSetting is the environment variable that adds CPR codes of
+// other EU member states to cprCountries: a correction, should CPR's list
+// ever differ from the built-in table.
 const EUCountryCodesSetting = "CPR_EU_COUNTRY_CODES"
-
-// missingEUStates are the member states whose CPR country codes the built-in
-// table lacks (see cprCountries, MISSING).
-var missingEUStates = []string{"Estland", "Letland", "Litauen", "Tjekkiet", "Slovakiet", "Slovenien", "Kroatien", "Cypern"}
 
 // cprNotOtherEU names the codes the built-in table knows to be something
 // other than another EU member state: the setting may not make them EU.
@@ -78,16 +75,6 @@ func isFourDigits(s string) bool {
 // Codes lists the codes that add to the built-in table, in order.
 func (e ExtraEUCountryCodes) Codes() []string {
 	return slices.Sorted(maps.Keys(e.codes))
-}
-
-// StatesPossiblyMissing names the member states that may still have no code:
-// all of missingEUStates while fewer codes than that are configured (which
-// code belongs to which state cannot be known here), none once as many are.
-func (e ExtraEUCountryCodes) StatesPossiblyMissing() []string {
-	if len(e.codes) >= len(missingEUStates) {
-		return nil
-	}
-	return slices.Clone(missingEUStates)
 }
 
 // extraEU holds the codes in use, set once at start-up by

@@ -120,31 +120,31 @@ func TestExtraEUCountryCodesInEligibility(t *testing.T) {
 	}
 }
 
-func TestStatesPossiblyMissing(t *testing.T) {
-	for _, tt := range []struct {
-		setting string
-		missing bool
-	}{
-		{"", true},
-		{"0001,0002,0003,0004,0005,0006,0007", true},
-		{"0001,0002,0003,0004,0005,0006,0007,5120", true}, // 5120 is built in: 7 new
-		{"0001,0002,0003,0004,0005,0006,0007,0007", true}, // a duplicate: 7 new
-		{"0001,0002,0003,0004,0005,0006,0007,0008", false},
-		{"0001,0002,0003,0004,0005,0006,0007,0008,0009", false},
+// A citizen of each of the eight member states the table once lacked, just
+// arrived: another EU citizen, eligible at KV and EP without the 4 years'
+// residence, not at FV/FA; and no setting needed.
+func TestTheEightAddedMemberStatesInEligibility(t *testing.T) {
+	SetExtraEUCountryCodes(ExtraEUCountryCodes{})
+	arrived := testElectionDay.AddDays(-30)
+	want := map[ElectionKind]string{Folketingsvalg: "citizenship", Folkeafstemning: "citizenship", Kommunalvalg: "", EuropaParlamentsvalg: ""}
+	for state, code := range map[string]string{
+		"Estland": "5607", "Letland": "5609", "Litauen": "5611", "Tjekkiet": "5776",
+		"Slovakiet": "5778", "Slovenien": "5752", "Kroatien": "5750", "Cypern": "5422",
 	} {
-		e, err := ParseExtraEUCountryCodes(tt.setting)
-		if err != nil {
-			t.Fatal(err)
+		p := resident(t, func(p *PersonFacts) { p.Citizenship, p.ResidentSince = code, arrived })
+		for _, kind := range ElectionKinds {
+			if got := joinCodes(CheckEligibility(kind, testElectionDay, testMunicipality, p, true)); got != want[kind] {
+				t.Errorf("%s (%s) at %s: codes %q, want %q", state, code, kind, got, want[kind])
+			}
 		}
-		got := e.StatesPossiblyMissing()
-		if tt.missing && !slices.Equal(got, missingEUStates) || !tt.missing && got != nil {
-			t.Errorf("%q: %v", tt.setting, got)
+		if _, err := ParseExtraEUCountryCodes(code); err != nil {
+			t.Errorf("%s as a correction: %v", code, err)
 		}
 	}
 }
 
 // The refusal list covers every code the table has as not-EU, and the EU
-// codes known plus the states missing make the 26 other member states.
+// codes make the 26 other member states.
 func TestCountryListsAgree(t *testing.T) {
 	eu := 0
 	for code, g := range cprCountries {
@@ -157,7 +157,7 @@ func TestCountryListsAgree(t *testing.T) {
 			t.Errorf("%s (group %d) is not in cprNotOtherEU", code, g)
 		}
 	}
-	if eu+len(missingEUStates) != 26 {
-		t.Errorf("%d EU codes + %d missing states, want 26 other member states", eu, len(missingEUStates))
+	if eu != 26 {
+		t.Errorf("%d EU codes, want the 26 other member states", eu)
 	}
 }

@@ -133,7 +133,7 @@ var settings = []setting{
 		func(c *config, v string) error { c.CPRUserSystemUUID = v; return nil }},
 	{"CPR_USER_UUID", "", "web: Serviceplatformen user (the municipality)",
 		func(c *config, v string) error { c.CPRUserUUID = v; return nil }},
-	{models.EUCountryCodesSetting, "", "dev, web, worker: CPR country codes (4 digits, comma-separated) that count as other-EU citizenships besides the built-in table: the 8 member states it lacks, from CPR's list \"Lande og landekoder\"",
+	{models.EUCountryCodesSetting, "", "dev, web, worker: CPR country codes (4 digits, comma-separated) that count as other-EU citizenships besides the built-in table, which has every member state: a correction, should CPR's list \"Lande og landekoder\" ever differ",
 		func(c *config, v string) (err error) {
 			c.ExtraEUCountryCodes, err = models.ParseExtraEUCountryCodes(v)
 			return
@@ -323,22 +323,9 @@ func (c config) warnOfLocalTrial(log *slog.Logger) {
 
 // useEUCountryCodes puts the configured EU country codes in force; the
 // commands that evaluate eligibility (dev, web, worker) call it once at
-// start-up, before they serve. While member states may still lack a code it
-// warns, once: their citizens are treated as non-EU.
-func (c config) useEUCountryCodes(log *slog.Logger) {
+// start-up, before they serve.
+func (c config) useEUCountryCodes() {
 	models.SetExtraEUCountryCodes(c.ExtraEUCountryCodes)
-	c.warnOfMissingEUCountryCodes(log)
-}
-
-// warnOfMissingEUCountryCodes is useEUCountryCodes's warning; dev gives it
-// once its ports are bound, so a taken port stays a one-line error.
-func (c config) warnOfMissingEUCountryCodes(log *slog.Logger) {
-	if missing := c.ExtraEUCountryCodes.StatesPossiblyMissing(); len(missing) > 0 {
-		log.Warn(fmt.Sprintf("%d EU member states have no CPR country code configured (%s): their citizens count as non-EU "+
-			"(refused at EP, 4 years' residence needed at KV); set %s from CPR's list \"Lande og landekoder\" (cpr.dk)",
-			len(missing), strings.Join(missing, ", "), models.EUCountryCodesSetting),
-			"configured_codes", len(c.ExtraEUCountryCodes.Codes()))
-	}
 }
 
 func (c config) requireDatabase() error {

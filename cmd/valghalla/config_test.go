@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -160,7 +159,7 @@ func TestQuotaCommand(t *testing.T) {
 }
 
 // CPR_EU_COUNTRY_CODES: read at start-up, bad values refused with what is
-// wrong, and a warning naming the member states while codes may be missing.
+// wrong; a correction, the built-in table having every member state.
 func TestEUCountryCodesSetting(t *testing.T) {
 	t.Cleanup(func() { models.SetExtraEUCountryCodes(models.ExtraEUCountryCodes{}) })
 	for _, c := range []struct{ value, want string }{
@@ -180,56 +179,6 @@ func TestEUCountryCodesSetting(t *testing.T) {
 		}
 	}
 
-	eight := "0001,0002,0003,0004,0005,0006,0007,0008"
-	for _, c := range []struct {
-		value string
-		warns bool
-	}{
-		{"", true},
-		{"5198", true},
-		{"0001,0002,0003,0004,0005,0006,0007,5120", true}, // 5120 Sverige is built in
-		{eight, false},
-		{eight + ",0009", false},
-	} {
-		cfg, err := loadConfig(func(k string) string {
-			if k == "CPR_EU_COUNTRY_CODES" {
-				return c.value
-			}
-			return ""
-		}, nil, nil, false)
-		if err != nil {
-			t.Fatalf("%q: %v", c.value, err)
-		}
-		var logs bytes.Buffer
-		cfg.useEUCountryCodes(slog.New(slog.NewTextHandler(&logs, nil)))
-		warned := strings.Contains(logs.String(), "level=WARN")
-		if warned != c.warns || strings.Count(logs.String(), "\n") > 1 {
-			t.Errorf("%q: warned %v, want %v:\n%s", c.value, warned, c.warns, logs.String())
-		}
-		for _, want := range []string{"8 EU member states", "Estland", "Cypern", "CPR_EU_COUNTRY_CODES", "Lande og landekoder"} {
-			if c.warns && !strings.Contains(logs.String(), want) {
-				t.Errorf("%q: the warning lacks %q:\n%s", c.value, want, logs.String())
-			}
-		}
-	}
-
-	// Each command that evaluates eligibility uses the setting first: here
-	// they stop soon after (no database; the web port taken), having warned.
-	// dev warns once its ports are bound (TestDevServesEverything… sees it).
-	taken, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer taken.Close()
-	for _, cmd := range []string{"web", "worker"} {
-		env := map[string]string{"LISTEN_ADDR": taken.Addr().String(), "VALGHALLA_DATA_DIR": t.TempDir(), "CPR_EU_COUNTRY_CODES": "5198"}
-		var stdout, stderr bytes.Buffer
-		code := run(context.Background(), []string{cmd}, func(k string) string { return env[k] }, &stdout, &stderr)
-		if code != exitFailure || strings.Count(stderr.String(), "EU member states have no CPR country code configured") != 1 {
-			t.Errorf("%s: exit %d, stderr %q; want %d and the warning once", cmd, code, stderr.String(), exitFailure)
-		}
-	}
-
 	// The codes are in force once used: a citizen with a configured code is
 	// another EU citizen (eligible at EP), with the built-in table only not.
 	cpr, err := models.ParseCPR("0101801234")
@@ -241,12 +190,12 @@ func TestEUCountryCodesSetting(t *testing.T) {
 	for _, c := range []struct {
 		value string
 		want  int // reasons at EP
-	}{{eight, 0}, {"", 1}} {
+	}{{"0003", 0}, {"", 1}} {
 		cfg, err := loadConfig(func(k string) string { return map[string]string{"CPR_EU_COUNTRY_CODES": c.value}[k] }, nil, nil, false)
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg.useEUCountryCodes(slog.New(slog.DiscardHandler))
+		cfg.useEUCountryCodes()
 		if got := models.CheckEligibility(models.EuropaParlamentsvalg, day, "0607", person, true); len(got) != c.want {
 			t.Errorf("%q at EP: %v", c.value, got)
 		}

@@ -16,7 +16,6 @@ import (
 
 	"github.com/valghalla/valghalla/activities"
 	"github.com/valghalla/valghalla/devserver"
-	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/usecases"
 	"github.com/valghalla/valghalla/web"
@@ -29,7 +28,7 @@ import (
 // Temporal server and its Web UI, the app database on SQLite, the worker and
 // the web app, all keeping their data under one folder.
 func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer) error {
-	models.SetExtraEUCountryCodes(cfg.ExtraEUCountryCodes)
+	cfg.useEUCountryCodes()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data folder: %w", err)
 	}
@@ -66,7 +65,6 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 		return fmt.Errorf("start Temporal: %w", err)
 	}
 	defer temporalServer.Stop()
-	cfg.warnOfMissingEUCountryCodes(log)
 
 	opts := temporalOptions(cfg, log)
 	opts.HostPort = temporalServer.FrontendAddress()

@@ -186,7 +186,7 @@ func runTemporalSetup(ctx context.Context, cfg config, log *slog.Logger, stdout 
 }
 
 func runWeb(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) error {
-	cfg.useEUCountryCodes(log)
+	cfg.useEUCountryCodes()
 	db, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -219,7 +219,7 @@ func runWeb(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) erro
 }
 
 func runWorker(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) error {
-	cfg.useEUCountryCodes(log)
+	cfg.useEUCountryCodes()
 	db, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return err

@@ -171,8 +171,9 @@ func TestDevServesEverythingAndKeepsItsDataAcrossRestarts(t *testing.T) {
 		}
 		webURL := "http://" + env["LISTEN_ADDR"]
 		out := p.stdout.String()
-		if n := strings.Count(p.stderr.String(), "EU member states have no CPR country code configured"); n != 1 {
-			t.Errorf("round %d: the warning of missing EU country codes came %d times, want once:\n%s", round, n, p.stderr.String())
+		// The built-in table has every member state: nothing to warn of.
+		if strings.Contains(p.stderr.String(), "EU member states") {
+			t.Errorf("round %d: a warning of missing EU country codes:\n%s", round, p.stderr.String())
 		}
 		for _, want := range []string{webURL, "http://" + env["TEMPORAL_UI_ADDR"], store.DemoEmail, store.DemoPassword} {
 			if !strings.Contains(out, want) {
