@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -97,7 +99,7 @@ type apiPerson struct {
 	Name      string `json:"name"`
 	MaskedCPR string `json:"masked_cpr"`
 	PartyID   int64  `json:"party_id"`
-	Created   bool   `json:"created"`
+	Created   *bool  `json:"created"`
 }
 
 func TestAPIRegistersAndNominatesWithThePagesRules(t *testing.T) {
@@ -109,7 +111,7 @@ func TestAPIRegistersAndNominatesWithThePagesRules(t *testing.T) {
 	res := secA.do(http.MethodPost, "/api/v1/participants", map[string]any{"cpr": "010170-4001", "mobile": "20304050"})
 	var soeren apiPerson
 	res.decode(t, &soeren)
-	if res.Status != http.StatusCreated || !soeren.Created || soeren.Name != "Søren Ærø" || soeren.MaskedCPR != "010170-XXXX" ||
+	if res.Status != http.StatusCreated || soeren.Created != nil || soeren.Name != "Søren Ærø" || soeren.MaskedCPR != "010170-XXXX" ||
 		soeren.PartyID != n.partyA.ID {
 		t.Fatalf("register: %d %s", res.Status, res.Body)
 	}
@@ -120,7 +122,7 @@ func TestAPIRegistersAndNominatesWithThePagesRules(t *testing.T) {
 	res = staff.do(http.MethodPost, "/api/v1/participants", map[string]any{"cpr": "0101704001", "party_id": n.partyV.ID})
 	var again apiPerson
 	res.decode(t, &again)
-	if res.Status != http.StatusOK || again.Created || again.ID != soeren.ID {
+	if res.Status != http.StatusOK || again.Created == nil || *again.Created || again.ID != soeren.ID {
 		t.Errorf("register twice: %d %s", res.Status, res.Body)
 	}
 	for _, c := range []struct {
@@ -345,4 +347,29 @@ func TestAPIConcurrentClaimsOfOneSlot(t *testing.T) {
 			t.Errorf("%d assignments on the slot, %d holding it; want exactly one", len(holding), held)
 		}
 	})
+}
+
+// A party secretary re-registering another party's person gets the answer
+// of a new registration: 201, the same keys, no word of the match and
+// nothing the other party typed. Staff are told (200, created false).
+func TestAPIReRegistrationAnswersAsANewOne(t *testing.T) {
+	n := newAPINominations(t, storetest.SQLite(t))
+	api := n.tokens(t)
+	secA, staff := api[models.RolePartySecretary], api[models.RoleStaff]
+	if res := staff.do(http.MethodPost, "/api/v1/participants", map[string]any{"cpr": "0101704009", "party_id": n.partyV.ID, "mobile": "29876543"}); res.Status != http.StatusCreated {
+		t.Fatalf("staff register for V: %d %s", res.Status, res.Body)
+	}
+	keys := func(body []byte) string {
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(slices.Sorted(maps.Keys(m)), ",")
+	}
+	known := secA.do(http.MethodPost, "/api/v1/participants", map[string]any{"cpr": "0101704009"})
+	fresh := secA.do(http.MethodPost, "/api/v1/participants", map[string]any{"cpr": "0101704016"})
+	if known.Status != fresh.Status || known.Status != http.StatusCreated || keys(known.Body) != keys(fresh.Body) ||
+		strings.Contains(string(known.Body), "created") || strings.Contains(string(known.Body), "29876543") {
+		t.Errorf("A re-registering V's person: %d %s; a new person: %d %s", known.Status, known.Body, fresh.Status, fresh.Body)
+	}
 }

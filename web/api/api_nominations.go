@@ -39,9 +39,11 @@ type apiParticipant struct {
 	Name      string `json:"name"`
 	MaskedCPR string `json:"masked_cpr"`
 	PartyID   int64  `json:"party_id"`
-	// Created is false when the number was registered before (by any
-	// party): the person is then only added to this party's list.
-	Created bool `json:"created"`
+	// Created, for staff only, is false when the number was registered
+	// before (by any party): the person is then only added to this
+	// party's list. A party secretary is not told: that another party has
+	// the person would say something of their politics.
+	Created *bool `json:"created,omitempty"`
 }
 
 type apiNominationInput struct {
@@ -110,12 +112,16 @@ func (s *server) apiRegisterParticipant(c *gin.Context) {
 		s.apiRefused(c, err)
 		return
 	}
-	status := http.StatusOK
-	if r.Created {
-		status = http.StatusCreated
+	out := apiParticipant{ID: r.Participant.ID, Name: r.Participant.Name, MaskedCPR: r.MaskedCPR, PartyID: r.PartyID}
+	status := http.StatusCreated
+	if site.User(c).Role != models.RolePartySecretary {
+		// Staff see a match: 200 and created false.
+		out.Created = &r.Created
+		if !r.Created {
+			status = http.StatusOK
+		}
 	}
-	c.JSON(status, apiParticipant{ID: r.Participant.ID, Name: r.Participant.Name, MaskedCPR: r.MaskedCPR, PartyID: r.PartyID,
-		Created: r.Created})
+	c.JSON(status, out)
 }
 
 func ineligibilityTexts(c *gin.Context, reasons []models.Ineligibility) []string {
