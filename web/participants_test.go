@@ -114,6 +114,12 @@ func TestPartySecretaryRegistersByCPRAndNeverSeesItAgain(t *testing.T) {
 	if rec := secA.do(http.MethodGet, "/deltagere/"+id+"/log.csv", nil); rec.Code != http.StatusForbidden {
 		t.Errorf("a party secretary exporting the audit log: %d", rec.Code)
 	}
+	// A user named as a formula stays text in the export, as in every other.
+	f.db.Model(&models.User{}).Where("id = ?", f.users[models.RoleStaff].ID).Update("name", `=HYPERLINK("https://evil.example","Klik")`)
+	if body := staff.do(http.MethodGet, "/deltagere/"+id+"/log.csv", nil).Body.String(); !strings.Contains(body, `;"'=HYPERLINK(`) ||
+		strings.Contains(body, `;"=HYPERLINK(`) || strings.Contains(body, ";=HYPERLINK(") {
+		t.Errorf("the actor's name is not guarded in the export:\n%s", body)
+	}
 }
 
 func TestAnotherPartySeesNothingOfTheFirst(t *testing.T) {

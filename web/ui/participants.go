@@ -1,9 +1,10 @@
 package ui
 
 import (
-	"encoding/csv"
 	"net/http"
 	"strconv"
+
+	"github.com/valghalla/valghalla/web/export"
 
 	"github.com/gin-gonic/gin"
 
@@ -148,18 +149,20 @@ func (s *server) auditExport(c *gin.Context) {
 		return
 	}
 	p, entries, names := audit.Participant, audit.Entries, audit.Actors
-	c.Header("Content-Type", "text/csv; charset=utf-8")
-	c.Header("Content-Disposition", `attachment; filename="logudtraek-`+strconv.FormatInt(p.ID, 10)+`.csv"`)
-	c.Header("Cache-Control", "no-store")
-	w := csv.NewWriter(c.Writer)
-	c.Writer.WriteString("\ufeff")
-	w.Write([]string{"tidspunkt", "handling", "udført af", "detaljer"})
+	sheet := export.Sheet{Header: []string{"tidspunkt", "handling", "udført af", "detaljer"}}
 	for _, e := range entries {
 		actor := "system"
 		if e.ActorID != nil {
 			actor = names[*e.ActorID]
 		}
-		w.Write([]string{e.At.In(models.Copenhagen).Format("2006-01-02 15:04:05"), string(e.Action), actor, e.Detail})
+		sheet.Rows = append(sheet.Rows, []any{e.At.In(models.Copenhagen).Format("2006-01-02 15:04:05"), string(e.Action), actor, e.Detail})
 	}
-	w.Flush()
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Header("Content-Disposition", `attachment; filename="logudtraek-`+strconv.FormatInt(p.ID, 10)+`.csv"`)
+	c.Header("Cache-Control", "no-store")
+	// As every other export: Danish Excel's CSV, each cell formula-safe (a
+	// user named "=HYPERLINK(…)" stays text).
+	if err := export.CSV(c.Writer, sheet); err != nil {
+		s.Log.ErrorContext(c.Request.Context(), "audit export not written", "error", err)
+	}
 }
