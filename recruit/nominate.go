@@ -125,7 +125,7 @@ func (s *Service) Nominate(ctx context.Context, actor models.User, in Nomination
 	if err != nil {
 		return out, err
 	}
-	if err := s.checkEligible(ctx, person.PersonFacts, e, validation); err != nil {
+	if err := s.checkEligible(ctx, actor, person.PersonFacts, e, validation); err != nil {
 		return out, err
 	}
 

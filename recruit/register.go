@@ -31,6 +31,8 @@ func (s *Service) lookUp(ctx context.Context, actor models.User, number models.C
 	case err != nil:
 		s.Log.ErrorContext(ctx, "CPR register lookup failed", "error", err)
 		return person, &Refusal{Kind: RegisterDown, UserError: models.Refuse("error.recruit.registerdown"), cause: err}
+	case person.Status == "90" && actor.Role == models.RolePartySecretary:
+		return person, refuse(Invalid, "error.recruit.notnominatable")
 	case person.Status == "90":
 		return person, refuse(Invalid, "error.recruit.dead")
 	}
@@ -41,8 +43,11 @@ func personName(p cpr.Person) string { return strings.TrimSpace(p.GivenName + " 
 
 // checkEligible checks a person against the rules stored for the
 // election's type (/valgtyper) in the municipality (validation off: alive
-// only) and refuses them with the reasons when they are not eligible.
-func (s *Service) checkEligible(ctx context.Context, facts models.PersonFacts, e models.Election, validation bool) error {
+// only) and refuses them when they are not eligible: with the reasons for
+// staff; a party secretary is told only that the person cannot be
+// nominated, so that the register is no oracle of who died, moved or is
+// under guardianship.
+func (s *Service) checkEligible(ctx context.Context, actor models.User, facts models.PersonFacts, e models.Election, validation bool) error {
 	var m models.Municipality
 	if err := s.DB.WithContext(ctx).First(&m).Error; err != nil {
 		return err
@@ -54,6 +59,9 @@ func (s *Service) checkEligible(ctx context.Context, facts models.PersonFacts, e
 	reasons := rules.Check(e.ElectionDay, m.Code, facts, validation)
 	if len(reasons) == 0 {
 		return nil
+	}
+	if actor.Role == models.RolePartySecretary {
+		return &Refusal{Kind: Invalid, UserError: models.Refuse("error.nomination.notnominatable", e.Title), Election: e}
 	}
 	refusals := make([]*models.UserError, len(reasons))
 	for i, r := range reasons {
@@ -67,7 +75,7 @@ func (s *Service) checkEligible(ctx context.Context, facts models.PersonFacts, e
 // next active election, by the rules stored for its type. Pools outside
 // the quota (staff, volunteers) are not checked here: their task types
 // decide at nomination to a slot whether validation applies.
-func (s *Service) nextElectionCheck(ctx context.Context, facts models.PersonFacts, partyID int64) error {
+func (s *Service) nextElectionCheck(ctx context.Context, actor models.User, facts models.PersonFacts, partyID int64) error {
 	db := s.DB.WithContext(ctx)
 	var party models.Party
 	if err := db.First(&party, partyID).Error; err != nil || party.Kind == models.Pool {
@@ -81,7 +89,7 @@ func (s *Service) nextElectionCheck(ctx context.Context, facts models.PersonFact
 	if e.ID == 0 {
 		return nil
 	}
-	return s.checkEligible(ctx, facts, e, true)
+	return s.checkEligible(ctx, actor, facts, e, true)
 }
 
 // Person is someone typed in by CPR number, with contact data.
@@ -160,7 +168,7 @@ func (s *Service) RegisterParticipant(ctx context.Context, actor models.User, in
 	if err != nil {
 		return out, err
 	}
-	if err := s.nextElectionCheck(ctx, person.PersonFacts, party.ID); err != nil {
+	if err := s.nextElectionCheck(ctx, actor, person.PersonFacts, party.ID); err != nil {
 		return out, err
 	}
 	p, created, err := store.RegisterParticipant(ctx, s.DB, s.Keys, actor, store.NewParticipant{

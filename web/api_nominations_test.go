@@ -138,8 +138,11 @@ func TestAPIRegistersAndNominatesWithThePagesRules(t *testing.T) {
 		{"staff name no party", staff, map[string]any{"cpr": "0101704009"}, 422, "Ret de markerede felter"},
 		{"a bad mobile number", secA, map[string]any{"cpr": "0101704009", "mobile": "12"}, 422, "Mobilnummeret"},
 		{"unknown to the register", secA, map[string]any{"cpr": "0101709999"}, 422, "findes ikke i CPR-registret"},
-		{"dead", secA, map[string]any{"cpr": "0101704010"}, 422, "død"},
-		{"not a citizen at a Folketingsvalg", secA, map[string]any{"cpr": "0101704002"}, 422, "kan ikke indstilles"},
+		// A party secretary is told no register reason; staff are.
+		{"dead", secA, map[string]any{"cpr": "0101704010"}, 422, "Personen kan ikke tilføjes. Kontakt valgsekretariatet"},
+		{"dead, to staff", staff, map[string]any{"cpr": "0101704010", "party_id": n.partyA.ID}, 422, "død"},
+		{"not a citizen at a Folketingsvalg", secA, map[string]any{"cpr": "0101704002"}, 422, "kan ikke indstilles til"},
+		{"not a citizen, to staff", staff, map[string]any{"cpr": "0101704002", "party_id": n.partyA.ID}, 422, "statsborger"},
 		{"read-only staff", readOnly, map[string]any{"cpr": "0101704009", "party_id": n.partyA.ID}, 403, "rolle"},
 	} {
 		res := c.client.do(http.MethodPost, "/api/v1/participants", c.body)

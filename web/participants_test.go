@@ -223,7 +223,8 @@ func TestContactDataIsCheckedBeforeTheRegisterIsAsked(t *testing.T) {
 }
 
 // Nominating to a party's list checks eligibility for the next election
-// (a Folketingsvalg in the demo) and says why not; pools are not checked here.
+// (a Folketingsvalg in the demo) and says why not to staff; pools are not
+// checked here.
 func TestNominationRefusesTheIneligibleWithTheReason(t *testing.T) {
 	f, _ := newRegisterFixture(t)
 	secA := f.loggedIn(t, models.RolePartySecretary)
@@ -238,13 +239,24 @@ func TestNominationRefusesTheIneligibleWithTheReason(t *testing.T) {
 			t.Errorf("%s: %d, and the list shows %v", cprNumber, resp.StatusCode, strings.Contains(body, "010170"))
 		}
 	}
+	// The secretary is told the person cannot be nominated, not the
+	// register's reason (the register is no oracle); staff are told why.
 	rec := secA.do(http.MethodPost, "/deltagere", url.Values{"cpr": {"0101704002"}, "csrf_token": {secA.csrfFrom("/deltagere/ny")}})
-	if !strings.Contains(rec.Body.String(), "Personen kan ikke indstilles til Folketingsvalg 2027") || !strings.Contains(rec.Body.String(), "statsborger") {
-		t.Errorf("no reason given: %s", rec.Body)
+	if body := rec.Body.String(); !strings.Contains(body, "Personen kan ikke indstilles til Folketingsvalg 2027") || strings.Contains(body, "statsborger") {
+		t.Errorf("the secretary's refusal: %s", body)
+	}
+	staff := f.loggedIn(t, models.RoleStaff)
+	var partyA models.Party
+	f.db.Where("letter = ?", "A").First(&partyA)
+	if resp := f.register(t, staff, "0101704002", partyA.ID); resp.StatusCode != 422 {
+		t.Errorf("staff registering the ineligible on A's list: %d", resp.StatusCode)
+	}
+	rec = staff.do(http.MethodPost, "/deltagere", url.Values{"cpr": {"0101704002"}, "party_id": {itoa(partyA.ID)}, "csrf_token": {staff.csrfFrom("/deltagere/ny")}})
+	if body := rec.Body.String(); !strings.Contains(body, "Personen kan ikke indstilles til Folketingsvalg 2027") || !strings.Contains(body, "statsborger") {
+		t.Errorf("no reason given to staff: %s", body)
 	}
 	// Staff may put the same person in a pool (e.g. municipal staff): its
 	// task types decide on validation when they are given a slot.
-	staff := f.loggedIn(t, models.RoleStaff)
 	var pool models.Party
 	f.db.Where("name = ?", "Medarbejdere").First(&pool)
 	if resp := f.register(t, staff, "0101704002", pool.ID); resp.StatusCode != http.StatusSeeOther {
