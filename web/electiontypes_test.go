@@ -136,9 +136,17 @@ func TestEditedRulesDecideTheRegistration(t *testing.T) {
 
 	// Søren Ærø, born 1 January 1970, is 57 on the election day.
 	fv(map[string]string{"min_age": "60"})
-	rec := secA.do(http.MethodPost, "/deltagere", url.Values{"cpr": {"0101704001"}, "csrf_token": {secA.csrfFrom("/deltagere/ny")}})
+	// Staff are told the rule not met; the party secretary only that the
+	// person cannot be nominated.
+	var partyA models.Party
+	f.db.Where("letter = ?", "A").First(&partyA)
+	rec := admin.do(http.MethodPost, "/deltagere", url.Values{"cpr": {"0101704001"}, "party_id": {itoa(partyA.ID)}, "csrf_token": {admin.csrfFrom("/deltagere/ny")}})
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "Personen er ikke fyldt 60 år på valgdagen.") {
 		t.Fatalf("57-year-old at minimum age 60: %d %s", rec.Code, rec.Body)
+	}
+	rec = secA.do(http.MethodPost, "/deltagere", url.Values{"cpr": {"0101704001"}, "csrf_token": {secA.csrfFrom("/deltagere/ny")}})
+	if body := rec.Body.String(); rec.Code != http.StatusUnprocessableEntity || !strings.Contains(body, "kan ikke indstilles til") || strings.Contains(body, "fyldt 60") {
+		t.Fatalf("57-year-old at minimum age 60, to the secretary: %d %s", rec.Code, body)
 	}
 	// The person under full guardianship (4008) is refused by the law's
 	// rules and accepted when the rule is switched off.
