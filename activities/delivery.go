@@ -177,6 +177,9 @@ func (a *Activities) GiveUpMessage(ctx context.Context, messageID string) error 
 type rendered struct {
 	subject, text, html string
 	to, toName          string // address, number or CPR number, by channel
+	// emailFrom and letterFrom name the sender of an e-mail and of a
+	// Digital Post letter (the municipality's settings).
+	emailFrom, letterFrom string
 }
 
 // DeliverMessage carries a message on one channel.
@@ -236,22 +239,14 @@ func (a *Activities) sendOn(ctx context.Context, msg models.Message, ch models.C
 		if a.DigitalPost == nil {
 			return "", "", errNotConfigured(ch)
 		}
-		m, err := store.MunicipalityOf(ctx, a.DB)
-		if err != nil {
-			return "", "", err
-		}
-		rc, err := a.DigitalPost.Send(ctx, digitalPostLetter(msg.ID, r, m.DigitalPostSender(), a.now()))
+		rc, err := a.DigitalPost.Send(ctx, digitalPostLetter(msg.ID, r, a.now()))
 		return rc.MessageUUID, rc.Status, err
 	case models.ChannelEmail:
 		if a.Mail == nil {
 			return "", "", errNotConfigured(ch)
 		}
-		m, err := store.MunicipalityOf(ctx, a.DB)
-		if err != nil {
-			return "", "", err
-		}
 		id := fmt.Sprintf("<%s@%s>", msg.ID, a.mailDomain())
-		return id, "", a.Mail.Send(ctx, mail.Message{FromName: m.EmailSender(), To: r.to, ToName: r.toName, Subject: r.subject, Text: r.text, HTML: r.html, MessageID: id})
+		return id, "", a.Mail.Send(ctx, mail.Message{FromName: r.emailFrom, To: r.to, ToName: r.toName, Subject: r.subject, Text: r.text, HTML: r.html, MessageID: id})
 	case models.ChannelSMS:
 		if a.SMS == nil {
 			return "", "", errNotConfigured(ch)
@@ -333,8 +328,21 @@ func (e *templateError) Error() string { return "template: " + e.err.Error() }
 // render fills in the message's template for a channel and finds the
 // person's address on it.
 func (a *Activities) render(ctx context.Context, msg models.Message, ch models.Channel) (rendered, error) {
+	// The municipality is read once a message: its name and contact
+	// details fill the text, its sender names the envelope.
+	m, err := store.MunicipalityOf(ctx, a.DB)
+	if err != nil {
+		return rendered{}, err
+	}
+	r, err := a.renderText(ctx, msg, ch, m)
+	r.emailFrom, r.letterFrom = m.EmailSender(), m.DigitalPostSender()
+	return r, err
+}
+
+// renderText renders a message's subject and text for the channel.
+func (a *Activities) renderText(ctx context.Context, msg models.Message, ch models.Channel, m models.Municipality) (rendered, error) {
 	if msg.GroupMessageID != nil {
-		return a.renderGroup(ctx, msg, ch)
+		return a.renderGroup(ctx, msg, ch, m)
 	}
 	if msg.AssignmentID == nil || msg.ParticipantID == nil {
 		return rendered{}, temporal.NewNonRetryableApplicationError("message "+msg.ID+" has no assignment", "BadMessage", nil)
@@ -351,7 +359,7 @@ func (a *Activities) render(ctx context.Context, msg models.Message, ch models.C
 	if err := store.SaveAnswerToken(ctx, a.DB, f.Assignment.ID, token, code, a.now()); err != nil {
 		return rendered{}, err
 	}
-	values, p, err := a.messageValues(ctx, f, token, code)
+	values, p, err := a.messageValues(ctx, f, m, token, code)
 	if err != nil {
 		return rendered{}, err
 	}
@@ -443,8 +451,8 @@ func renderSMS(bodySrc string, fields []string, values map[string]string) (strin
 // digitalPostLetter is the Digital Post letter of a message rendered for
 // the channel: its id is the letter's messageUUID; the sender's CVR number
 // comes from the client's configuration.
-func digitalPostLetter(id string, r rendered, sender string, now time.Time) digitalpost.Letter {
-	return digitalpost.Letter{MessageUUID: id, RecipientCPR: r.to, SenderLabel: sender, Label: r.subject,
+func digitalPostLetter(id string, r rendered, now time.Time) digitalpost.Letter {
+	return digitalpost.Letter{MessageUUID: id, RecipientCPR: r.to, SenderLabel: r.letterFrom, Label: r.subject,
 		HTML: letterHTML(r.subject, r.html), Created: now}
 }
 

@@ -52,7 +52,7 @@ func (a *Activities) PlanGroupMessage(ctx context.Context, in GroupDelivery) (Me
 // renderGroup fills in a person's copy of a group message for a channel:
 // the staff's subject and body (SMS: the body alone) with the person's
 // name, the municipality's and the election's.
-func (a *Activities) renderGroup(ctx context.Context, msg models.Message, ch models.Channel) (rendered, error) {
+func (a *Activities) renderGroup(ctx context.Context, msg models.Message, ch models.Channel, m models.Municipality) (rendered, error) {
 	if msg.ParticipantID == nil {
 		return rendered{}, temporal.NewNonRetryableApplicationError("message "+msg.ID+" has no participant", "BadMessage", nil)
 	}
@@ -64,15 +64,11 @@ func (a *Activities) renderGroup(ctx context.Context, msg models.Message, ch mod
 	var (
 		p models.Participant
 		e models.Election
-		m models.Municipality
 	)
 	if err := db.First(&p, *msg.ParticipantID).Error; err != nil {
 		return rendered{}, err
 	}
 	if err := db.First(&e, gm.ElectionID).Error; err != nil {
-		return rendered{}, err
-	}
-	if err := db.First(&m).Error; err != nil {
 		return rendered{}, err
 	}
 	values := models.WithSite(map[string]string{"participant:name": p.Name, "election:name": e.Title}, m)

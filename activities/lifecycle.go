@@ -97,7 +97,7 @@ func AnswerLink(token string) string { return "/svar/" + token }
 
 // messageValues fills in the lifecycle merge fields for one person and
 // returns the person.
-func (a *Activities) messageValues(ctx context.Context, f store.LifecycleFacts, token, code string) (map[string]string, models.Participant, error) {
+func (a *Activities) messageValues(ctx context.Context, f store.LifecycleFacts, m models.Municipality, token, code string) (map[string]string, models.Participant, error) {
 	db := a.DB.WithContext(ctx)
 	var p models.Participant
 	if err := db.First(&p, f.Assignment.ParticipantID).Error; err != nil {
@@ -105,10 +105,6 @@ func (a *Activities) messageValues(ctx context.Context, f store.LifecycleFacts, 
 	}
 	var st models.PollingStation
 	if err := db.First(&st, f.Assignment.StationID).Error; err != nil {
-		return nil, p, err
-	}
-	var m models.Municipality
-	if err := db.First(&m).Error; err != nil {
 		return nil, p, err
 	}
 	deadline := "snarest"

@@ -32,8 +32,8 @@ func TestEveryDigitalPostLetterConformsToMeMo(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", kind, err)
 		}
-		letter := digitalPostLetter(store.NewMessageID(), rendered{subject: subject, html: html, to: "0101704001"},
-			"Testrup Kommune, Valgsekretariatet", time.Date(2027, 11, 1, 9, 0, 0, 0, time.UTC))
+		letter := digitalPostLetter(store.NewMessageID(), rendered{subject: subject, html: html, to: "0101704001",
+			letterFrom: "Testrup Kommune, Valgsekretariatet"}, time.Date(2027, 11, 1, 9, 0, 0, 0, time.UTC))
 		letter.SenderCVR = "12345678" // the client fills it from its configuration
 		withPDF := letter
 		withPDF.Attachments = []digitalpost.Attachment{{Filename: "Vejledning til tilforordnede.pdf", MIME: "application/pdf", Content: []byte("%PDF-1.4\n")}}
