@@ -30,8 +30,11 @@ func (a *Activities) RetentionDue(ctx context.Context, electionID int64) (Retent
 type Anonymisation struct {
 	NotDue                          bool
 	Deleted, KeptConsent, KeptOther int
-	Assignments, Messages           int64
-	AuditEntries                    int
+	// ListOnly: of Deleted, people on a party's list only (never in an
+	// election), listed before the election day.
+	ListOnly              int
+	Assignments, Messages int64
+	AuditEntries          int
 }
 
 // AnonymiseElection deletes a closed election's personal data
@@ -44,6 +47,6 @@ func (a *Activities) AnonymiseElection(ctx context.Context, electionID int64) (A
 	if err != nil {
 		return Anonymisation{}, err
 	}
-	return Anonymisation{Deleted: p.Deleted, KeptConsent: p.KeptConsent, KeptOther: p.KeptOther,
+	return Anonymisation{Deleted: p.Deleted, KeptConsent: p.KeptConsent, KeptOther: p.KeptOther, ListOnly: p.ListOnly,
 		Assignments: p.Assignments, Messages: p.Messages, AuditEntries: p.AuditEntries}, nil
 }

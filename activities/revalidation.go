@@ -18,7 +18,10 @@ import (
 // RevalidationPage is one page of a re-validation: how many people were
 // checked, who is no longer eligible (ids only) and where to go on.
 type RevalidationPage struct {
-	Checked    int
+	Checked int
+	// Refreshed: people whose name, protection or Digital Post exemption
+	// the register now gives otherwise, brought up to date.
+	Refreshed  int
 	Ineligible []payload.LifecycleRef
 	AfterID    int64
 	Done       bool
@@ -28,6 +31,10 @@ type RevalidationPage struct {
 // confirmed people against the CPR register, as before the nomination:
 // people move, die and change status. A register that does not answer is
 // retried; a person the register no longer knows is no longer eligible.
+// What the register says of each person it knows is kept on their record
+// (store.RefreshFromRegister): the name, the name and address protection
+// and the Digital Post exemption. An election no longer active (closed
+// while a scheduled run was under way) has nothing left to check.
 func (a *Activities) RevalidatePage(ctx context.Context, electionID, afterID int64, limit int) (RevalidationPage, error) {
 	var page RevalidationPage
 	if a.CPR == nil || a.Keys == nil {
@@ -37,6 +44,10 @@ func (a *Activities) RevalidatePage(ctx context.Context, electionID, afterID int
 	var e models.Election
 	if err := db.First(&e, electionID).Error; err != nil {
 		return page, err
+	}
+	if e.State != models.ElectionActive {
+		page.Done = true
+		return page, nil
 	}
 	var m models.Municipality
 	if err := db.First(&m).Error; err != nil {
@@ -79,6 +90,17 @@ func (a *Activities) RevalidatePage(ctx context.Context, electionID, afterID int
 			return page, err
 		default:
 			reasons = rules.Check(e.ElectionDay, m.Code, person.PersonFacts, tt.Validation)
+			// The name as registration builds it (recruit/register.go).
+			changed, err := store.RefreshFromRegister(ctx, db, p.ID, store.RegisterFacts{
+				Name:             strings.TrimSpace(person.GivenName + " " + person.Surname),
+				ProtectedAddress: person.ProtectedAddress, DigitalPostExempt: person.DigitalPostExempt},
+				fmt.Sprintf("re-validation before election %d", electionID), a.now())
+			if err != nil {
+				return page, err
+			}
+			if len(changed) > 0 {
+				page.Refreshed++
+			}
 		}
 		page.Checked++
 		page.AfterID = asg.ID

@@ -171,11 +171,30 @@ func (s *Service) SendGroupMessage(ctx context.Context, actor models.User, gm mo
 // starts the election's Retention workflow, which anonymises its people
 // when the retention has passed; a failed start is logged, not refused —
 // the election is closed either way, and SaveRetention starts it again.
+// Activating makes the election's re-validation schedule (weekly, daily in
+// the last two weeks), closing deletes it; a failure there is logged too:
+// the worker reconciles the schedules when it starts.
 func (s *Service) SetElectionState(ctx context.Context, actor models.User, electionID int64, to models.ElectionState) error {
 	if err := store.SetElectionState(ctx, s.DB, actor, electionID, to, s.now()); err != nil {
 		return fromStore(err)
 	}
-	if to == models.ElectionClosed && s.Temporal != nil {
+	if s.Temporal == nil {
+		return nil
+	}
+	switch to {
+	case models.ElectionActive:
+		var e models.Election
+		err := s.DB.WithContext(ctx).First(&e, electionID).Error
+		if err == nil {
+			err = workflows.EnsureRevalidationSchedule(ctx, s.Temporal, s.TaskQueue, e.ID, e.ElectionDay)
+		}
+		if err != nil {
+			s.Log.ErrorContext(ctx, "the re-validation schedule was not made", "election", electionID, "error", err)
+		}
+	case models.ElectionClosed:
+		if err := workflows.DeleteRevalidationSchedule(ctx, s.Temporal, electionID); err != nil {
+			s.Log.ErrorContext(ctx, "the re-validation schedule was not deleted", "election", electionID, "error", err)
+		}
 		if err := workflows.StartRetention(ctx, s.Temporal, s.TaskQueue, electionID); err != nil {
 			s.Log.ErrorContext(ctx, "start of the retention workflow failed", "election", electionID, "error", err)
 		}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
+	"github.com/valghalla/valghalla/workflows"
 )
 
 // Elections and election types. Moving an election on (draft → active →
@@ -32,8 +33,22 @@ func (s *Service) CreateElection(ctx context.Context, actor models.User, title s
 // UpdateElection changes an election's settings as typed; a change based
 // on an older version than stored is models.ErrStale, a refused value a
 // models.FieldErrors.
+// An active election's re-validation schedule follows its election day; a
+// failure there is logged, not refused (the worker reconciles the
+// schedules when it starts).
 func (s *Service) UpdateElection(ctx context.Context, actor models.User, id int64, version int, form models.ElectionSettings) (models.Election, error) {
-	return store.UpdateElection(ctx, s.DB, actor, id, version, form, s.now())
+	var before models.Election
+	if err := s.DB.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&before).Error; err != nil {
+		return before, err
+	}
+	e, err := store.UpdateElection(ctx, s.DB, actor, id, version, form, s.now())
+	if err != nil || s.Temporal == nil || e.State != models.ElectionActive || e.ElectionDay == before.ElectionDay {
+		return e, err
+	}
+	if err := workflows.EnsureRevalidationSchedule(ctx, s.Temporal, s.TaskQueue, e.ID, e.ElectionDay); err != nil {
+		s.Log.ErrorContext(ctx, "the re-validation schedule did not follow the election day", "election", e.ID, "error", err)
+	}
+	return e, nil
 }
 
 // DuplicateElection starts a new draft from an election: its settings, plan

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"time"
 
+	"go.temporal.io/sdk/client"
 	"gorm.io/gorm"
 )
 
@@ -23,6 +24,10 @@ type Service struct {
 	DB  *gorm.DB
 	Log *slog.Logger
 	Now func() time.Time
+	// Temporal (nil: none) keeps an active election's re-validation
+	// schedule at its election day; TaskQueue is where it starts runs.
+	Temporal  client.Client
+	TaskQueue string
 }
 
 // now is the time a change is stamped with.

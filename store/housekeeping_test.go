@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -65,6 +66,66 @@ func TestPurgeDeletesWhatHasOutlivedItsUse(t *testing.T) {
 			t.Errorf("live link purged: %v", err)
 		}
 		if again, err := store.Purge(ctx, db, now); err != nil || again != (store.Purged{}) {
+			t.Errorf("second purge: %+v %v", again, err)
+		}
+	})
+}
+
+// Purge deletes the answer tokens of invitations that ended, or whose task
+// day passed, more than AnswerTokensKept ago, and keeps the links a person
+// may still use: an open invitation, a confirmation before the day, an
+// answer given a few days ago.
+func TestPurgeDeletesOldAnswerTokens(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		storetest.WithKeys(t, db)
+		day := models.NewDate(2026, 11, 3)
+		e := storetest.SeedElection(t, db, day, 1, 5, 5)
+		now := day.In(models.Copenhagen).Add(30 * 24 * time.Hour).UTC()
+		future := models.DateOf(now.In(models.Copenhagen)).AddDays(20)
+		type tc struct {
+			state models.AssignmentState
+			day   models.Date
+			ended *time.Time
+			kept  bool
+		}
+		at := func(d time.Duration) *time.Time { t := now.Add(-d); return &t }
+		cases := map[string]tc{
+			"confirmed, the day 30 days past": {models.StateConfirmed, day, nil, false},
+			"declined 20 days ago":            {models.StateDeclined, future, at(20 * 24 * time.Hour), false},
+			"open invitation":                 {models.StateInvited, future, nil, true},
+			"confirmed before the day":        {models.StateConfirmed, future, nil, true},
+			"declined 2 days ago":             {models.StateDeclined, future, at(2 * 24 * time.Hour), true},
+		}
+		tokens := map[string]string{}
+		i := 0
+		for name, c := range cases {
+			a := storetest.Nominate(t, db, e.Slots[i], e.People[i].ID)
+			if err := db.Model(&a).Updates(map[string]any{"state": c.state, "day": c.day, "ended_at": c.ended}).Error; err != nil {
+				t.Fatal(err)
+			}
+			tokens[name] = fmt.Sprintf("%064d", i)
+			if err := store.SaveAnswerToken(ctx, db, a.ID, tokens[name], fmt.Sprintf("K%d", i), now.Add(-40*24*time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			i++
+		}
+		p, err := store.Purge(ctx, db, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.AnswerTokens != 2 {
+			t.Errorf("purged %d answer tokens, want 2", p.AnswerTokens)
+		}
+		for name, c := range cases {
+			_, err := store.AssignmentByAnswerToken(ctx, db, tokens[name])
+			switch {
+			case c.kept && err != nil:
+				t.Errorf("%s: the link no longer opens: %v", name, err)
+			case !c.kept && !errors.Is(err, models.ErrNotFound):
+				t.Errorf("%s: the link still opens (%v)", name, err)
+			}
+		}
+		if again, err := store.Purge(ctx, db, now); err != nil || again.AnswerTokens != 0 {
 			t.Errorf("second purge: %+v %v", again, err)
 		}
 	})

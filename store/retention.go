@@ -185,8 +185,13 @@ func SetRetentionDays(ctx context.Context, db *gorm.DB, actor models.User, elect
 }
 
 // RetentionPlan is the counts of a deletion with the rows it touches.
+// Deleted also counts the ListOnly people.
 type RetentionPlan struct {
 	models.RetentionCounts
+	// ListOnly: people on a party's list who never got a slot nor a
+	// reserve place, put there before the election day (listOnly); they
+	// are deleted with the election's people.
+	ListOnly int
 
 	deleteIDs, keptIDs []int64
 	assignmentIDs      map[int64]bool
@@ -274,6 +279,12 @@ func planRetention(tx *gorm.DB, electionID int64) (RetentionPlan, error) {
 			p.deleteIDs = append(p.deleteIDs, id)
 		}
 	}
+	lo, err := listOnly(tx, e)
+	if err != nil {
+		return p, err
+	}
+	p.ListOnly = len(lo)
+	p.deleteIDs = append(p.deleteIDs, lo...)
 	p.Deleted = len(p.deleteIDs)
 	counts := []struct {
 		n *int64
@@ -301,6 +312,26 @@ func planRetention(tx *gorm.DB, electionID int64) (RetentionPlan, error) {
 	})
 	p.AuditEntries = len(p.auditIDs)
 	return p, err
+}
+
+// listOnly finds the people an election's retention run deletes besides
+// its own: those who never got a slot or a reserve place in any election
+// (no assignment or reserve row: an election's rows go with its retention
+// run, so none of an election still kept), did not consent to stay in the
+// pool, and were registered and put on every list they are on before the
+// election day (Copenhagen) — a person put on a list for the next election
+// after this one's day is kept. Someone taken off every list counts as
+// listed when they were registered.
+func listOnly(tx *gorm.DB, e models.Election) ([]int64, error) {
+	dayStart := e.ElectionDay.In(models.Copenhagen).UTC()
+	var ids []int64
+	err := tx.Raw(`SELECT p.id FROM participants p
+		WHERE NOT p.keep_in_pool AND p.created_at < ?
+		AND p.id NOT IN (SELECT participant_id FROM party_memberships WHERE created_at >= ?)
+		AND p.id NOT IN (SELECT participant_id FROM assignments)
+		AND p.id NOT IN (SELECT participant_id FROM reserves)
+		ORDER BY p.id`, dayStart, dayStart).Scan(&ids).Error
+	return ids, err
 }
 
 // auditToBlank returns the audit entries that name a person: every entry
@@ -365,7 +396,8 @@ func inChunks(ids []int64, fn func([]int64) error) error {
 // messages with their history, group messages, notices, reserve entries
 // and assignments, blanks the audit entries that name a person for this
 // election, deletes the people with no other election and no consent to
-// stay in the pool (with their party memberships), and sets anonymised_at.
+// stay in the pool (with their party memberships) and the people on a
+// party's list only (listOnly), and sets anonymised_at.
 // Run again it does nothing and returns the plan it finds.
 func AnonymiseElection(ctx context.Context, db *gorm.DB, electionID int64, now time.Time) (RetentionPlan, error) {
 	var p RetentionPlan
@@ -431,8 +463,8 @@ func AnonymiseElection(ctx context.Context, db *gorm.DB, electionID int64, now t
 		}
 		p.AnonymisedAt = &now
 		return Audit(tx, models.AuditEntry{At: now, Action: models.AuditAnonymised,
-			Detail: fmt.Sprintf("election %d: %d assignments, %d messages, %d people deleted, %d kept (consent %d, other election %d), %d audit entries blanked",
-				electionID, p.Assignments, p.Messages, p.Deleted, p.KeptConsent+p.KeptOther, p.KeptConsent, p.KeptOther, p.AuditEntries)})
+			Detail: fmt.Sprintf("election %d: %d assignments, %d messages, %d people deleted (%d on a party list only), %d kept (consent %d, other election %d), %d audit entries blanked",
+				electionID, p.Assignments, p.Messages, p.Deleted, p.ListOnly, p.KeptConsent+p.KeptOther, p.KeptConsent, p.KeptOther, p.AuditEntries)})
 	})
 	return p, err
 }
@@ -464,11 +496,13 @@ const (
 	StatPeople      = "people"
 	StatDeleted     = "people.deleted"
 	StatKept        = "people.kept"
+	StatListOnly    = "people.listonly" // of people.deleted: on a party list only, never in this election
 )
 
 func recordStatistics(tx *gorm.DB, electionID int64, p RetentionPlan) error {
 	stats := map[string]int64{StatAssignments: p.Assignments, StatMessages: p.Messages,
-		StatPeople: int64(p.People), StatDeleted: int64(p.Deleted), StatKept: int64(p.KeptConsent + p.KeptOther)}
+		StatPeople: int64(p.People), StatDeleted: int64(p.Deleted), StatKept: int64(p.KeptConsent + p.KeptOther),
+		StatListOnly: int64(p.ListOnly)}
 	type row struct {
 		Key   string
 		Count int64

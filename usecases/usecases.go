@@ -55,7 +55,7 @@ func New(c Config) UseCases {
 		Recruit: recruit.New(recruit.Config{DB: c.DB, Temporal: c.Temporal, CPR: c.CPR, Keys: c.Keys,
 			TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now}),
 		Accounts:  &accounts.Service{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now},
-		Setup:     &setup.Service{DB: c.DB, Log: c.Log, Now: c.Now},
+		Setup:     &setup.Service{DB: c.DB, Log: c.Log, Now: c.Now, Temporal: c.Temporal, TaskQueue: c.TaskQueue},
 		People:    &people.Service{DB: c.DB, Keys: c.Keys, Log: c.Log, Now: c.Now},
 		Messaging: &messaging.Service{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now},
 	}

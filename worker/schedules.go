@@ -9,7 +9,9 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+	"gorm.io/gorm"
 
+	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/workflows"
 )
 
@@ -55,4 +57,18 @@ func EnsureHousekeeping(ctx context.Context, c client.Client, taskQueue string) 
 		return fmt.Errorf("update the housekeeping schedule: %w", err)
 	}
 	return nil
+}
+
+// EnsureRevalidationSchedules reconciles the re-validation schedules with
+// the active elections in db (workflows.ReconcileRevalidationSchedules):
+// each has its schedule at its election day, a closed one has none.
+// Idempotent; run on every start of the worker, it makes good a change
+// the web app could not make while Temporal was away.
+func EnsureRevalidationSchedules(ctx context.Context, c client.Client, db *gorm.DB, taskQueue string) error {
+	var active []models.Election
+	if err := db.WithContext(ctx).Select("id", "election_day").Where("state = ?", models.ElectionActive).Order("id").
+		Find(&active).Error; err != nil {
+		return fmt.Errorf("read the active elections: %w", err)
+	}
+	return workflows.ReconcileRevalidationSchedules(ctx, c, taskQueue, active)
 }

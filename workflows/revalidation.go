@@ -21,8 +21,11 @@ import (
 // RevalidationProgress is what the progress query returns.
 type RevalidationProgress struct {
 	Checked, Removed int
-	AfterID          int64
-	Done             bool
+	// Refreshed counts the people whose record was brought in line with
+	// the register (name, protection, Digital Post exemption).
+	Refreshed int
+	AfterID   int64
+	Done      bool
 }
 
 // RevalidationInput is the election to check and, after a continue-as-new,
@@ -63,6 +66,7 @@ func Revalidation(ctx workflow.Context, in RevalidationInput) (RevalidationProgr
 			p.Removed++
 		}
 		p.Checked += res.Checked
+		p.Refreshed += res.Refreshed
 		if res.AfterID > 0 {
 			p.AfterID = res.AfterID
 		}

@@ -135,6 +135,9 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 		return fmt.Errorf("start the worker: %w", err)
 	}
 	defer w.Stop()
+	if err := worker.EnsureRevalidationSchedules(ctx, c, db, cfg.TaskQueue); err != nil {
+		log.Error("re-validation schedules not reconciled", "error", err)
+	}
 
 	checkCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	started := time.Now()

@@ -254,6 +254,13 @@ func runWorker(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) e
 	sdkworker.SetStickyWorkflowCacheSize(cfg.WorkflowCache)
 	w := worker.NewWithSMSRate(c, cfg.TaskQueue, &activities.Activities{DB: db, Mail: mailer, BaseURL: cfg.BaseURL, Keys: keys,
 		CPR: register, DigitalPost: digitalPost, SMS: smsSender}, cfg.SMSPerSecond)
+	// Every start: each active election's re-validation schedule at its
+	// election day, none for a closed one. A failure is no reason not to
+	// work: the web app keeps them as elections change, the next start
+	// tries again.
+	if err := worker.EnsureRevalidationSchedules(ctx, c, db, cfg.TaskQueue); err != nil {
+		log.Error("re-validation schedules not reconciled", "error", err)
+	}
 	log.Info("worker polling", "namespace", cfg.TemporalNamespace, "task_queue", cfg.TaskQueue)
 	interrupt := make(chan any)
 	go func() { <-ctx.Done(); close(interrupt) }()
