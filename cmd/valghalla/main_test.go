@@ -206,6 +206,7 @@ func TestDevServesEverythingAndKeepsItsDataAcrossRestarts(t *testing.T) {
 			t.Errorf("UI /api/v1/namespaces = %d %.300s", code, body)
 		}
 		checkNamespace(t, env["TEMPORAL_ADDRESS"])
+		checkRevalidationSchedules(t, env["TEMPORAL_ADDRESS"])
 
 		_, page := httpGet(t, webURL+"/")
 		if !strings.Contains(page, "Sønderå Kommune") || !strings.Contains(page, "Folketingsvalg") {
@@ -254,6 +255,43 @@ func checkNamespace(t *testing.T, addr string) {
 	}
 	if got := desc.GetConfig().GetWorkflowExecutionRetentionTtl().AsDuration(); got != worker.DefaultRetention {
 		t.Errorf("namespace retention %v, want %v", got, worker.DefaultRetention)
+	}
+}
+
+// checkRevalidationSchedules: dev made the re-validation schedule of the
+// demo election (active) when it started, and only that one.
+func checkRevalidationSchedules(t *testing.T, addr string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, err := client.DialContext(ctx, client.Options{HostPort: addr, Namespace: "valghalla"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for {
+		var ids []string
+		it, err := c.ScheduleClient().List(ctx, client.ScheduleListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for it.HasNext() {
+			s, err := it.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasPrefix(s.ID, workflows.RevalidationSchedulePrefix) {
+				ids = append(ids, s.ID)
+			}
+		}
+		if len(ids) == 1 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("re-validation schedules %v, want the demo election's", ids)
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 }
 
