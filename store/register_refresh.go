@@ -21,9 +21,11 @@ type RegisterFacts struct {
 }
 
 // RefreshFromRegister brings a person's record in line with what the CPR
-// register says now (the re-validation reads it): their name, protection
-// and Digital Post exemption. An empty name (a register that gave none)
-// leaves the name as it is. It returns the fields that changed, by name;
+// register says now (the re-validation reads it): their name, the name and
+// address protection (set and lifted as the register says), and the
+// exemption from Digital Post (set when the register says so, never lifted
+// here). An empty name (a register that gave none) leaves the name as it
+// is. It returns the fields that changed, by name;
 // a change is audited naming the fields, never their values. A person
 // deleted meanwhile is models.ErrNotFound.
 func RefreshFromRegister(ctx context.Context, db *gorm.DB, participantID int64, f RegisterFacts, by string, now time.Time) ([]string, error) {
@@ -45,7 +47,10 @@ func RefreshFromRegister(ctx context.Context, db *gorm.DB, participantID int64, 
 			fields["protected_address"] = f.ProtectedAddress
 			changed = append(changed, "protected_address")
 		}
-		if f.DigitalPostExempt != p.DigitalPostExempt {
+		// One way: the flag is also set when Digital Post refused a letter
+		// to the person, or by staff; the register saying "not exempt"
+		// does not undo that (a letter would fail again).
+		if f.DigitalPostExempt && !p.DigitalPostExempt {
 			fields["digital_post_exempt"] = f.DigitalPostExempt
 			changed = append(changed, "digital_post_exempt")
 		}

@@ -39,17 +39,20 @@ func TestRefreshFromRegister(t *testing.T) {
 			!strings.Contains(es[0].Detail, "name, protected_address, digital_post_exempt") {
 			t.Fatalf("audit %+v", es)
 		}
-		// No name from the register, the exemption lifted.
-		changed, err = store.RefreshFromRegister(ctx, db, p.ID, store.RegisterFacts{ProtectedAddress: true}, "x", now)
-		if err != nil || !slices.Equal(changed, []string{"digital_post_exempt"}) {
+		// No name from the register, the protection lifted, no exemption:
+		// the name stays, the protection goes, the exemption stays (it may
+		// be Digital Post's refusal or the staff's).
+		changed, err = store.RefreshFromRegister(ctx, db, p.ID, store.RegisterFacts{}, "x", now)
+		if err != nil || !slices.Equal(changed, []string{"protected_address"}) {
 			t.Fatalf("changed %v, %v", changed, err)
 		}
+		got = models.Participant{}
 		db.First(&got, p.ID)
-		if got.Name != "Bodil  Krag" || got.DigitalPostExempt {
-			t.Errorf("after the second refresh: %q %t", got.Name, got.DigitalPostExempt)
+		if got.Name != "Bodil  Krag" || got.ProtectedAddress || !got.DigitalPostExempt {
+			t.Errorf("after the second refresh: %q %t %t", got.Name, got.ProtectedAddress, got.DigitalPostExempt)
 		}
 		// The same again: nothing changes, nothing is audited.
-		changed, err = store.RefreshFromRegister(ctx, db, p.ID, store.RegisterFacts{Name: "Bodil  Krag", ProtectedAddress: true}, "x", now)
+		changed, err = store.RefreshFromRegister(ctx, db, p.ID, store.RegisterFacts{Name: "Bodil  Krag"}, "x", now)
 		if err != nil || len(changed) != 0 {
 			t.Fatalf("unchanged: %v, %v", changed, err)
 		}
