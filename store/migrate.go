@@ -481,7 +481,8 @@ CREATE INDEX group_messages_election ON group_messages(election_id, id);
 ALTER TABLE messages ADD COLUMN group_message_id BIGINT REFERENCES group_messages(id) ON DELETE CASCADE;
 CREATE INDEX messages_group ON messages(group_message_id, status)`},
 	// People with name and address protection (adressebeskyttelse in the
-	// CPR register) are left out of every list and export.
+	// CPR register): marked on every list and export (issue 18; they were
+	// left out at first).
 	{18, "participants: protected address", `
 ALTER TABLE participants ADD COLUMN protected_address BOOLEAN NOT NULL DEFAULT FALSE`},
 	// Closing an election: how long its personal data is kept, when it was
