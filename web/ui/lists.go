@@ -58,7 +58,7 @@ func exportDate(d models.Date) string {
 // listForm is the list's filter and columns, from the query string so a
 // list can be bookmarked, printed and downloaded as shown.
 type listForm struct {
-	Filter  models.ListFilter
+	Filter   models.ListFilter
 	Columns  []string // chosen column keys, in listColumns order
 	ticked   map[string]map[string]bool
 	oneParty bool // a party secretary's list: no party column, no protected column
