@@ -571,4 +571,18 @@ CREATE TABLE api_tokens (
 	revoked_by BIGINT REFERENCES users(id) ON DELETE SET NULL
 );
 CREATE INDEX api_tokens_user ON api_tokens(user_id)`},
+	// The CPR register is no oracle (issue 18): a party secretary's lookups
+	// a day and rows of an upload are limited, as the administrator sets on
+	// the municipality's settings page; the lookups are counted per user and
+	// day (Europe/Copenhagen, 'YYYY-MM-DD'), one row each, raised by an
+	// upsert that cannot pass the limit (store.ReserveLookups).
+	{27, "municipalities: party secretaries' lookup limit and upload cap; lookup counts", `
+ALTER TABLE municipalities ADD COLUMN secretary_lookups_per_day INTEGER NOT NULL DEFAULT 200;
+ALTER TABLE municipalities ADD COLUMN secretary_csv_rows INTEGER NOT NULL DEFAULT 500;
+CREATE TABLE cpr_lookup_counts (
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	day TEXT NOT NULL,
+	lookups INTEGER NOT NULL,
+	PRIMARY KEY (user_id, day)
+)`},
 }
