@@ -56,8 +56,8 @@ type municipalityField struct {
 type municipalityView struct {
 	Page
 	Municipality, Senders, Secretariat, Limits []municipalityField
-	HasErrors                          bool
-	Error, Notice                      string
+	HasErrors                                  bool
+	Error, Notice                              string
 }
 
 // renderMunicipality renders the form with in; fe are the refusals per
