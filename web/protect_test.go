@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store/storetest"
@@ -121,5 +122,68 @@ func TestMunicipalityPageSetsTheLimits(t *testing.T) {
 	f.db.First(&m)
 	if m.LookupsPerDay() != 50 || m.CSVRows() != 250 {
 		t.Errorf("saved %d, %d", m.LookupsPerDay(), m.CSVRows())
+	}
+}
+
+// The closing's attendance list has a protected person like anyone else,
+// marked.
+func TestClosingPageMarksProtectedPeople(t *testing.T) {
+	g, _ := newClosingPage(t, func(day models.Date) time.Time { return day.In(models.Copenhagen).Add(21 * time.Hour) })
+	path := "/valg/" + itoa(g.election.ID) + "/afslutning"
+	staff := g.loggedIn(t, models.RoleStaff)
+	if strings.Contains(staff.do(http.MethodGet, path, nil).Body.String(), "(adressebeskyttet)") {
+		t.Fatal("someone is marked protected before anyone is")
+	}
+	åse := g.assignmentOf(t, "Åse Andersen", g.election.ElectionDay)
+	must(t, g.db.Model(&models.Participant{}).Where("id = ?", åse.ParticipantID).Update("protected_address", true).Error)
+	page := staff.do(http.MethodGet, path, nil).Body.String()
+	if !strings.Contains(page, `Åse Andersen</a> <strong class="protected">(adressebeskyttet)</strong>`) {
+		t.Errorf("the protected person is not marked: %s", page)
+	}
+}
+
+// A person the re-validation removed: the audit log has the register's
+// reason codes, which a party secretary never reads. The overview, the
+// assignment and the person's page show them at most that the person was
+// removed at the check, never why.
+func TestPartySecretarySeesNoRegisterReasonOfARemoval(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t), false)
+	p := planLists(t, f)
+	zacho := p.added["Zacho Berg"]
+	must(t, f.db.Create(&models.PartyMembership{ParticipantID: zacho.ID, PartyID: p.partyA.ID, CreatedAt: now}).Error)
+	var a models.Assignment
+	must(t, f.db.Where("participant_id = ? AND day = ?", zacho.ID, p.election.ElectionDay).First(&a).Error)
+	must(t, f.db.Model(&a).Update("state", models.StateRemoved).Error)
+	// What activities.Revalidate writes.
+	must(t, f.db.Create(&models.AuditEntry{At: now, Action: models.AuditLifecycle, ParticipantID: &zacho.ID,
+		Detail: "assignment " + itoa(a.ID) + ": no longer eligible (dead, not_resident, guardianship)"}).Error)
+
+	sec := f.loggedIn(t, models.RolePartySecretary) // party A, Zacho Berg's
+	pages := map[string]string{}
+	for _, path := range []string{"/oversigt?valg=" + itoa(p.election.ID), "/tildelinger/" + itoa(a.ID), "/deltagere/" + itoa(zacho.ID),
+		"/valg/" + itoa(p.election.ID) + "/lister?kol=navn&kol=status"} {
+		rec := sec.do(http.MethodGet, path, nil)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d", path, rec.Code)
+		}
+		pages[path] = rec.Body.String()
+	}
+	for path, body := range pages {
+		for _, reason := range []string{"no longer eligible", "dead", "not_resident", "guardianship", "død", "Død", "værgemål", "Værgemål",
+			"udvandret", "bopæl", "adresse i kommunen"} {
+			if strings.Contains(body, reason) {
+				t.Errorf("%s shows a party secretary %q", path, reason)
+			}
+		}
+	}
+	// The check is not empty: the removal itself is shown where the state is.
+	if !strings.Contains(pages["/tildelinger/"+itoa(a.ID)], "Fjernet ved kontrol") ||
+		!strings.Contains(pages["/valg/"+itoa(p.election.ID)+"/lister?kol=navn&kol=status"], "Fjernet ved kontrol") {
+		t.Error("the removal is not shown where the state is")
+	}
+	// Staff do read the reason, in the person's audit log.
+	staff := f.loggedIn(t, models.RoleStaff)
+	if body := staff.do(http.MethodGet, "/deltagere/"+itoa(zacho.ID)+"/log.csv", nil).Body.String(); !strings.Contains(body, "dead, not_resident") {
+		t.Error("staff cannot read the register's reason in the audit log")
 	}
 }
