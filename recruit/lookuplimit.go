@@ -81,3 +81,16 @@ func (s *Service) checkUpload(ctx context.Context, actor models.User, rows int) 
 	}
 	return nil
 }
+
+// UploadRows is the most rows actor's nomination upload may have: the cap
+// the administrator set for a party secretary, the file limit for staff.
+func (s *Service) UploadRows(ctx context.Context, actor models.User) int {
+	if !limited(actor) {
+		return MaxCSVRows
+	}
+	m, err := store.MunicipalityOf(ctx, s.DB)
+	if err != nil {
+		return models.DefaultCSVRows
+	}
+	return min(m.CSVRows(), MaxCSVRows)
+}

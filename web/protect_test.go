@@ -67,6 +67,14 @@ func TestPartySecretaryLookupLimitAndUploadCap(t *testing.T) {
 		return b.Bytes()
 	}
 	path := "/valg/" + itoa(n.election.ID) + "/indstilling/csv"
+	// The upload form tells the secretary their cap, staff the file limit.
+	if page := secA.do(http.MethodGet, "/valg/"+itoa(n.election.ID)+"/indstilling", nil).Body.String(); !strings.Contains(page, "Højst 1 MiB og 3 rækker") {
+		t.Error("the upload form does not tell the party secretary's cap")
+	}
+	staffPage := n.loggedIn(t, models.RoleStaff).do(http.MethodGet, "/valg/"+itoa(n.election.ID)+"/indstilling?parti="+itoa(n.partyA.ID), nil).Body.String()
+	if !strings.Contains(staffPage, "Højst 1 MiB og 5000 rækker") {
+		t.Error("the upload form does not tell staff the file limit")
+	}
 	if rec := upload(secA, path, url.Values{}, csv(numbers[2:6]...)); rec.Code != http.StatusUnprocessableEntity ||
 		!strings.Contains(rec.Body.String(), "Filen har 4 rækker; højst 3 er tilladt") {
 		t.Errorf("an upload over the cap: %d", rec.Code)
