@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -42,7 +43,11 @@ type limitSetup struct {
 
 func setUpLimits(t *testing.T, lookups, rows int) limitSetup {
 	t.Helper()
-	db := storetest.SQLite(t)
+	return setUpLimitsIn(t, storetest.SQLite(t), lookups, rows)
+}
+
+func setUpLimitsIn(t *testing.T, db *gorm.DB, lookups, rows int) limitSetup {
+	t.Helper()
 	keys := storetest.WithKeys(t, db)
 	e := storetest.SeedElection(t, db, models.NewDate(2027, time.January, 19), 2, 4, 0)
 	if err := db.Model(&models.Municipality{}).Where("1 = 1").Updates(map[string]any{"secretary_lookups_per_day": lookups,
@@ -209,5 +214,33 @@ func TestUploadCapAndLimitOfAPartySecretary(t *testing.T) {
 	report, err := s.svc.ImportNominations(ctx, s.e.Staff, target, csvOf(20, 6))
 	if err != nil || report.Imported != 6 {
 		t.Errorf("staff's upload of 6 rows: %d imported (%v)", report.Imported, err)
+	}
+}
+
+// Requests at once (on PostgreSQL, each on a connection of its own)
+// cannot both take the last lookup of the day.
+func TestLookupLimitHoldsForRequestsAtOnce(t *testing.T) {
+	s := setUpLimitsIn(t, storetest.Postgres(t), 1, 500)
+	const tries = 8
+	var wg sync.WaitGroup
+	var passed, limited atomic.Int64
+	start := make(chan struct{})
+	for i := range tries {
+		wg.Go(func() {
+			<-start
+			err := s.register(s.secretary, i)
+			if r, ok := recruit.AsRefusal(err); ok && r.Kind == recruit.TooMany {
+				limited.Add(1)
+			} else if err != nil {
+				t.Errorf("registration %d: %v", i, err)
+			} else {
+				passed.Add(1)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if passed.Load() != 1 || limited.Load() != tries-1 || s.reg.asked.Load() != 1 {
+		t.Errorf("a limit of 1: %d passed, %d refused, the register asked %d times", passed.Load(), limited.Load(), s.reg.asked.Load())
 	}
 }
