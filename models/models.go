@@ -25,7 +25,14 @@ type Municipality struct {
 	SecretariatAddress string
 	SecretariatPhone   string
 	SecretariatEmail   string
-	CreatedAt          time.Time
+	// SecretaryLookupsPerDay is how many CPR register lookups a party
+	// secretary may make a day (Europe/Copenhagen); SecretaryCSVRows the
+	// most rows of a nomination upload by a party secretary. Zero (a row
+	// written before they existed) means the defaults (LookupsPerDay,
+	// CSVRows).
+	SecretaryLookupsPerDay int `gorm:"default:200"`
+	SecretaryCSVRows       int `gorm:"default:500"`
+	CreatedAt              time.Time
 }
 
 // Area groups polling stations for the overviews (område).

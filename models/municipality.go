@@ -3,6 +3,7 @@ package models
 import (
 	"fmt"
 	"net/mail"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -64,7 +65,7 @@ const AuditMunicipalityUpdated AuditAction = "municipality.updated"
 // settings page (and, for Name, Code and CVR, `valghalla setup`) sends it.
 // A refusal names its field: name, code, cvr, email_sender_name,
 // digital_post_sender_name, secretariat_address, secretariat_phone,
-// secretariat_email.
+// secretariat_email, secretary_lookups_per_day, secretary_csv_rows.
 type MunicipalitySettings struct {
 	Name                  string
 	Code                  string // the kommunekode, 101–860 ("607" or "0607")
@@ -74,6 +75,11 @@ type MunicipalitySettings struct {
 	SecretariatAddress    string
 	SecretariatPhone      string
 	SecretariatEmail      string
+	// SecretaryLookupsPerDay and SecretaryCSVRows are the party
+	// secretaries' limits as typed: a whole number from 1 to
+	// MaxLookupsPerDay (MaxCSVRows); empty means the default.
+	SecretaryLookupsPerDay string
+	SecretaryCSVRows       string
 	// StoredCode is the code stored now, accepted unchanged even outside
 	// 101–860: the demo and test seeds' fictitious "0999" must not stop
 	// the other settings being saved.
@@ -89,7 +95,34 @@ func (m Municipality) Settings() MunicipalitySettings {
 	}
 	return MunicipalitySettings{Name: m.Name, Code: code, CVR: m.CVR, EmailSenderName: m.EmailSenderName,
 		DigitalPostSenderName: m.DigitalPostSenderName, SecretariatAddress: m.SecretariatAddress,
-		SecretariatPhone: m.SecretariatPhone, SecretariatEmail: m.SecretariatEmail}
+		SecretariatPhone: m.SecretariatPhone, SecretariatEmail: m.SecretariatEmail,
+		SecretaryLookupsPerDay: strconv.Itoa(m.LookupsPerDay()), SecretaryCSVRows: strconv.Itoa(m.CSVRows())}
+}
+
+// The party secretaries' limits: CPR register lookups a day, so that the
+// register (each lookup paid for) is no oracle, and rows of one upload.
+const (
+	DefaultLookupsPerDay = 200
+	MaxLookupsPerDay     = 100000
+	DefaultCSVRows       = 500
+	MaxCSVRows           = 5000 // the most any upload may have (store.MaxCSVRows)
+)
+
+// LookupsPerDay is how many CPR register lookups a party secretary may
+// make a day.
+func (m Municipality) LookupsPerDay() int {
+	if m.SecretaryLookupsPerDay <= 0 {
+		return DefaultLookupsPerDay
+	}
+	return m.SecretaryLookupsPerDay
+}
+
+// CSVRows is the most rows a party secretary's nomination upload may have.
+func (m Municipality) CSVRows() int {
+	if m.SecretaryCSVRows <= 0 {
+		return DefaultCSVRows
+	}
+	return m.SecretaryCSVRows
 }
 
 // Limits of the municipality's settings, in characters.
@@ -144,6 +177,20 @@ func (in MunicipalitySettings) Check() (Municipality, FieldErrors) {
 	if m.SecretariatEmail != "" && !ValidEmail(m.SecretariatEmail) {
 		errs["secretariat_email"] = RefuseField("secretariat_email", "error.user.email")
 	}
+	// A whole number from 1 to max; empty is the default.
+	limit := func(field, value string, def, max int) int {
+		v := strings.TrimSpace(value)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > max {
+			errs[field] = RefuseField(field, "error.municipality.limit", max)
+		}
+		return n
+	}
+	m.SecretaryLookupsPerDay = limit("secretary_lookups_per_day", in.SecretaryLookupsPerDay, DefaultLookupsPerDay, MaxLookupsPerDay)
+	m.SecretaryCSVRows = limit("secretary_csv_rows", in.SecretaryCSVRows, DefaultCSVRows, MaxCSVRows)
 	if len(errs) > 0 {
 		return Municipality{}, errs
 	}

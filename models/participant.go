@@ -34,7 +34,8 @@ type Participant struct {
 	// Digital Post (or Digital Post refused a letter to them).
 	DigitalPostExempt bool
 	// ProtectedAddress: the CPR register says the person has name and
-	// address protection; they are then left out of every list and export.
+	// address protection; they are on every list and export like anyone
+	// else, marked, with no address, and on a party's list by name only.
 	ProtectedAddress bool
 	// KeepInPool: the person consented (at PoolConsentAt) to stay in the
 	// reserve pool after the election; without it they are deleted with

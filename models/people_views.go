@@ -27,6 +27,10 @@ type ListRow struct {
 	SpecialDiet   string
 	Mobile        string
 	Email         string
+	// Protected: the person has name and address protection
+	// (adressebeskyttelse). The row is on every list, marked; on a party
+	// secretary's list it holds no contact data nor special diet.
+	Protected bool
 }
 
 // AllowanceKr is the diæt the task pays.
@@ -55,6 +59,7 @@ type AttendanceRow struct {
 	TaskTypeName  string
 	Day           Date
 	State         AssignmentState
+	Protected     bool // name and address protection: marked on the page
 }
 
 // ListScope is what an actor may list in an election: the election itself

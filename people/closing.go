@@ -30,6 +30,9 @@ func (s *Service) Closing(ctx context.Context, actor models.User, electionID int
 	if v.Attendance, err = store.AttendanceOf(ctx, s.DB, actor, v.Election.ID); err != nil {
 		return v, err
 	}
+	if err := markProtected(ctx, s, v.Attendance); err != nil {
+		return v, err
+	}
 	if v.Election.AnonymisedAt != nil {
 		v.Stats, err = store.ElectionStatistics(ctx, s.DB, v.Election.ID)
 		return v, err
@@ -48,4 +51,18 @@ func (s *Service) MarkAttendance(ctx context.Context, actor models.User, assignm
 // no-show; it tells how many.
 func (s *Service) MarkStation(ctx context.Context, actor models.User, electionID, stationID int64, to models.AssignmentState) (int, error) {
 	return store.MarkStationAttendance(ctx, s.DB, actor, electionID, stationID, to, s.now())
+}
+
+// markProtected marks the people with name and address protection on the
+// attendance list: they are on it like anyone else.
+func markProtected(ctx context.Context, s *Service, rows []models.AttendanceRow) error {
+	ids := make([]int64, 0, len(rows))
+	for _, r := range rows {
+		ids = append(ids, r.ParticipantID)
+	}
+	protected, err := store.ProtectedAmong(ctx, s.DB, ids)
+	for i := range rows {
+		rows[i].Protected = protected[rows[i].ParticipantID]
+	}
+	return err
 }

@@ -10,8 +10,9 @@ import (
 
 // Lists and exports of the people staffing an election. The store scopes
 // them (a party secretary gets their own party's people and stations) and
-// leaves out people with a protected address; every export is written to
-// the audit log before it is handed over.
+// marks people with name and address protection (ListRow.Protected), who
+// are on every list — by name only on a party secretary's; every export is
+// written to the audit log before it is handed over.
 
 // ListStates are the states a list may be filtered by, in the form's order.
 var ListStates = store.ListStates

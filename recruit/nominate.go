@@ -172,6 +172,9 @@ func (s *Service) ImportNominations(ctx context.Context, actor models.User, targ
 	if err != nil {
 		return ImportReport{}, fromStore(err)
 	}
+	if err := s.checkUpload(ctx, actor, len(rows)); err != nil { // a party secretary's cap and limit (lookuplimit.go)
+		return ImportReport{}, err
+	}
 	place := func(ctx context.Context, row store.PlaceRow) (string, error) {
 		n, err := s.Nominate(ctx, actor, Nomination{ElectionID: target.ElectionID, To: row.To,
 			Person: Person{CPR: row.CPR.Digits(), Mobile: row.Mobile, Email: row.Email}})

@@ -19,6 +19,9 @@ func (s *Service) lookUp(ctx context.Context, actor models.User, number models.C
 	if !s.HasRegister() {
 		return cpr.Person{}, refuse(Unavailable, "error.recruit.noregister")
 	}
+	if err := s.countLookup(ctx, actor); err != nil { // a party secretary's limit a day (lookuplimit.go)
+		return cpr.Person{}, err
+	}
 	person, err := s.CPR.Lookup(ctx, number)
 	subject := store.CPRIndex(s.Keys, number)
 	if aerr := store.Audit(s.DB.WithContext(ctx), models.AuditEntry{At: s.now(), ActorID: &actor.ID,

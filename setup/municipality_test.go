@@ -44,14 +44,16 @@ func TestMunicipalitySettingsSaveAndRefusals(t *testing.T) {
 			t.Fatal(err)
 		}
 		for field, change := range map[string]func(*models.MunicipalitySettings){
-			"name":                     func(in *models.MunicipalitySettings) { in.Name = "  " },
-			"code":                     func(in *models.MunicipalitySettings) { in.Code = "861" },
-			"cvr":                      func(in *models.MunicipalitySettings) { in.CVR = "12345678" },
-			"email_sender_name":        func(in *models.MunicipalitySettings) { in.EmailSenderName = strings.Repeat("x", 101) },
-			"digital_post_sender_name": func(in *models.MunicipalitySettings) { in.DigitalPostSenderName = "to\nlinjer" },
-			"secretariat_address":      func(in *models.MunicipalitySettings) { in.SecretariatAddress = strings.Repeat("å", 301) },
-			"secretariat_phone":        func(in *models.MunicipalitySettings) { in.SecretariatPhone = "ring til Bo" },
-			"secretariat_email":        func(in *models.MunicipalitySettings) { in.SecretariatEmail = "Bo <bo@x.example>" },
+			"name":                      func(in *models.MunicipalitySettings) { in.Name = "  " },
+			"code":                      func(in *models.MunicipalitySettings) { in.Code = "861" },
+			"cvr":                       func(in *models.MunicipalitySettings) { in.CVR = "12345678" },
+			"email_sender_name":         func(in *models.MunicipalitySettings) { in.EmailSenderName = strings.Repeat("x", 101) },
+			"digital_post_sender_name":  func(in *models.MunicipalitySettings) { in.DigitalPostSenderName = "to\nlinjer" },
+			"secretariat_address":       func(in *models.MunicipalitySettings) { in.SecretariatAddress = strings.Repeat("å", 301) },
+			"secretariat_phone":         func(in *models.MunicipalitySettings) { in.SecretariatPhone = "ring til Bo" },
+			"secretariat_email":         func(in *models.MunicipalitySettings) { in.SecretariatEmail = "Bo <bo@x.example>" },
+			"secretary_lookups_per_day": func(in *models.MunicipalitySettings) { in.SecretaryLookupsPerDay = "0" },
+			"secretary_csv_rows":        func(in *models.MunicipalitySettings) { in.SecretaryCSVRows = "5001" },
 		} {
 			in := good
 			change(&in)
@@ -77,7 +79,8 @@ func TestMunicipalitySettingsSaveAndRefusals(t *testing.T) {
 		got, _ := s.Municipality(ctx)
 		want := models.Municipality{ID: before.ID, Code: "0607", Name: "Sønderå Kommune", CVR: "12345674",
 			EmailSenderName: "Valgsekretariatet, Sønderå Kommune", DigitalPostSenderName: "Sønderå Kommune, Valg",
-			SecretariatAddress: "Torvet 1, 9999 Sønderå", SecretariatPhone: "+45 72 10 00 00", SecretariatEmail: "valg@sondera.example"}
+			SecretariatAddress: "Torvet 1, 9999 Sønderå", SecretariatPhone: "+45 72 10 00 00", SecretariatEmail: "valg@sondera.example",
+			SecretaryLookupsPerDay: 200, SecretaryCSVRows: 500} // empty: the defaults
 		got.CreatedAt, m.CreatedAt = time.Time{}, time.Time{}
 		if got != want || m != want {
 			t.Fatalf("saved %+v, returned %+v; want %+v", got, m, want)

@@ -17,8 +17,11 @@ import (
 )
 
 // Lists and exports of the people staffing an election. People with name
-// and address protection (adressebeskyttelse) are never on a list: the
-// queries leave them out before anything else is read.
+// and address protection (adressebeskyttelse) are on every list like
+// anyone else — left out, they would be missing from the election system
+// and not paid — with their row marked (ListRow.Protected); no list holds
+// an address. A party secretary's list shows them by name only: station,
+// task and state, never contact data nor special diet (protectedRow).
 
 // ListStates are the states a list may be filtered by, in the form's order.
 var ListStates = models.GroupStates
@@ -72,8 +75,7 @@ func ListScopeOf(ctx context.Context, db *gorm.DB, actor models.User, electionID
 	return out, nil
 }
 
-// listQuery selects the assignments of the list in the actor's scope,
-// without anyone whose address is protected.
+// listQuery selects the assignments of the list in the actor's scope.
 func listQuery(db *gorm.DB, sc overviewScope, electionID int64, f models.ListFilter) *gorm.DB {
 	q := sc.where(db.Model(&models.Assignment{}), electionID, models.OverviewFilter{Day: f.Day})
 	if len(f.StationIDs) > 0 {
@@ -88,7 +90,7 @@ func listQuery(db *gorm.DB, sc overviewScope, electionID int64, f models.ListFil
 	if len(f.States) > 0 {
 		q = q.Where("state IN ?", f.States)
 	}
-	return q.Where("participant_id NOT IN (?)", db.Model(&models.Participant{}).Select("id").Where("protected_address = ?", true))
+	return q
 }
 
 // checkListFilter refuses a filter outside the actor's scope (as the
@@ -113,7 +115,8 @@ func checkListFilter(sc overviewScope, f models.ListFilter) error {
 // then name (then day, task type): staff, administrators and read-only
 // staff see every party; a party secretary their own party (and only their
 // stations when limited), like the overview. A filter outside the actor's
-// scope is models.ErrForbidden. People with a protected address are never listed.
+// scope is models.ErrForbidden. People with a protected address are listed
+// and marked, by name only for a party secretary (protectedRow).
 func ParticipantList(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, f models.ListFilter) ([]models.ListRow, error) {
 	rows, _, err := participantList(ctx, db, actor, electionID, f, false)
 	return rows, err
@@ -187,12 +190,12 @@ func participantList(ctx context.Context, db *gorm.DB, actor models.User, electi
 	}
 	for _, a := range as {
 		p, ok := people[a.ParticipantID]
-		if !ok || p.ProtectedAddress { // protected between the two queries
+		if !ok { // deleted between the two queries
 			continue
 		}
-		rows = append(rows, models.ListRow{AssignmentID: a.ID, ParticipantID: p.ID, Station: stationOf[a.StationID],
+		rows = append(rows, protectedRow(sc, p, models.ListRow{AssignmentID: a.ID, ParticipantID: p.ID, Station: stationOf[a.StationID],
 			TaskType: taskTypeOf[a.TaskTypeID], Party: partyOf[a.PartyID], Day: a.Day, Name: p.Name, State: a.State,
-			SpecialDiet: p.SpecialDiet, Mobile: p.Mobile.Reveal(), Email: p.Email.Reveal()})
+			SpecialDiet: p.SpecialDiet, Mobile: p.Mobile.Reveal(), Email: p.Email.Reveal()}))
 		if withCPR {
 			cprs[p.ID] = p.CPR.Reveal()
 		}
@@ -207,6 +210,39 @@ func participantList(ctx context.Context, db *gorm.DB, actor models.User, electi
 		return c.CompareString(a.Name, b.Name)
 	})
 	return rows, cprs, nil
+}
+
+// protectedRow marks the row of a person with name and address protection;
+// a party secretary's row of them keeps the name, station, task, day and
+// state only: no contact data, no special diet.
+func protectedRow(sc overviewScope, p models.Participant, r models.ListRow) models.ListRow {
+	if !p.ProtectedAddress {
+		return r
+	}
+	r.Protected = true
+	if sc.partyID != 0 {
+		r.Mobile, r.Email, r.SpecialDiet = "", "", ""
+	}
+	return r
+}
+
+// ProtectedAmong returns which of the people ids have name and address
+// protection, for marking them on a page (the closing's attendance).
+func ProtectedAmong(ctx context.Context, db *gorm.DB, ids []int64) (map[int64]bool, error) {
+	out := map[int64]bool{}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	for chunk := range slices.Chunk(ids, 5000) {
+		var got []int64
+		if err := db.WithContext(ctx).Model(&models.Participant{}).Where("id IN ? AND protected_address = ?", chunk, true).
+			Pluck("id", &got).Error; err != nil {
+			return nil, err
+		}
+		for _, id := range got {
+			out[id] = true
+		}
+	}
+	return out, nil
 }
 
 // sortList sorts rows by first, then by name, person, day, task type and
@@ -250,13 +286,15 @@ func SortByName(rows []models.ListRow) {
 }
 
 // ElectionSystemRow is one line of the export to the election system: the
-// full CPR number, with a dash, for the people who serve.
+// full CPR number, with a dash, for the people who serve; a person with
+// name and address protection marked (the export holds no address).
 type ElectionSystemRow struct {
 	TaskType  string
 	Name      string
 	BirthDate models.Date
-	District  int    // afstemningsområde
+	District  int    // afstemningsområde of the polling station
 	CPR       string // DDMMYY-XXXX, the full number
+	Protected bool   // adressebeskyttelse
 }
 
 // ElectionSystemExport returns the rows of the export to the election
@@ -287,7 +325,7 @@ func ElectionSystemExport(ctx context.Context, db *gorm.DB, actor models.User, e
 		}
 		d := number.Digits()
 		out = append(out, ElectionSystemRow{TaskType: r.TaskType.Name, Name: r.Name, BirthDate: number.BirthDate(),
-			District: r.Station.District, CPR: d[:6] + "-" + d[6:]})
+			District: r.Station.District, CPR: d[:6] + "-" + d[6:], Protected: r.Protected})
 	}
 	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		ids := make([]int64, 0, len(rows))

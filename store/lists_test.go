@@ -79,7 +79,7 @@ func names(rows []models.ListRow) []string {
 	return out
 }
 
-func TestParticipantListIsDanishScopedAndLeavesOutProtectedAddresses(t *testing.T) {
+func TestParticipantListIsDanishScopedAndMarksProtectedAddresses(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
 		s := seedLists(t, db)
 		id := s.Election.Election.ID
@@ -90,18 +90,28 @@ func TestParticipantListIsDanishScopedAndLeavesOutProtectedAddresses(t *testing.
 		// Station by station (Skole 1, Skole 2), then Danish order by
 		// name: Z, Æ, Ø, then "Aa" sorted as Å (x/text/collate's
 		// Danish), before "Åse" (g < s).
-		want := []string{"Anders And", "Zacho Berg", "Ærø Jensen", "Øster Hansen", "Aagaard Nielsen", "Åse Holm", "Bo Frivillig"}
+		want := []string{"Anders And", "Hemmelig Hansen", "Zacho Berg", "Ærø Jensen", "Øster Hansen", "Aagaard Nielsen", "Åse Holm", "Bo Frivillig"}
 		if got := names(rows); !slices.Equal(got, want) {
 			t.Fatalf("list %q, want %q", got, want)
 		}
-		r := rows[2] // Ærø Jensen
+		// The protected person is on the staff's list, marked, with their
+		// contact data (staff reach them); nobody else is marked.
+		if h := rows[1]; !h.Protected || h.Email == "" {
+			t.Errorf("protected row on a staff list %+v", h)
+		}
+		for _, r := range rows {
+			if r.Protected != (r.Name == "Hemmelig Hansen") {
+				t.Errorf("%s marked protected: %v", r.Name, r.Protected)
+			}
+		}
+		r := rows[3] // Ærø Jensen
 		if r.Station.Name != "Skole 1" || r.Station.District != 1 || r.TaskType.Name != "Tilforordnet" || r.AllowanceKr() != 1320 ||
 			r.Party.Letter != "A" || r.Day != s.Election.Election.ElectionDay || r.State != models.StateCompleted ||
 			r.SpecialDiet != "Vegetar" || r.Email != "person2@example.dk" {
 			t.Errorf("row %+v", r)
 		}
-		if rows[6].Party.ID != s.Pool.ID {
-			t.Errorf("pool row's party %+v", rows[6].Party)
+		if rows[7].Party.ID != s.Pool.ID {
+			t.Errorf("pool row's party %+v", rows[7].Party)
 		}
 
 		// Filters.
@@ -115,18 +125,17 @@ func TestParticipantListIsDanishScopedAndLeavesOutProtectedAddresses(t *testing.
 			{"pool", models.ListFilter{PartyIDs: []int64{s.Pool.ID}}, []string{"Bo Frivillig"}},
 			{"other day", models.ListFilter{Day: s.Election.Election.ElectionDay.AddDays(-1)}, nil},
 			{"serving", models.ListFilter{States: store.ServingStates, StationIDs: []int64{s.Stations[0].ID}},
-				[]string{"Zacho Berg", "Ærø Jensen", "Aagaard Nielsen", "Åse Holm"}},
+				[]string{"Hemmelig Hansen", "Zacho Berg", "Ærø Jensen", "Aagaard Nielsen", "Åse Holm"}},
 		} {
 			rows, err := store.ParticipantList(ctx, db, s.readOnly, id, tc.f)
 			if got := names(rows); err != nil || !slices.Equal(got, tc.want) {
 				t.Errorf("%s: %q, want %q (%v)", tc.name, got, tc.want, err)
 			}
 		}
-		// Not even asked by state or name: the protected person is
-		// never on a list.
+		// Asked by state: the protected person is there too.
 		rows, _ = store.ParticipantList(ctx, db, s.Staff, id, models.ListFilter{States: []models.AssignmentState{models.StateConfirmed}})
-		if slices.Contains(names(rows), "Hemmelig Hansen") {
-			t.Error("a person with a protected address is listed")
+		if !slices.Contains(names(rows), "Hemmelig Hansen") {
+			t.Error("a person with a protected address is left out of a staff list")
 		}
 		if _, err := store.ParticipantList(ctx, db, s.Staff, id, models.ListFilter{States: []models.AssignmentState{"bogus"}}); err == nil {
 			t.Error("an unknown state is accepted")
@@ -145,12 +154,22 @@ func TestParticipantListOfAPartySecretary(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := names(rows); slices.Contains(got, "Bo Frivillig") || len(got) != 6 {
+		if got := names(rows); slices.Contains(got, "Bo Frivillig") || len(got) != 7 {
 			t.Fatalf("secretary of A sees %q", got)
 		}
 		for _, r := range rows {
 			if r.Party.ID != s.Party.ID {
 				t.Errorf("secretary sees a row of party %d", r.Party.ID)
+			}
+			// The protected person by name only: station, task, day and
+			// state, no contact data nor diet; the others with theirs.
+			if r.Name == "Hemmelig Hansen" {
+				if r.Mobile != "" || r.Email != "" || r.SpecialDiet != "" || r.Station.ID != s.Stations[0].ID ||
+					r.TaskType.ID != s.TaskType.ID || r.State != models.StateConfirmed {
+					t.Errorf("the secretary's row of the protected person %+v", r)
+				}
+			} else if r.Email == "" {
+				t.Errorf("the secretary's row of %s lacks contact data: %+v", r.Name, r)
 			}
 		}
 		if _, err := store.ParticipantList(ctx, db, s.secretary, id, models.ListFilter{PartyIDs: []int64{s.Pool.ID}}); !errors.Is(err, models.ErrForbidden) {
@@ -197,15 +216,20 @@ func TestElectionSystemExportHasFullCPRAndIsAudited(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The serving (confirmed, completed), protected address left out.
+		// The serving (confirmed, completed), the protected person with
+		// them, marked: left out, they would be missing from the election
+		// system.
 		var got []string
 		for _, r := range rows {
 			got = append(got, r.Name)
+			if r.Protected != (r.Name == "Hemmelig Hansen") {
+				t.Errorf("%s marked protected: %v", r.Name, r.Protected)
+			}
 		}
-		if want := []string{"Zacho Berg", "Ærø Jensen", "Aagaard Nielsen", "Åse Holm", "Bo Frivillig"}; !slices.Equal(got, want) {
+		if want := []string{"Hemmelig Hansen", "Zacho Berg", "Ærø Jensen", "Aagaard Nielsen", "Åse Holm", "Bo Frivillig"}; !slices.Equal(got, want) {
 			t.Fatalf("exported %q, want %q", got, want)
 		}
-		first := rows[0] // Zacho Berg is person 4: CPR 0101700003
+		first := rows[1] // Zacho Berg is person 4: CPR 0101700003
 		if first.CPR != "010170-0003" || first.BirthDate != models.NewDate(1970, 1, 1) || first.District != 1 || first.TaskType != "Tilforordnet" {
 			t.Errorf("row %+v", first)
 		}
@@ -215,7 +239,7 @@ func TestElectionSystemExportHasFullCPRAndIsAudited(t *testing.T) {
 		if len(entries) != 1+len(rows) {
 			t.Fatalf("%d audit entries, want %d", len(entries), 1+len(rows))
 		}
-		if entries[0].ParticipantID != nil || !strings.Contains(entries[0].Detail, "valgsystem") || !strings.Contains(entries[0].Detail, "5 rows") ||
+		if entries[0].ParticipantID != nil || !strings.Contains(entries[0].Detail, "valgsystem") || !strings.Contains(entries[0].Detail, "6 rows") ||
 			entries[0].ActorID == nil || *entries[0].ActorID != s.Staff.ID {
 			t.Errorf("summary entry %+v", entries[0])
 		}
@@ -230,8 +254,8 @@ func TestElectionSystemExportHasFullCPRAndIsAudited(t *testing.T) {
 			t.Error("the export is not in Åse Holm's audit log")
 		}
 		log, _ = store.AuditLogOf(ctx, db, s.byName["Hemmelig Hansen"].ID)
-		if slices.ContainsFunc(log, func(e models.AuditEntry) bool { return e.Action == models.AuditExport }) {
-			t.Error("an export is logged for the protected person, who was not in it")
+		if !slices.ContainsFunc(log, func(e models.AuditEntry) bool { return e.Action == models.AuditExport }) {
+			t.Error("the export is not in the protected person's audit log")
 		}
 	})
 }
@@ -275,6 +299,17 @@ func TestRecordExportAndProtectedAddressAtRegistration(t *testing.T) {
 		db.First(&got, q.ID)
 		if !got.ProtectedAddress {
 			t.Error("MarkProtectedAddress did not mark")
+		}
+	})
+}
+
+func TestProtectedAmong(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		s := seedLists(t, db)
+		ids := []int64{s.byName["Åse Holm"].ID, s.byName["Hemmelig Hansen"].ID, s.byName["Hemmelig Hansen"].ID, s.byName["Bo Frivillig"].ID}
+		got, err := store.ProtectedAmong(ctx, db, ids)
+		if err != nil || len(got) != 1 || !got[s.byName["Hemmelig Hansen"].ID] {
+			t.Errorf("protected among %v: %v (%v)", ids, got, err)
 		}
 	})
 }

@@ -481,7 +481,8 @@ CREATE INDEX group_messages_election ON group_messages(election_id, id);
 ALTER TABLE messages ADD COLUMN group_message_id BIGINT REFERENCES group_messages(id) ON DELETE CASCADE;
 CREATE INDEX messages_group ON messages(group_message_id, status)`},
 	// People with name and address protection (adressebeskyttelse in the
-	// CPR register) are left out of every list and export.
+	// CPR register): marked on every list and export (issue 18; they were
+	// left out at first).
 	{18, "participants: protected address", `
 ALTER TABLE participants ADD COLUMN protected_address BOOLEAN NOT NULL DEFAULT FALSE`},
 	// Closing an election: how long its personal data is kept, when it was
@@ -570,4 +571,18 @@ CREATE TABLE api_tokens (
 	revoked_by BIGINT REFERENCES users(id) ON DELETE SET NULL
 );
 CREATE INDEX api_tokens_user ON api_tokens(user_id)`},
+	// The CPR register is no oracle (issue 18): a party secretary's lookups
+	// a day and rows of an upload are limited, as the administrator sets on
+	// the municipality's settings page; the lookups are counted per user and
+	// day (Europe/Copenhagen, 'YYYY-MM-DD'), one row each, raised by an
+	// upsert that cannot pass the limit (store.ReserveLookups).
+	{27, "municipalities: party secretaries' lookup limit and upload cap; lookup counts", `
+ALTER TABLE municipalities ADD COLUMN secretary_lookups_per_day INTEGER NOT NULL DEFAULT 200;
+ALTER TABLE municipalities ADD COLUMN secretary_csv_rows INTEGER NOT NULL DEFAULT 500;
+CREATE TABLE cpr_lookup_counts (
+	user_id BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	day TEXT NOT NULL,
+	lookups INTEGER NOT NULL,
+	PRIMARY KEY (user_id, day)
+)`},
 }

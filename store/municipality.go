@@ -64,6 +64,18 @@ func SaveMunicipality(ctx context.Context, db *gorm.DB, actor models.User, in mo
 				names = append(names, f.column)
 			}
 		}
+		for _, f := range []struct {
+			column   string
+			old, new int
+		}{
+			{"secretary_lookups_per_day", old.LookupsPerDay(), m.SecretaryLookupsPerDay},
+			{"secretary_csv_rows", old.CSVRows(), m.SecretaryCSVRows},
+		} {
+			if f.old != f.new {
+				changes[f.column] = f.new
+				names = append(names, f.column)
+			}
+		}
 		m.ID, m.CreatedAt = old.ID, old.CreatedAt
 		if len(changes) == 0 {
 			return nil // nothing changed: nothing to write or log

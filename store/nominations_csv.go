@@ -19,7 +19,7 @@ import (
 // election workers, and a file is read into memory whole.
 const (
 	MaxCSVBytes = 1 << 20
-	MaxCSVRows  = 5000
+	MaxCSVRows  = models.MaxCSVRows
 )
 
 // CSVRow is one data row of a nomination upload, as typed. Line is its line

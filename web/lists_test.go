@@ -67,8 +67,9 @@ func (p listPlan) assign(t *testing.T, f *fixture, st models.PollingStation, tt 
 }
 
 // servingAtAby is the Danish order of the confirmed at Åbyskolen:
-// Z, Æ, Ø, then "Aa" as Å (golang.org/x/text/collate), then Å.
-var servingAtAby = []string{"Anne Andersen", "Zacho Berg", "Ærø Jensen", "Øster Hansen", "Aagaard Nielsen", "Åse Holm"}
+// Z, Æ, Ø, then "Aa" as Å (golang.org/x/text/collate), then Å. Hemmelig
+// Hansen, whose address is protected, is there like anyone else.
+var servingAtAby = []string{"Anne Andersen", "Hemmelig Hansen", "Zacho Berg", "Ærø Jensen", "Øster Hansen", "Aagaard Nielsen", "Åse Holm"}
 
 func readCSV(t *testing.T, body []byte) [][]string {
 	t.Helper()
@@ -129,13 +130,16 @@ func TestListPageColumnsPrintAndDownloads(t *testing.T) {
 		}
 		last = i
 	}
-	for _, absent := range []string{"Hemmelig Hansen", "Bent Bentsen", "Viggo Vind", "<th scope=\"col\">Status</th>"} {
+	for _, absent := range []string{"Bent Bentsen", "Viggo Vind", "<th scope=\"col\">Status</th>"} {
 		if strings.Contains(body, absent) {
 			t.Errorf("the page shows %q", absent)
 		}
 	}
-	for _, want := range []string{"<th scope=\"col\">Valgsted</th><th scope=\"col\">Parti</th><th scope=\"col\">Navn</th><th scope=\"col\">Mobil</th>",
-		`name="kol" value="mobil" checked`, "Valgstedslister til valgdagen", "6 på listen."} {
+	// The protected person is marked in a column of their own, which is
+	// no choice.
+	for _, want := range []string{"<th scope=\"col\">Valgsted</th><th scope=\"col\">Parti</th><th scope=\"col\">Navn</th><th scope=\"col\">Mobil</th><th scope=\"col\">Adressebeskyttet</th>",
+		`name="kol" value="mobil" checked`, "Valgstedslister til valgdagen", "7 på listen.", "<td>Hemmelig Hansen</td><td>&#43;4520304055</td><td>ja</td>",
+		"markeret i kolonnen Adressebeskyttet"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page lacks %q", want)
 		}
@@ -157,14 +161,17 @@ func TestListPageColumnsPrintAndDownloads(t *testing.T) {
 		t.Fatalf("CSV: %d %v", rec.Code, rec.Header())
 	}
 	recs := readCSV(t, rec.Body.Bytes())
-	if !slices.Equal(recs[0], []string{"Valgsted", "Parti", "Navn", "Mobil"}) {
+	if !slices.Equal(recs[0], []string{"Valgsted", "Parti", "Navn", "Mobil", "Adressebeskyttet"}) {
 		t.Errorf("CSV header %q", recs[0])
 	}
 	if got := column(recs[1:], 2); !slices.Equal(got, servingAtAby) {
 		t.Errorf("CSV names %q, want %q", got, servingAtAby)
 	}
-	if recs[6][1] != "V · Venstre" || recs[6][3] != "+4520304050" || recs[6][0] != "Åbyskolen" {
-		t.Errorf("Åse Holm's row %q", recs[6])
+	if recs[7][1] != "V · Venstre" || recs[7][3] != "+4520304050" || recs[7][0] != "Åbyskolen" || recs[7][4] != "" {
+		t.Errorf("Åse Holm's row %q", recs[7])
+	}
+	if recs[2][2] != "Hemmelig Hansen" || recs[2][4] != "ja" {
+		t.Errorf("the protected person's row %q", recs[2])
 	}
 
 	// XLSX, the same.
@@ -177,7 +184,7 @@ func TestListPageColumnsPrintAndDownloads(t *testing.T) {
 	if !slices.Equal(rows[0], recs[0]) || !slices.Equal(column(rows[1:], 2), servingAtAby) {
 		t.Errorf("XLSX rows %q", rows)
 	}
-	if n := f.auditCount(t, "list liste of election "+itoa(p.election.ID)+" as %: 6 rows"); n != 2 {
+	if n := f.auditCount(t, "list liste of election "+itoa(p.election.ID)+" as %: 7 rows"); n != 2 {
 		t.Errorf("%d audit entries for the two downloads", n)
 	}
 	if rec := b.do(http.MethodGet, base+"/udtraek/pdf", nil); rec.Code != http.StatusNotFound {
@@ -195,12 +202,38 @@ func TestListsOfAPartySecretary(t *testing.T) {
 	if rec.Code != http.StatusOK || !strings.Contains(body, "Anne Andersen") || !strings.Contains(body, "Aagaard Nielsen") {
 		t.Fatalf("secretary's list: %d", rec.Code)
 	}
-	for _, other := range []string{"Åse Holm", "Øster Hansen", "Viggo Vind", "Venstre", "Hemmelig Hansen", "Færdige lister", `name="parti"`} {
+	for _, other := range []string{"Åse Holm", "Øster Hansen", "Viggo Vind", "Venstre", "Færdige lister", `name="parti"`} {
 		if strings.Contains(body, other) {
 			t.Errorf("a secretary of A sees %q", other)
 		}
 	}
-	recs := readCSV(t, b.do(http.MethodGet, base+"/udtraek/csv?kol=navn", nil).Body.Bytes())
+	// Their own protected person, by name only: with every contact column
+	// chosen, no mobile, e-mail or diet of theirs, and no mark either.
+	all := "?kol=navn&kol=valgsted&kol=opgave&kol=status&kol=kost&kol=mobil&kol=email"
+	body = b.do(http.MethodGet, base+all, nil).Body.String()
+	hemmelig := p.added["Hemmelig Hansen"]
+	if !strings.Contains(body, "<td>Åbyskolen</td><td>Tilforordnet</td><td>Hemmelig Hansen</td><td>Bekræftet</td><td></td><td></td><td></td>") ||
+		!strings.Contains(body, "vises kun med navn") {
+		t.Errorf("the secretary's row of the protected person is not by name only:\n%s", body)
+	}
+	for _, leak := range []string{strings.TrimPrefix(hemmelig.Mobile.Reveal(), "+"), hemmelig.Email.Reveal(), "Vegetar", "Adressebeskyttet"} {
+		if strings.Contains(body, leak) {
+			t.Errorf("a party secretary's list shows %q of the protected person", leak)
+		}
+	}
+	if !strings.Contains(body, p.added["Zacho Berg"].Email.Reveal()) {
+		t.Error("the others' contact data are missing: the check above proves nothing")
+	}
+	recs := readCSV(t, b.do(http.MethodGet, base+"/udtraek/csv"+all, nil).Body.Bytes())
+	for _, r := range recs {
+		if r[2] == "Hemmelig Hansen" && (len(r) != 7 || r[4] != "" || r[5] != "" || r[6] != "") {
+			t.Errorf("the secretary's CSV row of the protected person %q", r)
+		}
+	}
+	if len(recs[0]) != 7 || !slices.Contains(column(recs, 2), "Hemmelig Hansen") {
+		t.Errorf("the secretary's CSV %q", recs)
+	}
+	recs = readCSV(t, b.do(http.MethodGet, base+"/udtraek/csv?kol=navn", nil).Body.Bytes())
 	if got := column(recs[1:], 0); slices.Contains(got, "Åse Holm") || !slices.Contains(got, "Zacho Berg") {
 		t.Errorf("secretary's CSV %q", got)
 	}
@@ -231,14 +264,22 @@ func TestReadyMadeLists(t *testing.T) {
 		t.Fatalf("sheets %q", x.GetSheetList())
 	}
 	rows, _ := x.GetRows(sheet)
-	if !slices.Equal(rows[0], []string{"Navn", "Opgavetype", "Parti", "Mobil", "Underskrift"}) ||
+	if !slices.Equal(rows[0], []string{"Navn", "Opgavetype", "Parti", "Mobil", "Adressebeskyttet", "Underskrift"}) ||
 		!slices.Equal(column(rows[1:], 0), servingAtAby) || rows[1][2] != "A" {
 		t.Errorf("station sheet %q", rows)
 	}
+	if r := rows[2]; r[0] != "Hemmelig Hansen" || r[4] != "ja" {
+		t.Errorf("the protected person's row on the station sheet %q", r)
+	}
 	recs := readCSV(t, b.do(http.MethodGet, base+"/valgsteder/csv", nil).Body.Bytes())
-	if !slices.Equal(recs[0], []string{"Valgsted", "Afstemningsområde", "Navn", "Opgavetype", "Parti", "Mobil", "Underskrift"}) ||
-		len(recs) != 7 || recs[1][0] != "Åbyskolen" || recs[1][1] != itoa(int64(p.aby.District)) {
+	if !slices.Equal(recs[0], []string{"Valgsted", "Afstemningsområde", "Navn", "Opgavetype", "Parti", "Mobil", "Adressebeskyttet", "Underskrift"}) ||
+		len(recs) != 8 || recs[1][0] != "Åbyskolen" || recs[1][1] != itoa(int64(p.aby.District)) {
 		t.Errorf("stations CSV %q", recs)
+	}
+	for _, r := range recs[1:] {
+		if (r[6] == "ja") != (r[2] == "Hemmelig Hansen") {
+			t.Errorf("stations CSV row %q marked wrongly", r)
+		}
 	}
 
 	// Diæt: every task of each person who served, their total on their
@@ -255,16 +296,29 @@ func TestReadyMadeLists(t *testing.T) {
 		t.Errorf("Zacho Berg's diæt rows %q (allowances %d, %d)", zacho, tf, vs)
 	}
 	total := recs[len(recs)-1]
-	if total[0] != "I alt" || total[4] != strconv.Itoa(6*tf+vs) {
+	if total[0] != "I alt" || total[4] != strconv.Itoa(7*tf+vs) {
 		t.Errorf("grand total %q", total)
 	}
-	if got := column(recs[1:len(recs)-1], 0); slices.Contains(got, "Hemmelig Hansen") || slices.Contains(got, "Bent Bentsen") {
+	if got := column(recs[1:len(recs)-1], 0); !slices.Contains(got, "Hemmelig Hansen") || slices.Contains(got, "Bent Bentsen") {
 		t.Errorf("diæt list names %q", got)
 	}
+	// The protected person is paid: on the diæt list, marked, no address.
+	if recs[0][6] != "Adressebeskyttet" {
+		t.Errorf("diæt header %q", recs[0])
+	}
+	for _, r := range recs[1 : len(recs)-1] {
+		if (r[6] == "ja") != (r[0] == "Hemmelig Hansen") || len(r) != 7 {
+			t.Errorf("diæt row %q marked wrongly", r)
+		}
+		if r[0] == "Hemmelig Hansen" && (r[4] != strconv.Itoa(tf) || r[5] != strconv.Itoa(tf)) {
+			t.Errorf("the protected person's diæt %q", r)
+		}
+	}
 
-	// Special diets: Hemmelig Hansen's is not there.
+	// Special diets: Hemmelig Hansen's too, marked.
 	recs = readCSV(t, b.do(http.MethodGet, base+"/kost/csv", nil).Body.Bytes())
-	if len(recs) != 2 || recs[1][2] != "Aagaard Nielsen" || recs[1][5] != "Glutenfri" {
+	if len(recs) != 3 || recs[1][2] != "Hemmelig Hansen" || recs[1][5] != "Vegetar" || recs[1][6] != "ja" ||
+		recs[2][2] != "Aagaard Nielsen" || recs[2][5] != "Glutenfri" || recs[2][6] != "" {
 		t.Errorf("diets %q", recs)
 	}
 	for _, list := range []string{"valgsteder", "diaeter", "kost"} {
@@ -297,35 +351,41 @@ func TestElectionSystemExportIsForStaffWhoWriteAndAudited(t *testing.T) {
 	}
 	x := readXLSX(t, rec.Body.Bytes())
 	rows, _ := x.GetRows(x.GetSheetList()[0])
-	if !slices.Equal(rows[0], []string{"Opgavetype", "Navn", "Fødselsdato", "Afstemningsområde", "CPR-nummer"}) {
+	if !slices.Equal(rows[0], []string{"Opgavetype", "Navn", "Fødselsdato", "Afstemningsområde", "CPR-nummer", "Adressebeskyttet"}) {
 		t.Fatalf("header %q", rows[0])
 	}
-	var anne []string
+	var anne, hemmelig []string
 	for _, r := range rows {
-		if r[1] == "Anne Andersen" {
+		switch r[1] {
+		case "Anne Andersen":
 			anne = r
-		}
-		if r[1] == "Hemmelig Hansen" {
-			t.Error("a person with a protected address is exported")
+		case "Hemmelig Hansen":
+			hemmelig = r
 		}
 	}
+	// XLSX leaves out a row's empty cells at its end.
 	if !slices.Equal(anne, []string{"Tilforordnet", "Anne Andersen", "01-01-1970", itoa(int64(p.aby.District)), "010170-0001"}) {
 		t.Errorf("Anne Andersen's row %q", anne)
 	}
-	// 6 at Åbyskolen on the day and Zacho Berg's second task: 7 rows, 6 people.
-	if len(rows) != 8 {
+	// The protected person is in the election system, marked; the export
+	// holds no address (its columns are the header's).
+	if !slices.Equal(hemmelig, []string{"Tilforordnet", "Hemmelig Hansen", "02-02-1980", itoa(int64(p.aby.District)), "020280-0105", "ja"}) {
+		t.Errorf("the protected person's row %q", hemmelig)
+	}
+	// 7 at Åbyskolen on the day and Zacho Berg's second task: 8 rows, 7 people.
+	if len(rows) != 9 {
 		t.Errorf("%d rows", len(rows))
 	}
-	if n := f.auditCount(t, "list valgsystem of election % as xlsx: 7 rows"); n != 1 {
+	if n := f.auditCount(t, "list valgsystem of election % as xlsx: 8 rows"); n != 1 {
 		t.Errorf("%d summary entries", n)
 	}
 	var perPerson int64
 	f.db.Model(&models.AuditEntry{}).Where("action = ? AND participant_id IS NOT NULL", models.AuditExport).Count(&perPerson)
-	if perPerson != 6 {
-		t.Errorf("%d per-person entries, want 6", perPerson)
+	if perPerson != 7 {
+		t.Errorf("%d per-person entries, want 7", perPerson)
 	}
 	recs := readCSV(t, staff.do(http.MethodPost, path+"csv", url.Values{"csrf_token": {tok}}).Body.Bytes())
-	if len(recs) != 8 || !slices.Contains(column(recs, 4), "010170-0001") {
+	if len(recs) != 9 || !slices.Contains(column(recs, 4), "010170-0001") || !slices.Contains(column(recs, 5), "ja") {
 		t.Errorf("CSV export %q", recs)
 	}
 }

@@ -85,6 +85,7 @@ var refusalStatuses = map[recruit.Kind]int{
 	recruit.NotFound:     http.StatusNotFound,
 	recruit.Unavailable:  http.StatusServiceUnavailable,
 	recruit.RegisterDown: http.StatusBadGateway,
+	recruit.TooMany:      http.StatusTooManyRequests,
 }
 
 // RefusalStatus is the status of a use case's refusal (its kind); ok is

@@ -19,7 +19,9 @@ import (
 // XLSX downloads of exactly that list; and the ready-made exports in
 // lists_export.go. The page is open to every user: the store scopes it, so
 // a party secretary gets their own party's people (and stations) only, as
-// in the overview. People with a protected address are never listed.
+// in the overview. People with name and address protection are on every
+// list: for staff marked in a column of their own (protectedColumn), for a
+// party secretary by name only (the store leaves out their contact data).
 
 // listColumn is one column the user may choose.
 type listColumn struct {
@@ -56,9 +58,10 @@ func exportDate(d models.Date) string {
 // listForm is the list's filter and columns, from the query string so a
 // list can be bookmarked, printed and downloaded as shown.
 type listForm struct {
-	Filter  models.ListFilter
-	Columns []string // chosen column keys, in listColumns order
-	ticked  map[string]map[string]bool
+	Filter   models.ListFilter
+	Columns  []string // chosen column keys, in listColumns order
+	ticked   map[string]map[string]bool
+	oneParty bool // a party secretary's list: no party column, no protected column
 }
 
 func queryIDs(c *gin.Context, name string) []int64 {
@@ -88,7 +91,7 @@ func listFilterOf(c *gin.Context) models.ListFilter {
 // listFormOf is the form of a list read with filter; oneParty (a party
 // secretary's list) has no party column.
 func listFormOf(c *gin.Context, filter models.ListFilter, oneParty bool) listForm {
-	f := listForm{Filter: filter, ticked: map[string]map[string]bool{}}
+	f := listForm{Filter: filter, ticked: map[string]map[string]bool{}, oneParty: oneParty}
 	chosen := c.QueryArray("kol")
 	if len(chosen) == 0 {
 		chosen = defaultListColumns
@@ -114,13 +117,32 @@ func (f listForm) choice(name, value, label string) choice {
 	return choice{Value: value, Label: label, Checked: f.ticked[name][value]}
 }
 
-// sheet is the list as a table with the chosen columns.
+// protectedColumn marks a person with name and address protection. It is
+// no choice: a staff list with such a person on it always has it, so that
+// nobody is mistaken for someone whose address may be looked up and used.
+var protectedColumn = listColumn{"beskyttet", "protect.col", func(r models.ListRow, t func(string, ...any) string) any {
+	return protectedMark(r.Protected, t)
+}}
+
+// protectedMark is the cell of the protected column: "ja" or empty.
+func protectedMark(protected bool, t func(string, ...any) string) string {
+	if protected {
+		return t("protect.yes")
+	}
+	return ""
+}
+
+// sheet is the list as a table with the chosen columns (and, on a staff
+// list with a protected person on it, protectedColumn).
 func (f listForm) sheet(t func(string, ...any) string, rows []models.ListRow) export.Sheet {
 	var cols []listColumn
 	for _, col := range listColumns {
 		if slices.Contains(f.Columns, col.Key) {
 			cols = append(cols, col)
 		}
+	}
+	if !f.oneParty && slices.ContainsFunc(rows, func(r models.ListRow) bool { return r.Protected }) {
+		cols = append(cols, protectedColumn)
 	}
 	s := export.Sheet{Name: t("lists.title")}
 	for _, col := range cols {

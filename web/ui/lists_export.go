@@ -12,8 +12,10 @@ import (
 )
 
 // The ready-made exports of an election's lists. Each is of the people who
-// serve (confirmed or completed), is written to the audit log, and leaves
-// out people with a protected address (people.ExportServing does).
+// serve (confirmed or completed) and is written to the audit log. People
+// with name and address protection are on each, like anyone else, marked
+// in a column of their own ("Adressebeskyttet: ja"); no export holds an
+// address.
 
 // servingList is a ready-made export's rows, in its order, the export
 // recorded; ok is false when a page was already sent.
@@ -40,7 +42,8 @@ func (s *server) stationSheets(c *gin.Context) {
 	if !ok {
 		return
 	}
-	header := []string{t("lists.col.name"), t("lists.col.tasktype"), t("lists.col.party"), t("lists.col.mobile"), t("lists.col.signature")}
+	header := []string{t("lists.col.name"), t("lists.col.tasktype"), t("lists.col.party"), t("lists.col.mobile"), t("protect.col"),
+		t("lists.col.signature")}
 	flat := export.Sheet{Name: t("lists.stations.title"),
 		Header: append([]string{t("lists.col.station"), t("lists.col.district")}, header...), Wide: []int{len(header) + 1}}
 	var sheets []export.Sheet
@@ -49,7 +52,7 @@ func (s *server) stationSheets(c *gin.Context) {
 			sheets = append(sheets, export.Sheet{Name: strconv.Itoa(r.Station.District) + ". " + r.Station.Name,
 				Header: header, Wide: []int{len(header) - 1}})
 		}
-		row := []any{r.Name, r.TaskType.Name, partyShort(r.Party), r.Mobile, ""}
+		row := []any{r.Name, r.TaskType.Name, partyShort(r.Party), r.Mobile, protectedMark(r.Protected, t), ""}
 		sheets[len(sheets)-1].Rows = append(sheets[len(sheets)-1].Rows, row)
 		flat.Rows = append(flat.Rows, append([]any{r.Station.Name, r.Station.District}, row...))
 	}
@@ -77,7 +80,7 @@ func (s *server) allowanceList(c *gin.Context) {
 		return
 	}
 	sheet := export.Sheet{Name: t("lists.allowance.title"), Header: []string{t("lists.col.name"), t("lists.col.tasktype"),
-		t("lists.col.day"), t("lists.col.station"), t("lists.col.allowance"), t("lists.col.persontotal")}}
+		t("lists.col.day"), t("lists.col.station"), t("lists.col.allowance"), t("lists.col.persontotal"), t("protect.col")}}
 	total, personTotal := 0, 0
 	for i, r := range rows {
 		personTotal += r.AllowanceKr()
@@ -86,9 +89,10 @@ func (s *server) allowanceList(c *gin.Context) {
 		if i == len(rows)-1 || rows[i+1].ParticipantID != r.ParticipantID {
 			sum, personTotal = personTotal, 0
 		}
-		sheet.Rows = append(sheet.Rows, []any{r.Name, r.TaskType.Name, exportDate(r.Day), r.Station.Name, r.AllowanceKr(), sum})
+		sheet.Rows = append(sheet.Rows, []any{r.Name, r.TaskType.Name, exportDate(r.Day), r.Station.Name, r.AllowanceKr(), sum,
+			protectedMark(r.Protected, t)})
 	}
-	sheet.Rows = append(sheet.Rows, []any{t("lists.total"), "", "", "", total, total})
+	sheet.Rows = append(sheet.Rows, []any{t("lists.total"), "", "", "", total, total, ""})
 	s.writeExport(c, e.ID, string(people.AllowanceList), format, []export.Sheet{sheet}, sheet)
 }
 
@@ -101,16 +105,19 @@ func (s *server) dietList(c *gin.Context) {
 		return
 	}
 	sheet := export.Sheet{Name: t("lists.diet.title"), Header: []string{t("lists.col.station"), t("lists.col.district"),
-		t("lists.col.name"), t("lists.col.tasktype"), t("lists.col.day"), t("lists.col.diet")}}
+		t("lists.col.name"), t("lists.col.tasktype"), t("lists.col.day"), t("lists.col.diet"), t("protect.col")}}
 	for _, r := range rows {
-		sheet.Rows = append(sheet.Rows, []any{r.Station.Name, r.Station.District, r.Name, r.TaskType.Name, exportDate(r.Day), r.SpecialDiet})
+		sheet.Rows = append(sheet.Rows, []any{r.Station.Name, r.Station.District, r.Name, r.TaskType.Name, exportDate(r.Day), r.SpecialDiet,
+			protectedMark(r.Protected, t)})
 	}
 	s.writeExport(c, e.ID, string(people.DietList), format, []export.Sheet{sheet}, sheet)
 }
 
 // electionSystemHeader is the export's header: fixed, in Danish, since
-// it is read by the election system rather than by a person.
-var electionSystemHeader = []string{"Opgavetype", "Navn", "Fødselsdato", "Afstemningsområde", "CPR-nummer"}
+// it is read by the election system rather than by a person. The last
+// column marks a person with name and address protection ("ja"); the
+// export holds no address for anyone.
+var electionSystemHeader = []string{"Opgavetype", "Navn", "Fødselsdato", "Afstemningsområde", "CPR-nummer", "Adressebeskyttet"}
 
 // electionSystemExport sends the people who serve with their full CPR
 // numbers, for the election system. A POST with the CSRF token: it reveals
@@ -130,7 +137,8 @@ func (s *server) electionSystemExport(c *gin.Context) {
 	}
 	sheet := export.Sheet{Name: "Valgsystem", Header: electionSystemHeader}
 	for _, r := range rows {
-		sheet.Rows = append(sheet.Rows, []any{r.TaskType, r.Name, exportDate(r.BirthDate), r.District, r.CPR})
+		sheet.Rows = append(sheet.Rows, []any{r.TaskType, r.Name, exportDate(r.BirthDate), r.District, r.CPR,
+			map[bool]string{true: "ja"}[r.Protected]})
 	}
 	s.writeExport(c, id, "valgsystem", format, []export.Sheet{sheet}, sheet)
 }

@@ -29,7 +29,8 @@ func (s *server) saveMunicipality(c *gin.Context) {
 	in := models.MunicipalitySettings{Name: c.PostForm("name"), Code: c.PostForm("code"), CVR: c.PostForm("cvr"),
 		EmailSenderName: c.PostForm("email_sender_name"), DigitalPostSenderName: c.PostForm("digital_post_sender_name"),
 		SecretariatAddress: c.PostForm("secretariat_address"), SecretariatPhone: c.PostForm("secretariat_phone"),
-		SecretariatEmail: c.PostForm("secretariat_email")}
+		SecretariatEmail: c.PostForm("secretariat_email"), SecretaryLookupsPerDay: c.PostForm("secretary_lookups_per_day"),
+		SecretaryCSVRows: c.PostForm("secretary_csv_rows")}
 	_, err := s.Setup.SaveMunicipality(c.Request.Context(), *site.User(c), in)
 	var fe models.FieldErrors
 	switch {
@@ -54,9 +55,9 @@ type municipalityField struct {
 // municipalityView is the settings form in its three parts.
 type municipalityView struct {
 	Page
-	Municipality, Senders, Secretariat []municipalityField
-	HasErrors                          bool
-	Error, Notice                      string
+	Municipality, Senders, Secretariat, Limits []municipalityField
+	HasErrors                                  bool
+	Error, Notice                              string
 }
 
 // renderMunicipality renders the form with in; fe are the refusals per
@@ -80,6 +81,10 @@ func (s *server) renderMunicipality(c *gin.Context, status int, in models.Munici
 			field("secretariat_address", "text", in.SecretariatAddress, models.MaxSecretariatField, false, false),
 			field("secretariat_phone", "tel", in.SecretariatPhone, 30, false, false),
 			field("secretariat_email", "email", in.SecretariatEmail, 254, false, false),
+		},
+		Limits: []municipalityField{
+			field("secretary_lookups_per_day", "text", in.SecretaryLookupsPerDay, 6, false, true),
+			field("secretary_csv_rows", "text", in.SecretaryCSVRows, 4, false, true),
 		},
 		HasErrors: len(fe) > 0,
 		Error:     errText,

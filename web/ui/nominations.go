@@ -137,7 +137,7 @@ func (s *server) renderNominations(c *gin.Context, status int, e models.Election
 	v.MayWrite = site.Registrar.Allows(&u) && e.State != models.ElectionClosed
 	v.IsStaff = site.StaffWrite.Allows(&u)
 	v.NoRegister = !s.Recruit.HasRegister()
-	v.MaxRows = recruit.MaxCSVRows
+	v.MaxRows = s.Recruit.UploadRows(c.Request.Context(), u) // a party secretary's cap (lookuplimit.go)
 	page, err := s.Recruit.NominationPage(c.Request.Context(), u, e.ID, party.ID)
 	if errors.Is(err, models.ErrForbidden) {
 		s.forbidden(c)
