@@ -161,7 +161,8 @@ func (in MunicipalitySettings) Check() (Municipality, FieldErrors) {
 		errs["name"] = RefuseField("name", "error.municipality.name")
 	}
 	code, ok := ParseMunicipalityCode(strings.TrimSpace(in.Code))
-	if in.StoredCode != "" && strings.TrimSpace(in.Code) == in.StoredCode {
+	// The form shows a stored "0999" as "999" (Settings), so either is it.
+	if typed := strings.TrimSpace(in.Code); in.StoredCode != "" && (typed == in.StoredCode || "0"+typed == in.StoredCode) {
 		code, ok = in.StoredCode, true
 	}
 	if !ok {

@@ -113,6 +113,11 @@ func TestMunicipalitySettingsSaveAndRefusals(t *testing.T) {
 		if m, err := s.SaveMunicipality(ctx, admin, demo); err != nil || m.Code != "0999" {
 			t.Fatalf("the seeds' code kept: %+v %v", m, err)
 		}
+		// As the form shows it (Settings drops the leading zero).
+		demo.Code = models.Municipality{Code: "0999"}.Settings().Code
+		if m, err := s.SaveMunicipality(ctx, admin, demo); err != nil || m.Code != "0999" {
+			t.Fatalf("the seeds' code as the form shows it (%q) kept: %+v %v", demo.Code, m, err)
+		}
 		demo.Code = "0998"
 		if _, err := s.SaveMunicipality(ctx, admin, demo); err == nil {
 			t.Fatal("another code outside 101–860 was saved")
