@@ -203,8 +203,16 @@ func (s *Service) auditLogAccess(ctx context.Context, actor models.User, action 
 		}
 	}
 	if f.SubjectIndex != "" {
+		// About the person with that number, registered or not.
 		idx := f.SubjectIndex
 		e.SubjectIndex = &idx
+		var ids []int64
+		if err := s.DB.WithContext(ctx).Model(&models.Participant{}).Where("cpr_index = ?", idx).Limit(1).Pluck("id", &ids).Error; err != nil {
+			return err
+		}
+		if len(ids) == 1 {
+			e.ParticipantID = &ids[0]
+		}
 	}
 	return store.Audit(s.DB.WithContext(ctx), e)
 }
