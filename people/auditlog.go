@@ -32,8 +32,11 @@ var AuditActions = store.AuditActions
 type AuditLogQuery struct {
 	// Actor: "" anyone, "system", or a user's id.
 	Actor string
-	// Person: "" anyone, a participant's id, or a full CPR number.
+	// Person: "" anyone, or a participant's id.
 	Person string
+	// CPR: "" anyone, or a full CPR number: the person with it, registered
+	// or never registered.
+	CPR string
 	// SubjectIndex: the blind index of a CPR number typed before; the
 	// page's address carries it instead of the number.
 	SubjectIndex string
@@ -46,6 +49,7 @@ type AuditLogQuery struct {
 const (
 	AuditFieldActor  = "aktoer"
 	AuditFieldPerson = "person"
+	AuditFieldCPR    = "cpr"
 	AuditFieldAction = "handling"
 	AuditFieldFrom   = "fra"
 	AuditFieldTo     = "til"
@@ -54,9 +58,10 @@ const (
 // SystemActor is the actor of the entries without one.
 const SystemActor = "system"
 
-// maxParticipantIDDigits tells a participant's id (up to 8 digits) from a
-// CPR number (10) in the person field; 9 digits is a CPR number mistyped.
-const maxParticipantIDDigits = 8
+// maxParticipantIDDigits: a participant's id longer than this is refused
+// (none is), so that no id of ten digits reads as a CPR number in the
+// log's detail.
+const maxParticipantIDDigits = 9
 
 var blindIndexShape = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
@@ -87,33 +92,34 @@ func (s *Service) AuditLogFilter(ctx context.Context, actor models.User, q Audit
 		}
 		f.ActorID = id
 	}
-	switch p := strings.TrimSpace(q.Person); {
-	case p == "":
-		if idx := strings.TrimSpace(q.SubjectIndex); idx != "" {
-			if !blindIndexShape.MatchString(idx) {
-				fe[AuditFieldPerson] = models.RefuseField(AuditFieldPerson, "error.auditlog.person")
-			}
-			f.SubjectIndex = idx
-		}
-	case len(p) <= maxParticipantIDDigits && allDigits(p):
-		id, _ := strconv.ParseInt(p, 10, 64)
-		if id <= 0 {
+	if p := strings.TrimSpace(q.Person); p != "" {
+		id, perr := strconv.ParseInt(p, 10, 64)
+		if perr != nil || id <= 0 || len(p) > maxParticipantIDDigits {
 			fe[AuditFieldPerson] = models.RefuseField(AuditFieldPerson, "error.auditlog.person")
 		}
 		f.ParticipantID = id
-	default:
-		number, perr := models.ParseCPR(p)
+	}
+	switch number := strings.TrimSpace(q.CPR); {
+	case number != "" && f.ParticipantID != 0:
+		fe[AuditFieldCPR] = models.RefuseField(AuditFieldCPR, "error.auditlog.both")
+	case number != "":
+		c, perr := models.ParseCPR(number)
 		if perr != nil {
-			// The CPR refusal's own sentence (its length, its format, its
-			// birth date), at this form's field.
+			// The CPR refusal's own sentence: its length, its format, its
+			// birth date.
 			ue, _ := models.AsUserError(perr)
-			fe[AuditFieldPerson] = models.RefuseField(AuditFieldPerson, ue.Key, ue.Args...)
+			fe[AuditFieldCPR] = models.RefuseField(AuditFieldCPR, ue.Key, ue.Args...)
 			break
 		}
 		if s.Keys == nil {
 			return f, false, errors.New("audit log: no keyring for the CPR blind index")
 		}
-		f.SubjectIndex, typedCPR = store.CPRIndex(s.Keys, number), true
+		f.SubjectIndex, typedCPR = store.CPRIndex(s.Keys, c), true
+	case q.SubjectIndex != "" && f.ParticipantID == 0:
+		if !blindIndexShape.MatchString(q.SubjectIndex) {
+			fe[AuditFieldCPR] = models.RefuseField(AuditFieldCPR, "error.auditlog.index")
+		}
+		f.SubjectIndex = q.SubjectIndex
 	}
 	if a := models.AuditAction(strings.TrimSpace(q.Action)); a != "" {
 		if !slices.Contains(AuditActions, a) {
@@ -139,15 +145,6 @@ func (s *Service) AuditLogFilter(ctx context.Context, actor models.User, q Audit
 		return models.AuditFilter{}, false, fe
 	}
 	return f, typedCPR, nil
-}
-
-func allDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // AuditLogActors are the users the filter offers as actors, deactivated

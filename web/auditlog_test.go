@@ -194,7 +194,7 @@ func TestAuditLogFilterByCPR(t *testing.T) {
 		{a.strangerCPR, "ikke registreret", "Person vist"},
 		{a.personCPR, "Person vist", "ikke registreret"},
 	} {
-		rec := admin.post("/konto", "/admin/revisionslog", url.Values{"person": {c.cpr}})
+		rec := admin.post("/konto", "/admin/revisionslog", url.Values{"cpr": {c.cpr}})
 		loc := rec.Header().Get("Location")
 		if rec.Code != http.StatusSeeOther || !strings.Contains(loc, "cprindeks=") || strings.Contains(loc, digits(c.cpr)[:6]) {
 			t.Fatalf("filter by CPR: %d %q", rec.Code, loc)
@@ -221,7 +221,7 @@ func TestAuditLogFilterByCPR(t *testing.T) {
 	}
 	// A CPR number in the address is moved out of it before anything is read.
 	before := a.count(models.AuditAuditLogRead)
-	rec := admin.do(http.MethodGet, "/admin/revisionslog?person="+a.strangerCPR, nil)
+	rec := admin.do(http.MethodGet, "/admin/revisionslog?cpr="+a.strangerCPR, nil)
 	if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || !strings.Contains(loc, "cprindeks="+a.strangerIdx) {
 		t.Errorf("CPR in the address: %d %q", rec.Code, loc)
 	}
@@ -243,15 +243,18 @@ func TestAuditLogRefusesABadFilter(t *testing.T) {
 		field string
 		want  string
 	}{
-		{url.Values{"person": {"010170-40"}}, "person", "CPR-nummeret skal have 10 cifre"},
-		{url.Values{"person": {"123456789"}}, "person", "CPR-nummeret skal have 10 cifre"},
-		{url.Values{"person": {"310270-1234"}}, "person", "CPR-nummeret indeholder ikke en gyldig fødselsdato"},
-		{url.Values{"person": {"Karen"}}, "person", "CPR-nummeret må kun indeholde cifre"},
+		{url.Values{"cpr": {"010170-40"}}, "cpr", "CPR-nummeret skal have 10 cifre"},
+		{url.Values{"cpr": {"123456789"}}, "cpr", "CPR-nummeret skal have 10 cifre"},
+		{url.Values{"cpr": {"310270-1234"}}, "cpr", "CPR-nummeret indeholder ikke en gyldig fødselsdato"},
+		{url.Values{"cpr": {"Karen"}}, "cpr", "CPR-nummeret må kun indeholde cifre"},
+		{url.Values{"person": {"0101704001"}}, "person", "Deltagerens id er et tal"},
+		{url.Values{"person": {"Karen"}}, "person", "Deltagerens id er et tal"},
+		{url.Values{"person": {"5"}, "cpr": {"010170-4001"}}, "cpr", "ikke begge"},
 		{url.Values{"aktoer": {"999999"}}, "aktoer", "Vælg en bruger fra listen"},
 		{url.Values{"handling": {"drop table"}}, "handling", "Vælg en handling fra listen"},
 		{url.Values{"fra": {"2026-13-01"}}, "fra", "Skriv datoen som ÅÅÅÅ-MM-DD"},
 		{url.Values{"fra": {"2026-11-20"}, "til": {"2026-11-19"}}, "til", "Til-datoen ligger før fra-datoen"},
-		{url.Values{"cprindeks": {"0101704001"}}, "person", "Skriv deltagerens id eller et fuldt CPR-nummer"},
+		{url.Values{"cprindeks": {"0101704001"}}, "cpr", "Filteret på CPR-nummer kan ikke bruges"},
 	} {
 		rec := admin.post("/konto", "/admin/revisionslog", c.form)
 		body := rec.Body.String()
@@ -259,15 +262,17 @@ func TestAuditLogRefusesABadFilter(t *testing.T) {
 			!strings.Contains(body, `id="`+c.field+`-error"`) || !strings.Contains(body, "Filteret kan ikke bruges") {
 			t.Errorf("%v: %d, want 422 with %q at %s", c.form, rec.Code, c.want, c.field)
 		}
-		if p := c.form.Get("person"); p != "" && strings.Contains(body, `value="`+p+`"`) {
-			t.Errorf("%v: the refused number is shown again", c.form)
+		for _, typed := range []string{c.form.Get("person"), c.form.Get("cpr"), c.form.Get("cprindeks")} {
+			if typed != "" && typed != "5" && strings.Contains(body, `value="`+typed+`"`) {
+				t.Errorf("%v: %q is shown again", c.form, typed)
+			}
 		}
 		if strings.Contains(body, "<tbody>") {
 			t.Errorf("%v: entries shown with a refused filter", c.form)
 		}
 	}
 	// The same by address, and for the CSV file.
-	if rec := admin.do(http.MethodGet, "/admin/revisionslog?person=010170-40", nil); rec.Code != http.StatusUnprocessableEntity {
+	if rec := admin.do(http.MethodGet, "/admin/revisionslog?cpr=010170-40", nil); rec.Code != http.StatusUnprocessableEntity {
 		t.Errorf("page with a bad CPR number: %d", rec.Code)
 	}
 	if rec := admin.do(http.MethodGet, "/admin/revisionslog.csv?til=igaar", nil); rec.Code != http.StatusUnprocessableEntity {
@@ -326,7 +331,7 @@ func TestAuditLogCSV(t *testing.T) {
 		t.Errorf("export detail %q", d)
 	}
 	// By CPR number in the address: moved out of it first.
-	rec = admin.do(http.MethodGet, "/admin/revisionslog.csv?person="+a.strangerCPR, nil)
+	rec = admin.do(http.MethodGet, "/admin/revisionslog.csv?cpr="+a.strangerCPR, nil)
 	if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || !strings.HasPrefix(loc, "/admin/revisionslog.csv?cprindeks=") {
 		t.Errorf("CSV by CPR: %d %q", rec.Code, loc)
 	}
@@ -351,7 +356,7 @@ func TestAuditLogIsForAdministratorsOnly(t *testing.T) {
 				t.Errorf("%s GET %s: %d", role, target, rec.Code)
 			}
 		}
-		rec := b.do(http.MethodPost, "/admin/revisionslog", url.Values{"csrf_token": {b.csrf()}, "person": {a.personCPR}})
+		rec := b.do(http.MethodPost, "/admin/revisionslog", url.Values{"csrf_token": {b.csrf()}, "cpr": {a.personCPR}})
 		if rec.Code != http.StatusForbidden {
 			t.Errorf("%s POST: %d", role, rec.Code)
 		}

@@ -39,7 +39,7 @@ const (
 // address (GET).
 func auditLogQuery(get func(string) string) people.AuditLogQuery {
 	return people.AuditLogQuery{Actor: get(people.AuditFieldActor), Person: get(people.AuditFieldPerson),
-		SubjectIndex: get(auditParamIndex), Action: get(people.AuditFieldAction),
+		CPR: get(people.AuditFieldCPR), SubjectIndex: get(auditParamIndex), Action: get(people.AuditFieldAction),
 		From: get(people.AuditFieldFrom), To: get(people.AuditFieldTo)}
 }
 
@@ -218,11 +218,12 @@ func (s *server) auditLogForm(c *gin.Context, q people.AuditLogQuery, f models.A
 	}
 	T := site.T(c)
 	v := &auditLogView{Form: q, Errors: errs, Actors: actors}
-	// A CPR number typed is never shown again: a filter by one says so,
-	// and keeps its blind index in the form; only a participant's id is
-	// shown as typed.
-	v.ByCPR = f.SubjectIndex != "" || (q.Person == "" && q.SubjectIndex != "" && errs[people.AuditFieldPerson] == "")
-	if !allDigitsShort(q.Person) {
+	// A CPR number typed is never shown again: a filter by one says so
+	// and keeps its blind index in the form. A refused id is not shown
+	// either (it may be a CPR number typed in the wrong field).
+	v.Form.CPR = ""
+	v.ByCPR = f.SubjectIndex != "" || (q.CPR == "" && q.SubjectIndex != "" && errs[people.AuditFieldCPR] == "")
+	if errs[people.AuditFieldPerson] != "" {
 		v.Form.Person = ""
 	}
 	if !v.ByCPR {
@@ -235,21 +236,6 @@ func (s *server) auditLogForm(c *gin.Context, q people.AuditLogQuery, f models.A
 	v.Filtered = len(auditFilterValues(f)) > 0
 	v.CSV = withQuery(auditLogCSVPath, auditFilterValues(f))
 	return v, true
-}
-
-// allDigitsShort: a participant's id as typed (not a CPR number), which
-// the form may show again.
-func allDigitsShort(s string) bool {
-	s = strings.TrimSpace(s)
-	if s == "" || len(s) > 8 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // auditLogRefused answers a filter that cannot be used: the page again
