@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/valghalla/valghalla/models"
 )
@@ -56,7 +57,11 @@ func AuditLog(ctx context.Context, db *gorm.DB, f models.AuditFilter, older, new
 	var page AuditPage
 	var es []models.AuditEntry
 	backwards := !newer.IsZero()
-	q := auditFiltered(db, f)
+	rf, err := resolveAuditFilter(db, f)
+	if err != nil {
+		return page, err
+	}
+	q := auditFiltered(db, rf)
 	if backwards {
 		q = q.Where("at >= ? AND (at > ? OR id > ?)", newer.At.UTC(), newer.At.UTC(), newer.ID).Order("at, id")
 	} else {
@@ -78,12 +83,11 @@ func AuditLog(ctx context.Context, db *gorm.DB, f models.AuditFilter, older, new
 	}
 	first, last := cursorOf(es[0]), cursorOf(es[len(es)-1])
 	// One direction is known from the extra row; the other is asked.
-	var err error
 	if backwards {
 		if more {
 			page.Newer = first
 		}
-		if ok, e := auditExists(db, f, last, false); e != nil {
+		if ok, e := auditExists(db, rf, last, false); e != nil {
 			err = e
 		} else if ok {
 			page.Older = last
@@ -93,7 +97,7 @@ func AuditLog(ctx context.Context, db *gorm.DB, f models.AuditFilter, older, new
 			page.Older = last
 		}
 		if !older.IsZero() {
-			if ok, e := auditExists(db, f, first, true); e != nil {
+			if ok, e := auditExists(db, rf, first, true); e != nil {
 				err = e
 			} else if ok {
 				page.Newer = first
@@ -130,8 +134,57 @@ func EachAuditEntry(ctx context.Context, db *gorm.DB, f models.AuditFilter, batc
 
 func cursorOf(e models.AuditEntry) models.AuditCursor { return models.AuditCursor{At: e.At, ID: e.ID} }
 
+// auditFilter is a filter with the person it names resolved: the CPR
+// blind index of the person by id, the person of the CPR blind index.
+type auditFilter struct {
+	models.AuditFilter
+	personIndex string // of ParticipantID, "" when none
+	personID    int64  // of SubjectIndex, 0 when nobody is registered with it
+}
+
+// resolveAuditFilter looks the person up once, so that each query of a
+// page is a plain equality on the indexes (participant_id, at) and
+// (subject_index, at) rather than a subquery that PostgreSQL would run as
+// a filter over the whole log.
+func resolveAuditFilter(db *gorm.DB, f models.AuditFilter) (auditFilter, error) {
+	out := auditFilter{AuditFilter: f}
+	if f.ParticipantID != 0 {
+		var idx []string
+		if err := db.Model(&models.Participant{}).Where("id = ? AND cpr_index <> ''", f.ParticipantID).Limit(1).Pluck("cpr_index", &idx).Error; err != nil {
+			return out, err
+		}
+		if len(idx) == 1 {
+			out.personIndex = idx[0]
+		}
+	}
+	if f.SubjectIndex != "" {
+		var ids []int64
+		if err := db.Model(&models.Participant{}).Where("cpr_index = ?", f.SubjectIndex).Limit(1).Pluck("id", &ids).Error; err != nil {
+			return out, err
+		}
+		if len(ids) == 1 {
+			out.personID = ids[0]
+		}
+	}
+	return out, nil
+}
+
+// aboutPerson is the condition of the entries about a person: by id, and
+// the lookups of their CPR number (as AuditLogOf finds them); either may
+// be unknown.
+func aboutPerson(id int64, index string) clause.Expression {
+	switch {
+	case id != 0 && index != "":
+		return clause.Expr{SQL: "(participant_id = ? OR subject_index = ?)", Vars: []any{id, index}}
+	case index != "":
+		return clause.Expr{SQL: "subject_index = ?", Vars: []any{index}}
+	}
+	return clause.Expr{SQL: "participant_id = ?", Vars: []any{id}}
+}
+
 // auditFiltered is the query of the entries f chooses.
-func auditFiltered(db *gorm.DB, f models.AuditFilter) *gorm.DB {
+func auditFiltered(db *gorm.DB, rf auditFilter) *gorm.DB {
+	f, personIndex, personID := rf.AuditFilter, rf.personIndex, rf.personID
 	q := db.Model(&models.AuditEntry{})
 	switch {
 	case f.System:
@@ -140,16 +193,10 @@ func auditFiltered(db *gorm.DB, f models.AuditFilter) *gorm.DB {
 		q = q.Where("actor_id = ?", f.ActorID)
 	}
 	if f.ParticipantID != 0 {
-		// The person's entries, and the lookups of their CPR number (as
-		// AuditLogOf finds them).
-		q = q.Where("(participant_id = ? OR subject_index IN (?))", f.ParticipantID,
-			db.Model(&models.Participant{}).Select("cpr_index").Where("id = ? AND cpr_index <> ''", f.ParticipantID))
+		q = q.Where(aboutPerson(f.ParticipantID, personIndex))
 	}
 	if f.SubjectIndex != "" {
-		// A number typed: the lookups of it, and the entries of the person
-		// registered with it, if anyone is.
-		q = q.Where("(subject_index = ? OR participant_id IN (?))", f.SubjectIndex,
-			db.Model(&models.Participant{}).Select("id").Where("cpr_index = ?", f.SubjectIndex))
+		q = q.Where(aboutPerson(personID, f.SubjectIndex))
 	}
 	if f.Action != "" {
 		q = q.Where("action = ?", f.Action)
@@ -165,7 +212,7 @@ func auditFiltered(db *gorm.DB, f models.AuditFilter) *gorm.DB {
 }
 
 // auditExists tells whether f chooses an entry newer (or older) than c.
-func auditExists(db *gorm.DB, f models.AuditFilter, c models.AuditCursor, newer bool) (bool, error) {
+func auditExists(db *gorm.DB, f auditFilter, c models.AuditCursor, newer bool) (bool, error) {
 	q := auditFiltered(db, f)
 	if newer {
 		q = q.Where("at >= ? AND (at > ? OR id > ?)", c.At.UTC(), c.At.UTC(), c.ID)
