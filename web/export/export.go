@@ -33,26 +33,50 @@ const bom = "\ufeff"
 // CSV writes one sheet as CSV for Danish Excel: UTF-8 with a BOM, ";"
 // between fields (Danish Excel takes "," as the decimal mark).
 func CSV(w io.Writer, s Sheet) error {
-	if _, err := io.WriteString(w, bom); err != nil {
+	cw, err := NewCSV(w, s.Header)
+	if err != nil {
 		return err
+	}
+	for _, row := range s.Rows {
+		if err := cw.Row(row...); err != nil {
+			return err
+		}
+	}
+	return cw.Close()
+}
+
+// CSVWriter writes a CSV file as CSV does, a row at a time: for a table
+// too long to hold in memory (the whole audit log). Each cell is made
+// formula-safe as in CSV.
+type CSVWriter struct{ cw *csv.Writer }
+
+// NewCSV starts a CSV file with its header row.
+func NewCSV(w io.Writer, header []string) (*CSVWriter, error) {
+	if _, err := io.WriteString(w, bom); err != nil {
+		return nil, err
 	}
 	cw := csv.NewWriter(w)
 	cw.Comma = ';'
 	cw.UseCRLF = true // what Excel writes and expects
-	if err := cw.Write(s.Header); err != nil {
-		return err
+	if err := cw.Write(header); err != nil {
+		return nil, err
 	}
-	for _, row := range s.Rows {
-		rec := make([]string, len(row))
-		for i, v := range row {
-			rec[i] = csvSafe(text(v))
-		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
+	return &CSVWriter{cw}, nil
+}
+
+// Row writes one row; a cell is a string or a number.
+func (c *CSVWriter) Row(cells ...any) error {
+	rec := make([]string, len(cells))
+	for i, v := range cells {
+		rec[i] = csvSafe(text(v))
 	}
-	cw.Flush()
-	return cw.Error()
+	return c.cw.Write(rec)
+}
+
+// Close writes what is buffered and reports any error of the writes.
+func (c *CSVWriter) Close() error {
+	c.cw.Flush()
+	return c.cw.Error()
 }
 
 // csvSafe keeps Excel from reading a field as a formula ("CSV injection"):

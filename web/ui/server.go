@@ -151,6 +151,11 @@ func (s *server) routes() []site.Route {
 		site.Handle(http.MethodPost, "/valg/:id/afslutning/opbevaring", site.StaffWrite, s.saveRetention),
 		site.Handle(http.MethodGet, "/admin/sletning", site.AdminOnly, s.deletionPage),
 		site.Handle(http.MethodPost, "/admin/sletning", site.AdminOnly, s.deleteParticipants),
+		// The audit log of administrators; the filter form is sent by POST
+		// so a CPR number typed is never in an address.
+		site.Handle(http.MethodGet, auditLogPath, site.AdminOnly, s.auditLog),
+		site.Handle(http.MethodPost, auditLogPath, site.AdminOnly, s.filterAuditLog),
+		site.Handle(http.MethodGet, auditLogCSVPath, site.AdminOnly, s.auditLogCSV),
 		site.Handle(http.MethodGet, "/valg/:id/runder", site.StaffOnly, s.rounds),
 		site.Handle(http.MethodPost, "/valg/:id/runder", site.StaffWrite, s.launchRound),
 		site.Handle(http.MethodPost, "/runder/:id/:signal", site.StaffWrite, s.signalRound),
