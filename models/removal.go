@@ -50,6 +50,11 @@ var RemovedFromListSentence = map[string]string{
 // and nothing otherwise.
 const RemovalField = "answer:removal"
 
+// optionalFields may render empty (Template.Render refuses an empty value
+// of any other field): [answer:removal] says something only after a
+// "remove me".
+var optionalFields = map[string]bool{RemovalField: true}
+
 // RemovalValue is the value of [answer:removal] for an assignment that
 // ended with reason: the sentence (with a leading space, so it follows the
 // sentence before it) for "remove me", empty otherwise.
