@@ -149,3 +149,29 @@ func TestRemoveMeByLinkTakesThePersonOffTheList(t *testing.T) {
 		t.Errorf("nominating again: %v", err)
 	}
 }
+
+// Staff recording a "fjern mig" taken by phone does the same, with the
+// staff member recorded as the one who took it.
+func TestRemoveMeRecordedByStaff(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.SQLite(t)
+	keys := storetest.WithKeys(t, db)
+	e := storetest.SeedElection(t, db, models.NewDate(2027, time.January, 19), 1, 1, 2)
+	a := storetest.Nominate(t, db, e.Slots[0], e.People[0].ID)
+	db.Model(&a).Updates(map[string]any{"state": models.StateInvited, "invited_at": now})
+	svc := recruit.New(recruit.Config{DB: db, Temporal: &projecting{db: db}, Keys: keys, Now: func() time.Time { return now }})
+	if _, err := svc.ActOnAssignment(ctx, e.Staff, a.ID, recruit.RemoveMe); err != nil {
+		t.Fatal(err)
+	}
+	var r models.ListRemoval
+	db.Where("participant_id = ?", e.People[0].ID).First(&r)
+	if !r.Open() || !r.AtRequest || r.RemovedBy == nil || *r.RemovedBy != e.Staff.ID || r.PartyID != e.Party.ID {
+		t.Fatalf("removal %+v", r)
+	}
+	// The other person on the list is untouched.
+	var n int64
+	db.Model(&models.PartyMembership{}).Where("participant_id = ?", e.People[1].ID).Count(&n)
+	if n != 1 {
+		t.Errorf("the other person's membership: %d", n)
+	}
+}
