@@ -53,16 +53,19 @@ func (s *Service) RemovalsOf(ctx context.Context, actor models.User, participant
 
 // honourRemoveMe carries out "Nej, og fjern mig fra listen" once the
 // person's lifecycle has applied the decline (the answer's update
-// succeeded, or a retried answer finds it declined already): the person
-// goes off the list of the party that nominated them, and that party's
-// other open invitations are retracted. The lifecycle's own projection
+// succeeded, or a retried answer finds it declined already, or closed):
+// the person goes off the list of the party that nominated them, and that
+// party's other open invitations are retracted. The lifecycle's own projection
 // write does the database part too (activities.RecordTransitions), so a
 // crash between the two loses nothing; both are idempotent. It returns an
 // error only when the answer went through and the retraction did not:
 // answering again finishes it.
 func (s *Service) honourRemoveMe(ctx context.Context, a models.Assignment, choice Choice, by string, answerErr error) error {
-	if choice != RemoveMe || answerErr != nil && workflows.Refusal(answerErr) != workflows.RefusedAlreadyDeclined {
+	if choice != RemoveMe {
 		return nil
+	}
+	if kind := workflows.Refusal(answerErr); answerErr != nil && kind != workflows.RefusedAlreadyDeclined && kind != workflows.RefusedEnded {
+		return nil // refused: a yes came first, the deadline passed, …
 	}
 	out, err := store.RemoveAtRequest(ctx, s.DB, a.ID, by, s.now())
 	if errors.Is(err, models.ErrNotFound) {
