@@ -2,6 +2,7 @@ package recruit_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -173,5 +174,27 @@ func TestRemoveMeRecordedByStaff(t *testing.T) {
 	db.Model(&models.PartyMembership{}).Where("participant_id = ?", e.People[1].ID).Count(&n)
 	if n != 1 {
 		t.Errorf("the other person's membership: %d", n)
+	}
+}
+
+// Staff take a person off the list while Temporal is unreachable: the
+// removal stands (the person is blocked at once) and the use case says the
+// invitation could not be retracted, rather than claiming it was.
+func TestRemovalWhoseRetractionFailsSaysSo(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.SQLite(t)
+	keys := storetest.WithKeys(t, db)
+	e := storetest.SeedElection(t, db, models.NewDate(2027, time.January, 19), 1, 1, 1)
+	a := storetest.Nominate(t, db, e.Slots[0], e.People[0].ID)
+	db.Model(&a).Updates(map[string]any{"state": models.StateInvited, "invited_at": now})
+	down := &lifecycles{refuse: errors.New("connection refused")}
+	svc := recruit.New(recruit.Config{DB: db, Temporal: down, Keys: keys, Now: func() time.Time { return now }})
+	out, err := svc.RemoveFromList(ctx, e.Staff, e.People[0].ID, e.Party.ID)
+	if !isRefusal(err, recruit.Unavailable, "error.removal.unavailable") || out.Removal.ID == 0 || len(down.updates) != 1 ||
+		down.updates[0].UpdateName != workflows.CancelUpdate {
+		t.Fatalf("removal with Temporal down: %+v %v", out, err)
+	}
+	if r, _ := store.OpenRemovalOf(ctx, db, e.People[0].ID, e.Party.ID); !r.Open() || r.AtRequest {
+		t.Errorf("removal %+v", r)
 	}
 }
