@@ -57,6 +57,14 @@ func (a *Activities) RecordTransitions(ctx context.Context, ts []payload.Transit
 		} else {
 			err = store.RecordTransition(ctx, a.DB, t.AssignmentID, t.To, t.Reason, t.By, a.now())
 		}
+		if err == nil && t.To == models.StateDeclined && t.Reason == models.DeclineRemoveMe {
+			// "Nej, og fjern mig fra listen": off the party's list with the
+			// decline, so nothing of the party's picks the person again
+			// (the use case retracts the open invitations).
+			if _, err = store.RemoveAtRequest(ctx, a.DB, t.AssignmentID, t.By, a.now()); errors.Is(err, models.ErrNotFound) {
+				err = nil
+			}
+		}
 		if err != nil {
 			return err
 		}
@@ -126,6 +134,8 @@ func (a *Activities) messageValues(ctx context.Context, f store.LifecycleFacts, 
 		"answer:link":      a.BaseURL + AnswerLink(token),
 		"answer:deadline":  deadline,
 		"answer:code":      code,
+		// The confirmation of a "fjern mig" says the person is off the list.
+		models.RemovalField: models.RemovalValue(f.Assignment.DeclineReason),
 	}, m)
 	return values, p, nil
 }

@@ -39,6 +39,10 @@ var LifecycleFields = []string{
 	// answer:code is the invitation's short code: a reply by SMS names it
 	// ("JA 4821") when the person has more than one open invitation.
 	"answer:code",
+	// answer:removal is, in the confirmation of a "Nej, og fjern mig fra
+	// listen", the sentence that says the person is off the list
+	// (RemovedFromListSentence, with a leading space); empty otherwise.
+	RemovalField,
 }
 
 // LifecycleDefault is a kind's default e-mail: subject and body.
@@ -87,7 +91,7 @@ Valgsekretariatet, [site:name]
 `},
 	KindCancellationConfirmation: {"Din afmelding er modtaget", `Kære [participant:name],
 
-Vi har modtaget din afmelding som [task:name] ved [election:name] [task:date]. Tak for besked.
+Vi har modtaget din afmelding som [task:name] ved [election:name] [task:date]. Tak for besked.[answer:removal]
 
 Med venlig hilsen
 Valgsekretariatet, [site:name]

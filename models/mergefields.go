@@ -261,7 +261,7 @@ func (t *Template) Render(values map[string]string, escape func(string) string) 
 	}
 	var errs []error
 	for _, f := range t.fields {
-		if strings.TrimSpace(values[f]) == "" {
+		if strings.TrimSpace(values[f]) == "" && !optionalFields[f] {
 			at := t.first[f]
 			errs = append(errs, &FieldError{Field: f, Line: at.line, Col: at.col,
 				Key: "error.mergefield.novalue", Args: []any{f, at.line, at.col}})

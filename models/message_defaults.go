@@ -147,7 +147,7 @@ var MessageDefaults = map[string]map[string]MessageText{
 	KindCancellationConfirmation: {
 		tplEmail:       MessageText(LifecycleDefaults[KindCancellationConfirmation]),
 		tplDigitalPost: MessageText(LifecycleDefaults[KindCancellationConfirmation]),
-		tplSMS: {Body: "Kære [participant:name], vi har modtaget din afmelding som [task:name] ved [election:name] [task:date]. Tak for besked." +
+		tplSMS: {Body: "Kære [participant:name], vi har modtaget din afmelding som [task:name] ved [election:name] [task:date]. Tak for besked.[answer:removal]" +
 			smsSignature},
 	},
 	KindTaskReminder: {
@@ -239,6 +239,7 @@ func ExampleValues(site, election, baseURL string) map[string]string {
 		"answer:link":             baseURL + "/svar/3f9c2a7e41b8d06c5e1f9a2b7c4d8e03a6f1b9c2d7e4a08f5c3b1e9d6a2f7c40",
 		"answer:code":             "4821",
 		"answer:deadline":         "05.11.2027 kl. 12:00",
+		RemovalField:              RemovalValue(DeclineRemoveMe),
 		"overview:link":           baseURL + "/oversigt",
 		"user:one-time-login-url": baseURL + "/konto/aktiver/eksempel-paa-et-engangslink",
 		"site:login-url":          baseURL + "/login",

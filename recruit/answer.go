@@ -73,6 +73,9 @@ func (s *Service) answer(ctx context.Context, a models.Assignment, choice Choice
 	uctx, cancel := context.WithTimeout(ctx, answerTimeout)
 	defer cancel()
 	_, err := workflows.UpdateLifecycle(uctx, s.Temporal, a.WorkflowID, update, arg)
+	if herr := s.honourRemoveMe(ctx, a, choice, by, err); herr != nil { // removal.go
+		return herr
+	}
 	if err == nil {
 		return nil
 	}

@@ -68,6 +68,9 @@ func (s *Service) Nominate(ctx context.Context, actor models.User, in Nomination
 	if err := store.CheckPlacement(ctx, s.DB, actor, to); err != nil {
 		return out, fromStore(err)
 	}
+	if err := s.refuseRemoved(ctx, in.ParticipantID, in.Person.CPR, to.PartyID); err != nil { // removal.go
+		return out, err
+	}
 
 	var number models.CPR
 	var err error

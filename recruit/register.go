@@ -167,6 +167,9 @@ func (s *Service) RegisterParticipant(ctx context.Context, actor models.User, in
 	if err := checkContact(in.Person); err != nil {
 		return out, err
 	}
+	if err := s.refuseRemoved(ctx, 0, in.CPR, party.ID); err != nil { // removal.go
+		return out, err
+	}
 	person, err := s.lookUp(ctx, actor, number)
 	if err != nil {
 		return out, err

@@ -593,4 +593,24 @@ CREATE TABLE cpr_lookup_counts (
 	{28, "audit log: indexes by actor and by action", `
 CREATE INDEX audit_log_actor ON audit_log(actor_id, at);
 CREATE INDEX audit_log_action ON audit_log(action, at)`},
+	// Taken off a party's list (issue 18): by the party's secretary or the
+	// staff, or at the person's request ("fjern mig"). An open removal
+	// (readded_at NULL) blocks that party from registering, nominating or
+	// inviting the person again, until staff re-add them with a reason.
+	// One open removal per person and party; one per answer.
+	{29, "list removals", `
+CREATE TABLE list_removals (
+	id {{id}},
+	participant_id BIGINT NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
+	party_id BIGINT NOT NULL REFERENCES parties(id) ON DELETE CASCADE,
+	assignment_id BIGINT UNIQUE REFERENCES assignments(id) ON DELETE SET NULL,
+	at_request BOOLEAN NOT NULL DEFAULT FALSE,
+	removed_at {{timestamp}} NOT NULL,
+	removed_by BIGINT REFERENCES users(id) ON DELETE SET NULL,
+	readded_at {{timestamp}},
+	readded_by BIGINT REFERENCES users(id) ON DELETE SET NULL,
+	readd_reason TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX list_removals_open ON list_removals(participant_id, party_id) WHERE readded_at IS NULL;
+CREATE INDEX list_removals_party ON list_removals(party_id, participant_id)`},
 }

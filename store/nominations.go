@@ -111,7 +111,7 @@ func checkCell(db *gorm.DB, actor models.User, electionID, stationID, taskTypeID
 	if !member {
 		return ErrNotOnList
 	}
-	return nil
+	return refuseRemoved(db, participantID, partyID)
 }
 
 // Nominate puts a person on a slot: an assignment in state nominated, the

@@ -47,6 +47,9 @@ func AddReserve(ctx context.Context, db *gorm.DB, actor models.User, electionID,
 	if !member {
 		return r, ErrNotOnList
 	}
+	if err := refuseRemoved(db, participantID, partyID); err != nil {
+		return r, err
+	}
 	where := "the whole municipality"
 	if stationID != nil {
 		where = fmt.Sprintf("station %d", *stationID)
@@ -119,6 +122,9 @@ func NextReserve(ctx context.Context, tx *gorm.DB, electionID, partyID, stationI
 	err := tx.Where("election_id = ? AND party_id = ? AND (station_id = ? OR station_id IS NULL)", electionID, partyID, stationID).
 		Where("EXISTS (?)", tx.Model(&models.PartyMembership{}).Select("1").
 			Where("party_memberships.participant_id = reserves.participant_id AND party_memberships.party_id = reserves.party_id")).
+		// Nor anyone the party may not contact again (a removal takes the
+		// reserve places too; this holds for one racing it).
+		Where("NOT EXISTS (?)", openRemovalExists(tx, "reserves.participant_id", "reserves.party_id")).
 		Where("NOT EXISTS (?)", tx.Model(&models.Assignment{}).Select("1").
 			Where("assignments.participant_id = reserves.participant_id AND assignments.day = ? AND assignments.state IN ?", day, holdingStates)).
 		// A person who had this very slot before (and declined it) is not

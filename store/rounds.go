@@ -72,7 +72,9 @@ func CreateRound(ctx context.Context, db *gorm.DB, actor models.User, electionID
 
 func roundScope(db *gorm.DB, r models.Round) *gorm.DB {
 	f := FilterOf(r)
-	q := db.Model(&models.Assignment{}).Where("election_id = ? AND state = ?", r.ElectionID, models.StateNominated)
+	q := db.Model(&models.Assignment{}).Where("election_id = ? AND state = ?", r.ElectionID, models.StateNominated).
+		// Nobody the party may not contact again (store/removals.go).
+		Where("NOT EXISTS (?)", openRemovalExists(db, "assignments.participant_id", "assignments.party_id"))
 	if len(f.StationIDs) > 0 {
 		q = q.Where("station_id IN ?", f.StationIDs)
 	}

@@ -56,6 +56,8 @@ func (s *server) routes() []site.Route {
 		site.Handle(http.MethodGet, site.APIPrefix+"/parties", site.AnyUser, s.apiParties),
 		site.Handle(http.MethodPost, site.APIPrefix+"/parties", site.StaffWrite, s.apiSaveParty),
 		site.Handle(http.MethodPut, site.APIPrefix+"/parties/:id", site.StaffWrite, s.apiSaveParty),
+		// Off a party's list (api_removal.go).
+		site.Handle(http.MethodDelete, site.APIPrefix+"/parties/:id/members/:participant", site.Registrar, s.apiRemoveMember),
 		site.Handle(http.MethodGet, site.APIPrefix+"/valggrupper", site.StaffOnly, s.apiValggrupper),
 		site.Handle(http.MethodPost, site.APIPrefix+"/valggrupper", site.StaffWrite, s.apiCreateValggruppe),
 		site.Handle(http.MethodDelete, site.APIPrefix+"/valggrupper/:id", site.StaffWrite, s.apiDeleteValggruppe),

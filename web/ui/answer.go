@@ -62,6 +62,9 @@ func (s *server) renderAnswer(c *gin.Context, status int, v models.TaskView, not
 		Open:        v.Assignment.State == models.StateInvited && (v.Assignment.AnswerDeadline == nil || now.Before(*v.Assignment.AnswerDeadline)),
 		MayWithdraw: v.Assignment.State == models.StateConfirmed && now.Before(v.LockFrom),
 		Locked:      v.Assignment.State == models.StateConfirmed && !now.Before(v.LockFrom),
+		// "Nej, og fjern mig fra listen": the page says the person is off
+		// the list (the lifecycle applied the answer; recruit/removal.go).
+		RemovedFromList: v.Assignment.State == models.StateDeclined && v.Assignment.DeclineReason == models.DeclineRemoveMe,
 	})
 }
 
@@ -72,6 +75,7 @@ type answerView struct {
 	Notice, Refusal           string
 	Self                      string // the page's own path, which the citizen layout links to
 	Open, MayWithdraw, Locked bool
+	RemovedFromList           bool
 	Contact                   models.Municipality // the secretariat's contact details, where set
 }
 

@@ -145,6 +145,11 @@ func (s *server) routes() []site.Route {
 		site.Handle(http.MethodGet, "/deltagere/:id/log.csv", site.StaffOnly, s.auditExport),
 		site.Handle(http.MethodPost, "/deltagere/:id/indsigt", site.StaffWrite, s.subjectAccess),
 		site.Handle(http.MethodPost, "/deltagere/:id/pulje", site.StaffWrite, s.savePoolConsent),
+		// Off a party's list and back (participant_removal.go).
+		site.Handle(http.MethodGet, "/deltagere/:id/fjern", site.Registrar, s.removalConfirm),
+		site.Handle(http.MethodPost, "/deltagere/:id/fjern", site.Registrar, s.removeFromList),
+		site.Handle(http.MethodGet, "/deltagere/:id/fjernelser", site.StaffOnly, s.removals),
+		site.Handle(http.MethodPost, "/deltagere/:id/genoptag", site.StaffWrite, s.readd),
 		site.Handle(http.MethodGet, "/valg/:id/afslutning", site.StaffOnly, s.closing),
 		site.Handle(http.MethodPost, "/valg/:id/afslutning/fremmoede", site.StaffWrite, s.markAttendance),
 		site.Handle(http.MethodPost, "/valg/:id/afslutning/valgsted", site.StaffWrite, s.markStation),
