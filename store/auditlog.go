@@ -38,6 +38,7 @@ var AuditActions = []models.AuditAction{
 	models.AuditAccountLinkSent, models.AuditTOTPEnabled, models.AuditTOTPReset, models.AuditRecoveryCodesRenewed,
 	models.AuditPasswordReset, models.AuditPasswordChanged,
 	models.AuditAPITokenCreated, models.AuditAPITokenRevoked, models.AuditAPITokenUsed,
+	models.AuditListRemoved, models.AuditListReadded,
 	models.AuditAuditLogRead, models.AuditAuditLogExport,
 }
 
