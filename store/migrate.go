@@ -570,4 +570,16 @@ CREATE TABLE api_tokens (
 	revoked_by BIGINT REFERENCES users(id) ON DELETE SET NULL
 );
 CREATE INDEX api_tokens_user ON api_tokens(user_id)`},
+	// The participants search (issue 18): the e-mail's blind index, the
+	// lower-cased name for a substring search, and the Danish sort key
+	// (models.ParticipantSortKey: the databases cannot sort Æ Ø Å) with
+	// (sort_key, id) for the pages. name_fold and sort_key are kept by
+	// models.Participant's hooks; store.BackfillParticipantSearch fills
+	// the rows of before (it needs the keys for the e-mail index).
+	{27, "participants: search by e-mail and name, Danish order", `
+ALTER TABLE participants ADD COLUMN email_index TEXT;
+ALTER TABLE participants ADD COLUMN name_fold TEXT NOT NULL DEFAULT '';
+ALTER TABLE participants ADD COLUMN sort_key TEXT NOT NULL DEFAULT '';
+CREATE INDEX participants_email_index ON participants(email_index);
+CREATE INDEX participants_sort ON participants(sort_key, id)`},
 }
