@@ -1,7 +1,9 @@
 package store
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -103,6 +105,12 @@ func validState(s models.AssignmentState) bool {
 	return false
 }
 
+// idKey is a match of a name search: its id and Danish sort key.
+type idKey struct {
+	ID      int64
+	SortKey string
+}
+
 // SearchParticipants answers the participants list for actor: one page of
 // the people matching q, in Danish order by name, and how many match.
 //
@@ -160,13 +168,15 @@ func SearchParticipants(ctx context.Context, db *gorm.DB, keys *vault.Keyring, a
 		case models.SearchEmail:
 			tx = tx.Where("email_index = ?", text.index)
 		}
+		// IN (subquery) rather than EXISTS: SQLite can then start from
+		// the list's index (a party's count: 116 → a few ms at 50,000).
 		for _, list := range []int64{page.Query.PartyID, page.Query.PoolID} {
 			if list != 0 {
-				tx = tx.Where("EXISTS (SELECT 1 FROM party_memberships m WHERE m.participant_id = participants.id AND m.party_id = ?)", list)
+				tx = tx.Where("id IN (SELECT participant_id FROM party_memberships WHERE party_id = ?)", list)
 			}
 		}
 		if q.ElectionID != 0 || q.State != "" {
-			sub := db.Table("assignments a").Select("1").Where("a.participant_id = participants.id")
+			sub := db.Table("assignments a").Select("a.participant_id")
 			if q.ElectionID != 0 {
 				sub = sub.Where("a.election_id = ?", q.ElectionID)
 			}
@@ -176,24 +186,53 @@ func SearchParticipants(ctx context.Context, db *gorm.DB, keys *vault.Keyring, a
 			if page.Query.PartyID != 0 {
 				sub = sub.Where("a.party_id = ?", page.Query.PartyID)
 			}
-			tx = tx.Where("EXISTS (?)", sub)
+			tx = tx.Where("id IN (?)", sub)
 		}
 		return tx
 	}
 
+	// Two steps: the page's ids (from the index alone where it can), then
+	// only those rows, decrypted. A name search reads every match's id and
+	// sort key and orders them here: LIKE '%…%' can use no index, and
+	// walking the sort index in order to find a rare name visits everyone
+	// (measured: 400 ms at 50,000 people on SQLite, against 20 ms).
 	offset := (page.Page - 1) * models.ParticipantPageSize
-	if err := filtered().Select("id", "name", "cpr", "protected_address").Order("sort_key, id").
-		Limit(models.ParticipantPageSize).Offset(offset).Find(&page.Rows).Error; err != nil {
-		return page, err
-	}
-	if page.Page == 1 && len(page.Rows) < models.ParticipantPageSize {
-		page.Total = len(page.Rows) // everyone is on the first page: no count
-	} else {
-		var n int64
-		if err := filtered().Count(&n).Error; err != nil {
+	var ids []int64
+	if text.kind == models.SearchName {
+		var all []idKey
+		if err := filtered().Select("id", "sort_key").Scan(&all).Error; err != nil {
 			return page, err
 		}
-		page.Total = int(n)
+		slices.SortFunc(all, func(a, b idKey) int {
+			return cmp.Or(strings.Compare(a.SortKey, b.SortKey), cmp.Compare(a.ID, b.ID))
+		})
+		page.Total = len(all)
+		for _, r := range all[min(offset, len(all)):min(offset+models.ParticipantPageSize, len(all))] {
+			ids = append(ids, r.ID)
+		}
+	} else {
+		if err := filtered().Order("sort_key, id").Limit(models.ParticipantPageSize).Offset(offset).Pluck("id", &ids).Error; err != nil {
+			return page, err
+		}
+		if page.Page == 1 && len(ids) < models.ParticipantPageSize {
+			page.Total = len(ids) // everyone is on the first page: no count
+		} else {
+			var n int64
+			if err := filtered().Count(&n).Error; err != nil {
+				return page, err
+			}
+			page.Total = int(n)
+		}
+	}
+	if len(ids) > 0 {
+		if err := db.Select("id", "name", "cpr", "protected_address").Where("id IN ?", ids).Find(&page.Rows).Error; err != nil {
+			return page, err
+		}
+		at := make(map[int64]int, len(ids))
+		for i, id := range ids {
+			at[id] = i
+		}
+		slices.SortFunc(page.Rows, func(a, b models.Participant) int { return at[a.ID] - at[b.ID] })
 	}
 	page.Pages = max(1, (page.Total+models.ParticipantPageSize-1)/models.ParticipantPageSize)
 	if page.Total == 0 {
