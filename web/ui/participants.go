@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/valghalla/valghalla/web/export"
 
@@ -58,6 +59,11 @@ func (s *server) participants(c *gin.Context) {
 			v.Result = page
 			v.Query = page.Query
 		}
+	}
+	// A CPR number typed is not shown again (as on the registration form):
+	// the search box starts empty after a CPR search.
+	if _, err := models.ParseCPR(strings.ReplaceAll(v.Query.Q, " ", "")); err == nil {
+		v.Query.Q = ""
 	}
 	v.Rows = make([]participantRow, len(v.Result.Rows))
 	for i, p := range v.Result.Rows {
