@@ -13,7 +13,7 @@ import (
 )
 
 // BenchmarkParticipantSearch measures the participants list at 50,000
-// people on the demo municipality's 11 lists (council groups and pools):
+// people on the demo municipality's 8 lists (council groups and pools):
 // the first page, a party secretary's first page, a page deep in the list,
 // a rare and a common name, a full CPR number (audited) and a phone
 // number. Each request is timed; p50 and p95 over the b.N requests are
