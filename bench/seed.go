@@ -86,8 +86,10 @@ func seed(ctx context.Context, db *gorm.DB, keys *vault.Keyring, people int) (el
 			slots[i] = models.Slot{ElectionID: e.ID, StationID: stations[i%len(stations)].ID, TaskTypeID: task.ID, Day: day,
 				PartyID: party.ID, CreatedAt: now}
 			index := store.MobileIndex(keys, mobileOf(i))
+			email := fmt.Sprintf("person%d@bench.dk", i+1)
+			emailIndex := store.EmailIndex(keys, email)
 			e.People[i] = models.Participant{CPR: models.NewSecret(benchCPR(i)), CPRIndex: "bench-" + benchCPR(i),
-				Name: fmt.Sprintf("Person %d", i+1), Email: models.NewSecret(fmt.Sprintf("person%d@bench.dk", i+1)),
+				Name: fmt.Sprintf("Person %d", i+1), Email: models.NewSecret(email), EmailIndex: &emailIndex,
 				Mobile: models.NewSecret(mobileOf(i)), MobileIndex: &index, CreatedAt: now, UpdatedAt: now}
 		}
 		if err := tx.CreateInBatches(&slots, 500).Error; err != nil {

@@ -27,7 +27,15 @@ type Participant struct {
 	Email    Secret
 	// MobileIndex is the blind index of the mobile number: an SMS reply
 	// finds its sender by it.
-	MobileIndex      *string
+	MobileIndex *string
+	// EmailIndex is the blind index of the e-mail address, lower-cased:
+	// the participants search finds a person by it.
+	EmailIndex *string
+	// NameFold and SortKey are kept from Name on every write (the hooks
+	// in participant_search.go): the search's lower-cased name and the
+	// Danish order in SQL.
+	NameFold         string
+	SortKey          string
 	PreferredChannel Channel
 	SpecialDiet      string
 	// DigitalPostExempt: the CPR register says the person is exempt from

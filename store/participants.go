@@ -77,6 +77,7 @@ func RegisterParticipant(ctx context.Context, db *gorm.DB, keys *vault.Keyring, 
 		index := CPRIndex(keys, in.CPR)
 		candidate := models.Participant{CPR: models.NewSecret(in.CPR.Digits()), CPRIndex: index, Name: in.Name,
 			Mobile: models.NewSecret(in.Mobile), MobileIndex: mobileIndexOf(keys, in.Mobile), Email: models.NewSecret(in.Email),
+			EmailIndex:       emailIndexOf(keys, in.Email),
 			PreferredChannel: in.PreferredChannel, SpecialDiet: in.SpecialDiet, DigitalPostExempt: in.DigitalPostExempt,
 			ProtectedAddress: in.ProtectedAddress, CreatedAt: now, UpdatedAt: now}
 		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "cpr_index"}}, DoNothing: true}).Create(&candidate)

@@ -136,6 +136,15 @@ func openDatabase(ctx context.Context, cfg config, log *slog.Logger) (*gorm.DB, 
 		store.Close(db)
 		return nil, err
 	}
+	// The participants search's columns for the people stored before
+	// migration 27 (the e-mail index needs the keys, which `valghalla
+	// migrate` may not have): nothing to do once filled.
+	if n, err := store.BackfillParticipantSearch(ctx, db, keys); err != nil {
+		store.Close(db)
+		return nil, fmt.Errorf("fill the participants search columns: %w", err)
+	} else if n > 0 {
+		log.InfoContext(ctx, "participants search columns filled", "people", n)
+	}
 	return db, nil
 }
 

@@ -2,7 +2,9 @@ package ui
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/valghalla/valghalla/web/export"
 
@@ -28,20 +30,117 @@ func maskedCPR(p models.Participant) string {
 	return c.Masked()
 }
 
-// participants lists the people the user may see: a party secretary their
-// own party's, staff everyone (or one party's with ?parti=).
+// participants is the participants list: a search by name, full CPR
+// number (staff only; audited as a lookup), phone or e-mail, filters by
+// party, pool, election and state, 50 people a page in Danish order. A
+// party secretary finds their own party's people only.
 func (s *server) participants(c *gin.Context) {
-	partyID, _ := strconv.ParseInt(c.Query("parti"), 10, 64)
-	list, err := s.People.Participants(c.Request.Context(), *site.User(c), partyID)
+	u := site.User(c)
+	ctx := c.Request.Context()
+	v := &participantsView{OneParty: u.Role == models.RolePartySecretary, MayCPR: u.Role != models.RolePartySecretary}
+	filters, err := s.People.ParticipantFilters(ctx, *u)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	rows := make([]participantRow, len(list))
-	for i, p := range list {
-		rows[i] = participantRow{p.ID, p.Name, maskedCPR(p)}
+	v.Filters = filters
+	q, bad := participantQueryOf(c.Query, "parti", "pulje", "valg", "status", "side")
+	v.Query = q
+	status := http.StatusOK
+	if bad != nil {
+		status, v.Error = http.StatusUnprocessableEntity, site.ErrText(c, bad)
+	} else {
+		page, err := s.People.SearchParticipants(ctx, *u, q)
+		answered := true // 403, 404 or a failure: pageRefused has answered
+		if s.pageRefused(c, err, func(st int, r refusal) { status, v.refusal, answered = st, r, false }) && answered {
+			return
+		}
+		if err == nil {
+			v.Result = page
+			v.Query = page.Query
+		}
 	}
-	s.render(c, http.StatusOK, "participants.html", "participants.title", map[string]any{"Rows": rows})
+	// A CPR number typed is not shown again (as on the registration form):
+	// the search box starts empty after a CPR search.
+	if _, err := models.ParseCPR(strings.ReplaceAll(v.Query.Q, " ", "")); err == nil {
+		v.Query.Q = ""
+	}
+	v.Rows = make([]participantRow, len(v.Result.Rows))
+	for i, p := range v.Result.Rows {
+		v.Rows[i] = participantRow{p.ID, p.Name, maskedCPR(p)}
+	}
+	link := func(page int) string {
+		vals := url.Values{}
+		for k, x := range map[string]string{"q": v.Query.Q, "status": string(v.Query.State)} {
+			if x != "" {
+				vals.Set(k, x)
+			}
+		}
+		for k, id := range map[string]int64{"parti": q.PartyID, "pulje": q.PoolID, "valg": q.ElectionID} {
+			if id != 0 {
+				vals.Set(k, strconv.FormatInt(id, 10))
+			}
+		}
+		if page > 1 {
+			vals.Set("side", strconv.Itoa(page))
+		}
+		if len(vals) == 0 {
+			return "/deltagere"
+		}
+		return "/deltagere?" + vals.Encode()
+	}
+	if v.Result.Page > 1 {
+		v.Prev = link(v.Result.Page - 1)
+	}
+	if v.Result.Page < v.Result.Pages {
+		v.Next = link(v.Result.Page + 1)
+	}
+	v.Searched = v.Query.Q != "" || q.PartyID != 0 || q.PoolID != 0 || q.ElectionID != 0 || q.State != ""
+	s.renderView(c, status, "participants.html", "participants.title", v)
+}
+
+// participantsView is one page of the participants list and its form.
+type participantsView struct {
+	Page
+	refusal
+	Query   models.ParticipantQuery // as typed (a party secretary's narrowed to their party)
+	Filters models.ParticipantFilters
+	Result  models.ParticipantPage
+	Rows    []participantRow
+	// Prev and Next link the neighbouring pages, keeping the search.
+	Prev, Next string
+	// Searched: a search text or filter was given (no results is then
+	// "no one found", not "no participants yet").
+	Searched bool
+	OneParty bool // a party secretary: no party or pool filter
+	MayCPR   bool // the search may be a CPR number
+}
+
+// participantQueryOf reads the participants search from the query string
+// by the parameter names of the page or API: q, then party, pool,
+// election, state and page. A number that is not one is refused.
+func participantQueryOf(get func(string) string, party, pool, election, state, page string) (models.ParticipantQuery, error) {
+	q := models.ParticipantQuery{Q: get("q"), State: models.AssignmentState(get(state)), Page: 1}
+	for _, f := range []struct {
+		name string
+		to   *int64
+	}{{party, &q.PartyID}, {pool, &q.PoolID}, {election, &q.ElectionID}} {
+		if x := get(f.name); x != "" {
+			n, err := strconv.ParseInt(x, 10, 64)
+			if err != nil || n < 0 {
+				return q, models.RefuseField(f.name, "error.search.filter")
+			}
+			*f.to = n
+		}
+	}
+	if x := get(page); x != "" {
+		n, err := strconv.Atoi(x)
+		if err != nil || n < 1 {
+			return q, models.RefuseField(page, "error.search.page")
+		}
+		q.Page = n
+	}
+	return q, nil
 }
 
 func (s *server) newParticipantForm(c *gin.Context) {
