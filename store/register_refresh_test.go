@@ -33,6 +33,10 @@ func TestRefreshFromRegister(t *testing.T) {
 		if got.Name != "Bodil  Krag" || !got.ProtectedAddress || !got.DigitalPostExempt || !got.UpdatedAt.Equal(now) {
 			t.Errorf("after the refresh: %q %t %t %v", got.Name, got.ProtectedAddress, got.DigitalPostExempt, got.UpdatedAt)
 		}
+		// The search finds the refreshed name: its folded and sort columns follow.
+		if got.NameFold != models.ParticipantNameFold("Bodil  Krag") || got.SortKey != models.ParticipantSortKey("Bodil  Krag") {
+			t.Errorf("the search columns did not follow the refreshed name: %q", got.NameFold)
+		}
 		var es []models.AuditEntry
 		db.Where("participant_id = ? AND action = ?", p.ID, models.AuditParticipantChanged).Find(&es)
 		if len(es) != 1 || strings.Contains(es[0].Detail, "Bodil") || strings.Contains(es[0].Detail, "Person 1") ||
