@@ -3,6 +3,7 @@ package web_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -97,7 +98,7 @@ func TestParticipantsPageSearchesAndPages(t *testing.T) {
 	}
 	// By name (any case, ø finds Ø), phone, e-mail and CPR number.
 	for q, want := range map[string]string{"øSTER": "Søren Østergaard", "20+30+40+51": "Vera Vestergaard",
-		"VERA%40example.dk": "Vera Vestergaard", "010180-1000": "Søren Østergaard"} {
+		"VERA%40example.dk": "Vera Vestergaard"} {
 		page := get("/deltagere?q="+q, http.StatusOK)
 		if !strings.Contains(page, want) || !strings.Contains(page, "Antal deltagere: 1") {
 			t.Errorf("%s: %s", q, page)
@@ -120,9 +121,23 @@ func TestParticipantsPageCPRSearchIsAuditedAndStaffOnly(t *testing.T) {
 	s := newSearchFixture(t)
 	before := s.cprLookups(t)
 	staff := s.loggedIn(t, models.RoleStaff)
+	// In the address a CPR number is not searched: the page says to use
+	// the search field, and nothing is looked up.
 	rec := staff.do(http.MethodGet, "/deltagere?q=010180-1000", nil)
-	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Søren Østergaard") {
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "må ikke stå i sidens adresse") ||
+		strings.Contains(rec.Body.String(), "Søren Østergaard") || s.cprLookups(t) != before {
+		t.Fatalf("CPR number in the address: %d %s", rec.Code, rec.Body)
+	}
+	// The form sends it in the body and is answered at once, with no
+	// redirect to an address that would hold it.
+	rec = staff.do(http.MethodPost, "/deltagere/soeg", url.Values{"q": {"010180-1000"}, "csrf_token": {staff.csrfFrom("/deltagere")}})
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Søren Østergaard") || rec.Header().Get("Location") != "" {
 		t.Fatalf("staff CPR search: %d", rec.Code)
+	}
+	// Any other search is sent on to its address.
+	rec = staff.do(http.MethodPost, "/deltagere/soeg", url.Values{"q": {"øster"}, "status": {"invited"}, "csrf_token": {staff.csrfFrom("/deltagere")}})
+	if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || loc != "/deltagere?q=%C3%B8ster&status=invited" {
+		t.Errorf("name search by the form: %d %q", rec.Code, loc)
 	}
 	// The number typed is not shown again.
 	if fullCPR.MatchString(rec.Body.String()) {
@@ -138,7 +153,7 @@ func TestParticipantsPageCPRSearchIsAuditedAndStaffOnly(t *testing.T) {
 	// A party secretary: refused with the reason, nothing looked up, even
 	// for their own party's person.
 	sec := s.loggedIn(t, models.RolePartySecretary)
-	rec = sec.do(http.MethodGet, "/deltagere?q=0101801000", nil)
+	rec = sec.do(http.MethodPost, "/deltagere/soeg", url.Values{"q": {"0101801000"}, "csrf_token": {sec.csrfFrom("/deltagere")}})
 	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "Kun valgsekretariatet kan søge på CPR-nummer") ||
 		strings.Contains(rec.Body.String(), "Søren Østergaard") || fullCPR.MatchString(rec.Body.String()) {
 		t.Errorf("secretary's CPR search: %d %s", rec.Code, rec.Body)
@@ -147,9 +162,23 @@ func TestParticipantsPageCPRSearchIsAuditedAndStaffOnly(t *testing.T) {
 		t.Error("a secretary's refused CPR search was looked up")
 	}
 	// Through the API too.
-	res := s.sessionAPI(t, models.RolePartySecretary).do(http.MethodGet, "/api/v1/participants?q="+veraCPR, nil)
+	res := s.sessionAPI(t, models.RolePartySecretary).do(http.MethodPost, "/api/v1/participants/search", map[string]any{"q": veraCPR})
 	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.errText(t), "Kun valgsekretariatet") {
 		t.Errorf("API, secretary's CPR search: %d %s", res.Status, res.Body)
+	}
+	// Staff through the API: by POST, found and audited; in an address, refused.
+	api := s.sessionAPI(t, models.RoleStaff)
+	res = api.do(http.MethodPost, "/api/v1/participants/search", map[string]any{"q": veraCPR})
+	if res.Status != http.StatusOK || !strings.Contains(string(res.Body), "Vera Vestergaard") || fullCPR.Match(res.Body) {
+		t.Errorf("API, staff CPR search: %d %s", res.Status, res.Body)
+	}
+	if s.cprLookups(t) != before+2 {
+		t.Errorf("lookups after the API's CPR search: %d, want %d", s.cprLookups(t), before+2)
+	}
+	res = api.do(http.MethodGet, "/api/v1/participants?q="+veraCPR, nil)
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.errText(t), "POST /api/v1/participants/search") ||
+		s.cprLookups(t) != before+2 {
+		t.Errorf("API, CPR number in the address: %d %s", res.Status, res.Body)
 	}
 }
 

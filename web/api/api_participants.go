@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -33,29 +32,55 @@ type apiParticipantPage struct {
 }
 
 // apiParticipants answers GET /api/v1/participants?q=&party=&pool=&election=&state=&page=.
+// A CPR number is not searched in an address: POST /participants/search.
 func (s *server) apiParticipants(c *gin.Context) {
-	q := models.ParticipantQuery{Q: c.Query("q"), State: models.AssignmentState(c.Query("state")), Page: 1}
-	for _, f := range []struct {
-		name string
-		to   *int64
-	}{{"party", &q.PartyID}, {"pool", &q.PoolID}, {"election", &q.ElectionID}} {
-		if x := c.Query(f.name); x != "" {
-			n, err := strconv.ParseInt(x, 10, 64)
-			if err != nil || n < 0 {
-				s.apiRefused(c, models.RefuseField(f.name, "error.search.filter"))
-				return
-			}
-			*f.to = n
-		}
+	q, err := site.ParticipantQueryOf(c.Query, "party", "pool", "election", "state", "page")
+	if err == nil && site.CPRShaped(q.Q) {
+		err = models.RefuseField("q", "error.search.cprinaddress.api")
 	}
-	if x := c.Query("page"); x != "" {
-		n, err := strconv.Atoi(x)
-		if err != nil || n < 1 {
-			s.apiRefused(c, models.RefuseField("page", "error.search.page"))
-			return
-		}
-		q.Page = n
+	if err != nil {
+		s.apiRefused(c, err)
+		return
 	}
+	s.answerParticipantSearch(c, q)
+}
+
+// apiParticipantSearch is the search in a JSON body, the way to search by
+// CPR number: the number never stands in an address.
+type apiParticipantSearch struct {
+	Q        string `json:"q"`
+	Party    int64  `json:"party"`
+	Pool     int64  `json:"pool"`
+	Election int64  `json:"election"`
+	State    string `json:"state"`
+	Page     int    `json:"page"`
+}
+
+// apiSearchParticipants answers POST /api/v1/participants/search.
+func (s *server) apiSearchParticipants(c *gin.Context) {
+	var in apiParticipantSearch
+	if !bindJSON(c, &in) {
+		return
+	}
+	switch {
+	case in.Party < 0:
+		s.apiRefused(c, models.RefuseField("party", "error.search.filter"))
+		return
+	case in.Pool < 0:
+		s.apiRefused(c, models.RefuseField("pool", "error.search.filter"))
+		return
+	case in.Election < 0:
+		s.apiRefused(c, models.RefuseField("election", "error.search.filter"))
+		return
+	case in.Page < 0:
+		s.apiRefused(c, models.RefuseField("page", "error.search.page"))
+		return
+	}
+	s.answerParticipantSearch(c, models.ParticipantQuery{Q: in.Q, PartyID: in.Party, PoolID: in.Pool, ElectionID: in.Election,
+		State: models.AssignmentState(in.State), Page: max(in.Page, 1)})
+}
+
+func (s *server) answerParticipantSearch(c *gin.Context, q models.ParticipantQuery) {
 	page, err := s.People.SearchParticipants(c.Request.Context(), *site.User(c), q)
 	if err != nil {
 		s.apiStoreError(c, err)

@@ -42,6 +42,7 @@ func (s *server) routes() []site.Route {
 		site.Handle(http.MethodPost, site.APIPrefix+"/elections/:id/nominations", site.Registrar, s.apiNominate),
 		site.Handle(http.MethodPost, site.APIPrefix+"/participants", site.Registrar, s.apiRegisterParticipant),
 		site.Handle(http.MethodGet, site.APIPrefix+"/participants", site.AnyUser, s.apiParticipants),
+		site.Handle(http.MethodPost, site.APIPrefix+"/participants/search", site.AnyUser, s.apiSearchParticipants),
 		site.Handle(http.MethodGet, site.APIPrefix+"/stations", site.StaffOnly, s.apiStations),
 		site.Handle(http.MethodPost, site.APIPrefix+"/stations", site.StaffWrite, s.apiSaveStation),
 		site.Handle(http.MethodPut, site.APIPrefix+"/stations/:id", site.StaffWrite, s.apiSaveStation),

@@ -35,6 +35,51 @@ func maskedCPR(p models.Participant) string {
 // party, pool, election and state, 50 people a page in Danish order. A
 // party secretary finds their own party's people only.
 func (s *server) participants(c *gin.Context) {
+	q, bad := site.ParticipantQueryOf(c.Query, "parti", "pulje", "valg", "status", "side")
+	if bad == nil && site.CPRShaped(q.Q) {
+		// A CPR number in the address (a bookmark, a typed link): not
+		// searched, so that such links stop being made.
+		q.Q, bad = "", models.RefuseField("q", "error.search.cprinaddress")
+	}
+	s.participantsPage(c, q, bad)
+}
+
+// searchParticipants is the search form, sent by POST: a CPR number is
+// searched at once and answered here, so it never stands in an address;
+// any other search is sent on to its address, which can be bookmarked and
+// paged.
+func (s *server) searchParticipants(c *gin.Context) {
+	q, bad := site.ParticipantQueryOf(c.PostForm, "parti", "pulje", "valg", "status", "side")
+	if bad != nil || site.CPRShaped(q.Q) {
+		s.participantsPage(c, q, bad)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, participantsLink(q, q.Page))
+}
+
+// participantsLink is the address of a page of a search.
+func participantsLink(q models.ParticipantQuery, page int) string {
+	vals := url.Values{}
+	for k, x := range map[string]string{"q": q.Q, "status": string(q.State)} {
+		if x != "" {
+			vals.Set(k, x)
+		}
+	}
+	for k, id := range map[string]int64{"parti": q.PartyID, "pulje": q.PoolID, "valg": q.ElectionID} {
+		if id != 0 {
+			vals.Set(k, strconv.FormatInt(id, 10))
+		}
+	}
+	if page > 1 {
+		vals.Set("side", strconv.Itoa(page))
+	}
+	if len(vals) == 0 {
+		return "/deltagere"
+	}
+	return "/deltagere?" + vals.Encode()
+}
+
+func (s *server) participantsPage(c *gin.Context, q models.ParticipantQuery, bad error) {
 	u := site.User(c)
 	ctx := c.Request.Context()
 	v := &participantsView{OneParty: u.Role == models.RolePartySecretary, MayCPR: u.Role != models.RolePartySecretary}
@@ -44,7 +89,6 @@ func (s *server) participants(c *gin.Context) {
 		return
 	}
 	v.Filters = filters
-	q, bad := participantQueryOf(c.Query, "parti", "pulje", "valg", "status", "side")
 	v.Query = q
 	status := http.StatusOK
 	if bad != nil {
@@ -69,26 +113,10 @@ func (s *server) participants(c *gin.Context) {
 	for i, p := range v.Result.Rows {
 		v.Rows[i] = participantRow{p.ID, p.Name, maskedCPR(p)}
 	}
-	link := func(page int) string {
-		vals := url.Values{}
-		for k, x := range map[string]string{"q": v.Query.Q, "status": string(v.Query.State)} {
-			if x != "" {
-				vals.Set(k, x)
-			}
-		}
-		for k, id := range map[string]int64{"parti": q.PartyID, "pulje": q.PoolID, "valg": q.ElectionID} {
-			if id != 0 {
-				vals.Set(k, strconv.FormatInt(id, 10))
-			}
-		}
-		if page > 1 {
-			vals.Set("side", strconv.Itoa(page))
-		}
-		if len(vals) == 0 {
-			return "/deltagere"
-		}
-		return "/deltagere?" + vals.Encode()
-	}
+	// The links keep the search as shown: without a CPR number typed.
+	shown := q
+	shown.Q, shown.State = v.Query.Q, v.Query.State
+	link := func(page int) string { return participantsLink(shown, page) }
 	if v.Result.Page > 1 {
 		v.Prev = link(v.Result.Page - 1)
 	}
@@ -114,33 +142,6 @@ type participantsView struct {
 	Searched bool
 	OneParty bool // a party secretary: no party or pool filter
 	MayCPR   bool // the search may be a CPR number
-}
-
-// participantQueryOf reads the participants search from the query string
-// by the parameter names of the page or API: q, then party, pool,
-// election, state and page. A number that is not one is refused.
-func participantQueryOf(get func(string) string, party, pool, election, state, page string) (models.ParticipantQuery, error) {
-	q := models.ParticipantQuery{Q: get("q"), State: models.AssignmentState(get(state)), Page: 1}
-	for _, f := range []struct {
-		name string
-		to   *int64
-	}{{party, &q.PartyID}, {pool, &q.PoolID}, {election, &q.ElectionID}} {
-		if x := get(f.name); x != "" {
-			n, err := strconv.ParseInt(x, 10, 64)
-			if err != nil || n < 0 {
-				return q, models.RefuseField(f.name, "error.search.filter")
-			}
-			*f.to = n
-		}
-	}
-	if x := get(page); x != "" {
-		n, err := strconv.Atoi(x)
-		if err != nil || n < 1 {
-			return q, models.RefuseField(page, "error.search.page")
-		}
-		q.Page = n
-	}
-	return q, nil
 }
 
 func (s *server) newParticipantForm(c *gin.Context) {

@@ -138,6 +138,7 @@ func (s *server) routes() []site.Route {
 		site.Handle(http.MethodGet, "/opgavetyper/:id", site.StaffWrite, s.taskTypeForm),
 		site.Handle(http.MethodPost, "/opgavetyper/:id", site.StaffWrite, s.saveTaskType),
 		site.Handle(http.MethodGet, "/deltagere", site.AnyUser, s.participants),
+		site.Handle(http.MethodPost, "/deltagere/soeg", site.AnyUser, s.searchParticipants),
 		site.Handle(http.MethodGet, "/deltagere/ny", site.Registrar, s.newParticipantForm),
 		site.Handle(http.MethodPost, "/deltagere", site.Registrar, s.createParticipant),
 		site.Handle(http.MethodGet, "/deltagere/:id", site.AnyUser, s.participant),
