@@ -78,6 +78,9 @@ func DeleteParticipants(ctx context.Context, db *gorm.DB, actor models.User, ids
 				tx.Where("assignment_id IN (?)", theirs).Delete(&models.Message{}),
 				tx.Where("assignment_id IN (?)", theirs).Delete(&models.Notice{}),
 				tx.Where("participant_id IN ?", c).Delete(&models.Assignment{}),
+				// The values before and after their edits (the table's
+				// foreign key would take them with the person too).
+				tx.Where("participant_id IN ?", c).Delete(&models.ParticipantChange{}),
 			} {
 				if q.Error != nil {
 					return q.Error
@@ -220,7 +223,7 @@ func SubjectAccessOf(ctx context.Context, db *gorm.DB, keys *vault.Keyring, acto
 	}
 	out.GeneratedAt = now
 	out.Person = SubjectPerson{ID: p.ID, CPR: p.CPR.Reveal(), Name: p.Name, Mobile: p.Mobile.Reveal(), Email: p.Email.Reveal(),
-		PreferredChannel: string(p.PreferredChannel), SpecialDiet: p.SpecialDiet, DigitalPostExempt: p.DigitalPostExempt,
+		PreferredChannel: string(p.PreferredChannel), SpecialDiet: p.SpecialDiet.Reveal(), DigitalPostExempt: p.DigitalPostExempt,
 		KeepInPool: p.KeepInPool, PoolConsentAt: p.PoolConsentAt, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	out.Parties, out.Assignments, out.Reserves, out.Messages, out.Audit =
 		[]SubjectParty{}, []SubjectAssignment{}, []SubjectReserve{}, []SubjectMessage{}, []SubjectAuditEntry{}

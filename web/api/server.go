@@ -41,6 +41,9 @@ func (s *server) routes() []site.Route {
 		site.Handle(http.MethodGet, site.APIPrefix+"/elections/:id/slots", site.AnyUser, s.apiPartySlots),
 		site.Handle(http.MethodPost, site.APIPrefix+"/elections/:id/nominations", site.Registrar, s.apiNominate),
 		site.Handle(http.MethodPost, site.APIPrefix+"/participants", site.Registrar, s.apiRegisterParticipant),
+		// Contact data: staff the person's own, a party secretary their party's.
+		site.Handle(http.MethodGet, site.APIPrefix+"/participants/:id", site.Registrar, s.apiParticipantContact),
+		site.Handle(http.MethodPatch, site.APIPrefix+"/participants/:id", site.Registrar, s.apiEditParticipant),
 		site.Handle(http.MethodGet, site.APIPrefix+"/stations", site.StaffOnly, s.apiStations),
 		site.Handle(http.MethodPost, site.APIPrefix+"/stations", site.StaffWrite, s.apiSaveStation),
 		site.Handle(http.MethodPut, site.APIPrefix+"/stations/:id", site.StaffWrite, s.apiSaveStation),

@@ -145,6 +145,9 @@ func (s *server) routes() []site.Route {
 		site.Handle(http.MethodGet, "/deltagere/:id/log.csv", site.StaffOnly, s.auditExport),
 		site.Handle(http.MethodPost, "/deltagere/:id/indsigt", site.StaffWrite, s.subjectAccess),
 		site.Handle(http.MethodPost, "/deltagere/:id/pulje", site.StaffWrite, s.savePoolConsent),
+		// Edit contact data: staff the person's own, a party secretary their party's.
+		site.Handle(http.MethodGet, "/deltagere/:id/rediger", site.Registrar, s.participantEditForm),
+		site.Handle(http.MethodPost, "/deltagere/:id/rediger", site.Registrar, s.saveParticipantEdit),
 		site.Handle(http.MethodGet, "/valg/:id/afslutning", site.StaffOnly, s.closing),
 		site.Handle(http.MethodPost, "/valg/:id/afslutning/fremmoede", site.StaffWrite, s.markAttendance),
 		site.Handle(http.MethodPost, "/valg/:id/afslutning/valgsted", site.StaffWrite, s.markStation),
