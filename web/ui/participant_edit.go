@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -93,4 +94,16 @@ func (s *server) saveParticipantEdit(c *gin.Context) {
 	default:
 		s.readFailed(c, err)
 	}
+}
+
+func init() { templateFuncs["phone"] = phone }
+
+// phone shows a Danish mobile number in E.164 the way Danes write it,
+// "+45 20 30 40 50"; any other number as stored.
+func phone(e164 string) string {
+	if len(e164) != 11 || !strings.HasPrefix(e164, "+45") {
+		return e164
+	}
+	d := e164[3:]
+	return "+45 " + d[0:2] + " " + d[2:4] + " " + d[4:6] + " " + d[6:8]
 }
