@@ -108,6 +108,15 @@ func TestContactDataIsKeptPerMembership(t *testing.T) {
 		if own.Mobile.Reveal() != phoneA {
 			t.Errorf("the person's own number changed to %q", own.Mobile.Reveal())
 		}
+		// The subject-access export gives what each party typed.
+		sa, err := store.SubjectAccessOf(ctx, db, s.keys, s.e.Staff, s.person.ID, time.Now().UTC())
+		typed := map[string]string{}
+		for _, sp := range sa.Parties {
+			typed[sp.Party] = sp.Mobile + " " + sp.Email
+		}
+		if err != nil || typed["Venstre"] != "+4540000003 "+emailV || typed[s.e.Party.Name] != phoneA+" "+emailA {
+			t.Errorf("subject access parties %v (%v)", typed, err)
+		}
 		// At rest the membership's data is sealed.
 		var raw struct{ Mobile, Email, SpecialDiet string }
 		db.Raw("SELECT mobile, email, COALESCE(special_diet, '') AS special_diet FROM party_memberships WHERE participant_id = ? AND party_id = ?",
