@@ -19,7 +19,7 @@ func EditsAll(actor models.User) bool { return store.MayEditAll(actor) }
 // the person's own, a party secretary what their party typed. The reading
 // is audited; a person actor may not see is models.ErrNotFound.
 func (s *Service) ContactToEdit(ctx context.Context, actor models.User, id int64) (models.Participant, error) {
-	p, _, err := s.audited(ctx, actor, id, models.AuditParticipantRead, "contact data edit form")
+	p, _, err := s.audited(ctx, actor, id, models.AuditParticipantRead, "contact data")
 	return p, err
 }
 
