@@ -92,8 +92,9 @@ func (a *Activities) planFor(ctx context.Context, msg models.Message, participan
 	if msg.Status == models.MessageSent || msg.Status == models.MessageDelivered {
 		return plan, nil // carried by an earlier run
 	}
-	var p models.Participant
-	if err := a.DB.WithContext(ctx).First(&p, participantID).Error; err != nil {
+	// The contact data of the assignment's party, or the person's own.
+	p, err := store.RecipientOf(ctx, a.DB, participantID, msg.AssignmentID)
+	if err != nil {
 		return plan, err
 	}
 	reach, err := a.reachOf(ctx, p)
@@ -273,8 +274,9 @@ func (a *Activities) afterRefusal(ctx context.Context, msg models.Message, ch mo
 	case ch == models.ChannelDigitalPost && errors.As(err, &dpErr) && dpErr.ReceiptStatus == digitalpost.StatusNotAllowed:
 		return store.MarkDigitalPostExempt(ctx, a.DB, *msg.ParticipantID)
 	case ch == models.ChannelSMS && errors.As(err, &smsErr) && smsErr.Code == sms.CodeOptedOut:
-		var p models.Participant
-		if err := a.DB.WithContext(ctx).Select("id", "mobile_index").First(&p, *msg.ParticipantID).Error; err != nil || p.MobileIndex == nil {
+		// The number the SMS went to: the party's typed one or the person's.
+		p, err := store.RecipientOf(ctx, a.DB, *msg.ParticipantID, msg.AssignmentID)
+		if err != nil || p.MobileIndex == nil {
 			return err
 		}
 		return store.OptOutSMS(ctx, a.DB, *p.MobileIndex, a.now())
@@ -361,6 +363,11 @@ func (a *Activities) renderText(ctx context.Context, msg models.Message, ch mode
 	}
 	values, p, err := a.messageValues(ctx, f, m, token, code)
 	if err != nil {
+		return rendered{}, err
+	}
+	// The address is the assignment's party's typed one when it has one
+	// (models.PartyMembership), otherwise the person's own.
+	if p, err = store.RecipientOf(ctx, a.DB, p.ID, msg.AssignmentID); err != nil {
 		return rendered{}, err
 	}
 	subjectSrc, bodySrc, _, err := store.EffectiveTemplate(ctx, a.DB, msg.Kind, string(ch), &f.Election.ID, &f.TaskType.ID)

@@ -142,7 +142,10 @@ func (s *Service) RecipientName(ctx context.Context, channel models.Channel, add
 	q := s.DB.WithContext(ctx).Model(&models.Participant{}).Select("name")
 	switch channel {
 	case models.ChannelSMS:
-		q = q.Where("mobile_index = ?", store.MobileIndex(s.Keys, address))
+		// The person's own number or one a party typed on its membership.
+		index := store.MobileIndex(s.Keys, address)
+		q = q.Where("mobile_index = ? OR id IN (?)", index,
+			s.DB.Model(&models.PartyMembership{}).Select("participant_id").Where("mobile_index = ?", index))
 	case models.ChannelDigitalPost:
 		number, err := models.ParseCPR(address)
 		if err != nil {

@@ -73,8 +73,9 @@ func (s *Service) RecordSMSStatus(ctx context.Context, form url.Values, ourID st
 		return err
 	}
 	if cb.ErrorCode == sms.CodeOptedOut && m.ParticipantID != nil {
-		var p models.Participant
-		if err := s.DB.WithContext(ctx).Select("id", "mobile_index").First(&p, *m.ParticipantID).Error; err != nil {
+		// The number the SMS went to: the party's typed one or the person's.
+		p, err := store.RecipientOf(ctx, s.DB, *m.ParticipantID, m.AssignmentID)
+		if err != nil {
 			return err
 		}
 		if p.MobileIndex != nil {

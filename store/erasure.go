@@ -78,6 +78,9 @@ func DeleteParticipants(ctx context.Context, db *gorm.DB, actor models.User, ids
 				tx.Where("assignment_id IN (?)", theirs).Delete(&models.Message{}),
 				tx.Where("assignment_id IN (?)", theirs).Delete(&models.Notice{}),
 				tx.Where("participant_id IN ?", c).Delete(&models.Assignment{}),
+				// The values before and after their edits (the table's
+				// foreign key would take them with the person too).
+				tx.Where("participant_id IN ?", c).Delete(&models.ParticipantChange{}),
 			} {
 				if q.Error != nil {
 					return q.Error
@@ -132,8 +135,14 @@ type SubjectPerson struct {
 
 // SubjectParty is a party list the person is on.
 type SubjectParty struct {
-	Party string    `json:"party"`
-	Since time.Time `json:"since"`
+	PartyID int64     `json:"-"`
+	Party   string    `json:"party"`
+	Since   time.Time `json:"since"`
+	// What the party typed about the person (models.PartyMembership).
+	Mobile           string `json:"mobile,omitempty"`
+	Email            string `json:"email,omitempty"`
+	PreferredChannel string `json:"preferred_channel,omitempty"`
+	SpecialDiet      string `json:"special_diet,omitempty"`
 }
 
 // SubjectAssignment is a slot the person was on, and how it went.
@@ -220,14 +229,26 @@ func SubjectAccessOf(ctx context.Context, db *gorm.DB, keys *vault.Keyring, acto
 	}
 	out.GeneratedAt = now
 	out.Person = SubjectPerson{ID: p.ID, CPR: p.CPR.Reveal(), Name: p.Name, Mobile: p.Mobile.Reveal(), Email: p.Email.Reveal(),
-		PreferredChannel: string(p.PreferredChannel), SpecialDiet: p.SpecialDiet, DigitalPostExempt: p.DigitalPostExempt,
+		PreferredChannel: string(p.PreferredChannel), SpecialDiet: p.SpecialDiet.Reveal(), DigitalPostExempt: p.DigitalPostExempt,
 		KeepInPool: p.KeepInPool, PoolConsentAt: p.PoolConsentAt, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	out.Parties, out.Assignments, out.Reserves, out.Messages, out.Audit =
 		[]SubjectParty{}, []SubjectAssignment{}, []SubjectReserve{}, []SubjectMessage{}, []SubjectAuditEntry{}
-	if err := db.Table("party_memberships m").Select("pa.name AS party, m.created_at AS since").
+	if err := db.Table("party_memberships m").Select("m.party_id, pa.name AS party, m.created_at AS since").
 		Joins("JOIN parties pa ON pa.id = m.party_id").Where("m.participant_id = ?", id).Order("m.created_at").
 		Scan(&out.Parties).Error; err != nil {
 		return out, err
+	}
+	var memberships []models.PartyMembership
+	if err := db.Where("participant_id = ?", id).Find(&memberships).Error; err != nil {
+		return out, err
+	}
+	for i, sp := range out.Parties {
+		for _, m := range memberships {
+			if m.PartyID == sp.PartyID {
+				out.Parties[i].Mobile, out.Parties[i].Email = m.Mobile.Reveal(), m.Email.Reveal()
+				out.Parties[i].PreferredChannel, out.Parties[i].SpecialDiet = string(m.PreferredChannel), m.SpecialDiet.Reveal()
+			}
+		}
 	}
 	var as []struct {
 		models.Assignment

@@ -159,6 +159,12 @@ func participantList(ctx context.Context, db *gorm.DB, actor models.User, electi
 		if err := db.Select(cols).Where("id IN ?", chunk).Find(&ps).Error; err != nil {
 			return nil, nil, err
 		}
+		if sc.partyID != 0 {
+			// A party secretary reads what their party typed.
+			if err := asPartyHolds(ctx, db, ps, sc.partyID); err != nil {
+				return nil, nil, err
+			}
+		}
 		for _, p := range ps {
 			people[p.ID] = p
 		}
@@ -195,7 +201,7 @@ func participantList(ctx context.Context, db *gorm.DB, actor models.User, electi
 		}
 		rows = append(rows, protectedRow(sc, p, models.ListRow{AssignmentID: a.ID, ParticipantID: p.ID, Station: stationOf[a.StationID],
 			TaskType: taskTypeOf[a.TaskTypeID], Party: partyOf[a.PartyID], Day: a.Day, Name: p.Name, State: a.State,
-			SpecialDiet: p.SpecialDiet, Mobile: p.Mobile.Reveal(), Email: p.Email.Reveal()}))
+			SpecialDiet: p.SpecialDiet.Reveal(), Mobile: p.Mobile.Reveal(), Email: p.Email.Reveal()}))
 		if withCPR {
 			cprs[p.ID] = p.CPR.Reveal()
 		}

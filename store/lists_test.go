@@ -46,9 +46,8 @@ func seedLists(t *testing.T, db *gorm.DB) listSeed {
 		models.StateConfirmed, models.StateDeclined, models.StateConfirmed}
 	for i, name := range listNames {
 		p := s.People[i]
-		must(db.Model(&p).Updates(map[string]any{"name": name, "special_diet": map[bool]string{true: "Vegetar"}[i == 1],
-			"protected_address": name == "Hemmelig Hansen"}).Error)
-		p.Name = name
+		p.Name, p.SpecialDiet, p.ProtectedAddress = name, models.NewSecret(map[bool]string{true: "Vegetar"}[i == 1]), name == "Hemmelig Hansen"
+		must(db.Model(&p).Select("name", "special_diet", "protected_address").Updates(&p).Error)
 		s.byName[name] = p
 		slot := models.Slot{ElectionID: s.Election.Election.ID, StationID: s.Stations[0].ID, TaskTypeID: s.TaskType.ID,
 			Day: s.Election.Election.ElectionDay, PartyID: s.Party.ID, CreatedAt: now}

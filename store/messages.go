@@ -237,7 +237,9 @@ type OpenInvitation struct {
 
 // OpenInvitationsByMobile returns the open invitations (invited, in an
 // active election) of the people with this mobile number's blind index,
-// oldest first. A number shared by two people finds both people's.
+// oldest first: as their own number or as a number a party typed on its
+// membership (a message about that party's assignment went to it). A
+// number shared by two people finds both people's.
 func OpenInvitationsByMobile(ctx context.Context, db *gorm.DB, mobileIndex string) ([]OpenInvitation, error) {
 	var out []OpenInvitation
 	err := db.WithContext(ctx).Table("assignments a").
@@ -246,7 +248,9 @@ func OpenInvitationsByMobile(ctx context.Context, db *gorm.DB, mobileIndex strin
 		Joins("JOIN elections e ON e.id = a.election_id").
 		Joins("JOIN task_types tt ON tt.id = a.task_type_id").
 		Joins("LEFT JOIN answer_tokens t ON t.assignment_id = a.id").
-		Where("p.mobile_index = ? AND a.state = ? AND e.state = ?", mobileIndex, models.StateInvited, models.ElectionActive).
+		Where("(p.mobile_index = ? OR p.id IN (?)) AND a.state = ? AND e.state = ?", mobileIndex,
+			db.Model(&models.PartyMembership{}).Select("participant_id").Where("mobile_index = ?", mobileIndex),
+			models.StateInvited, models.ElectionActive).
 		Order("a.invited_at, a.id").Scan(&out).Error
 	return out, err
 }
@@ -292,3 +296,32 @@ func RequestRetry(ctx context.Context, db *gorm.DB, actor models.User, id string
 
 // ErrNotRetryable: only a failed message can be sent again.
 var ErrNotRetryable = errors.New("the message has not failed")
+
+// RecipientOf is the person a message reaches, with the contact data it
+// goes to: for a message about an assignment of a party, what that party
+// typed on its membership when it typed a mobile number or an e-mail
+// (models.ContactOf); otherwise, for a pool's assignment and for a message
+// about no assignment, the person's own.
+func RecipientOf(ctx context.Context, db *gorm.DB, participantID int64, assignmentID *int64) (models.Participant, error) {
+	db = db.WithContext(ctx)
+	var p models.Participant
+	if err := db.First(&p, participantID).Error; err != nil {
+		return p, err
+	}
+	if assignmentID == nil {
+		return p, nil
+	}
+	var a models.Assignment
+	if err := db.Select("id", "party_id").Where("id = ?", *assignmentID).Limit(1).Find(&a).Error; err != nil || a.ID == 0 {
+		return p, err
+	}
+	var party models.Party
+	if err := db.Where("id = ?", a.PartyID).Limit(1).Find(&party).Error; err != nil || party.Kind == models.Pool {
+		return p, err
+	}
+	var m models.PartyMembership
+	if err := db.Where("participant_id = ? AND party_id = ?", participantID, a.PartyID).Limit(1).Find(&m).Error; err != nil {
+		return p, err
+	}
+	return models.ContactOf(p, m), nil
+}

@@ -58,6 +58,13 @@ func mobileIndexOf(keys *vault.Keyring, e164 string) *string {
 // one person: a second registration, by any party, finds the first (the
 // unique blind index decides, even for two registrations at once) and adds
 // only the membership. It reports whether the person was new.
+//
+// What was typed (mobile, e-mail, channel, diet) is kept on the party's
+// membership (models.PartyMembership); a new person gets it as their own
+// contact data too, a person who existed keeps theirs unchanged. A party
+// registering its own member again updates its membership with the fields
+// it typed (an empty field keeps the value). The participant returned
+// carries the membership's contact data, never another party's.
 func RegisterParticipant(ctx context.Context, db *gorm.DB, keys *vault.Keyring, actor models.User, in NewParticipant, now time.Time) (models.Participant, bool, error) {
 	var p models.Participant
 	if in.CPR.IsZero() || in.Name == "" || in.PartyID == 0 {
@@ -78,7 +85,7 @@ func RegisterParticipant(ctx context.Context, db *gorm.DB, keys *vault.Keyring, 
 		candidate := models.Participant{CPR: models.NewSecret(in.CPR.Digits()), CPRIndex: index, Name: in.Name,
 			Mobile: models.NewSecret(in.Mobile), MobileIndex: mobileIndexOf(keys, in.Mobile), Email: models.NewSecret(in.Email),
 			EmailIndex:       emailIndexOf(keys, in.Email),
-			PreferredChannel: in.PreferredChannel, SpecialDiet: in.SpecialDiet, DigitalPostExempt: in.DigitalPostExempt,
+			PreferredChannel: in.PreferredChannel, SpecialDiet: models.NewSecret(in.SpecialDiet), DigitalPostExempt: in.DigitalPostExempt,
 			ProtectedAddress: in.ProtectedAddress, CreatedAt: now, UpdatedAt: now}
 		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "cpr_index"}}, DoNothing: true}).Create(&candidate)
 		if res.Error != nil {
@@ -96,10 +103,11 @@ func RegisterParticipant(ctx context.Context, db *gorm.DB, keys *vault.Keyring, 
 			}
 		}
 		actorID := actor.ID
-		m := models.PartyMembership{ParticipantID: p.ID, PartyID: in.PartyID, CreatedBy: &actorID, CreatedAt: now}
-		if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&m).Error; err != nil {
+		m, err := registerMembership(tx, keys, p.ID, actorID, in, now)
+		if err != nil {
 			return err
 		}
+		p = models.WithMembershipData(p, m)
 		if created {
 			if err := Audit(tx, models.AuditEntry{At: now, ActorID: &actorID, Action: models.AuditParticipantCreated,
 				ParticipantID: &p.ID, Detail: fmt.Sprintf("party %d", in.PartyID)}); err != nil {
@@ -110,6 +118,47 @@ func RegisterParticipant(ctx context.Context, db *gorm.DB, keys *vault.Keyring, 
 			ParticipantID: &p.ID, Detail: fmt.Sprintf("on the list of party %d", in.PartyID)})
 	})
 	return p, created, err
+}
+
+// registerMembership adds the membership of a registration with what was
+// typed, or, when the party has the person already, updates it with the
+// fields typed. It returns the membership as stored.
+func registerMembership(tx *gorm.DB, keys *vault.Keyring, participantID, actorID int64, in NewParticipant, now time.Time) (models.PartyMembership, error) {
+	m := models.PartyMembership{ParticipantID: participantID, PartyID: in.PartyID, CreatedBy: &actorID, CreatedAt: now,
+		Mobile: models.NewSecret(in.Mobile), MobileIndex: mobileIndexOf(keys, in.Mobile), Email: models.NewSecret(in.Email),
+		PreferredChannel: in.PreferredChannel, SpecialDiet: models.NewSecret(in.SpecialDiet)}
+	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&m)
+	if res.Error != nil || res.RowsAffected == 1 {
+		return m, res.Error
+	}
+	if err := tx.Where("participant_id = ? AND party_id = ?", participantID, in.PartyID).First(&m).Error; err != nil {
+		return m, err
+	}
+	var cols []string
+	if in.Mobile != "" {
+		m.Mobile, m.MobileIndex = models.NewSecret(in.Mobile), mobileIndexOf(keys, in.Mobile)
+		cols = append(cols, "mobile", "mobile_index")
+	}
+	if in.Email != "" {
+		m.Email = models.NewSecret(in.Email)
+		cols = append(cols, "email")
+	}
+	if in.PreferredChannel != models.ChannelDefault {
+		m.PreferredChannel = in.PreferredChannel
+		cols = append(cols, "preferred_channel")
+	}
+	if in.SpecialDiet != "" {
+		m.SpecialDiet = models.NewSecret(in.SpecialDiet)
+		cols = append(cols, "special_diet")
+	}
+	if len(cols) == 0 {
+		return m, nil
+	}
+	m.Version++
+	cols = append(cols, "version")
+	err := tx.Model(&models.PartyMembership{}).Where("participant_id = ? AND party_id = ?", participantID, in.PartyID).
+		Select(cols).Updates(&m).Error
+	return m, err
 }
 
 func mayRegisterFor(actor models.User, partyID int64) bool {
@@ -136,8 +185,37 @@ func ParticipantsOfParty(ctx context.Context, db *gorm.DB, actor models.User, pa
 	err := db.WithContext(ctx).
 		Where("id IN (?)", db.Model(&models.PartyMembership{}).Select("participant_id").Where("party_id = ?", partyID)).
 		Find(&ps).Error
+	if err == nil && !mayReadAllParties(actor) {
+		err = asPartyHolds(ctx, db, ps, partyID)
+	}
 	models.SortDanish(ps, func(p models.Participant) string { return p.Name })
 	return ps, err
+}
+
+// asPartyHolds puts in place of each person's contact data what the party
+// typed on its membership: all a party secretary may see.
+func asPartyHolds(ctx context.Context, db *gorm.DB, ps []models.Participant, partyID int64) error {
+	ids := make([]int64, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	theirs := map[int64]models.PartyMembership{}
+	if err := inChunks(ids, func(c []int64) error {
+		var ms []models.PartyMembership
+		if err := db.WithContext(ctx).Where("party_id = ? AND participant_id IN ?", partyID, c).Find(&ms).Error; err != nil {
+			return err
+		}
+		for _, m := range ms {
+			theirs[m.ParticipantID] = m
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	for i, p := range ps {
+		ps[i] = models.WithMembershipData(p, theirs[p.ID])
+	}
+	return nil
 }
 
 // cprLike matches a CPR number in any usual form, to keep it out of the log.
@@ -211,6 +289,13 @@ func ParticipantFor(ctx context.Context, db *gorm.DB, actor models.User, id int6
 	err := db.First(&p, id).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return p, nil, models.ErrNotFound
+	}
+	if err == nil && !mayReadAllParties(actor) {
+		// A party secretary sees what their party typed, never the
+		// person's own data nor another party's.
+		var m models.PartyMembership
+		err = db.Where("participant_id = ? AND party_id = ?", id, *actor.PartyID).First(&m).Error
+		p = models.WithMembershipData(p, m)
 	}
 	models.SortDanish(parties, func(p models.Party) string { return p.Name })
 	return p, parties, err

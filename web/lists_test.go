@@ -40,7 +40,7 @@ func planLists(t *testing.T, f *fixture) listPlan {
 		cpr := "0202800" + strconv.Itoa(100+i)
 		person := models.Participant{CPR: models.NewSecret(cpr), CPRIndex: "lists-" + x.name, Name: x.name,
 			Mobile: models.NewSecret("+452030405" + strconv.Itoa(i)), Email: models.NewSecret("p" + strconv.Itoa(i) + "@example.dk"),
-			SpecialDiet: x.diet, ProtectedAddress: x.name == "Hemmelig Hansen", CreatedAt: now, UpdatedAt: now}
+			SpecialDiet: models.NewSecret(x.diet), ProtectedAddress: x.name == "Hemmelig Hansen", CreatedAt: now, UpdatedAt: now}
 		if err := f.db.Create(&person).Error; err != nil {
 			t.Fatal(err)
 		}

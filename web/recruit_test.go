@@ -64,7 +64,7 @@ func (r *recruitSetup) stored(t *testing.T) string {
 	out := ""
 	for _, p := range people {
 		out += fmt.Sprintf("participant %d %q channel=%q mobile=%v email=%v dp-exempt=%v protected=%v diet=%q\n", p.ID, p.Name,
-			p.PreferredChannel, p.Mobile.Reveal() != "", p.Email.Reveal() != "", p.DigitalPostExempt, p.ProtectedAddress, p.SpecialDiet)
+			p.PreferredChannel, p.Mobile.Reveal() != "", p.Email.Reveal() != "", p.DigitalPostExempt, p.ProtectedAddress, p.SpecialDiet.Reveal())
 	}
 	for _, m := range members {
 		out += fmt.Sprintf("member %d of party %d\n", m.ParticipantID, m.PartyID)

@@ -43,6 +43,9 @@ func (s *server) routes() []site.Route {
 		site.Handle(http.MethodPost, site.APIPrefix+"/participants", site.Registrar, s.apiRegisterParticipant),
 		site.Handle(http.MethodGet, site.APIPrefix+"/participants", site.AnyUser, s.apiParticipants),
 		site.Handle(http.MethodPost, site.APIPrefix+"/participants/search", site.AnyUser, s.apiSearchParticipants),
+		// Contact data: staff the person's own, a party secretary their party's.
+		site.Handle(http.MethodGet, site.APIPrefix+"/participants/:id", site.Registrar, s.apiParticipantContact),
+		site.Handle(http.MethodPatch, site.APIPrefix+"/participants/:id", site.Registrar, s.apiEditParticipant),
 		site.Handle(http.MethodGet, site.APIPrefix+"/stations", site.StaffOnly, s.apiStations),
 		site.Handle(http.MethodPost, site.APIPrefix+"/stations", site.StaffWrite, s.apiSaveStation),
 		site.Handle(http.MethodPut, site.APIPrefix+"/stations/:id", site.StaffWrite, s.apiSaveStation),

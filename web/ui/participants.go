@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/people"
 	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/web/site"
 )
@@ -195,10 +196,15 @@ func (s *server) participant(c *gin.Context) {
 		return
 	}
 	p := v.Participant
-	view := &participantView{P: p, MaskedCPR: maskedCPR(p), Parties: v.Parties}
+	view := &participantView{P: p, MaskedCPR: maskedCPR(p), Parties: v.Parties, MayEdit: site.Registrar.Allows(u),
+		Notice: noticeOf(c, "contact.saved")}
 	if u.Role != models.RolePartySecretary {
 		view.Audit, view.Messages, view.ShowMessages = v.Audit, v.Messages, true
 		view.MayReveal, view.MayRetry = site.StaffWrite.Allows(u), site.StaffWrite.Allows(u)
+		// Each party's typed contact data and the edit history: staff only.
+		if view.Contacts, err = s.People.ContactDetailsOf(c.Request.Context(), *u, p.ID); s.readFailed(c, err) {
+			return
+		}
 	}
 	s.renderView(c, http.StatusOK, "participant.html", p.Name, view)
 }
@@ -215,6 +221,12 @@ type participantView struct {
 	Messages            []models.MessageLog
 	ShowMessages        bool
 	MayReveal, MayRetry bool
+	// The contact data shown is P's: for a party secretary what their
+	// party typed (store.ParticipantFor), for staff the person's own, with
+	// each party's and the edit history in Contacts.
+	MayEdit  bool
+	Contacts people.ContactDetails
+	Notice   string
 }
 
 func participantIDOf(c *gin.Context) int64 {

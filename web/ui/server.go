@@ -151,6 +151,9 @@ func (s *server) routes() []site.Route {
 		site.Handle(http.MethodPost, "/deltagere/:id/fjern", site.Registrar, s.removeFromList),
 		site.Handle(http.MethodGet, "/deltagere/:id/fjernelser", site.StaffOnly, s.removals),
 		site.Handle(http.MethodPost, "/deltagere/:id/genoptag", site.StaffWrite, s.readd),
+		// Edit contact data: staff the person's own, a party secretary their party's.
+		site.Handle(http.MethodGet, "/deltagere/:id/rediger", site.Registrar, s.participantEditForm),
+		site.Handle(http.MethodPost, "/deltagere/:id/rediger", site.Registrar, s.saveParticipantEdit),
 		site.Handle(http.MethodGet, "/valg/:id/afslutning", site.StaffOnly, s.closing),
 		site.Handle(http.MethodPost, "/valg/:id/afslutning/fremmoede", site.StaffWrite, s.markAttendance),
 		site.Handle(http.MethodPost, "/valg/:id/afslutning/valgsted", site.StaffWrite, s.markStation),
