@@ -98,6 +98,7 @@ type PartyMembership struct {
 	Mobile           Secret
 	MobileIndex      *string
 	Email            Secret
+	EmailIndex       *string // the party's own search by e-mail finds it
 	PreferredChannel Channel
 	SpecialDiet      Secret
 	// Version counts the edits of this membership's contact data (as
@@ -123,7 +124,7 @@ func ContactOf(p Participant, m PartyMembership) Participant {
 // contact data in place of the Participant's, even when empty. A party
 // secretary is shown nothing else.
 func WithMembershipData(p Participant, m PartyMembership) Participant {
-	p.Mobile, p.MobileIndex, p.Email = m.Mobile, m.MobileIndex, m.Email
+	p.Mobile, p.MobileIndex, p.Email, p.EmailIndex = m.Mobile, m.MobileIndex, m.Email, m.EmailIndex
 	p.PreferredChannel, p.SpecialDiet, p.Version = m.PreferredChannel, m.SpecialDiet, m.Version
 	return p
 }

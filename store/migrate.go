@@ -647,10 +647,12 @@ ALTER TABLE participants ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE party_memberships ADD COLUMN mobile TEXT;
 ALTER TABLE party_memberships ADD COLUMN mobile_index TEXT;
 ALTER TABLE party_memberships ADD COLUMN email TEXT;
+ALTER TABLE party_memberships ADD COLUMN email_index TEXT;
 ALTER TABLE party_memberships ADD COLUMN preferred_channel TEXT NOT NULL DEFAULT '' CHECK (preferred_channel IN ('', 'digitalpost', 'email', 'sms'));
 ALTER TABLE party_memberships ADD COLUMN special_diet TEXT;
 ALTER TABLE party_memberships ADD COLUMN version BIGINT NOT NULL DEFAULT 0;
 CREATE INDEX party_memberships_mobile_index ON party_memberships(mobile_index);
+CREATE INDEX party_memberships_email_index ON party_memberships(email_index);
 CREATE TABLE participant_changes (
 	id {{id}},
 	audit_id BIGINT NOT NULL REFERENCES audit_log(id) ON DELETE CASCADE,

@@ -93,8 +93,11 @@ func EditParticipant(ctx context.Context, db *gorm.DB, keys *vault.Keyring, acto
 		cols := []string{"version"}
 		for _, c := range changes {
 			cols = append(cols, c.Field)
-			if c.Field == FieldMobile {
+			switch c.Field { // the blind indexes follow their fields
+			case FieldMobile:
 				cols = append(cols, "mobile_index")
+			case FieldEmail:
+				cols = append(cols, "email_index")
 			}
 		}
 		var res *gorm.DB
@@ -104,7 +107,7 @@ func EditParticipant(ctx context.Context, db *gorm.DB, keys *vault.Keyring, acto
 				Select(append(cols, "updated_at")).Updates(&next)
 		} else {
 			nm := m
-			nm.Mobile, nm.MobileIndex, nm.Email = next.Mobile, next.MobileIndex, next.Email
+			nm.Mobile, nm.MobileIndex, nm.Email, nm.EmailIndex = next.Mobile, next.MobileIndex, next.Email, next.EmailIndex
 			nm.PreferredChannel, nm.SpecialDiet, nm.Version = next.PreferredChannel, next.SpecialDiet, next.Version
 			res = tx.Model(&models.PartyMembership{}).Where("participant_id = ? AND party_id = ? AND version = ?", id, m.PartyID, in.Version).
 				Select(cols).Updates(&nm)
@@ -167,7 +170,8 @@ func applyEdit(keys *vault.Keyring, cur models.Participant, in ContactEdit) (mod
 		return cur, err
 	}
 	next := cur
-	next.Mobile, next.MobileIndex, next.Email = models.NewSecret(typed.Mobile), mobileIndexOf(keys, typed.Mobile), models.NewSecret(typed.Email)
+	next.Mobile, next.MobileIndex = models.NewSecret(typed.Mobile), mobileIndexOf(keys, typed.Mobile)
+	next.Email, next.EmailIndex = models.NewSecret(typed.Email), emailIndexOf(keys, typed.Email)
 	next.PreferredChannel, next.SpecialDiet = typed.PreferredChannel, models.NewSecret(typed.SpecialDiet)
 	if in.DigitalPostExempt != nil {
 		next.DigitalPostExempt = *in.DigitalPostExempt

@@ -126,7 +126,7 @@ func RegisterParticipant(ctx context.Context, db *gorm.DB, keys *vault.Keyring, 
 func registerMembership(tx *gorm.DB, keys *vault.Keyring, participantID, actorID int64, in NewParticipant, now time.Time) (models.PartyMembership, error) {
 	m := models.PartyMembership{ParticipantID: participantID, PartyID: in.PartyID, CreatedBy: &actorID, CreatedAt: now,
 		Mobile: models.NewSecret(in.Mobile), MobileIndex: mobileIndexOf(keys, in.Mobile), Email: models.NewSecret(in.Email),
-		PreferredChannel: in.PreferredChannel, SpecialDiet: models.NewSecret(in.SpecialDiet)}
+		EmailIndex: emailIndexOf(keys, in.Email), PreferredChannel: in.PreferredChannel, SpecialDiet: models.NewSecret(in.SpecialDiet)}
 	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&m)
 	if res.Error != nil || res.RowsAffected == 1 {
 		return m, res.Error
@@ -140,8 +140,8 @@ func registerMembership(tx *gorm.DB, keys *vault.Keyring, participantID, actorID
 		cols = append(cols, "mobile", "mobile_index")
 	}
 	if in.Email != "" {
-		m.Email = models.NewSecret(in.Email)
-		cols = append(cols, "email")
+		m.Email, m.EmailIndex = models.NewSecret(in.Email), emailIndexOf(keys, in.Email)
+		cols = append(cols, "email", "email_index")
 	}
 	if in.PreferredChannel != models.ChannelDefault {
 		m.PreferredChannel = in.PreferredChannel

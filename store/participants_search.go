@@ -188,10 +188,19 @@ func SearchParticipants(ctx context.Context, db *gorm.DB, keys *vault.Keyring, a
 			}
 		case models.SearchCPR:
 			tx = tx.Where("cpr_index = ?", text.index)
-		case models.SearchPhone:
-			tx = tx.Where("mobile_index = ?", text.index)
-		case models.SearchEmail:
-			tx = tx.Where("email_index = ?", text.index)
+		case models.SearchPhone, models.SearchEmail:
+			column := map[models.SearchKind]string{models.SearchPhone: "mobile_index", models.SearchEmail: "email_index"}[text.kind]
+			if secretary {
+				// A party finds a person by what it typed itself, never by
+				// what the person or another party gave.
+				tx = tx.Where("EXISTS (SELECT 1 FROM party_memberships m WHERE m.participant_id = participants.id AND m.party_id = ? AND m."+
+					column+" = ?)", page.Query.PartyID, text.index)
+			} else {
+				// Staff: by the person's own or any party's; a UNION of two
+				// index lookups (an OR would scan).
+				tx = tx.Where("id IN (SELECT id FROM participants WHERE "+column+" = ? UNION SELECT participant_id FROM party_memberships WHERE "+
+					column+" = ?)", text.index, text.index)
+			}
 		}
 		for _, list := range lists {
 			tx = tx.Where("EXISTS (SELECT 1 FROM party_memberships m WHERE m.participant_id = participants.id AND m.party_id = ?)", list)

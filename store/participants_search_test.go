@@ -61,9 +61,13 @@ func seedSearch(t *testing.T, db *gorm.DB) searchFixture {
 	add(104, "Anna Ømark", "", "anna@example.dk", f.v.ID)
 	add(105, "Bo Østergaard", "", "", f.v.ID)
 	add(106, "Carl 50%_rabat", "", "", f.v.ID)
-	// Zander is on V's list too, and Anna in the pool.
-	for _, m := range []models.PartyMembership{{ParticipantID: f.byName["Zander Hansen"].ID, PartyID: f.v.ID, CreatedAt: now},
-		{ParticipantID: f.byName["Anna Ømark"].ID, PartyID: f.pool.ID, CreatedAt: now}} {
+	// Zander is on V's list too, with the number and address V typed, and
+	// Anna in the pool.
+	if _, _, err := store.RegisterParticipant(ctx, db, f.keys, f.admin, store.NewParticipant{CPR: mustCPR(t, "0101800100"),
+		Name: "Zander Hansen", Mobile: "20304060", Email: "zander@v.example.dk", PartyID: f.v.ID}, now); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []models.PartyMembership{{ParticipantID: f.byName["Anna Ømark"].ID, PartyID: f.pool.ID, CreatedAt: now}} {
 		if err := db.Create(&m).Error; err != nil {
 			t.Fatal(err)
 		}
@@ -281,9 +285,16 @@ func TestParticipantSearchOfAPartySecretary(t *testing.T) {
 			}
 		}
 		// Zander is on V's list and invited for A: V's secretary finds him
-		// by phone, but not by A's assignment.
-		if p := f.search(t, db, f.secV, models.ParticipantQuery{Q: "20304050"}); !slices.Equal(namesOf(p.Rows), []string{"Zander Hansen"}) {
-			t.Errorf("V's secretary by phone: %q", namesOf(p.Rows))
+		// by the phone and e-mail V typed, never by A's (which would confirm
+		// what A typed), nor by A's assignment. Staff find him by either.
+		for q, want := range map[string][]string{"20304060": {"Zander Hansen"}, "Zander@V.example.dk": {"Zander Hansen"},
+			"20304050": nil, "zander@example.dk": nil} {
+			if p := f.search(t, db, f.secV, models.ParticipantQuery{Q: q}); !slices.Equal(namesOf(p.Rows), want) {
+				t.Errorf("V's secretary by %s: %q, want %q", q, namesOf(p.Rows), want)
+			}
+			if p := f.search(t, db, f.admin, models.ParticipantQuery{Q: q}); !slices.Equal(namesOf(p.Rows), []string{"Zander Hansen"}) {
+				t.Errorf("staff by %s: %q", q, namesOf(p.Rows))
+			}
 		}
 		if p := f.search(t, db, f.secV, models.ParticipantQuery{ElectionID: f.election.ID}); !slices.Equal(namesOf(p.Rows), []string{"Anna Ømark"}) {
 			t.Errorf("V's secretary, election: %q", namesOf(p.Rows))
@@ -416,6 +427,47 @@ func TestParticipantSearchAt20000People(t *testing.T) {
 		models.SortDanish(sorted, func(s string) string { return s })
 		if !slices.Equal(names, sorted) || !strings.HasPrefix(names[0], "Anna ") || names[len(names)-1] != "Åse Aagaard" {
 			t.Errorf("first and last pages not in Danish order: %q … %q", names[:3], names[len(names)-3:])
+		}
+	})
+}
+
+// An edited address is found by its new value and no longer by the old:
+// the blind index follows the edit, the person's own (staff) and a
+// party's typed one (its secretary).
+func TestParticipantSearchFollowsAnEditedAddress(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		f := seedSearch(t, db)
+		now := time.Now().UTC()
+		zander := f.byName["Zander Hansen"]
+		edit := func(actor models.User, email string) {
+			t.Helper()
+			cur := f.search(t, db, actor, models.ParticipantQuery{Q: "Zander"})
+			if len(cur.Rows) != 1 {
+				t.Fatalf("Zander not found by %s", actor.Role)
+			}
+			var version int64
+			if actor.Role == models.RolePartySecretary {
+				db.Model(&models.PartyMembership{}).Where("participant_id = ? AND party_id = ?", zander.ID, *actor.PartyID).Pluck("version", &version)
+			} else {
+				db.Model(&models.Participant{}).Where("id = ?", zander.ID).Pluck("version", &version)
+			}
+			if _, _, err := store.EditParticipant(ctx, db, f.keys, actor, zander.ID, store.ContactEdit{Email: &email, Version: version}, now); err != nil {
+				t.Fatalf("edit by %s: %v", actor.Role, err)
+			}
+		}
+		found := func(actor models.User, q string) bool {
+			return len(f.search(t, db, actor, models.ParticipantQuery{Q: q}).Rows) == 1
+		}
+		edit(f.admin, "zander@new.example.dk")
+		// (A's list still holds the old one A typed: staff find him by it too.)
+		var own string
+		db.Model(&models.Participant{}).Where("id = ?", zander.ID).Pluck("email_index", &own)
+		if !found(f.admin, "zander@new.example.dk") || own != store.EmailIndex(f.keys, "zander@new.example.dk") {
+			t.Error("staff's edit: the search does not follow the new address")
+		}
+		edit(f.secV, "zander@v2.example.dk")
+		if !found(f.secV, "zander@v2.example.dk") || found(f.secV, "zander@v.example.dk") || found(f.secV, "zander@new.example.dk") {
+			t.Error("V's edit: V's search does not follow V's new address only")
 		}
 	})
 }
