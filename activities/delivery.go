@@ -83,7 +83,26 @@ func (a *Activities) PlanMessage(ctx context.Context, in LifecycleMessage) (Mess
 	if err != nil {
 		return MessagePlan{}, err
 	}
+	if asks(in.Kind) && msg.Status != models.MessageSent && msg.Status != models.MessageDelivered {
+		// Off the party's list (they asked, or the party took them off) and
+		// the retraction of this invitation has not got through yet: the
+		// party does not ask them again, whatever the lifecycle wants.
+		r, err := store.OpenRemovalOf(ctx, a.DB, f.Assignment.ParticipantID, f.Assignment.PartyID)
+		if err != nil {
+			return MessagePlan{}, err
+		}
+		if r.Open() {
+			return MessagePlan{MessageID: msg.ID, Status: models.MessageFailed},
+				store.MarkMessage(ctx, a.DB, msg.ID, models.MessageFailed, "", "not sent: the person is off the party's list", now)
+		}
+	}
 	return a.planFor(ctx, msg, f.Assignment.ParticipantID)
+}
+
+// asks tells the messages that ask a person to serve: a party that has
+// taken the person off its list, or been asked to, sends none of them.
+func asks(kind string) bool {
+	return kind == models.KindInvitation || kind == models.KindInvitationReminder
 }
 
 // planFor picks the channels for a prepared message to a participant.
