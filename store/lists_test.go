@@ -48,6 +48,9 @@ func seedLists(t *testing.T, db *gorm.DB) listSeed {
 		p := s.People[i]
 		p.Name, p.SpecialDiet, p.ProtectedAddress = name, models.NewSecret(map[bool]string{true: "Vegetar"}[i == 1]), name == "Hemmelig Hansen"
 		must(db.Model(&p).Select("name", "special_diet", "protected_address").Updates(&p).Error)
+		// What party A typed, as a registration leaves it on its membership.
+		must(db.Model(&models.PartyMembership{}).Where("participant_id = ? AND party_id = ?", p.ID, s.Party.ID).
+			Select("email", "special_diet").Updates(&models.PartyMembership{Email: p.Email, SpecialDiet: p.SpecialDiet}).Error)
 		s.byName[name] = p
 		slot := models.Slot{ElectionID: s.Election.Election.ID, StationID: s.Stations[0].ID, TaskTypeID: s.TaskType.ID,
 			Day: s.Election.Election.ElectionDay, PartyID: s.Party.ID, CreatedAt: now}

@@ -44,6 +44,11 @@ func planLists(t *testing.T, f *fixture) listPlan {
 		if err := f.db.Create(&person).Error; err != nil {
 			t.Fatal(err)
 		}
+		// On the party's list with what it typed, as a registration leaves it.
+		if err := f.db.Create(&models.PartyMembership{ParticipantID: person.ID, PartyID: x.party.ID, CreatedAt: now,
+			Mobile: person.Mobile, Email: person.Email, SpecialDiet: person.SpecialDiet}).Error; err != nil {
+			t.Fatal(err)
+		}
 		p.added[x.name] = person
 		p.assign(t, f, p.aby, p.tilforordnet, x.party, day, person, models.StateConfirmed)
 	}

@@ -75,7 +75,9 @@ func SeedCrowd(t testing.TB, db *gorm.DB, keys *vault.Keyring, n int, parties []
 			ms := make([]models.PartyMembership, len(ps))
 			for j, p := range ps {
 				c.IDs[start+j] = p.ID
-				ms[j] = models.PartyMembership{ParticipantID: p.ID, PartyID: parties[(start+j)%len(parties)], CreatedAt: now}
+				// The registering party typed the same: its membership holds it.
+				ms[j] = models.PartyMembership{ParticipantID: p.ID, PartyID: parties[(start+j)%len(parties)], CreatedAt: now,
+					Mobile: p.Mobile, MobileIndex: p.MobileIndex, Email: p.Email, EmailIndex: p.EmailIndex}
 			}
 			if err := tx.Create(&ms).Error; err != nil {
 				return err
