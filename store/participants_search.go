@@ -193,8 +193,10 @@ func SearchParticipants(ctx context.Context, db *gorm.DB, keys *vault.Keyring, a
 			if secretary {
 				// A party finds a person by what it typed itself, never by
 				// what the person or another party gave.
-				tx = tx.Where("EXISTS (SELECT 1 FROM party_memberships m WHERE m.participant_id = participants.id AND m.party_id = ? AND m."+
-					column+" = ?)", page.Query.PartyID, text.index)
+				// IN, not a correlated EXISTS: SQLite would walk everyone in
+				// the sort order and probe each (50 ms at 50,000 people).
+				tx = tx.Where("id IN (SELECT participant_id FROM party_memberships WHERE "+column+" = ? AND party_id = ?)",
+					text.index, page.Query.PartyID)
 			} else {
 				// Staff: by the person's own or any party's; a UNION of two
 				// index lookups (an OR would scan).
