@@ -115,6 +115,19 @@ type SubjectAccess struct {
 	Reserves    []SubjectReserve    `json:"reserve_lists"`
 	Messages    []SubjectMessage    `json:"messages"`
 	Audit       []SubjectAuditEntry `json:"audit_log"`
+	// Changes are the edits of the contact data, with the values before
+	// and after (kept encrypted; the audit log names the fields only).
+	Changes []SubjectChange `json:"changes"`
+}
+
+// SubjectChange is one field of one edit: on the person's own record
+// (Party empty) or on what a party typed.
+type SubjectChange struct {
+	At     time.Time `json:"at"`
+	Party  string    `json:"party,omitempty"`
+	Field  string    `json:"field"`
+	Before string    `json:"before"`
+	After  string    `json:"after"`
 }
 
 // SubjectPerson is the person's own record, CPR number in full.
@@ -306,6 +319,50 @@ func SubjectAccessOf(ctx context.Context, db *gorm.DB, keys *vault.Keyring, acto
 	entries = slices.CompactFunc(entries, func(x, y models.AuditEntry) bool { return x.ID == y.ID })
 	for _, e := range entries {
 		out.Audit = append(out.Audit, SubjectAuditEntry{At: e.At, Action: string(e.Action), ActorID: e.ActorID, Detail: e.Detail})
+	}
+	out.Changes, err = subjectChanges(db, id)
+	return out, err
+}
+
+// subjectChanges are the person's contact-data edits, oldest first, with
+// their values decrypted.
+func subjectChanges(db *gorm.DB, participantID int64) ([]SubjectChange, error) {
+	out := []SubjectChange{}
+	var cs []models.ParticipantChange
+	if err := db.Where("participant_id = ?", participantID).Order("audit_id, id").Find(&cs).Error; err != nil || len(cs) == 0 {
+		return out, err
+	}
+	var auditIDs, partyIDs []int64
+	for _, c := range cs {
+		auditIDs = append(auditIDs, c.AuditID)
+		if c.PartyID != nil {
+			partyIDs = append(partyIDs, *c.PartyID)
+		}
+	}
+	var entries []models.AuditEntry
+	if err := db.Select("id", "at").Where("id IN ?", auditIDs).Find(&entries).Error; err != nil {
+		return out, err
+	}
+	at := map[int64]time.Time{}
+	for _, e := range entries {
+		at[e.ID] = e.At
+	}
+	party := map[int64]string{}
+	if len(partyIDs) > 0 {
+		var parties []models.Party
+		if err := db.Select("id", "name").Where("id IN ?", partyIDs).Find(&parties).Error; err != nil {
+			return out, err
+		}
+		for _, p := range parties {
+			party[p.ID] = p.Name
+		}
+	}
+	for _, c := range cs {
+		sc := SubjectChange{At: at[c.AuditID], Field: c.Field, Before: c.OldValue.Reveal(), After: c.NewValue.Reveal()}
+		if c.PartyID != nil {
+			sc.Party = party[*c.PartyID]
+		}
+		out = append(out, sc)
 	}
 	return out, nil
 }

@@ -382,3 +382,36 @@ func TestEditParticipantRefusesBadInputAndStaleVersions(t *testing.T) {
 		}
 	})
 }
+
+// The subject-access export gives the values before and after each edit,
+// which the audit log does not hold: they are the person's data too.
+func TestSubjectAccessHasTheEditsWithTheirValues(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		keys := storetest.WithKeys(t, db)
+		e := storetest.SeedElection(t, db, models.NewDate(2027, 1, 19), 1, 0, 0)
+		now := time.Now().UTC()
+		number, _ := models.ParseCPR("1012620001")
+		p, _, err := store.RegisterParticipant(ctx, db, keys, e.Staff, store.NewParticipant{CPR: number, Name: "Åse Holm",
+			Mobile: "+4520000001", Email: "aase@example.dk", PartyID: e.Party.ID}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mobile := "+4520000002"
+		if _, _, err := store.EditParticipant(ctx, db, keys, e.Staff, p.ID, store.ContactEdit{Mobile: &mobile, Version: p.Version}, now); err != nil {
+			t.Fatal(err)
+		}
+		out, err := store.SubjectAccessOf(ctx, db, keys, e.Staff, p.ID, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []store.SubjectChange{{Field: store.FieldMobile, Before: "+4520000001", After: "+4520000002"}}
+		if len(out.Changes) != 1 || out.Changes[0].At.IsZero() {
+			t.Fatalf("changes %+v", out.Changes)
+		}
+		got := out.Changes[0]
+		got.At = time.Time{}
+		if got != want[0] {
+			t.Errorf("change %+v, want %+v", got, want[0])
+		}
+	})
+}
