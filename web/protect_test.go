@@ -158,7 +158,6 @@ func TestPartySecretarySeesNoRegisterReasonOfARemoval(t *testing.T) {
 	f := newFixture(t, storetest.SQLite(t), false)
 	p := planLists(t, f)
 	zacho := p.added["Zacho Berg"]
-	must(t, f.db.Create(&models.PartyMembership{ParticipantID: zacho.ID, PartyID: p.partyA.ID, CreatedAt: now}).Error)
 	var a models.Assignment
 	must(t, f.db.Where("participant_id = ? AND day = ?", zacho.ID, p.election.ElectionDay).First(&a).Error)
 	must(t, f.db.Model(&a).Update("state", models.StateRemoved).Error)
