@@ -134,6 +134,12 @@ func TestParticipantsPageCPRSearchIsAuditedAndStaffOnly(t *testing.T) {
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Søren Østergaard") || rec.Header().Get("Location") != "" {
 		t.Fatalf("staff CPR search: %d", rec.Code)
 	}
+	// A mistyped one (no 32nd day) is refused and not shown again either.
+	rec = staff.do(http.MethodPost, "/deltagere/soeg", url.Values{"q": {"320180-1000"}, "csrf_token": {staff.csrfFrom("/deltagere")}})
+	if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), "gyldig fødselsdato") ||
+		strings.Contains(rec.Body.String(), "320180") {
+		t.Errorf("a mistyped CPR number: %d %s", rec.Code, rec.Body)
+	}
 	// Any other search is sent on to its address.
 	rec = staff.do(http.MethodPost, "/deltagere/soeg", url.Values{"q": {"øster"}, "status": {"invited"}, "csrf_token": {staff.csrfFrom("/deltagere")}})
 	if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || loc != "/deltagere?q=%C3%B8ster&status=invited" {

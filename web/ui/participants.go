@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/valghalla/valghalla/web/export"
 
@@ -105,9 +104,10 @@ func (s *server) participantsPage(c *gin.Context, q models.ParticipantQuery, bad
 			v.Query = page.Query
 		}
 	}
-	// A CPR number typed is not shown again (as on the registration form):
-	// the search box starts empty after a CPR search.
-	if _, err := models.ParseCPR(strings.ReplaceAll(v.Query.Q, " ", "")); err == nil {
+	// A CPR number typed is not shown again (as on the registration form),
+	// nor one mistyped (a wrong date is still someone's digits): the search
+	// box starts empty after it.
+	if site.CPRShaped(v.Query.Q) {
 		v.Query.Q = ""
 	}
 	v.Rows = make([]participantRow, len(v.Result.Rows))
