@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -180,6 +181,16 @@ func TestParticipantsPageCPRSearchIsAuditedAndStaffOnly(t *testing.T) {
 	}
 	if s.cprLookups(t) != before+2 {
 		t.Errorf("lookups after the API's CPR search: %d, want %d", s.cprLookups(t), before+2)
+	}
+	// The body is checked as the query string is.
+	for body, text := range map[string]string{`{"party": -1}`: "Filteret er ikke et gyldigt nummer.", `{"page": -2}`: "Sidetallet skal være",
+		`{"state": "lost"}`: "Den status findes ikke."} {
+		var in map[string]any
+		must(t, json.Unmarshal([]byte(body), &in))
+		if res := api.do(http.MethodPost, "/api/v1/participants/search", in, invalidRequest); res.Status != http.StatusUnprocessableEntity ||
+			!strings.Contains(res.errText(t), text) {
+			t.Errorf("API search %s: %d %s", body, res.Status, res.Body)
+		}
 	}
 	res = api.do(http.MethodGet, "/api/v1/participants?q="+veraCPR, nil)
 	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.errText(t), "POST /api/v1/participants/search") ||

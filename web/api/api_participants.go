@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -62,22 +63,19 @@ func (s *server) apiSearchParticipants(c *gin.Context) {
 	if !bindJSON(c, &in) {
 		return
 	}
-	switch {
-	case in.Party < 0:
-		s.apiRefused(c, models.RefuseField("party", "error.search.filter"))
-		return
-	case in.Pool < 0:
-		s.apiRefused(c, models.RefuseField("pool", "error.search.filter"))
-		return
-	case in.Election < 0:
-		s.apiRefused(c, models.RefuseField("election", "error.search.filter"))
-		return
-	case in.Page < 0:
-		s.apiRefused(c, models.RefuseField("page", "error.search.page"))
+	// The body read as the query string is, so both are checked alike.
+	values := map[string]string{"q": in.Q, "state": in.State}
+	for k, n := range map[string]int64{"party": in.Party, "pool": in.Pool, "election": in.Election, "page": int64(in.Page)} {
+		if n != 0 {
+			values[k] = strconv.FormatInt(n, 10)
+		}
+	}
+	q, err := site.ParticipantQueryOf(func(k string) string { return values[k] }, "party", "pool", "election", "state", "page")
+	if err != nil {
+		s.apiRefused(c, err)
 		return
 	}
-	s.answerParticipantSearch(c, models.ParticipantQuery{Q: in.Q, PartyID: in.Party, PoolID: in.Pool, ElectionID: in.Election,
-		State: models.AssignmentState(in.State), Page: max(in.Page, 1)})
+	s.answerParticipantSearch(c, q)
 }
 
 func (s *server) answerParticipantSearch(c *gin.Context, q models.ParticipantQuery) {
