@@ -2,13 +2,11 @@ package worker
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/models"
@@ -36,27 +34,10 @@ func EnsureHousekeeping(ctx context.Context, c client.Client, taskQueue string) 
 		TaskQueue:                taskQueue,
 		WorkflowExecutionTimeout: 23 * time.Hour,
 	}
-	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
+	return workflows.EnsureSchedule(ctx, c, client.ScheduleOptions{
 		ID: HousekeepingScheduleID, Spec: housekeepingSpec, Action: action,
 		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
 	})
-	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
-		if err != nil {
-			return fmt.Errorf("create the housekeeping schedule: %w", err)
-		}
-		return nil
-	}
-	h := c.ScheduleClient().GetHandle(ctx, HousekeepingScheduleID)
-	err = h.Update(ctx, client.ScheduleUpdateOptions{DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
-		s := in.Description.Schedule
-		spec := housekeepingSpec
-		s.Spec, s.Action = &spec, action
-		return &client.ScheduleUpdate{Schedule: &s}, nil
-	}})
-	if err != nil {
-		return fmt.Errorf("update the housekeeping schedule: %w", err)
-	}
-	return nil
 }
 
 // EnsureRevalidationSchedules reconciles the re-validation schedules with

@@ -101,30 +101,12 @@ func revalidationAction(taskQueue string, electionID int64) *client.ScheduleWork
 // taskQueue; an existing one is brought to it (idempotent). A run still
 // going when the next is due makes the next one skip.
 func EnsureRevalidationSchedule(ctx context.Context, c client.Client, taskQueue string, electionID int64, day models.Date) error {
-	id := RevalidationScheduleID(electionID)
-	spec, action := RevalidationScheduleSpec(day), revalidationAction(taskQueue, electionID)
-	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
-		ID: id, Spec: spec, Action: action, Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP,
-		CatchupWindow: revalidationCatchup, Memo: map[string]any{"election": electionID},
+	err := EnsureSchedule(ctx, c, client.ScheduleOptions{
+		ID: RevalidationScheduleID(electionID), Spec: RevalidationScheduleSpec(day), Action: revalidationAction(taskQueue, electionID),
+		Overlap: enumspb.SCHEDULE_OVERLAP_POLICY_SKIP, CatchupWindow: revalidationCatchup, Memo: map[string]any{"election": electionID},
 	})
-	if !errors.Is(err, temporal.ErrScheduleAlreadyRunning) {
-		if err != nil {
-			return fmt.Errorf("create the re-validation schedule of election %d: %w", electionID, err)
-		}
-		return nil
-	}
-	err = c.ScheduleClient().GetHandle(ctx, id).Update(ctx, client.ScheduleUpdateOptions{
-		DoUpdate: func(in client.ScheduleUpdateInput) (*client.ScheduleUpdate, error) {
-			s := in.Description.Schedule
-			s.Spec, s.Action = &spec, action
-			if s.Policy == nil {
-				s.Policy = &client.SchedulePolicies{}
-			}
-			s.Policy.Overlap, s.Policy.CatchupWindow = enumspb.SCHEDULE_OVERLAP_POLICY_SKIP, revalidationCatchup
-			return &client.ScheduleUpdate{Schedule: &s}, nil
-		}})
 	if err != nil {
-		return fmt.Errorf("update the re-validation schedule of election %d: %w", electionID, err)
+		return fmt.Errorf("the re-validation schedule of election %d: %w", electionID, err)
 	}
 	return nil
 }
