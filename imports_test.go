@@ -1,6 +1,6 @@
 // The layering of the product, kept by a test: imports flow one way,
 //
-//	web → use cases (recruit, accounts, setup, people, messaging) → workflows / store → models
+//	web → use cases (recruit, accounts, setup, people, messaging, signup) → workflows / store → models
 //
 // activities reach the providers' real clients; the providers' fakes are for
 // dev, tests and the bench only; the embedded Temporal server is linked by
@@ -34,7 +34,7 @@ type layerRule struct {
 }
 
 // useCases are the use-case layer: one package per area, side by side.
-var useCases = []string{"recruit", "accounts", "setup", "people", "messaging", "usecases"}
+var useCases = []string{"recruit", "accounts", "setup", "people", "messaging", "signup", "usecases"}
 
 var product = append([]string{"web", "workflows", "activities", "worker", "store", "providers", "fakes", "devserver", "bench", "cmd", "vault", "locale"}, useCases...)
 

@@ -47,6 +47,30 @@ func (a *Activities) BeginLifecycle(ctx context.Context, assignmentID int64) (Li
 	return p, nil
 }
 
+// BeginConfirmedLifecycle marks a nominated person who took the slot
+// themselves (a claim sign-up link) confirmed, with no invitation, and
+// returns the plan of their lifecycle. Run again, it returns the same plan.
+func (a *Activities) BeginConfirmedLifecycle(ctx context.Context, assignmentID int64) (LifecyclePlan, error) {
+	f, err := store.LoadLifecycle(ctx, a.DB, assignmentID)
+	if errors.Is(err, models.ErrNotFound) {
+		return LifecyclePlan{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("assignment %d does not exist", assignmentID), "NotFound", nil)
+	} else if err != nil {
+		return LifecyclePlan{}, err
+	}
+	p := LifecyclePlan{Active: f.Election.State == models.ElectionActive, State: f.Assignment.State}
+	if !p.Active || (p.State != models.StateNominated && p.State != models.StateConfirmed) {
+		return p, nil
+	}
+	if p.Schedule, err = store.MarkConfirmed(ctx, a.DB, f, a.now()); err != nil {
+		return p, err
+	}
+	if a.CompressTime > 1 {
+		p.Schedule = p.Schedule.Compressed(a.CompressTime)
+	}
+	p.State = models.StateConfirmed
+	return p, nil
+}
+
 // RecordTransitions writes lifecycle steps, in order, to the database
 // projection.
 func (a *Activities) RecordTransitions(ctx context.Context, ts []payload.Transition) error {

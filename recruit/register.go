@@ -22,10 +22,29 @@ func (s *Service) lookUp(ctx context.Context, actor models.User, number models.C
 	if err := s.countLookup(ctx, actor); err != nil { // a party secretary's limit a day (lookuplimit.go)
 		return cpr.Person{}, err
 	}
+	var by *int64
+	if actor.ID != 0 {
+		by = &actor.ID
+	}
+	person, err := s.ask(ctx, by, number, "SF1520 lookup at nomination")
+	if err == nil && person.Status == "90" {
+		if actor.Role == models.RolePartySecretary {
+			return person, refuse(Invalid, "error.recruit.notnominatable")
+		}
+		return person, refuse(Invalid, "error.recruit.dead")
+	}
+	return person, err
+}
+
+// ask asks the register about a number and logs the lookup against the
+// number's blind index (by: the user who asked; nil for a person asking
+// about themselves). A number the register does not know and a register
+// that does not answer are refusals.
+func (s *Service) ask(ctx context.Context, by *int64, number models.CPR, detail string) (cpr.Person, error) {
 	person, err := s.CPR.Lookup(ctx, number)
 	subject := store.CPRIndex(s.Keys, number)
-	if aerr := store.Audit(s.DB.WithContext(ctx), models.AuditEntry{At: s.now(), ActorID: &actor.ID,
-		Action: models.AuditCPRLookup, SubjectIndex: &subject, Detail: "SF1520 lookup at nomination"}); aerr != nil {
+	if aerr := store.Audit(s.DB.WithContext(ctx), models.AuditEntry{At: s.now(), ActorID: by,
+		Action: models.AuditCPRLookup, SubjectIndex: &subject, Detail: detail}); aerr != nil {
 		return person, aerr
 	}
 	switch {
@@ -34,12 +53,54 @@ func (s *Service) lookUp(ctx context.Context, actor models.User, number models.C
 	case err != nil:
 		s.Log.ErrorContext(ctx, "CPR register lookup failed", "error", err)
 		return person, &Refusal{Kind: RegisterDown, UserError: models.Refuse("error.recruit.registerdown"), cause: err}
-	case person.Status == "90" && actor.Role == models.RolePartySecretary:
-		return person, refuse(Invalid, "error.recruit.notnominatable")
-	case person.Status == "90":
-		return person, refuse(Invalid, "error.recruit.dead")
 	}
 	return person, nil
+}
+
+// LookUpSelf is the register's check of a person who signs up themselves
+// (a sign-up link, by typed CPR number or MitID): the lookup is logged
+// against the number with no user, and the person is checked against the
+// rules of the election's type (validation off: alive only). Whatever rules
+// them out — unknown number, dead, emigrated, under guardianship, another
+// municipality — is one refusal, error.signup.ineligible, which names no
+// reason: the page is no oracle of the register. The register not
+// answering is RegisterDown, as for staff.
+func (s *Service) LookUpSelf(ctx context.Context, number models.CPR, e models.Election, validation bool) (cpr.Person, error) {
+	if !s.HasRegister() {
+		return cpr.Person{}, refuse(Unavailable, "error.recruit.noregister")
+	}
+	ineligible := refuse(Invalid, "error.signup.ineligible")
+	person, err := s.ask(ctx, nil, number, "SF1520 lookup at sign-up")
+	if k, ok := KindOf(err); ok && k == Invalid {
+		return person, ineligible
+	} else if err != nil {
+		return person, err
+	}
+	reasons, err := s.rulesCheck(ctx, person.PersonFacts, e, validation)
+	if err != nil {
+		return person, err
+	}
+	if person.Status == "90" || len(reasons) > 0 {
+		return person, ineligible
+	}
+	return person, nil
+}
+
+// PersonName is the name the register gives a person.
+func PersonName(p cpr.Person) string { return personName(p) }
+
+// rulesCheck checks facts against the rules stored for the election's type
+// in the municipality.
+func (s *Service) rulesCheck(ctx context.Context, facts models.PersonFacts, e models.Election, validation bool) ([]models.Ineligibility, error) {
+	var m models.Municipality
+	if err := s.DB.WithContext(ctx).First(&m).Error; err != nil {
+		return nil, err
+	}
+	rules, err := store.RulesFor(ctx, s.DB, e.Kind)
+	if err != nil {
+		return nil, err
+	}
+	return rules.Check(e.ElectionDay, m.Code, facts, validation), nil
 }
 
 func personName(p cpr.Person) string { return strings.TrimSpace(p.GivenName + " " + p.Surname) }
@@ -51,15 +112,10 @@ func personName(p cpr.Person) string { return strings.TrimSpace(p.GivenName + " 
 // nominated, so that the register is no oracle of who died, moved or is
 // under guardianship.
 func (s *Service) checkEligible(ctx context.Context, actor models.User, facts models.PersonFacts, e models.Election, validation bool) error {
-	var m models.Municipality
-	if err := s.DB.WithContext(ctx).First(&m).Error; err != nil {
-		return err
-	}
-	rules, err := store.RulesFor(ctx, s.DB, e.Kind)
+	reasons, err := s.rulesCheck(ctx, facts, e, validation)
 	if err != nil {
 		return err
 	}
-	reasons := rules.Check(e.ElectionDay, m.Code, facts, validation)
 	if len(reasons) == 0 {
 		return nil
 	}

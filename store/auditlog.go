@@ -40,6 +40,7 @@ var AuditActions = []models.AuditAction{
 	models.AuditAPITokenCreated, models.AuditAPITokenRevoked, models.AuditAPITokenUsed,
 	models.AuditListRemoved, models.AuditListReadded,
 	models.AuditAuditLogRead, models.AuditAuditLogExport,
+	models.AuditSignupLinkCreated, models.AuditSignupLinkDisabled, models.AuditSignedUp, models.AuditSignupConsent,
 }
 
 // AuditPage is one page of the audit log, newest first. Older and Newer

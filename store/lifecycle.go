@@ -57,6 +57,32 @@ func MarkInvited(ctx context.Context, db *gorm.DB, f LifecycleFacts, now time.Ti
 		Updates(map[string]any{"state": models.StateInvited, "invited_at": invitedAt, "answer_deadline": s.Deadline, "updated_at": now}).Error
 }
 
+// MarkConfirmed moves a nominated assignment that its person took
+// themselves (a claim sign-up link) straight to confirmed, with no
+// invitation and no answer to wait for, and returns its schedule (the
+// lock period and the task reminders). Run again, it finds the
+// confirmation already made and returns the same schedule.
+func MarkConfirmed(ctx context.Context, db *gorm.DB, f LifecycleFacts, now time.Time) (models.LifecycleSchedule, error) {
+	a := f.Assignment
+	at := now
+	if a.InvitedAt != nil {
+		at = *a.InvitedAt
+	}
+	s, err := models.ScheduleLifecycle(f.Election, f.TaskType, a.Day, at)
+	if err != nil || a.State != models.StateNominated {
+		return s, err
+	}
+	return s, db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&models.Assignment{}).Where("id = ? AND state = ?", a.ID, models.StateNominated).
+			Updates(map[string]any{"state": models.StateConfirmed, "invited_at": at, "answered_at": at, "answered_by": "signup", "updated_at": now})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		return Audit(tx, models.AuditEntry{At: now, Action: models.AuditLifecycle, ParticipantID: &a.ParticipantID,
+			Detail: fmt.Sprintf("assignment %d: %s → %s (signup)", a.ID, models.StateNominated, models.StateConfirmed)})
+	})
+}
+
 // RecordReminder counts a reminder sent to an invited person.
 func RecordReminder(ctx context.Context, db *gorm.DB, assignmentID int64, now time.Time) error {
 	return db.WithContext(ctx).Model(&models.Assignment{}).Where("id = ?", assignmentID).

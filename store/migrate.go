@@ -663,4 +663,46 @@ CREATE TABLE participant_changes (
 	new_value TEXT
 );
 CREATE INDEX participant_changes_participant ON participant_changes(participant_id, audit_id)`},
+	// Sign-up links (issue 19, M22): staff, or a party's secretary for
+	// their own party, make a link for a party's or pool's list, optionally
+	// limited to task types and polling stations (JSON arrays of ids), with
+	// an end, a limit and a claim flag (the person takes a vacant slot at
+	// once, confirmed). The token (128 random bits) is looked up by its
+	// hash and kept encrypted for staff to copy again. signups is one row
+	// per person and link (the unique pair makes a second sign-up the same
+	// one); signup_links.signups counts them, raised in the same
+	// transaction by an update that cannot pass max_signups. The consent
+	// and disclosure text the public page shows is the municipality's
+	// (empty: the product's default).
+	{32, "sign-up links and sign-ups", `
+CREATE TABLE signup_links (
+	id {{id}},
+	token_hash TEXT NOT NULL UNIQUE,
+	token TEXT,
+	name TEXT NOT NULL DEFAULT '',
+	election_id BIGINT NOT NULL REFERENCES elections(id) ON DELETE CASCADE,
+	party_id BIGINT NOT NULL REFERENCES parties(id) ON DELETE CASCADE,
+	task_type_ids TEXT NOT NULL DEFAULT '[]',
+	station_ids TEXT NOT NULL DEFAULT '[]',
+	claim BOOLEAN NOT NULL DEFAULT FALSE,
+	ends_at {{timestamp}} NOT NULL,
+	max_signups INTEGER NOT NULL CHECK (max_signups > 0),
+	signups INTEGER NOT NULL DEFAULT 0 CHECK (signups >= 0 AND signups <= max_signups),
+	disabled_at {{timestamp}},
+	disabled_by BIGINT REFERENCES users(id) ON DELETE SET NULL,
+	created_by BIGINT REFERENCES users(id) ON DELETE SET NULL,
+	created_at {{timestamp}} NOT NULL
+);
+CREATE INDEX signup_links_election ON signup_links(election_id, party_id);
+CREATE TABLE signups (
+	id {{id}},
+	link_id BIGINT NOT NULL REFERENCES signup_links(id) ON DELETE CASCADE,
+	participant_id BIGINT NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
+	assignment_id BIGINT REFERENCES assignments(id) ON DELETE SET NULL,
+	reserve BOOLEAN NOT NULL DEFAULT FALSE,
+	created_at {{timestamp}} NOT NULL,
+	UNIQUE (link_id, participant_id)
+);
+CREATE INDEX signups_participant ON signups(participant_id);
+ALTER TABLE municipalities ADD COLUMN signup_consent TEXT NOT NULL DEFAULT ''`},
 }

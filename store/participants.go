@@ -79,52 +79,61 @@ func RegisterParticipant(ctx context.Context, db *gorm.DB, keys *vault.Keyring, 
 	if !mayRegisterFor(actor, in.PartyID) {
 		return p, false, models.ErrForbidden
 	}
-	created := false
+	var created bool
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		index := CPRIndex(keys, in.CPR)
-		candidate := models.Participant{CPR: models.NewSecret(in.CPR.Digits()), CPRIndex: index, Name: in.Name,
-			Mobile: models.NewSecret(in.Mobile), MobileIndex: mobileIndexOf(keys, in.Mobile), Email: models.NewSecret(in.Email),
-			EmailIndex:       emailIndexOf(keys, in.Email),
-			PreferredChannel: in.PreferredChannel, SpecialDiet: models.NewSecret(in.SpecialDiet), DigitalPostExempt: in.DigitalPostExempt,
-			ProtectedAddress: in.ProtectedAddress, CreatedAt: now, UpdatedAt: now}
-		res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "cpr_index"}}, DoNothing: true}).Create(&candidate)
-		if res.Error != nil {
-			return res.Error
-		}
-		created = res.RowsAffected == 1
-		if err := tx.Where("cpr_index = ?", index).First(&p).Error; err != nil {
-			return err
-		}
-		// A person registered before keeps what the register says now
-		// about protection; it is only ever turned on here, never off.
-		if in.ProtectedAddress && !p.ProtectedAddress {
-			if err := tx.Model(&p).Update("protected_address", true).Error; err != nil {
-				return err
-			}
-		}
-		actorID := actor.ID
-		m, err := registerMembership(tx, keys, p.ID, actorID, in, now)
-		if err != nil {
-			return err
-		}
-		p = models.WithMembershipData(p, m)
-		if created {
-			if err := Audit(tx, models.AuditEntry{At: now, ActorID: &actorID, Action: models.AuditParticipantCreated,
-				ParticipantID: &p.ID, Detail: fmt.Sprintf("party %d", in.PartyID)}); err != nil {
-				return err
-			}
-		}
-		return Audit(tx, models.AuditEntry{At: now, ActorID: &actorID, Action: models.AuditParticipantChanged,
-			ParticipantID: &p.ID, Detail: fmt.Sprintf("on the list of party %d", in.PartyID)})
+		var err error
+		p, created, err = registerIn(tx, keys, actorID(actor), in, now)
+		return err
 	})
 	return p, created, err
+}
+
+// registerIn is RegisterParticipant's write, in tx, for actor (nil: the
+// person themselves, through a sign-up link): the person found or made by
+// the blind index, the membership added or updated, the audit entries.
+func registerIn(tx *gorm.DB, keys *vault.Keyring, actor *int64, in NewParticipant, now time.Time) (models.Participant, bool, error) {
+	var p models.Participant
+	index := CPRIndex(keys, in.CPR)
+	candidate := models.Participant{CPR: models.NewSecret(in.CPR.Digits()), CPRIndex: index, Name: in.Name,
+		Mobile: models.NewSecret(in.Mobile), MobileIndex: mobileIndexOf(keys, in.Mobile), Email: models.NewSecret(in.Email),
+		EmailIndex:       emailIndexOf(keys, in.Email),
+		PreferredChannel: in.PreferredChannel, SpecialDiet: models.NewSecret(in.SpecialDiet), DigitalPostExempt: in.DigitalPostExempt,
+		ProtectedAddress: in.ProtectedAddress, CreatedAt: now, UpdatedAt: now}
+	res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "cpr_index"}}, DoNothing: true}).Create(&candidate)
+	if res.Error != nil {
+		return p, false, res.Error
+	}
+	created := res.RowsAffected == 1
+	if err := tx.Where("cpr_index = ?", index).First(&p).Error; err != nil {
+		return p, false, err
+	}
+	// A person registered before keeps what the register says now
+	// about protection; it is only ever turned on here, never off.
+	if in.ProtectedAddress && !p.ProtectedAddress {
+		if err := tx.Model(&p).Update("protected_address", true).Error; err != nil {
+			return p, false, err
+		}
+	}
+	m, err := registerMembership(tx, keys, p.ID, actor, in, now)
+	if err != nil {
+		return p, false, err
+	}
+	p = models.WithMembershipData(p, m)
+	if created {
+		if err := Audit(tx, models.AuditEntry{At: now, ActorID: actor, Action: models.AuditParticipantCreated,
+			ParticipantID: &p.ID, Detail: fmt.Sprintf("party %d", in.PartyID)}); err != nil {
+			return p, false, err
+		}
+	}
+	return p, created, Audit(tx, models.AuditEntry{At: now, ActorID: actor, Action: models.AuditParticipantChanged,
+		ParticipantID: &p.ID, Detail: fmt.Sprintf("on the list of party %d", in.PartyID)})
 }
 
 // registerMembership adds the membership of a registration with what was
 // typed, or, when the party has the person already, updates it with the
 // fields typed. It returns the membership as stored.
-func registerMembership(tx *gorm.DB, keys *vault.Keyring, participantID, actorID int64, in NewParticipant, now time.Time) (models.PartyMembership, error) {
-	m := models.PartyMembership{ParticipantID: participantID, PartyID: in.PartyID, CreatedBy: &actorID, CreatedAt: now,
+func registerMembership(tx *gorm.DB, keys *vault.Keyring, participantID int64, actorID *int64, in NewParticipant, now time.Time) (models.PartyMembership, error) {
+	m := models.PartyMembership{ParticipantID: participantID, PartyID: in.PartyID, CreatedBy: actorID, CreatedAt: now,
 		Mobile: models.NewSecret(in.Mobile), MobileIndex: mobileIndexOf(keys, in.Mobile), Email: models.NewSecret(in.Email),
 		EmailIndex: emailIndexOf(keys, in.Email), PreferredChannel: in.PreferredChannel, SpecialDiet: models.NewSecret(in.SpecialDiet)}
 	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&m)

@@ -1,5 +1,5 @@
 // Package usecases builds the use-case layer in one go: each area's
-// service (recruit, accounts, setup, people, messaging) over the same
+// service (recruit, accounts, setup, people, messaging, signup) over the same
 // database, Temporal client, CPR register and keys. The web app takes the
 // result; it never sees what the services are built from.
 package usecases
@@ -17,6 +17,7 @@ import (
 	"github.com/valghalla/valghalla/providers/cpr"
 	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/setup"
+	"github.com/valghalla/valghalla/signup"
 	"github.com/valghalla/valghalla/vault"
 )
 
@@ -41,6 +42,7 @@ type UseCases struct {
 	Setup     *setup.Service
 	People    *people.Service
 	Messaging *messaging.Service
+	Signup    *signup.Service
 }
 
 // New builds every service over c; Log and Now get defaults.
@@ -51,12 +53,15 @@ func New(c Config) UseCases {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	r := recruit.New(recruit.Config{DB: c.DB, Temporal: c.Temporal, CPR: c.CPR, Keys: c.Keys,
+		TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now})
 	return UseCases{
-		Recruit: recruit.New(recruit.Config{DB: c.DB, Temporal: c.Temporal, CPR: c.CPR, Keys: c.Keys,
-			TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now}),
+		Recruit:   r,
 		Accounts:  &accounts.Service{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now},
 		Setup:     &setup.Service{DB: c.DB, Log: c.Log, Now: c.Now, Temporal: c.Temporal, TaskQueue: c.TaskQueue},
 		People:    &people.Service{DB: c.DB, Keys: c.Keys, Log: c.Log, Now: c.Now},
 		Messaging: &messaging.Service{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now},
+		Signup: &signup.Service{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue, Keys: c.Keys, Recruit: r,
+			Log: c.Log, Now: c.Now},
 	}
 }

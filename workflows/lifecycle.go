@@ -35,11 +35,19 @@ func Lifecycle(ctx workflow.Context, in payload.LifecycleInput) error {
 	if err := workflow.SetQueryHandler(ctx, StatusQuery, func() (LifecycleStatus, error) { return lc.status(), nil }); err != nil {
 		return err
 	}
-	if invited, err := lc.invite(ctx); err != nil || !invited {
-		return err
-	}
-	if err := lc.awaitAnswer(ctx); err != nil { // reminded until confirmed, declined or expired
-		return err
+	if in.Confirmed {
+		// Taken by the person themselves (a claim sign-up link): no
+		// invitation, no answer to wait for.
+		if began, err := lc.beginConfirmed(ctx); err != nil || !began {
+			return err
+		}
+	} else {
+		if invited, err := lc.invite(ctx); err != nil || !invited {
+			return err
+		}
+		if err := lc.awaitAnswer(ctx); err != nil { // reminded until confirmed, declined or expired
+			return err
+		}
 	}
 	if lc.state == models.StateConfirmed {
 		if err := lc.serve(ctx); err != nil { // confirmation, task reminders, completed
@@ -155,6 +163,27 @@ func (lc *lifecycle) invite(ctx workflow.Context) (bool, error) {
 		}
 	}
 	return true, lc.send(ctx, models.KindInvitation, "invitation")
+}
+
+// beginConfirmed marks the person confirmed and opens the lifecycle to
+// withdrawal and cancellation. It reports false when there is nothing to
+// serve: an inactive election, or a person past confirmation already.
+func (lc *lifecycle) beginConfirmed(ctx workflow.Context) (bool, error) {
+	if err := lc.write(ctx, a.BeginConfirmedLifecycle, lc.in.AssignmentID).Get(ctx, &lc.plan); err != nil {
+		return false, err
+	}
+	if !lc.plan.Active || lc.plan.State != models.StateConfirmed {
+		if lc.plan.State == "" {
+			return false, nil
+		}
+		lc.state = lc.plan.State
+		return false, lc.publish(ctx)
+	}
+	lc.state = models.StateConfirmed
+	if err := lc.register(ctx); err != nil {
+		return false, err
+	}
+	return true, lc.publish(ctx)
 }
 
 func (lc *lifecycle) status() LifecycleStatus {

@@ -12,11 +12,16 @@ import (
 // (workflows.Lifecycle), for an activity that starts it by name.
 const LifecycleWorkflow = "Lifecycle"
 
-// LifecycleInput starts a lifecycle: the assignment, and for a replacement
-// the workflow id of the lifecycle it replaces.
+// LifecycleInput starts a lifecycle: the assignment, for a replacement
+// the workflow id of the lifecycle it replaces, and whether it starts
+// confirmed.
 type LifecycleInput struct {
 	AssignmentID int64
 	Replaces     string
+	// Confirmed: the person took the slot themselves (a claim sign-up
+	// link): no invitation and no answer to wait for, the lifecycle starts
+	// confirmed (confirmation message, task reminders).
+	Confirmed bool `json:",omitempty"`
 }
 
 // LifecycleRef names one lifecycle to start: ids only, as workflows need.
