@@ -102,6 +102,11 @@ func (m *Metrics) HTTPRequest(route, method string, status int, d time.Duration)
 	if route == "" {
 		route = Unmatched
 	}
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions:
+	default:
+		method = "other" // whatever a client makes up is one series
+	}
 	m.httpRequests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
 	m.httpDuration.WithLabelValues(route, method).Observe(d.Seconds())
 }
