@@ -3,7 +3,8 @@
 //	web → use cases (recruit, accounts, setup, people, messaging, signup) → workflows / store → models
 //
 // activities reach the providers' real clients; the providers' fakes are for
-// dev, tests and the bench only; the embedded Temporal server is linked by
+// dev, tests and the bench only; metrics imports nothing of the product and
+// every layer may import it; the embedded Temporal server is linked by
 // cmd/valghalla (and the bench it runs) alone. Test files may reach further
 // (a web test seeds the database through store), so only the package's own
 // files are read. store may import workflows/payload, the leaf that builds
@@ -40,6 +41,8 @@ var product = append([]string{"web", "workflows", "activities", "worker", "store
 
 var layerRules = append([]layerRule{
 	{"models", product, "models holds the domain rules and imports nothing of the product", nil},
+	// metrics is not in product: every layer may count into it.
+	{"metrics", append(slices.Clone(product), "models"), "the metrics registry imports nothing of the product, so everything may import it", nil},
 	{"locale", without(product, "locale"), "the catalogs need models' keyed errors only", nil},
 	{"vault", without(product, "vault"), "encryption knows nothing of the product above models", nil},
 	{"store", append([]string{"web", "workflows", "activities", "worker", "providers", "fakes", "devserver", "bench", "cmd", "locale"}, useCases...), "persistence only", []string{"workflows/payload"}},

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/valghalla/valghalla/metrics"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/providers/cpr"
 	"github.com/valghalla/valghalla/vault"
@@ -39,6 +40,9 @@ type Activities struct {
 	// the calendar (see models.LifecycleSchedule.Compressed): for tests and
 	// benchmarks on a real server only, never set in production.
 	CompressTime float64
+	// Metrics counts messages by channel and outcome and the answers
+	// applied; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 func (a *Activities) now() time.Time {

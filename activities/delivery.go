@@ -14,6 +14,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"gorm.io/gorm"
 
+	"github.com/valghalla/valghalla/metrics"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/providers/digitalpost"
 	"github.com/valghalla/valghalla/providers/mail"
@@ -92,8 +93,11 @@ func (a *Activities) PlanMessage(ctx context.Context, in LifecycleMessage) (Mess
 			return MessagePlan{}, err
 		}
 		if r.Open() {
-			return MessagePlan{MessageID: msg.ID, Status: models.MessageFailed},
-				store.MarkMessage(ctx, a.DB, msg.ID, models.MessageFailed, "", "not sent: the person is off the party's list", now)
+			if err := store.MarkMessage(ctx, a.DB, msg.ID, models.MessageFailed, "", "not sent: the person is off the party's list", now); err != nil {
+				return MessagePlan{}, err
+			}
+			a.Metrics.Message(metrics.NoChannel, msg.Kind, metrics.Undeliverable)
+			return MessagePlan{MessageID: msg.ID, Status: models.MessageFailed}, nil
 		}
 	}
 	return a.planFor(ctx, msg, f.Assignment.ParticipantID)
@@ -123,7 +127,11 @@ func (a *Activities) planFor(ctx context.Context, msg models.Message, participan
 	plan.Channels = models.ChannelOrder(msg.Kind, reach)
 	if len(plan.Channels) == 0 {
 		plan.Status = models.MessageFailed
-		return plan, store.MarkMessage(ctx, a.DB, msg.ID, models.MessageFailed, "", "no channel reaches the person", a.now())
+		if err := store.MarkMessage(ctx, a.DB, msg.ID, models.MessageFailed, "", "no channel reaches the person", a.now()); err != nil {
+			return plan, err
+		}
+		a.Metrics.Message(metrics.NoChannel, msg.Kind, metrics.Undeliverable)
+		return plan, nil
 	}
 	// The channels before SMS are tried here, in order, so the common
 	// case (and a refusal falling through, e.g. exempt from Digital Post)
@@ -190,7 +198,11 @@ func (a *Activities) GiveUpMessage(ctx context.Context, messageID string) error 
 	if err != nil || m.Status != models.MessagePending && m.Status != models.MessageFailed {
 		return err
 	}
-	return store.MarkMessage(ctx, a.DB, messageID, models.MessageFailed, models.Channel(m.Channel), "no channel could deliver the message: "+m.Error, a.now())
+	if err := store.MarkMessage(ctx, a.DB, messageID, models.MessageFailed, models.Channel(m.Channel), "no channel could deliver the message: "+m.Error, a.now()); err != nil {
+		return err
+	}
+	a.Metrics.Message(metrics.NoChannel, m.Kind, metrics.Undeliverable)
+	return nil
 }
 
 // rendered is a message filled in for one channel and one person.
@@ -212,9 +224,14 @@ func (a *Activities) DeliverMessage(ctx context.Context, d Delivery) (DeliveryOu
 		return DeliveryOutcome{Status: models.MessageSent}, nil // an earlier attempt got through
 	}
 	now := a.now()
+	// Each outcome is counted once its record is written: a retry of an
+	// activity whose write failed counts it then, not twice.
 	failed := func(detail string) (DeliveryOutcome, error) {
-		return DeliveryOutcome{Status: models.MessageFailed, Detail: detail},
-			store.RecordAttempt(ctx, a.DB, msg.ID, d.Channel, models.MessageFailed, "", detail, now)
+		if err := store.RecordAttempt(ctx, a.DB, msg.ID, d.Channel, models.MessageFailed, "", detail, now); err != nil {
+			return DeliveryOutcome{}, err
+		}
+		a.Metrics.Message(string(d.Channel), msg.Kind, metrics.Failed)
+		return DeliveryOutcome{Status: models.MessageFailed, Detail: detail}, nil
 	}
 	r, err := a.render(ctx, msg, d.Channel)
 	var tmplErr *templateError
@@ -230,11 +247,12 @@ func (a *Activities) DeliverMessage(ctx context.Context, d Delivery) (DeliveryOu
 		}
 		return failed(err.Error())
 	} else if err != nil {
+		a.Metrics.Message(string(d.Channel), msg.Kind, metrics.Retried)
 		return DeliveryOutcome{}, honourRetryAfter(err)
 	}
 	// The send, the provider's receipt and the audit entry are one write:
 	// SQLite has one writer at a time, and a round makes thousands.
-	return DeliveryOutcome{Status: models.MessageSent}, a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := store.RecordAttempt(ctx, tx, msg.ID, d.Channel, models.MessageSent, providerID, "", now); err != nil {
 			return err
 		}
@@ -248,6 +266,11 @@ func (a *Activities) DeliverMessage(ctx context.Context, d Delivery) (DeliveryOu
 			// No message id: a UUID may look like a CPR number to the audit log's guard.
 			Detail: fmt.Sprintf("%s by %s", msg.Kind, d.Channel)})
 	})
+	if err != nil {
+		return DeliveryOutcome{}, err
+	}
+	a.Metrics.Message(string(d.Channel), msg.Kind, metrics.Sent)
+	return DeliveryOutcome{Status: models.MessageSent}, nil
 }
 
 // sendOn hands the rendered message to the channel's provider and returns

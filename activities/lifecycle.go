@@ -79,7 +79,12 @@ func (a *Activities) RecordTransitions(ctx context.Context, ts []payload.Transit
 		if t.Reminded {
 			err = store.RecordReminder(ctx, a.DB, t.AssignmentID, a.now())
 		} else {
-			err = store.RecordTransition(ctx, a.DB, t.AssignmentID, t.To, t.Reason, t.By, a.now())
+			var changed bool
+			// An answer is counted when its step changes the projection:
+			// once, however often the activity is retried.
+			if changed, err = store.ApplyTransition(ctx, a.DB, t.AssignmentID, t.To, t.Reason, t.By, a.now()); changed {
+				a.countAnswer(t)
+			}
 		}
 		if err == nil && t.To == models.StateDeclined && t.Reason == models.DeclineRemoveMe {
 			// "Nej, og fjern mig fra listen": off the party's list with the
@@ -94,6 +99,26 @@ func (a *Activities) RecordTransitions(ctx context.Context, ts []payload.Transit
 		}
 	}
 	return nil
+}
+
+// countAnswer counts a step that is a person's answer: a yes, a no, or a
+// confirmed person's own withdrawal, by the way it came (link, sms, staff —
+// never the staff member's id).
+func (a *Activities) countAnswer(t payload.Transition) {
+	channel, _, _ := strings.Cut(t.By, ":")
+	if channel != "link" && channel != "sms" && channel != "staff" {
+		return // the deadline, the validation: no answer
+	}
+	switch t.To {
+	case models.StateConfirmed:
+		a.Metrics.Answer(channel, "confirmed")
+	case models.StateDeclined:
+		a.Metrics.Answer(channel, "declined")
+	case models.StateCancelled:
+		if channel != "staff" { // staff's cancellation is a retraction, not an answer
+			a.Metrics.Answer(channel, "withdrawn")
+		}
+	}
 }
 
 // ReopenSlot frees a slot whose lifecycle ended without a confirmation and

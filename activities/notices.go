@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/valghalla/valghalla/metrics"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/providers/mail"
 	"github.com/valghalla/valghalla/store"
@@ -51,6 +52,7 @@ func (a *Activities) NotifyPartySecretaries(ctx context.Context, assignmentID in
 			if err := store.MarkMessage(ctx, a.DB, msg.ID, models.MessageFailed, models.ChannelEmail, ErrMailNotConfigured.Error(), now); err != nil {
 				return err
 			}
+			a.Metrics.Message(string(models.ChannelEmail), msg.Kind, metrics.Failed)
 			continue
 		}
 		values := models.WithSite(map[string]string{
@@ -66,6 +68,7 @@ func (a *Activities) NotifyPartySecretaries(ctx context.Context, assignmentID in
 			if err := store.MarkMessage(ctx, a.DB, msg.ID, models.MessageFailed, models.ChannelEmail, "template: "+err.Error(), now); err != nil {
 				return err
 			}
+			a.Metrics.Message(string(models.ChannelEmail), msg.Kind, metrics.Failed)
 			continue
 		}
 		id := fmt.Sprintf("<%s@%s>", msg.ID, a.mailDomain())
@@ -75,11 +78,17 @@ func (a *Activities) NotifyPartySecretaries(ctx context.Context, assignmentID in
 		case mail.IsPermanent(err):
 			status, detail = models.MessageFailed, err.Error()
 		case err != nil:
+			a.Metrics.Message(string(models.ChannelEmail), msg.Kind, metrics.Retried)
 			return err
 		}
 		if err := store.RecordAttempt(ctx, a.DB, msg.ID, models.ChannelEmail, status, id, detail, now); err != nil {
 			return err
 		}
+		outcome := metrics.Sent
+		if status == models.MessageFailed {
+			outcome = metrics.Failed
+		}
+		a.Metrics.Message(string(models.ChannelEmail), msg.Kind, outcome)
 	}
 	return nil
 }

@@ -841,3 +841,29 @@ func TestWebAndWorkerShareTheCPRRegister(t *testing.T) {
 		}
 	}
 }
+
+// The web app and every worker replica serve Prometheus /metrics on a
+// listener of their own (METRICS_ADDR), exposed to the compose network for
+// the operators' Prometheus and published on no host port: the worker
+// scales, and the series are for the operators only.
+func TestMetricsAreExposed(t *testing.T) {
+	p := loadProject(t)
+	for _, name := range []string{"web", "worker"} {
+		s := service(t, p, name)
+		addr, _ := env(s, "METRICS_ADDR")
+		if addr != "0.0.0.0:9090" {
+			t.Errorf("%s: METRICS_ADDR=%q, want 0.0.0.0:9090", name, addr)
+		}
+		if !slices.Contains([]string(s.Expose), "9090") {
+			t.Errorf("%s: port 9090 is not exposed to the network: expose %v", name, s.Expose)
+		}
+		for _, port := range s.Ports {
+			if port.Target == 9090 {
+				t.Errorf("%s: the metrics port is published on the host (%+v): expose it to the network only", name, port)
+			}
+		}
+		if listen, _ := env(s, "LISTEN_ADDR"); listen != "" && strings.HasSuffix(listen, ":9090") {
+			t.Errorf("%s: /metrics shares the public port %s", name, listen)
+		}
+	}
+}

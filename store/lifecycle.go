@@ -95,7 +95,17 @@ func RecordReminder(ctx context.Context, db *gorm.DB, assignmentID int64, now ti
 // already recorded is not recorded again.
 func RecordTransition(ctx context.Context, db *gorm.DB, assignmentID int64, to models.AssignmentState,
 	reason models.DeclineReason, by string, now time.Time) error {
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	_, err := ApplyTransition(ctx, db, assignmentID, to, reason, by, now)
+	return err
+}
+
+// ApplyTransition is RecordTransition that also tells whether the step
+// changed the projection: false for a step already recorded (a retried
+// activity), so what counts steps counts each once.
+func ApplyTransition(ctx context.Context, db *gorm.DB, assignmentID int64, to models.AssignmentState,
+	reason models.DeclineReason, by string, now time.Time) (changed bool, err error) {
+	err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		changed = false
 		var a models.Assignment
 		if err := tx.First(&a, assignmentID).Error; err != nil {
 			return err
@@ -108,6 +118,7 @@ func RecordTransition(ctx context.Context, db *gorm.DB, assignmentID int64, to m
 		if a.State == models.StateNoShow && to == models.StateCompleted {
 			return nil
 		}
+		changed = true
 		fields := map[string]any{"state": to, "updated_at": now}
 		switch to {
 		case models.StateConfirmed, models.StateDeclined:
@@ -129,6 +140,7 @@ func RecordTransition(ctx context.Context, db *gorm.DB, assignmentID int64, to m
 		return Audit(tx, models.AuditEntry{At: now, ActorID: actor, Action: models.AuditLifecycle, ParticipantID: &a.ParticipantID,
 			Detail: fmt.Sprintf("assignment %d: %s → %s (%s)", a.ID, a.State, to, by)})
 	})
+	return changed && err == nil, err
 }
 
 // Reopening tells what became of a slot whose lifecycle ended without a

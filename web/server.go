@@ -108,11 +108,12 @@ func New(d site.Deps) http.Handler {
 	return r
 }
 
-// logRequests logs one line per request: the route pattern, never the path
-// or query, which may carry an answer token.
+// logRequests logs and counts (metrics.HTTPRequest) each request: by the
+// route pattern, never the path or query, which may carry an answer token.
 func (s *server) logRequests(c *gin.Context) {
 	start := time.Now()
 	c.Next()
+	s.Metrics.HTTPRequest(c.FullPath(), c.Request.Method, c.Writer.Status(), time.Since(start))
 	route := c.FullPath()
 	if route == "" {
 		route = "(no route)"

@@ -39,7 +39,7 @@ func (s *stack) withChannels(t *testing.T, exempt ...string) *channels {
 	s.web.Close()
 	s.web = httptest.NewUnstartedServer(nil)
 	base := "http://" + s.web.Listener.Addr().String()
-	s.web.Config.Handler = web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: s.db, Temporal: s.c, Keys: s.keys, TaskQueue: s.queue}), PublicURL: base, SMSAuthToken: fakeAuthToken, TrustedProxies: visitor.Proxy})
+	s.web.Config.Handler = web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: s.db, Temporal: s.c, Keys: s.keys, TaskQueue: s.queue}), PublicURL: base, SMSAuthToken: fakeAuthToken, TrustedProxies: visitor.Proxy, Metrics: s.metrics})
 	s.web.Start()
 	t.Cleanup(s.web.Close)
 	s.acts.BaseURL = base

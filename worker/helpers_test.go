@@ -19,13 +19,21 @@ import (
 // attributes, retention).
 func namespaceClient(t *testing.T, ns string) client.Client {
 	t.Helper()
+	return namespaceClientWith(t, ns, client.Options{})
+}
+
+// namespaceClientWith is namespaceClient with the client's options (its
+// MetricsHandler); the namespace is ns.
+func namespaceClientWith(t *testing.T, ns string, opts client.Options) client.Client {
+	t.Helper()
 	ts := temporaltest.NewServer(temporaltest.WithT(t))
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := worker.EnsureNamespace(ctx, ts.GetDefaultClient(), ns, worker.DefaultRetention, workflows.SearchAttributes()); err != nil {
 		t.Fatal(err)
 	}
-	c, err := client.NewClientFromExisting(ts.GetDefaultClient(), client.Options{Namespace: ns})
+	opts.Namespace = ns
+	c, err := client.NewClientFromExisting(ts.GetDefaultClient(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}

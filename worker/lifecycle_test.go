@@ -22,6 +22,7 @@ import (
 
 	"github.com/valghalla/valghalla/activities"
 	"github.com/valghalla/valghalla/fakes/mailfake"
+	"github.com/valghalla/valghalla/metrics"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/providers/mail"
 	"github.com/valghalla/valghalla/store"
@@ -52,12 +53,25 @@ type stack struct {
 	acts   *activities.Activities
 	queue  string
 	worker interface{ Stop() }
+	// metrics, when the stack was made by newMeteredStack, counts for
+	// the client, the worker's activities and the web app alike.
+	metrics *metrics.Metrics
 }
 
 func newStack(t *testing.T, slots, people, secondsPerDay int) *stack {
 	t.Helper()
-	c := namespaceClient(t, "lifecycle-test")
-	s := &stack{c: c, queue: "lifecycle"}
+	return newMeteredStack(t, slots, people, secondsPerDay, nil)
+}
+
+// newMeteredStack is newStack counting into m (nil: nowhere).
+func newMeteredStack(t *testing.T, slots, people, secondsPerDay int, m *metrics.Metrics) *stack {
+	t.Helper()
+	var opts client.Options
+	if m != nil {
+		opts.MetricsHandler = m.Temporal()
+	}
+	c := namespaceClientWith(t, "lifecycle-test", opts)
+	s := &stack{c: c, queue: "lifecycle", metrics: m}
 	s.db = storetest.SQLite(t)
 	s.keys = storetest.WithKeys(t, s.db)
 	day := models.DateOf(time.Now().In(models.Copenhagen)).AddDays(60)
@@ -73,10 +87,10 @@ func newStack(t *testing.T, slots, people, secondsPerDay int) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.web = httptest.NewServer(web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: s.db, Temporal: c, Keys: s.keys, TaskQueue: s.queue}), TrustedProxies: visitor.Proxy}))
+	s.web = httptest.NewServer(web.New(site.Deps{UseCases: usecases.New(usecases.Config{DB: s.db, Temporal: c, Keys: s.keys, TaskQueue: s.queue}), TrustedProxies: visitor.Proxy, Metrics: m}))
 	t.Cleanup(s.web.Close)
 	s.acts = &activities.Activities{DB: s.db, Mail: sender, Keys: s.keys, BaseURL: s.web.URL,
-		CompressTime: 86400 / float64(secondsPerDay)}
+		CompressTime: 86400 / float64(secondsPerDay), Metrics: m}
 	s.startWorker(t)
 	return s
 }

@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/valghalla/valghalla/activities"
+	"github.com/valghalla/valghalla/metrics"
 	"github.com/valghalla/valghalla/workflows/payload"
 )
 
@@ -89,18 +90,36 @@ func Round(ctx workflow.Context, in RoundInput) (RoundProgress, error) {
 			return *p, err
 		}
 		p.Counted = true
+		countRound(ctx, metrics.RoundsStartedName, "")
 	}
 	for page := 0; ; page++ {
 		if staff.cancelled(ctx) {
+			countRound(ctx, metrics.RoundsCompletedName, "cancelled")
 			return *p, nil
 		}
 		if page == roundPagesPerRun {
 			return *p, workflow.NewContinueAsNewError(ctx, Round, in)
 		}
 		if err := invitePage(ctx, in.RoundID, p); err != nil || p.Done {
+			if err == nil {
+				countRound(ctx, metrics.RoundsCompletedName, "done")
+			}
 			return *p, err
 		}
 	}
+}
+
+// countRound counts a round's start, or its end with its outcome (done,
+// cancelled), through the SDK's metrics handler: it counts nothing while
+// the workflow is replayed, so a worker that picks the round up again does
+// not count it twice, and it makes no command, so the histories stay as
+// they were.
+func countRound(ctx workflow.Context, name, outcome string) {
+	h := workflow.GetMetricsHandler(ctx)
+	if outcome != "" {
+		h = h.WithTags(map[string]string{"outcome": outcome})
+	}
+	h.Counter(name).Inc(1)
 }
 
 // roundStaff applies the staff's pause, resume and cancel signals to the

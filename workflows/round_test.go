@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"errors"
+	"net/http/httptest"
 	"reflect"
 	"runtime"
 	"strconv"
@@ -15,6 +16,8 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/valghalla/valghalla/activities"
+	"github.com/valghalla/valghalla/metrics"
+	"github.com/valghalla/valghalla/metrics/metricstest"
 	"github.com/valghalla/valghalla/workflows"
 	"github.com/valghalla/valghalla/workflows/payload"
 )
@@ -22,7 +25,15 @@ import (
 // roundEnv runs a Round over n people with the lifecycles mocked: the
 // round's own logic (pages, pause, resume, cancel, continue-as-new).
 func roundEnv(t *testing.T, n int) (*testsuite.TestWorkflowEnvironment, *int) {
+	return roundEnvCounting(t, n, nil)
+}
+
+// roundEnvCounting is roundEnv with the SDK's metrics going to m.
+func roundEnvCounting(t *testing.T, n int, m *metrics.Metrics) (*testsuite.TestWorkflowEnvironment, *int) {
 	var s testsuite.WorkflowTestSuite
+	if m != nil {
+		s.SetMetricsHandler(m.Temporal())
+	}
 	env := s.NewTestWorkflowEnvironment()
 	var acts *activities.Activities
 	env.RegisterActivity(acts)
@@ -126,5 +137,67 @@ func TestLifecycleWorkflowTypeNameMatches(t *testing.T) {
 	name := runtime.FuncForPC(reflect.ValueOf(workflows.Lifecycle).Pointer()).Name()
 	if !strings.HasSuffix(name, "."+payload.LifecycleWorkflow) {
 		t.Fatalf("workflows.Lifecycle is registered as %q, payload.LifecycleWorkflow is %q", name, payload.LifecycleWorkflow)
+	}
+}
+
+// A round is counted started once — not again when it continues as new —
+// and ended once, with its outcome.
+func TestRoundIsCountedOnceStartedAndOnceEnded(t *testing.T) {
+	scrape := func(m *metrics.Metrics) metricstest.Families {
+		srv := httptest.NewServer(m.Handler())
+		defer srv.Close()
+		return metricstest.Scrape(t, srv.URL)
+	}
+	// A round of 1,200 continues as new after 500; its second run carries
+	// the progress and is not a new start.
+	m := metrics.New()
+	env, _ := roundEnvCounting(t, 1200, m)
+	env.ExecuteWorkflow(workflows.Round, newRound)
+	var can *workflow.ContinueAsNewError
+	if !errors.As(env.GetWorkflowError(), &can) {
+		t.Fatalf("want continue-as-new: %v", env.GetWorkflowError())
+	}
+	var next workflows.RoundInput
+	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
+		t.Fatal(err)
+	}
+	env, _ = roundEnvCounting(t, 1200, m)
+	env.ExecuteWorkflow(workflows.Round, next)
+	if err := env.GetWorkflowError(); !errors.As(err, &can) {
+		t.Fatalf("second run: %v", err)
+	}
+	converter.GetDefaultDataConverter().FromPayloads(can.Input, &next)
+	env, _ = roundEnvCounting(t, 1200, m)
+	env.ExecuteWorkflow(workflows.Round, next)
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	f := scrape(m)
+	// (The test environment gives the workflow's handler no tags; the
+	// worker's adds namespace, task_queue and workflow_type.)
+	if got := f.Value(metrics.RoundsStarted, nil); got != 1 {
+		t.Errorf("rounds started %v, want 1", got)
+	}
+	if got := f.Value(metrics.RoundsCompleted, map[string]string{"outcome": "done"}); got != 1 {
+		t.Errorf("rounds done %v, want 1", got)
+	}
+	if got := f.Value(metrics.RoundsCompleted, nil); got != 1 {
+		t.Errorf("rounds ended %v, want 1", got)
+	}
+
+	// A cancelled round ends as cancelled.
+	m = metrics.New()
+	env, _ = roundEnvCounting(t, 120, m)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.RoundPauseSignal, nil) }, 0)
+	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.RoundCancelSignal, nil) }, time.Hour)
+	env.ExecuteWorkflow(workflows.Round, newRound)
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	f = scrape(m)
+	if f.Value(metrics.RoundsStarted, nil) != 1 || f.Value(metrics.RoundsCompleted, map[string]string{"outcome": "cancelled"}) != 1 ||
+		f.Value(metrics.RoundsCompleted, map[string]string{"outcome": "done"}) != 0 {
+		t.Errorf("cancelled round: started %v, cancelled %v, done %v", f.Value(metrics.RoundsStarted, nil),
+			f.Value(metrics.RoundsCompleted, map[string]string{"outcome": "cancelled"}), f.Value(metrics.RoundsCompleted, map[string]string{"outcome": "done"}))
 	}
 }

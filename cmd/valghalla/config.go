@@ -31,6 +31,7 @@ type config struct {
 	TaskQueue         string
 	Retention         time.Duration
 	ListenAddr        string
+	MetricsAddr       string
 	TrustedProxies    []string
 	BaseURL           string
 	TemporalUIAddr    string
@@ -91,6 +92,14 @@ var settings = []setting{
 		func(c *config, v string) (err error) { c.Retention, err = parseRetention(v); return }},
 	{"LISTEN_ADDR", "127.0.0.1:8080", "address the web app listens on (0.0.0.0:8080 in a container); dev: a loopback address only (127.0.0.0/8, ::1, localhost)",
 		func(c *config, v string) error { c.ListenAddr = v; return checkHostPort(v) }},
+	{"METRICS_ADDR", "", "dev, web, worker: address of a listener of its own serving Prometheus /metrics (the product's series and the Temporal SDK's); empty: none. Not the public port: the series name no person, but they are for the operators",
+		func(c *config, v string) error {
+			c.MetricsAddr = v
+			if v == "" {
+				return nil
+			}
+			return checkHostPort(v)
+		}},
 	{"TRUSTED_PROXIES", "", "web: addresses (IPs or CIDRs, comma-separated) of the reverse proxies in front of the app, whose X-Forwarded-For names the client; empty: the peer is the client (rate limits count per client address)",
 		func(c *config, v string) (err error) { c.TrustedProxies, err = parseProxies(v); return }},
 	{"BASE_URL", "http://127.0.0.1:8080", "public URL of the web app, used in links sent to people; web, worker, setup: https:// (http only to a loopback host, a local trial)",

@@ -46,6 +46,7 @@ func TestBadSettingsAreUsageErrors(t *testing.T) {
 		{map[string]string{"LOG_LEVEL": "loud"}, []string{"migrate"}, `LOG_LEVEL="loud"`},
 		{map[string]string{"TEMPORAL_RETENTION": "2h"}, []string{"migrate"}, "at least one day"},
 		{map[string]string{"LISTEN_ADDR": "8080"}, []string{"web"}, "must be host:port"},
+		{map[string]string{"METRICS_ADDR": "9090"}, []string{"worker"}, `METRICS_ADDR="9090": must be host:port`},
 		{map[string]string{"LOG_FORMAT": "xml"}, []string{"web"}, "json or text"},
 		{nil, []string{"dev", "--listen", "nowhere"}, "--listen"},
 		{nil, []string{"dev", "extra"}, `unexpected argument "extra"`},

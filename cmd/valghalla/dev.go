@@ -66,8 +66,13 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 	}
 	defer temporalServer.Stop()
 
+	m, err := startMetrics(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
 	opts := temporalOptions(cfg, log)
 	opts.HostPort = temporalServer.FrontendAddress()
+	opts.MetricsHandler = m.Temporal()
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("connect to the embedded Temporal: %w", err)
@@ -123,6 +128,7 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 		return err
 	}
 	defer fakeRegister.Close()
+	register = metered(m, register)
 	webURL := "http://" + ln.Addr().String()
 	channels, err := startDevChannels(webURL, cfg.DigitalPostMeMoVersion, log)
 	if err != nil {
@@ -130,7 +136,7 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 	}
 	defer channels.Close()
 	w := worker.NewWithSMSRate(c, cfg.TaskQueue, &activities.Activities{DB: db, Mail: mailer, BaseURL: webURL,
-		Keys: keys, CPR: register, DigitalPost: channels.dpClient, SMS: channels.smsClient}, cfg.SMSPerSecond)
+		Keys: keys, CPR: register, DigitalPost: channels.dpClient, SMS: channels.smsClient, Metrics: m}, cfg.SMSPerSecond)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start the worker: %w", err)
 	}
@@ -166,7 +172,7 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 
 	deps := site.Deps{
 		UseCases: usecases.New(usecases.Config{DB: db, Temporal: c, CPR: register, Keys: keys, TaskQueue: cfg.TaskQueue, Log: log}),
-		Log:      log, TemporalUIURL: temporalServer.UIURL()}
+		Log:      log, TemporalUIURL: temporalServer.UIURL(), Metrics: m}
 	deps.PublicURL, deps.SMSAuthToken = webURL, channels.sms.AuthToken()
 	deps.Mailbox, deps.SMSReply = channels.mailbox(mailServer), channels.reply
 	handler := web.New(deps)

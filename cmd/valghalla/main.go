@@ -201,9 +201,15 @@ func runWeb(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) erro
 		return err
 	}
 	defer store.Close(db)
+	m, err := startMetrics(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	opts := temporalOptions(cfg, log)
+	opts.MetricsHandler = m.Temporal()
 	// Lazy: the web app starts while Temporal is still coming up; /readyz
 	// tells the load balancer when it can take traffic.
-	c, err := client.NewLazyClient(temporalOptions(cfg, log))
+	c, err := client.NewLazyClient(opts)
 	if err != nil {
 		return err
 	}
@@ -216,6 +222,7 @@ func runWeb(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) erro
 	if err != nil {
 		return err
 	}
+	register = metered(m, register)
 	ln, err := listen("web app", cfg.ListenAddr)
 	if err != nil {
 		return err
@@ -224,7 +231,7 @@ func runWeb(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) erro
 	return serveHTTP(ctx, ln, web.New(site.Deps{
 		UseCases: usecases.New(usecases.Config{DB: db, Temporal: c, CPR: register, Keys: keys, TaskQueue: cfg.TaskQueue, Log: log}),
 		Log:      log, SecureCookies: cfg.https(),
-		PublicURL: cfg.BaseURL, SMSAuthToken: cfg.TwilioAuthToken, TrustedProxies: cfg.TrustedProxies}), log)
+		PublicURL: cfg.BaseURL, SMSAuthToken: cfg.TwilioAuthToken, TrustedProxies: cfg.TrustedProxies, Metrics: m}), log)
 }
 
 func runWorker(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) error {
@@ -234,7 +241,13 @@ func runWorker(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) e
 		return err
 	}
 	defer store.Close(db)
-	c, err := dialWithRetry(ctx, temporalOptions(cfg, log), 2*time.Minute, log)
+	m, err := startMetrics(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	opts := temporalOptions(cfg, log)
+	opts.MetricsHandler = m.Temporal()
+	c, err := dialWithRetry(ctx, opts, 2*time.Minute, log)
 	if err != nil {
 		return fmt.Errorf("connect to Temporal at %s: %w", cfg.TemporalAddress, err)
 	}
@@ -262,7 +275,7 @@ func runWorker(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) e
 	// Process-wide in the SDK: one worker process, one cache.
 	sdkworker.SetStickyWorkflowCacheSize(cfg.WorkflowCache)
 	w := worker.NewWithSMSRate(c, cfg.TaskQueue, &activities.Activities{DB: db, Mail: mailer, BaseURL: cfg.BaseURL, Keys: keys,
-		CPR: register, DigitalPost: digitalPost, SMS: smsSender}, cfg.SMSPerSecond)
+		CPR: metered(m, register), DigitalPost: digitalPost, SMS: smsSender, Metrics: m}, cfg.SMSPerSecond)
 	// Every start: each active election's re-validation schedule at its
 	// election day, none for a closed one. A failure is no reason not to
 	// work: the web app keeps them as elections change, the next start

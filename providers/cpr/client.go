@@ -338,7 +338,7 @@ func (c *Client) logOutcome(ctx context.Context, d time.Duration, attempts, stat
 		return
 	}
 	level := slog.LevelInfo
-	outcome := "found"
+	outcome := Outcome(err)
 	attrs := []slog.Attr{
 		slog.String("service", "SF1520 PersonBaseDataExtended"),
 		slog.Int64("duration_ms", d.Milliseconds()),
@@ -347,29 +347,13 @@ func (c *Client) logOutcome(ctx context.Context, d time.Duration, attempts, stat
 	if status != 0 {
 		attrs = append(attrs, slog.Int("http_status", status))
 	}
-	var fe *FaultError
-	switch {
-	case err == nil:
-	case errors.Is(err, ErrNotFound):
-		outcome = "not_found"
-	case errors.As(err, &fe):
-		outcome, level = "fault", slog.LevelWarn
-		if fe.Code != "" {
-			attrs = append(attrs, slog.String("fault_code", scrub(fe.Code)))
-		}
-	case errors.As(err, new(*HTTPError)):
-		outcome, level = "http_error", slog.LevelWarn
-	case errors.As(err, new(*ResponseError)):
-		outcome, level = "bad_response", slog.LevelWarn
-	case errors.As(err, new(*TransportError)):
-		outcome, level = "unreachable", slog.LevelWarn
-		if isTLSError(err) {
-			outcome = "tls_refused"
-		}
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		outcome = "abandoned"
+	switch outcome {
+	case "found", "not_found", "abandoned":
 	default:
-		outcome, level = "error", slog.LevelWarn
+		level = slog.LevelWarn
+	}
+	if fe := (*FaultError)(nil); errors.As(err, &fe) && !fe.NotFound() && fe.Code != "" {
+		attrs = append(attrs, slog.String("fault_code", scrub(fe.Code)))
 	}
 	attrs = append(attrs, slog.String("outcome", outcome))
 	c.logger.LogAttrs(ctx, level, "cpr lookup", attrs...)

@@ -68,6 +68,54 @@ func (p Person) LogValue() slog.Value {
 	)
 }
 
+// Outcome names how a lookup went, in a word fit for a log or a metric's
+// label (never the number): found, not_found, fault, http_error,
+// bad_response, unreachable, tls_refused, abandoned or error.
+func Outcome(err error) string {
+	var fe *FaultError
+	switch {
+	case err == nil:
+		return "found"
+	case errors.Is(err, ErrNotFound):
+		return "not_found"
+	case errors.As(err, &fe):
+		return "fault"
+	case errors.As(err, new(*HTTPError)):
+		return "http_error"
+	case errors.As(err, new(*ResponseError)):
+		return "bad_response"
+	case errors.As(err, new(*TransportError)):
+		if isTLSError(err) {
+			return "tls_refused"
+		}
+		return "unreachable"
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return "abandoned"
+	}
+	return "error"
+}
+
+// Counted wraps a register so that count hears the Outcome of every
+// lookup: the one place the product's lookups are counted, whoever asks
+// (registration, re-validation). A nil register stays nil.
+func Counted(r Register, count func(outcome string)) Register {
+	if r == nil || count == nil {
+		return r
+	}
+	return counted{r, count}
+}
+
+type counted struct {
+	Register
+	count func(string)
+}
+
+func (c counted) Lookup(ctx context.Context, n models.CPR) (Person, error) {
+	p, err := c.Register.Lookup(ctx, n)
+	c.count(Outcome(err))
+	return p, err
+}
+
 // ErrNotFound: the register does not know the number. Test with errors.Is;
 // the error Lookup returns may be a *FaultError that wraps it.
 var ErrNotFound = errors.New("cpr: CPR-registret kender ikke CPR-nummeret")

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/valghalla/valghalla/metrics"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/usecases"
 )
@@ -39,6 +40,8 @@ type Deps struct {
 	// SMSAuthToken checks the signature of Twilio's webhooks; empty refuses
 	// them all.
 	SMSAuthToken string
+	// Metrics counts the requests by route pattern; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // MailboxMessage is one message a fake provider received (or, for SMS,
