@@ -194,7 +194,7 @@ func TestProductionTopology(t *testing.T) {
 	// The administrator chooses a password by setup's link, logs in and
 	// enrols TOTP on replica 1, and launches the round there.
 	admin := newUser(t, "http://"+web1)
-	if code, body := admin.post(activation, activation, url.Values{"password": {"en lang og hemmelig sætning"},
+	if code, body := newUser(t, "http://"+web1).post(activation, activation, url.Values{"password": {"en lang og hemmelig sætning"},
 		"password2": {"en lang og hemmelig sætning"}}); code != 200 || !strings.Contains(body, "Adgangskoden er gemt") {
 		t.Fatalf("choose password: %d %s", code, body)
 	}
