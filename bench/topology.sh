@@ -22,7 +22,12 @@ go build -trimpath -o "$work/valghalla" ./cmd/valghalla
 go build -o "$work/temporal-server" go.temporal.io/server/cmd/server
 go build -o "$work/temporal-sql-tool" go.temporal.io/server/cmd/tools/sql
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# Below 32768: the membership ports go into a smallint column.
+free_port() { python3 -c 'import socket,random
+while True:
+    p=random.randrange(20000,32000); s=socket.socket()
+    try: s.bind(("127.0.0.1",p)); print(p); break
+    except OSError: pass'; }
 hostport=$(echo "$PG" | sed -E 's#^postgres(ql)?://([^@]*@)?([^/?]*).*#\3#')
 host=${hostport%:*}
 port=${hostport##*:}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	mathrand "math/rand/v2"
 	"net"
 	"net/url"
 	"os"
@@ -128,7 +129,7 @@ func StartExternal(ctx context.Context, o ExternalOptions) (*External, error) {
 		"DYNAMIC_CONFIG_FILE_PATH="+o.DynamicConfig)
 	for _, name := range []string{"FRONTEND_GRPC", "FRONTEND_MEMBERSHIP", "FRONTEND_HTTP", "HISTORY_GRPC", "HISTORY_MEMBERSHIP",
 		"MATCHING_GRPC", "MATCHING_MEMBERSHIP", "WORKER_GRPC", "WORKER_MEMBERSHIP"} {
-		p, err := FreePort("127.0.0.1")
+		p, err := freeLowPort()
 		if err != nil {
 			return nil, err
 		}
@@ -211,6 +212,21 @@ func (e *External) Stop() error {
 
 // Close stops the server.
 func (e *External) Close() { _ = e.Stop() }
+
+// freeLowPort is a free loopback port below 32768: the SQL stores keep a
+// service's membership port in a smallint column (cluster_membership.rpc_port),
+// and the kernel's own choice (FreePort) lies above it.
+func freeLowPort() (int, error) {
+	for range 200 {
+		p := 20000 + mathrand.IntN(12000)
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+		if err == nil {
+			l.Close()
+			return p, nil
+		}
+	}
+	return 0, errors.New("devserver: no free port below 32768 on 127.0.0.1")
+}
 
 func splitPostgres(raw string) (host, port, user, password string, err error) {
 	u, err := url.Parse(raw)
