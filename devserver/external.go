@@ -68,6 +68,10 @@ type ExternalOptions struct {
 	Database, VisibilityDatabase string
 	// Shards is numHistoryShards (chosen at the first start, never changed).
 	Shards int
+	// MaxConns caps each of the server's connection pools to the
+	// persistence database (0: the config file's 20); every service of the
+	// process has pools of its own.
+	MaxConns int
 	// Output receives the server's log (default: discarded).
 	Output io.Writer
 }
@@ -127,6 +131,9 @@ func StartExternal(ctx context.Context, o ExternalOptions) (*External, error) {
 		"DBNAME="+o.Database, "VISIBILITY_DBNAME="+o.VisibilityDatabase,
 		"NUM_HISTORY_SHARDS="+strconv.Itoa(o.Shards), "BIND_ON_IP=127.0.0.1", "TEMPORAL_VERSION_CHECK_DISABLED=1",
 		"DYNAMIC_CONFIG_FILE_PATH="+o.DynamicConfig)
+	if o.MaxConns > 0 {
+		e.env = append(e.env, "SQL_MAX_CONNS="+strconv.Itoa(o.MaxConns), "VISIBILITY_SQL_MAX_CONNS="+strconv.Itoa(min(o.MaxConns, 5)))
+	}
 	for _, name := range []string{"FRONTEND_GRPC", "FRONTEND_MEMBERSHIP", "FRONTEND_HTTP", "HISTORY_GRPC", "HISTORY_MEMBERSHIP",
 		"MATCHING_GRPC", "MATCHING_MEMBERSHIP", "WORKER_GRPC", "WORKER_MEMBERSHIP"} {
 		p, err := freeLowPort()

@@ -98,7 +98,10 @@ func TestProductionTopology(t *testing.T) {
 	}
 	xo := devserver.ExternalOptions{Tools: tools, ConfigFile: filepath.Join(repo, "deploy/temporal/config.yaml"),
 		DynamicConfig: filepath.Join(repo, "deploy/dynamicconfig/production.yaml"), Postgres: storetest.PostgresURL(),
-		Database: dbs[0], VisibilityDatabase: dbs[1], Shards: 4, Output: serverLog}
+		Database: dbs[0], VisibilityDatabase: dbs[1], Shards: 4, Output: serverLog,
+		// The machine's PostgreSQL allows 100 connections, and the four
+		// app processes have pools of their own.
+		MaxConns: 6}
 	if err := devserver.SetupSchema(ctx, xo); err != nil {
 		t.Fatal(err)
 	}
