@@ -7,6 +7,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/workflows"
 )
@@ -55,6 +56,13 @@ func RunRound(ctx context.Context, o Options, people int, progress func(string))
 	e, err := seed(ctx, s.DB, s.Keys, people)
 	if err != nil {
 		return r, fmt.Errorf("seed: %w", err)
+	}
+	if o.WorkerBinary != "" {
+		// The worker processes send e-mail only (see Options.WorkerBinary):
+		// everyone is invited by e-mail.
+		if err := s.DB.Model(&models.Participant{}).Where("1 = 1").Update("digital_post_exempt", true).Error; err != nil {
+			return r, err
+		}
 	}
 	progress(fmt.Sprintf("seeded %d people; baseline…", people))
 	if r.Baseline, err = s.baseline(ctx, people, progress); err != nil {

@@ -62,6 +62,15 @@ type Options struct {
 	// the production command, in a process of its own (to measure its
 	// memory); it sends e-mail only. Empty runs the worker in this process.
 	WorkerBinary string
+	// Workers is how many worker processes run (WorkerBinary), each
+	// `valghalla worker` on the one task queue; 0 means 1.
+	Workers int
+	// TemporalAddress, when set, is the frontend of a Temporal server in a
+	// process of its own (the production topology, deploy/temporal): the
+	// stack uses it instead of starting the embedded one, in a namespace
+	// of its own made for the run. Needs Postgres for the app database and
+	// WorkerBinary: the workers run as production processes.
+	TemporalAddress string
 }
 
 const (
@@ -76,12 +85,17 @@ type Stack struct {
 	DB     *gorm.DB
 	Keys   *vault.Keyring
 	WebURL string
-	// Worker is the worker's process when Options.WorkerBinary is set.
-	Worker *exec.Cmd
+	// Worker is the worker's process when Options.WorkerBinary is set;
+	// Workers all of them (Options.Workers).
+	Worker  *exec.Cmd
+	Workers []*exec.Cmd
+
+	namespace string
 
 	appURL, encKeys, blindKey string
 
 	opts     Options
+	frontend string
 	temporal *devserver.Server
 	mail     *mailfake.Server
 	dp       *dpfake.Server
@@ -99,7 +113,7 @@ func Start(ctx context.Context, o Options, exempt []string) (s *Stack, err error
 	if o.Log == nil {
 		o.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	s = &Stack{opts: o, arrivals: newArrivals()}
+	s = &Stack{opts: o, arrivals: newArrivals(), namespace: namespace}
 	defer func() {
 		if err != nil {
 			s.Close()
@@ -114,6 +128,9 @@ func Start(ctx context.Context, o Options, exempt []string) (s *Stack, err error
 		s.opts.Dir = dir
 	}
 
+	if o.TemporalAddress != "" && (o.Postgres == "" || o.WorkerBinary == "") {
+		return nil, errors.New("bench: an external Temporal server needs --postgres (the app database) and the worker binary")
+	}
 	port, err := devserver.FreePort("127.0.0.1")
 	if err != nil {
 		return nil, err
@@ -133,14 +150,23 @@ func Start(ctx context.Context, o Options, exempt []string) (s *Stack, err error
 		}
 		dso.Postgres = &devserver.PostgresStore{URL: o.Postgres, Database: names[1], VisibilityDatabase: names[2]}
 	}
-	if s.temporal, err = devserver.Start(ctx, dso); err != nil {
-		return nil, err
+	frontend := o.TemporalAddress
+	if frontend == "" {
+		if s.temporal, err = devserver.Start(ctx, dso); err != nil {
+			return nil, err
+		}
+		frontend = s.temporal.FrontendAddress()
+	} else {
+		// The server outlives the run: a namespace of the run's own keeps
+		// its workflow ids apart from an earlier run's.
+		s.namespace = namespace + "-" + randomHex(4)
 	}
-	if s.Client, err = client.DialContext(ctx, client.Options{HostPort: s.temporal.FrontendAddress(), Namespace: namespace,
+	s.frontend = frontend
+	if s.Client, err = client.DialContext(ctx, client.Options{HostPort: frontend, Namespace: s.namespace,
 		Logger: sdklog.NewStructuredLogger(o.Log)}); err != nil {
 		return nil, err
 	}
-	if err := worker.EnsureNamespace(ctx, s.Client, namespace, 24*time.Hour, workflows.SearchAttributes()); err != nil {
+	if err := worker.EnsureNamespace(ctx, s.Client, s.namespace, 24*time.Hour, workflows.SearchAttributes()); err != nil {
 		return nil, err
 	}
 
@@ -176,7 +202,12 @@ func Start(ctx context.Context, o Options, exempt []string) (s *Stack, err error
 		TrustedProxies: visitor.Proxy})
 	s.web.Start()
 	if o.WorkerBinary != "" {
-		return s, s.startWorkerProcess()
+		for range max(1, o.Workers) {
+			if err := s.startWorkerProcess(); err != nil {
+				return nil, err
+			}
+		}
+		return s, nil
 	}
 	// The SMS rate of a real long code would make every SMS benchmark a
 	// benchmark of the rate limit: the fake takes what it gets.
@@ -192,8 +223,8 @@ func (s *Stack) startWorkerProcess() error {
 	cmd := exec.Command(s.opts.WorkerBinary, "worker")
 	cmd.Env = append(os.Environ(),
 		"DATABASE_URL="+s.appURL,
-		"TEMPORAL_ADDRESS="+s.temporal.FrontendAddress(),
-		"TEMPORAL_NAMESPACE="+namespace,
+		"TEMPORAL_ADDRESS="+s.frontend,
+		"TEMPORAL_NAMESPACE="+s.namespace,
 		"TEMPORAL_TASK_QUEUE="+taskQueue,
 		"VALGHALLA_ENCRYPTION_KEYS="+s.encKeys,
 		"VALGHALLA_BLIND_INDEX_KEY="+s.blindKey,
@@ -208,6 +239,7 @@ func (s *Stack) startWorkerProcess() error {
 		return err
 	}
 	s.Worker = cmd
+	s.Workers = append(s.Workers, cmd)
 	return nil
 }
 
@@ -254,9 +286,9 @@ func (s *Stack) startProviders(exempt []string) error {
 
 // Close stops everything and removes what Start made.
 func (s *Stack) Close() {
-	if s.Worker != nil {
-		_ = s.Worker.Process.Kill()
-		_ = s.Worker.Wait()
+	for _, w := range s.Workers {
+		_ = w.Process.Kill()
+		_ = w.Wait()
 	}
 	if s.worker != nil {
 		s.worker.Stop()

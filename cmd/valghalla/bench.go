@@ -18,6 +18,7 @@ import (
 // runBench runs one benchmark of package bench and prints its numbers:
 //
 //	valghalla bench round   [--people N] [--runs K] [--postgres URL]
+//	                        [--temporal-address HOST:PORT --workers W]
 //	valghalla bench answers [--rate R] [--duration D] [--postgres URL]
 //	valghalla bench memory  [--people N] [--postgres URL]
 //
@@ -35,6 +36,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	rate := fs.Float64("rate", 50, "answers: answers per second (half by link, half by SMS)")
 	duration := fs.Duration("duration", 2*time.Minute, "answers: how long to answer")
 	postgres := fs.String("postgres", "", "postgres://… server: app database and Temporal persistence there instead of SQLite")
+	temporalAddr := fs.String("temporal-address", "", "round: a Temporal server in a process of its own (deploy/temporal) instead of the embedded one; needs --postgres, runs the workers as processes")
+	workers := fs.Int("workers", 1, "round with --temporal-address: worker processes (valghalla worker)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server, worker, web, fakes) to this file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return exitUsage
@@ -52,12 +55,25 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		defer pprof.StopCPUProfile()
 	}
-	o := bench.Options{Postgres: *postgres, BaselineChildren: *children, Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))}
-	progress := func(s string) { fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05"), s) }
 	db := "SQLite"
 	if *postgres != "" {
 		db = "PostgreSQL"
 	}
+	o := bench.Options{Postgres: *postgres, BaselineChildren: *children, Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))}
+	if *temporalAddr != "" {
+		if args[0] != "round" || *postgres == "" || *workers < 1 {
+			fmt.Fprintln(stderr, "valghalla bench: --temporal-address is for round, with --postgres and --workers of at least 1")
+			return exitUsage
+		}
+		exe, err := os.Executable()
+		if err != nil {
+			fmt.Fprintf(stderr, "valghalla bench: %v\n", err)
+			return exitFailure
+		}
+		o.TemporalAddress, o.WorkerBinary, o.Workers = *temporalAddr, exe, *workers
+		db = fmt.Sprintf("PostgreSQL, Temporal server process at %s, %d worker process(es)", *temporalAddr, *workers)
+	}
+	progress := func(s string) { fmt.Fprintf(stderr, "%s %s\n", time.Now().Format("15:04:05"), s) }
 	fmt.Fprintf(stdout, "# valghalla bench %s — %s, %s, %d CPUs, %s (app and Temporal)\n",
 		args[0], time.Now().Format("2006-01-02 15:04"), runtime.Version(), runtime.NumCPU(), db)
 	var err error

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 	"testing"
 )
 
@@ -24,7 +26,8 @@ func TestMain(m *testing.M) {
 // binary dies) stdin reaches EOF and the child stops, so no orphan worker
 // outlives its test.
 func runFaultChild(cmd string) int {
-	ctx, cancel := context.WithCancel(context.Background())
+	// SIGTERM stops the command gracefully, as it does the binary.
+	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer cancel()
 	go func() {
 		_, _ = io.Copy(io.Discard, os.Stdin)
