@@ -16,6 +16,7 @@ import (
 	"github.com/valghalla/valghalla/people"
 	"github.com/valghalla/valghalla/providers/cpr"
 	"github.com/valghalla/valghalla/recruit"
+	"github.com/valghalla/valghalla/selfservice"
 	"github.com/valghalla/valghalla/setup"
 	"github.com/valghalla/valghalla/vault"
 )
@@ -41,6 +42,8 @@ type UseCases struct {
 	Setup     *setup.Service
 	People    *people.Service
 	Messaging *messaging.Service
+	// SelfService is Min side, the volunteers' own site.
+	SelfService *selfservice.Service
 }
 
 // New builds every service over c; Log and Now get defaults.
@@ -51,12 +54,15 @@ func New(c Config) UseCases {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	rec := recruit.New(recruit.Config{DB: c.DB, Temporal: c.Temporal, CPR: c.CPR, Keys: c.Keys,
+		TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now})
 	return UseCases{
-		Recruit: recruit.New(recruit.Config{DB: c.DB, Temporal: c.Temporal, CPR: c.CPR, Keys: c.Keys,
-			TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now}),
+		Recruit:   rec,
 		Accounts:  &accounts.Service{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now},
 		Setup:     &setup.Service{DB: c.DB, Log: c.Log, Now: c.Now, Temporal: c.Temporal, TaskQueue: c.TaskQueue},
 		People:    &people.Service{DB: c.DB, Keys: c.Keys, Log: c.Log, Now: c.Now},
 		Messaging: &messaging.Service{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now},
+		SelfService: &selfservice.Service{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue, Keys: c.Keys, Log: c.Log, Now: c.Now,
+			Recruit: rec},
 	}
 }
