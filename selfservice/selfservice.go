@@ -248,11 +248,7 @@ func (s *Service) DeletionRequested(ctx context.Context, v Volunteer) (bool, err
 
 // DeletionRequests are the open requests to be deleted. Staff only.
 func (s *Service) DeletionRequests(ctx context.Context, actor models.User) ([]models.DeletionRequestView, error) {
-	out, err := store.DeletionRequests(ctx, s.DB, actor)
-	if errors.Is(err, models.ErrForbidden) {
-		return nil, &recruit.Refusal{Kind: recruit.Forbidden, UserError: models.Refuse("error.recruit.forbidden")}
-	}
-	return out, err
+	return store.DeletionRequests(ctx, s.DB, actor) // models.ErrForbidden for others
 }
 
 // Erase erases the person of a deletion request, with their lifecycles

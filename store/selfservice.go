@@ -462,9 +462,9 @@ func DeletionRequested(ctx context.Context, db *gorm.DB, participantID int64) (b
 }
 
 // DeletionRequests are the open requests to be deleted, oldest first.
-// Staff only.
+// Staff, read-only staff included; never party secretaries.
 func DeletionRequests(ctx context.Context, db *gorm.DB, actor models.User) ([]models.DeletionRequestView, error) {
-	if !isStaff(actor) {
+	if !isStaff(actor) && actor.Role != models.RoleReadOnly {
 		return nil, models.ErrForbidden
 	}
 	var out []models.DeletionRequestView
