@@ -230,18 +230,22 @@ func SubjectAccessOf(ctx context.Context, db *gorm.DB, keys *vault.Keyring, acto
 	if !isStaff(actor) {
 		return SubjectAccess{}, models.ErrForbidden
 	}
-	return subjectAccess(ctx, db, keys, &actor.ID, id, now, "subject access export")
+	return subjectAccess(ctx, db, keys, &actor.ID, id, now, "subject access export", true)
 }
 
 // OwnSubjectAccess is SubjectAccessOf for the person themselves, on Min
-// side: the same export, audited with no actor (the person).
+// side: the same export, audited with no actor (the person), with the CPR
+// number masked — a login by a link to an address is weaker than the
+// staff's hand-over (MitID or staff give the full number).
 func OwnSubjectAccess(ctx context.Context, db *gorm.DB, keys *vault.Keyring, participantID int64, now time.Time) (SubjectAccess, error) {
-	return subjectAccess(ctx, db, keys, nil, participantID, now, "subject access export by the person (Min side)")
+	return subjectAccess(ctx, db, keys, nil, participantID, now, "subject access export by the person (Min side)", false)
 }
 
 // subjectAccess is the export of one person, audited against actorID (nil:
-// the person) with what.
-func subjectAccess(ctx context.Context, db *gorm.DB, keys *vault.Keyring, actorID *int64, id int64, now time.Time, what string) (SubjectAccess, error) {
+// the person) with what; revealCPR gives the CPR number in full (and
+// audits the reveal), else masked.
+func subjectAccess(ctx context.Context, db *gorm.DB, keys *vault.Keyring, actorID *int64, id int64, now time.Time, what string,
+	revealCPR bool) (SubjectAccess, error) {
 	var out SubjectAccess
 	db = db.WithContext(ctx)
 	var p models.Participant
@@ -256,6 +260,9 @@ func subjectAccess(ctx context.Context, db *gorm.DB, keys *vault.Keyring, actorI
 			action models.AuditAction
 			detail string
 		}{{models.AuditCPRRevealed, what}, {models.AuditExport, what + " (JSON)"}} {
+			if a.action == models.AuditCPRRevealed && !revealCPR {
+				continue
+			}
 			if err := Audit(tx, models.AuditEntry{At: now, ActorID: actorID, Action: a.action, ParticipantID: &p.ID, Detail: a.detail}); err != nil {
 				return err
 			}
@@ -265,7 +272,11 @@ func subjectAccess(ctx context.Context, db *gorm.DB, keys *vault.Keyring, actorI
 		return out, err
 	}
 	out.GeneratedAt = now
-	out.Person = SubjectPerson{ID: p.ID, CPR: p.CPR.Reveal(), Name: p.Name, Mobile: p.Mobile.Reveal(), Email: p.Email.Reveal(),
+	cpr := p.CPR.Reveal()
+	if c, err := models.ParseCPR(cpr); err == nil && !revealCPR {
+		cpr = c.Masked()
+	}
+	out.Person = SubjectPerson{ID: p.ID, CPR: cpr, Name: p.Name, Mobile: p.Mobile.Reveal(), Email: p.Email.Reveal(),
 		PreferredChannel: string(p.PreferredChannel), SpecialDiet: p.SpecialDiet.Reveal(), DigitalPostExempt: p.DigitalPostExempt,
 		KeepInPool: p.KeepInPool, PoolConsentAt: p.PoolConsentAt, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	out.Parties, out.Assignments, out.Reserves, out.Messages, out.Audit =

@@ -487,7 +487,8 @@ func TestMinSideExportAndDeletionRequest(t *testing.T) {
 		if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &export) != nil {
 			t.Fatalf("export: %d %s", rec.Code, rec.Body)
 		}
-		if export.Person.ID != f.ida.ID || len(export.Assignments) != 4 || strings.Contains(rec.Body.String(), "Bo Bækgaard") {
+		if export.Person.ID != f.ida.ID || len(export.Assignments) != 4 || strings.Contains(rec.Body.String(), "Bo Bækgaard") ||
+			export.Person.CPR != "010170-XXXX" || strings.Contains(rec.Body.String(), "0101701234") {
 			t.Fatalf("export of %d with %d assignments", export.Person.ID, len(export.Assignments))
 		}
 		var audited int64
