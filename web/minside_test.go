@@ -122,6 +122,7 @@ func (l *minSideLifecycles) updates() []string {
 type minSideFixture struct {
 	*fixture
 	keys     *vault.Keyring
+	uses     usecases.UseCases
 	temporal *minSideLifecycles
 	at       time.Time
 	ida, bo  models.Participant
@@ -141,6 +142,7 @@ func newMinSideFixture(t *testing.T, db *gorm.DB) *minSideFixture {
 	clock := func() time.Time { return f.at }
 	f.temporal = &minSideLifecycles{db: db, clock: clock}
 	uses := usecases.New(usecases.Config{DB: db, Temporal: f.temporal, Keys: f.keys, Now: clock, Log: quietLog()})
+	f.uses = uses
 	f.app = web.New(site.Deps{UseCases: uses, Now: clock, SecureCookies: true, Log: quietLog()})
 	f.clock = clock
 	db.First(&f.election)
@@ -582,7 +584,7 @@ func TestAuthorizationMatrixOfVolunteer(t *testing.T) {
 			rec := b.do(r.Method, r.Path, form, header...)
 			loc := rec.Header().Get("Location")
 			refused := rec.Code == http.StatusForbidden || rec.Code == http.StatusUnauthorized ||
-				(rec.Code == http.StatusSeeOther && (strings.HasPrefix(loc, "/login?") || loc == "/minside/log-ind"))
+				(rec.Code == http.StatusSeeOther && (strings.HasPrefix(loc, "/login?") || (r.Method == http.MethodGet && loc == "/minside/log-ind")))
 			want := r.Access == string(site.Public) || r.Access == string(site.Volunteer) || r.Access == string(site.ProviderSigned)
 			if r.Access == string(site.ProviderSigned) {
 				return // refused by signature, for everyone alike
@@ -591,5 +593,35 @@ func TestAuthorizationMatrixOfVolunteer(t *testing.T) {
 				t.Errorf("status %d (Location %q); allowed = %v", rec.Code, loc, want)
 			}
 		})
+	}
+}
+
+// The seam for MitID: a CPR number MitID vouched for starts the session of
+// the person with it (found through the blind index); nobody found is a
+// neutral refusal; the CPR number is in neither the session nor the audit.
+func TestMinSideSignInByCPR(t *testing.T) {
+	f := newMinSideFixture(t, storetest.SQLite(t))
+	ctx := context.Background()
+	token, err := f.uses.SelfService.SignInByCPR(ctx, "010170-1234")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, f.app)
+	b.cookies[site.MinSideCookie] = &http.Cookie{Name: site.MinSideCookie, Value: token}
+	if rec := b.do(http.MethodGet, "/minside", nil); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Ida Østergård") {
+		t.Fatalf("Min side after MitID: %d", rec.Code)
+	}
+	for _, cpr := range []string{"0303703456", "ikke et nummer", ""} {
+		_, err := f.uses.SelfService.SignInByCPR(ctx, cpr)
+		if status, refused := site.RefusalStatus(err); !refused || status != http.StatusNotFound || !strings.Contains(err.Error(), "error.minside.nobody") {
+			t.Errorf("%q: %v, want the neutral refusal", cpr, err)
+		}
+	}
+	var leaked int64
+	f.db.Model(&models.AuditEntry{}).Where("detail LIKE ?", "%0101701234%").Count(&leaked)
+	var sessions []models.VolunteerSession
+	f.db.Find(&sessions)
+	if leaked != 0 || len(sessions) != 1 || sessions[0].ParticipantID != f.ida.ID {
+		t.Fatalf("audit with the CPR: %d; sessions %+v", leaked, sessions)
 	}
 }
