@@ -39,6 +39,7 @@ var AuditActions = []models.AuditAction{
 	models.AuditPasswordReset, models.AuditPasswordChanged,
 	models.AuditAPITokenCreated, models.AuditAPITokenRevoked, models.AuditAPITokenUsed,
 	models.AuditListRemoved, models.AuditListReadded,
+	models.AuditMinSideLogin, models.AuditDeletionRequested, models.AuditDeletionDecided,
 	models.AuditAuditLogRead, models.AuditAuditLogExport,
 	models.AuditSignupLinkCreated, models.AuditSignupLinkDisabled, models.AuditSignedUp, models.AuditSignupConsent,
 }

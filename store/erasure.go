@@ -39,6 +39,18 @@ func DeleteParticipants(ctx context.Context, db *gorm.DB, actor models.User, ids
 	}
 	n := 0
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		n, err = deleteParticipants(tx, actor, ids, now, "by an administrator")
+		return err
+	})
+	return n, err
+}
+
+// deleteParticipants is DeleteParticipants' work inside tx: ids sorted and
+// unique; why ends each audit entry's detail.
+func deleteParticipants(tx *gorm.DB, actor models.User, ids []int64, now time.Time, why string) (int, error) {
+	n := 0
+	err := func() error {
 		var existing []int64
 		if err := inChunks(ids, func(c []int64) error {
 			var found []int64
@@ -95,13 +107,13 @@ func DeleteParticipants(ctx context.Context, db *gorm.DB, actor models.User, ids
 		}
 		for _, id := range existing {
 			if err := Audit(tx, models.AuditEntry{At: now, ActorID: &actor.ID, Action: models.AuditParticipantDeleted,
-				Detail: fmt.Sprintf("participant %d deleted by an administrator", id)}); err != nil {
+				Detail: fmt.Sprintf("participant %d deleted %s", id, why)}); err != nil {
 				return err
 			}
 		}
 		n = len(existing)
 		return nil
-	})
+	}()
 	return n, err
 }
 
@@ -215,10 +227,26 @@ type SubjectAuditEntry struct {
 // it over: it is audited (a CPR reveal and an export) before it is read,
 // so the export lists itself. Staff only.
 func SubjectAccessOf(ctx context.Context, db *gorm.DB, keys *vault.Keyring, actor models.User, id int64, now time.Time) (SubjectAccess, error) {
-	var out SubjectAccess
 	if !isStaff(actor) {
-		return out, models.ErrForbidden
+		return SubjectAccess{}, models.ErrForbidden
 	}
+	return subjectAccess(ctx, db, keys, &actor.ID, id, now, "subject access export", true)
+}
+
+// OwnSubjectAccess is SubjectAccessOf for the person themselves, on Min
+// side: the same export, audited with no actor (the person), with the CPR
+// number masked — a login by a link to an address is weaker than the
+// staff's hand-over (MitID or staff give the full number).
+func OwnSubjectAccess(ctx context.Context, db *gorm.DB, keys *vault.Keyring, participantID int64, now time.Time) (SubjectAccess, error) {
+	return subjectAccess(ctx, db, keys, nil, participantID, now, "subject access export by the person (Min side)", false)
+}
+
+// subjectAccess is the export of one person, audited against actorID (nil:
+// the person) with what; revealCPR gives the CPR number in full (and
+// audits the reveal), else masked.
+func subjectAccess(ctx context.Context, db *gorm.DB, keys *vault.Keyring, actorID *int64, id int64, now time.Time, what string,
+	revealCPR bool) (SubjectAccess, error) {
+	var out SubjectAccess
 	db = db.WithContext(ctx)
 	var p models.Participant
 	if err := db.Where("id = ?", id).Limit(1).Find(&p).Error; err != nil {
@@ -231,8 +259,11 @@ func SubjectAccessOf(ctx context.Context, db *gorm.DB, keys *vault.Keyring, acto
 		for _, a := range []struct {
 			action models.AuditAction
 			detail string
-		}{{models.AuditCPRRevealed, "subject access export"}, {models.AuditExport, "subject access export (JSON)"}} {
-			if err := Audit(tx, models.AuditEntry{At: now, ActorID: &actor.ID, Action: a.action, ParticipantID: &p.ID, Detail: a.detail}); err != nil {
+		}{{models.AuditCPRRevealed, what}, {models.AuditExport, what + " (JSON)"}} {
+			if a.action == models.AuditCPRRevealed && !revealCPR {
+				continue
+			}
+			if err := Audit(tx, models.AuditEntry{At: now, ActorID: actorID, Action: a.action, ParticipantID: &p.ID, Detail: a.detail}); err != nil {
 				return err
 			}
 		}
@@ -241,7 +272,11 @@ func SubjectAccessOf(ctx context.Context, db *gorm.DB, keys *vault.Keyring, acto
 		return out, err
 	}
 	out.GeneratedAt = now
-	out.Person = SubjectPerson{ID: p.ID, CPR: p.CPR.Reveal(), Name: p.Name, Mobile: p.Mobile.Reveal(), Email: p.Email.Reveal(),
+	cpr := p.CPR.Reveal()
+	if c, err := models.ParseCPR(cpr); err == nil && !revealCPR {
+		cpr = c.Masked()
+	}
+	out.Person = SubjectPerson{ID: p.ID, CPR: cpr, Name: p.Name, Mobile: p.Mobile.Reveal(), Email: p.Email.Reveal(),
 		PreferredChannel: string(p.PreferredChannel), SpecialDiet: p.SpecialDiet.Reveal(), DigitalPostExempt: p.DigitalPostExempt,
 		KeepInPool: p.KeepInPool, PoolConsentAt: p.PoolConsentAt, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt}
 	out.Parties, out.Assignments, out.Reserves, out.Messages, out.Audit =

@@ -705,4 +705,34 @@ CREATE TABLE signups (
 );
 CREATE INDEX signups_participant ON signups(participant_id);
 ALTER TABLE municipalities ADD COLUMN signup_consent TEXT NOT NULL DEFAULT ''`},
+	// Min side (issue 19): a volunteer's one-time login links (15
+	// minutes, single use; the token's hash is set when the link is sent),
+	// their sessions (apart from the staff's: the token's hash and the
+	// person, never a CPR number) and their requests to be deleted, which
+	// staff decide. All go with their person.
+	{33, "min side: volunteer login links, sessions, deletion requests", `
+CREATE TABLE volunteer_login_links (
+	id {{id}},
+	token_hash TEXT UNIQUE,
+	participant_id BIGINT NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
+	channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),
+	party_id BIGINT REFERENCES parties(id) ON DELETE CASCADE,
+	created_at {{timestamp}} NOT NULL,
+	expires_at {{timestamp}} NOT NULL,
+	used_at {{timestamp}}
+);
+CREATE INDEX volunteer_login_links_participant ON volunteer_login_links(participant_id, created_at);
+CREATE TABLE volunteer_sessions (
+	id {{id}},
+	token_hash TEXT NOT NULL UNIQUE,
+	participant_id BIGINT NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
+	created_at {{timestamp}} NOT NULL,
+	expires_at {{timestamp}} NOT NULL
+);
+CREATE INDEX volunteer_sessions_participant ON volunteer_sessions(participant_id);
+CREATE TABLE deletion_requests (
+	id {{id}},
+	participant_id BIGINT NOT NULL UNIQUE REFERENCES participants(id) ON DELETE CASCADE,
+	requested_at {{timestamp}} NOT NULL
+)`},
 }

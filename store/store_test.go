@@ -61,7 +61,8 @@ func TestMigrateIsIdempotentAndMatchesTheModels(t *testing.T) {
 		for _, m := range []any{&models.Municipality{}, &models.Area{}, &models.PollingStation{}, &models.Party{},
 			&models.TaskType{}, &models.Election{}, &models.User{}, &models.SystemCheck{}, &models.Session{}, &models.LoginAttempt{},
 			&models.Participant{}, &models.PartyMembership{}, &models.AuditEntry{}, &models.AccountToken{}, &models.UserTOTP{},
-			&models.UserStation{}, &models.SecretaryRequest{}, &models.SecretaryRequestStation{}, &models.APIToken{}, &models.PasswordReset{}} {
+			&models.UserStation{}, &models.SecretaryRequest{}, &models.SecretaryRequestStation{}, &models.APIToken{}, &models.PasswordReset{},
+			&models.VolunteerLoginLink{}, &models.VolunteerSession{}, &models.DeletionRequest{}} {
 			stmt := &gorm.Statement{DB: db}
 			if err := stmt.Parse(m); err != nil {
 				t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/valghalla/valghalla/people"
 	"github.com/valghalla/valghalla/providers/cpr"
 	"github.com/valghalla/valghalla/recruit"
+	"github.com/valghalla/valghalla/selfservice"
 	"github.com/valghalla/valghalla/setup"
 	"github.com/valghalla/valghalla/signup"
 	"github.com/valghalla/valghalla/vault"
@@ -43,6 +44,8 @@ type UseCases struct {
 	People    *people.Service
 	Messaging *messaging.Service
 	Signup    *signup.Service
+	// SelfService is Min side, the volunteers' own site.
+	SelfService *selfservice.Service
 }
 
 // New builds every service over c; Log and Now get defaults.
@@ -53,15 +56,17 @@ func New(c Config) UseCases {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	r := recruit.New(recruit.Config{DB: c.DB, Temporal: c.Temporal, CPR: c.CPR, Keys: c.Keys,
+	rec := recruit.New(recruit.Config{DB: c.DB, Temporal: c.Temporal, CPR: c.CPR, Keys: c.Keys,
 		TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now})
 	return UseCases{
-		Recruit:   r,
+		Recruit:   rec,
 		Accounts:  &accounts.Service{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now},
 		Setup:     &setup.Service{DB: c.DB, Log: c.Log, Now: c.Now, Temporal: c.Temporal, TaskQueue: c.TaskQueue},
 		People:    &people.Service{DB: c.DB, Keys: c.Keys, Log: c.Log, Now: c.Now},
 		Messaging: &messaging.Service{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now},
-		Signup: &signup.Service{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue, Keys: c.Keys, Recruit: r,
+		Signup: &signup.Service{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue, Keys: c.Keys, Recruit: rec,
 			Log: c.Log, Now: c.Now},
+		SelfService: &selfservice.Service{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue, Keys: c.Keys, Log: c.Log, Now: c.Now,
+			Recruit: rec},
 	}
 }

@@ -185,6 +185,9 @@ var allowed = map[string]map[models.Role]bool{
 	"party secretary": {models.RolePartySecretary: true},
 	// Webhooks: a session is no signature; without one all are refused.
 	"provider signed": {},
+	// Min side: a volunteer session only (TestAuthorizationMatrixOfVolunteer);
+	// no staff login, and nobody anonymous.
+	"volunteer": {},
 }
 
 // Every route × every role: the access each route declares is what the
@@ -213,7 +216,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 				rec := b.do(r.Method, r.Path, form, header...)
 				refused := rec.Code == http.StatusForbidden || rec.Code == http.StatusUnauthorized ||
-					(rec.Code == http.StatusSeeOther && strings.HasPrefix(rec.Header().Get("Location"), "/login?"))
+					(rec.Code == http.StatusSeeOther && strings.HasPrefix(rec.Header().Get("Location"), "/login?")) ||
+					// Min side sends the anonymous to its own login.
+					(rec.Code == http.StatusSeeOther && r.Access == "volunteer" && rec.Header().Get("Location") == "/minside/log-ind")
 				if want := allowed[r.Access][role]; refused == want {
 					t.Errorf("status %d (Location %q); allowed = %v", rec.Code, rec.Header().Get("Location"), want)
 				}
@@ -456,7 +461,9 @@ func TestAuthorizationMatrixOfOtherCallers(t *testing.T) {
 			}
 			rec := c.do(r.Method, r.Path)
 			refused := rec.Code == http.StatusForbidden || rec.Code == http.StatusUnauthorized ||
-				(rec.Code == http.StatusSeeOther && strings.HasPrefix(rec.Header().Get("Location"), "/login?"))
+				(rec.Code == http.StatusSeeOther && strings.HasPrefix(rec.Header().Get("Location"), "/login?")) ||
+				// Min side sends whoever is no volunteer to its own login.
+				(rec.Code == http.StatusSeeOther && r.Access == "volunteer" && rec.Header().Get("Location") == "/minside/log-ind")
 			want := allowed[r.Access][as]
 			if c.name == "a pending TOTP login" && r.Method == http.MethodPost && r.Path == "/login/kode" && rec.Code == http.StatusUnauthorized {
 				// No code is a wrong code: the code page, answered.

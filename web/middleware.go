@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/accounts"
+	"github.com/valghalla/valghalla/selfservice"
 	"github.com/valghalla/valghalla/web/site"
 )
 
@@ -40,7 +41,31 @@ func (s *server) loadSession(c *gin.Context) {
 			return
 		}
 	}
+	if !s.loadVolunteer(c) {
+		return
+	}
 	c.Next()
+}
+
+// loadVolunteer puts the volunteer of a Min side session, if any, into the
+// request context; false when the lookup failed (answered 500).
+func (s *server) loadVolunteer(c *gin.Context) bool {
+	token, err := c.Cookie(site.MinSideCookie)
+	if err != nil || token == "" {
+		return true
+	}
+	v, err := s.SelfService.Session(c.Request.Context(), token)
+	switch {
+	case err == nil:
+		site.SignedInVolunteer(c, &v)
+	case errors.Is(err, selfservice.ErrNoSession):
+		s.cookies.Clear(c, site.MinSideCookie)
+	default:
+		s.Log.ErrorContext(c.Request.Context(), "volunteer session lookup failed", "error", err)
+		c.AbortWithStatus(http.StatusInternalServerError)
+		return false
+	}
+	return true
 }
 
 // enrolment keeps a session whose user must set TOTP up (and has not)
@@ -70,8 +95,18 @@ func (s *server) enrolment(rt site.Route) gin.HandlerFunc {
 func (s *server) authorize(a site.Access) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		u := site.User(c)
-		if a.Allows(u) {
+		if a.Allows(u) || (a == site.Volunteer && site.VolunteerOf(c) != nil) {
 			c.Next()
+			return
+		}
+		if a == site.Volunteer && u == nil {
+			// Min side's own login, not the staff's.
+			if c.Request.Method == http.MethodGet {
+				c.Redirect(http.StatusSeeOther, "/minside/log-ind")
+			} else {
+				s.pages.Refuse(c, http.StatusUnauthorized, "auth.required", "auth.required")
+			}
+			c.Abort()
 			return
 		}
 		if site.IsAPI(c) {

@@ -43,7 +43,8 @@ type bucket struct {
 // signInPath tells the routes that take a secret to check: each try costs
 // a password hash or reveals whether a guess was right.
 func signInPath(method, path string) bool {
-	return method == http.MethodPost && (strings.HasPrefix(path, "/login") || strings.HasPrefix(path, "/konto/aktiver/"))
+	return method == http.MethodPost && (strings.HasPrefix(path, "/login") || strings.HasPrefix(path, "/konto/aktiver/") ||
+		strings.HasPrefix(path, "/minside/log-ind"))
 }
 
 // limiter is one bucket per client address.

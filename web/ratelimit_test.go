@@ -55,7 +55,8 @@ func TestEveryPublicRouteIsRateLimitedPerClientAddress(t *testing.T) {
 		n++
 		path := strings.NewReplacer(":token", "ukendt-token", ":id", "1").Replace(rt.Path)
 		burst := publicBurst
-		if rt.Method == http.MethodPost && (strings.HasPrefix(rt.Path, "/login") || strings.HasPrefix(rt.Path, "/konto/aktiver/")) {
+		if rt.Method == http.MethodPost && (strings.HasPrefix(rt.Path, "/login") || strings.HasPrefix(rt.Path, "/konto/aktiver/") ||
+			strings.HasPrefix(rt.Path, "/minside/log-ind")) {
 			burst = signInBurst
 		}
 		addr := fmt.Sprintf("198.51.100.%d", n)

@@ -28,6 +28,7 @@ func Register(r sdkworker.Registry, c client.Client, acts *activities.Activities
 	r.RegisterWorkflow(workflows.SelfCheck)
 	r.RegisterWorkflow(workflows.AccountInvitation)
 	r.RegisterWorkflow(workflows.PasswordReset)
+	r.RegisterWorkflow(workflows.MinSideLink)
 	r.RegisterWorkflow(workflows.Lifecycle)
 	r.RegisterWorkflow(workflows.Round)
 	r.RegisterWorkflow(workflows.Revalidation)

@@ -20,7 +20,16 @@ const (
 	// handler admits only a request signed with the provider's secret, so
 	// every user, and anyone without the signature, is refused (403).
 	ProviderSigned Access = "provider signed"
+	// Volunteer: a volunteer signed in on Min side (a volunteer session,
+	// the valghalla_minside cookie). No staff login grants it, and a
+	// volunteer session grants nothing else: web checks it apart
+	// (AllowsVolunteer), since a volunteer is no models.User.
+	Volunteer Access = "volunteer"
 )
+
+// AllowsVolunteer tells whether a volunteer session may use a route of a:
+// the volunteer's own routes and the public ones.
+func (a Access) AllowsVolunteer() bool { return a == Volunteer || a == Public }
 
 // Allows tells whether u (nil: nobody logged in) may use a route of a.
 func (a Access) Allows(u *models.User) bool {

@@ -4,6 +4,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
+	"github.com/valghalla/valghalla/selfservice"
 )
 
 // The request context's keys, set by web's middleware.
@@ -15,7 +16,17 @@ const (
 	apiTokenKey    = "api_token"
 	tokenKey       = "api_token_row"
 	langKey        = "lang"
+	volunteerKey   = "volunteer"
 )
+
+// Volunteer is the volunteer signed in on Min side; nil for none.
+func VolunteerOf(c *gin.Context) *selfservice.Volunteer {
+	return get[*selfservice.Volunteer](c, volunteerKey)
+}
+
+// SignedInVolunteer records the volunteer of the request's Min side
+// session.
+func SignedInVolunteer(c *gin.Context, v *selfservice.Volunteer) { c.Set(volunteerKey, v) }
 
 // User is who is logged in; nil for nobody.
 func User(c *gin.Context) *models.User { return get[*models.User](c, userKey) }

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/valghalla/valghalla/models"
 )
 
 // Route is one endpoint with the access it requires. Each package that
@@ -35,6 +37,9 @@ const (
 	CSRFCookie    = "valghalla_csrf" // double-submit token before login
 	CSRFField     = "csrf_token"
 	CSRFHeader    = "X-CSRF-Token"
+	// MinSideCookie holds a volunteer's session on Min side: apart from
+	// the staff's session cookie.
+	MinSideCookie = "valghalla_minside"
 )
 
 // IsAPI tells whether the request is one of the JSON API's.
@@ -56,4 +61,11 @@ func (k Cookies) Clear(c *gin.Context, name string) { k.Set(c, name, "", -1) }
 // Handle is the route of method and path, for a.
 func Handle(method, path string, a Access, h gin.HandlerFunc) Route {
 	return Route{Method: method, Path: path, Access: a, Handler: h}
+}
+
+// StartVolunteerSession sets the Min side cookie to a volunteer session's
+// token (from selfservice.SignInByLink or SignInByCPR): HttpOnly,
+// SameSite=Lax, Secure over https, for the session's lifetime.
+func (k Cookies) StartVolunteerSession(c *gin.Context, token string) {
+	k.Set(c, MinSideCookie, token, int(models.MinSideSessionMax.Seconds()))
 }

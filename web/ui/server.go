@@ -201,6 +201,21 @@ func (s *server) routes() []site.Route {
 		site.Handle(http.MethodPost, "/valg/:id/indstilling/fjern", site.Registrar, s.unnominate),
 		site.Handle(http.MethodPost, "/valg/:id/indstilling/csv", site.Registrar, s.uploadNominations),
 		site.Handle(http.MethodPost, "/valg/:id/reserver/fjern", site.Registrar, s.removeReserve),
+		// Min side, the volunteers' own site (minside.go): its login is
+		// public, the rest is the signed-in volunteer's alone.
+		site.Handle(http.MethodGet, minSidePath+"/log-ind", site.Public, s.minSideLoginForm),
+		site.Handle(http.MethodPost, minSidePath+"/log-ind", site.Public, s.minSideRequestLink),
+		site.Handle(http.MethodGet, minSidePath+"/log-ind/:token", site.Public, s.minSideLinkForm),
+		site.Handle(http.MethodPost, minSidePath+"/log-ind/:token", site.Public, s.minSideSignIn),
+		site.Handle(http.MethodGet, minSidePath, site.Volunteer, s.minSideTasks),
+		site.Handle(http.MethodPost, minSidePath+"/opgaver/:id", site.Volunteer, s.minSideAnswer),
+		site.Handle(http.MethodGet, minSidePath+"/kontakt", site.Volunteer, s.minSideContactForm),
+		site.Handle(http.MethodPost, minSidePath+"/kontakt", site.Volunteer, s.minSideSaveContact),
+		site.Handle(http.MethodPost, minSidePath+"/mine-data", site.Volunteer, s.minSideExport),
+		site.Handle(http.MethodPost, minSidePath+"/slet", site.Volunteer, s.minSideRequestDeletion),
+		site.Handle(http.MethodPost, minSidePath+"/log-ud", site.Volunteer, s.minSideLogout),
+		site.Handle(http.MethodGet, "/admin/sletteanmodninger", site.StaffOnly, s.deletionRequests),
+		site.Handle(http.MethodPost, "/admin/sletteanmodninger/:id", site.StaffWrite, s.eraseOnRequest),
 		// Dev only (404 elsewhere): the inbox of everyone, on 127.0.0.1.
 		site.Handle(http.MethodGet, "/dev/postkasse", site.Public, s.mailbox),
 		site.Handle(http.MethodPost, "/dev/postkasse/sms", site.Public, s.mailboxReply),

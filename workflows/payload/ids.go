@@ -64,3 +64,9 @@ func SelfCheckID(at time.Time) string {
 // RetryMessageID is the id of a failed message's retry: one retry of a
 // message runs at a time.
 func RetryMessageID(messageID string) string { return "message-retry-" + messageID }
+
+// MinSideLinkID is the workflow id of the send of a Min side login link:
+// one per link.
+func MinSideLinkID(linkID int64) string {
+	return fmt.Sprintf("minside-link-%d", linkID)
+}
