@@ -34,7 +34,7 @@ type layerRule struct {
 }
 
 // useCases are the use-case layer: one package per area, side by side.
-var useCases = []string{"recruit", "accounts", "setup", "people", "messaging", "usecases"}
+var useCases = []string{"recruit", "accounts", "setup", "people", "messaging", "mitid", "usecases"}
 
 var product = append([]string{"web", "workflows", "activities", "worker", "store", "providers", "fakes", "devserver", "bench", "cmd", "vault", "locale"}, useCases...)
 
