@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"time"
 
 	"gorm.io/gorm"
@@ -46,12 +47,29 @@ type Service struct {
 	DB     *gorm.DB
 	Keys   *vault.Keyring
 	Client Provider
+	// Issuer is the provider's issuer URL, for the pages' Content
+	// Security Policy (ProviderOrigin).
+	Issuer string
 	Log    *slog.Logger
 	Now    func() time.Time
 }
 
 // Enabled tells whether MitID logins are configured.
 func (s *Service) Enabled() bool { return s != nil && s.Client != nil }
+
+// ProviderOrigin is the scheme and host of the provider ("" when off or
+// unknown): a form whose answer redirects there needs it in the page's
+// form-action.
+func (s *Service) ProviderOrigin() string {
+	if !s.Enabled() {
+		return ""
+	}
+	u, err := url.Parse(s.Issuer)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
 
 // Result is a finished login: what Begin was given, and the person's CPR
 // number as MitID vouches for it. Match it through the blind index; never

@@ -20,12 +20,15 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"html"
 	"html/template"
 	"io"
 	"log"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -396,4 +399,45 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+
+// LogIn plays a person's browser for a test: it opens authURL (this
+// provider's authorization endpoint, as the app's redirect gives it),
+// picks the person with cpr on the login page (or cancels, when cpr is
+// ""), and returns the address the provider sends the browser back to:
+// the app's redirect URI with state and code (or error).
+func (p *Provider) LogIn(authURL, cpr string) (*url.URL, error) {
+	jar, _ := cookiejar.New(nil)
+	b := p.HTTPClient()
+	b.Jar = jar
+	b.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := b.Get(authURL)
+	if err != nil {
+		return nil, err
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("oidcfake: login page: %d %s", resp.StatusCode, page)
+	}
+	form := url.Values{}
+	for _, m := range hiddenInput.FindAllStringSubmatch(string(page), -1) {
+		form.Set(m[1], html.UnescapeString(m[2]))
+	}
+	form.Set("action", "login")
+	form.Set("cpr", cpr)
+	if cpr == "" {
+		form.Set("action", "cancel")
+	}
+	resp, err = b.PostForm(p.Issuer+"/authorize", form)
+	if err != nil {
+		return nil, err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		return nil, fmt.Errorf("oidcfake: login: %d", resp.StatusCode)
+	}
+	return url.Parse(resp.Header.Get("Location"))
 }
