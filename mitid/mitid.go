@@ -87,6 +87,7 @@ const (
 	KeyPurpose   = "error.mitid.purpose"   // Begin: no purpose, or a payload too large
 	KeyProvider  = "error.mitid.provider"  // the provider cannot be reached
 	KeyUnknown   = "error.mitid.unknown"   // no login with this state (a wrong or forged state)
+	KeyBrowser   = "error.mitid.browser"   // the web: the login was not started in this browser
 	KeyUsed      = "error.mitid.used"      // the login has been used (a replay, or the back button)
 	KeyExpired   = "error.mitid.expired"   // the login took longer than LoginValidity
 	KeyCancelled = "error.mitid.cancelled" // the person cancelled at the provider, or it sent no code

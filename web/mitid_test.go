@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -49,15 +50,16 @@ func TestMitIDReturn(t *testing.T) {
 			c.String(http.StatusOK, "velkommen")
 		},
 	}})
-	// login starts a login for purpose and returns the address the
-	// provider sends the browser back to, as a path of the app.
-	login := func(purpose, cpr string) string {
+	// login presses the login button for purpose in b, logs in as cpr at
+	// the provider, and returns the address the provider sends the
+	// browser back to, as a path of the app.
+	login := func(b *browser, purpose, cpr string) string {
 		t.Helper()
-		to, err := uses.MitID.Begin(ctx, purpose, []byte("kontakt"))
-		if err != nil {
-			t.Fatal(err)
+		rec := b.do(http.MethodPost, "/mitid/log-ind", url.Values{"csrf_token": {b.csrf()}, "formaal": {purpose}})
+		if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), op.Issuer+"/authorize?") {
+			t.Fatalf("login button: %d %q", rec.Code, rec.Header().Get("Location"))
 		}
-		back, err := op.LogIn(to, cpr)
+		back, err := op.LogIn(rec.Header().Get("Location"), cpr)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,8 +68,14 @@ func TestMitIDReturn(t *testing.T) {
 
 	t.Run("a good login goes to its purpose's handler", func(t *testing.T) {
 		b := newBrowser(t, app)
-		back := login("test", person.CPR)
-		rec := b.do(http.MethodGet, back, nil)
+		back := login(b, "test", person.CPR)
+		// Another browser with the same address is refused: the login is
+		// bound to the browser that started it (login CSRF).
+		rec := newBrowser(t, app).do(http.MethodGet, back, nil)
+		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "ikke startet i denne browser") || len(got) != 0 {
+			t.Fatalf("another browser: %d %s", rec.Code, rec.Body)
+		}
+		rec = b.do(http.MethodGet, back, nil)
 		if rec.Code != http.StatusOK || rec.Body.String() != "velkommen" {
 			t.Fatalf("%d %s", rec.Code, rec.Body)
 		}
@@ -80,6 +88,8 @@ func TestMitIDReturn(t *testing.T) {
 			}
 		}
 		t.Run("and used again it is refused", func(t *testing.T) {
+			u, _ := url.Parse(back)
+			b.cookies["valghalla_mitid"] = &http.Cookie{Name: "valghalla_mitid", Value: u.Query().Get("state")}
 			rec := b.do(http.MethodGet, back, nil)
 			if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "allerede brugt") || len(got) != 1 {
 				t.Fatalf("replay: %d %s", rec.Code, rec.Body)
@@ -104,15 +114,31 @@ func TestMitIDReturn(t *testing.T) {
 	})
 
 	t.Run("a login cancelled at the provider is refused", func(t *testing.T) {
-		rec := newBrowser(t, app).do(http.MethodGet, login("test", ""), nil)
+		b := newBrowser(t, app)
+		rec := b.do(http.MethodGet, login(b, "test", ""), nil)
 		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "blev afbrudt") {
 			t.Fatalf("%d %s", rec.Code, rec.Body)
 		}
 	})
 
 	t.Run("a purpose without a handler is refused, never guessed at", func(t *testing.T) {
+		b := newBrowser(t, app)
+		if rec := b.do(http.MethodPost, "/mitid/log-ind", url.Values{"csrf_token": {b.csrf()}, "formaal": {"ukendt"}}); rec.Code != http.StatusNotFound {
+			t.Fatalf("login button of an unknown purpose: %d", rec.Code)
+		}
+		// A login begun for a purpose this version does not know (a
+		// rolling upgrade).
+		to, err := uses.MitID.Begin(ctx, "ukendt", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := op.LogIn(to, person.CPR)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.cookies["valghalla_mitid"] = &http.Cookie{Name: "valghalla_mitid", Value: back.Query().Get("state")}
 		n := len(got)
-		rec := newBrowser(t, app).do(http.MethodGet, login("ukendt", person.CPR), nil)
+		rec := b.do(http.MethodGet, back.RequestURI(), nil)
 		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "kunne ikke bruges her") || len(got) != n {
 			t.Fatalf("%d %s", rec.Code, rec.Body)
 		}
@@ -132,6 +158,9 @@ func TestMitIDReturn(t *testing.T) {
 		rec := b.do(http.MethodGet, "/mitid/retur?state=x&code=y", nil)
 		if rec.Code != http.StatusNotFound || strings.Contains(rec.Body.String(), "MitID") {
 			t.Fatalf("%d %s", rec.Code, rec.Body)
+		}
+		if rec := b.do(http.MethodPost, "/mitid/log-ind", url.Values{"csrf_token": {b.csrf()}, "formaal": {"test"}}); rec.Code != http.StatusNotFound {
+			t.Fatalf("login button when off: %d", rec.Code)
 		}
 		if csp := b.do(http.MethodGet, "/login", nil).Header().Get("Content-Security-Policy"); !strings.HasSuffix(csp, "form-action 'self'") {
 			t.Fatalf("CSP %q", csp)

@@ -1,7 +1,11 @@
 package ui
 
 import (
+	"crypto/subtle"
+	"fmt"
 	"net/http"
+	"net/url"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -29,20 +33,35 @@ import (
 // provider (BASE_URL + MitIDReturnPath).
 const MitIDReturnPath = "/mitid/retur"
 
+// mitidPurpose is what a finished login of one purpose goes to.
+type mitidPurpose struct {
+	handle site.MitIDHandler
+	// open purposes may be started by POST /mitid/log-ind with no payload
+	// (a login button); the others only by their own page's handler,
+	// which calls beginMitID with the payload they need.
+	open bool
+}
+
 // mitidPurposes are the handlers of finished logins by purpose: the
-// product's own, and Deps.MitIDPurposes (a test's).
+// product's own, and Deps.MitIDPurposes (a test's, open).
 //
-// The integrator registers here "minside" (a volunteer session on Min
-// side for the person with this CPR number, matched through the blind
-// index) and "signup" (a sign-up with the CPR number from the token and
-// the contact data in the payload).
-func (s *server) mitidPurposes() map[string]site.MitIDHandler {
-	m := map[string]site.MitIDHandler{}
+// The integrator registers here "minside" (open: a volunteer session on
+// Min side for the person with this CPR number, matched through the blind
+// index) and "signup" (not open: a sign-up with the CPR number from the
+// token and the contact data in the payload).
+func (s *server) mitidPurposes() map[string]mitidPurpose {
+	m := map[string]mitidPurpose{}
 	for name, h := range s.MitIDPurposes {
-		m[name] = h
+		m[name] = mitidPurpose{handle: h, open: true}
 	}
 	return m
 }
+
+// mitidCookie binds a login to the browser that started it: it holds the
+// login's state, and the redirect URI finishes only a login whose state
+// the browser's cookie names. Without it, someone could start a login as
+// themselves and have another person's browser finish it (login CSRF).
+const mitidCookie = "valghalla_mitid"
 
 // beginMitID sends the browser to the provider's login page for purpose,
 // carrying payload; a refusal (MitID off, the provider unreachable) is the
@@ -57,7 +76,24 @@ func (s *server) beginMitID(c *gin.Context, purpose string, payload []byte) {
 		s.mitidRefused(c, err)
 		return
 	}
+	u, err := url.Parse(to)
+	if err != nil || u.Query().Get("state") == "" {
+		s.fail(c, fmt.Errorf("mitid: authorization URL without state"))
+		return
+	}
+	s.cookies.Set(c, mitidCookie, u.Query().Get("state"), int(mitid.LoginValidity/time.Second))
 	c.Redirect(http.StatusSeeOther, to)
+}
+
+// mitidStart is a login button: POST /mitid/log-ind with formaal, an open
+// purpose.
+func (s *server) mitidStart(c *gin.Context) {
+	p, ok := s.mitid[c.PostForm("formaal")]
+	if !s.MitID.Enabled() || !ok || !p.open {
+		s.notFound(c)
+		return
+	}
+	s.beginMitID(c, c.PostForm("formaal"), nil)
 }
 
 type errNoMitIDPurpose string
@@ -71,20 +107,27 @@ func (s *server) mitidReturn(c *gin.Context) {
 		s.notFound(c)
 		return
 	}
-	res, err := s.MitID.Finish(c.Request.Context(), c.Query("state"), c.Query("code"))
+	state := c.Query("state")
+	bound, _ := c.Cookie(mitidCookie)
+	s.cookies.Clear(c, mitidCookie)
+	if state == "" || subtle.ConstantTimeCompare([]byte(bound), []byte(state)) != 1 {
+		s.mitidRefused(c, models.Refuse(mitid.KeyBrowser))
+		return
+	}
+	res, err := s.MitID.Finish(c.Request.Context(), state, c.Query("code"))
 	if err != nil {
 		s.mitidRefused(c, err)
 		return
 	}
-	h := s.mitid[res.Purpose]
-	if h == nil {
+	p, ok := s.mitid[res.Purpose]
+	if !ok {
 		// A login started by a purpose this version does not know (a
 		// rolling upgrade): refused, never guessed at.
 		s.Log.ErrorContext(c.Request.Context(), "mitid: no handler for purpose", "purpose", res.Purpose)
 		s.mitidRefused(c, models.Refuse(mitid.KeyPurpose))
 		return
 	}
-	h(c, res)
+	p.handle(c, res)
 }
 
 // mitidRefused is the refusal page (Det Fælles Designsystem, like the

@@ -43,7 +43,7 @@ type server struct {
 	pages   *template.Template
 	cookies site.Cookies
 	// mitid are the handlers of finished MitID logins by purpose.
-	mitid map[string]site.MitIDHandler
+	mitid map[string]mitidPurpose
 }
 
 // New returns the pages over d.
@@ -199,6 +199,7 @@ func (s *server) routes() []site.Route {
 		site.Handle(http.MethodPost, "/valg/:id/reserver/fjern", site.Registrar, s.removeReserve),
 		// MitID's redirect URI (mitid.go); 404 when OIDC_ISSUER is unset.
 		site.Handle(http.MethodGet, MitIDReturnPath, site.Public, s.mitidReturn),
+		site.Handle(http.MethodPost, "/mitid/log-ind", site.Public, s.mitidStart),
 		// Dev only (404 elsewhere): the inbox of everyone, on 127.0.0.1.
 		site.Handle(http.MethodGet, "/dev/postkasse", site.Public, s.mailbox),
 		site.Handle(http.MethodPost, "/dev/postkasse/sms", site.Public, s.mailboxReply),
