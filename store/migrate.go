@@ -735,4 +735,22 @@ CREATE TABLE deletion_requests (
 	participant_id BIGINT NOT NULL UNIQUE REFERENCES participants(id) ON DELETE CASCADE,
 	requested_at {{timestamp}} NOT NULL
 )`},
+	// MitID logins under way (issue 19, store/mitid.go): one row per
+	// login from its start until the provider sends the person back, at
+	// most 10 minutes. The state is kept only as a hash; the nonce, the
+	// PKCE verifier and the caller's payload (which may hold contact data)
+	// are sealed with the vault, with the state's hash as associated data,
+	// and cleared when the login is used. Used and expired rows are swept
+	// after a day.
+	{34, "mitid logins", `
+CREATE TABLE mitid_logins (
+	id {{id}},
+	state_hash TEXT NOT NULL UNIQUE,
+	purpose TEXT NOT NULL,
+	secrets TEXT NOT NULL DEFAULT '',
+	created_at {{timestamp}} NOT NULL,
+	expires_at {{timestamp}} NOT NULL,
+	used_at {{timestamp}}
+);
+CREATE INDEX mitid_logins_expires ON mitid_logins(expires_at)`},
 }

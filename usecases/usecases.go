@@ -13,6 +13,7 @@ import (
 
 	"github.com/valghalla/valghalla/accounts"
 	"github.com/valghalla/valghalla/messaging"
+	"github.com/valghalla/valghalla/mitid"
 	"github.com/valghalla/valghalla/people"
 	"github.com/valghalla/valghalla/providers/cpr"
 	"github.com/valghalla/valghalla/recruit"
@@ -32,8 +33,14 @@ type Config struct {
 	Keys *vault.Keyring
 	// TaskQueue is where workflows are started.
 	TaskQueue string
-	Log       *slog.Logger
-	Now       func() time.Time
+	// MitID is the OpenID Connect client that logs volunteers in with
+	// MitID (providers/oidc); nil switches MitID off.
+	MitID mitid.Provider
+	// MitIDIssuer is the provider's issuer URL (its origin is where the
+	// pages' forms may send the browser).
+	MitIDIssuer string
+	Log         *slog.Logger
+	Now         func() time.Time
 }
 
 // UseCases is every area's service.
@@ -46,6 +53,8 @@ type UseCases struct {
 	Signup    *signup.Service
 	// SelfService is Min side, the volunteers' own site.
 	SelfService *selfservice.Service
+	// MitID is nil when OIDC_ISSUER is unset: MitID is off.
+	MitID *mitid.Service
 }
 
 // New builds every service over c; Log and Now get defaults.
@@ -56,9 +65,14 @@ func New(c Config) UseCases {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	var mitID *mitid.Service
+	if c.MitID != nil {
+		mitID = &mitid.Service{DB: c.DB, Keys: c.Keys, Client: c.MitID, Issuer: c.MitIDIssuer, Log: c.Log, Now: c.Now}
+	}
 	rec := recruit.New(recruit.Config{DB: c.DB, Temporal: c.Temporal, CPR: c.CPR, Keys: c.Keys,
 		TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now})
 	return UseCases{
+		MitID:     mitID,
 		Recruit:   rec,
 		Accounts:  &accounts.Service{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now},
 		Setup:     &setup.Service{DB: c.DB, Log: c.Log, Now: c.Now, Temporal: c.Temporal, TaskQueue: c.TaskQueue},

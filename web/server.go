@@ -151,7 +151,13 @@ func (s *server) securityHeaders(c *gin.Context) {
 	h.Set("X-Frame-Options", "DENY")
 	// Answer links carry a token: it must not leak to another site.
 	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'")
+	// A form that starts a MitID login is answered with a redirect to the
+	// provider, which form-action governs too.
+	formAction := "'self'"
+	if o := s.MitID.ProviderOrigin(); o != "" {
+		formAction += " " + o
+	}
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action "+formAction)
 	c.Next()
 }
 

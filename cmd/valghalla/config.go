@@ -17,6 +17,7 @@ import (
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/providers/digitalpost"
+	"github.com/valghalla/valghalla/providers/oidc"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/worker"
 )
@@ -57,6 +58,9 @@ type config struct {
 	CPRUserSystemUUID       string
 	CPRUserUUID             string
 	ExtraEUCountryCodes     models.ExtraEUCountryCodes
+
+	// MitID through OpenID Connect (mitid.go).
+	OIDCIssuer, OIDCClientID, OIDCClientSecret, OIDCCPRClaim string
 
 	DigitalPostURL         string
 	DigitalPostCertFile    string
@@ -147,6 +151,14 @@ var settings = []setting{
 			c.ExtraEUCountryCodes, err = models.ParseExtraEUCountryCodes(v)
 			return
 		}},
+	{"OIDC_ISSUER", "", "web: MitID through OpenID Connect (NemLog-in or a broker): the provider's issuer URL (https); empty switches MitID off; dev runs a fake provider when empty",
+		func(c *config, v string) error { c.OIDCIssuer = strings.TrimRight(v, "/"); return nil }},
+	{"OIDC_CLIENT_ID", "", "web: this app's client id at the provider; its redirect URI is BASE_URL/mitid/retur",
+		func(c *config, v string) error { c.OIDCClientID = v; return nil }},
+	{"OIDC_CLIENT_SECRET", "", "web: this app's client secret at the provider",
+		func(c *config, v string) error { c.OIDCClientSecret = v; return nil }},
+	{"OIDC_CPR_CLAIM", oidc.DefaultCPRClaim, "web: the ID token claim that holds the CPR number (NemLog-in's by default; Criipto: cprNumberIdentifier)",
+		func(c *config, v string) error { c.OIDCCPRClaim = v; return nil }},
 	{"DIGITALPOST_URL", "", "worker: Næste generation Digital Post API base URL; dev runs a fake when empty, elsewhere empty sends no Digital Post",
 		func(c *config, v string) error { c.DigitalPostURL = strings.TrimRight(v, "/"); return nil }},
 	{"DIGITALPOST_CERT_FILE", "", "worker: the municipality's OCES3 system certificate (PEM) for Digital Post",

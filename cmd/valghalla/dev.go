@@ -145,6 +145,19 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
 		log.Error("re-validation schedules not reconciled", "error", err)
 	}
 
+	// MitID: the provider of OIDC_ISSUER, else a fake one in the process.
+	uc := usecases.Config{DB: db, Temporal: c, CPR: register, Keys: keys, TaskQueue: cfg.TaskQueue, Log: log}
+	if cfg.OIDCIssuer != "" {
+		uc, err = cfg.withMitID(uc, log)
+	} else {
+		var stopMitID func()
+		uc, stopMitID, err = startDevMitID(db, webURL, uc, log)
+		defer stopMitID()
+	}
+	if err != nil {
+		return err
+	}
+
 	checkCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	started := time.Now()
 	_, err = workflows.RunSelfCheck(checkCtx, c, cfg.TaskQueue)
@@ -165,13 +178,14 @@ func runDev(ctx context.Context, cfg config, log *slog.Logger, stdout io.Writer)
   Self-check:   workflow → worker → database in %s
 `, webURL, temporalServer.UIURL(), temporalServer.FrontendAddress(), cfg.TemporalNamespace, cfg.DataDir,
 		store.DemoEmail, store.DemoPassword, webURL, time.Since(started).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "  MitID:        OpenID provider %s (dev: a fake one with the fixture people)\n", uc.MitIDIssuer)
 	if seeded {
 		fmt.Fprintln(stdout, "  Seeded the demo municipality Sønderå Kommune.")
 	}
 	fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 
 	deps := site.Deps{
-		UseCases: usecases.New(usecases.Config{DB: db, Temporal: c, CPR: register, Keys: keys, TaskQueue: cfg.TaskQueue, Log: log}),
+		UseCases: usecases.New(uc),
 		Log:      log, TemporalUIURL: temporalServer.UIURL(), Metrics: m}
 	deps.PublicURL, deps.SMSAuthToken = webURL, channels.sms.AuthToken()
 	deps.Mailbox, deps.SMSReply = channels.mailbox(mailServer), channels.reply

@@ -223,13 +223,17 @@ func runWeb(ctx context.Context, cfg config, log *slog.Logger, _ io.Writer) erro
 		return err
 	}
 	register = metered(m, register)
+	uc, err := cfg.withMitID(usecases.Config{DB: db, Temporal: c, CPR: register, Keys: keys, TaskQueue: cfg.TaskQueue, Log: log}, log)
+	if err != nil {
+		return err
+	}
 	ln, err := listen("web app", cfg.ListenAddr)
 	if err != nil {
 		return err
 	}
 	log.Info("web app listening", "addr", ln.Addr().String())
 	return serveHTTP(ctx, ln, web.New(site.Deps{
-		UseCases: usecases.New(usecases.Config{DB: db, Temporal: c, CPR: register, Keys: keys, TaskQueue: cfg.TaskQueue, Log: log}),
+		UseCases: usecases.New(uc),
 		Log:      log, SecureCookies: cfg.https(),
 		PublicURL: cfg.BaseURL, SMSAuthToken: cfg.TwilioAuthToken, TrustedProxies: cfg.TrustedProxies, Metrics: m}), log)
 }

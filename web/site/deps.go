@@ -5,7 +5,10 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/valghalla/valghalla/metrics"
+
+	"github.com/valghalla/valghalla/mitid"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/usecases"
 )
@@ -42,7 +45,17 @@ type Deps struct {
 	SMSAuthToken string
 	// Metrics counts the requests by route pattern; nil counts nothing.
 	Metrics *metrics.Metrics
+	// MitIDPurposes are handlers of finished MitID logins by purpose,
+	// besides the pages' own (web/ui/mitid.go): a test registers its own
+	// here. nil is none.
+	MitIDPurposes map[string]MitIDHandler
 }
+
+// MitIDHandler takes a person on after a MitID login for one purpose
+// (mitid.Result.Purpose): it owns the answer (a session, a page, a
+// redirect). The CPR number in r is for it alone: never into a session,
+// a cookie, a URL or a log.
+type MitIDHandler func(c *gin.Context, r mitid.Result)
 
 // MailboxMessage is one message a fake provider received (or, for SMS,
 // one reply a person sent).

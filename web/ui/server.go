@@ -42,12 +42,15 @@ type server struct {
 	site.Deps
 	pages   *template.Template
 	cookies site.Cookies
+	// mitid are the handlers of finished MitID logins by purpose.
+	mitid map[string]mitidPurpose
 }
 
 // New returns the pages over d.
 func New(d site.Deps) *Pages {
 	s := &server{Deps: d, cookies: site.Cookies{Secure: d.SecureCookies},
 		pages: template.Must(template.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/*/*.html"))}
+	s.mitid = s.mitidPurposes()
 	return &Pages{Routes: s.routes(), NotFound: s.notFound, CheckFormText: s.checkFormText, LimitBody: s.limitBody,
 		Refuse: func(c *gin.Context, status int, title, message string) {
 			s.render(c, status, "error.html", title, map[string]any{"Message": message})
@@ -216,6 +219,9 @@ func (s *server) routes() []site.Route {
 		site.Handle(http.MethodPost, minSidePath+"/log-ud", site.Volunteer, s.minSideLogout),
 		site.Handle(http.MethodGet, "/admin/sletteanmodninger", site.StaffOnly, s.deletionRequests),
 		site.Handle(http.MethodPost, "/admin/sletteanmodninger/:id", site.StaffWrite, s.eraseOnRequest),
+		// MitID's redirect URI (mitid.go); 404 when OIDC_ISSUER is unset.
+		site.Handle(http.MethodGet, MitIDReturnPath, site.Public, s.mitidReturn),
+		site.Handle(http.MethodPost, "/mitid/log-ind", site.Public, s.mitidStart),
 		// Dev only (404 elsewhere): the inbox of everyone, on 127.0.0.1.
 		site.Handle(http.MethodGet, "/dev/postkasse", site.Public, s.mailbox),
 		site.Handle(http.MethodPost, "/dev/postkasse/sms", site.Public, s.mailboxReply),
