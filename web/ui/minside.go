@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/valghalla/valghalla/mitid"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/recruit"
 	"github.com/valghalla/valghalla/selfservice"
@@ -48,10 +49,11 @@ type minSideView struct {
 	// The login pages.
 	Address string
 	Sent    bool
+	MitID   bool // MitID is offered (OIDC_ISSUER is set)
 }
 
 func (s *server) renderMinSide(c *gin.Context, status int, name, title string, v *minSideView) {
-	v.Self, v.Contact = minSidePath, s.secretariat(c)
+	v.Self, v.Contact, v.MitID = minSidePath, s.secretariat(c), s.MitID.Enabled()
 	v.Channels = []string{"", string(models.ChannelDigitalPost), string(models.ChannelEmail), string(models.ChannelSMS)}
 	if vol := site.VolunteerOf(c); vol != nil {
 		v.Name = vol.Name
@@ -106,6 +108,18 @@ func (s *server) minSideSignIn(c *gin.Context) {
 	token, err := s.SelfService.SignInByLink(c.Request.Context(), c.Param("token"))
 	if err != nil {
 		s.minSideLinkGone(c, err)
+		return
+	}
+	s.cookies.StartVolunteerSession(c, token)
+	c.Redirect(http.StatusSeeOther, minSidePath)
+}
+
+// minSideMitID starts the volunteer session of the person MitID names;
+// nobody of that CPR number is the same refusal page as every other.
+func (s *server) minSideMitID(c *gin.Context, r mitid.Result) {
+	token, err := s.SelfService.SignInByCPR(c.Request.Context(), r.CPR.Digits())
+	if err != nil {
+		s.mitidRefused(c, err)
 		return
 	}
 	s.cookies.StartVolunteerSession(c, token)

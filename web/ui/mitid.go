@@ -33,6 +33,12 @@ import (
 // provider (BASE_URL + MitIDReturnPath).
 const MitIDReturnPath = "/mitid/retur"
 
+// The product's MitID purposes.
+const (
+	mitidMinSide = "minside"
+	mitidSignup  = "signup"
+)
+
 // mitidPurpose is what a finished login of one purpose goes to.
 type mitidPurpose struct {
 	handle site.MitIDHandler
@@ -45,12 +51,15 @@ type mitidPurpose struct {
 // mitidPurposes are the handlers of finished logins by purpose: the
 // product's own, and Deps.MitIDPurposes (a test's, open).
 //
-// The integrator registers here "minside" (open: a volunteer session on
-// Min side for the person with this CPR number, matched through the blind
-// index) and "signup" (not open: a sign-up with the CPR number from the
-// token and the contact data in the payload).
+// "minside" is open: a volunteer session on Min side for the person with
+// the token's CPR number, matched through the blind index. "signup" is
+// not: the sign-up page's POST starts it with the form's contact data as
+// the payload, and it signs up with the token's CPR number.
 func (s *server) mitidPurposes() map[string]mitidPurpose {
-	m := map[string]mitidPurpose{}
+	m := map[string]mitidPurpose{
+		mitidMinSide: {handle: s.minSideMitID, open: true},
+		mitidSignup:  {handle: s.signupMitID},
+	}
 	for name, h := range s.MitIDPurposes {
 		m[name] = mitidPurpose{handle: h, open: true}
 	}

@@ -196,6 +196,7 @@ func (s *server) routes() []site.Route {
 		site.Handle(http.MethodPost, "/tilmelding/:id/luk", site.Registrar, s.disableSignupLink),
 		site.Handle(http.MethodGet, "/tilmeld/:token", site.Public, s.signupForm),
 		site.Handle(http.MethodPost, "/tilmeld/:token", site.Public, s.signUp),
+		site.Handle(http.MethodPost, "/tilmeld/:token/mitid", site.Public, s.signupByMitID),
 		site.Handle(http.MethodGet, "/svar/:token", site.Public, s.answerForm),
 		site.Handle(http.MethodPost, "/svar/:token", site.Public, s.answer),
 		site.Handle(http.MethodGet, "/indstilling", site.AnyUser, s.nominationElections),

@@ -1,12 +1,14 @@
 package ui
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/valghalla/valghalla/mitid"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/signup"
 	"github.com/valghalla/valghalla/web/site"
@@ -209,6 +211,7 @@ type signupView struct {
 	// Channels are the preferred channels offered ("": the municipality's
 	// default order).
 	Channels []models.Channel
+	MitID    bool // MitID is offered instead of the typed CPR number
 }
 
 // signupClosed is the page of a link that takes no sign-ups: the same for
@@ -253,7 +256,8 @@ func (s *server) renderSignup(c *gin.Context, status int, o models.SignupOffer, 
 	f.CPR = "" // never echoed back
 	s.renderView(c, status, "signup.html", "signup.title", &signupView{Offer: o, Self: c.Request.URL.Path,
 		Consent: paragraphs(o.Consent), Form: f, Errors: errs, Refusal: refusal, Contact: o.Municipality,
-		Channels: []models.Channel{models.ChannelDefault, models.ChannelDigitalPost, models.ChannelEmail, models.ChannelSMS}})
+		Channels: []models.Channel{models.ChannelDefault, models.ChannelDigitalPost, models.ChannelEmail, models.ChannelSMS},
+		MitID:    s.MitID.Enabled()})
 }
 
 // signupDoneView is the page after a sign-up.
@@ -274,8 +278,63 @@ func (s *server) signUp(c *gin.Context) {
 	if s.signupClosed(c, err) {
 		return
 	}
-	f := signup.Form{CPR: c.PostForm("cpr"), Mobile: c.PostForm("mobile"), Email: c.PostForm("email"),
+	f := signupFormOf(c)
+	f.CPR = c.PostForm("cpr")
+	s.finishSignup(c, token, o, f)
+}
+
+func signupFormOf(c *gin.Context) signup.Form {
+	return signup.Form{Mobile: c.PostForm("mobile"), Email: c.PostForm("email"),
 		Channel: models.Channel(c.PostForm("channel")), Consent: c.PostForm("consent") == "1"}
+}
+
+// signupByMitID is the sign-up form's MitID button: the contact data go
+// with the login (sealed while the person is at the provider) and the
+// sign-up finishes with the CPR number of the ID token (signupMitID). A
+// typed CPR number is ignored.
+func (s *server) signupByMitID(c *gin.Context) {
+	token := c.Param("token")
+	if _, err := s.Signup.Offer(c.Request.Context(), token); s.signupClosed(c, err) {
+		return
+	}
+	if !s.MitID.Enabled() {
+		s.notFound(c)
+		return
+	}
+	payload, err := json.Marshal(signupByMitIDPayload{Token: token, Form: signupFormOf(c)})
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.beginMitID(c, mitidSignup, payload)
+}
+
+// signupByMitIDPayload is what a sign-up by MitID carries through the
+// login: the link and the form without a CPR number.
+type signupByMitIDPayload struct {
+	Token string
+	Form  signup.Form
+}
+
+// signupMitID finishes a sign-up by MitID with the token's CPR number.
+func (s *server) signupMitID(c *gin.Context, r mitid.Result) {
+	var p signupByMitIDPayload
+	if err := json.Unmarshal(r.Payload, &p); err != nil || p.Token == "" {
+		s.mitidRefused(c, models.Refuse(mitid.KeyPurpose))
+		return
+	}
+	o, err := s.Signup.Offer(c.Request.Context(), p.Token)
+	if s.signupClosed(c, err) {
+		return
+	}
+	p.Form.CPR = r.CPR.Digits()
+	s.finishSignup(c, p.Token, o, p.Form)
+}
+
+// finishSignup signs up and shows the outcome, or the form again with
+// its refusal (the CPR number never echoed).
+func (s *server) finishSignup(c *gin.Context, token string, o models.SignupOffer, f signup.Form) {
+	ctx := c.Request.Context()
 	out, err := s.Signup.SignUp(ctx, token, f)
 	if err == nil {
 		s.renderView(c, http.StatusOK, "signup_done.html", "signup.done.title",
