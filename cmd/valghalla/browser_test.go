@@ -556,8 +556,13 @@ func TestBrowserJourney(t *testing.T) {
 			t.Fatalf("no task to answer on Min side: %s", freja.body())
 		}
 	}
-	if body := freja.body(); !strings.Contains(body, "Du er logget ind som Freja") || !strings.Contains(body, "Åbyskolen") || !strings.Contains(body, "Inviteret, afventer svar") {
+	// The state is the first term of the task's list.
+	taskState := `(() => { const d = document.querySelector("section.task dd"); return d ? d.textContent.trim() : ""; })()`
+	if body := freja.body(); !strings.Contains(body, "Du er logget ind som Freja Dahl") || !strings.Contains(body, "Åbyskolen") {
 		t.Fatalf("Min side: %s", body)
+	}
+	if state := freja.eval("the task's state", taskState); state != "Inviteret, afventer svar" {
+		t.Fatalf("the task on Min side is %q, want it invited", state)
 	}
 	freja.screenshot("minside")
 	freja.axe("/minside")
@@ -566,7 +571,7 @@ func TestBrowserJourney(t *testing.T) {
 		t.Fatalf("accept on Min side: %s", body)
 	}
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(300 * time.Millisecond) {
-		if body := freja.body(); strings.Contains(body, "Bekræftet") {
+		if freja.eval("the task's state", taskState) == "Bekræftet" {
 			break
 		}
 		if time.Now().After(deadline) {
