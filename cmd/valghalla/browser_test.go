@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 
+	"github.com/valghalla/valghalla/fakes/cprfake"
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 )
@@ -174,9 +175,11 @@ func (b *browser) mailboxLink(marker string) string {
 	}
 }
 
-// The whole journey in a real browser: staff, a party secretary, and three
-// people who answer yes by link, no by SMS, and not at all; axe-core checks
-// the pages citizens and staff meet first.
+// The whole journey in a real browser: staff, a party secretary, three
+// people who answer yes by link, no by SMS, and not at all, and one who
+// signs up through the secretary's sign-up link and says yes on Min side
+// on a phone-sized screen; axe-core checks the pages citizens and staff
+// meet first and every public page of the sign-up and Min side.
 func TestBrowserJourney(t *testing.T) {
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
@@ -194,6 +197,11 @@ func TestBrowserJourney(t *testing.T) {
 	env := devEnv(t, t.TempDir())
 	p := startDev(t, env)
 	defer p.stop(t)
+	defer func() { // what went wrong on the server's side
+		if t.Failed() {
+			t.Logf("dev's log:\n%s", p.stderr.String())
+		}
+	}()
 	base := "http://" + env["LISTEN_ADDR"]
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox,
@@ -377,6 +385,57 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	secretary.screenshot("ineligible")
 
+	// She makes a sign-up link for the party's list, and Freja Dahl, who
+	// turns 18 on the election day (the youngest the rules let serve),
+	// signs up through it on her phone, in a browser of her own.
+	secretary.open(electionPath+"/tilmelding", "#ends_on")
+	secretary.do("fill in the sign-up link", chromedp.SendKeys(chromedp.CSS("#name"), "Facebook-opslag"),
+		chromedp.SetValue(chromedp.CSS("#ends_on"), time.Now().AddDate(0, 0, 14).Format("2006-01-02")))
+	secretary.setSelect("#party_id", "A · Socialdemokratiet")
+	secretary.screenshot("signup-link-form")
+	secretary.submit(`form[action="`+electionPath+`/tilmelding"] button[type=submit]`, "h1")
+	signupLink := secretary.eval("the sign-up link", `(() => {
+		const i = [...document.querySelectorAll("input[readonly]")].find(i => i.value.includes("/tilmeld/"));
+		return i ? new URL(i.value).pathname : "";
+	})()`)
+	if !strings.HasPrefix(signupLink, "/tilmeld/") {
+		t.Fatalf("no sign-up link on the links page: %s", secretary.body())
+	}
+	secretary.screenshot("signup-link-created")
+
+	freja := newBrowser("freja")
+	freja.do("a phone-sized screen", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	freja.open(signupLink, "#cpr")
+	freja.screenshot("signup")
+	freja.axe("/tilmeld/<token>")
+	// The fake register's Freja is born 18 years before the election day
+	// the page shows.
+	day, err := models.ParseDate(freja.eval("the election day", `document.querySelector("dl.task time").getAttribute("datetime")`))
+	if err != nil {
+		t.Fatalf("the sign-up page's election day: %v", err)
+	}
+	var frejaCPR string
+	for _, p := range cprfake.FixturePeople("", day) {
+		if p.GivenName == "Freja" {
+			frejaCPR = p.CPR.Digits()
+		}
+	}
+	if frejaCPR == "" {
+		t.Fatal("no Freja in the fixture register")
+	}
+	freja.do("fill in the sign-up", chromedp.SendKeys(chromedp.CSS("#cpr"), frejaCPR),
+		chromedp.SendKeys(chromedp.CSS("#email"), "freja@example.dk"),
+		chromedp.Click(chromedp.CSS("#channel-email")), chromedp.Click(chromedp.CSS("#consent")))
+	freja.submit(`form button[type=submit]`, "h1")
+	if body := freja.body(); !strings.Contains(body, "Tak for din tilmelding") || !strings.Contains(body, "Du står nu på listen: Socialdemokratiet") {
+		t.Fatalf("sign up: %s", body)
+	}
+	if strings.Contains(freja.eval("the address", `location.href`), frejaCPR[6:]) {
+		t.Fatal("the CPR number is in the address")
+	}
+	freja.screenshot("signed-up")
+	freja.axe("/tilmeld/<token> signed up")
+
 	// She nominates the three to the first polling station's slots.
 	nominationPage := electionPath + "/indstilling?parti=" + partyA
 	for _, name := range []string{"Else Frølund", "Søren Ærø", "Bjørn Løvgren"} {
@@ -387,6 +446,14 @@ func TestBrowserJourney(t *testing.T) {
 		if body := secretary.body(); !strings.Contains(body, "Personen er indstillet") || !strings.Contains(body, name+" – indstillet") {
 			t.Fatalf("nominate %s: %s", name, body)
 		}
+	}
+	// Freja, from the sign-up link, to the second station.
+	secretary.open(nominationPage, "#participant_id")
+	secretary.setSelect("#cell", "2. Åbyskolen – Tilforordnet")
+	secretary.setSelect("#participant_id", "Freja Dahl")
+	secretary.submit(`form[action="`+electionPath+`/indstilling"] button[type=submit]`, "h1")
+	if body := secretary.body(); !strings.Contains(body, "Personen er indstillet") || !strings.Contains(body, "Freja Dahl – indstillet") {
+		t.Fatalf("nominate Freja: %s", body)
 	}
 	secretary.screenshot("nominated")
 
@@ -456,8 +523,68 @@ func TestBrowserJourney(t *testing.T) {
 	}
 	mailbox.screenshot("sms-declined")
 
+	// Freja says yes on Min side: she asks for a link with her e-mail
+	// address, opens it from the mailbox, signs in and accepts the task.
+	freja.open("/minside/log-ind", "#adresse")
+	freja.screenshot("minside-login")
+	freja.axe("/minside/log-ind")
+	freja.do("type the address", chromedp.SendKeys(chromedp.CSS("#adresse"), "freja@example.dk"))
+	freja.submit(`form[action="/minside/log-ind"] button[type=submit]`, ".alert-success")
+	freja.screenshot("minside-link-sent")
+	freja.axe("/minside/log-ind sent")
+	signIn := mailbox.mailboxLink("Log ind på Min side")
+	if !strings.HasPrefix(signIn, "/minside/log-ind/") {
+		t.Fatalf("Min side link: %s", signIn)
+	}
+	mailbox.screenshot("minside-mail")
+	freja.open(signIn, "form button[type=submit]")
+	freja.screenshot("minside-link")
+	freja.axe("/minside/log-ind/<token>")
+	freja.submit("form button[type=submit]", "h1")
+	if path := freja.eval("where", `location.pathname`); path != "/minside" {
+		t.Fatalf("signing in led to %s: %s", path, freja.body())
+	}
+	// The round has invited her: the task waits for her answer.
+	yes := `form[action^="/minside/opgaver/"] button[value=ja]`
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		freja.open("/minside", "h1")
+		if n := freja.eval("open task", fmt.Sprintf(`String(document.querySelectorAll(%q).length)`, yes)); n == "1" {
+			break
+		}
+		if time.Now().After(deadline) {
+			freja.screenshot("failed-minside")
+			t.Fatalf("no task to answer on Min side: %s", freja.body())
+		}
+	}
+	// The state is the first term of the task's list.
+	taskState := `(() => { const d = document.querySelector("section.task dd"); return d ? d.textContent.trim() : ""; })()`
+	if body := freja.body(); !strings.Contains(body, "Du er logget ind som Freja Dahl") || !strings.Contains(body, "Åbyskolen") {
+		t.Fatalf("Min side: %s", body)
+	}
+	if state := freja.eval("the task's state", taskState); state != "Inviteret, afventer svar" {
+		t.Fatalf("the task on Min side is %q, want it invited", state)
+	}
+	freja.screenshot("minside")
+	freja.axe("/minside")
+	freja.submit(yes, "h1")
+	if body := freja.body(); !strings.Contains(body, "Tak! Du har sagt ja") {
+		t.Fatalf("accept on Min side: %s", body)
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(300 * time.Millisecond) {
+		if freja.eval("the task's state", taskState) == "Bekræftet" {
+			break
+		}
+		if time.Now().After(deadline) {
+			freja.screenshot("failed-minside-confirmed")
+			t.Fatalf("the task is not confirmed on Min side: %s", freja.body())
+		}
+		freja.open("/minside", "h1")
+	}
+	freja.screenshot("minside-accepted")
+	freja.axe("/minside accepted")
+
 	// Bjørn never answers; Søren's slot goes to Henrik from the reserve
-	// list. The overview counts one more confirmed and declined, two more
+	// list. The overview counts two more confirmed, one more declined, two more
 	// invited (Bjørn and Henrik), and shows the slot as taken over.
 	var after totals
 	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(300 * time.Millisecond) {
@@ -467,8 +594,8 @@ func TestBrowserJourney(t *testing.T) {
 		}
 	}
 	staff.screenshot("overview")
-	if after.confirmed != before.confirmed+1 || after.declined != before.declined+1 || after.invited != before.invited+2 {
-		t.Fatalf("overview before %+v, after %+v: want one more confirmed and declined, two more invited", before, after)
+	if after.confirmed != before.confirmed+2 || after.declined != before.declined+1 || after.invited != before.invited+2 {
+		t.Fatalf("overview before %+v, after %+v: want two more confirmed (Else, Freja), one more declined, two more invited", before, after)
 	}
 	if body := staff.body(); !strings.Contains(body, "Overtaget fra reservelisten") {
 		t.Fatalf("the overview does not show the replacement: %s", body)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -21,7 +22,19 @@ import (
 
 // appLinks finds the app's answer, activation and password reset links in a
 // message.
-var appLinks = regexp.MustCompile(`https?://[^\s/]+/(svar|konto/aktiver|login/nulstil)/[0-9A-Za-z_-]+`)
+var appLinks = regexp.MustCompile(`https?://[^\s/]+/(svar|konto/aktiver|login/nulstil|minside/log-ind)/[0-9A-Za-z_-]+`)
+
+// mailLinks is the app's links in a message's text, each once (the Min side
+// mail gives its link in Danish and again in English).
+func mailLinks(text string) []string {
+	var links []string
+	for _, l := range appLinks.FindAllString(text, -1) {
+		if !slices.Contains(links, l) {
+			links = append(links, l)
+		}
+	}
+	return links
+}
 
 // smsCodes finds the reply code an SMS invitation carries ("JA 4821").
 var smsCodes = regexp.MustCompile(`\b(?:JA|NEJ) (\d{4})\b`)
@@ -57,7 +70,7 @@ func (s *server) mailbox(c *gin.Context) {
 			p = &mailboxPerson{Name: s.People.RecipientName(ctx, m.Channel, m.To), Address: mailboxAddress(m), Channel: m.Channel}
 			byKey[key] = p
 		}
-		e := mailboxEntry{MailboxMessage: m, Links: appLinks.FindAllString(m.Text, -1)}
+		e := mailboxEntry{MailboxMessage: m, Links: mailLinks(m.Text)}
 		if m.Channel == models.ChannelSMS && !m.Inbound {
 			if code := smsCodes.FindStringSubmatch(m.Text); code != nil {
 				e.Code = code[1]
