@@ -66,7 +66,7 @@ func TestProductionTopology(t *testing.T) {
 	began := time.Now()
 	step := time.Now()
 	lap := func(what string) {
-		t.Logf("timing: %-58s %6.1fs (total %6.1fs)", what, time.Since(step).Seconds(), time.Since(began).Seconds())
+		topologyLog(t, "timing: %-58s %6.1fs (total %6.1fs)", what, time.Since(step).Seconds(), time.Since(began).Seconds())
 		step = time.Now()
 	}
 	ctx := context.Background()
@@ -114,7 +114,7 @@ func TestProductionTopology(t *testing.T) {
 	t.Cleanup(func() {
 		ts.Close()
 		if t.Failed() {
-			t.Logf("Temporal server log (tail):\n%s", tail(serverLog.Name()))
+			topologyLog(t, "Temporal server log (tail):\n%s", tail(serverLog.Name()))
 		}
 	})
 	lap("temporal server process started (4 history shards)")
@@ -227,10 +227,10 @@ func TestProductionTopology(t *testing.T) {
 	if code := w1web.terminate(t); code != 0 {
 		t.Errorf("web replica 1 exit code %d on SIGTERM", code)
 	}
-	t.Logf("web replica 1 stopped (SIGTERM) at %d people invited, %.1fs after the launch", top.invitedPeople(), time.Since(launched).Seconds())
+	topologyLog(t, "web replica 1 stopped (SIGTERM) at %d people invited, %.1fs after the launch", top.invitedPeople(), time.Since(launched).Seconds())
 	top.waitFor(t, 5*time.Minute, "a quarter invited", func() bool { return top.invitedPeople() >= n/4 }, w1, w2, w2web)
 	w2.kill(t)
-	t.Logf("worker 2 SIGKILLed at %d people invited, %.1fs after the launch", top.invitedPeople(), time.Since(launched).Seconds())
+	topologyLog(t, "worker 2 SIGKILLed at %d people invited, %.1fs after the launch", top.invitedPeople(), time.Since(launched).Seconds())
 	top.waitFor(t, 5*time.Minute, "half invited", func() bool { return top.invitedPeople() >= n/2 }, w1, w2web)
 	down := time.Now()
 	if err := ts.Stop(); err != nil {
@@ -241,11 +241,11 @@ func TestProductionTopology(t *testing.T) {
 	if err := ts.Start(ctx); err != nil {
 		t.Fatalf("restart the Temporal server: %v\n%s", err, tail(serverLog.Name()))
 	}
-	t.Logf("Temporal server stopped (SIGTERM) at %d people invited and started again on the same ports: %.1fs without it", at, time.Since(down).Seconds())
+	topologyLog(t, "Temporal server stopped (SIGTERM) at %d people invited and started again on the same ports: %.1fs without it", at, time.Since(down).Seconds())
 	lap("faults: web 1 stopped, worker 2 SIGKILLed, Temporal restarted")
 
 	top.waitFor(t, 10*time.Minute, "every person invited", func() bool { return top.invitedPeople() >= n }, w1, w2web)
-	t.Logf("all %d invited %.1fs after the launch (%.1f invitations/s)", n, time.Since(launched).Seconds(),
+	topologyLog(t, "all %d invited %.1fs after the launch (%.1f invitations/s)", n, time.Since(launched).Seconds(),
 		float64(n)/time.Since(launched).Seconds())
 	top.waitFor(t, 5*time.Minute, "every answer sent", func() bool { return top.answersDone() >= top.answerers() }, w1, w2web)
 	lap(fmt.Sprintf("round: %d invited, %d answered through web replica 2", n, top.answerers()))
@@ -501,7 +501,7 @@ func (top *topology) check(t *testing.T, c client.Client, electionID int64) {
 	if twice > 0 {
 		t.Errorf("%d people got more than one invitation (distinct Message-IDs)", twice)
 	}
-	t.Logf("%d invitations received for %d people (a send repeated after a fault carries the same Message-ID); "+
+	topologyLog(t, "%d invitations received for %d people (a send repeated after a fault carries the same Message-ID); "+
 		"%d answers in %d requests, %d answers tried again", top.messages, len(top.byPerson), top.done, top.answerTries, top.retried)
 	top.mu.Unlock()
 
@@ -593,7 +593,7 @@ func (top *topology) check(t *testing.T, c client.Client, electionID int64) {
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		t.Logf("worker split: %-40s completed %d workflow and activity tasks of the lifecycles", id, split[id])
+		topologyLog(t, "worker split: %-40s completed %d workflow and activity tasks of the lifecycles", id, split[id])
 	}
 	if len(split) < 2 {
 		t.Errorf("the lifecycles' tasks ran on %d worker identities, want both workers: %v", len(split), split)
@@ -651,7 +651,7 @@ func (top *topology) startChild(t *testing.T, env map[string]string, command, na
 	t.Cleanup(func() {
 		c.kill(t)
 		if t.Failed() {
-			t.Logf("%s output (tail):\n%s", name, tail(c.log))
+			topologyLog(t, "%s output (tail):\n%s", name, tail(c.log))
 		}
 	})
 	return c
@@ -704,3 +704,19 @@ func tail(path string) string {
 }
 
 func quietSDKLog() sdklog.Logger { return sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler)) }
+
+// topologyReportEnv names a file that gets the topology test's log lines
+// (timings, the worker split) as well as the test log, so CI shows them for
+// a passing run too (.ci/run prints it).
+const topologyReportEnv = "VALGHALLA_TOPOLOGY_REPORT"
+
+func topologyLog(t *testing.T, format string, args ...any) {
+	t.Helper()
+	t.Logf(format, args...)
+	if name := os.Getenv(topologyReportEnv); name != "" {
+		if f, err := os.OpenFile(name, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644); err == nil {
+			fmt.Fprintf(f, format+"\n", args...)
+			f.Close()
+		}
+	}
+}
