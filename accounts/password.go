@@ -3,12 +3,11 @@ package accounts
 import (
 	"context"
 	"errors"
-	"fmt"
-	"time"
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
 	"github.com/valghalla/valghalla/workflows"
+	"go.temporal.io/sdk/client"
 )
 
 // Password reset by e-mail: a link valid PasswordResetValidity, at most
@@ -45,22 +44,11 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) {
 // waiting for Temporal, so that the answer takes as long whether or not an
 // e-mail goes. A failed start is logged.
 func (s *Service) startPasswordReset(ctx context.Context, resetID int64) {
-	if s.Temporal == nil {
-		s.Log.ErrorContext(ctx, "password reset e-mail not started", "reset_id", resetID, "error", "no Temporal client")
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	go func() {
-		defer cancel()
-		defer func() {
-			if p := recover(); p != nil {
-				s.Log.ErrorContext(ctx, "password reset e-mail not started", "reset_id", resetID, "error", fmt.Sprint(p))
-			}
-		}()
-		if _, err := workflows.StartPasswordReset(ctx, s.Temporal, s.TaskQueue, resetID); err != nil {
-			s.Log.ErrorContext(ctx, "password reset e-mail not started", "reset_id", resetID, "error", err)
-		}
-	}()
+	workflows.StartDetached(ctx, s.Temporal, s.Log, "password reset e-mail not started", "reset_id", resetID,
+		func(ctx context.Context, c client.Client) error {
+			_, err := workflows.StartPasswordReset(ctx, c, s.TaskQueue, resetID)
+			return err
+		})
 }
 
 // PasswordResetLink tells whose a live reset link is; a link that does not

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	gohtml "html"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/temporal"
+	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/store"
@@ -27,30 +29,21 @@ type LifecyclePlan struct {
 // BeginLifecycle marks a nominated person invited and returns the plan of
 // their lifecycle. Run again, it returns the same plan.
 func (a *Activities) BeginLifecycle(ctx context.Context, assignmentID int64) (LifecyclePlan, error) {
-	f, err := store.LoadLifecycle(ctx, a.DB, assignmentID)
-	if errors.Is(err, models.ErrNotFound) {
-		return LifecyclePlan{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("assignment %d does not exist", assignmentID), "NotFound", nil)
-	} else if err != nil {
-		return LifecyclePlan{}, err
-	}
-	p := LifecyclePlan{Active: f.Election.State == models.ElectionActive, State: f.Assignment.State}
-	if !p.Active || (p.State != models.StateNominated && p.State != models.StateInvited) {
-		return p, nil
-	}
-	if p.Schedule, err = store.MarkInvited(ctx, a.DB, f, a.now()); err != nil {
-		return p, err
-	}
-	if a.CompressTime > 1 {
-		p.Schedule = p.Schedule.Compressed(a.CompressTime)
-	}
-	p.State = models.StateInvited
-	return p, nil
+	return a.beginLifecycle(ctx, assignmentID, models.StateInvited, store.MarkInvited)
 }
 
 // BeginConfirmedLifecycle marks a nominated person who took the slot
 // themselves (a claim sign-up link) confirmed, with no invitation, and
 // returns the plan of their lifecycle. Run again, it returns the same plan.
 func (a *Activities) BeginConfirmedLifecycle(ctx context.Context, assignmentID int64) (LifecyclePlan, error) {
+	return a.beginLifecycle(ctx, assignmentID, models.StateConfirmed, store.MarkConfirmed)
+}
+
+// beginLifecycle moves a nominated person to state with mark; a person
+// already in state gets the same plan again, anyone else is left as they
+// are.
+func (a *Activities) beginLifecycle(ctx context.Context, assignmentID int64, state models.AssignmentState,
+	mark func(context.Context, *gorm.DB, store.LifecycleFacts, time.Time) (models.LifecycleSchedule, error)) (LifecyclePlan, error) {
 	f, err := store.LoadLifecycle(ctx, a.DB, assignmentID)
 	if errors.Is(err, models.ErrNotFound) {
 		return LifecyclePlan{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf("assignment %d does not exist", assignmentID), "NotFound", nil)
@@ -58,16 +51,16 @@ func (a *Activities) BeginConfirmedLifecycle(ctx context.Context, assignmentID i
 		return LifecyclePlan{}, err
 	}
 	p := LifecyclePlan{Active: f.Election.State == models.ElectionActive, State: f.Assignment.State}
-	if !p.Active || (p.State != models.StateNominated && p.State != models.StateConfirmed) {
+	if !p.Active || (p.State != models.StateNominated && p.State != state) {
 		return p, nil
 	}
-	if p.Schedule, err = store.MarkConfirmed(ctx, a.DB, f, a.now()); err != nil {
+	if p.Schedule, err = mark(ctx, a.DB, f, a.now()); err != nil {
 		return p, err
 	}
 	if a.CompressTime > 1 {
 		p.Schedule = p.Schedule.Compressed(a.CompressTime)
 	}
-	p.State = models.StateConfirmed
+	p.State = state
 	return p, nil
 }
 

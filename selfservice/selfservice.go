@@ -11,7 +11,6 @@ package selfservice
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -79,22 +78,11 @@ func (s *Service) RequestLink(ctx context.Context, address string) {
 // startSend starts the send of link linkID without waiting for Temporal,
 // so that the answer takes as long whether or not a link goes.
 func (s *Service) startSend(ctx context.Context, linkID int64) {
-	if s.Temporal == nil {
-		s.Log.ErrorContext(ctx, "min side link not sent", "link_id", linkID, "error", "no Temporal client")
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	go func() {
-		defer cancel()
-		defer func() {
-			if p := recover(); p != nil {
-				s.Log.ErrorContext(ctx, "min side link not sent", "link_id", linkID, "error", fmt.Sprint(p))
-			}
-		}()
-		if _, err := workflows.StartMinSideLink(ctx, s.Temporal, s.TaskQueue, linkID); err != nil {
-			s.Log.ErrorContext(ctx, "min side link not sent", "link_id", linkID, "error", err)
-		}
-	}()
+	workflows.StartDetached(ctx, s.Temporal, s.Log, "min side link not sent", "link_id", linkID,
+		func(ctx context.Context, c client.Client) error {
+			_, err := workflows.StartMinSideLink(ctx, c, s.TaskQueue, linkID)
+			return err
+		})
 }
 
 // linkRefusal is the keyed refusal of a link that does not work: unknown,
