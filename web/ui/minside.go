@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -242,14 +241,7 @@ func (s *server) minSideExport(c *gin.Context) {
 	if s.readFailed(c, err) {
 		return
 	}
-	body, err := json.MarshalIndent(out, "", "  ")
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.Header("Cache-Control", "no-store")
-	c.Header("Content-Disposition", `attachment; filename="mine-data.json"`)
-	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+	s.jsonAttachment(c, "mine-data.json", out)
 }
 
 // minSideRequestDeletion records the person's request to be deleted.

@@ -201,13 +201,19 @@ func (s *server) subjectAccess(c *gin.Context) {
 	if s.readFailed(c, err) {
 		return
 	}
-	body, err := json.MarshalIndent(out, "", "  ")
+	s.jsonAttachment(c, "indsigt-"+strconv.FormatInt(out.Person.ID, 10)+".json", out)
+}
+
+// jsonAttachment sends v as an indented JSON file to download, kept out of
+// every cache: a subject-access export holds personal data.
+func (s *server) jsonAttachment(c *gin.Context, filename string, v any) {
+	body, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	c.Header("Content-Disposition", `attachment; filename="indsigt-`+strconv.FormatInt(out.Person.ID, 10)+`.json"`)
+	c.Header("Content-Disposition", `attachment; filename="`+filename+`"`)
 	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 }
 
