@@ -35,6 +35,13 @@ func Lifecycle(ctx workflow.Context, in payload.LifecycleInput) error {
 	if err := workflow.SetQueryHandler(ctx, StatusQuery, func() (LifecycleStatus, error) { return lc.status(), nil }); err != nil {
 		return err
 	}
+	// The updates too, before the first local activity: one that arrives
+	// while BeginLifecycle is still being retried (after a fault) is
+	// refused as NotYet, which callers retry, instead of the server's
+	// "unknown update" that callers cannot tell from a real failure.
+	if err := lc.register(ctx); err != nil {
+		return err
+	}
 	if in.Confirmed {
 		// Taken by the person themselves (a claim sign-up link): no
 		// invitation, no answer to wait for.
@@ -82,6 +89,9 @@ const (
 	RefusedLockPeriod       = "LockPeriod"
 	RefusedEnded            = "Ended"
 	RefusedBadAnswer        = "BadAnswer"
+	// RefusedNotYet: the lifecycle has not begun (its first write is still
+	// being retried). Not a refusal a person is told: try again shortly.
+	RefusedNotYet = "NotYet"
 )
 
 // Answer is a yes or a no with its reason. By says who answered: "link",
@@ -150,9 +160,6 @@ func (lc *lifecycle) invite(ctx workflow.Context) (bool, error) {
 		return false, lc.publish(ctx)
 	}
 	lc.state = models.StateInvited
-	if err := lc.register(ctx); err != nil {
-		return false, err
-	}
 	// A lifecycle starts with the state and memo it has now
 	// (LifecycleOptions): publishing them again would cost the server a
 	// visibility write per person in a round. A replacement adds whom it
@@ -180,9 +187,6 @@ func (lc *lifecycle) beginConfirmed(ctx workflow.Context) (bool, error) {
 		return false, lc.publish(ctx)
 	}
 	lc.state = models.StateConfirmed
-	if err := lc.register(ctx); err != nil {
-		return false, err
-	}
 	return true, lc.publish(ctx)
 }
 
@@ -192,6 +196,8 @@ func (lc *lifecycle) status() LifecycleStatus {
 }
 
 func refused(kind, msg string) error { return temporal.NewApplicationError(msg, kind) }
+
+var errNotYet = refused(RefusedNotYet, "the lifecycle has not begun yet; try again")
 
 func (lc *lifecycle) register(ctx workflow.Context) error {
 	updates := []struct {
@@ -224,6 +230,10 @@ func (lc *lifecycle) register(ctx workflow.Context) error {
 	}
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		remove := workflow.GetSignalChannel(ctx, RemoveSignal)
+		// A removal sent before the lifecycle began waits in the channel.
+		if err := workflow.Await(ctx, func() bool { return lc.state != "" }); err != nil {
+			return
+		}
 		for {
 			remove.Receive(ctx, nil)
 			if lc.validateHolding() == nil {
@@ -244,6 +254,9 @@ func (lc *lifecycle) register(ctx workflow.Context) error {
 // validateAnswer refuses, with the reason, an answer that comes too late,
 // twice, or after the opposite answer.
 func (lc *lifecycle) validateAnswer(ctx workflow.Context, ans Answer) error {
+	if lc.state == "" {
+		return errNotYet
+	}
 	if !ans.Accept && ans.Reason != models.DeclineNotThisTime && ans.Reason != models.DeclineRemoveMe {
 		return refused(RefusedBadAnswer, "a no needs a reason: not_this_time or remove_me")
 	}
@@ -267,6 +280,8 @@ func (lc *lifecycle) validateAnswer(ctx workflow.Context, ans Answer) error {
 // inside the lock period: then only the staff can take them off.
 func (lc *lifecycle) validateWithdraw(ctx workflow.Context, _ string) error {
 	switch lc.state {
+	case "":
+		return errNotYet
 	case models.StateConfirmed:
 		if !workflow.Now(ctx).Before(lc.plan.Schedule.LockFrom) {
 			return refused(RefusedLockPeriod, "inside the lock period only the election staff can cancel")
@@ -279,6 +294,9 @@ func (lc *lifecycle) validateWithdraw(ctx workflow.Context, _ string) error {
 }
 
 func (lc *lifecycle) validateHolding() error {
+	if lc.state == "" {
+		return errNotYet
+	}
 	if lc.state == models.StateInvited || lc.state == models.StateConfirmed {
 		return nil
 	}

@@ -436,3 +436,22 @@ func TestSendFallsBackToAnActivityWhenLocalPlanningKeepsFailing(t *testing.T) {
 		t.Fatalf("projection %+v: not invited", got)
 	}
 }
+
+// An answer that arrives while the lifecycle's first write is still being
+// retried (the database down after a fault) is refused as NotYet, which
+// the web app answers with "try again" (503), not as an unknown update.
+func TestAnAnswerBeforeTheLifecycleBeganIsRefusedAsNotYet(t *testing.T) {
+	le := newLifecycleEnv(t)
+	a := le.nominate(t, 0, 0)
+	le.OnActivity(le.acts.BeginLifecycle, mockCtx, mockAny).Return(activities.LifecyclePlan{}, errors.New("database is down"))
+	early := le.update(time.Second, workflows.AnswerUpdate, yes("link"))
+	// (The test environment fails a local activity's timed retries by
+	// itself, so the workflow's own outcome says nothing here.)
+	le.ExecuteWorkflow(workflows.Lifecycle, payload.LifecycleInput{AssignmentID: a.ID})
+	if !early.done || early.err == nil || workflows.Refusal(early.err) != "" || !strings.Contains(early.err.Error(), workflows.RefusedNotYet) {
+		t.Fatalf("an answer before the lifecycle began: %+v; want refused as %s, which is no refusal a person is told", early, workflows.RefusedNotYet)
+	}
+	if got := le.state(t, a.ID); got.State != models.StateNominated {
+		t.Fatalf("projection %+v: want nothing recorded", got)
+	}
+}
