@@ -149,6 +149,10 @@ type Election struct {
 	// AutoReplace invites the next person on the party's reserve list at
 	// once when a slot reopens.
 	AutoReplace bool `gorm:"default:true"`
+	// DayReplaceMinutes: a replacement searched for on the task day (a
+	// no-show) asks candidates for this long before it tells the station
+	// leader and the secretariat that nobody was found.
+	DayReplaceMinutes int `gorm:"default:60"`
 	// (The defaults above are the schema's: a zero value in Go means "the
 	// default" when an election is created.)
 	// QuotaSeed seeds the lot that settles equal d'Hondt quotients, so the

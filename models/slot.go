@@ -35,12 +35,13 @@ const (
 	StateNoShow    AssignmentState = "no_show"
 )
 
-// HoldsSlot tells whether a person in this state occupies the slot. The
+// HoldsSlot tells whether a person in this state occupies the slot. A
+// no-show does not: the slot is free for whoever replaces them on the day. The
 // database enforces one holder per slot and one held slot per person and
 // day with unique partial indexes over exactly these states.
 func (s AssignmentState) HoldsSlot() bool {
 	switch s {
-	case StateNominated, StateInvited, StateConfirmed, StateCompleted, StateNoShow:
+	case StateNominated, StateInvited, StateConfirmed, StateCompleted:
 		return true
 	}
 	return false
@@ -79,7 +80,33 @@ type Assignment struct {
 	AnsweredBy     string // link, sms, staff:<user id>
 	EndedAt        *time.Time
 	RemindersSent  int
-	UpdatedAt      time.Time
+	// Attendance is the check-in mark on the task day (AttendancePresent,
+	// AttendanceAbsent, or "" while unknown); AttendanceBy says who marked
+	// it ("staff:<user id>" or "leader:<participant id>").
+	Attendance   Attendance
+	AttendanceAt *time.Time
+	AttendanceBy string
+	UpdatedAt    time.Time
+}
+
+// Attendance is a confirmed person's check-in mark on the task day.
+type Attendance string
+
+const (
+	AttendanceUnknown Attendance = ""
+	AttendancePresent Attendance = "present"
+	AttendanceAbsent  Attendance = "absent"
+)
+
+// StationLeader is a person staff have named to lead a polling station or
+// work location in an election (e.g. the valgstyrer formand): through Min
+// side they see that station's staff and check them in, and nothing else.
+type StationLeader struct {
+	ElectionID    int64 `gorm:"primaryKey"`
+	StationID     int64 `gorm:"primaryKey"`
+	ParticipantID int64 `gorm:"primaryKey"`
+	CreatedBy     *int64
+	CreatedAt     time.Time
 }
 
 // Reserve puts a person on a party's reserve list for an election, for one

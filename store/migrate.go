@@ -753,4 +753,28 @@ CREATE TABLE mitid_logins (
 	used_at {{timestamp}}
 );
 CREATE INDEX mitid_logins_expires ON mitid_logins(expires_at)`},
+	// Election day (issue 20): the station leaders staff name per election
+	// and station; each confirmed person's check-in mark (present or
+	// absent, by whom, when); how long a replacement on the day may search
+	// before it tells the station leader and the secretariat. A no-show
+	// no longer holds the slot, so the replacement found on the day can
+	// take it.
+	{35, "election day: station leaders, check-in marks, a no-show frees the slot", `
+CREATE TABLE station_leaders (
+	election_id BIGINT NOT NULL REFERENCES elections(id) ON DELETE CASCADE,
+	station_id BIGINT NOT NULL REFERENCES polling_stations(id) ON DELETE CASCADE,
+	participant_id BIGINT NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
+	created_by BIGINT REFERENCES users(id) ON DELETE SET NULL,
+	created_at {{timestamp}} NOT NULL,
+	PRIMARY KEY (election_id, station_id, participant_id)
+);
+CREATE INDEX station_leaders_participant ON station_leaders(participant_id);
+ALTER TABLE assignments ADD COLUMN attendance TEXT NOT NULL DEFAULT '' CHECK (attendance IN ('', 'present', 'absent'));
+ALTER TABLE assignments ADD COLUMN attendance_at {{timestamp}};
+ALTER TABLE assignments ADD COLUMN attendance_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE elections ADD COLUMN day_replace_minutes INTEGER NOT NULL DEFAULT 60 CHECK (day_replace_minutes BETWEEN 5 AND 720);
+DROP INDEX assignments_one_holder_per_slot;
+DROP INDEX assignments_one_slot_per_day;
+CREATE UNIQUE INDEX assignments_one_holder_per_slot ON assignments(slot_id) WHERE state IN ('nominated', 'invited', 'confirmed', 'completed');
+CREATE UNIQUE INDEX assignments_one_slot_per_day ON assignments(participant_id, day) WHERE state IN ('nominated', 'invited', 'confirmed', 'completed')`},
 }

@@ -39,7 +39,7 @@ var (
 // holdingStates are the states in which a person holds a slot: exactly those
 // of the unique partial indexes (models.AssignmentState.HoldsSlot).
 var holdingStates = []models.AssignmentState{models.StateNominated, models.StateInvited, models.StateConfirmed,
-	models.StateCompleted, models.StateNoShow}
+	models.StateCompleted}
 
 // mayNominate: staff for every party and pool; a party secretary for their
 // own party, and only at their own stations when limited to some. stationID

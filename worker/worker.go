@@ -31,6 +31,7 @@ func Register(r sdkworker.Registry, c client.Client, acts *activities.Activities
 	r.RegisterWorkflow(workflows.MinSideLink)
 	r.RegisterWorkflow(workflows.Lifecycle)
 	r.RegisterWorkflow(workflows.Round)
+	r.RegisterWorkflow(workflows.DayReplacement)
 	r.RegisterWorkflow(workflows.Revalidation)
 	r.RegisterWorkflow(workflows.RetryMessage)
 	r.RegisterWorkflow(workflows.GroupMessage)

@@ -73,7 +73,11 @@ const (
 	AnswerUpdate   = "answer"   // the person's (or staff's on their behalf) yes or no
 	WithdrawUpdate = "withdraw" // the person cancels after saying yes
 	CancelUpdate   = "cancel"   // staff retract an invitation or remove a confirmed person
-	StatusQuery    = "status"
+	// CheckInUpdate marks a confirmed person present or absent on the task
+	// day (CheckIn); absent ends the lifecycle as a no-show and starts a
+	// DayReplacement.
+	CheckInUpdate = "checkin"
+	StatusQuery   = "status"
 	// RemoveSignal: re-validation found the person no longer eligible. A
 	// signal, not an update, because a workflow sends it.
 	RemoveSignal = "remove"
@@ -100,6 +104,13 @@ type Answer struct {
 	Accept bool
 	Reason models.DeclineReason
 	By     string
+}
+
+// CheckIn is a check-in mark on the task day. By is "staff:<user id>" or
+// "leader:<participant id>" (a station leader on Min side).
+type CheckIn struct {
+	Present bool
+	By      string
 }
 
 // Cancellation is staff's retraction or removal; By is "staff:<user id>".

@@ -70,3 +70,10 @@ func RetryMessageID(messageID string) string { return "message-retry-" + message
 func MinSideLinkID(linkID int64) string {
 	return fmt.Sprintf("minside-link-%d", linkID)
 }
+
+// DayReplacementID is the id of the search for someone to take the slot of
+// a person marked absent on the task day: one per absent assignment, so a
+// second start finds the first.
+func DayReplacementID(absentAssignmentID int64) string {
+	return fmt.Sprintf("day-replacement-assignment-%d", absentAssignmentID)
+}
