@@ -41,15 +41,34 @@ type Area struct {
 	Name string
 }
 
-// PollingStation is a valgsted; District is its afstemningsområde number.
+// StationKind tells a polling station (valgsted, with an afstemningsområde)
+// from a work location: a place where election work is done that is no
+// polling station (a postal-vote desk, the counting hall).
+type StationKind string
+
+const (
+	KindPollingStation StationKind = "polling_station"
+	KindWorkLocation   StationKind = "work_location"
+)
+
+// PollingStation is a valgsted or, by Kind, a work location. Slots, lists,
+// overviews and messages treat both alike; only a polling station has an
+// afstemningsområde number and goes into the election-system export.
 type PollingStation struct {
 	ID         int64
 	AreaID     int64
+	Kind       StationKind `gorm:"default:polling_station"`
 	Name       string
 	Address    string
 	PostalCode string
 	City       string
-	District   int
+	// District is the afstemningsområde number of a polling station; 0
+	// (NULL in the database) for a work location.
+	District int
+	// TaskTypeIDs are the task types done at a work location (the plan
+	// offers only these there); a polling station offers every task type.
+	// Loaded only where needed.
+	TaskTypeIDs []int64 `gorm:"-"`
 	// Version grows with every change: an edit based on an older version
 	// is refused, so two staff members cannot overwrite each other.
 	Version int

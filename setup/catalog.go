@@ -13,18 +13,16 @@ import (
 // The catalogue every election reuses: polling stations and their areas,
 // task types, parties and valggrupper.
 
-// Stations is the polling stations in district order.
+// Stations is the polling stations in district order, then the work
+// locations by name, with their task types.
 func (s *Service) Stations(ctx context.Context) ([]models.PollingStation, error) {
-	var stations []models.PollingStation
-	err := s.DB.WithContext(ctx).Order("district").Find(&stations).Error
-	return stations, err
+	return store.Stations(ctx, s.DB)
 }
 
-// Station is one polling station; models.ErrNotFound when there is none.
+// Station is one polling station or work location with its task types;
+// models.ErrNotFound when there is none.
 func (s *Service) Station(ctx context.Context, id int64) (models.PollingStation, error) {
-	var st models.PollingStation
-	err := first(s.DB.WithContext(ctx), &st, id)
-	return st, err
+	return store.Station(ctx, s.DB, id)
 }
 
 // SaveStation creates a station (ID 0) or changes one; a change based on

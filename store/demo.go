@@ -117,7 +117,9 @@ const demoQuotaSeed = 2026
 // SeedDemoPlan gives the demo election, when it has no slots yet, eight
 // tilforordnede per polling station on the election day, shared among the
 // council groups by d'Hondt, and two more for the volunteers' pool: enough
-// to nominate and launch a round at once in `valghalla dev`. (Tests seed
+// to nominate and launch a round at once in `valghalla dev`. It adds the
+// demo's two work locations, and staff slots at the counting hall: the
+// postal-vote desk is set up but not used by this election. (Tests seed
 // the demo without it and plan their own slots.)
 func SeedDemoPlan(ctx context.Context, db *gorm.DB, now time.Time) error {
 	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -133,10 +135,13 @@ func SeedDemoPlan(ctx context.Context, db *gorm.DB, now time.Time) error {
 		if err := tx.Model(&e).Update("quota_seed", demoQuotaSeed).Error; err != nil {
 			return err
 		}
+		if err := seedDemoWorkLocations(tx); err != nil {
+			return err
+		}
 		var stations []models.PollingStation
 		var parties []models.Party
 		var tf models.TaskType
-		if err := tx.Order("district").Find(&stations).Error; err != nil {
+		if err := tx.Where("kind = ?", models.KindPollingStation).Order(stationOrder).Find(&stations).Error; err != nil {
 			return err
 		}
 		if err := tx.Order("id").Find(&parties).Error; err != nil {
@@ -145,8 +150,70 @@ func SeedDemoPlan(ctx context.Context, db *gorm.DB, now time.Time) error {
 		if err := tx.Where("short_name = ?", "TF").First(&tf).Error; err != nil {
 			return err
 		}
-		return seedDemoSlots(tx, e, stations, parties, tf, now)
+		if err := seedDemoSlots(tx, e, stations, parties, tf, now); err != nil {
+			return err
+		}
+		return seedDemoCountingSlots(tx, e, now)
 	})
+}
+
+// The demo's work locations: places where election work is done that are
+// no polling stations, each with the task types done there.
+var demoWorkLocations = []struct {
+	name, address, taskType string
+}{
+	{"Brevstemmemodtagelse, Rådhuset", "Torvet 1", "BM"},
+	{"Fintælling, Rådhushallen", "Torvet 3", "FT"},
+}
+
+// seedDemoWorkLocations adds the demo's work locations unless there are
+// work locations already.
+func seedDemoWorkLocations(tx *gorm.DB) error {
+	var n int64
+	if err := tx.Model(&models.PollingStation{}).Where("kind = ?", models.KindWorkLocation).Count(&n).Error; err != nil || n > 0 {
+		return err
+	}
+	var area models.Area
+	if err := tx.Order("id").First(&area).Error; err != nil {
+		return err
+	}
+	for _, w := range demoWorkLocations {
+		var tt models.TaskType
+		if err := tx.Where("short_name = ?", w.taskType).First(&tt).Error; err != nil {
+			return err
+		}
+		st := models.PollingStation{AreaID: area.ID, Kind: models.KindWorkLocation, Name: w.name, Address: w.address,
+			PostalCode: "9990", City: "Sønderå", Version: 1, TaskTypeIDs: []int64{tt.ID}}
+		if err := tx.Omit("District").Create(&st).Error; err != nil {
+			return err
+		}
+		if err := saveStationTaskTypes(tx, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// seedDemoCountingSlots gives the counting hall four fintællere from the
+// municipality's staff pool on the election day.
+func seedDemoCountingSlots(tx *gorm.DB, e models.Election, now time.Time) error {
+	var hall models.PollingStation
+	var ft models.TaskType
+	var staff models.Party
+	if err := tx.Where("kind = ? AND name = ?", models.KindWorkLocation, demoWorkLocations[1].name).First(&hall).Error; err != nil {
+		return err
+	}
+	if err := tx.Where("short_name = ?", "FT").First(&ft).Error; err != nil {
+		return err
+	}
+	if err := tx.Where("kind = ?", models.Pool).Order("id DESC").First(&staff).Error; err != nil {
+		return err
+	}
+	slots := make([]models.Slot, 4)
+	for i := range slots {
+		slots[i] = models.Slot{ElectionID: e.ID, StationID: hall.ID, TaskTypeID: ft.ID, Day: e.ElectionDay, PartyID: staff.ID, CreatedAt: now}
+	}
+	return tx.Create(&slots).Error
 }
 
 func seedDemoSlots(tx *gorm.DB, e models.Election, stations []models.PollingStation, parties []models.Party, tf models.TaskType, now time.Time) error {

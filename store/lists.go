@@ -305,7 +305,7 @@ type ElectionSystemRow struct {
 
 // ElectionSystemExport returns the rows of the export to the election
 // system (the confirmed and completed people of the filter, or the states
-// it names) and records it in the audit log in the same transaction: one
+// it names, at polling stations: never at a work location) and records it in the audit log in the same transaction: one
 // entry for the export with its count, and one per person exported, so a
 // subject-access request finds it. Administrators and staff only, never
 // read-only staff nor party secretaries: it holds full CPR numbers.
@@ -321,6 +321,10 @@ func ElectionSystemExport(ctx context.Context, db *gorm.DB, actor models.User, e
 	if err != nil {
 		return nil, err
 	}
+	// Only polling stations are known to the election system: the people
+	// of a work location (the postal-vote desk, the counting hall) are not
+	// exported, nor counted, nor recorded as exported.
+	rows = slices.DeleteFunc(rows, func(r models.ListRow) bool { return !r.Station.IsPollingStation() })
 	out := make([]ElectionSystemRow, 0, len(rows))
 	for _, r := range rows {
 		number, err := models.ParseCPR(cprs[r.ParticipantID])

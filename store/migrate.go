@@ -18,6 +18,13 @@ type migration struct {
 	sql     string // statements separated by ";\n"; see dialectSQL for the placeholders
 }
 
+// migrationSteps run after the sql of the migration they are named by, in
+// the same transaction, for a change the dialects cannot spell alike.
+// Keyed by name, so renumbering a migration on a merge keeps its step.
+var migrationSteps = map[string]func(tx *gorm.DB, d Dialect) error{
+	"work locations beside polling stations": districtNullable,
+}
+
 // dialectSQL fills in the few types the dialects spell differently.
 func dialectSQL(d Dialect, sql string) string {
 	r := map[Dialect]*strings.Replacer{
@@ -88,6 +95,11 @@ func migrateTo(ctx context.Context, db *gorm.DB, log *slog.Logger, target int) e
 					continue
 				}
 				if err := tx.Exec(stmt).Error; err != nil {
+					return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+				}
+			}
+			if step := migrationSteps[m.name]; step != nil {
+				if err := step(tx, d); err != nil {
 					return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
 				}
 			}
@@ -777,4 +789,19 @@ DROP INDEX assignments_one_holder_per_slot;
 DROP INDEX assignments_one_slot_per_day;
 CREATE UNIQUE INDEX assignments_one_holder_per_slot ON assignments(slot_id) WHERE state IN ('nominated', 'invited', 'confirmed', 'completed');
 CREATE UNIQUE INDEX assignments_one_slot_per_day ON assignments(participant_id, day) WHERE state IN ('nominated', 'invited', 'confirmed', 'completed')`},
+	// Work locations (issue 20): a place that is no polling station (the
+	// postal-vote desk, the counting hall) is a row of polling_stations of
+	// kind 'work_location', so slots, lists and messages need no change. It
+	// has no afstemningsområde: district becomes nullable (UNIQUE still
+	// holds among polling stations, as both databases let NULLs repeat) and
+	// is NULL exactly for work locations. A work location's task types are
+	// the ones the plan offers there.
+	{36, "work locations beside polling stations", `
+ALTER TABLE polling_stations ADD COLUMN kind TEXT NOT NULL DEFAULT 'polling_station' CHECK (kind IN ('polling_station', 'work_location'));
+CREATE TABLE station_task_types (
+	station_id BIGINT NOT NULL REFERENCES polling_stations(id) ON DELETE CASCADE,
+	task_type_id BIGINT NOT NULL REFERENCES task_types(id) ON DELETE CASCADE,
+	PRIMARY KEY (station_id, task_type_id)
+);
+CREATE INDEX station_task_types_task_type ON station_task_types(task_type_id)`}, // and migrationSteps' districtNullable
 }

@@ -39,7 +39,11 @@ func LoadPlan(ctx context.Context, db *gorm.DB, actor models.User, electionID in
 		return p, err
 	}
 	p.Days = p.Election.TaskDays()
-	if err := db.Order("district").Find(&p.Stations).Error; err != nil {
+	if err := db.Find(&p.Stations).Error; err != nil {
+		return p, err
+	}
+	models.SortStations(p.Stations)
+	if err := withTaskTypes(db, p.Stations); err != nil {
 		return p, err
 	}
 	if err := db.Find(&p.TaskTypes).Error; err != nil {
@@ -177,6 +181,30 @@ func checkPlanCell(tx *gorm.DB, e models.Election, taskTypeID int64, day models.
 	return nil
 }
 
+// refuseNotOffered refuses slots of a task type at a work location that
+// does not do it. Only the stations that are to get slots are passed: a
+// work location's old slots of a task type it no longer has can still be
+// removed.
+func refuseNotOffered(tx *gorm.DB, taskTypeID int64, stationIDs []int64) error {
+	if len(stationIDs) == 0 {
+		return nil
+	}
+	var stations []models.PollingStation
+	if err := tx.Where("id IN ? AND kind = ?", uniq(stationIDs), models.KindWorkLocation).Find(&stations).Error; err != nil {
+		return err
+	}
+	if err := withTaskTypes(tx, stations); err != nil {
+		return err
+	}
+	models.SortStations(stations)
+	for _, st := range stations {
+		if !st.Offers(taskTypeID) {
+			return models.Refuse("error.plan.notatworklocation", st.Name)
+		}
+	}
+	return nil
+}
+
 func uniq(ids []int64) []int64 {
 	out := slices.Clone(ids)
 	slices.Sort(out)
@@ -231,6 +259,18 @@ func applyCells(tx *gorm.DB, e models.Election, taskTypeID int64, day models.Dat
 		stationIDs[i] = c.stationID
 	}
 	if err := checkPlanCell(tx, e, taskTypeID, day, stationIDs); err != nil {
+		return 0, 0, err
+	}
+	var filled []int64
+	for _, c := range cells {
+		for _, n := range c.target {
+			if n > 0 {
+				filled = append(filled, c.stationID)
+				break
+			}
+		}
+	}
+	if err := refuseNotOffered(tx, taskTypeID, filled); err != nil {
 		return 0, 0, err
 	}
 	current, err := cellSlots(tx, e.ID, taskTypeID, day, stationIDs)
@@ -422,9 +462,18 @@ func DistributeByQuota(ctx context.Context, db *gorm.DB, actor models.User, req 
 		if err := checkPlanCell(tx, e, req.TaskTypeID, req.Day, stationIDs); err != nil {
 			return err
 		}
+		var filled []int64
+		for id, n := range req.Counts {
+			if n > 0 {
+				filled = append(filled, id)
+			}
+		}
+		if err := refuseNotOffered(tx, req.TaskTypeID, filled); err != nil {
+			return err
+		}
 		// Stations in district order: the order the municipal spread fills.
 		var stations []models.PollingStation
-		if err := tx.Where("id IN ?", stationIDs).Order("district").Find(&stations).Error; err != nil {
+		if err := tx.Where("id IN ?", stationIDs).Order(stationOrder).Find(&stations).Error; err != nil {
 			return err
 		}
 		var agreed []int64

@@ -45,7 +45,7 @@ func AttendanceOf(ctx context.Context, db *gorm.DB, actor models.User, electionI
 		Joins("JOIN polling_stations s ON s.id = a.station_id").
 		Joins("JOIN task_types tt ON tt.id = a.task_type_id").
 		Where("a.election_id = ? AND a.state IN ?", electionID, attendanceStates).
-		Order("s.district, a.day, tt.name, a.id").Scan(&rows).Error
+		Order("s.district IS NULL, s.district, s.name, a.day, tt.name, a.id").Scan(&rows).Error
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/mail"
 	"slices"
 	"strings"
@@ -114,9 +113,9 @@ func PendingSecretaryRequests(ctx context.Context, db *gorm.DB, actor models.Use
 		v.PartyName, v.RequesterName = party.Name, requester.Name
 		var stations []models.PollingStation
 		db.Where("id IN (?)", db.Model(&models.SecretaryRequestStation{}).Select("station_id").Where("request_id = ?", r.ID)).
-			Order("district").Find(&stations)
+			Order(stationOrder).Find(&stations)
 		for _, s := range stations {
-			v.Stations = append(v.Stations, fmt.Sprintf("%d. %s", s.District, s.Name))
+			v.Stations = append(v.Stations, s.Label())
 		}
 		out[i] = v
 	}

@@ -197,7 +197,7 @@ func signupLinkView(db *gorm.DB, l models.SignupLink, now time.Time) (models.Sig
 		}
 	}
 	if len(l.StationIDs) > 0 {
-		if err := db.Where("id IN ?", l.StationIDs).Order("district").Find(&v.Stations).Error; err != nil {
+		if err := db.Where("id IN ?", l.StationIDs).Order(stationOrder).Find(&v.Stations).Error; err != nil {
 			return v, err
 		}
 	}
