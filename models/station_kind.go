@@ -30,14 +30,24 @@ func (s PollingStation) Label() string {
 func SortStations(stations []PollingStation) {
 	SortDanish(stations, func(s PollingStation) string { return s.Name })
 	slices.SortStableFunc(stations, func(a, b PollingStation) int {
-		switch ap, bp := a.IsPollingStation(), b.IsPollingStation(); {
-		case ap && bp:
-			return cmp.Compare(a.District, b.District)
-		case ap:
-			return -1
-		case bp:
-			return 1
+		if a.IsPollingStation() != b.IsPollingStation() || a.IsPollingStation() {
+			return CompareStations(a, b)
 		}
-		return 0
+		return 0 // two work locations keep their Danish order
 	})
+}
+
+// CompareStations orders polling stations by afstemningsområde before work
+// locations, and work locations among themselves by ID (SortStations sorts
+// them by name).
+func CompareStations(a, b PollingStation) int {
+	switch ap, bp := a.IsPollingStation(), b.IsPollingStation(); {
+	case ap && bp:
+		return cmp.Compare(a.District, b.District)
+	case ap:
+		return -1
+	case bp:
+		return 1
+	}
+	return cmp.Compare(a.ID, b.ID)
 }

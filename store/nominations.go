@@ -398,8 +398,8 @@ func PartySlots(ctx context.Context, db *gorm.DB, actor models.User, electionID,
 	}
 	slices.SortStableFunc(cells, func(a, b models.NominationCell) int {
 		switch {
-		case a.Station.District != b.Station.District:
-			return a.Station.District - b.Station.District
+		case a.Station.ID != b.Station.ID:
+			return models.CompareStations(a.Station, b.Station)
 		case a.TaskType.ID != b.TaskType.ID:
 			return int(a.TaskType.ID - b.TaskType.ID)
 		}

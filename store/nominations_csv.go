@@ -284,7 +284,7 @@ func findStation(stations []models.PollingStation, s string) (models.PollingStat
 	s = strings.TrimSpace(s)
 	if n, err := strconv.Atoi(s); err == nil {
 		for _, st := range stations {
-			if st.District == n {
+			if st.IsPollingStation() && st.District == n {
 				return st, true
 			}
 		}

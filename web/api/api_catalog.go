@@ -11,36 +11,53 @@ import (
 
 // The reusable catalogue: polling stations, task types and parties.
 
+// apiStation is a polling station or, by kind, a work location: no district
+// (null), and the task types done there.
 type apiStation struct {
-	ID         int64  `json:"id"`
-	AreaID     int64  `json:"area_id"`
-	AreaName   string `json:"area_name"`
-	Name       string `json:"name"`
-	Address    string `json:"address"`
-	PostalCode string `json:"postal_code"`
-	City       string `json:"city"`
-	District   int    `json:"district"`
-	Version    int    `json:"version"`
+	ID          int64              `json:"id"`
+	AreaID      int64              `json:"area_id"`
+	AreaName    string             `json:"area_name"`
+	Kind        models.StationKind `json:"kind"`
+	Name        string             `json:"name"`
+	Address     string             `json:"address"`
+	PostalCode  string             `json:"postal_code"`
+	City        string             `json:"city"`
+	District    *int               `json:"district"`
+	TaskTypeIDs []int64            `json:"task_type_ids"`
+	Version     int                `json:"version"`
 }
 
 // apiStationInput is a station as a client sends it; Version is the one a
-// change is based on (ignored when creating).
+// change is based on (ignored when creating). No kind is a polling station.
 type apiStationInput struct {
-	AreaID     int64  `json:"area_id"`
-	Name       string `json:"name"`
-	Address    string `json:"address"`
-	PostalCode string `json:"postal_code"`
-	City       string `json:"city"`
-	District   int    `json:"district"`
-	Version    int    `json:"version"`
+	AreaID      int64              `json:"area_id"`
+	Kind        models.StationKind `json:"kind"`
+	Name        string             `json:"name"`
+	Address     string             `json:"address"`
+	PostalCode  string             `json:"postal_code"`
+	City        string             `json:"city"`
+	District    *int               `json:"district"`
+	TaskTypeIDs []int64            `json:"task_type_ids"`
+	Version     int                `json:"version"`
 }
 
 func toAPIStation(st models.PollingStation, areas map[int64]string) apiStation {
-	return apiStation{ID: st.ID, AreaID: st.AreaID, AreaName: areas[st.AreaID], Name: st.Name, Address: st.Address,
-		PostalCode: st.PostalCode, City: st.City, District: st.District, Version: st.Version}
+	out := apiStation{ID: st.ID, AreaID: st.AreaID, AreaName: areas[st.AreaID], Kind: st.Kind, Name: st.Name, Address: st.Address,
+		PostalCode: st.PostalCode, City: st.City, TaskTypeIDs: st.TaskTypeIDs, Version: st.Version}
+	if out.Kind == "" {
+		out.Kind = models.KindPollingStation
+	}
+	if out.TaskTypeIDs == nil {
+		out.TaskTypeIDs = []int64{}
+	}
+	if st.District != 0 {
+		out.District = &st.District
+	}
+	return out
 }
 
-// apiStations lists the polling stations in district order.
+// apiStations lists the polling stations in district order, then the work
+// locations by name.
 func (s *server) apiStations(c *gin.Context) {
 	stations, err := s.Setup.Stations(c.Request.Context())
 	if err != nil {
@@ -66,8 +83,14 @@ func (s *server) apiSaveStation(c *gin.Context) {
 	if !bindJSON(c, &in) {
 		return
 	}
-	st := models.PollingStation{AreaID: in.AreaID, Name: in.Name, Address: in.Address, PostalCode: in.PostalCode,
-		City: in.City, District: in.District, Version: in.Version}
+	st := models.PollingStation{AreaID: in.AreaID, Kind: in.Kind, Name: in.Name, Address: in.Address, PostalCode: in.PostalCode,
+		City: in.City, TaskTypeIDs: in.TaskTypeIDs, Version: in.Version}
+	if in.District != nil {
+		st.District = *in.District
+		if st.District == 0 {
+			st.District = -1 // 0 is no number: refused as out of range, not taken as none
+		}
+	}
 	status, id, ok := saveTarget(c)
 	if !ok {
 		return

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 
@@ -116,7 +115,7 @@ func (s *server) renderGroupMessages(c *gin.Context, status int, form groupMessa
 	t := site.T(c)
 	var stationChoices, taskTypeChoices, partyChoices, stateChoices []choice
 	for _, st := range v.Stations {
-		stationChoices = append(stationChoices, form.choice("station", strconv.FormatInt(st.ID, 10), fmt.Sprintf("%d. %s", st.District, st.Name)))
+		stationChoices = append(stationChoices, form.choice("station", strconv.FormatInt(st.ID, 10), st.Label()))
 	}
 	for _, tt := range v.TaskTypes {
 		taskTypeChoices = append(taskTypeChoices, form.choice("tasktype", strconv.FormatInt(tt.ID, 10), tt.Name))

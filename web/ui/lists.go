@@ -32,7 +32,7 @@ type listColumn struct {
 
 var listColumns = []listColumn{
 	{"valgsted", "lists.col.station", func(r models.ListRow, _ func(string, ...any) string) any { return r.Station.Name }},
-	{"omraade", "lists.col.district", func(r models.ListRow, _ func(string, ...any) string) any { return r.Station.District }},
+	{"omraade", "lists.col.district", func(r models.ListRow, _ func(string, ...any) string) any { return districtCell(r.Station) }},
 	{"opgave", "lists.col.tasktype", func(r models.ListRow, _ func(string, ...any) string) any { return r.TaskType.Name }},
 	{"dag", "lists.col.day", func(r models.ListRow, _ func(string, ...any) string) any { return exportDate(r.Day) }},
 	{"parti", "lists.col.party", func(r models.ListRow, _ func(string, ...any) string) any { return partyLabel(r.Party) }},
@@ -174,7 +174,7 @@ func (s *server) lists(c *gin.Context) {
 	t := site.T(c)
 	var stations, taskTypes, parties, states, columns []choice
 	for _, st := range scope.Stations {
-		stations = append(stations, form.choice("valgsted", strconv.FormatInt(st.ID, 10), strconv.Itoa(st.District)+". "+st.Name))
+		stations = append(stations, form.choice("valgsted", strconv.FormatInt(st.ID, 10), st.Label()))
 	}
 	for _, tt := range scope.TaskTypes {
 		taskTypes = append(taskTypes, form.choice("opgave", strconv.FormatInt(tt.ID, 10), tt.Name))
@@ -268,4 +268,13 @@ func (s *server) writeExport(c *gin.Context, electionID int64, list, format stri
 	c.Header("Content-Disposition", `attachment; filename="`+name+`"`)
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, contentType, buf.Bytes())
+}
+
+// districtCell is a station's afstemningsområde in a list's cell: empty for
+// a work location, which has none.
+func districtCell(st models.PollingStation) any {
+	if st.District == 0 {
+		return ""
+	}
+	return st.District
 }

@@ -1,8 +1,6 @@
 package ui
 
 import (
-	"strconv"
-
 	"github.com/gin-gonic/gin"
 
 	"github.com/valghalla/valghalla/models"
@@ -49,12 +47,12 @@ func (s *server) stationSheets(c *gin.Context) {
 	var sheets []export.Sheet
 	for i, r := range rows {
 		if i == 0 || r.Station.ID != rows[i-1].Station.ID {
-			sheets = append(sheets, export.Sheet{Name: strconv.Itoa(r.Station.District) + ". " + r.Station.Name,
+			sheets = append(sheets, export.Sheet{Name: r.Station.Label(),
 				Header: header, Wide: []int{len(header) - 1}})
 		}
 		row := []any{r.Name, r.TaskType.Name, partyShort(r.Party), r.Mobile, protectedMark(r.Protected, t), ""}
 		sheets[len(sheets)-1].Rows = append(sheets[len(sheets)-1].Rows, row)
-		flat.Rows = append(flat.Rows, append([]any{r.Station.Name, r.Station.District}, row...))
+		flat.Rows = append(flat.Rows, append([]any{r.Station.Name, districtCell(r.Station)}, row...))
 	}
 	if len(sheets) == 0 {
 		sheets = []export.Sheet{{Name: t("lists.stations.title"), Header: header}}
@@ -107,7 +105,7 @@ func (s *server) dietList(c *gin.Context) {
 	sheet := export.Sheet{Name: t("lists.diet.title"), Header: []string{t("lists.col.station"), t("lists.col.district"),
 		t("lists.col.name"), t("lists.col.tasktype"), t("lists.col.day"), t("lists.col.diet"), t("protect.col")}}
 	for _, r := range rows {
-		sheet.Rows = append(sheet.Rows, []any{r.Station.Name, r.Station.District, r.Name, r.TaskType.Name, exportDate(r.Day), r.SpecialDiet,
+		sheet.Rows = append(sheet.Rows, []any{r.Station.Name, districtCell(r.Station), r.Name, r.TaskType.Name, exportDate(r.Day), r.SpecialDiet,
 			protectedMark(r.Protected, t)})
 	}
 	s.writeExport(c, e.ID, string(people.DietList), format, []export.Sheet{sheet}, sheet)

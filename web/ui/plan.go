@@ -38,6 +38,11 @@ type planRow struct {
 	Quota      int
 	Overridden bool
 	CellURL    string
+	// Offered is false at a work location without this task type (shown
+	// only while old slots are left there, to be removed); FirstWork
+	// marks the first work location, under a heading of its own.
+	Offered   bool
+	FirstWork bool
 }
 
 // planView is what plan.html and plan_cell.html show.
@@ -47,6 +52,7 @@ type planView struct {
 	Day      models.Date
 	Columns  []models.Party // council groups, then pools
 	Rows     []planRow
+	Span     int // the grid's columns, for a heading row across it
 	Summary  []summaryRow
 	Records  []models.QuotaRecord
 	Stations map[int64]string
@@ -85,6 +91,7 @@ func (s *server) loadPlanView(c *gin.Context, electionID, taskTypeID int64, day 
 	plan := page.Plan
 	v.Plan, v.TaskType, v.Day, v.Records = plan, page.TaskType, page.Day, page.Records
 	v.Columns = append(slices.Clone(plan.Groups), plan.Pools...)
+	v.Span = len(v.Columns) + 4
 	v.Stations = map[int64]string{}
 	for _, st := range plan.Stations {
 		v.Stations[st.ID] = st.Name
@@ -93,10 +100,16 @@ func (s *server) loadPlanView(c *gin.Context, electionID, taskTypeID int64, day 
 		return v, nil
 	}
 	v.GridURL = planURL(electionID, v.TaskType.ID, v.Day)
+	work := false
 	for _, st := range plan.Stations {
 		cell := models.PlanCell{StationID: st.ID, TaskTypeID: v.TaskType.ID, Day: v.Day}
+		offered := st.Offers(v.TaskType.ID)
+		if !offered && plan.Total(cell).Slots == 0 {
+			continue // a work location where this task type is not done
+		}
 		row := planRow{Station: st, Total: plan.Total(cell), Quota: plan.QuotaSlots(cell), Overridden: plan.Overridden(cell),
-			CellURL: cellURL(electionID, cell)}
+			CellURL: cellURL(electionID, cell), Offered: offered, FirstWork: !st.IsPollingStation() && !work}
+		work = work || !st.IsPollingStation()
 		for _, p := range v.Columns {
 			row.Counts = append(row.Counts, plan.Count(cell, p.ID))
 		}
