@@ -85,3 +85,43 @@ func TestWorkLocationFormAndPlan(t *testing.T) {
 		t.Error("the tilforordnet grid offers the counting hall, which does no such task")
 	}
 }
+
+// The API sets up a work location like a station: a kind, no district
+// (null), its task types; a polling station without a district is refused.
+func TestAPIWorkLocation(t *testing.T) {
+	f := newFixture(t, storetest.SQLite(t), false)
+	staff := f.tokens(t)[models.RoleStaff]
+	var area models.Area
+	f.db.Order("id").First(&area)
+	var bm models.TaskType
+	f.db.Where("short_name = ?", "BM").First(&bm)
+	in := map[string]any{"area_id": area.ID, "kind": "work_location", "name": "Brevstemmemodtagelse, Rådhuset", "address": "Torvet 1",
+		"postal_code": "9990", "city": "Sønderå", "task_type_ids": []int64{bm.ID}}
+	var out struct {
+		ID          int64
+		Kind        string
+		District    *int
+		TaskTypeIDs []int64 `json:"task_type_ids"`
+	}
+	res := staff.do(http.MethodPost, "/api/v1/stations", in)
+	res.decode(t, &out)
+	if res.Status != http.StatusCreated || out.Kind != "work_location" || out.District != nil || len(out.TaskTypeIDs) != 1 || out.TaskTypeIDs[0] != bm.ID {
+		t.Fatalf("create a work location: %d %s", res.Status, res.Body)
+	}
+	in["kind"], in["name"] = "polling_station", "Nyskolen"
+	if res := staff.do(http.MethodPost, "/api/v1/stations", in); res.Status != http.StatusUnprocessableEntity ||
+		!strings.Contains(res.errText(t), "Et valgsted skal have et afstemningsområde nr.") {
+		t.Errorf("a polling station without a district: %d %s", res.Status, res.Body)
+	}
+	var list []struct {
+		ID       int64
+		Kind     string
+		District *int
+	}
+	res = staff.do(http.MethodGet, "/api/v1/stations", nil)
+	res.decode(t, &list)
+	if last := list[len(list)-1]; res.Status != http.StatusOK || len(list) != 8 || last.ID != out.ID || last.District != nil ||
+		list[0].Kind != "polling_station" || list[0].District == nil {
+		t.Errorf("stations: %d %s", res.Status, res.Body)
+	}
+}
