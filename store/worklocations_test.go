@@ -288,3 +288,43 @@ func TestWorkLocationMigrationKeepsStationsAndWhatReferencesThem(t *testing.T) {
 		})
 	}
 }
+
+// `valghalla dev` shows work locations: the demo plan adds the postal-vote
+// desk and the counting hall, and gives only the hall slots, of its own
+// task type.
+func TestDemoPlanHasWorkLocations(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *gorm.DB) {
+		now := time.Now().UTC()
+		if _, err := store.SeedDemo(ctx, db, now); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.SeedDemoPlan(ctx, db, now); err != nil {
+			t.Fatal(err)
+		}
+		all, err := store.Stations(ctx, db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var work []models.PollingStation
+		for _, st := range all {
+			if !st.IsPollingStation() {
+				work = append(work, st)
+			}
+		}
+		if len(all) != 9 || len(work) != 2 || work[0].Name != "Brevstemmemodtagelse, Rådhuset" || len(work[0].TaskTypeIDs) != 1 {
+			t.Fatalf("demo stations %+v", all)
+		}
+		for _, w := range work {
+			var slots []models.Slot
+			db.Where("station_id = ?", w.ID).Find(&slots)
+			for _, s := range slots {
+				if !w.Offers(s.TaskTypeID) {
+					t.Errorf("%s has a slot of task type %d it does not do", w.Name, s.TaskTypeID)
+				}
+			}
+			if want := map[bool]int{true: 0, false: 4}[w.Name == work[0].Name]; len(slots) != want {
+				t.Errorf("%s: %d slots, want %d", w.Name, len(slots), want)
+			}
+		}
+	})
+}
