@@ -13,10 +13,10 @@ const (
 	KindEveningReminder          = "evening_reminder"
 	// KindMorningReminder goes on the task day, a couple of hours before
 	// the task starts (LifecycleSchedule.MorningReminder).
-	KindMorningReminder = "morning_reminder"
-	KindRetractedInvitation      = "retracted_invitation"
-	KindRemovedFromTask          = "removed_from_task"
-	KindRemovedByValidation      = "removed_by_validation"
+	KindMorningReminder     = "morning_reminder"
+	KindRetractedInvitation = "retracted_invitation"
+	KindRemovedFromTask     = "removed_from_task"
+	KindRemovedByValidation = "removed_by_validation"
 )
 
 // LifecycleFields are the merge fields every lifecycle message offers.

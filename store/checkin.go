@@ -256,3 +256,41 @@ func RemoveStationLeader(ctx context.Context, db *gorm.DB, actor models.User, el
 			Detail: fmt.Sprintf("election %d, station %d: removed as station leader", electionID, stationID)})
 	})
 }
+
+// CheckInPlace reads an election and one of its stations (a station with
+// at least one slot in the election); models.ErrNotFound otherwise.
+func CheckInPlace(ctx context.Context, db *gorm.DB, electionID, stationID int64) (models.Election, models.PollingStation, error) {
+	var e models.Election
+	var st models.PollingStation
+	db = db.WithContext(ctx)
+	if err := db.First(&e, electionID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		return e, st, models.ErrNotFound
+	} else if err != nil {
+		return e, st, err
+	}
+	var n int64
+	if err := db.Model(&models.Slot{}).Where("election_id = ? AND station_id = ?", electionID, stationID).Count(&n).Error; err != nil {
+		return e, st, err
+	}
+	if n == 0 {
+		return e, st, models.ErrNotFound
+	}
+	return e, st, db.First(&st, stationID).Error
+}
+
+// CheckInStations reads an election and the stations it has slots at, by
+// name; models.ErrNotFound for no election.
+func CheckInStations(ctx context.Context, db *gorm.DB, electionID int64) (models.Election, []models.PollingStation, error) {
+	var e models.Election
+	var sts []models.PollingStation
+	db = db.WithContext(ctx)
+	if err := db.First(&e, electionID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		return e, nil, models.ErrNotFound
+	} else if err != nil {
+		return e, nil, err
+	}
+	err := db.Where("id IN (?)", db.Model(&models.Slot{}).Select("station_id").Where("election_id = ?", electionID)).
+		Find(&sts).Error
+	models.SortDanish(sts, func(s models.PollingStation) string { return s.Name })
+	return e, sts, err
+}

@@ -156,8 +156,8 @@ type lifecycle struct {
 	endMessage string // the message kind the person gets when the lifecycle ends this way
 	replacedBy string
 	unwritten  []payload.Transition // steps taken, not yet in the projection
-	attendance models.Attendance     // the day's check-in mark
-	dayOver    bool                  // completed or no-show at CompleteAt: nothing more to do
+	attendance models.Attendance    // the day's check-in mark
+	dayOver    bool                 // completed or no-show at CompleteAt: nothing more to do
 	writing    workflow.Mutex
 }
 

@@ -56,7 +56,6 @@ type Transition struct {
 // the task day: a step that never overrides a mark staff made themselves.
 const DayOver = "day over"
 
-
 // MemoRound is the memo field with the id of the round that started a
 // lifecycle.
 const MemoRound = "round"
