@@ -17,8 +17,9 @@ type Station struct {
 	Station  models.PollingStation
 	People   []models.StationPerson
 	Counts   models.CheckInCounts
-	// Leaders: staff only (a leader is shown none).
-	Leaders []models.StationLeaderRow
+	// Leaders and Candidates (the station's people, once each, whom staff
+	// may name): staff only (a leader is shown none).
+	Leaders, Candidates []models.StationLeaderRow
 	// MayMark: the actor may mark (staff who write, or the leader).
 	MayMark bool
 }
@@ -48,6 +49,13 @@ func (s *Service) StationStaff(ctx context.Context, actor Actor, electionID, sta
 	out.Counts = counts[stationID]
 	out.MayMark = actor.User == nil || actor.staffWrites()
 	if actor.User != nil {
+		seen := map[int64]bool{}
+		for _, p := range out.People {
+			if !seen[p.ParticipantID] {
+				seen[p.ParticipantID] = true
+				out.Candidates = append(out.Candidates, models.StationLeaderRow{ParticipantID: p.ParticipantID, Name: p.Name})
+			}
+		}
 		out.Leaders, err = store.StationLeaders(ctx, s.DB, electionID, stationID)
 	}
 	return out, err

@@ -26,7 +26,7 @@ var checkInNotices = []string{"checkin.saved.present", "checkin.saved.absent", "
 // checkInView is a station's check-in list (staff's or a leader's page).
 type checkInView struct {
 	Page
-	electionday.Station
+	List    electionday.Station
 	Action  string // where the marks are posted
 	Notice  string
 	Refusal string
@@ -94,7 +94,7 @@ func (s *server) renderStaffCheckIn(c *gin.Context, status int, notice, refused 
 	if s.checkInRefused(c, err, func(int, refusal) { s.fail(c, err) }) {
 		return
 	}
-	s.renderView(c, status, "checkin_station.html", "checkin.station.title", &checkInView{Station: st,
+	s.renderView(c, status, "checkin_station.html", "checkin.station.title", &checkInView{List: st,
 		Action: staffCheckInPath(p[0], p[1]), Notice: notice, Refusal: refused, MayLead: site.StaffWrite.Allows(site.User(c))})
 }
 
@@ -179,7 +179,7 @@ func (s *server) renderLeaderCheckIn(c *gin.Context, status int, notice, refused
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	s.renderView(c, status, "minside_station.html", "checkin.station.title", &checkInView{Station: st,
+	s.renderView(c, status, "minside_station.html", "checkin.station.title", &checkInView{List: st,
 		Action: leaderCheckInPath(p[0], p[1]), Notice: notice, Refusal: refused,
 		Self: minSidePath, Name: vol.Name, Contact: s.secretariat(c)})
 }
