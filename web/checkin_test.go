@@ -109,6 +109,14 @@ func TestCheckInByStaffAndByTheStationLeader(t *testing.T) {
 		if rec := f.volunteer(t, f.bo).do(http.MethodGet, mine, nil); rec.Code != http.StatusNotFound {
 			t.Fatalf("Bo on Ida's station: %d, want 404", rec.Code)
 		}
+		// On a task day the overview shows the day's counts per station.
+		today := models.DateOf(now.In(models.Copenhagen))
+		must(t, db.Model(&f.election).Update("election_day", today).Error)
+		must(t, db.Model(&models.Assignment{}).Where("id = ?", carls.ID).Update("day", today).Error)
+		if rec := staff.do(http.MethodGet, "/oversigt?valg="+itoa(f.election.ID), nil); rec.Code != http.StatusOK ||
+			!strings.Contains(rec.Body.String(), "Fremmøde i dag") || !strings.Contains(rec.Body.String(), base+"/"+itoa(stB.ID)) {
+			t.Fatalf("overview on the day: %d", rec.Code)
+		}
 		// A read-only user sees the list without buttons and may not mark.
 		reader := f.loggedIn(t, models.RoleReadOnly)
 		if rec := reader.do(http.MethodGet, base+"/"+itoa(stA.ID), nil); rec.Code != http.StatusOK || strings.Contains(rec.Body.String(), `value="ikke-moedt"`) {
