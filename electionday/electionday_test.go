@@ -97,6 +97,19 @@ func TestLeaderChecksInOnlyAtTheirStation(t *testing.T) {
 	if err != nil || len(st.People) != 1 || st.People[0].Name != "Person 1" || st.Leaders != nil || !st.MayMark {
 		t.Fatalf("her station's list %+v, %v", st, err)
 	}
+	// A person with address protection: a leader gets no phone number, staff do.
+	var p models.Participant
+	w.db.First(&p, w.e.People[0].ID)
+	p.Mobile, p.ProtectedAddress = models.NewSecret("+4520000001"), true
+	if err := w.db.Save(&p).Error; err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := w.svc.StationStaff(ctx, leader, w.e.Election.ID, w.e.Stations[0].ID); st.People[0].Phone != "" {
+		t.Errorf("a leader sees a protected person's phone %q", st.People[0].Phone)
+	}
+	if st, _ := w.svc.StationStaff(ctx, electionday.AsStaff(w.e.Staff), w.e.Election.ID, w.e.Stations[0].ID); st.People[0].Phone != "+4520000001" {
+		t.Errorf("staff see %q, want the phone", st.People[0].Phone)
+	}
 	// A closed election: the leader sees nothing more.
 	w.db.Model(&w.e.Election).Update("state", models.ElectionClosed)
 	if err := w.svc.CheckIn(ctx, leader, w.ida.ID, true); !errors.Is(err, models.ErrNotFound) {

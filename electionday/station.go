@@ -48,6 +48,13 @@ func (s *Service) StationStaff(ctx context.Context, actor Actor, electionID, sta
 	}
 	out.Counts = counts[stationID]
 	out.MayMark = actor.User == nil || actor.staffWrites()
+	if actor.User == nil {
+		for i := range out.People {
+			if out.People[i].Protected {
+				out.People[i].Phone = ""
+			}
+		}
+	}
 	if actor.User != nil {
 		seen := map[int64]bool{}
 		for _, p := range out.People {

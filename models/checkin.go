@@ -23,6 +23,9 @@ type StationPerson struct {
 	StartTime     string
 	State         AssignmentState
 	Attendance    Attendance
+	// Protected: name and address protection. A station leader is shown
+	// no phone number of theirs (as a party secretary is shown none).
+	Protected bool
 }
 
 // CheckInCounts is a station's day so far among the people expected:

@@ -84,7 +84,7 @@ func StationStaff(ctx context.Context, db *gorm.DB, electionID, stationID int64)
 			taskTypes[a.TaskTypeID] = tt
 		}
 		out = append(out, models.StationPerson{AssignmentID: a.ID, ParticipantID: p.ID, Name: p.Name, Phone: p.Mobile.Reveal(),
-			TaskType: tt.Name, StartTime: tt.StartTime, State: a.State, Attendance: a.Attendance})
+			TaskType: tt.Name, StartTime: tt.StartTime, State: a.State, Attendance: a.Attendance, Protected: p.ProtectedAddress})
 	}
 	models.SortDanish(out, func(p models.StationPerson) string { return p.Name })
 	return out, nil
@@ -94,7 +94,7 @@ func StationStaff(ctx context.Context, db *gorm.DB, electionID, stationID int64)
 // them (models.ContactOf).
 func contactFor(db *gorm.DB, participantID, partyID int64) (models.Participant, error) {
 	var p models.Participant
-	if err := db.Select("id", "name", "mobile", "email").First(&p, participantID).Error; err != nil {
+	if err := db.Select("id", "name", "mobile", "email", "protected_address").First(&p, participantID).Error; err != nil {
 		return p, err
 	}
 	var m models.PartyMembership
