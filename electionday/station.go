@@ -56,12 +56,8 @@ func (s *Service) StationStaff(ctx context.Context, actor Actor, electionID, sta
 		}
 	}
 	if actor.User != nil {
-		seen := map[int64]bool{}
-		for _, p := range out.People {
-			if !seen[p.ParticipantID] {
-				seen[p.ParticipantID] = true
-				out.Candidates = append(out.Candidates, models.StationLeaderRow{ParticipantID: p.ParticipantID, Name: p.Name})
-			}
+		if out.Candidates, err = store.StationLeaderCandidates(ctx, s.DB, electionID, stationID); err != nil {
+			return out, err
 		}
 		out.Leaders, err = store.StationLeaders(ctx, s.DB, electionID, stationID)
 	}

@@ -294,3 +294,15 @@ func CheckInStations(ctx context.Context, db *gorm.DB, electionID int64) (models
 	models.SortDanish(sts, func(s models.PollingStation) string { return s.Name })
 	return e, sts, err
 }
+
+// StationLeaderCandidates lists, once each by name, the people staff may
+// name leaders of an election's station: everyone assigned there
+// (nominated to completed), so a leader can be named before the day.
+func StationLeaderCandidates(ctx context.Context, db *gorm.DB, electionID, stationID int64) ([]models.StationLeaderRow, error) {
+	var out []models.StationLeaderRow
+	err := db.WithContext(ctx).Table("assignments AS a").Distinct("a.participant_id", "p.name").
+		Joins("JOIN participants p ON p.id = a.participant_id").
+		Where("a.election_id = ? AND a.station_id = ? AND a.state IN ?", electionID, stationID, holdingStates).Scan(&out).Error
+	models.SortDanish(out, func(r models.StationLeaderRow) string { return r.Name })
+	return out, err
+}

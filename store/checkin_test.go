@@ -81,6 +81,9 @@ func TestStationLeadersAreNamedAmongTheStationsPeople(t *testing.T) {
 		a0 := storetest.Nominate(t, db, e.Slots[0], e.People[0].ID) // Skole 1
 		storetest.Nominate(t, db, e.Slots[1], e.People[1].ID)       // Skole 2
 		st := e.Stations[0].ID
+		if cands, err := store.StationLeaderCandidates(ctx, db, e.Election.ID, st); err != nil || len(cands) != 1 || cands[0].ParticipantID != e.People[0].ID {
+			t.Fatalf("candidates %+v, %v; want person 1 (nominated there) only", cands, err)
+		}
 		var ue *models.UserError
 		if err := store.NameStationLeader(ctx, db, e.Staff, e.Election.ID, st, e.People[1].ID, now); !errors.As(err, &ue) {
 			t.Fatalf("naming a person of another station: %v, want a refusal", err)
