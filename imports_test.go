@@ -35,7 +35,7 @@ type layerRule struct {
 }
 
 // useCases are the use-case layer: one package per area, side by side.
-var useCases = []string{"recruit", "accounts", "setup", "people", "messaging", "signup", "selfservice", "mitid", "usecases"}
+var useCases = []string{"recruit", "accounts", "setup", "people", "messaging", "signup", "selfservice", "mitid", "electionday", "usecases"}
 
 var product = append([]string{"web", "workflows", "activities", "worker", "store", "providers", "fakes", "devserver", "bench", "cmd", "vault", "locale"}, useCases...)
 

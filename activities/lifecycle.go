@@ -69,6 +69,14 @@ func (a *Activities) beginLifecycle(ctx context.Context, assignmentID int64, sta
 func (a *Activities) RecordTransitions(ctx context.Context, ts []payload.Transition) error {
 	for _, t := range ts {
 		var err error
+		if t.Attendance != models.AttendanceUnknown {
+			if err = store.RecordAttendance(ctx, a.DB, t.AssignmentID, t.Attendance, t.By, a.now()); err != nil {
+				return err
+			}
+			if t.To == "" {
+				continue
+			}
+		}
 		if t.Reminded {
 			err = store.RecordReminder(ctx, a.DB, t.AssignmentID, a.now())
 		} else {

@@ -25,6 +25,15 @@ type LifecycleSchedule struct {
 	// TaskReminder and EveningReminder go to the confirmed (zero: none).
 	TaskReminder    time.Time
 	EveningReminder time.Time
+	// MorningReminder goes to the confirmed on the task day itself,
+	// morningLead before the task starts but not before 06:00 (zero: none).
+	MorningReminder time.Time
+	// CheckInFrom is when a confirmed person may be checked in: 00:00 in
+	// Copenhagen of the task day. Not "a few hours before the task": the
+	// valgstyrere meet an hour or more before the polls open to set up, and
+	// a station leader checks in the early arrivals as they come; a mark
+	// on the wrong day is what must be refused.
+	CheckInFrom time.Time
 	// CompleteAt: a confirmed lifecycle is completed when the task day is
 	// over.
 	CompleteAt time.Time
@@ -35,6 +44,10 @@ type LifecycleSchedule struct {
 const (
 	reminderHour = 10
 	eveningHour  = 18
+	// The morning reminder: two hours before the task (time to get there
+	// on the bus), never before 06:00.
+	morningLead     = 2 * time.Hour
+	earliestMorning = 6
 )
 
 // ParseReminderDays parses "14, 7, 3" (days before the election on which an
@@ -115,7 +128,16 @@ func ScheduleLifecycle(e Election, taskType TaskType, day Date, invitedAt time.T
 		if e.EveningReminder {
 			s.EveningReminder, _ = civilTime(day.AddDays(-1), "", eveningHour)
 		}
+		six, _ := civilTime(day, "", earliestMorning)
+		s.MorningReminder = start.Add(-morningLead)
+		if s.MorningReminder.Before(six) {
+			s.MorningReminder = six
+		}
+		if !s.MorningReminder.Before(start) {
+			s.MorningReminder = time.Time{} // a task that starts before 06:00: the evening reminder said it
+		}
 	}
+	s.CheckInFrom = day.In(Copenhagen).UTC()
 	s.CompleteAt = day.AddDays(1).In(Copenhagen).UTC()
 	return s, nil
 }
@@ -149,6 +171,7 @@ func (s LifecycleSchedule) Compressed(factor float64) LifecycleSchedule {
 	c := s
 	c.Deadline, c.TaskStart, c.LockFrom = squeeze(s.Deadline), squeeze(s.TaskStart), squeeze(s.LockFrom)
 	c.TaskReminder, c.EveningReminder, c.CompleteAt = squeeze(s.TaskReminder), squeeze(s.EveningReminder), squeeze(s.CompleteAt)
+	c.MorningReminder, c.CheckInFrom = squeeze(s.MorningReminder), squeeze(s.CheckInFrom)
 	c.Reminders = make([]time.Time, len(s.Reminders))
 	for i, r := range s.Reminders {
 		c.Reminders[i] = squeeze(r)

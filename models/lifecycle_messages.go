@@ -11,9 +11,12 @@ const (
 	KindCancellationConfirmation = "cancellation_confirmation"
 	KindTaskReminder             = "task_reminder"
 	KindEveningReminder          = "evening_reminder"
-	KindRetractedInvitation      = "retracted_invitation"
-	KindRemovedFromTask          = "removed_from_task"
-	KindRemovedByValidation      = "removed_by_validation"
+	// KindMorningReminder goes on the task day, a couple of hours before
+	// the task starts (LifecycleSchedule.MorningReminder).
+	KindMorningReminder     = "morning_reminder"
+	KindRetractedInvitation = "retracted_invitation"
+	KindRemovedFromTask     = "removed_from_task"
+	KindRemovedByValidation = "removed_by_validation"
 )
 
 // LifecycleFields are the merge fields every lifecycle message offers.
@@ -113,6 +116,18 @@ Valgsekretariatet, [site:name]
 I morgen er du [task:name] ved [election:name] på [station:name], [station:address], [task:time].
 
 Tak fordi du hjælper.
+
+Med venlig hilsen
+Valgsekretariatet, [site:name]
+`},
+	KindMorningReminder: {"I dag: [election:name]", `Kære [participant:name],
+
+I dag er du [task:name] ved [election:name].
+
+Hvor: [station:name], [station:address]
+Hvornår: [task:time]
+
+Meld dig hos valgstyreren, når du kommer. Er du forhindret, så ring straks til valgsekretariatet på [site:phone].
 
 Med venlig hilsen
 Valgsekretariatet, [site:name]

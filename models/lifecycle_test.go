@@ -112,3 +112,33 @@ func TestLifecycleDefaultsParseAndMayGoByEmail(t *testing.T) {
 		}
 	}
 }
+
+// The morning reminder: two hours before the task, never before 06:00 in
+// Copenhagen, none for a task that starts before 06:00 or whose type
+// sends no reminders; check-in opens at 00:00 of the task day.
+func TestMorningReminderAndCheckInWindow(t *testing.T) {
+	e := Election{ElectionDay: NewDate(2024, 6, 9), AnswerDays: 14}
+	invited := time.Date(2024, 5, 1, 12, 30, 0, 0, time.UTC)
+	local := func(h, m int) time.Time { return time.Date(2024, 6, 9, h, m, 0, 0, Copenhagen) }
+	for _, c := range []struct {
+		start     string
+		reminders bool
+		want      time.Time
+	}{
+		{"07:00", true, local(6, 0)},
+		{"10:30", true, local(8, 30)},
+		{"05:30", true, time.Time{}},
+		{"10:30", false, time.Time{}},
+	} {
+		s, err := ScheduleLifecycle(e, TaskType{StartTime: c.start, Reminders: c.reminders}, e.ElectionDay, invited)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !s.MorningReminder.Equal(c.want) {
+			t.Errorf("task at %s (reminders %v): morning reminder %v, want %v", c.start, c.reminders, s.MorningReminder, c.want)
+		}
+		if want := local(0, 0); !s.CheckInFrom.Equal(want) || !s.CompleteAt.Equal(want.AddDate(0, 0, 1)) {
+			t.Errorf("check-in from %v until %v, want the task day", s.CheckInFrom, s.CompleteAt)
+		}
+	}
+}

@@ -67,6 +67,7 @@ var MessageKinds = []string{
 	KindCancellationConfirmation,
 	KindTaskReminder,
 	KindEveningReminder,
+	KindMorningReminder,
 	KindRetractedInvitation,
 	KindRemovedFromTask,
 	KindRemovedByValidation,
@@ -160,6 +161,12 @@ var MessageDefaults = map[string]map[string]MessageText{
 		tplEmail:       MessageText(LifecycleDefaults[KindEveningReminder]),
 		tplDigitalPost: MessageText(LifecycleDefaults[KindEveningReminder]),
 		tplSMS: {Body: "I morgen er du [task:name] ved [election:name] på [station:name]. Tak fordi du hjælper!" +
+			smsSignature},
+	},
+	KindMorningReminder: {
+		tplEmail:       MessageText(LifecycleDefaults[KindMorningReminder]),
+		tplDigitalPost: MessageText(LifecycleDefaults[KindMorningReminder]),
+		tplSMS: {Body: "I dag er du [task:name] ved [election:name] på [station:name]. Er du forhindret, så ring straks til [site:phone]." +
 			smsSignature},
 	},
 	KindRetractedInvitation: {

@@ -24,6 +24,7 @@ type ListRow struct {
 	Day           Date
 	Name          string
 	State         AssignmentState
+	Attendance    Attendance // the day's check-in mark
 	SpecialDiet   string
 	Mobile        string
 	Email         string

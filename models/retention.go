@@ -73,6 +73,10 @@ func CheckAttendance(from, to AssignmentState, day, today Date) error {
 		return nil
 	case from == StateCompleted && to == StateNoShow:
 		return nil
+	case from == StateNoShow && to == StateCompleted:
+		// Nobody checked them in, yet they served: staff correct the
+		// day's marks afterwards.
+		return nil
 	}
 	return Refuse("error.attendance.notconfirmed", string(from))
 }

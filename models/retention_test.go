@@ -39,7 +39,8 @@ func TestCheckAttendance(t *testing.T) {
 		{models.StateCompleted, models.StateNoShow, day, true},
 		{models.StateNoShow, models.StateNoShow, day, true},
 		{models.StateConfirmed, models.StateCompleted, day.AddDays(-1), false},
-		{models.StateNoShow, models.StateCompleted, day, false},
+		{models.StateNoShow, models.StateCompleted, day, true}, // nobody checked them in, yet they served
+		{models.StateNoShow, models.StateCompleted, day.AddDays(-1), false},
 		{models.StateInvited, models.StateCompleted, day, false},
 		{models.StateDeclined, models.StateNoShow, day, false},
 		{models.StateConfirmed, models.StateDeclined, day, false},

@@ -23,6 +23,9 @@ type OverviewPage struct {
 	Elections []models.Election
 	Overview  models.ElectionOverview
 	Reopened  []models.NoticeView
+	// CheckIn: on a task day of the election, the day's check-in counts
+	// per station (staff only; nil otherwise).
+	CheckIn map[int64]models.CheckInCounts
 }
 
 // OverviewPage reads the overview of electionID (0: the first of the
@@ -42,7 +45,14 @@ func (s *Service) OverviewPage(ctx context.Context, actor models.User, electionI
 	if p.Overview, err = store.Overview(ctx, s.DB, actor, electionID, f); err != nil {
 		return p, err
 	}
-	p.Reopened, err = store.ReopenedSlots(ctx, s.DB, actor, electionID, reopenedShown)
+	if p.Reopened, err = store.ReopenedSlots(ctx, s.DB, actor, electionID, reopenedShown); err != nil {
+		return p, err
+	}
+	today := models.DateOf(s.now().In(models.Copenhagen))
+	staff := actor.Role == models.RoleAdmin || actor.Role == models.RoleStaff || actor.Role == models.RoleReadOnly
+	if staff && slices.Contains(p.Overview.Days, today) {
+		p.CheckIn, err = store.StationCounts(ctx, s.DB, electionID, today)
+	}
 	return p, err
 }
 

@@ -30,7 +30,7 @@ var AuditActions = []models.AuditAction{
 	models.AuditParticipantDeleted, models.AuditCPRRevealed, models.AuditCPRLookup, models.AuditExport,
 	models.AuditMessageSent, models.AuditGroupMessage,
 	AuditNominated, AuditUnnominated, AuditReserveAdded, AuditReserveRemoved,
-	models.AuditLifecycle, models.AuditRound, models.AuditAttendance,
+	models.AuditLifecycle, models.AuditRound, models.AuditAttendance, models.AuditCheckIn, models.AuditStationLeader,
 	models.AuditElectionState, models.AuditElectionChanged, models.AuditAnonymised,
 	models.AuditPlanQuota, models.AuditPlanChanged, models.AuditElectionTypeChanged,
 	models.AuditTemplateChanged, models.AuditMunicipalityUpdated,

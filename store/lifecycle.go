@@ -113,9 +113,9 @@ func ApplyTransition(ctx context.Context, db *gorm.DB, assignmentID int64, to mo
 		if a.State == to {
 			return nil
 		}
-		// Staff marked the person a no-show (MarkAttendance) before the
-		// lifecycle completed them at the end of the day: staff know better.
-		if a.State == models.StateNoShow && to == models.StateCompleted {
+		// Staff marked the person (MarkAttendance) before the lifecycle
+		// settled them at the end of the day: staff know better.
+		if by == payload.DayOver && (a.State == models.StateNoShow || a.State == models.StateCompleted) {
 			return nil
 		}
 		changed = true

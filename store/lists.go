@@ -200,7 +200,7 @@ func participantList(ctx context.Context, db *gorm.DB, actor models.User, electi
 			continue
 		}
 		rows = append(rows, protectedRow(sc, p, models.ListRow{AssignmentID: a.ID, ParticipantID: p.ID, Station: stationOf[a.StationID],
-			TaskType: taskTypeOf[a.TaskTypeID], Party: partyOf[a.PartyID], Day: a.Day, Name: p.Name, State: a.State,
+			TaskType: taskTypeOf[a.TaskTypeID], Party: partyOf[a.PartyID], Day: a.Day, Name: p.Name, State: a.State, Attendance: a.Attendance,
 			SpecialDiet: p.SpecialDiet.Reveal(), Mobile: p.Mobile.Reveal(), Email: p.Email.Reveal()}))
 		if withCPR {
 			cprs[p.ID] = p.CPR.Reveal()

@@ -131,7 +131,24 @@ func markAttendance(tx *gorm.DB, actor models.User, as []models.Assignment, to m
 		if a.State == to {
 			continue
 		}
-		fields := map[string]any{"state": to, "updated_at": now}
+		if a.State == models.StateNoShow {
+			// A no-show freed the slot: someone may have taken it on the day.
+			var holders int64
+			if err := tx.Model(&models.Assignment{}).Where("slot_id = ? AND id <> ? AND state IN ?", a.SlotID, a.ID, holdingStates).
+				Count(&holders).Error; err != nil {
+				return n, err
+			}
+			if holders > 0 {
+				return n, models.Refuse("error.attendance.slottaken")
+			}
+		}
+		// The mark follows the state, so lists that read marks agree.
+		att := models.AttendancePresent
+		if to == models.StateNoShow {
+			att = models.AttendanceAbsent
+		}
+		fields := map[string]any{"state": to, "updated_at": now, "attendance": att, "attendance_at": now,
+			"attendance_by": fmt.Sprintf("staff:%d", actor.ID)}
 		if a.EndedAt == nil {
 			fields["ended_at"] = now
 		}

@@ -319,7 +319,8 @@ func TestMarkAttendance(t *testing.T) {
 			{"declined is not marked", a2, models.StateCompleted, false},
 			{"not a result", a1, models.StateDeclined, false},
 			{"confirmed to no-show", a1, models.StateNoShow, true},
-			{"no-show to completed is refused", a1, models.StateCompleted, false},
+			{"no-show corrected to completed", a1, models.StateCompleted, true},
+			{"and back to no-show", a1, models.StateNoShow, true},
 			{"completed to no-show", a0, models.StateNoShow, true},
 			{"twice is once", a0, models.StateNoShow, true},
 		} {
@@ -328,8 +329,8 @@ func TestMarkAttendance(t *testing.T) {
 				t.Errorf("%s: %v", tc.name, err)
 			}
 		}
-		if n := count(t, db.Model(&models.AuditEntry{}).Where("action = ?", models.AuditAttendance)); n != 2 {
-			t.Errorf("%d attendance audit entries, want 2", n)
+		if n := count(t, db.Model(&models.AuditEntry{}).Where("action = ?", models.AuditAttendance)); n != 4 {
+			t.Errorf("%d attendance audit entries, want 4", n)
 		}
 		// The lifecycle completing at the end of the day keeps the staff's no-show.
 		if err := store.RecordTransition(ctx, db, a1.ID, models.StateCompleted, "", "day over", onDay); err != nil {

@@ -77,11 +77,11 @@ func TestEveryDefaultTemplateChecksAndRenders(t *testing.T) {
 			})
 		}
 	}
-	// 9 lifecycle kinds and the group message on three channels, the
-	// replacement notice, the account invitation and the password reset by
-	// e-mail only.
-	if n != 10*3+3 {
-		t.Errorf("%d defaults, want 33", n)
+	// 10 lifecycle kinds (with the morning reminder) and the group message
+	// on three channels, the replacement notice, the account invitation and
+	// the password reset by e-mail only.
+	if n != 11*3+3 {
+		t.Errorf("%d defaults, want 36", n)
 	}
 	for _, kind := range []string{models.KindReplacementNotice, models.KindAccountInvitation, models.KindPasswordReset} {
 		if got := store.TemplateChannels(kind); !slices.Equal(got, []string{"email"}) {

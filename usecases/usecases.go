@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/accounts"
+	"github.com/valghalla/valghalla/electionday"
 	"github.com/valghalla/valghalla/messaging"
 	"github.com/valghalla/valghalla/mitid"
 	"github.com/valghalla/valghalla/people"
@@ -55,6 +56,8 @@ type UseCases struct {
 	SelfService *selfservice.Service
 	// MitID is nil when OIDC_ISSUER is unset: MitID is off.
 	MitID *mitid.Service
+	// ElectionDay is check-in on the task day and the station leaders.
+	ElectionDay *electionday.Service
 }
 
 // New builds every service over c; Log and Now get defaults.
@@ -80,6 +83,7 @@ func New(c Config) UseCases {
 		Messaging: &messaging.Service{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue, Log: c.Log, Now: c.Now},
 		Signup: &signup.Service{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue, Keys: c.Keys, Recruit: rec,
 			Log: c.Log, Now: c.Now},
+		ElectionDay: &electionday.Service{DB: c.DB, Temporal: c.Temporal, Log: c.Log, Now: c.Now},
 		SelfService: &selfservice.Service{DB: c.DB, Temporal: c.Temporal, TaskQueue: c.TaskQueue, Keys: c.Keys, Log: c.Log, Now: c.Now,
 			Recruit: rec},
 	}

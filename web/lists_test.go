@@ -269,7 +269,7 @@ func TestReadyMadeLists(t *testing.T) {
 		t.Fatalf("sheets %q", x.GetSheetList())
 	}
 	rows, _ := x.GetRows(sheet)
-	if !slices.Equal(rows[0], []string{"Navn", "Opgavetype", "Parti", "Mobil", "Adressebeskyttet", "Underskrift"}) ||
+	if !slices.Equal(rows[0], []string{"Navn", "Opgavetype", "Parti", "Mobil", "Adressebeskyttet", "Fremmøde", "Underskrift"}) ||
 		!slices.Equal(column(rows[1:], 0), servingAtAby) || rows[1][2] != "A" {
 		t.Errorf("station sheet %q", rows)
 	}
@@ -277,7 +277,7 @@ func TestReadyMadeLists(t *testing.T) {
 		t.Errorf("the protected person's row on the station sheet %q", r)
 	}
 	recs := readCSV(t, b.do(http.MethodGet, base+"/valgsteder/csv", nil).Body.Bytes())
-	if !slices.Equal(recs[0], []string{"Valgsted", "Afstemningsområde", "Navn", "Opgavetype", "Parti", "Mobil", "Adressebeskyttet", "Underskrift"}) ||
+	if !slices.Equal(recs[0], []string{"Valgsted", "Afstemningsområde", "Navn", "Opgavetype", "Parti", "Mobil", "Adressebeskyttet", "Fremmøde", "Underskrift"}) ||
 		len(recs) != 8 || recs[1][0] != "Åbyskolen" || recs[1][1] != itoa(int64(p.aby.District)) {
 		t.Errorf("stations CSV %q", recs)
 	}
@@ -312,7 +312,8 @@ func TestReadyMadeLists(t *testing.T) {
 		t.Errorf("diæt header %q", recs[0])
 	}
 	for _, r := range recs[1 : len(recs)-1] {
-		if (r[6] == "ja") != (r[0] == "Hemmelig Hansen") || len(r) != 7 {
+		// The last column is the day's mark: a completed task is present.
+		if (r[6] == "ja") != (r[0] == "Hemmelig Hansen") || len(r) != 8 || (r[7] == "Mødt") != (r[2] == "18-01-2027") {
 			t.Errorf("diæt row %q marked wrongly", r)
 		}
 		if r[0] == "Hemmelig Hansen" && (r[4] != strconv.Itoa(tf) || r[5] != strconv.Itoa(tf)) {

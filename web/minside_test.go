@@ -92,6 +92,18 @@ func (l *minSideLifecycles) UpdateWorkflow(ctx context.Context, o client.UpdateW
 	case workflows.Cancellation:
 		l.sent = append(l.sent, o.WorkflowID+" "+o.UpdateName+" "+arg.By)
 		return updated{}, store.RecordTransition(ctx, l.db, a.ID, models.StateCancelled, "", arg.By, now)
+	case workflows.CheckIn: // as the lifecycle's checkin update, without its day rule
+		l.sent = append(l.sent, o.WorkflowID+" "+o.UpdateName+" "+arg.By)
+		if a.State != models.StateConfirmed {
+			return refuse(workflows.RefusedEnded)
+		}
+		if arg.Present {
+			return updated{}, store.RecordAttendance(ctx, l.db, a.ID, models.AttendancePresent, arg.By, now)
+		}
+		if err := store.RecordAttendance(ctx, l.db, a.ID, models.AttendanceAbsent, arg.By, now); err != nil {
+			return nil, err
+		}
+		return updated{}, store.RecordTransition(ctx, l.db, a.ID, models.StateNoShow, "", arg.By, now)
 	}
 	return refuse(workflows.RefusedBadAnswer)
 }

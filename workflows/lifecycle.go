@@ -93,6 +93,10 @@ const (
 	RefusedLockPeriod       = "LockPeriod"
 	RefusedEnded            = "Ended"
 	RefusedBadAnswer        = "BadAnswer"
+	// RefusedNotTaskDay: a check-in before the task day (CheckInFrom).
+	RefusedNotTaskDay = "NotTaskDay"
+	// RefusedNotConfirmed: a check-in of a person who never said yes.
+	RefusedNotConfirmed = "NotConfirmed"
 	// RefusedNotYet: the lifecycle has not begun (its first write is still
 	// being retried). Not a refusal a person is told: try again shortly.
 	RefusedNotYet = "NotYet"
@@ -123,6 +127,7 @@ type LifecycleStatus struct {
 	LockFrom      time.Time
 	RemindersSent int
 	ReplacedBy    string // the lifecycle that took over the slot
+	Attendance    models.Attendance
 }
 
 // lifecycleActivities: database writes and sends are retried until they
@@ -151,6 +156,8 @@ type lifecycle struct {
 	endMessage string // the message kind the person gets when the lifecycle ends this way
 	replacedBy string
 	unwritten  []payload.Transition // steps taken, not yet in the projection
+	attendance models.Attendance    // the day's check-in mark
+	dayOver    bool                 // completed or no-show at CompleteAt: nothing more to do
 	writing    workflow.Mutex
 }
 
@@ -203,7 +210,7 @@ func (lc *lifecycle) beginConfirmed(ctx workflow.Context) (bool, error) {
 
 func (lc *lifecycle) status() LifecycleStatus {
 	return LifecycleStatus{State: lc.state, Deadline: lc.plan.Schedule.Deadline, LockFrom: lc.plan.Schedule.LockFrom,
-		RemindersSent: lc.reminders, ReplacedBy: lc.replacedBy}
+		RemindersSent: lc.reminders, ReplacedBy: lc.replacedBy, Attendance: lc.attendance}
 }
 
 func refused(kind, msg string) error { return temporal.NewApplicationError(msg, kind) }
@@ -238,6 +245,7 @@ func (lc *lifecycle) register(ctx workflow.Context) error {
 			err := lc.step(ctx, models.StateCancelled, "", c.By)
 			return lc.status(), err
 		}, func(ctx workflow.Context, _ Cancellation) error { return lc.validateHolding() }},
+		{CheckInUpdate, lc.checkIn, lc.validateCheckIn},
 	}
 	workflow.Go(ctx, func(ctx workflow.Context) {
 		remove := workflow.GetSignalChannel(ctx, RemoveSignal)
@@ -312,6 +320,47 @@ func (lc *lifecycle) validateHolding() error {
 		return nil
 	}
 	return refused(RefusedEnded, "the lifecycle has ended ("+string(lc.state)+")")
+}
+
+// validateCheckIn lets a confirmed person be marked on their task day:
+// from 00:00 of the day (CheckInFrom) until the day is over.
+func (lc *lifecycle) validateCheckIn(ctx workflow.Context, _ CheckIn) error {
+	switch lc.state {
+	case "":
+		return errNotYet
+	case models.StateConfirmed:
+		now := workflow.Now(ctx)
+		if now.Before(lc.plan.Schedule.CheckInFrom) {
+			return refused(RefusedNotTaskDay, "check-in is only on the task day")
+		}
+		if !now.Before(lc.plan.Schedule.CompleteAt) {
+			return refused(RefusedEnded, "the task day is over")
+		}
+		return nil
+	case models.StateInvited:
+		return refused(RefusedNotConfirmed, "the person has not confirmed")
+	}
+	return refused(RefusedEnded, "the lifecycle has ended ("+string(lc.state)+")")
+}
+
+// checkIn records the day's mark. Present keeps the person confirmed (and
+// may be corrected to absent later); absent ends the lifecycle as a
+// no-show, which frees the slot for a replacement on the day (end).
+func (lc *lifecycle) checkIn(ctx workflow.Context, c CheckIn) (LifecycleStatus, error) {
+	if c.Present {
+		lc.attendance = models.AttendancePresent
+		lc.unwritten = append(lc.unwritten, payload.Transition{AssignmentID: lc.in.AssignmentID,
+			Attendance: models.AttendancePresent, By: c.By})
+		err := lc.flush(ctx)
+		return lc.status(), err
+	}
+	lc.attendance = models.AttendanceAbsent
+	lc.endMessage = "" // the person is not told: staff phone them if need be
+	lc.state = models.StateNoShow
+	lc.unwritten = append(lc.unwritten, payload.Transition{AssignmentID: lc.in.AssignmentID, To: models.StateNoShow,
+		Attendance: models.AttendanceAbsent, By: c.By})
+	err := lc.flush(ctx)
+	return lc.status(), err
 }
 
 // step moves the lifecycle to a new state: at once in memory (so a second
@@ -428,7 +477,8 @@ func (lc *lifecycle) serve(ctx workflow.Context) error {
 	for _, r := range []struct {
 		at   time.Time
 		kind string
-	}{{sched.TaskReminder, models.KindTaskReminder}, {sched.EveningReminder, models.KindEveningReminder}} {
+	}{{sched.TaskReminder, models.KindTaskReminder}, {sched.EveningReminder, models.KindEveningReminder},
+		{sched.MorningReminder, models.KindMorningReminder}} {
 		if r.at.IsZero() || !r.at.After(workflow.Now(ctx)) {
 			continue // confirmed after the reminder's time: no late reminder
 		}
@@ -444,14 +494,21 @@ func (lc *lifecycle) serve(ctx workflow.Context) error {
 	if err != nil || !due {
 		return err
 	}
-	return lc.step(ctx, models.StateCompleted, "", "day over")
+	// Completed only for those marked present: a person nobody checked in
+	// is a no-show until staff correct it on the closing page (where the
+	// day's marks are the starting point).
+	lc.dayOver = true
+	if lc.attendance == models.AttendancePresent {
+		return lc.step(ctx, models.StateCompleted, "", payload.DayOver)
+	}
+	return lc.step(ctx, models.StateNoShow, "", payload.DayOver)
 }
 
 // end tells the person how their lifecycle ended and, when it ended
 // without a confirmation, reopens the slot and starts the replacement's
 // lifecycle (abandoned: it lives on after this one closes).
 func (lc *lifecycle) end(ctx workflow.Context) error {
-	if lc.state == models.StateCompleted || lc.state == models.StateConfirmed {
+	if lc.state == models.StateCompleted || lc.state == models.StateConfirmed || lc.dayOver {
 		return nil
 	}
 	// Wait for the update or signal that ended the lifecycle to record
@@ -476,6 +533,9 @@ func (lc *lifecycle) end(ctx workflow.Context) error {
 	if err := workflow.ExecuteActivity(ctx, a.NotifyPartySecretaries, lc.in.AssignmentID, lc.id).Get(ctx, nil); err != nil {
 		return err
 	}
+	if lc.attendance == models.AttendanceAbsent {
+		return lc.replaceOnTheDay(ctx)
+	}
 	if next == nil {
 		return nil
 	}
@@ -485,6 +545,24 @@ func (lc *lifecycle) end(ctx workflow.Context) error {
 		return err
 	}
 	lc.replacedBy = next.WorkflowID
+	return lc.publish(ctx)
+}
+
+// replaceOnTheDay starts the search for someone to take the slot of a
+// person marked absent (abandoned: it outlives this lifecycle). Its id is
+// the absent assignment's, so a second start finds the first.
+func (lc *lifecycle) replaceOnTheDay(ctx workflow.Context) error {
+	opts := workflow.ChildWorkflowOptions{
+		WorkflowID:            payload.DayReplacementID(lc.in.AssignmentID),
+		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	}
+	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), DayReplacement,
+		DayReplacementInput{AbsentAssignmentID: lc.in.AssignmentID})
+	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {
+		return err
+	}
+	lc.replacedBy = opts.WorkflowID
 	return lc.publish(ctx)
 }
 

@@ -42,7 +42,8 @@ func Refusal(err error) string {
 	var app *temporal.ApplicationError
 	if errors.As(err, &app) {
 		switch t := app.Type(); t {
-		case RefusedAlreadyConfirmed, RefusedAlreadyDeclined, RefusedDeadlinePassed, RefusedLockPeriod, RefusedEnded, RefusedBadAnswer:
+		case RefusedAlreadyConfirmed, RefusedAlreadyDeclined, RefusedDeadlinePassed, RefusedLockPeriod, RefusedEnded, RefusedBadAnswer,
+			RefusedNotTaskDay, RefusedNotConfirmed:
 			return t
 		}
 	}

@@ -17,6 +17,8 @@ func TestConfirmedStartSkipsTheInvitation(t *testing.T) {
 	le := newLifecycleEnv(t)
 	a := le.nominate(t, 0, 0)
 	dup := le.update(time.Hour, workflows.AnswerUpdate, yes("link"))
+	le.recordReplacements()
+	le.update(le.onTheDay(electionDay, 6, 50), workflows.CheckInUpdate, checkIn(true, "leader:9"))
 	var mid models.Assignment
 	le.RegisterDelayedCallback(func() { mid = le.state(t, a.ID) }, 2*time.Hour)
 
@@ -34,7 +36,7 @@ func TestConfirmedStartSkipsTheInvitation(t *testing.T) {
 		t.Fatalf("projection %+v, want completed without invitation reminders", got)
 	}
 	want := []string{"Tak for din tilmelding til Folketingsvalg",
-		"Påmindelse: Folketingsvalg tirsdag den 3. november 2026", "I morgen: Folketingsvalg"}
+		"Påmindelse: Folketingsvalg tirsdag den 3. november 2026", "I morgen: Folketingsvalg", "I dag: Folketingsvalg"}
 	s := le.out.subjects()
 	if len(s) != len(want) {
 		t.Fatalf("sent %q, want %q", s, want)

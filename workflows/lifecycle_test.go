@@ -117,6 +117,8 @@ func TestConfirmedPersonIsRemindedAndCompleted(t *testing.T) {
 	ans := le.update(26*time.Hour, workflows.AnswerUpdate, yes("link"))
 	dup := le.update(27*time.Hour, workflows.AnswerUpdate, yes("link"))
 	no := le.update(28*time.Hour, workflows.AnswerUpdate, workflows.Answer{Reason: models.DeclineNotThisTime, By: "link"})
+	le.recordReplacements()
+	le.update(le.onTheDay(electionDay, 6, 50), workflows.CheckInUpdate, checkIn(true, "staff:1"))
 
 	le.ExecuteWorkflow(workflows.Lifecycle, payload.LifecycleInput{AssignmentID: a.ID})
 	if err := le.GetWorkflowError(); err != nil {
@@ -133,7 +135,7 @@ func TestConfirmedPersonIsRemindedAndCompleted(t *testing.T) {
 		t.Fatalf("projection %+v", got)
 	}
 	want := []string{"Vil du hjælpe til ved Folketingsvalg?", "Tak for din tilmelding til Folketingsvalg",
-		"Påmindelse: Folketingsvalg tirsdag den 3. november 2026", "I morgen: Folketingsvalg"}
+		"Påmindelse: Folketingsvalg tirsdag den 3. november 2026", "I morgen: Folketingsvalg", "I dag: Folketingsvalg"}
 	if s := le.out.subjects(); len(s) != len(want) {
 		t.Fatalf("sent %q, want %q", s, want)
 	} else {
@@ -207,7 +209,7 @@ func TestAnswerRacingTheDeadline(t *testing.T) {
 			if got := workflows.Refusal(ans.err); got != c.refuse || !ans.done {
 				t.Fatalf("answer %s: refusal %q (%v), want %q", c.name, got, ans.err, c.refuse)
 			}
-			want := models.StateCompleted
+			want := models.StateNoShow // confirmed, and nobody checked them in on the day
 			if c.refuse != "" {
 				want = models.StateExpired
 			}
@@ -290,7 +292,7 @@ func TestWithdrawIsRefusedInsideTheLockPeriod(t *testing.T) {
 	if workflows.Refusal(inside.err) != workflows.RefusedLockPeriod {
 		t.Fatalf("withdraw on 31 October: %v", inside.err)
 	}
-	if got := le.state(t, a.ID).State; got != models.StateCompleted {
+	if got := le.state(t, a.ID).State; got != models.StateNoShow { // still on the task (nobody checked them in)
 		t.Fatalf("state %s", got)
 	}
 

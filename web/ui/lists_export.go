@@ -41,7 +41,7 @@ func (s *server) stationSheets(c *gin.Context) {
 		return
 	}
 	header := []string{t("lists.col.name"), t("lists.col.tasktype"), t("lists.col.party"), t("lists.col.mobile"), t("protect.col"),
-		t("lists.col.signature")}
+		t("lists.col.attendance"), t("lists.col.signature")}
 	flat := export.Sheet{Name: t("lists.stations.title"),
 		Header: append([]string{t("lists.col.station"), t("lists.col.district")}, header...), Wide: []int{len(header) + 1}}
 	var sheets []export.Sheet
@@ -50,7 +50,7 @@ func (s *server) stationSheets(c *gin.Context) {
 			sheets = append(sheets, export.Sheet{Name: r.Station.Label(),
 				Header: header, Wide: []int{len(header) - 1}})
 		}
-		row := []any{r.Name, r.TaskType.Name, partyShort(r.Party), r.Mobile, protectedMark(r.Protected, t), ""}
+		row := []any{r.Name, r.TaskType.Name, partyShort(r.Party), r.Mobile, protectedMark(r.Protected, t), attendanceMark(r, t), ""}
 		sheets[len(sheets)-1].Rows = append(sheets[len(sheets)-1].Rows, row)
 		flat.Rows = append(flat.Rows, append([]any{r.Station.Name, districtCell(r.Station)}, row...))
 	}
@@ -58,6 +58,18 @@ func (s *server) stationSheets(c *gin.Context) {
 		sheets = []export.Sheet{{Name: t("lists.stations.title"), Header: header}}
 	}
 	s.writeExport(c, e.ID, string(people.StationSheets), format, sheets, flat)
+}
+
+// attendanceMark is the day's check-in mark of a serving row: present (a
+// completed task counts as present), or empty while nobody has marked it.
+// Those marked absent are no-shows and on neither list; the diæt list pays
+// the confirmed and the completed, and at the end of the task day the
+// lifecycle leaves only those marked present completed (the rest no-shows).
+func attendanceMark(r models.ListRow, t func(string, ...any) string) string {
+	if r.Attendance == models.AttendancePresent || r.State == models.StateCompleted {
+		return t("checkin.mark.present")
+	}
+	return ""
 }
 
 // partyShort is a party's letter, or a pool's name.
@@ -78,7 +90,8 @@ func (s *server) allowanceList(c *gin.Context) {
 		return
 	}
 	sheet := export.Sheet{Name: t("lists.allowance.title"), Header: []string{t("lists.col.name"), t("lists.col.tasktype"),
-		t("lists.col.day"), t("lists.col.station"), t("lists.col.allowance"), t("lists.col.persontotal"), t("protect.col")}}
+		t("lists.col.day"), t("lists.col.station"), t("lists.col.allowance"), t("lists.col.persontotal"), t("protect.col"),
+		t("lists.col.attendance")}}
 	total, personTotal := 0, 0
 	for i, r := range rows {
 		personTotal += r.AllowanceKr()
@@ -88,9 +101,9 @@ func (s *server) allowanceList(c *gin.Context) {
 			sum, personTotal = personTotal, 0
 		}
 		sheet.Rows = append(sheet.Rows, []any{r.Name, r.TaskType.Name, exportDate(r.Day), r.Station.Name, r.AllowanceKr(), sum,
-			protectedMark(r.Protected, t)})
+			protectedMark(r.Protected, t), attendanceMark(r, t)})
 	}
-	sheet.Rows = append(sheet.Rows, []any{t("lists.total"), "", "", "", total, total, ""})
+	sheet.Rows = append(sheet.Rows, []any{t("lists.total"), "", "", "", total, total, "", ""})
 	s.writeExport(c, e.ID, string(people.AllowanceList), format, []export.Sheet{sheet}, sheet)
 }
 

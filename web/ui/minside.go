@@ -40,6 +40,8 @@ type minSideView struct {
 	Tasks    []selfservice.Task
 	Refused  int64 // the task the refusal is about
 	Deletion bool  // the person has asked to be deleted
+	// Led are the stations the volunteer leads (their check-in lists).
+	Led []models.LedStation
 	// The contact form.
 	Mobile, Email, Channel string
 	Version                int64
@@ -152,8 +154,13 @@ func (s *server) renderTasks(c *gin.Context, status int, notice, refusal string,
 		s.fail(c, err)
 		return
 	}
+	led, err := s.ElectionDay.LedStations(c.Request.Context(), v.ParticipantID)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
 	s.renderMinSide(c, status, "minside_tasks.html", "minside.title",
-		&minSideView{Tasks: tasks, Notice: notice, Refusal: refusal, Refused: refused, Deletion: deletion})
+		&minSideView{Tasks: tasks, Notice: notice, Refusal: refusal, Refused: refused, Deletion: deletion, Led: led})
 }
 
 // minSideAnswer answers an invitation or withdraws a yes, through the

@@ -157,6 +157,12 @@ func (s *server) routes() []site.Route {
 		// Edit contact data: staff the person's own, a party secretary their party's.
 		site.Handle(http.MethodGet, "/deltagere/:id/rediger", site.Registrar, s.participantEditForm),
 		site.Handle(http.MethodPost, "/deltagere/:id/rediger", site.Registrar, s.saveParticipantEdit),
+		// Check-in on the election day (checkin.go).
+		site.Handle(http.MethodGet, "/valg/:id/fremmoede", site.StaffOnly, s.checkInStations),
+		site.Handle(http.MethodGet, "/valg/:id/fremmoede/:station", site.StaffOnly, s.checkInStation),
+		site.Handle(http.MethodPost, "/valg/:id/fremmoede/:station", site.StaffWrite, s.staffCheckIn),
+		site.Handle(http.MethodPost, "/valg/:id/fremmoede/:station/ledere", site.StaffWrite, s.nameStationLeader),
+		site.Handle(http.MethodPost, "/valg/:id/fremmoede/:station/ledere/fjern", site.StaffWrite, s.removeStationLeader),
 		site.Handle(http.MethodGet, "/valg/:id/afslutning", site.StaffOnly, s.closing),
 		site.Handle(http.MethodPost, "/valg/:id/afslutning/fremmoede", site.StaffWrite, s.markAttendance),
 		site.Handle(http.MethodPost, "/valg/:id/afslutning/valgsted", site.StaffWrite, s.markStation),
@@ -218,6 +224,9 @@ func (s *server) routes() []site.Route {
 		site.Handle(http.MethodPost, minSidePath+"/mine-data", site.Volunteer, s.minSideExport),
 		site.Handle(http.MethodPost, minSidePath+"/slet", site.Volunteer, s.minSideRequestDeletion),
 		site.Handle(http.MethodPost, minSidePath+"/log-ud", site.Volunteer, s.minSideLogout),
+		// A station leader's check-in list (checkin.go).
+		site.Handle(http.MethodGet, minSidePath+"/valgsted/:election/:station", site.Volunteer, s.leaderStation),
+		site.Handle(http.MethodPost, minSidePath+"/valgsted/:election/:station", site.Volunteer, s.leaderCheckIn),
 		site.Handle(http.MethodGet, "/admin/sletteanmodninger", site.StaffOnly, s.deletionRequests),
 		site.Handle(http.MethodPost, "/admin/sletteanmodninger/:id", site.StaffWrite, s.eraseOnRequest),
 		// MitID's redirect URI (mitid.go); 404 when OIDC_ISSUER is unset.

@@ -47,7 +47,14 @@ type Transition struct {
 	Reason       models.DeclineReason // for a decline
 	By           string               // link, sms, staff:<id>, deadline, validation
 	Reminded     bool                 // count a reminder; To is then the current state
+	// Attendance records a check-in mark (by By) before the step; To is
+	// empty for a mark that changes no state (present).
+	Attendance models.Attendance
 }
+
+// DayOver is who steps a lifecycle to completed or no-show at the end of
+// the task day: a step that never overrides a mark staff made themselves.
+const DayOver = "day over"
 
 // MemoRound is the memo field with the id of the round that started a
 // lifecycle.
