@@ -142,6 +142,13 @@ func DayReplacement(ctx workflow.Context, in DayReplacementInput) error {
 	if err := d.publish(ctx); err != nil {
 		return err
 	}
+	if left := d.deadline.Sub(workflow.Now(ctx)); d.state == DayTaken && left > 0 {
+		// Open until the deadline, so a late JA is refused here with its
+		// reason (RefusedTaken) rather than by a closed workflow.
+		if err := workflow.Sleep(ctx, left); err != nil {
+			return err
+		}
+	}
 	return workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 }
 
