@@ -98,3 +98,28 @@ func MeetAt(taskStart, askedAt time.Time) time.Time {
 	}
 	return t
 }
+
+// DayReplacementView is a replacement on the day as staff see it on the
+// overview: where, since when (marked absent), how many were asked, how it stands. No
+// names: the assignment page has them.
+type DayReplacementView struct {
+	AbsentAssignmentID int64
+	Station            string
+	TaskType           string
+	MarkedAt           *time.Time // when the person was marked absent
+	Asked              int
+	Taken              bool
+	// Escalated: the search ended without a JA (an offer was left unanswered).
+	Escalated bool
+}
+
+// State is "taken", "escalated" or "searching", for the page.
+func (v DayReplacementView) State() string {
+	switch {
+	case v.Taken:
+		return "taken"
+	case v.Escalated:
+		return "escalated"
+	}
+	return "searching"
+}

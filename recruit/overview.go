@@ -23,6 +23,9 @@ type OverviewPage struct {
 	Elections []models.Election
 	Overview  models.ElectionOverview
 	Reopened  []models.NoticeView
+	// DayReplacements are the searches for someone to replace a no-show
+	// on the task day (staff only; empty for a secretary).
+	DayReplacements []models.DayReplacementView
 }
 
 // OverviewPage reads the overview of electionID (0: the first of the
@@ -42,7 +45,10 @@ func (s *Service) OverviewPage(ctx context.Context, actor models.User, electionI
 	if p.Overview, err = store.Overview(ctx, s.DB, actor, electionID, f); err != nil {
 		return p, err
 	}
-	p.Reopened, err = store.ReopenedSlots(ctx, s.DB, actor, electionID, reopenedShown)
+	if p.Reopened, err = store.ReopenedSlots(ctx, s.DB, actor, electionID, reopenedShown); err != nil {
+		return p, err
+	}
+	p.DayReplacements, err = store.DayReplacements(ctx, s.DB, actor, electionID, reopenedShown)
 	return p, err
 }
 

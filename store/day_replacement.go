@@ -257,28 +257,26 @@ func DayLeaders(ctx context.Context, db *gorm.DB, electionID, stationID int64) (
 	return ps, err
 }
 
-// DayReplacementsOf lists the replacements on the day for an election's
-// notices page: per absent assignment, its state in the offers.
-type DayReplacementRow struct {
-	AbsentAssignmentID int64
-	Station            string
-	Asked              int
-	Taken              bool
-}
-
-// DayReplacements lists the replacements of an election's task days,
-// newest first, at most limit: how many were asked and whether one took
-// the slot. Staff only (the caller checks).
-func DayReplacements(ctx context.Context, db *gorm.DB, electionID int64, limit int) ([]DayReplacementRow, error) {
-	var out []DayReplacementRow
+// DayReplacements lists the replacements on the task day of an election,
+// newest first, at most limit: the station, how many were asked, and how
+// it stands. Staff only (read-only staff too): a secretary gets none, as
+// the candidates come from every party's lists and the pool.
+func DayReplacements(ctx context.Context, db *gorm.DB, actor models.User, electionID int64, limit int) ([]models.DayReplacementView, error) {
+	if !mayReadAllParties(actor) {
+		return nil, nil
+	}
+	var out []models.DayReplacementView
 	err := db.WithContext(ctx).Table("day_offers").
-		Select(`day_offers.absent_assignment_id AS absent_assignment_id, polling_stations.name AS station, COUNT(*) AS asked,
-			MAX(CASE WHEN day_offers.state = 'accepted' THEN 1 ELSE 0 END) = 1 AS taken`).
+		Select(`day_offers.absent_assignment_id AS absent_assignment_id, polling_stations.name AS station, task_types.name AS task_type,
+			a.attendance_at AS marked_at, COUNT(*) AS asked,
+			MAX(CASE WHEN day_offers.state = 'accepted' THEN 1 ELSE 0 END) = 1 AS taken,
+			MAX(CASE WHEN day_offers.state = 'unanswered' THEN 1 ELSE 0 END) = 1 AS escalated`).
 		Joins("JOIN assignments a ON a.id = day_offers.absent_assignment_id").
 		Joins("JOIN polling_stations ON polling_stations.id = a.station_id").
+		Joins("JOIN task_types ON task_types.id = a.task_type_id").
 		Where("day_offers.election_id = ?", electionID).
-		Group("day_offers.absent_assignment_id, polling_stations.name").
-		Order("MAX(day_offers.asked_at) DESC").Limit(limit).Scan(&out).Error
+		Group("day_offers.absent_assignment_id, polling_stations.name, task_types.name, a.attendance_at").
+		Order("MIN(day_offers.id) DESC").Limit(limit).Scan(&out).Error
 	return out, err
 }
 

@@ -111,9 +111,13 @@ func TestDayCandidatesOrderAndTakingTheSlot(t *testing.T) {
 		if fmt.Sprint(states) != "[taken accepted taken taken taken]" {
 			t.Fatalf("offers after the slot was taken: %v", states)
 		}
-		rows, err := store.DayReplacements(ctx, db, e.Election.ID, 10)
-		if err != nil || len(rows) != 1 || rows[0].Asked != 5 || !rows[0].Taken {
+		rows, err := store.DayReplacements(ctx, db, e.Staff, e.Election.ID, 10)
+		if err != nil || len(rows) != 1 || rows[0].Asked != 5 || rows[0].State() != "taken" || rows[0].Station != e.Stations[0].Name {
 			t.Fatalf("replacements: %+v %v", rows, err)
+		}
+		secretary := models.User{ID: 999, Role: models.RolePartySecretary, PartyID: &e.Party.ID}
+		if rows, err := store.DayReplacements(ctx, db, secretary, e.Election.ID, 10); err != nil || len(rows) != 0 {
+			t.Fatalf("a secretary sees replacements: %+v %v", rows, err)
 		}
 	})
 }
