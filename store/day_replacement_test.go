@@ -115,6 +115,21 @@ func TestDayCandidatesOrderAndTakingTheSlot(t *testing.T) {
 		if err != nil || len(rows) != 1 || rows[0].Asked != 5 || rows[0].State() != "taken" || rows[0].Station != e.Stations[0].Name {
 			t.Fatalf("replacements: %+v %v", rows, err)
 		}
+		// The person's own data names the offers made to them; deleting
+		// them takes the offers along.
+		sa, err := store.SubjectAccessOf(ctx, db, keys, e.Staff, p(9), now)
+		if err != nil || len(sa.DayOffers) != 1 || sa.DayOffers[0].Station != e.Stations[0].Name || sa.DayOffers[0].State != "taken" {
+			t.Fatalf("subject access: %+v %v", sa.DayOffers, err)
+		}
+		admin := models.User{ID: e.Staff.ID, Role: models.RoleAdmin}
+		if _, err := store.DeleteParticipants(ctx, db, admin, []int64{p(9)}, store.DeletionWord, now); err != nil {
+			t.Fatal(err)
+		}
+		var left int64
+		must(db.Model(&models.DayOffer{}).Where("participant_id = ?", p(9)).Count(&left).Error)
+		if left != 0 {
+			t.Fatal("a deleted person's day offer is left")
+		}
 		secretary := models.User{ID: 999, Role: models.RolePartySecretary, PartyID: &e.Party.ID}
 		if rows, err := store.DayReplacements(ctx, db, secretary, e.Election.ID, 10); err != nil || len(rows) != 0 {
 			t.Fatalf("a secretary sees replacements: %+v %v", rows, err)
