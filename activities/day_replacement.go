@@ -22,8 +22,8 @@ import (
 
 // DayPlan is what the replacement learns when it begins: ids and a number.
 type DayPlan struct {
-	// Active: the absent person is a no-show (or marked absent) in an
-	// active election; otherwise there is nothing to replace.
+	// Active: the absent person is a no-show in an active election;
+	// otherwise there is nothing to replace.
 	Active     bool
 	ElectionID int64
 	StationID  int64
@@ -42,9 +42,14 @@ func (a *Activities) BeginDayReplacement(ctx context.Context, absentID int64) (D
 		return DayPlan{}, err
 	}
 	as := f.Assignment
+	if as.Attendance == models.AttendanceAbsent && as.State.HoldsSlot() && f.Election.State == models.ElectionActive {
+		// Marked absent, and the lifecycle has not yet written the no-show
+		// that frees the slot: retried until it has (a new candidate could
+		// not take a slot the absent person still holds).
+		return DayPlan{}, fmt.Errorf("assignment %d is marked absent but still %s; waiting for its lifecycle to end it", absentID, as.State)
+	}
 	p := DayPlan{ElectionID: as.ElectionID, StationID: as.StationID, PartyID: as.PartyID, Minutes: f.Election.DayReplaceMinutes,
-		Active: f.Election.State == models.ElectionActive &&
-			(as.State == models.StateNoShow || as.Attendance == models.AttendanceAbsent && !as.State.HoldsSlot())}
+		Active: f.Election.State == models.ElectionActive && as.State == models.StateNoShow}
 	if p.Minutes <= 0 {
 		p.Minutes = 60 // the schema's default
 	}

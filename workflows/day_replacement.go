@@ -221,7 +221,14 @@ func (d *dayReplacement) askWave(ctx workflow.Context) error {
 // sendAll sends the SMS side by side on the rate-limited SMS queue and
 // waits for them all; the first error is returned.
 func (d *dayReplacement) sendAll(ctx workflow.Context, msgs []activities.DayMessage) error {
+	// Ahead of the queue: on the morning a few hundred task reminders may
+	// wait for the provider's rate there, and an offer that waits twenty
+	// minutes is useless. (A server whose matcher ignores priorities
+	// serves it in order, as before.)
 	sctx := smsDeliveries(ctx)
+	opts := workflow.GetActivityOptions(sctx)
+	opts.Priority = temporal.Priority{PriorityKey: 1}
+	sctx = workflow.WithActivityOptions(sctx, opts)
 	futures := make([]workflow.Future, len(msgs))
 	for i, m := range msgs {
 		futures[i] = workflow.ExecuteActivity(sctx, a.SendDaySMS, m)
@@ -244,6 +251,11 @@ func (d *dayReplacement) tellTaken(ctx workflow.Context) error {
 			msgs = append(msgs, activities.DayMessage{AbsentAssignmentID: d.in.AbsentAssignmentID, Kind: models.KindDayOfferTaken,
 				Key: fmt.Sprintf("taken-%d", id), OfferID: id})
 		}
+	}
+	if d.accepted == 0 {
+		// Taken outside this search (staff put someone on the slot): the
+		// leader hears of it from them.
+		return d.sendAll(ctx, msgs)
 	}
 	leaders, err := d.leaders(ctx)
 	if err != nil {

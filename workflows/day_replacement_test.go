@@ -291,7 +291,8 @@ func TestDayReplacementEscalatesAtTheDeadline(t *testing.T) {
 
 func TestDayReplacementOfSomeoneNotAbsentDoesNothing(t *testing.T) {
 	de := newDayEnv(t)
-	if err := de.db.Model(&de.absent).Update("state", models.StateConfirmed).Error; err != nil {
+	// Marked present after all: the lifecycle goes on, nobody is replaced.
+	if err := de.db.Model(&de.absent).Updates(map[string]any{"state": models.StateConfirmed, "attendance": models.AttendancePresent}).Error; err != nil {
 		t.Fatal(err)
 	}
 	de.ExecuteWorkflow(workflows.DayReplacement, workflows.DayReplacementInput{AbsentAssignmentID: de.absent.ID})
@@ -300,5 +301,27 @@ func TestDayReplacementOfSomeoneNotAbsentDoesNothing(t *testing.T) {
 	}
 	if len(de.offers(t)) != 0 || len(de.sms.sent) != 0 {
 		t.Fatal("a replacement was searched for a person who is not absent")
+	}
+}
+
+// Started while the absent person's lifecycle is still writing the
+// no-show, the replacement waits for it rather than finding the slot held.
+func TestDayReplacementWaitsForTheNoShowToBeWritten(t *testing.T) {
+	de := newDayEnv(t)
+	if err := de.db.Model(&de.absent).Update("state", models.StateConfirmed).Error; err != nil {
+		t.Fatal(err)
+	}
+	de.RegisterDelayedCallback(func() {
+		if err := de.db.Model(&de.absent).Update("state", models.StateNoShow).Error; err != nil {
+			t.Error(err)
+		}
+	}, 5*time.Second)
+	accepted := de.acceptFrom(t, 5*time.Minute, 1)
+	de.ExecuteWorkflow(workflows.DayReplacement, workflows.DayReplacementInput{AbsentAssignmentID: de.absent.ID})
+	if err := de.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if accepted.err != nil || accepted.status.State != workflows.DayTaken {
+		t.Fatalf("JA: %+v", accepted)
 	}
 }
