@@ -2,12 +2,15 @@ package workflows_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
 	"gorm.io/gorm"
 
@@ -185,9 +188,37 @@ func TestDayReplacementFirstJATakesTheSlot(t *testing.T) {
 		_ = v.Get(&during)
 	}, 2*time.Minute)
 
+	// No name or number passes through the history: activity inputs and
+	// results are ids, states and counts.
+	var payloads []string
+	var mu sync.Mutex
+	de.SetOnActivityStartedListener(func(_ *activity.Info, _ context.Context, args converter.EncodedValues) {
+		var a, b, c json.RawMessage
+		_ = args.Get(&a, &b, &c)
+		mu.Lock()
+		payloads = append(payloads, string(a), string(b), string(c))
+		mu.Unlock()
+	})
+	de.SetOnActivityCompletedListener(func(_ *activity.Info, result converter.EncodedValue, _ error) {
+		var r json.RawMessage
+		if result != nil && result.HasValue() && result.Get(&r) == nil {
+			mu.Lock()
+			payloads = append(payloads, string(r))
+			mu.Unlock()
+		}
+	})
+
 	de.ExecuteWorkflow(workflows.DayReplacement, workflows.DayReplacementInput{AbsentAssignmentID: de.absent.ID})
 	if err := de.GetWorkflowError(); err != nil {
 		t.Fatal(err)
+	}
+	for _, p := range payloads {
+		if strings.Contains(p, "Person ") || strings.Contains(p, "+452") || strings.Contains(p, "@example.dk") {
+			t.Fatalf("personal data in the history: %s", p)
+		}
+	}
+	if len(payloads) < 10 {
+		t.Fatalf("the listener saw %d payloads", len(payloads))
 	}
 	if during.State != workflows.DaySearching || during.Asked != 3 {
 		t.Fatalf("status while searching: %+v; want 3 asked at once", during)
