@@ -109,7 +109,8 @@ type DayReplacementView struct {
 	MarkedAt           *time.Time // when the person was marked absent
 	Asked              int
 	Taken              bool
-	// Escalated: the search ended without a JA (an offer was left unanswered).
+	// Escalated: the search ended without a JA and told the leader and
+	// the secretariat.
 	Escalated bool
 }
 

@@ -265,18 +265,20 @@ func DayReplacements(ctx context.Context, db *gorm.DB, actor models.User, electi
 	if !mayReadAllParties(actor) {
 		return nil, nil
 	}
+	db = db.WithContext(ctx)
+	offers := func(extra string) *gorm.DB {
+		return db.Table("day_offers d").Select("1").Where("d.absent_assignment_id = a.id" + extra)
+	}
+	escalated := db.Table("notices n").Select("1").Where("n.assignment_id = a.id AND n.kind = ?", models.NoticeDayEscalated)
 	var out []models.DayReplacementView
-	err := db.WithContext(ctx).Table("day_offers").
-		Select(`day_offers.absent_assignment_id AS absent_assignment_id, polling_stations.name AS station, task_types.name AS task_type,
-			a.attendance_at AS marked_at, COUNT(*) AS asked,
-			MAX(CASE WHEN day_offers.state = 'accepted' THEN 1 ELSE 0 END) = 1 AS taken,
-			MAX(CASE WHEN day_offers.state = 'unanswered' THEN 1 ELSE 0 END) = 1 AS escalated`).
-		Joins("JOIN assignments a ON a.id = day_offers.absent_assignment_id").
+	err := db.Table("assignments a").
+		Select(`a.id AS absent_assignment_id, polling_stations.name AS station, task_types.name AS task_type, a.attendance_at AS marked_at,
+			(SELECT COUNT(*) FROM day_offers d WHERE d.absent_assignment_id = a.id) AS asked,
+			EXISTS (?) AS taken, EXISTS (?) AS escalated`, offers(" AND d.state = 'accepted'"), escalated).
 		Joins("JOIN polling_stations ON polling_stations.id = a.station_id").
 		Joins("JOIN task_types ON task_types.id = a.task_type_id").
-		Where("day_offers.election_id = ?", electionID).
-		Group("day_offers.absent_assignment_id, polling_stations.name, task_types.name, a.attendance_at").
-		Order("MIN(day_offers.id) DESC").Limit(limit).Scan(&out).Error
+		Where("a.election_id = ? AND (EXISTS (?) OR EXISTS (?))", electionID, offers(""), escalated).
+		Order("a.attendance_at DESC, a.id DESC").Limit(limit).Scan(&out).Error
 	return out, err
 }
 

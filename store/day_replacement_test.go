@@ -130,6 +130,17 @@ func TestDayCandidatesOrderAndTakingTheSlot(t *testing.T) {
 		if left != 0 {
 			t.Fatal("a deleted person's day offer is left")
 		}
+		// A search that found nobody at all shows too, as escalated.
+		third := models.Slot{ElectionID: e.Election.ID, StationID: st1, TaskTypeID: e.TaskType.ID, Day: day, PartyID: e.Party.ID, CreatedAt: now}
+		must(db.Create(&third).Error)
+		other := storetest.Nominate(t, db, third, p(8))
+		must(db.Model(&other).Update("state", models.StateNoShow).Error)
+		must(store.EscalateDay(ctx, db, other.ID, now))
+		must(store.EscalateDay(ctx, db, other.ID, now)) // once
+		rows, err = store.DayReplacements(ctx, db, e.Staff, e.Election.ID, 10)
+		if err != nil || len(rows) != 2 || rows[0].AbsentAssignmentID != other.ID || rows[0].State() != "escalated" || rows[0].Asked != 0 {
+			t.Fatalf("replacements with an escalation: %+v %v", rows, err)
+		}
 		secretary := models.User{ID: 999, Role: models.RolePartySecretary, PartyID: &e.Party.ID}
 		if rows, err := store.DayReplacements(ctx, db, secretary, e.Election.ID, 10); err != nil || len(rows) != 0 {
 			t.Fatalf("a secretary sees replacements: %+v %v", rows, err)
