@@ -8,6 +8,7 @@ import (
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
+	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/metrics"
 	"github.com/valghalla/valghalla/models"
@@ -212,7 +213,15 @@ func (a *Activities) SendDaySMS(ctx context.Context, dm DayMessage) error {
 		a.Metrics.Message(string(models.ChannelSMS), msg.Kind, metrics.Retried)
 		return err
 	}
-	if err := store.RecordAttempt(ctx, a.DB, msg.ID, models.ChannelSMS, models.MessageSent, sent.SID, "", now); err != nil {
+	// The send and its audit entry are one write, as DeliverMessage's.
+	err = a.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := store.RecordAttempt(ctx, tx, msg.ID, models.ChannelSMS, models.MessageSent, sent.SID, "", now); err != nil {
+			return err
+		}
+		return store.Audit(tx, models.AuditEntry{At: now, Action: models.AuditMessageSent, ParticipantID: msg.ParticipantID,
+			Detail: fmt.Sprintf("%s by %s", msg.Kind, models.ChannelSMS)})
+	})
+	if err != nil {
 		return err
 	}
 	a.Metrics.Message(string(models.ChannelSMS), msg.Kind, metrics.Sent)

@@ -210,9 +210,22 @@ func CloseDayOffers(ctx context.Context, db *gorm.DB, absentID int64, state mode
 // DeclineDayOffer records a NEJ to an offer still open; false when it was
 // not open.
 func DeclineDayOffer(ctx context.Context, db *gorm.DB, offerID int64, now time.Time) (bool, error) {
-	res := db.WithContext(ctx).Model(&models.DayOffer{}).Where("id = ? AND state = ?", offerID, models.DayOfferAsked).
-		Updates(map[string]any{"state": models.DayOfferDeclined, "answered_at": now})
-	return res.RowsAffected == 1, res.Error
+	declined := false
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var o models.DayOffer
+		if err := tx.Where("id = ?", offerID).Limit(1).Find(&o).Error; err != nil || o.ID == 0 {
+			return err
+		}
+		res := tx.Model(&models.DayOffer{}).Where("id = ? AND state = ?", offerID, models.DayOfferAsked).
+			Updates(map[string]any{"state": models.DayOfferDeclined, "answered_at": now})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		declined = true
+		return Audit(tx, models.AuditEntry{At: now, Action: models.AuditLifecycle, ParticipantID: &o.ParticipantID,
+			Detail: fmt.Sprintf("day offer %d to replace assignment %d: declined by sms", o.ID, o.AbsentAssignmentID)})
+	})
+	return declined, err
 }
 
 // EscalateDay records the secretariat's notice that the replacement of
