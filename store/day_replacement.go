@@ -201,7 +201,7 @@ func TakeDaySlot(ctx context.Context, db *gorm.DB, offerID int64, now time.Time)
 }
 
 // CloseDayOffers ends the offers of an absent assignment still waiting for
-// an answer, as state (taken or unanswered), and returns their ids.
+// an answer, as state (taken or unanswered).
 func CloseDayOffers(ctx context.Context, db *gorm.DB, absentID int64, state models.DayOfferState) error {
 	return db.WithContext(ctx).Model(&models.DayOffer{}).Where("absent_assignment_id = ? AND state = ?", absentID, models.DayOfferAsked).
 		Update("state", state).Error

@@ -254,7 +254,10 @@ func (d *dayReplacement) tellTaken(ctx workflow.Context) error {
 	}
 	if d.accepted == 0 {
 		// Taken outside this search (staff put someone on the slot): the
-		// leader hears of it from them.
+		// offers end as taken, and the leader hears of it from the staff.
+		if err := workflow.ExecuteActivity(ctx, a.CloseDayOffers, d.in.AbsentAssignmentID, models.DayOfferTaken).Get(ctx, nil); err != nil {
+			return err
+		}
 		return d.sendAll(ctx, msgs)
 	}
 	leaders, err := d.leaders(ctx)

@@ -356,3 +356,37 @@ func TestDayReplacementWaitsForTheNoShowToBeWritten(t *testing.T) {
 		t.Fatalf("JA: %+v", accepted)
 	}
 }
+
+// Staff fill the slot themselves while the search runs: the first JA
+// finds it taken and is refused so, the search ends, those asked are
+// thanked and their offers closed; the leader hears it from the staff.
+func TestDayReplacementEndsWhenStaffFillTheSlot(t *testing.T) {
+	de := newDayEnv(t)
+	de.RegisterDelayedCallback(func() {
+		a := storetest.Nominate(t, de.db, de.seed.Slots[0], de.seed.People[4].ID)
+		if err := de.db.Model(&a).Update("state", models.StateConfirmed).Error; err != nil {
+			t.Error(err)
+		}
+	}, 3*time.Minute)
+	ja := de.acceptFrom(t, 5*time.Minute, 1)
+	de.ExecuteWorkflow(workflows.DayReplacement, workflows.DayReplacementInput{AbsentAssignmentID: de.absent.ID})
+	if err := de.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if workflows.DayRefusal(ja.err) != workflows.RefusedTaken {
+		t.Fatalf("JA after staff filled the slot: %v", ja.err)
+	}
+	for p, o := range de.offers(t) {
+		if o.State != models.DayOfferTaken {
+			t.Fatalf("offer to %d is %s", p, o.State)
+		}
+	}
+	for _, i := range []int{1, 2, 3} {
+		if got := de.sms.to(mobileOf(i)); len(got) != 2 || !strings.Contains(got[1], "allerede taget") {
+			t.Fatalf("person %d got %q", i, got)
+		}
+	}
+	if got := de.sms.to(mobileOf(5)); len(got) != 0 {
+		t.Fatalf("the leader got %q", got)
+	}
+}
