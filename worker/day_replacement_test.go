@@ -87,4 +87,12 @@ func TestDayReplacementOnTheRealServer(t *testing.T) {
 	if got := string(attrs[payload.PollingStationAttr.GetName()].GetData()); !strings.Contains(got, `"`) {
 		t.Errorf("station attribute %s", got)
 	}
+	if *updateHistories {
+		// The history up to here, ended by hand (the workflow would wait
+		// out its deadline), for the replay test.
+		if err := s.c.TerminateWorkflow(ctx, id, run.GetRunID(), "recorded"); err != nil {
+			t.Fatal(err)
+		}
+		writeHistory(ctx, t, s.c, id, run.GetRunID(), "day-replacement-taken.json")
+	}
 }
