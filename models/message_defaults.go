@@ -73,6 +73,10 @@ var MessageKinds = []string{
 	KindRemovedByValidation,
 	KindReplacementNotice,
 	KindGroupMessage,
+	KindDayOffer,
+	KindDayOfferTaken,
+	KindDayReplaced,
+	KindDayEscalation,
 	KindAccountInvitation,
 	KindPasswordReset,
 }
@@ -90,6 +94,8 @@ func MessageFields(kind string) []string {
 		return ReplacementNoticeFields
 	case KindGroupMessage:
 		return GroupMessageFields
+	case KindDayOffer, KindDayOfferTaken, KindDayReplaced, KindDayEscalation:
+		return DayReplacementFields
 	}
 	if _, ok := MessageDefaults[kind]; ok {
 		return LifecycleFields
@@ -207,6 +213,32 @@ Valgsekretariatet, [site:name]
 		tplDigitalPost: {"Besked om [election:name]", groupMessageSkeleton},
 		tplSMS:         {Body: "Kære [participant:name], skriv beskeden her." + smsSignature},
 	},
+	// The day's messages are short and urgent: an SMS to someone who may
+	// come within the hour, with no name of the person who did not come.
+	KindDayOffer: {
+		tplSMS: {Body: "Kan du møde som [task:name] på [station:name] kl. [offer:time] i dag? Svar JA hvis du kan." + smsSignature},
+	},
+	KindDayOfferTaken: {
+		tplSMS: {Body: "Tak for dit svar. Pladsen på [station:name] er allerede taget, så du skal ikke møde." + smsSignature},
+	},
+	KindDayReplaced: {
+		tplSMS: {Body: "Afløser til [station:name]: [replacement:name], tlf. [replacement:phone], kommer som [task:name] kl. [offer:time]." + smsSignature},
+		tplEmail: {"Afløser til [station:name]: [replacement:name]", `[replacement:name] (tlf. [replacement:phone]) har sagt ja til at komme som [task:name] på [station:name] kl. [offer:time] i stedet for en, der er meldt fraværende ved [election:name].
+
+Med venlig hilsen
+Valghalla, [site:name]
+`},
+	},
+	KindDayEscalation: {
+		tplSMS: {Body: "Vi har ikke fundet en afløser som [task:name] på [station:name] inden for [search:minutes] minutter. Valgsekretariatet er orienteret." + smsSignature},
+		tplEmail: {"Ingen afløser fundet: [task:name] på [station:name]", `Der er ikke fundet en afløser som [task:name] på [station:name] ved [election:name] inden for [search:minutes] minutter, efter at en person blev meldt fraværende.
+
+Kontakt stationens ledelse og find en afløser på anden vis.
+
+Med venlig hilsen
+Valghalla, [site:name]
+`},
+	},
 	KindAccountInvitation: {
 		tplEmail: {AccountInvitationSubjectDefault, AccountInvitationDefault},
 	},
@@ -250,5 +282,9 @@ func ExampleValues(site, election, baseURL string) map[string]string {
 		"overview:link":           baseURL + "/oversigt",
 		"user:one-time-login-url": baseURL + "/konto/aktiver/eksempel-paa-et-engangslink",
 		"site:login-url":          baseURL + "/login",
+		"offer:time":              "08:15",
+		"replacement:name":        "Karen Mortensen",
+		"replacement:phone":       "+45 12 34 56 78",
+		"search:minutes":          "60",
 	}
 }

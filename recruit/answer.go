@@ -219,6 +219,10 @@ func (s *Service) AnswerSMS(ctx context.Context, from, body string) (SMSReply, e
 	default:
 		return reply("recruit.sms.unknown"), nil
 	}
+	// An offer to replace a no-show on the day comes first (answer_day.go).
+	if handled, rep, err := s.answerDayOffer(ctx, mobile, r, now); handled || err != nil {
+		return rep, err
+	}
 	open, err := store.OpenInvitationsByMobile(ctx, s.DB, mobile)
 	if err != nil {
 		return SMSReply{}, err

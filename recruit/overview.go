@@ -26,6 +26,9 @@ type OverviewPage struct {
 	// CheckIn: on a task day of the election, the day's check-in counts
 	// per station (staff only; nil otherwise).
 	CheckIn map[int64]models.CheckInCounts
+	// DayReplacements are the searches for someone to replace a no-show
+	// on the task day (staff only; empty for a secretary).
+	DayReplacements []models.DayReplacementView
 }
 
 // OverviewPage reads the overview of electionID (0: the first of the
@@ -51,8 +54,11 @@ func (s *Service) OverviewPage(ctx context.Context, actor models.User, electionI
 	today := models.DateOf(s.now().In(models.Copenhagen))
 	staff := actor.Role == models.RoleAdmin || actor.Role == models.RoleStaff || actor.Role == models.RoleReadOnly
 	if staff && slices.Contains(p.Overview.Days, today) {
-		p.CheckIn, err = store.StationCounts(ctx, s.DB, electionID, today)
+		if p.CheckIn, err = store.StationCounts(ctx, s.DB, electionID, today); err != nil {
+			return p, err
+		}
 	}
+	p.DayReplacements, err = store.DayReplacements(ctx, s.DB, actor, electionID, reopenedShown)
 	return p, err
 }
 

@@ -89,6 +89,8 @@ func deleteParticipants(tx *gorm.DB, actor models.User, ids []int64, now time.Ti
 				tx.Where("assignment_id IN (?)", theirs).Delete(&models.AnswerToken{}),
 				tx.Where("assignment_id IN (?)", theirs).Delete(&models.Message{}),
 				tx.Where("assignment_id IN (?)", theirs).Delete(&models.Notice{}),
+				// The day's offers to them, and those made to replace them.
+				tx.Where("participant_id IN ? OR absent_assignment_id IN (?)", c, theirs).Delete(&models.DayOffer{}),
 				tx.Where("participant_id IN ?", c).Delete(&models.Assignment{}),
 				// The values before and after their edits (the table's
 				// foreign key would take them with the person too).
@@ -130,6 +132,9 @@ type SubjectAccess struct {
 	// Changes are the edits of the contact data, with the values before
 	// and after (kept encrypted; the audit log names the fields only).
 	Changes []SubjectChange `json:"changes"`
+	// DayOffers are the times they were asked by SMS to replace someone
+	// absent on a task day.
+	DayOffers []SubjectDayOffer `json:"day_offers,omitempty"`
 }
 
 // SubjectChange is one field of one edit: on the person's own record
@@ -193,6 +198,16 @@ type SubjectReserve struct {
 	Party    string    `json:"party"`
 	Station  string    `json:"polling_station,omitempty"`
 	Since    time.Time `json:"since"`
+}
+
+// SubjectDayOffer is one ask to replace a no-show on the task day: where,
+// when, and how it ended.
+type SubjectDayOffer struct {
+	Election   string     `json:"election"`
+	Station    string     `json:"polling_station"`
+	State      string     `json:"state"`
+	AskedAt    time.Time  `json:"asked_at"`
+	AnsweredAt *time.Time `json:"answered_at,omitempty"`
 }
 
 // SubjectMessage is a message to the person with its history.
@@ -318,6 +333,13 @@ func subjectAccess(ctx context.Context, db *gorm.DB, keys *vault.Keyring, actorI
 		Joins("JOIN elections e ON e.id = r.election_id").Joins("JOIN parties pa ON pa.id = r.party_id").
 		Joins("LEFT JOIN polling_stations s ON s.id = r.station_id").Where("r.participant_id = ?", id).Order("r.id").
 		Scan(&out.Reserves).Error; err != nil {
+		return out, err
+	}
+	if err := db.Table("day_offers d").
+		Select("e.title AS election, s.name AS station, d.state AS state, d.asked_at AS asked_at, d.answered_at AS answered_at").
+		Joins("JOIN elections e ON e.id = d.election_id").Joins("JOIN assignments a ON a.id = d.absent_assignment_id").
+		Joins("JOIN polling_stations s ON s.id = a.station_id").Where("d.participant_id = ?", id).Order("d.id").
+		Scan(&out.DayOffers).Error; err != nil {
 		return out, err
 	}
 	ms, err := MessagesOf(ctx, db, id)

@@ -804,4 +804,23 @@ CREATE TABLE station_task_types (
 	PRIMARY KEY (station_id, task_type_id)
 );
 CREATE INDEX station_task_types_task_type ON station_task_types(task_type_id)`}, // and migrationSteps' districtNullable
+	// Replacement on the day (issue 20): every candidate asked by SMS to
+	// take the slot of a no-show, so their reply finds the offer (by their
+	// number, newest first) and the search knows whom it asked.
+	{37, "day offers: candidates asked to replace a no-show", `
+CREATE TABLE day_offers (
+	id {{id}},
+	election_id BIGINT NOT NULL REFERENCES elections(id) ON DELETE CASCADE,
+	absent_assignment_id BIGINT NOT NULL REFERENCES assignments(id) ON DELETE CASCADE,
+	participant_id BIGINT NOT NULL REFERENCES participants(id) ON DELETE CASCADE,
+	source TEXT NOT NULL CHECK (source IN ('station', 'party', 'pool')),
+	wave INTEGER NOT NULL,
+	state TEXT NOT NULL DEFAULT 'asked' CHECK (state IN ('asked', 'accepted', 'taken', 'unanswered', 'declined')),
+	message_id TEXT,
+	workflow_id TEXT NOT NULL,
+	asked_at {{timestamp}} NOT NULL,
+	answered_at {{timestamp}},
+	UNIQUE (absent_assignment_id, participant_id)
+);
+CREATE INDEX day_offers_participant ON day_offers(participant_id, asked_at)`},
 }

@@ -410,9 +410,9 @@ func inChunks(ids []int64, fn func([]int64) error) error {
 // AnonymiseElection deletes a closed election's personal data once its
 // retention period has ended (ErrNotDue before), in one transaction: it
 // records the counts in election_statistics, deletes the answer tokens,
-// messages with their history, group messages, notices, reserve entries
-// and assignments, blanks the audit entries that name a person for this
-// election, deletes the people with no other election and no consent to
+// messages with their history, group messages, notices, reserve entries,
+// the day's replacement offers and assignments, blanks the audit entries
+// that name a person for this election, deletes the people with no other election and no consent to
 // stay in the pool (with their party memberships) and the people on a
 // party's list only (listOnly), and sets anonymised_at.
 // Run again it does nothing and returns the plan it finds.
@@ -462,6 +462,7 @@ func AnonymiseElection(ctx context.Context, db *gorm.DB, electionID int64, now t
 			tx.Where("election_id = ?", electionID).Delete(&models.Notice{}),
 			tx.Where("election_id = ?", electionID).Delete(&models.GroupMessage{}),
 			tx.Where("election_id = ?", electionID).Delete(&models.Reserve{}),
+			tx.Where("election_id = ?", electionID).Delete(&models.DayOffer{}),
 			// A replacement points at the assignment it replaces: unlink
 			// before deleting, whatever order the rows go in.
 			tx.Model(&models.Assignment{}).Where("election_id = ?", electionID).Update("replaces_id", nil),

@@ -79,9 +79,11 @@ func TestEveryDefaultTemplateChecksAndRenders(t *testing.T) {
 	}
 	// 10 lifecycle kinds (with the morning reminder) and the group message
 	// on three channels, the replacement notice, the account invitation and
-	// the password reset by e-mail only.
-	if n != 11*3+3 {
-		t.Errorf("%d defaults, want 36", n)
+	// the password reset by e-mail only; the day's offer and "it is taken"
+	// by SMS only, its messages to the leader (and the secretariat) by SMS
+	// and e-mail.
+	if n != 11*3+3+2+2*2 {
+		t.Errorf("%d defaults, want 42", n)
 	}
 	for _, kind := range []string{models.KindReplacementNotice, models.KindAccountInvitation, models.KindPasswordReset} {
 		if got := store.TemplateChannels(kind); !slices.Equal(got, []string{"email"}) {

@@ -552,11 +552,7 @@ func (lc *lifecycle) end(ctx workflow.Context) error {
 // person marked absent (abandoned: it outlives this lifecycle). Its id is
 // the absent assignment's, so a second start finds the first.
 func (lc *lifecycle) replaceOnTheDay(ctx workflow.Context) error {
-	opts := workflow.ChildWorkflowOptions{
-		WorkflowID:            payload.DayReplacementID(lc.in.AssignmentID),
-		ParentClosePolicy:     enumspb.PARENT_CLOSE_POLICY_ABANDON,
-		WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-	}
+	opts := DayReplacementOptions(lc.in.AssignmentID)
 	child := workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), DayReplacement,
 		DayReplacementInput{AbsentAssignmentID: lc.in.AssignmentID})
 	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil && !temporal.IsWorkflowExecutionAlreadyStartedError(err) {

@@ -23,6 +23,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 	r.RegisterWorkflow(workflows.Lifecycle)
 	r.RegisterWorkflow(workflows.Round)
 	r.RegisterWorkflow(workflows.GroupMessage)
+	r.RegisterWorkflow(workflows.DayReplacement)
 	for _, f := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(f), ".json"), func(t *testing.T) {
 			if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
