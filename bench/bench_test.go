@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"testing"
@@ -67,5 +68,25 @@ func TestAnswerBenchmarkSeesEveryAnswer(t *testing.T) {
 	}
 	if r.Link.P50 <= 0 || r.Link.P99 < r.Link.P50 || r.SMS.P99 < r.SMS.P50 {
 		t.Errorf("percentiles out of order: %+v %+v", r.Link, r.SMS)
+	}
+}
+
+func TestElectionDayBenchmarkReplacesEveryAbsence(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	// 40 people at 4 stations, every 20th absent: 2 absences, each asked
+	// from the station's own reserves and taken by the first JA.
+	r, err := RunElectionDay(ctx, quiet(), 4, 40, 4*time.Second, func(s string) { t.Log(s) })
+	if errors.Is(err, ErrTaskDayTooShort) {
+		t.Skipf("%v (the bench holds its election today, Copenhagen time)", err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Failed != 0 || r.CheckIn.N != 40 || r.Absent != 2 || r.FirstAsk.N != 2 || r.Filled.N != 2 {
+		t.Fatalf("%+v: want 40 check-ins, 2 absent, both asked and filled, none failed", r)
+	}
+	if r.CheckIn.P95 < r.CheckIn.P50 || r.Filled.P50 < 0 {
+		t.Errorf("percentiles out of order: %+v", r)
 	}
 }

@@ -85,6 +85,9 @@ type Stack struct {
 	DB     *gorm.DB
 	Keys   *vault.Keyring
 	WebURL string
+	// UseCases are the web app's, for benchmarks that act as staff
+	// without a browser session.
+	UseCases usecases.UseCases
 	// Worker is the worker's process when Options.WorkerBinary is set;
 	// Workers all of them (Options.Workers).
 	Worker  *exec.Cmd
@@ -194,8 +197,9 @@ func Start(ctx context.Context, o Options, exempt []string) (s *Stack, err error
 		return nil, err
 	}
 	s.acts.DB, s.acts.Keys, s.acts.BaseURL = s.DB, s.Keys, s.WebURL
+	s.UseCases = usecases.New(usecases.Config{DB: s.DB, Temporal: s.Client, Log: o.Log, Keys: s.Keys, TaskQueue: taskQueue})
 	s.web.Config.Handler = web.New(site.Deps{
-		UseCases: usecases.New(usecases.Config{DB: s.DB, Temporal: s.Client, Log: o.Log, Keys: s.Keys, TaskQueue: taskQueue}),
+		UseCases: s.UseCases,
 		Log:      o.Log, PublicURL: s.WebURL, SMSAuthToken: authToken,
 		// Hundreds of people answer through loopback, each at their own
 		// address (fakes/visitor).

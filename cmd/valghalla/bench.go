@@ -21,16 +21,19 @@ import (
 //	                        [--temporal-address HOST:PORT --workers W]
 //	valghalla bench answers [--rate R] [--duration D] [--postgres URL]
 //	valghalla bench memory  [--people N] [--postgres URL]
+//	valghalla bench electionday [--stations S] [--people N] [--window W] [--postgres URL]
 //
 // The report with the numbers and the machine is bench/README.md.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: valghalla bench round|answers|memory [flags]")
+		fmt.Fprintln(stderr, "usage: valghalla bench round|answers|memory|electionday [flags]")
 		return exitUsage
 	}
 	fs := flag.NewFlagSet("valghalla bench "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	people := fs.Int("people", 1000, "round, memory: people nominated and invited")
+	people := fs.Int("people", 1000, "round, memory: people nominated and invited; electionday: people confirmed (default there 1500)")
+	stations := fs.Int("stations", 60, "electionday: polling stations")
+	window := fs.Duration("window", 30*time.Minute, "electionday: everyone is checked in, at an even pace, within this")
 	children := fs.Bool("baseline-children", false, "round: the baseline starts its workflows as children of its round (as the product's round once did)")
 	runs := fs.Int("runs", 1, "round: independent runs, each on a fresh stack; the median ratio is reported")
 	rate := fs.Float64("rate", 50, "answers: answers per second (half by link, half by SMS)")
@@ -101,8 +104,27 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			fmt.Fprintf(stdout, "worker process with %d open lifecycles: RSS %.0f MiB, peak %.0f MiB\n",
 				r.Lifecycles, float64(r.RSS)/(1<<20), float64(r.Peak)/(1<<20))
 		}
+	case "electionday":
+		n := *people
+		if !peopleSet(fs) {
+			n = 1500
+		}
+		var r bench.ElectionDayResult
+		if r, err = bench.RunElectionDay(ctx, o, *stations, n, *window, progress); err == nil || r.CheckIn.N > 0 {
+			fmt.Fprintf(stdout, "%d people at %d stations checked in over %v, %d absent and replaced by SMS; failed check-ins: %d\n",
+				r.People, r.Stations, r.Window, r.Absent, r.Failed)
+			fmt.Fprintf(stdout, "| measure | n | p50 | p95 | p99 | max |\n|---|---|---|---|---|---|\n")
+			for _, l := range []struct {
+				name string
+				p    bench.Percentiles
+			}{{"check-in (use case → lifecycle update → projection)", r.CheckIn},
+				{"absent → first replacement SMS at the fake", r.FirstAsk},
+				{"absent → replacement confirmed (first asked answers JA at once)", r.Filled}} {
+				fmt.Fprintf(stdout, "| %s | %d | %v | %v | %v | %v |\n", l.name, l.p.N, ms(l.p.P50), ms(l.p.P95), ms(l.p.P99), ms(l.p.Max))
+			}
+		}
 	default:
-		fmt.Fprintf(stderr, "valghalla bench: unknown benchmark %q (round, answers, memory)\n", args[0])
+		fmt.Fprintf(stderr, "valghalla bench: unknown benchmark %q (round, answers, memory, electionday)\n", args[0])
 		return exitUsage
 	}
 	if err != nil {
@@ -110,6 +132,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitFailure
 	}
 	return exitOK
+}
+
+// peopleSet tells whether --people was given.
+func peopleSet(fs *flag.FlagSet) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "people" })
+	return set
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
