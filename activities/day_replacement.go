@@ -103,10 +103,10 @@ func (a *Activities) TakeDaySlot(ctx context.Context, offerID int64) (payload.Li
 
 // DayLeaderIDs are the participant ids of the station's leaders.
 func (a *Activities) DayLeaderIDs(ctx context.Context, electionID, stationID int64) ([]int64, error) {
-	ps, err := store.DayLeaders(ctx, a.DB, electionID, stationID)
-	ids := make([]int64, len(ps))
-	for i, p := range ps {
-		ids[i] = p.ID
+	ls, err := store.StationLeaders(ctx, a.DB, electionID, stationID)
+	ids := make([]int64, len(ls))
+	for i, l := range ls {
+		ids[i] = l.ParticipantID
 	}
 	return ids, err
 }

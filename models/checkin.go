@@ -43,15 +43,6 @@ type StationLeaderRow struct {
 	Name          string
 }
 
-// LeaderContact is how a station leader is reached (the DayReplacement
-// tells them when nobody was found): their party's typed contact data
-// where there is some, else their own.
-type LeaderContact struct {
-	ParticipantID int64
-	Mobile        string
-	Email         string
-}
-
 // LedStation is a station a volunteer leads in an active election.
 type LedStation struct {
 	ElectionID    int64

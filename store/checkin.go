@@ -178,38 +178,6 @@ func StationLeaders(ctx context.Context, db *gorm.DB, electionID, stationID int6
 	return out, err
 }
 
-// StationLeaderContacts returns how to reach each leader of an election's
-// station: the contact data of the party they serve for at that station
-// (models.ContactOf), else their own. For the DayReplacement's "nobody was
-// found"; the caller keeps it out of workflow histories.
-func StationLeaderContacts(ctx context.Context, db *gorm.DB, electionID, stationID int64) ([]models.LeaderContact, error) {
-	db = db.WithContext(ctx)
-	var ls []models.StationLeader
-	if err := db.Where("election_id = ? AND station_id = ?", electionID, stationID).Order("participant_id").Find(&ls).Error; err != nil {
-		return nil, err
-	}
-	out := make([]models.LeaderContact, 0, len(ls))
-	for _, l := range ls {
-		var a models.Assignment
-		partyID := int64(0)
-		err := db.Select("party_id").Where("election_id = ? AND station_id = ? AND participant_id = ?", electionID, stationID, l.ParticipantID).
-			Order("id DESC").First(&a).Error
-		if err == nil {
-			partyID = a.PartyID
-		} else if !errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, err
-		}
-		p, err := contactFor(db, l.ParticipantID, partyID)
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			continue
-		} else if err != nil {
-			return nil, err
-		}
-		out = append(out, models.LeaderContact{ParticipantID: l.ParticipantID, Mobile: p.Mobile.Reveal(), Email: p.Email.Reveal()})
-	}
-	return out, nil
-}
-
 // NameStationLeader makes a person who serves at the station in the
 // election one of its leaders. Only a person assigned there (nominated
 // to completed) may be named; the refusal is a *models.UserError. Naming

@@ -110,11 +110,6 @@ func TestStationLeadersAreNamedAmongTheStationsPeople(t *testing.T) {
 		if err != nil || len(led) != 1 || led[0].StationName != "Skole 1" || led[0].Day != day {
 			t.Fatalf("led stations %+v, %v", led, err)
 		}
-		typeMobile(t, db, e.People[0].ID, e.Party.ID, "+4520000001")
-		contacts, err := store.StationLeaderContacts(ctx, db, e.Election.ID, st)
-		if err != nil || len(contacts) != 1 || contacts[0].Mobile != "+4520000001" || contacts[0].Email != "" {
-			t.Fatalf("contacts %+v, %v", contacts, err)
-		}
 		if err := store.RemoveStationLeader(ctx, db, e.Staff, e.Election.ID, st, e.People[0].ID, now); err != nil {
 			t.Fatal(err)
 		}

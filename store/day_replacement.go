@@ -261,15 +261,6 @@ func DayOfferByMobile(ctx context.Context, db *gorm.DB, mobileIndex string, sinc
 	return o, o.ID != 0, err
 }
 
-// DayLeaders are the station leaders of the absent assignment's election
-// and station, to tell them who comes or that nobody was found.
-func DayLeaders(ctx context.Context, db *gorm.DB, electionID, stationID int64) ([]models.Participant, error) {
-	var ps []models.Participant
-	err := db.WithContext(ctx).Where("id IN (?)", db.Model(&models.StationLeader{}).Select("participant_id").
-		Where("election_id = ? AND station_id = ?", electionID, stationID)).Order("id").Find(&ps).Error
-	return ps, err
-}
-
 // DayReplacements lists the replacements on the task day of an election,
 // newest first, at most limit: the station, how many were asked, and how
 // it stands. Staff only (read-only staff too): a secretary gets none, as

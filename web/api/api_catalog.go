@@ -14,17 +14,9 @@ import (
 // apiStation is a polling station or, by kind, a work location: no district
 // (null), and the task types done there.
 type apiStation struct {
-	ID          int64              `json:"id"`
-	AreaID      int64              `json:"area_id"`
-	AreaName    string             `json:"area_name"`
-	Kind        models.StationKind `json:"kind"`
-	Name        string             `json:"name"`
-	Address     string             `json:"address"`
-	PostalCode  string             `json:"postal_code"`
-	City        string             `json:"city"`
-	District    *int               `json:"district"`
-	TaskTypeIDs []int64            `json:"task_type_ids"`
-	Version     int                `json:"version"`
+	ID       int64  `json:"id"`
+	AreaName string `json:"area_name"`
+	apiStationInput
 }
 
 // apiStationInput is a station as a client sends it; Version is the one a
@@ -42,8 +34,8 @@ type apiStationInput struct {
 }
 
 func toAPIStation(st models.PollingStation, areas map[int64]string) apiStation {
-	out := apiStation{ID: st.ID, AreaID: st.AreaID, AreaName: areas[st.AreaID], Kind: st.Kind, Name: st.Name, Address: st.Address,
-		PostalCode: st.PostalCode, City: st.City, TaskTypeIDs: st.TaskTypeIDs, Version: st.Version}
+	out := apiStation{ID: st.ID, AreaName: areas[st.AreaID], apiStationInput: apiStationInput{AreaID: st.AreaID, Kind: st.Kind,
+		Name: st.Name, Address: st.Address, PostalCode: st.PostalCode, City: st.City, TaskTypeIDs: st.TaskTypeIDs, Version: st.Version}}
 	if out.Kind == "" {
 		out.Kind = models.KindPollingStation
 	}
