@@ -191,9 +191,12 @@ func TestBrowserElectionDay(t *testing.T) {
 	if strings.Contains(reply, "allerede taget") {
 		t.Fatalf("Henrik's JA was refused: %s", reply)
 	}
-	// The leader is told who comes, by SMS.
-	if told := mailbox.mailboxText("Afløser til Sønderå Rådhus"); !strings.Contains(told, "Henrik Bæk") || !strings.Contains(told, "+4520304060") {
+	// The leader is told who comes, by SMS. Henrik has name and address
+	// protection in the register: his number is kept from the leader.
+	if told := mailbox.mailboxText("Afløser til Sønderå Rådhus"); !strings.Contains(told, "Henrik Bæk") || !strings.Contains(told, "tlf. "+models.ProtectedPhone) {
 		t.Fatalf("the leader's message does not name the replacement: %s", told)
+	} else if strings.Contains(told, "+4520304060") {
+		t.Errorf("the leader is told a protected person's number: %s", told)
 	}
 	mailbox.screenshot("leader-told")
 
@@ -207,6 +210,13 @@ func TestBrowserElectionDay(t *testing.T) {
 			leader.screenshot("failed-replacement")
 			t.Fatalf("the replacement is not on the leader's list: %s", leader.body())
 		}
+	}
+	if phone := leader.eval("Henrik's number", `(() => {
+		const li = [...document.querySelectorAll("li.checkin-person")].find(li => li.querySelector("h3").textContent.includes("Henrik Bæk"));
+		const a = li && li.querySelector('a[href^="tel:"]');
+		return a ? a.textContent : "";
+	})()`); phone != "" {
+		t.Errorf("the leader's list shows a protected person's number %s", phone)
 	}
 	if mark := personMark(leader, "Søren Ærø"); mark != "" && !strings.Contains(mark, "Mødte ikke") {
 		t.Errorf("Søren on the leader's list: %q", mark)
