@@ -171,13 +171,15 @@ func TestBrowserElectionDay(t *testing.T) {
 	leader.axe("/minside/valgsted/<election>/<station>")
 
 	// Søren has not come: Ikke mødt.
-	leader.eval("Søren's absent button", `(() => {
+	if leader.eval("Søren's absent button", `(() => {
 		const li = [...document.querySelectorAll("li.checkin-person")].find(li => li.querySelector("h3").textContent.includes("Søren Ærø"));
 		const b = li && li.querySelector("button[value=ikke-moedt]");
 		if (!b) return "";
 		b.id = "valghalla-absent";
 		return "ok";
-	})()`)
+	})()`) != "ok" {
+		t.Fatalf("no Ikke mødt button for Søren: %s", leader.body())
+	}
 	leader.submit("#valghalla-absent", "h1")
 	if body := leader.body(); !strings.Contains(body, "Registreret som ikke mødt. Vi leder efter en afløser") {
 		t.Fatalf("mark Søren absent: %s", body)
@@ -223,8 +225,12 @@ func TestBrowserElectionDay(t *testing.T) {
 	}
 	leader.screenshot("replaced")
 
-	// Staff's overview of the day counts the absence.
+	// Staff's overview of the day counts the absence; the automatic
+	// update stays off as the reader left it.
 	staff.open(election+"/fremmoede", "table")
+	if on := staff.eval("the automatic update", `String(document.querySelector("#auto-refresh").checked)`); on != "false" {
+		t.Errorf("the automatic update the reader stopped is on again")
+	}
 	row := staff.eval("the station's counts", `(() => {
 		const tr = [...document.querySelectorAll("tbody tr")].find(tr => tr.textContent.includes("Sønderå Rådhus"));
 		return tr ? [...tr.querySelectorAll("td")].map(td => td.textContent.trim()).join(" ") : "";
