@@ -13,16 +13,17 @@ import (
 	"github.com/valghalla/valghalla/store/storetest"
 )
 
-// recordingSMS keeps the numbers it was asked to send to.
+// recordingSMS keeps the numbers it was asked to send to and the texts.
 type recordingSMS struct {
-	mu sync.Mutex
-	to []string
+	mu     sync.Mutex
+	to     []string
+	bodies []string
 }
 
-func (r *recordingSMS) Send(_ context.Context, to, _, key string) (sms.Sent, error) {
+func (r *recordingSMS) Send(_ context.Context, to, body, key string) (sms.Sent, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.to = append(r.to, to)
+	r.to, r.bodies = append(r.to, to), append(r.bodies, body)
 	return sms.Sent{SID: "SM" + key, Status: "accepted"}, nil
 }
 

@@ -230,7 +230,8 @@ func (a *Activities) SendDaySMS(ctx context.Context, dm DayMessage) error {
 
 // dayValues are the merge fields of the replacement's messages: the
 // station, the task and the time to come; for an accepted offer, the
-// replacement's name and number (for their station leader).
+// replacement's name and number (for their station leader; a person with
+// name and address protection has their number kept from the leader).
 func (a *Activities) dayValues(ctx context.Context, f store.LifecycleFacts, offer models.DayOffer) (map[string]string, error) {
 	db := a.DB.WithContext(ctx)
 	var st models.PollingStation
@@ -260,6 +261,9 @@ func (a *Activities) dayValues(ctx context.Context, f store.LifecycleFacts, offe
 			return nil, err
 		}
 		v["replacement:name"], v["replacement:phone"] = p.Name, p.Mobile.Reveal()
+		if p.ProtectedAddress { // as on the leader's check-in list: no number
+			v["replacement:phone"] = models.ProtectedPhone
+		}
 	}
 	return models.WithSite(v, m), nil
 }

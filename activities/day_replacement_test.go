@@ -118,3 +118,61 @@ func TestDayOfferSMSIsSentOnce(t *testing.T) {
 		t.Fatalf("%d failed messages, want the opted-out one", failed)
 	}
 }
+
+// The station leader's SMS names the replacement with their number, but
+// not the number of one with name and address protection: the leader's
+// check-in list shows none either.
+func TestLeaderIsToldTheReplacementsNumberUnlessProtected(t *testing.T) {
+	db := storetest.SQLite(t)
+	keys := storetest.WithKeys(t, db)
+	day := models.NewDate(2027, time.March, 2)
+	e := storetest.SeedElection(t, db, day, 1, 1, 3)
+	now := time.Date(2027, time.March, 2, 6, 45, 0, 0, time.UTC)
+	for i, number := range []string{"", "+4540000001", "+4540000002"} {
+		if number == "" {
+			continue
+		}
+		p := e.People[i]
+		idx := store.MobileIndex(keys, number)
+		p.Mobile, p.MobileIndex = models.NewSecret(number), &idx
+		if err := db.Select("mobile", "mobile_index").Save(&p).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	absent := storetest.Nominate(t, db, e.Slots[0], e.People[0].ID)
+	db.Model(&absent).Update("state", models.StateNoShow)
+	replacement, leader := e.People[1], e.People[2]
+	offer := models.DayOffer{ElectionID: e.Election.ID, AbsentAssignmentID: absent.ID, ParticipantID: replacement.ID, Source: models.FromPool,
+		State: models.DayOfferAccepted, WorkflowID: payload.DayReplacementID(absent.ID), AskedAt: now}
+	if err := db.Create(&offer).Error; err != nil {
+		t.Fatal(err)
+	}
+
+	provider := &recordingSMS{}
+	acts := &activities.Activities{DB: db, SMS: provider, Keys: keys, BaseURL: "https://valg.example.dk", Now: func() time.Time { return now }}
+	var s testsuite.WorkflowTestSuite
+	env := s.NewTestActivityEnvironment()
+	env.RegisterActivity(acts)
+	tell := func(key string) string {
+		t.Helper()
+		if _, err := env.ExecuteActivity(acts.SendDaySMS, activities.DayMessage{AbsentAssignmentID: absent.ID, Kind: models.KindDayReplaced,
+			Key: key, OfferID: offer.ID, LeaderID: leader.ID}); err != nil {
+			t.Fatal(err)
+		}
+		last := len(provider.to) - 1
+		if provider.to[last] != "+4540000002" {
+			t.Fatalf("the leader's SMS went to %s", provider.to[last])
+		}
+		return provider.bodies[last]
+	}
+	if body := tell("leader/replaced"); !strings.Contains(body, replacement.Name+", tlf. +4540000001,") {
+		t.Fatalf("the leader's SMS does not name the replacement and their number: %q", body)
+	}
+	if err := db.Model(&replacement).Update("protected_address", true).Error; err != nil {
+		t.Fatal(err)
+	}
+	body := tell("leader/replaced-protected")
+	if strings.Contains(body, "+4540000001") || !strings.Contains(body, "tlf. "+models.ProtectedPhone) {
+		t.Fatalf("the leader's SMS about a protected replacement: %q", body)
+	}
+}

@@ -85,6 +85,11 @@ var DayReplacementFields = []string{
 	"search:minutes",
 }
 
+// ProtectedPhone stands for [replacement:phone] when the replacement has
+// name and address protection: a station leader is shown no number of
+// theirs, on the check-in list or in a message.
+const ProtectedPhone = "oplyses af valgsekretariatet"
+
 // MeetAt is the time a candidate asked at askedAt is asked to come: the
 // task's start when that is still ahead, otherwise half an hour after the
 // ask, on the next quarter hour (time to get there).

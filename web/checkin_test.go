@@ -39,7 +39,7 @@ func TestCheckInByStaffAndByTheStationLeader(t *testing.T) {
 		staff := f.loggedIn(t, models.RoleStaff)
 		base := "/valg/" + itoa(f.election.ID) + "/fremmoede"
 		if rec := staff.do(http.MethodGet, base, nil); rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), stA.Name) ||
-			!strings.Contains(rec.Body.String(), `http-equiv="refresh"`) {
+			!strings.Contains(rec.Body.String(), `/static/auto-refresh.js`) {
 			t.Fatalf("stations page: %d", rec.Code)
 		}
 		pageA := staff.do(http.MethodGet, base+"/"+itoa(stA.ID), nil)

@@ -250,7 +250,8 @@ type Page struct {
 	CSRF          string
 	Lang          string
 	TemporalUIURL string
-	// Refresh reloads the page every few seconds (a round in progress).
+	// Refresh reloads the page every few seconds (a round in progress, the
+	// day's check-in) while the reader leaves auto-refresh.js's box ticked.
 	Refresh bool
 	// Enrolling: the session must set TOTP up first; the layout offers
 	// no links it could not follow.
