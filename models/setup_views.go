@@ -24,6 +24,7 @@ type ElectionSettings struct {
 	TaskReminderDays   string
 	EveningReminder    bool
 	AutoReplace        bool
+	DayReplaceMinutes  string // how long a replacement on the task day searches
 }
 
 // SettingsOf is the form of an election as it is.
@@ -37,7 +38,7 @@ func SettingsOf(e Election) ElectionSettings {
 	return ElectionSettings{Title: e.Title, Day: e.ElectionDay.String(), TasksFrom: date(e.TasksFrom), TasksUntil: date(e.TasksUntil),
 		LockDays: strconv.Itoa(e.LockDays), AnswerDays: strconv.Itoa(e.AnswerDays), ReminderEveryDays: strconv.Itoa(e.ReminderEveryDays),
 		ReminderDaysBefore: e.ReminderDaysBefore, TaskReminderDays: strconv.Itoa(e.TaskReminderDays),
-		EveningReminder: e.EveningReminder, AutoReplace: e.AutoReplace}
+		EveningReminder: e.EveningReminder, AutoReplace: e.AutoReplace, DayReplaceMinutes: strconv.Itoa(e.DayReplaceMinutes)}
 }
 
 // PlanCell names one cell of the plan.

@@ -135,6 +135,9 @@ func applySettings(e *models.Election, in models.ElectionSettings, old models.El
 	number("answer_days", in.AnswerDays, 1, 60, &e.AnswerDays)
 	number("reminder_every_days", in.ReminderEveryDays, 0, 60, &e.ReminderEveryDays)
 	number("task_reminder_days", in.TaskReminderDays, 0, 60, &e.TaskReminderDays)
+	// A replacement on the day searches at least 5 minutes and at most the
+	// day's 12 working hours (the schema's check).
+	number("day_replace_minutes", in.DayReplaceMinutes, 5, 720, &e.DayReplaceMinutes)
 	if days, err := models.ParseReminderDays(in.ReminderDaysBefore); err != nil {
 		errs["reminder_days_before"] = models.RefuseField("reminder_days_before", "error.election.reminderdays")
 	} else {
@@ -174,7 +177,8 @@ func UpdateElection(ctx context.Context, db *gorm.DB, actor models.User, id int6
 			"title": e.Title, "election_day": e.ElectionDay, "tasks_from": e.TasksFrom, "tasks_until": e.TasksUntil,
 			"lock_days": e.LockDays, "answer_days": e.AnswerDays, "reminder_every_days": e.ReminderEveryDays,
 			"reminder_days_before": e.ReminderDaysBefore, "task_reminder_days": e.TaskReminderDays,
-			"evening_reminder": e.EveningReminder, "auto_replace": e.AutoReplace, "updated_at": now}); err != nil {
+			"evening_reminder": e.EveningReminder, "auto_replace": e.AutoReplace, "day_replace_minutes": e.DayReplaceMinutes,
+			"updated_at": now}); err != nil {
 			return err
 		}
 		// After the update, which locks the election row as plan changes
@@ -244,7 +248,8 @@ func DuplicateElection(ctx context.Context, db *gorm.DB, actor models.User, sour
 		if err := tx.Model(&models.Election{}).Where("id = ?", e.ID).Updates(map[string]any{
 			"lock_days": src.LockDays, "answer_days": src.AnswerDays, "reminder_every_days": src.ReminderEveryDays,
 			"task_reminder_days": src.TaskReminderDays, "evening_reminder": src.EveningReminder, "auto_replace": src.AutoReplace,
-			"quota_seed": 0, "version": 1, "plan_version": 1, "retention_days": src.RetentionDays}).Error; err != nil {
+			"day_replace_minutes": src.DayReplaceMinutes,
+			"quota_seed":          0, "version": 1, "plan_version": 1, "retention_days": src.RetentionDays}).Error; err != nil {
 			return err
 		}
 		var slots []models.Slot

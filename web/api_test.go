@@ -182,10 +182,11 @@ func TestAPIElections(t *testing.T) {
 			Version            int
 			LockDays           int   `json:"lock_days"`
 			ReminderDaysBefore []int `json:"reminder_days_before"`
+			DayReplaceMinutes  int   `json:"day_replace_minutes"`
 		}
 		res = staff.do(http.MethodPost, "/api/v1/elections", map[string]any{"title": "Kommunalvalg 2027", "kind": "KV", "day": "2027-11-16"})
 		res.decode(t, &e)
-		if res.Status != http.StatusCreated || e.State != "draft" || e.Version != 1 || e.LockDays != 3 {
+		if res.Status != http.StatusCreated || e.State != "draft" || e.Version != 1 || e.LockDays != 3 || e.DayReplaceMinutes != 60 {
 			t.Fatalf("create: %d %s", res.Status, res.Body)
 		}
 		path := "/api/v1/elections/" + itoa(e.ID)
@@ -200,9 +201,11 @@ func TestAPIElections(t *testing.T) {
 		}
 
 		// Change settings: versioned.
-		res = staff.do(http.MethodPatch, path, map[string]any{"version": 1, "lock_days": 5, "reminder_days_before": []int{7, 14}})
+		res = staff.do(http.MethodPatch, path, map[string]any{"version": 1, "lock_days": 5, "reminder_days_before": []int{7, 14},
+			"day_replace_minutes": 45})
 		res.decode(t, &e)
-		if res.Status != http.StatusOK || e.Version != 2 || e.LockDays != 5 || !slices.Equal(e.ReminderDaysBefore, []int{14, 7}) {
+		if res.Status != http.StatusOK || e.Version != 2 || e.LockDays != 5 || !slices.Equal(e.ReminderDaysBefore, []int{14, 7}) ||
+			e.DayReplaceMinutes != 45 {
 			t.Fatalf("patch: %d %s", res.Status, res.Body)
 		}
 		res = staff.do(http.MethodPatch, path, map[string]any{"version": 1, "lock_days": 6})
@@ -213,10 +216,11 @@ func TestAPIElections(t *testing.T) {
 			Error  string
 			Fields map[string]string
 		}
-		res = staff.do(http.MethodPatch, path, map[string]any{"version": 2, "tasks_from": "2027-11-17", "answer_days": 0})
+		res = staff.do(http.MethodPatch, path, map[string]any{"version": 2, "tasks_from": "2027-11-17", "answer_days": 0,
+			"day_replace_minutes": 4})
 		res.decode(t, &invalid)
 		if res.Status != http.StatusUnprocessableEntity || invalid.Fields["tasks_from"] != "Datoen skal ligge på eller før valgdagen." ||
-			invalid.Fields["answer_days"] == "" {
+			invalid.Fields["answer_days"] == "" || invalid.Fields["day_replace_minutes"] != "Skriv et helt tal fra 5 til 720." {
 			t.Errorf("invalid settings: %d %s", res.Status, res.Body)
 		}
 		if res := readOnly.do(http.MethodPatch, path, map[string]any{"version": 2}); res.Status != http.StatusForbidden {

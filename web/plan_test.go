@@ -321,7 +321,7 @@ func TestElectionSettingsPage(t *testing.T) {
 	read := func(b *browser) url.Values {
 		page := b.do(http.MethodGet, path, nil).Body.String()
 		v := url.Values{"csrf_token": {between(page, `name="csrf_token" value="`, `"`)}, "version": {between(page, `name="version" value="`, `"`)}}
-		for _, f := range []string{"title", "day", "tasks_from", "tasks_until", "lock_days", "answer_days", "reminder_every_days", "reminder_days_before", "task_reminder_days"} {
+		for _, f := range []string{"title", "day", "tasks_from", "tasks_until", "lock_days", "answer_days", "reminder_every_days", "reminder_days_before", "task_reminder_days", "day_replace_minutes"} {
 			v.Set(f, between(page, `name="`+f+`" type="`, `>`))
 			v.Set(f, between(v.Get(f), `value="`, `"`))
 		}

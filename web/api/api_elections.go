@@ -30,6 +30,7 @@ type apiElection struct {
 	TaskReminderDays   int       `json:"task_reminder_days"`
 	EveningReminder    bool      `json:"evening_reminder"`
 	AutoReplace        bool      `json:"auto_replace"`
+	DayReplaceMinutes  int       `json:"day_replace_minutes"`
 	Version            int       `json:"version"`
 	PlanVersion        int       `json:"plan_version"`
 	UpdatedAt          time.Time `json:"updated_at"`
@@ -46,7 +47,7 @@ func toAPIElection(e models.Election) apiElection {
 	out := apiElection{ID: e.ID, Title: e.Title, Kind: string(e.Kind), Day: e.ElectionDay.String(), State: string(e.State),
 		TasksFrom: date(e.TasksFrom), TasksUntil: date(e.TasksUntil), TaskDays: []string{}, LockDays: e.LockDays, AnswerDays: e.AnswerDays,
 		ReminderEveryDays: e.ReminderEveryDays, TaskReminderDays: e.TaskReminderDays, EveningReminder: e.EveningReminder,
-		AutoReplace: e.AutoReplace, Version: e.Version, PlanVersion: e.PlanVersion, UpdatedAt: e.UpdatedAt.UTC()}
+		AutoReplace: e.AutoReplace, DayReplaceMinutes: e.DayReplaceMinutes, Version: e.Version, PlanVersion: e.PlanVersion, UpdatedAt: e.UpdatedAt.UTC()}
 	if next, ok := models.NextElectionState(e.State); ok {
 		n := string(next)
 		out.NextState = &n
@@ -119,6 +120,7 @@ type apiElectionPatch struct {
 	TaskReminderDays   *int    `json:"task_reminder_days"`
 	EveningReminder    *bool   `json:"evening_reminder"`
 	AutoReplace        *bool   `json:"auto_replace"`
+	DayReplaceMinutes  *int    `json:"day_replace_minutes"`
 }
 
 // apiUpdateElection changes an election's settings; a change based on an
@@ -153,6 +155,7 @@ func (s *server) apiUpdateElection(c *gin.Context) {
 	num(&form.AnswerDays, in.AnswerDays)
 	num(&form.ReminderEveryDays, in.ReminderEveryDays)
 	num(&form.TaskReminderDays, in.TaskReminderDays)
+	num(&form.DayReplaceMinutes, in.DayReplaceMinutes)
 	if in.ReminderDaysBefore != nil {
 		days := make([]string, len(*in.ReminderDaysBefore))
 		for i, d := range *in.ReminderDaysBefore {

@@ -119,7 +119,7 @@ func (s *server) saveElection(c *gin.Context) {
 		TasksUntil: c.PostForm("tasks_until"), LockDays: c.PostForm("lock_days"), AnswerDays: c.PostForm("answer_days"),
 		ReminderEveryDays: c.PostForm("reminder_every_days"), ReminderDaysBefore: c.PostForm("reminder_days_before"),
 		TaskReminderDays: c.PostForm("task_reminder_days"), EveningReminder: c.PostForm("evening_reminder") == "1",
-		AutoReplace: c.PostForm("auto_replace") == "1"}
+		AutoReplace: c.PostForm("auto_replace") == "1", DayReplaceMinutes: c.PostForm("day_replace_minutes")}
 	_, err := s.Setup.UpdateElection(c.Request.Context(), *site.User(c), id, version, form)
 	var current models.Election
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
