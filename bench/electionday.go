@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -96,7 +97,10 @@ func RunElectionDay(ctx context.Context, o Options, stations, people int, window
 	actor := electionday.AsStaff(d.Staff)
 	var mu sync.Mutex
 	var checkIns []time.Duration
-	absentAt := map[int64]time.Time{}
+	absences := &absences{at: map[int64]time.Time{}}
+	// The reserves answer as people do, while the morning goes on.
+	replies := make(chan replacementResult, 1)
+	go func() { replies <- s.answerAsks(ctx, d, absences) }()
 	var wg sync.WaitGroup
 	tick := time.NewTicker(window / time.Duration(people))
 	defer tick.Stop()
@@ -109,6 +113,9 @@ func RunElectionDay(ctx context.Context, o Options, stations, people int, window
 			t0 := time.Now()
 			err := s.UseCases.ElectionDay.CheckIn(ctx, actor, a.ID, present)
 			lat := time.Since(t0)
+			if err == nil && !present {
+				absences.add(a.ID, t0)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -116,81 +123,136 @@ func RunElectionDay(ctx context.Context, o Options, stations, people int, window
 				return
 			}
 			checkIns = append(checkIns, lat)
-			if !present {
-				absentAt[a.ID] = t0
-			}
 		}(i, a)
 	}
 	wg.Wait()
-	res.CheckIn, res.Absent = percentilesOf(checkIns), len(absentAt)
-
-	progress(fmt.Sprintf("waiting for the %d replacements…", len(absentAt)))
-	firstAsks, filled, err := s.awaitReplacements(ctx, d, absentAt)
-	res.FirstAsk, res.Filled = percentilesOf(firstAsks), percentilesOf(filled)
-	return res, err
+	absences.close()
+	res.CheckIn, res.Absent = percentilesOf(checkIns), absences.count()
+	progress(fmt.Sprintf("waiting for the last of the %d replacements…", res.Absent))
+	r := <-replies
+	res.FirstAsk, res.Filled = percentilesOf(r.firstAsks), percentilesOf(r.filled)
+	return res, r.err
 }
 
-// awaitReplacements follows each absence: the first SMS that asks someone
-// to take the slot (answered JA at once from that number), then the
-// replacement's confirmed assignment.
-func (s *Stack) awaitReplacements(ctx context.Context, d dayElection, absentAt map[int64]time.Time) (firstAsks, filled []time.Duration, err error) {
+// absences are the people marked absent so far, by assignment, with the
+// instant of the mark; closed once every check-in is done.
+type absences struct {
+	mu     sync.Mutex
+	at     map[int64]time.Time
+	closed bool
+}
+
+func (a *absences) add(id int64, t time.Time) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.at[id] = t
+}
+
+func (a *absences) close() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.closed = true
+}
+
+func (a *absences) count() int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return len(a.at)
+}
+
+func (a *absences) snapshot() (map[int64]time.Time, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return maps.Clone(a.at), a.closed
+}
+
+type replacementResult struct {
+	firstAsks, filled []time.Duration
+	err               error
+}
+
+// answerAsks follows each absence: the first SMS that asks someone to take
+// the slot, answered JA at once from that number (the first asked who has
+// not said JA elsewhere), then the replacement's confirmed assignment. It
+// returns when every absence is replaced, at most 5 minutes after the last
+// check-in.
+func (s *Stack) answerAsks(ctx context.Context, d dayElection, abs *absences) (r replacementResult) {
 	asked := map[int64]bool{}
 	done := map[int64]bool{}
-	deadline := time.Now().Add(5 * time.Minute)
-	for len(done) < len(absentAt) {
-		if time.Now().After(deadline) {
-			return firstAsks, filled, fmt.Errorf("%d of %d absences not replaced within 5 minutes", len(absentAt)-len(done), len(absentAt))
+	answered := map[string]bool{} // numbers that said JA already
+	var deadline time.Time
+	for {
+		absentAt, closed := abs.snapshot()
+		if closed && len(done) == len(absentAt) {
+			return r
 		}
-		if err := ctx.Err(); err != nil {
-			return firstAsks, filled, err
+		if closed && deadline.IsZero() {
+			deadline = time.Now().Add(5 * time.Minute)
+		}
+		if !deadline.IsZero() && time.Now().After(deadline) {
+			r.err = fmt.Errorf("%d of %d absences not replaced within 5 minutes of the last check-in", len(absentAt)-len(done), len(absentAt))
+			return r
+		}
+		if r.err = ctx.Err(); r.err != nil {
+			return r
 		}
 		for id, t0 := range absentAt {
 			if !asked[id] {
-				at, mobile, err := s.firstAsk(ctx, d, id, t0)
+				at, mobile, err := s.firstAsk(ctx, d, id, t0, answered)
 				if err != nil {
-					return firstAsks, filled, err
+					r.err = err
+					return r
 				}
 				if mobile == "" {
 					continue
 				}
 				asked[id] = true
-				firstAsks = append(firstAsks, at.Sub(t0))
+				r.firstAsks = append(r.firstAsks, at.Sub(t0))
+				// A reserve may be asked for two absences at once; their JA
+				// fills the one still looking, so each number says JA once.
+				answered[mobile] = true
 				if _, err := s.sms.Reply(ctx, mobile, "JA"); err != nil {
-					return firstAsks, filled, err
+					r.err = err
+					return r
 				}
 			}
-			if asked[id] && !done[id] {
-				var r models.Assignment
-				err := s.DB.WithContext(ctx).Where("replaces_id = ? AND state = ?", id, models.StateConfirmed).Limit(1).Find(&r).Error
-				if err != nil {
-					return firstAsks, filled, err
+			if !done[id] {
+				var next models.Assignment
+				if r.err = s.DB.WithContext(ctx).Where("replaces_id = ? AND state = ?", id, models.StateConfirmed).
+					Limit(1).Find(&next).Error; r.err != nil {
+					return r
 				}
-				if r.ID != 0 {
+				if next.ID != 0 {
 					done[id] = true
-					filled = append(filled, r.UpdatedAt.Sub(t0))
+					r.filled = append(r.filled, time.Since(t0)) // seen in the projection
 				}
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	return firstAsks, filled, nil
 }
 
 // firstAsk finds the first SMS at the fake that asks someone to replace
-// the absent assignment: its arrival and the number it went to ("" while
-// none has come).
-func (s *Stack) firstAsk(ctx context.Context, d dayElection, absentID int64, since time.Time) (time.Time, string, error) {
+// the absent assignment, and the number of the first asked who has not
+// said JA elsewhere ("" while none has come).
+func (s *Stack) firstAsk(ctx context.Context, d dayElection, absentID int64, since time.Time, answered map[string]bool) (time.Time, string, error) {
 	var offers []models.DayOffer
 	if err := s.DB.WithContext(ctx).Where("absent_assignment_id = ?", absentID).Find(&offers).Error; err != nil {
 		return time.Time{}, "", err
 	}
-	var first time.Time
+	var first, firstFree time.Time
 	var number string
 	for _, o := range offers {
 		mobile := d.Mobiles[o.ParticipantID]
 		for _, m := range s.sms.Sent(mobile) {
-			if !m.Created.Before(since) && (first.IsZero() || m.Created.Before(first)) {
-				first, number = m.Created, mobile
+			if m.Created.Before(since) {
+				continue
+			}
+			if first.IsZero() || m.Created.Before(first) {
+				first = m.Created
+			}
+			if !answered[mobile] && (firstFree.IsZero() || m.Created.Before(firstFree)) {
+				firstFree, number = m.Created, mobile
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/valghalla/valghalla/models"
 	"github.com/valghalla/valghalla/workflows/payload"
@@ -249,15 +250,18 @@ func EscalateDay(ctx context.Context, db *gorm.DB, absentID int64, now time.Time
 	})
 }
 
-// DayOfferByMobile finds the newest offer made since since to the person
-// with this mobile number (blind index), in any state: an open one takes a
-// JA; a closed one explains why a late JA is refused.
+// DayOfferByMobile finds the offer made since since to the person with
+// this mobile number (blind index) that a reply answers: the newest open
+// one (a reserve asked for two absences at once fills the one still
+// looking), else the newest in any state, which explains why a late JA is
+// refused.
 func DayOfferByMobile(ctx context.Context, db *gorm.DB, mobileIndex string, since time.Time) (models.DayOffer, bool, error) {
 	var o models.DayOffer
 	err := db.WithContext(ctx).Table("day_offers").Select("day_offers.*").
 		Joins("JOIN participants p ON p.id = day_offers.participant_id").
 		Where("p.mobile_index = ? AND day_offers.asked_at >= ?", mobileIndex, since).
-		Order("day_offers.asked_at DESC, day_offers.id DESC").Limit(1).Scan(&o).Error
+		Order(clause.Expr{SQL: "CASE WHEN day_offers.state = ? THEN 0 ELSE 1 END, day_offers.asked_at DESC, day_offers.id DESC",
+			Vars: []any{models.DayOfferAsked}}).Limit(1).Scan(&o).Error
 	return o, o.ID != 0, err
 }
 
