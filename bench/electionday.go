@@ -177,7 +177,8 @@ type replacementResult struct {
 // returns when every absence is replaced, at most 5 minutes after the last
 // check-in.
 func (s *Stack) answerAsks(ctx context.Context, d dayElection, abs *absences) (r replacementResult) {
-	asked := map[int64]bool{}
+	asked := map[int64]bool{}   // the first ask has come
+	replied := map[int64]bool{} // a JA was sent for it
 	done := map[int64]bool{}
 	answered := map[string]bool{} // numbers that said JA already
 	var deadline time.Time
@@ -197,17 +198,20 @@ func (s *Stack) answerAsks(ctx context.Context, d dayElection, abs *absences) (r
 			return r
 		}
 		for id, t0 := range absentAt {
-			if !asked[id] {
+			if !replied[id] {
 				at, mobile, err := s.firstAsk(ctx, d, id, t0, answered)
 				if err != nil {
 					r.err = err
 					return r
 				}
+				if !at.IsZero() && !asked[id] {
+					asked[id] = true
+					r.firstAsks = append(r.firstAsks, at.Sub(t0))
+				}
 				if mobile == "" {
 					continue
 				}
-				asked[id] = true
-				r.firstAsks = append(r.firstAsks, at.Sub(t0))
+				replied[id] = true
 				// A reserve may be asked for two absences at once; their JA
 				// fills the one still looking, so each number says JA once.
 				answered[mobile] = true
@@ -233,8 +237,8 @@ func (s *Stack) answerAsks(ctx context.Context, d dayElection, abs *absences) (r
 }
 
 // firstAsk finds the first SMS at the fake that asks someone to replace
-// the absent assignment, and the number of the first asked who has not
-// said JA elsewhere ("" while none has come).
+// the absent assignment, and the number of the first asked whose JA would
+// go to this search ("" while there is none).
 func (s *Stack) firstAsk(ctx context.Context, d dayElection, absentID int64, since time.Time, answered map[string]bool) (time.Time, string, error) {
 	var offers []models.DayOffer
 	if err := s.DB.WithContext(ctx).Where("absent_assignment_id = ?", absentID).Find(&offers).Error; err != nil {
@@ -251,12 +255,20 @@ func (s *Stack) firstAsk(ctx context.Context, d dayElection, absentID int64, sin
 			if first.IsZero() || m.Created.Before(first) {
 				first = m.Created
 			}
-			if !answered[mobile] && (firstFree.IsZero() || m.Created.Before(firstFree)) {
+			if !answered[mobile] && (firstFree.IsZero() || m.Created.Before(firstFree)) && s.answersTo(ctx, mobile, absentID) {
 				firstFree, number = m.Created, mobile
 			}
 		}
 	}
 	return first, number, nil
+}
+
+// answersTo tells whether a JA from mobile now goes to the search for a
+// replacement of absentID: a reserve asked for two absences answers the
+// newest still looking (store.DayOfferByMobile, the product's rule).
+func (s *Stack) answersTo(ctx context.Context, mobile string, absentID int64) bool {
+	o, found, err := store.DayOfferByMobile(ctx, s.DB, store.MobileIndex(s.Keys, mobile), time.Now().Add(-time.Hour))
+	return err == nil && found && o.AbsentAssignmentID == absentID && o.State == models.DayOfferAsked
 }
 
 // dayElection is an election held today with everyone confirmed.
