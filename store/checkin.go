@@ -67,42 +67,56 @@ func StationStaff(ctx context.Context, db *gorm.DB, electionID, stationID int64)
 		Order("id").Find(&as).Error; err != nil {
 		return nil, err
 	}
+	if len(as) == 0 {
+		return []models.StationPerson{}, nil
+	}
+	// Three reads for the whole station, not two per person: the page is
+	// reloaded every few seconds on the day.
+	ids, ttIDs := make([]int64, len(as)), make([]int64, len(as))
+	for i, a := range as {
+		ids[i], ttIDs[i] = a.ParticipantID, a.TaskTypeID
+	}
+	var ps []models.Participant
+	if err := db.Select("id", "name", "mobile", "email", "protected_address").Where("id IN ?", ids).Find(&ps).Error; err != nil {
+		return nil, err
+	}
+	var ms []models.PartyMembership
+	if err := db.Where("participant_id IN ?", ids).Find(&ms).Error; err != nil {
+		return nil, err
+	}
+	var tts []models.TaskType
+	if err := db.Select("id", "name", "start_time").Where("id IN ?", ttIDs).Find(&tts).Error; err != nil {
+		return nil, err
+	}
+	people := make(map[int64]models.Participant, len(ps))
+	for _, p := range ps {
+		people[p.ID] = p
+	}
+	type membership struct{ participant, party int64 }
+	memberships := make(map[membership]models.PartyMembership, len(ms))
+	for _, m := range ms {
+		memberships[membership{m.ParticipantID, m.PartyID}] = m
+	}
+	taskTypes := make(map[int64]models.TaskType, len(tts))
+	for _, tt := range tts {
+		taskTypes[tt.ID] = tt
+	}
 	out := make([]models.StationPerson, 0, len(as))
-	taskTypes := map[int64]models.TaskType{}
 	for _, a := range as {
-		p, err := contactFor(db, a.ParticipantID, a.PartyID)
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			continue // deleted meanwhile
-		} else if err != nil {
-			return nil, err
-		}
-		tt, ok := taskTypes[a.TaskTypeID]
+		p, ok := people[a.ParticipantID]
 		if !ok {
-			if err := db.Select("id", "name", "start_time").First(&tt, a.TaskTypeID).Error; err != nil {
-				return nil, err
-			}
-			taskTypes[a.TaskTypeID] = tt
+			continue // deleted meanwhile
 		}
+		// The phone their party typed, else their own (models.ContactOf).
+		if m, ok := memberships[membership{a.ParticipantID, a.PartyID}]; ok {
+			p = models.ContactOf(p, m)
+		}
+		tt := taskTypes[a.TaskTypeID]
 		out = append(out, models.StationPerson{AssignmentID: a.ID, ParticipantID: p.ID, Name: p.Name, Phone: p.Mobile.Reveal(),
 			TaskType: tt.Name, StartTime: tt.StartTime, State: a.State, Attendance: a.Attendance, Protected: p.ProtectedAddress})
 	}
 	models.SortDanish(out, func(p models.StationPerson) string { return p.Name })
 	return out, nil
-}
-
-// contactFor reads a person's name and contact data as their party holds
-// them (models.ContactOf).
-func contactFor(db *gorm.DB, participantID, partyID int64) (models.Participant, error) {
-	var p models.Participant
-	if err := db.Select("id", "name", "mobile", "email", "protected_address").First(&p, participantID).Error; err != nil {
-		return p, err
-	}
-	var m models.PartyMembership
-	err := db.Where("participant_id = ? AND party_id = ?", participantID, partyID).First(&m).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return p, nil
-	}
-	return models.ContactOf(p, m), err
 }
 
 // StationCounts counts, per station of an election, the people expected on
