@@ -63,7 +63,7 @@ func baselineRound(ctx workflow.Context, in baselineRoundInput) (int, error) {
 func startBaselineChildren(ctx workflow.Context, run string, from, to int) error {
 	started := make([]workflow.ChildWorkflowFuture, 0, to-from)
 	for i := from; i < to; i++ {
-		opts := workflow.ChildWorkflowOptions{WorkflowID: fmt.Sprintf("baseline-%s-%d", run, i),
+		opts := workflow.ChildWorkflowOptions{WorkflowID: baselineID(run, i),
 			ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON}
 		started = append(started, workflow.ExecuteChildWorkflow(workflow.WithChildOptions(ctx, opts), baselineLifecycle))
 	}
@@ -74,6 +74,9 @@ func startBaselineChildren(ctx workflow.Context, run string, from, to int) error
 	}
 	return nil
 }
+
+// baselineID is the id of the baseline's workflow i of a run.
+func baselineID(run string, i int) string { return fmt.Sprintf("baseline-%s-%d", run, i) }
 
 func baselineLifecycle(ctx workflow.Context) error {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{StartToCloseTimeout: time.Minute})
@@ -100,7 +103,7 @@ func (a *baselineActivities) StartPage(ctx context.Context, run string, from, to
 	var wg sync.WaitGroup
 	for i := from; i < to; i++ {
 		wg.Go(func() {
-			opts := client.StartWorkflowOptions{ID: fmt.Sprintf("baseline-%s-%d", run, i), TaskQueue: queue}
+			opts := client.StartWorkflowOptions{ID: baselineID(run, i), TaskQueue: queue}
 			_, errs[i-from] = c.ExecuteWorkflow(ctx, opts, baselineLifecycle) // a retried page gets the runs it started
 		})
 	}

@@ -38,6 +38,11 @@ func TestRoundBenchmarkDeliversEveryInvitationOnce(t *testing.T) {
 		if err != nil || base.People != 30 || base.Delivered <= 0 {
 			t.Fatalf("baseline (children %v) %+v, %v", children, base, err)
 		}
+		// One no-op activity between two workflow tasks, read back from
+		// the histories.
+		if sh := base.Shape; sh.Sampled != shapeSample || sh.WorkflowTasks != 2 || sh.ActivityTasks != 1 || sh.LocalMarkers != 0 {
+			t.Errorf("baseline (children %v) shape %+v", children, sh)
+		}
 	}
 	l, err := s.launchRound(ctx, e, func(s string) { t.Log(s) })
 	if err != nil || l.Started <= 0 || l.Delivered <= 0 {
@@ -53,6 +58,15 @@ func TestRoundBenchmarkDeliversEveryInvitationOnce(t *testing.T) {
 	s.DB.Model(&models.Assignment{}).Where("state = ?", models.StateInvited).Count(&invited)
 	if invited != 30 {
 		t.Errorf("%d invited in the projection, want 30", invited)
+	}
+	// The invitation is sent inside the lifecycle's first workflow task
+	// (its begin and its message are local activities): no activity task.
+	if sh := l.Shape; sh.Sampled != shapeSample || sh.WorkflowTasks != 1 || sh.ActivityTasks != 0 || sh.LocalMarkers != 2 || !sh.StartedWithSearchAttributes {
+		t.Errorf("lifecycle shape %+v", sh)
+	}
+	// This process ran everything: /proc saw it work.
+	if l.CPU.Wall <= 0 || l.CPU.Bench <= 0 || l.CPU.Busy < l.CPU.Bench/2 {
+		t.Errorf("CPU %+v", l.CPU)
 	}
 }
 

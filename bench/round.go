@@ -19,6 +19,11 @@ type Launch struct {
 	// progress), Delivered when the last invitation reached a provider
 	// (for the baseline: the last no-op activity ran).
 	Started, Delivered time.Duration
+	// CPU is where the processor time went from the launch to the last
+	// invitation.
+	CPU CPU
+	// Shape is what a lifecycle asked of the server, read afterwards.
+	Shape Shape
 }
 
 // StartedPerSecond is the rate lifecycles were started at.
@@ -90,6 +95,7 @@ func (s *Stack) baseline(ctx context.Context, n int, progress func(string)) (Lau
 	}
 	defer w.Stop()
 	run := fmt.Sprint(baselineRuns.Add(1))
+	cpu0 := s.sampleCPU()
 	t0 := time.Now()
 	wr, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "baseline-round-" + run, TaskQueue: baselineQueue},
 		baselineRound, baselineRoundInput{Run: run, N: n, Children: s.opts.BaselineChildren})
@@ -105,13 +111,20 @@ func (s *Stack) baseline(ctx context.Context, n int, progress func(string)) (Lau
 		return Launch{}, err
 	}
 	_, last := done.get()
-	return Launch{People: n, Started: started, Delivered: last.Sub(t0)}, nil
+	l := Launch{People: n, Started: started, Delivered: last.Sub(t0), CPU: s.sampleCPU().since(cpu0)}
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = baselineID(run, i)
+	}
+	l.Shape, err = historyShape(ctx, s.Client, ids)
+	return l, err
 }
 
 // launchRound starts the product's round for everyone nominated and waits
 // until every lifecycle is started and every invitation delivered.
 func (s *Stack) launchRound(ctx context.Context, e election, progress func(string)) (Launch, error) {
 	s.arrivals.zero()
+	cpu0 := s.sampleCPU()
 	t0 := time.Now()
 	round, err := store.CreateRound(ctx, s.DB, e.Staff, e.ID, store.RoundFilter{}, t0)
 	if err != nil {
@@ -131,7 +144,13 @@ func (s *Stack) launchRound(ctx context.Context, e election, progress func(strin
 		return Launch{}, err
 	}
 	_, last := s.arrivals.get()
-	return Launch{People: n, Started: started, Delivered: last.Sub(t0)}, nil
+	l := Launch{People: n, Started: started, Delivered: last.Sub(t0), CPU: s.sampleCPU().since(cpu0)}
+	ids := make([]string, 0, n)
+	for _, a := range e.Assignments {
+		ids = append(ids, a.WorkflowID)
+	}
+	l.Shape, err = historyShape(ctx, s.Client, ids)
+	return l, err
 }
 
 // waitCount waits until a has n arrivals, reporting every ten seconds; it

@@ -96,6 +96,7 @@ type Stack struct {
 	namespace string
 
 	appURL, encKeys, blindKey string
+	appDatabase               string // its name on PostgreSQL, for bench.CPU
 
 	opts     Options
 	frontend string
@@ -151,6 +152,7 @@ func Start(ctx context.Context, o Options, exempt []string) (s *Stack, err error
 		if appURL, err = withDatabase(o.Postgres, names[0]); err != nil {
 			return nil, err
 		}
+		s.appDatabase = names[0]
 		dso.Postgres = &devserver.PostgresStore{URL: o.Postgres, Database: names[1], VisibilityDatabase: names[2]}
 	}
 	frontend := o.TemporalAddress

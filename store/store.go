@@ -93,7 +93,12 @@ func Open(ctx context.Context, rawURL string, log *slog.Logger) (*gorm.DB, error
 		// (bench/README.md).
 		sqlDB.SetMaxOpenConns(1)
 	} else {
+		// As many kept idle as may be open: database/sql keeps two by
+		// default, and every connection beyond them that a burst of local
+		// activities opened was closed on its return, so the next burst
+		// paid a new PostgreSQL backend each (bench/README.md, issue 22).
 		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -141,6 +141,40 @@ func peopleSet(fs *flag.FlagSet) bool {
 	return set
 }
 
+type phase struct {
+	name string
+	l    bench.Launch
+}
+
+// phases are a round benchmark's three launches in the order they ran.
+func phases(r bench.RoundResult) []phase {
+	return []phase{{"bare Temporal baseline", r.Baseline}, {"Valghalla round", r.Product}, {"bare Temporal baseline again", r.BaselineAfter}}
+}
+
+// printCosts says what a lifecycle of each phase asked of the server
+// (bench.Shape) and where each phase's processor time went, per lifecycle
+// (bench.CPU), where /proc told.
+func printCosts(stdout io.Writer, run int, r bench.RoundResult) {
+	fmt.Fprintf(stdout, "\n| run %d: per lifecycle, from its start to its wait (a sample of %d) | history events | workflow tasks | activity tasks | local-activity markers | started with search attributes |\n|---|---|---|---|---|---|\n",
+		run, r.Product.Shape.Sampled)
+	for _, row := range phases(r) {
+		sh := row.l.Shape
+		fmt.Fprintf(stdout, "| %s | %.1f | %.1f | %.1f | %.1f | %v |\n", row.name, sh.Events, sh.WorkflowTasks, sh.ActivityTasks, sh.LocalMarkers, sh.StartedWithSearchAttributes)
+	}
+	if r.Product.CPU.Wall == 0 {
+		return
+	}
+	fmt.Fprintf(stdout, "\n| run %d: CPU ms per lifecycle | Temporal server | PostgreSQL: app database | PostgreSQL: the rest | worker processes | bench process | other | machine busy (cores in use) |\n|---|---|---|---|---|---|---|---|\n", run)
+	for _, row := range phases(r) {
+		c, per := row.l.CPU, func(d time.Duration) string {
+			return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)/float64(row.l.People))
+		}
+		fmt.Fprintf(stdout, "| %s | %s | %s | %s | %s | %s | %s | %s (%.2f) |\n", row.name, per(c.Server), per(c.AppDatabase), per(c.Postgres),
+			per(c.Workers), per(c.Bench), per(c.Other()), per(c.Busy), c.Busy.Seconds()/c.Wall.Seconds())
+	}
+	fmt.Fprintln(stdout)
+}
+
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
 
 // benchRounds runs the round benchmark runs times, each on a stack of its
@@ -157,14 +191,12 @@ func benchRounds(ctx context.Context, o bench.Options, people, runs int, progres
 		if err != nil {
 			return err
 		}
-		for _, row := range []struct {
-			name string
-			l    bench.Launch
-		}{{"bare Temporal baseline", r.Baseline}, {"Valghalla round", r.Product}, {"bare Temporal baseline again", r.BaselineAfter}} {
+		for _, row := range phases(r) {
 			fmt.Fprintf(stdout, "| run %d: %s | %.1f (%v) | %.1f (%v) |\n", run, row.name, row.l.StartedPerSecond(),
 				row.l.Started.Round(time.Millisecond), row.l.DeliveredPerSecond(), row.l.Delivered.Round(time.Millisecond))
 		}
 		fmt.Fprintf(stdout, "run %d: ratio product ÷ mean baseline (invitations/s): %.2f\n", run, r.Ratio())
+		printCosts(stdout, run, r)
 		ratios = append(ratios, r.Ratio())
 	}
 	if runs > 1 {
