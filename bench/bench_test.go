@@ -43,6 +43,15 @@ func TestRoundBenchmarkDeliversEveryInvitationOnce(t *testing.T) {
 		if sh := base.Shape; sh.Sampled != shapeSample || sh.WorkflowTasks != 2 || sh.ActivityTasks != 1 || sh.LocalMarkers != 0 {
 			t.Errorf("baseline (children %v) shape %+v", children, sh)
 		}
+		// A page of 30 started by an activity; children need none.
+		if pg := base.Pages; children && pg.N != 0 || !children && (pg.N != 1 || pg.Starting <= 0) {
+			t.Errorf("baseline (children %v) pages %+v", children, pg)
+		}
+	}
+	// Pages are read across the round's runs: 560 is 12 pages in two runs.
+	s.opts.BaselineChildren = false
+	if base, err := s.baseline(ctx, 560, func(string) {}); err != nil || base.Pages.N != 12 || base.Pages.Between <= 0 {
+		t.Errorf("baseline of 560: pages %+v, %v", base.Pages, err)
 	}
 	l, err := s.launchRound(ctx, e, func(s string) { t.Log(s) })
 	if err != nil || l.Started <= 0 || l.Delivered <= 0 {
@@ -63,6 +72,10 @@ func TestRoundBenchmarkDeliversEveryInvitationOnce(t *testing.T) {
 	// (its begin and its message are local activities): no activity task.
 	if sh := l.Shape; sh.Sampled != shapeSample || sh.WorkflowTasks != 1 || sh.ActivityTasks != 0 || sh.LocalMarkers != 2 || !sh.StartedWithSearchAttributes {
 		t.Errorf("lifecycle shape %+v", sh)
+	}
+	// 30 people: one page.
+	if pg := l.Pages; pg.N != 1 || pg.Starting <= 0 {
+		t.Errorf("round pages %+v", pg)
 	}
 	// This process ran everything: /proc saw it work.
 	if l.CPU.Wall <= 0 || l.CPU.Bench <= 0 || l.CPU.Busy < l.CPU.Bench/2 {

@@ -22,8 +22,10 @@ type Launch struct {
 	// CPU is where the processor time went from the launch to the last
 	// invitation.
 	CPU CPU
-	// Shape is what a lifecycle asked of the server, read afterwards.
+	// Shape is what a lifecycle asked of the server, and Pages how the
+	// round's time divided, read afterwards.
 	Shape Shape
+	Pages Pages
 }
 
 // StartedPerSecond is the rate lifecycles were started at.
@@ -116,8 +118,7 @@ func (s *Stack) baseline(ctx context.Context, n int, progress func(string)) (Lau
 	for i := range ids {
 		ids[i] = baselineID(run, i)
 	}
-	l.Shape, err = historyShape(ctx, s.Client, ids)
-	return l, err
+	return l, s.readBack(ctx, &l, "baseline-round-"+run, ids)
 }
 
 // launchRound starts the product's round for everyone nominated and waits
@@ -149,8 +150,17 @@ func (s *Stack) launchRound(ctx context.Context, e election, progress func(strin
 	for _, a := range e.Assignments {
 		ids = append(ids, a.WorkflowID)
 	}
-	l.Shape, err = historyShape(ctx, s.Client, ids)
-	return l, err
+	return l, s.readBack(ctx, &l, round.WorkflowID, ids)
+}
+
+// readBack reads from the histories of a phase's round and lifecycles
+// where its time went.
+func (s *Stack) readBack(ctx context.Context, l *Launch, roundID string, lifecycleIDs []string) (err error) {
+	if l.Pages, err = roundPages(ctx, s.Client, roundID); err != nil {
+		return err
+	}
+	l.Shape, err = historyShape(ctx, s.Client, lifecycleIDs)
+	return err
 }
 
 // waitCount waits until a has n arrivals, reporting every ten seconds; it

@@ -6,12 +6,14 @@
 # measures the bare Temporal baseline on the same server before and after
 # the product's round. Report: bench/README.md ("Production topology").
 #
-#   bench/topology.sh [PEOPLE]        # default 10000; PG=postgres://… to choose the server
+#   bench/topology.sh [PEOPLE]        # default 10000; PG=postgres://… to choose the server,
+#                                     # WORKERS="1 2" the worker counts to run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PEOPLE=${1:-10000}
 PG=${PG:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
 SHARDS=${SHARDS:-4}
+WORKERS=${WORKERS:-1 2}
 work=$(mktemp -d)
 suffix=$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')
 db=bench_topo_temporal_$suffix
@@ -44,8 +46,12 @@ trap cleanup EXIT
 
 psql "$PG" -qc "CREATE DATABASE $db" -c "CREATE DATABASE $vis"
 for pair in "$db:postgresql/v12/temporal" "$vis:postgresql/v12/visibility"; do
-	"$work/temporal-sql-tool" --plugin postgres12 --ep "$host" -p "$port" -u "$user" --db "${pair%%:*}" setup-schema -v 0.0 >/dev/null
-	"$work/temporal-sql-tool" --plugin postgres12 --ep "$host" -p "$port" -u "$user" --db "${pair%%:*}" update-schema --schema-name "${pair#*:}" >/dev/null
+	# The tool logs every statement: kept, and shown only when it fails.
+	if ! { "$work/temporal-sql-tool" --plugin postgres12 --ep "$host" -p "$port" -u "$user" --db "${pair%%:*}" setup-schema -v 0.0 &&
+		"$work/temporal-sql-tool" --plugin postgres12 --ep "$host" -p "$port" -u "$user" --db "${pair%%:*}" update-schema --schema-name "${pair#*:}"; } >"$work/schema.log" 2>&1; then
+		cat "$work/schema.log" >&2
+		exit 1
+	fi
 done
 
 export TEMPORAL_VERSION_CHECK_DISABLED=1 POSTGRES_ADDR="$host:$port" POSTGRES_USER="$user" DBNAME=$db VISIBILITY_DBNAME=$vis NUM_HISTORY_SHARDS=$SHARDS
@@ -60,7 +66,7 @@ for _ in $(seq 1 120); do
 	sleep 1
 done
 echo "# Temporal server process $server_pid at 127.0.0.1:$FRONTEND_GRPC_PORT, $SHARDS history shards; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-for workers in 1 2; do
+for workers in $WORKERS; do
 	"$work/valghalla" bench round --people "$PEOPLE" --postgres "$PG" --temporal-address "127.0.0.1:$FRONTEND_GRPC_PORT" --workers "$workers"
 	echo "# load after $workers worker(s): $(cut -d' ' -f1-3 /proc/loadavg)"
 done

@@ -161,6 +161,11 @@ func printCosts(stdout io.Writer, run int, r bench.RoundResult) {
 		sh := row.l.Shape
 		fmt.Fprintf(stdout, "| %s | %.1f | %.1f | %.1f | %.1f | %v |\n", row.name, sh.Events, sh.WorkflowTasks, sh.ActivityTasks, sh.LocalMarkers, sh.StartedWithSearchAttributes)
 	}
+	fmt.Fprintf(stdout, "\n| run %d: the round, a page at a time | pages | starting a page (its activity, scheduled to completed) | between two pages (the round's own steps) |\n|---|---|---|---|\n", run)
+	for _, row := range phases(r) {
+		pg := row.l.Pages
+		fmt.Fprintf(stdout, "| %s | %d | %v | %v |\n", row.name, pg.N, pg.Starting.Round(time.Millisecond), pg.Between.Round(time.Millisecond))
+	}
 	if r.Product.CPU.Wall == 0 {
 		return
 	}
