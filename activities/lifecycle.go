@@ -237,11 +237,7 @@ func (a *Activities) CountRound(ctx context.Context, roundID int64) (int, error)
 
 // RoundPage returns the next page of a round's people to invite.
 func (a *Activities) RoundPage(ctx context.Context, roundID, afterID int64, limit int) ([]payload.LifecycleRef, error) {
-	return roundPage(ctx, a.DB, roundID, afterID, limit)
-}
-
-func roundPage(ctx context.Context, db *gorm.DB, roundID, afterID int64, limit int) ([]payload.LifecycleRef, error) {
-	as, err := store.RoundPage(ctx, db, roundID, afterID, limit)
+	as, err := store.RoundPage(ctx, a.DB, roundID, afterID, limit)
 	refs := make([]payload.LifecycleRef, len(as))
 	for i, asg := range as {
 		refs[i] = payload.RefOf(asg)

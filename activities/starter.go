@@ -9,7 +9,6 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
-	"gorm.io/gorm"
 
 	"github.com/valghalla/valghalla/workflows/payload"
 )
@@ -21,53 +20,27 @@ import (
 // the lifecycles of a page start side by side and the round's history holds
 // one activity per page.
 
-// Page is a page of a round's lifecycles to start. With NextLimit, the
-// activity reads the round's page after it while the lifecycles start
-// (PageStarts.Next): the round then starts its next page at once, where a
-// read of its own would wait until this page was done (measured: a sixth
-// of a page's time with one worker, bench/README.md).
-type Page struct {
-	Refs      []payload.LifecycleRef
-	RoundID   int64
-	NextLimit int // 0: the round reads its next page itself
-}
-
 // PageStarts is what StartLifecycles did with a page.
 type PageStarts struct {
 	Started int // lifecycles this round started
 	Skipped int // already running: started by someone else
-	// Next is the round's page after this one, read meanwhile when
-	// ReadNext; empty when nobody is left.
-	Next     []payload.LifecycleRef
-	ReadNext bool
 }
 
 // Starter holds the activity that starts a round's pages; the worker
-// registers it with its own client and the app database.
-type Starter struct {
-	Client client.Client
-	DB     *gorm.DB
-}
+// registers it with its own client.
+type Starter struct{ Client client.Client }
 
 // StartLifecycles starts the lifecycles of refs on the activity's task
 // queue, all at once; a lifecycle already running is skipped (its id is
 // the assignment's). A lifecycle carries the id of the round that started
 // it in its memo, so a page retried after a failed or cut-short attempt
 // counts what that attempt started as started, not skipped.
-func (s *Starter) StartLifecycles(ctx context.Context, p Page) (PageStarts, error) {
+func (s *Starter) StartLifecycles(ctx context.Context, refs []payload.LifecycleRef) (PageStarts, error) {
 	info := activity.GetInfo(ctx)
-	round, refs := info.WorkflowExecution.ID, p.Refs
+	round := info.WorkflowExecution.ID
 	results := make([]error, len(refs))
 	mine := make([]bool, len(refs))
 	var wg sync.WaitGroup
-	var page PageStarts
-	var readErr error
-	if p.NextLimit > 0 && len(refs) > 0 {
-		wg.Go(func() {
-			page.Next, readErr = roundPage(ctx, s.DB, p.RoundID, refs[len(refs)-1].AssignmentID, p.NextLimit)
-			page.ReadNext = readErr == nil
-		})
-	}
 	for i, ref := range refs {
 		wg.Go(func() {
 			_, err := s.Client.ExecuteWorkflow(ctx, lifecycleStartOptions(ref, info.TaskQueue, round),
@@ -82,6 +55,7 @@ func (s *Starter) StartLifecycles(ctx context.Context, p Page) (PageStarts, erro
 		})
 	}
 	wg.Wait()
+	var page PageStarts
 	for i := range refs {
 		switch {
 		case results[i] != nil:
@@ -92,7 +66,7 @@ func (s *Starter) StartLifecycles(ctx context.Context, p Page) (PageStarts, erro
 			page.Skipped++
 		}
 	}
-	return page, readErr
+	return page, nil
 }
 
 // startedBy tells whether the running lifecycle with workflowID was

@@ -38,7 +38,7 @@ func Register(r sdkworker.Registry, c client.Client, acts *activities.Activities
 	r.RegisterWorkflow(workflows.Retention)
 	r.RegisterWorkflow(workflows.Housekeeping)
 	r.RegisterActivity(acts)
-	r.RegisterActivity(&activities.Starter{Client: c, DB: acts.DB})
+	r.RegisterActivity(&activities.Starter{Client: c})
 }
 
 // DefaultSMSPerSecond is the SMS rate when none is configured: a Danish

@@ -15,13 +15,11 @@ import (
 )
 
 // A recruitment round invites everyone nominated and not yet invited in an
-// election (within a filter). It reads its people a page at a time, has an
-// activity start a page's lifecycles at once with the worker's client
-// (StartLifecycles: no children, which would queue behind one lock on the
-// round and wedge past 2,000) and read the next page meanwhile, and
-// continues as new every few pages, so its history stays short. The first
-// page of a run is read by a local activity, inside the round's workflow
-// task.
+// election (within a filter). It reads its people a page at a time (local
+// activities, inside the round's workflow task), has an activity start a
+// page's lifecycles at once with the worker's client (StartLifecycles: no
+// children, which would queue behind one lock on the round and wedge past
+// 2,000), and continues as new every few pages, so its history stays short.
 // It is idempotent: people already invited are no longer nominated and are
 // never listed again, and a lifecycle already running is found by its id.
 
@@ -62,9 +60,9 @@ type RoundInput struct {
 // starter names the Starter's activities in workflow code.
 var starter *activities.Starter
 
-// startingPage runs StartLifecycles: a page takes a fraction of a second
-// (100–450 ms measured), a worker that dies is noticed by the heartbeat.
-var startingPage = workflow.ActivityOptions{
+// startPage runs StartLifecycles: a page takes a fraction of a second
+// (100–250 ms measured), a worker that dies is noticed by the heartbeat.
+var startPage = workflow.ActivityOptions{
 	StartToCloseTimeout: time.Minute,
 	HeartbeatTimeout:    10 * time.Second,
 	RetryPolicy:         lifecycleActivities.RetryPolicy,
@@ -94,30 +92,18 @@ func Round(ctx workflow.Context, in RoundInput) (RoundProgress, error) {
 		p.Counted = true
 		countRound(ctx, metrics.RoundsStartedName, "")
 	}
-	var ahead activities.PageStarts // the last page's activity read the next one (ReadNext)
 	for page := 0; ; page++ {
-		cancelled, waited := staff.cancelled(ctx)
-		if cancelled {
+		if staff.cancelled(ctx) {
 			countRound(ctx, metrics.RoundsCompletedName, "cancelled")
 			return *p, nil
 		}
 		if page == roundPagesPerRun {
 			return *p, workflow.NewContinueAsNewError(ctx, Round, in)
 		}
-		refs := ahead.Next
-		if !ahead.ReadNext || waited { // a page read before a pause may be days old
-			if err := read(ctx, a.RoundPage, in.RoundID, p.AfterID, roundPageSize).Get(ctx, &refs); err != nil {
-				return *p, err
+		if err := invitePage(ctx, in.RoundID, p); err != nil || p.Done {
+			if err == nil {
+				countRound(ctx, metrics.RoundsCompletedName, "done")
 			}
-		}
-		if len(refs) == 0 {
-			p.Done = true
-			countRound(ctx, metrics.RoundsCompletedName, "done")
-			return *p, nil
-		}
-		// The last page of a run leaves the read to the next run.
-		var err error
-		if ahead, err = startPage(ctx, in.RoundID, p, refs, page+1 < roundPagesPerRun); err != nil {
 			return *p, err
 		}
 	}
@@ -168,32 +154,35 @@ func (s *roundStaff) drain() {
 }
 
 // cancelled applies the signals that have arrived, waits while the round
-// is paused, and reports whether it was cancelled and whether it waited.
-func (s *roundStaff) cancelled(ctx workflow.Context) (cancelled, waited bool) {
+// is paused, and reports whether it was cancelled.
+func (s *roundStaff) cancelled(ctx workflow.Context) bool {
 	s.drain()
 	for s.p.Paused && !s.p.Cancelled {
-		waited = true
 		s.listen.Select(ctx)
 	}
-	return s.p.Cancelled, waited
+	return s.p.Cancelled
 }
 
-// startPage has the Starter's activity start a page's lifecycles at once
-// and, with readNext, read the page after it meanwhile.
-func startPage(ctx workflow.Context, roundID int64, p *RoundProgress, refs []payload.LifecycleRef, readNext bool) (activities.PageStarts, error) {
-	page := activities.Page{Refs: refs, RoundID: roundID}
-	if readNext {
-		page.NextLimit = roundPageSize
+// invitePage reads the next page of people and has the Starter's activity
+// start their lifecycles; with nobody left, the round is done.
+func invitePage(ctx workflow.Context, roundID int64, p *RoundProgress) error {
+	var refs []payload.LifecycleRef
+	if err := read(ctx, a.RoundPage, roundID, p.AfterID, roundPageSize).Get(ctx, &refs); err != nil {
+		return err
+	}
+	if len(refs) == 0 {
+		p.Done = true
+		return nil
 	}
 	var started activities.PageStarts
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, startingPage), starter.StartLifecycles, page).Get(ctx, &started); err != nil {
-		return started, err
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, startPage), starter.StartLifecycles, refs).Get(ctx, &started); err != nil {
+		return err
 	}
 	p.Started += started.Started
 	p.Skipped += started.Skipped
 	p.AfterID = refs[len(refs)-1].AssignmentID
 	p.Total = max(p.Total, p.Started+p.Skipped)
-	return started, nil
+	return nil
 }
 
 // StartRound starts the workflow of a recorded round.

@@ -25,12 +25,11 @@ import (
 // roundEnv runs a Round over n people with the lifecycles mocked: the
 // round's own logic (pages, pause, resume, cancel, continue-as-new).
 func roundEnv(t *testing.T, n int) (*testsuite.TestWorkflowEnvironment, *int) {
-	return roundEnvCounting(t, n, nil, nil)
+	return roundEnvCounting(t, n, nil)
 }
 
-// roundEnvCounting is roundEnv with the SDK's metrics going to m, and the
-// people whose ids are in gone no longer nominated (read at each read).
-func roundEnvCounting(t *testing.T, n int, m *metrics.Metrics, gone map[int64]bool) (*testsuite.TestWorkflowEnvironment, *int) {
+// roundEnvCounting is roundEnv with the SDK's metrics going to m.
+func roundEnvCounting(t *testing.T, n int, m *metrics.Metrics) (*testsuite.TestWorkflowEnvironment, *int) {
 	var s testsuite.WorkflowTestSuite
 	if m != nil {
 		s.SetMetricsHandler(m.Temporal())
@@ -39,30 +38,21 @@ func roundEnvCounting(t *testing.T, n int, m *metrics.Metrics, gone map[int64]bo
 	var acts *activities.Activities
 	env.RegisterActivity(acts)
 	env.OnActivity(acts.CountRound, mockCtx, int64(1)).Return(n, nil)
-	pageAfter := func(after int64, limit int) []payload.LifecycleRef {
-		var refs []payload.LifecycleRef
-		for id := after + 1; id <= int64(n) && len(refs) < limit; id++ {
-			if !gone[id] {
-				refs = append(refs, payload.LifecycleRef{AssignmentID: id, WorkflowID: "lifecycle-" + itoa(id)})
-			}
-		}
-		return refs
-	}
 	env.OnActivity(acts.RoundPage, mockCtx, int64(1), mockAny, mockAny).Return(
 		func(_ context.Context, _, after int64, limit int) ([]payload.LifecycleRef, error) {
-			return pageAfter(after, limit), nil
+			var refs []payload.LifecycleRef
+			for id := after + 1; id <= int64(n) && len(refs) < limit; id++ {
+				refs = append(refs, payload.LifecycleRef{AssignmentID: id, WorkflowID: "lifecycle-" + itoa(id)})
+			}
+			return refs, nil
 		})
 	started := 0
 	var st *activities.Starter
 	env.RegisterActivity(st)
-	env.OnActivity(st.StartLifecycles, mockCtx, mockAny).Return(func(_ context.Context, p activities.Page) (activities.PageStarts, error) {
-		started += len(p.Refs)
-		page := activities.PageStarts{Started: len(p.Refs)}
-		if p.NextLimit > 0 {
-			page.Next, page.ReadNext = pageAfter(p.Refs[len(p.Refs)-1].AssignmentID, p.NextLimit), true
-		}
-		return page, nil
-	}).After(time.Minute) // on the workflow's clock: a page takes a while
+	env.OnActivity(st.StartLifecycles, mockCtx, mockAny).Return(func(_ context.Context, refs []payload.LifecycleRef) (activities.PageStarts, error) {
+		started += len(refs)
+		return activities.PageStarts{Started: len(refs)}, nil
+	})
 	return env, &started
 }
 
@@ -124,31 +114,6 @@ func TestRoundPausesResumesAndCancels(t *testing.T) {
 	}
 }
 
-// Each page's activity reads the next page while it starts its own; a page
-// read before a pause is read again after it: who is nominated may have
-// changed meanwhile.
-func TestRoundReadsAgainAfterAPause(t *testing.T) {
-	gone := map[int64]bool{}
-	env, started := roundEnvCounting(t, 120, nil, gone)
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.RoundPauseSignal, nil) }, time.Second)
-	// During the pause, people 51–60 (the second page, read ahead) are
-	// removed from the election.
-	env.RegisterDelayedCallback(func() {
-		for id := int64(51); id <= 60; id++ {
-			gone[id] = true
-		}
-	}, 30*time.Minute)
-	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.RoundResumeSignal, nil) }, time.Hour)
-	env.ExecuteWorkflow(workflows.Round, newRound)
-	var p workflows.RoundProgress
-	if err := env.GetWorkflowResult(&p); err != nil {
-		t.Fatal(err)
-	}
-	if !p.Done || *started != 110 || p.Started != 110 {
-		t.Fatalf("%+v, %d started; want 110: the first page, then the rest without the ten removed in the pause", p, *started)
-	}
-}
-
 func TestRoundContinuesAsNewAndCarriesItsProgress(t *testing.T) {
 	env, _ := roundEnv(t, 1200)
 	env.ExecuteWorkflow(workflows.Round, newRound)
@@ -186,7 +151,7 @@ func TestRoundIsCountedOnceStartedAndOnceEnded(t *testing.T) {
 	// A round of 1,200 continues as new after 500; its second run carries
 	// the progress and is not a new start.
 	m := metrics.New()
-	env, _ := roundEnvCounting(t, 1200, m, nil)
+	env, _ := roundEnvCounting(t, 1200, m)
 	env.ExecuteWorkflow(workflows.Round, newRound)
 	var can *workflow.ContinueAsNewError
 	if !errors.As(env.GetWorkflowError(), &can) {
@@ -196,13 +161,13 @@ func TestRoundIsCountedOnceStartedAndOnceEnded(t *testing.T) {
 	if err := converter.GetDefaultDataConverter().FromPayloads(can.Input, &next); err != nil {
 		t.Fatal(err)
 	}
-	env, _ = roundEnvCounting(t, 1200, m, nil)
+	env, _ = roundEnvCounting(t, 1200, m)
 	env.ExecuteWorkflow(workflows.Round, next)
 	if err := env.GetWorkflowError(); !errors.As(err, &can) {
 		t.Fatalf("second run: %v", err)
 	}
 	converter.GetDefaultDataConverter().FromPayloads(can.Input, &next)
-	env, _ = roundEnvCounting(t, 1200, m, nil)
+	env, _ = roundEnvCounting(t, 1200, m)
 	env.ExecuteWorkflow(workflows.Round, next)
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
@@ -222,7 +187,7 @@ func TestRoundIsCountedOnceStartedAndOnceEnded(t *testing.T) {
 
 	// A cancelled round ends as cancelled.
 	m = metrics.New()
-	env, _ = roundEnvCounting(t, 120, m, nil)
+	env, _ = roundEnvCounting(t, 120, m)
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.RoundPauseSignal, nil) }, 0)
 	env.RegisterDelayedCallback(func() { env.SignalWorkflow(workflows.RoundCancelSignal, nil) }, time.Hour)
 	env.ExecuteWorkflow(workflows.Round, newRound)
