@@ -230,8 +230,10 @@ Valghalla, [site:name]
 `},
 	},
 	KindDayEscalation: {
-		tplSMS: {Body: "Vi har ikke fundet en afløser som [task:name] på [station:name] inden for [search:minutes] minutter. Valgsekretariatet er orienteret." + smsSignature},
-		tplEmail: {"Ingen afløser fundet: [task:name] på [station:name]", `Der er ikke fundet en afløser som [task:name] på [station:name] ved [election:name] inden for [search:minutes] minutter, efter at en person blev meldt fraværende.
+		// True both at the deadline and earlier, when everyone asked said
+		// NEJ and nobody was left to ask (workflows.DayDeclineSignal).
+		tplSMS: {Body: "Vi har ikke fundet en afløser som [task:name] på [station:name]: ingen af dem, vi har spurgt, har sagt ja. Valgsekretariatet er orienteret." + smsSignature},
+		tplEmail: {"Ingen afløser fundet: [task:name] på [station:name]", `Der er ikke fundet en afløser som [task:name] på [station:name] ved [election:name], efter at en person blev meldt fraværende: ingen af dem, der blev spurgt, har sagt ja. Søgningen stopper, når alle har sagt nej og der ikke er flere at spørge, og ellers efter [search:minutes] minutter.
 
 Kontakt stationens ledelse og find en afløser på anden vis.
 

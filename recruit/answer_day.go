@@ -27,7 +27,8 @@ const dayOfferWindow = 6 * time.Hour
 // while an invitation waits days for its answer and the person can still
 // give it with its code or link. A JA goes to the replacement's workflow
 // (workflows.AcceptDayOffer), which takes it or refuses it with a reason;
-// a NEJ is recorded on the offer, and nothing more is done.
+// a NEJ is recorded on the offer and told to the replacement
+// (workflows.DeclineDayOffer).
 func (s *Service) answerDayOffer(ctx context.Context, mobile string, r sms.Reply, now time.Time) (bool, SMSReply, error) {
 	o, found, err := store.DayOfferByMobile(ctx, s.DB, mobile, now.Add(-dayOfferWindow))
 	if err != nil || !found {
@@ -45,8 +46,18 @@ func (s *Service) answerDayOffer(ctx context.Context, mobile string, r sms.Reply
 		}
 	}
 	if r.Answer == sms.No {
-		if _, err := store.DeclineDayOffer(ctx, s.DB, o.ID, now); err != nil {
+		declined, err := store.DeclineDayOffer(ctx, s.DB, o.ID, now)
+		if err != nil {
 			return true, SMSReply{}, err
+		}
+		// The replacement asks on at once when everyone it asked said
+		// NEJ. Not telling it only costs minutes (its next wave goes out
+		// at the quarter hour), and the NEJ is recorded: the person is
+		// thanked either way.
+		if declined && s.Temporal != nil {
+			if err := workflows.DeclineDayOffer(ctx, s.Temporal, o.WorkflowID, o.ID); err != nil {
+				s.Log.WarnContext(ctx, "day offer NEJ not told to the replacement", "offer_id", o.ID, "error", err)
+			}
 		}
 		return true, reply("recruit.sms.day.no"), nil
 	}

@@ -3,6 +3,7 @@ package recruit_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -125,15 +126,28 @@ func TestDayOfferRepliesLoseNothing(t *testing.T) {
 		t.Fatalf("a stranger's JA: %+v %v", r, err)
 	}
 
+	// Temporal down: the NEJ is recorded and the person thanked all the
+	// same; the replacement only misses the chance to ask on at once.
 	n := len(f.temporal.updates)
+	f.temporal.refuse = errors.New("connection refused")
 	if r, err := f.svc.AnswerSMS(ctx, mobile, "NEJ"); err != nil || r.Key != "recruit.sms.day.no" {
 		t.Fatalf("NEJ: %+v %v", r, err)
 	}
+	f.temporal.refuse = nil
 	if s := f.offerState(t, o.ID); s != models.DayOfferDeclined {
 		t.Fatalf("after NEJ the offer is %s", s)
 	}
 	if len(f.temporal.updates) != n {
-		t.Fatal("a NEJ to a day offer reached a workflow")
+		t.Fatal("a NEJ to a day offer was sent as an update")
+	}
+	// The replacement hears of it, so it can ask on at once; a second NEJ
+	// changes nothing and tells it nothing.
+	want := fmt.Sprintf("%s/%s/%d", o.WorkflowID, workflows.DayDeclineSignal, o.ID)
+	if len(f.temporal.signals) != 1 || f.temporal.signals[0] != want {
+		t.Fatalf("signals %q, want %q", f.temporal.signals, want)
+	}
+	if r, err := f.svc.AnswerSMS(ctx, mobile, "nej"); err != nil || r.Key != "recruit.sms.day.no" || len(f.temporal.signals) != 1 {
+		t.Fatalf("a second NEJ: %+v %v, signals %q", r, err, f.temporal.signals)
 	}
 
 	if err := f.svc.DB.Model(&models.DayOffer{}).Where("id = ?", o.ID).Update("state", models.DayOfferTaken).Error; err != nil {

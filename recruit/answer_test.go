@@ -3,6 +3,7 @@ package recruit_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -30,7 +31,15 @@ type lifecycles struct {
 	client.Client
 	mu      sync.Mutex
 	updates []client.UpdateWorkflowOptions
+	signals []string // "workflow id/signal name/argument"
 	refuse  error
+}
+
+func (l *lifecycles) SignalWorkflow(_ context.Context, workflowID, _, name string, arg any) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.signals = append(l.signals, fmt.Sprintf("%s/%s/%v", workflowID, name, arg))
+	return l.refuse
 }
 
 func (l *lifecycles) UpdateWorkflow(_ context.Context, o client.UpdateWorkflowOptions) (client.WorkflowUpdateHandle, error) {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/valghalla/valghalla/models"
@@ -76,14 +77,17 @@ func TestDayReplacementOnTheRealServer(t *testing.T) {
 		d, err := s.c.DescribeWorkflowExecution(ctx, next.WorkflowID, "")
 		return err == nil && d.WorkflowExecutionInfo != nil
 	})
-	d, err := s.c.DescribeWorkflowExecution(ctx, id, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	attrs := d.WorkflowExecutionInfo.SearchAttributes.GetIndexedFields()
-	if got := string(attrs[payload.StateAttr.GetName()].GetData()); !strings.Contains(got, string(workflows.DayTaken)) {
-		t.Errorf("state attribute %s", got)
-	}
+	// The state is published in the workflow task after the SMS went out,
+	// so a moment after the leader's SMS arrived.
+	var attrs map[string]*commonpb.Payload
+	waitFor(t, 30*time.Second, "the state attribute "+string(workflows.DayTaken), func() bool {
+		d, err := s.c.DescribeWorkflowExecution(ctx, id, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		attrs = d.WorkflowExecutionInfo.SearchAttributes.GetIndexedFields()
+		return strings.Contains(string(attrs[payload.StateAttr.GetName()].GetData()), string(workflows.DayTaken))
+	})
 	if got := string(attrs[payload.PollingStationAttr.GetName()].GetData()); !strings.Contains(got, `"`) {
 		t.Errorf("station attribute %s", got)
 	}

@@ -37,10 +37,17 @@ const (
 	dayWaveEvery = 15 * time.Minute
 )
 
-// Names of the replacement's update; its status answers StatusQuery.
+// Names of the replacement's update and signal; its status answers
+// StatusQuery.
 const (
 	// DayAcceptUpdate is a candidate's JA (DayAccept).
 	DayAcceptUpdate = "accept"
+	// DayDeclineSignal is a candidate's NEJ, the offer's id (recorded on
+	// the offer first). When everyone asked has said NEJ, the next wave
+	// goes out at once instead of at its quarter hour; when there is
+	// nobody left to ask either, the search escalates at once. A signal,
+	// not an update: the person's reply does not wait for the workflow.
+	DayDeclineSignal = "decline"
 )
 
 // Why a JA to a day offer is refused: the ApplicationError type of the
@@ -83,6 +90,7 @@ type dayReplacement struct {
 	state    DayState
 	offers   map[int64]bool
 	order    []int64
+	declined map[int64]bool
 	accepted int64
 	takenBy  int64
 	deadline time.Time
@@ -102,7 +110,7 @@ type dayReplacement struct {
 // states and instants only.
 func DayReplacement(ctx workflow.Context, in DayReplacementInput) error {
 	ctx = workflow.WithActivityOptions(ctx, lifecycleActivities)
-	d := &dayReplacement{in: in, offers: map[int64]bool{}}
+	d := &dayReplacement{in: in, offers: map[int64]bool{}, declined: map[int64]bool{}}
 	if err := workflow.SetQueryHandler(ctx, StatusQuery, func() (DayReplacementStatus, error) { return d.status(), nil }); err != nil {
 		return err
 	}
@@ -110,6 +118,16 @@ func DayReplacement(ctx workflow.Context, in DayReplacementInput) error {
 		workflow.UpdateHandlerOptions{Validator: d.validateAccept}); err != nil {
 		return err
 	}
+	declines := workflow.GetSignalChannel(ctx, DayDeclineSignal)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var offerID int64
+			declines.Receive(ctx, &offerID)
+			if d.offers[offerID] {
+				d.declined[offerID] = true
+			}
+		}
+	})
 	if err := workflow.ExecuteActivity(ctx, a.BeginDayReplacement, in.AbsentAssignmentID).Get(ctx, &d.plan); err != nil {
 		return err
 	}
@@ -173,12 +191,13 @@ func (d *dayReplacement) search(ctx workflow.Context) error {
 			return nil
 		}
 		if !now.Before(nextWave) {
+			asked := len(d.order)
 			if err := d.askWave(ctx); err != nil {
 				return err
 			}
 			nextWave = now.Add(dayWaveEvery)
-			if len(d.order) == 0 {
-				d.state = DayEscalated
+			if len(d.order) == 0 || len(d.order) == asked && d.allDeclined() {
+				d.state = DayEscalated // nobody to ask, or nobody new and every NEJ in
 				return nil
 			}
 			continue // a JA may have come while the SMS went out
@@ -187,10 +206,23 @@ func (d *dayReplacement) search(ctx workflow.Context) error {
 		if d.deadline.Before(wake) {
 			wake = d.deadline
 		}
-		if _, err := workflow.AwaitWithTimeout(ctx, wake.Sub(now), func() bool { return d.state != DaySearching }); err != nil {
+		if _, err := workflow.AwaitWithTimeout(ctx, wake.Sub(now), func() bool { return d.state != DaySearching || d.allDeclined() }); err != nil {
 			return err
 		}
+		if d.state == DaySearching && d.allDeclined() {
+			nextWave = workflow.Now(ctx) // everyone asked said NEJ: the next wave now
+		}
 	}
+}
+
+// allDeclined tells whether everyone asked so far has said NEJ.
+func (d *dayReplacement) allDeclined() bool {
+	for _, id := range d.order {
+		if !d.declined[id] {
+			return false
+		}
+	}
+	return len(d.order) > 0
 }
 
 // askWave records the next wave's offers and sends them side by side.
@@ -386,6 +418,17 @@ func AcceptDayOffer(ctx context.Context, c client.Client, workflowID string, off
 		return st, err
 	}
 	return st, h.Get(ctx, &st)
+}
+
+// DeclineDayOffer tells the replacement of a candidate's NEJ, recorded on
+// their offer already. A replacement that has ended needs no telling.
+func DeclineDayOffer(ctx context.Context, c client.Client, workflowID string, offerID int64) error {
+	err := c.SignalWorkflow(ctx, workflowID, "", DayDeclineSignal, offerID)
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return nil
+	}
+	return err
 }
 
 // DayRefusal tells why a replacement refused a JA: RefusedTaken,

@@ -291,7 +291,7 @@ func TestDayReplacementEscalatesAtTheDeadline(t *testing.T) {
 		t.Fatalf("the pool's person got %q", got)
 	}
 	leader := de.sms.to(mobileOf(5))
-	if len(leader) != 1 || !strings.Contains(leader[0], "ikke fundet en afløser") || !strings.Contains(leader[0], "60 minutter") {
+	if len(leader) != 1 || !strings.Contains(leader[0], "ikke fundet en afløser") || !strings.Contains(leader[0], "ingen af dem, vi har spurgt, har sagt ja") {
 		t.Fatalf("the leader got %q", leader)
 	}
 	if de.notices(t, models.NoticeDayEscalated) != 1 {
@@ -317,6 +317,58 @@ func TestDayReplacementEscalatesAtTheDeadline(t *testing.T) {
 	var st workflows.DayReplacementStatus
 	if v, err := de.QueryWorkflow(workflows.StatusQuery); err != nil || v.Get(&st) != nil || st.State != workflows.DayEscalated {
 		t.Fatalf("status: %+v %v", st, err)
+	}
+}
+
+// declineFrom records person i's NEJ to their offer after delay and tells
+// the replacement, as recruit does with the SMS.
+func (de *dayEnv) declineFrom(t *testing.T, delay time.Duration, i int) {
+	de.RegisterDelayedCallback(func() {
+		var offer models.DayOffer
+		if err := de.db.Where("participant_id = ?", de.seed.People[i].ID).First(&offer).Error; err != nil {
+			t.Errorf("person %d has no offer: %v", i, err)
+			return
+		}
+		if _, err := store.DeclineDayOffer(context.Background(), de.db, offer.ID, de.Now()); err != nil {
+			t.Error(err)
+		}
+		de.SignalWorkflow(workflows.DayDeclineSignal, offer.ID)
+	}, delay)
+}
+
+// Minutes count on the day: when everyone asked says NEJ, the next wave
+// goes out at once, not at its quarter hour; when nobody new is left, the
+// leader hears at once, not at the deadline.
+func TestDayReplacementAsksOnWhenEveryoneSaysNEJ(t *testing.T) {
+	de := newDayEnv(t)
+	for _, i := range []int{1, 2, 3} { // the first wave: the station's and the party's reserves
+		de.declineFrom(t, time.Duration(i)*time.Minute, i)
+	}
+	var poolAskedBy4, leaderToldBy4 bool
+	de.RegisterDelayedCallback(func() {
+		poolAskedBy4 = len(de.sms.to(mobileOf(4))) == 1
+		leaderToldBy4 = len(de.sms.to(mobileOf(5))) > 0
+	}, 4*time.Minute)
+	de.declineFrom(t, 5*time.Minute, 4)
+	start := de.Now()
+	de.ExecuteWorkflow(workflows.DayReplacement, workflows.DayReplacementInput{AbsentAssignmentID: de.absent.ID})
+	if err := de.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if !poolAskedBy4 || leaderToldBy4 {
+		t.Fatalf("at 7:49, after three NEJ: the pool's person asked %v (want true), the leader told %v (want false)", poolAskedBy4, leaderToldBy4)
+	}
+	// The last NEJ at 7:50 leaves nobody to ask: the search ends then.
+	if ended := de.Now().Sub(start); len(de.sms.to(mobileOf(5))) != 1 || ended > 5*time.Minute {
+		t.Fatalf("the leader got %q; the search ended %v after it began, want 5m", de.sms.to(mobileOf(5)), ended)
+	}
+	if de.notices(t, models.NoticeDayEscalated) != 1 {
+		t.Fatal("no notice for the secretariat")
+	}
+	for p, o := range de.offers(t) {
+		if o.State != models.DayOfferDeclined {
+			t.Fatalf("offer to %d is %s", p, o.State)
+		}
 	}
 }
 
