@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"testing"
 	"time"
 
@@ -77,8 +78,8 @@ func TestRoundBenchmarkDeliversEveryInvitationOnce(t *testing.T) {
 	if pg := l.Pages; pg.N != 1 || pg.Starting <= 0 {
 		t.Errorf("round pages %+v", pg)
 	}
-	// This process ran everything: /proc saw it work.
-	if l.CPU.Wall <= 0 || l.CPU.Bench <= 0 || l.CPU.Busy < l.CPU.Bench/2 {
+	// This process ran everything: /proc, where there is one, saw it work.
+	if _, err := os.Stat("/proc/stat"); err == nil && (l.CPU.Wall <= 0 || l.CPU.Bench <= 0 || l.CPU.Busy < l.CPU.Bench/2) {
 		t.Errorf("CPU %+v", l.CPU)
 	}
 }
