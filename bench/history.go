@@ -12,7 +12,8 @@ import (
 // to the invitation (and its wait): the mean over a sample of a phase's
 // lifecycles, read from their histories after the phase. Each workflow
 // task and each activity task is a round trip of the worker's to the
-// server (a poll and a completion), each event a row the server writes.
+// server (a poll and a completion) and a write of the history; the events
+// are what those writes hold.
 type Shape struct {
 	Sampled                     int
 	Events, WorkflowTasks       float64
