@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -50,9 +51,16 @@ func historyShape(ctx context.Context, c client.Client, ids []string) (Shape, er
 	return s, nil
 }
 
+// shapeWait bounds how long a lifecycle may take to reach its wait after
+// its invitation arrived: one that never does (it failed, or ended
+// without waiting) must fail the benchmark, not hang it.
+const shapeWait = time.Minute
+
 // waitingShape is the shape of one workflow's history once it has started
 // a timer.
 func waitingShape(ctx context.Context, c client.Client, id string) (Shape, error) {
+	ctx, cancel := context.WithTimeout(ctx, shapeWait)
+	defer cancel()
 	for {
 		var s Shape
 		waiting := false
@@ -81,7 +89,7 @@ func waitingShape(ctx context.Context, c client.Client, id string) (Shape, error
 		}
 		select {
 		case <-ctx.Done():
-			return s, ctx.Err()
+			return s, fmt.Errorf("bench: %s has not started a timer within %v (%d events): %w", id, shapeWait, int(s.Events), ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
 	}

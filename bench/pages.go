@@ -35,10 +35,10 @@ func roundPages(ctx context.Context, c client.Client, workflowID string) (Pages,
 			}
 			events = append(events, e)
 		}
-		runs = append(runs, events)
 		if len(events) == 0 {
 			break
 		}
+		runs = append(runs, events)
 		if runID = events[0].GetWorkflowExecutionStartedEventAttributes().GetContinuedExecutionRunId(); runID == "" {
 			break
 		}
